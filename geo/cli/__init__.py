@@ -1,0 +1,22 @@
+"""The ``regio`` command: one entry point for everything a planner or a script does.
+
+Sub-commands live in one module each (``data.py``, ``score.py``, ...), registered here.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from geo.cli import data
+
+app = typer.Typer(
+    name="regio",
+    help="regiokompas: compare SWV and jeugdregio divisions of the Netherlands on real data.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(data.app, name="data")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

@@ -1,0 +1,65 @@
+"""The loaded foundation: units (gemeenten 2025) with weights, divisions, special-education points.
+
+>>> from geo.dataset import WEIGHTS
+>>> "inhabitants" in WEIGHTS
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.division import Division
+
+WEIGHTS: dict[str, str] = {
+    "area": "area_km2",
+    "inhabitants": "inhabitants",
+    "inhabitants_0_15": "inhabitants_0_15",
+    "pupils_po": "pupils_po",
+    "pupils_vo": "pupils_vo",
+    "pupils_special": "pupils_special",
+    "pupils": "pupils_total",
+}
+"""Weight names accepted everywhere (CLI, API) -> column of :attr:`Dataset.units`."""
+
+WEIGHT_NOTES: dict[str, str] = {
+    "area": "land + water area in km², computed in EPSG:28992 from the CBS boundaries",
+    "inhabitants": "registered inhabitants on 1 Jan 2024 (CBS KWB 2024)",
+    "inhabitants_0_15": "ESTIMATE: inhabitants x rounded percentage aged 0-15 (KWB 2024, ±0.5 pp)",
+    "pupils_po": "pupils of regular primary schools (DUO, 2023-2024)",
+    "pupils_vo": "pupils of secondary schools incl. praktijkonderwijs (DUO, 2023)",
+    "pupils_special": "pupils of SBO, SO, VSO and (V)SO locations (DUO, 2023-2024)",
+    "pupils": "pupils_po + pupils_vo + pupils_special",
+}
+
+
+@dataclass
+class Dataset:
+    """Everything the engine, maps, API and proposals stand on."""
+
+    units: gpd.GeoDataFrame
+    """Index ``code`` (GMxxxx); columns ``name``, the weight columns, geometry in EPSG:4326."""
+    divisions: dict[str, Division]
+    special_schools: gpd.GeoDataFrame
+    """SBO/SO/VSO/(V)SO locations: ``vestigingscode, naam, type, leerlingen, pc4, unit,
+    swv_po, swv_vo``, geometry EPSG:4326."""
+    report: dict = field(default_factory=dict)
+    """The build report (crosswalk, repairs, unmatched records, fractional cases)."""
+
+    def weight(self, name: str) -> pd.Series:
+        """Weight per unit by its public name (see :data:`WEIGHTS`); KeyError names the options."""
+        if name not in WEIGHTS:
+            raise KeyError(f"unknown weight {name!r}; choose one of {', '.join(WEIGHTS)}")
+        return self.units[WEIGHTS[name]].astype(float)
+
+    def division(self, name: str) -> Division:
+        """A division by name; KeyError names the options."""
+        try:
+            return self.divisions[name]
+        except KeyError:
+            raise KeyError(
+                f"unknown division {name!r}; choose one of {', '.join(sorted(self.divisions))}"
+            ) from None
