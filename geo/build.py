@@ -1,0 +1,176 @@
+"""Build the foundation from the public sources: units, weights, divisions, special schools.
+
+Rule: the units are the 342 CBS gemeenten of 2025. CBS region divisions (jeugdregio, provincie,
+ggdregio, veiligheidsregio, arbeidsmarktregio) assign each gemeente wholly to the region with the
+largest overlap (:func:`geo.assign.assign`). swv_po and swv_vo come from the 2015 postcode table
+through the 2015 -> 2025 crosswalk (:func:`geo.crosswalk.crosswalk`) and :func:`geo.swv.swv_membership`.
+
+>>> callable(build_dataset)
+True
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from geo import sources
+from geo.assign import assign
+from geo.config import CRS_METRIC, CRS_WEB
+from geo.crosswalk import crosswalk
+from geo.dataset import Dataset
+from geo.division import NO_REGION, Division
+from geo.errors import RegiokompasWarning
+from geo.names import DUO_ALIASES, match_names
+from geo.repair import repair
+from geo.schools import locate_schools
+from geo.swv import NO_SWV_VALUES, swv_membership
+from geo.weights import unit_weights
+
+Progress = Callable[[str], None]
+
+
+def _boundaries(data: Path, key: str, report: dict) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """A CBS layer in EPSG:4326 and EPSG:28992, both repaired (repairs go into the report)."""
+    path = sources.source_path(data, key)
+    web, fixes = repair(sources.read_boundaries(path), source=sources.SOURCE_FILES[key], warn=False)
+    metric, fixes_metric = repair(
+        web.to_crs(CRS_METRIC), source=sources.SOURCE_FILES[key] + " (EPSG:28992)", warn=False
+    )
+    if fixes or fixes_metric:
+        report.setdefault("repaired_geometries", []).extend(fixes + fixes_metric)
+    return web, metric
+
+
+def build_dataset(data: Path, progress: Progress | None = None) -> Dataset:
+    """Read every source under ``data`` and return the joined :class:`Dataset`."""
+    step = progress or (lambda _msg: None)
+    report: dict = {"data_dir": str(data)}
+
+    step("gemeenten 2025")
+    units_web, units_metric = _boundaries(data, "gemeente_2025", report)
+    unit_codes = pd.Index(units_web["code"], name="code")
+
+    divisions: dict[str, Division] = {}
+    report["low_overlap"] = {}
+    for name in sources.REGION_FILES:
+        step(name)
+        regions_web, regions_metric = _boundaries(data, name, report)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RegiokompasWarning)
+            assignment, low = assign(units_metric, regions_metric, source=name)
+        report["low_overlap"][name] = low.round({"share": 4}).to_dict("records")
+        divisions[name] = Division.from_assignment(
+            name,
+            assignment,
+            units=unit_codes,
+            region_names=dict(zip(regions_web["code"], regions_web["name"], strict=True)),
+            meta={"source": sources.SOURCE_FILES[name], "rule": "largest overlap (assign)"},
+        )
+
+    step("SWV postcode table and gemeenten 2015")
+    swv_path = sources.source_path(data, "swv")
+    table = sources.read_swv_table(swv_path)
+    g2015_web, g2015_metric = _boundaries(data, "gemeente_2015", report)
+    name_to_2015 = match_names(
+        table["gemeente"], dict(zip(g2015_web["code"], g2015_web["name"], strict=True)),
+        source=sources.SOURCE_FILES["swv"] + " vs " + sources.SOURCE_FILES["gemeente_2015"],
+    )
+    table["code2015"] = table["gemeente"].map(name_to_2015)
+    report["name_matches_normalised"] = {
+        n: c for n, c in name_to_2015.items()
+        if n != dict(zip(g2015_web["code"], g2015_web["name"], strict=True))[c]
+    }
+
+    step("schools")
+    schools_raw = sources.read_schools(sources.source_path(data, "schools"))
+    schools, school_report = locate_schools(schools_raw, units_web)
+    duo_to_2025 = match_names(
+        schools["gemeente"], dict(zip(units_web["code"], units_web["name"], strict=True)),
+        source=sources.SOURCE_FILES["schools"] + " (gemeente) vs " + sources.SOURCE_FILES["gemeente_2025"],
+        aliases=DUO_ALIASES,
+    )
+    schools["unit_admin"] = schools["gemeente"].map(duo_to_2025)
+    with_pc = schools.merge(table[["pc4", "code2015", "po_swv", "vo_swv"]], on="pc4", how="left")
+    unknown_pc = with_pc[with_pc["code2015"].isna()]
+    school_report["postcode_not_in_swv_table"] = (
+        unknown_pc[["vestigingscode", "naam", "postcode", "type"]].to_dict("records")
+    )
+    school_report["point_in_polygon_differs_from_duo_gemeente"] = int(
+        (with_pc["unit"].notna() & (with_pc["unit"] != with_pc["unit_admin"])).sum()
+    )
+
+    step("crosswalk 2015 -> 2025")
+    evidence = (
+        with_pc.dropna(subset=["code2015"])
+        .groupby(["code2015", "unit_admin"], as_index=False)
+        .size()
+        .rename(columns={"code2015": "source", "unit_admin": "target", "size": "count"})
+    )
+    xw = crosswalk(g2015_metric, units_metric, evidence)
+    names15 = dict(zip(g2015_web["code"], g2015_web["name"], strict=True))
+    names25 = dict(zip(units_web["code"], units_web["name"], strict=True))
+    splits = xw[xw["kind"] == "split"]
+    report["crosswalk"] = {
+        "source_units": int(xw["source"].nunique()),
+        "target_units": int(xw["target"].nunique()),
+        "rule": "whole to largest piece unless >= 2 pieces (>= 2% of area) each hold >= 5% of "
+                "the 2015 gemeente's schools by DUO municipality",
+        "splits": [
+            {"gemeente_2015": f"{s} {names15[s]}",
+             "to": {f"{t} {names25[t]}": round(w, 4) for t, w in zip(g.target, g.weight, strict=True)}}
+            for s, g in splits.groupby("source")
+        ],
+    }
+    targets_reached = set(xw["target"])
+    missing_targets = sorted(set(unit_codes) - targets_reached)
+    report["crosswalk"]["units_2025_without_2015_source"] = missing_targets
+
+    step("swv_po / swv_vo")
+    report["swv_methods"] = {}
+    for name, column, level in (("swv_po", "po_swv", "po"), ("swv_vo", "vo_swv", "vo")):
+        membership, methods = swv_membership(table, xw, schools, column=column, pupils_level=level)
+        report["swv_methods"][name] = methods.round(6).to_dict("records")
+        divisions[name] = Division.from_membership(
+            name,
+            membership,
+            units=unit_codes,
+            region_names={c: c for c in set(table[column]) - set(NO_SWV_VALUES)},
+            meta={"source": sources.SOURCE_FILES["swv"],
+                  "rule": "postcodes via 2015->2025 crosswalk; splits weighted by pupils"},
+        )
+
+    step("weights")
+    inhabitants = sources.read_population(sources.source_path(data, "population"))
+    ages = sources.read_age_shares(sources.source_path(data, "population_ages"))
+    weights = unit_weights(units_web, inhabitants, ages, schools,
+                           population_source=sources.SOURCE_FILES["population"])
+    units = gpd.GeoDataFrame(
+        pd.concat([units_web.set_index("code")[["name"]], weights], axis=1),
+        geometry=units_web.set_index("code").geometry,
+        crs=CRS_WEB,
+    )
+    units.index.name = "code"
+
+    special = with_pc[with_pc["level"] == "special"]
+    special_schools = gpd.GeoDataFrame(
+        {
+            "vestigingscode": special["vestigingscode"].to_numpy(),
+            "naam": special["naam"].to_numpy(),
+            "type": special["type"].to_numpy(),
+            "leerlingen": special["leerlingen"].to_numpy(),
+            "pc4": special["pc4"].to_numpy(),
+            "unit": special["unit"].to_numpy(),
+            "swv_po": special["po_swv"].replace(dict.fromkeys(NO_SWV_VALUES, NO_REGION)).to_numpy(),
+            "swv_vo": special["vo_swv"].replace(dict.fromkeys(NO_SWV_VALUES, NO_REGION)).to_numpy(),
+        },
+        geometry=special.geometry.to_numpy(),
+        crs=CRS_WEB,
+    )
+    report["schools"] = school_report
+    step("done")
+    return Dataset(units=units, divisions=divisions, special_schools=special_schools, report=report)
