@@ -1,0 +1,100 @@
+"""``regio data check``: a validation report of the built foundation (like ``maup.doctor``).
+
+Rule: the report lists units, regions per division, share sums per unit (each must be
+1 ± 1e-9), gemeenten split per division with their shares, units with a 'no region' share,
+totals, crosswalk splits and schools that could not be located or matched. Every inconsistency
+is appended to ``problems``; the command exits non-zero when that list is not empty.
+
+>>> EXPECTED_INHABITANTS_2024
+17942942
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from geo.dataset import Dataset
+from geo.division import SHARE_TOLERANCE
+
+EXPECTED_INHABITANTS_2024 = 17_942_942
+"""Inhabitants of the Netherlands on 1 Jan 2024 (CBS; the sum of the 342 KWB 2024 GM rows)."""
+
+
+def check_dataset(dataset: Dataset) -> dict[str, Any]:
+    """The check report as one JSON-serialisable dict with a ``problems`` list."""
+    problems: list[str] = []
+    units = dataset.units
+    report: dict[str, Any] = {"units": int(len(units))}
+    if units.index.has_duplicates:
+        problems.append("duplicate unit codes")
+    report["divisions"] = {name: d.n_regions for name, d in dataset.divisions.items()}
+    share_sums: dict[str, float] = {}
+    split_units: dict[str, list[dict[str, Any]]] = {}
+    unassigned: dict[str, list[dict[str, Any]]] = {}
+    for name, division in dataset.divisions.items():
+        deviation = float(np.abs(division.share_sums().to_numpy() - 1.0).max())
+        share_sums[name] = deviation
+        if deviation > SHARE_TOLERANCE:
+            problems.append(f"{name}: shares of some unit deviate {deviation:.3g} from 1")
+        if not division.units.equals(units.index):
+            problems.append(f"{name}: its units differ from the gemeenten")
+        empty = [r for r, t in division.totals(units["area_km2"]).items()
+                 if t <= 0 and r in division.regions]
+        if empty:
+            problems.append(f"{name}: region(s) without any gemeente: {empty}")
+        split_units[name] = [
+            {"unit": u, "name": str(units.loc[u, "name"]),
+             "regions": {r: round(s, 6) for r, s in division.unit_regions(u).items()}}
+            for u in division.split_units()
+        ]
+        unassigned[name] = [
+            {"unit": u, "name": str(units.loc[u, "name"]), "share": round(float(s), 6)}
+            for u, s in division.unassigned().items()
+        ]
+    report["max_share_sum_deviation"] = share_sums
+    report["split_units"] = split_units
+    report["unassigned"] = unassigned
+    totals = {
+        "inhabitants": int(units["inhabitants"].sum()),
+        "inhabitants_0_15_estimate": int(units["inhabitants_0_15"].sum()),
+        "pupils_po": int(units["pupils_po"].sum()),
+        "pupils_vo": int(units["pupils_vo"].sum()),
+        "pupils_special": int(units["pupils_special"].sum()),
+        "area_km2": round(float(units["area_km2"].sum()), 1),
+        "special_education_locations": int(len(dataset.special_schools)),
+    }
+    report["totals"] = totals
+    if totals["inhabitants"] != EXPECTED_INHABITANTS_2024:
+        problems.append(
+            f"inhabitants sum to {totals['inhabitants']:,}, expected {EXPECTED_INHABITANTS_2024:,}"
+        )
+    build = dataset.report
+    schools = build.get("schools", {})
+    report["schools"] = {
+        "rows": schools.get("rows"),
+        "duplicates_removed": schools.get("duplicates_removed"),
+        "locations": schools.get("locations"),
+        "not_in_any_gemeente": schools.get("not_in_any_unit", []),
+        "snapped_to_nearest_gemeente": schools.get("snapped_to_nearest_unit", []),
+        "postcode_not_in_swv_table": schools.get("postcode_not_in_swv_table", []),
+        "pupils_missing": schools.get("pupils_missing"),
+        "point_in_polygon_differs_from_duo_gemeente": schools.get(
+            "point_in_polygon_differs_from_duo_gemeente"
+        ),
+    }
+    if schools.get("not_in_any_unit"):
+        problems.append(f"{len(schools['not_in_any_unit'])} school(s) not located in any gemeente")
+    report["crosswalk"] = build.get("crosswalk", {})
+    if report["crosswalk"].get("units_2025_without_2015_source"):
+        problems.append("gemeenten 2025 reached by no 2015 gemeente in the crosswalk")
+    report["name_matches_normalised"] = build.get("name_matches_normalised", {})
+    report["unmatched_names"] = []  # the build fails on any unmatched name; none got here
+    report["low_overlap"] = {k: len(v) for k, v in build.get("low_overlap", {}).items()}
+    report["lowest_overlap"] = {
+        k: min((r["share"] for r in v), default=1.0) for k, v in build.get("low_overlap", {}).items()
+    }
+    report["repaired_geometries"] = build.get("repaired_geometries", [])
+    report["problems"] = problems
+    return report

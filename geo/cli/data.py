@@ -1,0 +1,115 @@
+"""``regio data build|check``: build the store from the public sources and validate it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from geo.errors import RegiokompasError
+
+app = typer.Typer(help="Build, check and fetch the real data.", no_args_is_help=True)
+console = Console(stderr=True)
+
+DataOption = Annotated[
+    Path | None,
+    typer.Option("--data", help="Data directory (default: $REGIOKOMPAS_DATA or ../shared/data)."),
+]
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print a clear error (no traceback) and exit."""
+    console.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+@app.command("build")
+def build_command(
+    data: DataOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Rebuild even when nothing changed.")] = False,
+) -> None:
+    """Build the embedded store (rebuilt only when a source file changed)."""
+    from geo.store import build_store
+
+    try:
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      console=console, transient=True) as progress:
+            task = progress.add_task("fingerprinting sources", total=None)
+            path, rebuilt = build_store(
+                data, force=force, progress=lambda m: progress.update(task, description=m)
+            )
+    except RegiokompasError as exc:
+        fail(str(exc))
+    state = "built" if rebuilt else "up to date"
+    console.print(f"store {state}: {path}")
+
+
+@app.command("check")
+def check_command(
+    data: DataOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Validate the foundation; exit non-zero on any inconsistency."""
+    from geo.check import check_dataset
+    from geo.store import load_dataset
+
+    try:
+        report = check_dataset(load_dataset(data))
+    except RegiokompasError as exc:
+        fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(report, ensure_ascii=False, indent=1))
+    else:
+        _print_report(report)
+    if report["problems"]:
+        raise typer.Exit(1)
+
+
+def _print_report(report: dict) -> None:
+    out = Console()
+    out.print(f"[bold]units[/] {report['units']} gemeenten (2025)")
+    table = Table("division", "regions", "max |Σshare−1|", "split gemeenten", "'no region' units",
+                  title="Divisions")
+    for name, n in report["divisions"].items():
+        table.add_row(name, str(n), f"{report['max_share_sum_deviation'][name]:.1e}",
+                      str(len(report["split_units"][name])), str(len(report["unassigned"][name])))
+    out.print(table)
+    for name, rows in report["split_units"].items():
+        if rows:
+            out.print(f"[bold]{name}[/] split gemeenten:")
+            for row in rows:
+                regions = ", ".join(f"{r} {s:.3f}" for r, s in row["regions"].items())
+                out.print(f"  {row['unit']} {row['name']}: {regions}")
+    for name, rows in report["unassigned"].items():
+        for row in rows:
+            out.print(f"[bold]{name}[/] 'no region' share: {row['unit']} {row['name']} "
+                      f"{row['share']:.4f}")
+    out.print("[bold]crosswalk 2015→2025[/] "
+              f"{report['crosswalk'].get('source_units')} → {report['crosswalk'].get('target_units')}")
+    for split in report["crosswalk"].get("splits", []):
+        parts = ", ".join(f"{t} {w:.3f}" for t, w in split["to"].items())
+        out.print(f"  split: {split['gemeente_2015']} → {parts}")
+    totals = Table("total", "value", title="Totals")
+    for key, value in report["totals"].items():
+        totals.add_row(key, f"{value:,}")
+    out.print(totals)
+    s = report["schools"]
+    out.print(f"schools: {s['rows']} rows, {s['duplicates_removed']} duplicates removed, "
+              f"{s['locations']} locations; not in any gemeente: {len(s['not_in_any_gemeente'])}; "
+              f"snapped to nearest gemeente: {len(s['snapped_to_nearest_gemeente'])}; "
+              f"postcode not in SWV table: {len(s['postcode_not_in_swv_table'])}; "
+              f"pupil count missing: {s['pupils_missing']}")
+    for row in s["postcode_not_in_swv_table"]:
+        out.print(f"  postcode not in SWV table: {row['postcode']} {row['naam']} ({row['type']})")
+    out.print(f"lowest best overlap per division: {report['lowest_overlap']}")
+    out.print(f"repaired geometries: {len(report['repaired_geometries'])}")
+    if report["problems"]:
+        for problem in report["problems"]:
+            out.print(f"[bold red]problem:[/] {problem}")
+    else:
+        out.print("[bold green]no problems[/]")

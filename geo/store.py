@@ -1,0 +1,161 @@
+"""The embedded store: the built :class:`Dataset` as Parquet files under the cache dir.
+
+Rule: the store's key is a fingerprint (sha256) of every source file's bytes and of the build
+code. ``load_dataset`` rebuilds only when that fingerprint has no store yet. A build is written
+into a temporary directory and renamed into place; the pointer ``current.json`` is replaced
+atomically last, so a failed build never damages the previous store.
+
+Layout: ``<cache>/store/<fingerprint>/{units.parquet, memberships.parquet, regions.parquet,
+special_schools.parquet, report.json, manifest.json}``.
+
+>>> STORE_FORMAT >= 1
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from geo import config, sources
+from geo.dataset import Dataset
+from geo.division import Division
+from geo.errors import SourceError
+
+STORE_FORMAT = 1
+"""Bump when the layout of the store changes."""
+
+BUILD_MODULES = (
+    "build", "sources", "assign", "crosswalk", "intersections", "names", "repair", "schools",
+    "swv", "weights", "division", "store",
+)
+
+_lock = threading.Lock()
+_memo: dict[tuple[str, str], Dataset] = {}
+
+
+def fingerprint(data: Path) -> str:
+    """sha256 over the sources' relative paths and bytes, the build code and STORE_FORMAT."""
+    digest = hashlib.sha256(f"format={STORE_FORMAT}".encode())
+    for key in sorted(sources.SOURCE_FILES):
+        path = sources.source_path(data, key)
+        digest.update(sources.SOURCE_FILES[key].encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    code_dir = Path(__file__).parent
+    for module in BUILD_MODULES:
+        digest.update((code_dir / f"{module}.py").read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def store_root(cache: Path | None = None) -> Path:
+    """Directory holding the stores."""
+    return (cache or config.cache_dir()) / "store"
+
+
+def write_store(dataset: Dataset, root: Path, key: str) -> Path:
+    """Write ``dataset`` as store ``key`` under ``root`` (temp dir + rename + pointer swap)."""
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".build-{key}-", dir=root))
+    try:
+        units = dataset.units.reset_index()
+        units.to_parquet(tmp / "units.parquet")
+        memberships = pd.concat(
+            [d.membership.assign(division=name) for name, d in dataset.divisions.items()],
+            ignore_index=True,
+        )
+        memberships.to_parquet(tmp / "memberships.parquet")
+        regions = pd.DataFrame(
+            [
+                {"division": name, "code": code, "name": d.region_names[code],
+                 "meta": json.dumps(dict(d.meta))}
+                for name, d in dataset.divisions.items()
+                for code in d.regions
+            ]
+        )
+        regions.to_parquet(tmp / "regions.parquet")
+        dataset.special_schools.to_parquet(tmp / "special_schools.parquet")
+        (tmp / "report.json").write_text(json.dumps(dataset.report, ensure_ascii=False, indent=1,
+                                                    default=str))
+        (tmp / "manifest.json").write_text(json.dumps({"format": STORE_FORMAT, "key": key}))
+        final = root / key
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    pointer_tmp = root / f".current-{os.getpid()}.json"
+    pointer_tmp.write_text(json.dumps({"key": key}))
+    os.replace(pointer_tmp, root / "current.json")
+    return final
+
+
+def read_store(path: Path) -> Dataset:
+    """Load a store directory written by :func:`write_store`."""
+    units = gpd.read_parquet(path / "units.parquet").set_index("code")
+    memberships = pd.read_parquet(path / "memberships.parquet")
+    regions = pd.read_parquet(path / "regions.parquet")
+    divisions: dict[str, Division] = {}
+    for name, group in regions.groupby("division", sort=False):
+        members = memberships[memberships["division"] == name]
+        divisions[str(name)] = Division.from_membership(
+            str(name),
+            members,
+            units=units.index,
+            region_names=dict(zip(group["code"], group["name"], strict=True)),
+            meta=json.loads(group["meta"].iloc[0]),
+        )
+    special = gpd.read_parquet(path / "special_schools.parquet")
+    report = json.loads((path / "report.json").read_text())
+    return Dataset(units=units, divisions=divisions, special_schools=special, report=report)
+
+
+def build_store(
+    data: str | os.PathLike[str] | None = None,
+    cache: Path | None = None,
+    *,
+    force: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[Path, bool]:
+    """Build the store for the sources in ``data`` unless it exists; return (path, rebuilt)."""
+    from geo.build import build_dataset  # imported lazily: loading a store needs no build code
+
+    data_path = config.data_dir(data)
+    if not data_path.is_dir():
+        raise SourceError(data_path, "data directory not found (set REGIOKOMPAS_DATA or --data)")
+    key = fingerprint(data_path)
+    root = store_root(cache)
+    final = root / key
+    if final.joinpath("manifest.json").is_file() and not force:
+        return final, False
+    dataset = build_dataset(data_path, progress)
+    return write_store(dataset, root, key), True
+
+
+def load_dataset(
+    data: str | os.PathLike[str] | None = None, cache: Path | None = None
+) -> Dataset:
+    """The :class:`Dataset` for ``data`` (built on first use, then read from the store; memoised).
+
+    >>> # ds = load_dataset()  # doctest: +SKIP
+    """
+    data_path = config.data_dir(data)
+    root = store_root(cache)
+    with _lock:
+        path, _ = build_store(data_path, cache)
+        memo_key = (str(root), path.name)
+        if memo_key not in _memo:
+            _memo[memo_key] = read_store(path)
+        return _memo[memo_key]
+
+
+__all__ = ["build_store", "fingerprint", "load_dataset", "read_store", "write_store"]
