@@ -1,0 +1,221 @@
+"""Apply a scenario to the dataset: base first, then every edit in order.
+
+Each edit is checked against the divisions as they are at that point (so an edit may use a
+division or region that an earlier edit created); a problem raises
+:class:`~geo.scenarios.errors.ScenarioError` naming the file, ``edits[i]`` and the field, and
+nothing is returned.
+
+>>> from geo.scenarios.model import ScenarioDoc
+>>> doc = ScenarioDoc.model_validate({"name": "x", "description": "nothing", "edits": []})
+>>> # apply_scenario(doc, dataset) -> the dataset's divisions, unchanged
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from geo.division import Division
+from geo.errors import DivisionError
+from geo.scenarios import edits
+from geo.scenarios.errors import EditError, ScenarioError
+from geo.scenarios.model import (
+    AssignEdit,
+    CopyEdit,
+    DeriveSwvEdit,
+    MergeEdit,
+    MoveEdit,
+    RenameEdit,
+    ScenarioDoc,
+    SplitByEdit,
+)
+
+if TYPE_CHECKING:
+    from geo.dataset import Dataset
+
+
+@dataclass
+class _State:
+    """The divisions while a scenario is being applied, plus what earlier merges removed."""
+
+    divisions: dict[str, Division]
+    units: pd.Index
+    base_dir: Path
+    merged_away: dict[str, dict[str, tuple[int, str]]] = field(default_factory=dict)
+    """division -> {region code merged away: (edit index, code it went into)}"""
+
+    def division(self, name: str, field_name: str = "division") -> Division:
+        try:
+            return self.divisions[name]
+        except KeyError:
+            raise EditError(
+                field_name,
+                f"no division {name!r} at this point; divisions are "
+                f"{', '.join(sorted(self.divisions))}",
+            ) from None
+
+    def check_regions(self, division: str, field_name: str, codes: list[str | None]) -> None:
+        """A clearer message for codes that an earlier merge removed."""
+        current = self.divisions[division].regions
+        gone = self.merged_away.get(division, {})
+        for code in codes:
+            if code is not None and code not in current and code in gone:
+                index, into = gone[code]
+                raise EditError(
+                    field_name,
+                    f"region {code!r} no longer exists: edits[{index}] merged it into {into!r}",
+                )
+
+    def replace(self, name: str, division: Division) -> None:
+        self.divisions[name] = division
+        self.merged_away.pop(name, None)
+
+
+def _move(edit: MoveEdit, state: _State, index: int) -> None:
+    division = state.division(edit.division)
+    state.check_regions(edit.division, "to", [edit.to])
+    state.check_regions(edit.division, "from", [edit.from_])
+    state.divisions[edit.division] = edits.move(
+        division, edit.unit, edit.to, from_=edit.from_, share=edit.share
+    )
+
+
+def _merge(edit: MergeEdit, state: _State, index: int) -> None:
+    division = state.division(edit.division)
+    for code in edit.regions:
+        state.check_regions(edit.division, "regions", [code])
+    gone = state.merged_away.setdefault(edit.division, {})
+    if edit.into not in division.regions and edit.into in gone:
+        earlier, went_to = gone[edit.into]
+        raise EditError(
+            "into",
+            f"cycle of merges: edits[{earlier}] merged {edit.into!r} into {went_to!r}, and this "
+            f"edit merges back into {edit.into!r}",
+        )
+    result = edits.merge(division, edit.regions, edit.into, name=edit.name)
+    for code in set(edit.regions) | ({edit.into} & set(division.regions)):
+        if code != edit.into:
+            gone[code] = (index, edit.into)
+    for code, (earlier, went_to) in list(gone.items()):  # chains: A -> B, then B -> C
+        if went_to in edit.regions and went_to != edit.into:
+            gone[code] = (earlier, edit.into)
+    state.divisions[edit.division] = result
+
+
+def _rename(edit: RenameEdit, state: _State, index: int) -> None:
+    division = state.division(edit.division)
+    state.check_regions(edit.division, "region", [edit.region])
+    state.divisions[edit.division] = edits.rename(
+        division, edit.region, code=edit.code, name=edit.name
+    )
+
+
+def _assign(edit: AssignEdit, state: _State, index: int) -> None:
+    if edit.assignment is not None:
+        source_field = "assignment"
+        membership = pd.DataFrame(
+            {
+                "unit": list(edit.assignment),
+                "region": list(edit.assignment.values()),
+                "share": 1.0,
+            }
+        )
+    elif edit.membership is not None:
+        source_field = "membership"
+        membership = pd.DataFrame([row.model_dump() for row in edit.membership])
+    else:
+        source_field = "csv"
+        path = Path(str(edit.csv))
+        if not path.is_absolute():
+            path = state.base_dir / path
+        membership = edits.read_assignment_csv(path)
+    state.replace(
+        edit.division,
+        edits.assign(
+            edit.division,
+            membership,
+            state.units,
+            region_names=edit.region_names,
+            field=source_field,
+        ),
+    )
+
+
+def _derive_swv(edit: DeriveSwvEdit, state: _State, index: int) -> None:
+    po = state.division(edit.po, "po")
+    vo = state.division(edit.vo, "vo")
+    state.replace(edit.division, edits.derive_swv(po, vo, rule=edit.rule, name=edit.division))
+
+
+def _split_by(edit: SplitByEdit, state: _State, index: int) -> None:
+    division = state.division(edit.division)
+    if edit.by == edit.division:
+        raise EditError("by", f"cannot split division {edit.division!r} by itself")
+    by = state.division(edit.by, "by")
+    name = edit.into or edit.division
+    state.replace(name, edits.split_by(division, by, name=name))
+
+
+def _copy(edit: CopyEdit, state: _State, index: int) -> None:
+    source = state.division(edit.from_, "from")
+    state.replace(edit.division, edits.copy(source, edit.division))
+    state.merged_away[edit.division] = dict(state.merged_away.get(edit.from_, {}))
+
+
+HANDLERS: dict[str, Callable[..., None]] = {
+    "move": _move,
+    "merge": _merge,
+    "rename": _rename,
+    "assign": _assign,
+    "derive_swv": _derive_swv,
+    "split_by": _split_by,
+    "copy": _copy,
+}
+
+
+def _base_divisions(
+    doc: ScenarioDoc, dataset: Dataset, stack: tuple[Path, ...]
+) -> dict[str, Division]:
+    if doc.base is None:
+        return dict(dataset.divisions)
+    from geo.scenarios.library import read_scenario_file, resolve_scenario
+
+    relative_to = doc.path.parent if doc.path is not None else None
+    try:
+        path = resolve_scenario(doc.base, relative_to=relative_to).resolve()
+    except ScenarioError as exc:
+        raise ScenarioError(doc.source, None, "base", exc.problem) from None
+    if path in stack:
+        chain = " -> ".join(p.stem for p in (*stack, path))
+        raise ScenarioError(doc.source, None, "base", f"cycle of bases: {chain}")
+    base = read_scenario_file(path)
+    return _apply(base, dataset, (*stack, path))
+
+
+def _apply(doc: ScenarioDoc, dataset: Dataset, stack: tuple[Path, ...]) -> dict[str, Division]:
+    divisions = _base_divisions(doc, dataset, stack)
+    base_dir = doc.path.parent if doc.path is not None else Path.cwd()
+    state = _State(divisions, pd.Index(dataset.units.index, dtype=str), base_dir)
+    for index, edit in enumerate(doc.edits):
+        try:
+            HANDLERS[edit.op](edit, state, index)
+        except EditError as exc:
+            raise ScenarioError(doc.source, f"edits[{index}]", exc.field, exc.problem) from None
+        except DivisionError as exc:
+            raise ScenarioError(doc.source, f"edits[{index}]", None, str(exc)) from None
+    return state.divisions
+
+
+def apply_scenario(doc: ScenarioDoc, dataset: Dataset) -> dict[str, Division]:
+    """All divisions of the dataset with the scenario's base and edits applied.
+
+    Rule: start from the base scenario (applied recursively; a cycle of bases is an error) or
+    the dataset's divisions; apply the edits in order; each result keeps every unit, shares
+    summing to 1 and the share in no region. The dataset itself is not changed.
+    """
+    start = (doc.path.resolve(),) if doc.path is not None else ()
+    return _apply(doc, dataset, start)

@@ -1,0 +1,442 @@
+"""The edit verbs of a scenario: one function per operation, each returning a new Division.
+
+Every edit keeps the invariants of a division: each unit's shares sum to 1 and the share of a
+unit in no region (:data:`~geo.division.NO_REGION`) is kept as it is. So the weighted totals of a
+division, ``sum(shares x weight)``, are the same before and after every edit.
+
+>>> from geo.division import Division
+>>> d = Division.from_assignment("d", {"GM1": "A", "GM2": "A", "GM3": "B"})
+>>> move(d, "GM2", "B").assignment().to_dict()
+{'GM1': 'A', 'GM2': 'B', 'GM3': 'B'}
+>>> merge(d, ["A", "B"], "AB").n_regions
+1
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from geo.division import NO_REGION, SHARE_TOLERANCE, Division
+from geo.errors import DivisionError
+from geo.scenarios.errors import EditError
+from geo.scenarios.preconditions import require_regions, require_same_units, require_units
+
+SwvRule = Literal["components", "vo_base", "po_base"]
+SWV_RULES: tuple[str, ...] = ("components", "vo_base", "po_base")
+PIECE_SEPARATOR = "-"
+
+
+def _rebuild(
+    division: Division,
+    membership: pd.DataFrame,
+    region_names: Mapping[str, str],
+    *,
+    name: str | None = None,
+    meta: Mapping[str, object] | None = None,
+) -> Division:
+    """A division over the same units from a new membership table."""
+    membership = membership.loc[membership["share"] > 0]
+    return Division.from_membership(
+        name or division.name,
+        membership,
+        units=division.units,
+        region_names=region_names,
+        meta=dict(division.meta) if meta is None else meta,
+    )
+
+
+# ---------------------------------------------------------------------------------------- move
+@require_units("unit")
+@require_regions("to", "from_")
+def move(
+    division: Division,
+    unit: str,
+    to: str,
+    *,
+    from_: str | None = None,
+    share: float | None = None,
+) -> Division:
+    """Move a unit, or a share of it, to another region.
+
+    Rule: ``share`` is a share of the whole unit (0 < share <= 1). With ``from_``, that share
+    (default: all the unit has in ``from_``) goes from ``from_`` to ``to``; moving more than the
+    unit has there is refused (its shares would no longer sum to 1). Without ``from_``, all the
+    unit's shares in regions go to ``to`` (with ``share``, the unit must lie in exactly one
+    region). The unit's share in no region always stays where it is. A region left without any
+    unit disappears.
+
+    >>> d = Division.from_assignment("d", {"GM1": "A", "GM2": "B"})
+    >>> move(d, "GM1", "B", share=0.25).unit_regions("GM1")
+    {'A': 0.75, 'B': 0.25}
+    """
+    row = division.unit_regions(unit)
+    in_regions = {region: s for region, s in row.items() if region != NO_REGION}
+    if from_ is None and share is not None:
+        if len(in_regions) != 1:
+            raise EditError(
+                "from",
+                f"unit {unit!r} lies in {len(in_regions)} regions "
+                f"({', '.join(in_regions) or 'none'}); say which region the share comes from",
+            )
+        from_ = next(iter(in_regions))
+    if from_ is None:
+        moving = {region: s for region, s in in_regions.items() if region != to}
+        if not moving:
+            raise EditError("to", f"unit {unit!r} already lies wholly in region {to!r}")
+    else:
+        if from_ == to:
+            raise EditError("to", f"'to' is the same region as 'from' ({to!r})")
+        have = in_regions.get(from_, 0.0)
+        if have == 0.0:
+            raise EditError("from", f"unit {unit!r} has no share in region {from_!r}")
+        amount = have if share is None else float(share)
+        if amount > have + SHARE_TOLERANCE:
+            raise EditError(
+                "share",
+                f"unit {unit!r} has only {have:.6g} of its area in region {from_!r}; moving "
+                f"{amount:.6g} would leave shares that no longer sum to 1",
+            )
+        moving = {from_: min(amount, have)}
+
+    membership = division.membership
+    is_unit = membership["unit"] == unit
+    rows = membership.loc[is_unit].set_index("region")["share"]
+    for region, amount in moving.items():
+        rows[region] = 0.0 if amount >= rows[region] else rows[region] - amount
+    rows[to] = rows.get(to, 0.0) + sum(moving.values())
+    unit_rows = pd.DataFrame({"unit": unit, "region": rows.index, "share": rows.to_numpy()})
+    new = pd.concat([membership.loc[~is_unit], unit_rows], ignore_index=True)
+    emptied = {
+        region for region in moving if not (new.loc[new["share"] > 0, "region"] == region).any()
+    }
+    names = {code: n for code, n in division.region_names.items() if code not in emptied}
+    return _rebuild(division, new, names)
+
+
+# --------------------------------------------------------------------------------------- merge
+@require_regions("regions")
+def merge(
+    division: Division, regions: Sequence[str], into: str, *, name: str | None = None
+) -> Division:
+    """Merge regions into one.
+
+    Rule: every share in one of ``regions`` goes to ``into``. ``into`` is one of ``regions``, a
+    new code, or another existing region (which is then merged as well). The merged region is
+    called ``name``, else the name of ``into`` if it existed, else the names of the merged
+    regions joined by ' + '. Shares in no region are untouched.
+
+    >>> d = Division.from_assignment("d", {"GM1": "A", "GM2": "B", "GM3": "C"})
+    >>> merge(d, ["A", "B"], "A", name="A and B").region_names
+    {'A': 'A and B', 'C': 'C'}
+    """
+    if into == NO_REGION:
+        raise EditError("into", f"cannot merge into {NO_REGION!r}, the share in no region")
+    seen: set[str] = set()
+    for code in regions:
+        if code in seen:
+            raise EditError("regions", f"region {code!r} is listed twice")
+        seen.add(code)
+    members = list(regions) + ([into] if into in division.regions and into not in seen else [])
+    if name is None:
+        if into in division.regions:
+            name = division.region_names.get(into, into)
+        else:
+            name = " + ".join(division.region_names.get(code, code) for code in regions)
+    membership = division.membership
+    membership["region"] = membership["region"].where(~membership["region"].isin(members), into)
+    names = {code: n for code, n in division.region_names.items() if code not in members}
+    names[into] = name
+    return _rebuild(division, membership, names)
+
+
+# -------------------------------------------------------------------------------------- rename
+@require_regions("region")
+def rename(
+    division: Division, region: str, *, code: str | None = None, name: str | None = None
+) -> Division:
+    """Give a region another code and/or name.
+
+    Rule: the new code must not be in use already (that would be a merge: use :func:`merge`) and
+    cannot be ``NO_REGION``; units and shares are unchanged.
+
+    >>> d = Division.from_assignment("d", {"GM1": "A"})
+    >>> rename(d, "A", code="X", name="Region X").region_names
+    {'X': 'Region X'}
+    """
+    new_code = region if code is None else code
+    if new_code == NO_REGION:
+        raise EditError("code", f"{NO_REGION!r} is reserved for the share in no region")
+    if new_code != region and new_code in division.regions:
+        raise EditError(
+            "code", f"region {new_code!r} already exists; use a merge to join two regions"
+        )
+    membership = division.membership
+    membership["region"] = membership["region"].where(membership["region"] != region, new_code)
+    names = {c: n for c, n in division.region_names.items() if c != region}
+    names[new_code] = name if name is not None else division.region_names.get(region, region)
+    return _rebuild(division, membership, names)
+
+
+# -------------------------------------------------------------------------------------- assign
+UNIT_COLUMNS = ("unit", "id", "code", "geoid", "geoid20")
+REGION_COLUMNS = ("region", "district", "assignment")
+
+
+def read_assignment_csv(path: str | Path) -> pd.DataFrame:
+    """Read a block-assignment CSV into a ``unit, region, share`` table.
+
+    Rule: a header row is required. The unit column is ``unit`` (also accepted: ``id``, ``code``,
+    ``GEOID``, ``GEOID20``, as exported by Districtr and Dave's Redistricting), the region
+    column ``region`` (also: ``district``, ``assignment``), both case-insensitive; an optional
+    ``share`` column gives fractional shares (default 1). Codes are read as text, so ``01``
+    stays ``01``. Problems raise :class:`EditError` for the field ``csv`` naming the file.
+
+    >>> import io, tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "a.csv")
+    >>> _ = open(p, "w").write("GEOID20,District\\nGM1,01\\n")
+    >>> read_assignment_csv(p).to_dict("records")
+    [{'unit': 'GM1', 'region': '01', 'share': 1.0}]
+    """
+    path = Path(path)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except FileNotFoundError:
+        raise EditError("csv", f"{path}: file not found") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise EditError("csv", f"{path}: not a readable CSV ({exc})") from None
+    lower = {str(c).strip().lower(): c for c in frame.columns}
+    unit_col = next((lower[c] for c in UNIT_COLUMNS if c in lower), None)
+    region_col = next((lower[c] for c in REGION_COLUMNS if c in lower), None)
+    if unit_col is None or region_col is None:
+        raise EditError(
+            "csv",
+            f"{path}: header must name a unit column ({'/'.join(UNIT_COLUMNS)}) and a region "
+            f"column ({'/'.join(REGION_COLUMNS)}); found {', '.join(map(str, frame.columns))}",
+        )
+    out = pd.DataFrame(
+        {
+            "unit": frame[unit_col].astype(str).str.strip(),
+            "region": frame[region_col].astype(str).str.strip(),
+        }
+    )
+    if "share" in lower:
+        share = pd.to_numeric(frame[lower["share"]].replace("", "1"), errors="coerce")
+        if share.isna().any():
+            line = int(np.flatnonzero(share.isna())[0]) + 2
+            raise EditError("csv", f"{path}, line {line}: share is not a number")
+        out["share"] = share.astype(float)
+    else:
+        out["share"] = 1.0
+    empty = (out["unit"] == "") | (out["region"] == "")
+    if empty.any():
+        line = int(np.flatnonzero(empty)[0]) + 2
+        raise EditError("csv", f"{path}, line {line}: empty unit or region")
+    return out
+
+
+def assign(
+    name: str,
+    membership: pd.DataFrame,
+    units: pd.Index,
+    *,
+    region_names: Mapping[str, str] | None = None,
+    field: str = "membership",
+) -> Division:
+    """Create a division from a ``unit, region, share`` table (Districtr's assignment style).
+
+    Rule: every unit of ``units`` is listed, no other unit is, and each unit's shares sum to 1
+    (± 1e-9). Region ``NO_REGION`` holds a share in no region. ``region_names`` may only name
+    regions that occur. Problems raise :class:`EditError` for ``field`` naming the unit.
+
+    >>> m = pd.DataFrame({"unit": ["GM1", "GM2"], "region": ["A", "B"], "share": 1.0})
+    >>> assign("new", m, pd.Index(["GM1", "GM2"])).n_regions
+    2
+    """
+    m = membership[["unit", "region", "share"]].copy()
+    m["unit"] = m["unit"].astype(str)
+    m["region"] = m["region"].astype(str)
+    m["share"] = pd.to_numeric(m["share"], errors="coerce")
+    unknown = pd.Index(m["unit"].unique()).difference(units)
+    if len(unknown):
+        raise EditError(field, f"unknown unit(s) {', '.join(map(repr, unknown[:5]))}")
+    missing = units.difference(pd.Index(m["unit"].unique()))
+    if len(missing):
+        raise EditError(
+            field,
+            f"{len(missing)} unit(s) are not assigned, e.g. {', '.join(map(repr, missing[:5]))}; "
+            "list every unit (use region "
+            f"{NO_REGION!r} for a share in no region)",
+        )
+    if m["share"].isna().any() or (m["share"] < 0).any():
+        bad = m.loc[m["share"].isna() | (m["share"] < 0), "unit"].iloc[0]
+        raise EditError(field, f"unit {bad!r} has a share that is not a number >= 0")
+    sums = m.groupby("unit")["share"].sum()
+    off = sums[(sums - 1.0).abs() > SHARE_TOLERANCE]
+    if len(off):
+        raise EditError(
+            field,
+            f"shares of unit {off.index[0]!r} sum to {off.iloc[0]:.6g}, not 1 "
+            f"({len(off)} unit(s) affected)",
+        )
+    regions = set(m["region"]) - {NO_REGION}
+    extra = sorted(set(region_names or {}) - regions)
+    if extra:
+        raise EditError("region_names", f"names given for regions that do not occur: {extra[:5]}")
+    try:
+        return Division.from_membership(name, m, units=units, region_names=region_names)
+    except DivisionError as exc:
+        raise EditError(field, str(exc)) from None
+
+
+# ---------------------------------------------------------------------------------- derive_swv
+def _region_part(division: Division) -> sp.csr_matrix:
+    """The shares without the NO_REGION column."""
+    return division.shares[:, : division.n_regions].tocsr()
+
+
+def _no_region(division: Division) -> np.ndarray:
+    return division.shares[:, division.n_regions].toarray().ravel()
+
+
+@require_same_units("vo")
+def derive_swv(
+    po: Division, vo: Division, *, rule: SwvRule = "components", name: str = "swv"
+) -> Division:
+    """One SWV division for PO and VO together.
+
+    Rules:
+
+    - ``components``: build the overlap graph whose nodes are all PO and VO SWVs, with an edge
+      between a PO and a VO SWV when they share a unit (a gemeente). Each connected component is
+      one new SWV, so PO and VO SWVs that share a gemeente end up in the same new SWV. A unit
+      lies in exactly one component; its share in no SWV is the smaller of its PO and VO shares
+      in no SWV (the no-SWV parts are taken to be the same postcodes, as for the Europoort). New
+      codes are ``SWV-`` + the first member code, names list the member codes.
+    - ``vo_base``: each unit keeps its VO SWV(s); the PO division is ignored.
+    - ``po_base``: each unit keeps its PO SWV(s); the VO division is ignored.
+
+    >>> po = Division.from_assignment("swv_po", {"GM1": "PO1", "GM2": "PO2", "GM3": "PO3"})
+    >>> vo = Division.from_assignment("swv_vo", {"GM1": "VO1", "GM2": "VO1", "GM3": "VO2"})
+    >>> derive_swv(po, vo).assignment().to_dict()
+    {'GM1': 'SWV-PO1', 'GM2': 'SWV-PO1', 'GM3': 'SWV-PO3'}
+    """
+    if rule not in SWV_RULES:
+        raise EditError("rule", f"unknown rule {rule!r}; choose one of {', '.join(SWV_RULES)}")
+    if rule == "vo_base":
+        return Division(
+            name,
+            vo.units,
+            vo.regions,
+            dict(vo.region_names),
+            vo.shares,
+            {**vo.meta, "rule": rule, "from": [po.name, vo.name]},
+        )
+    if rule == "po_base":
+        return Division(
+            name,
+            po.units,
+            po.regions,
+            dict(po.region_names),
+            po.shares,
+            {**po.meta, "rule": rule, "from": [po.name, vo.name]},
+        )
+
+    p, v = _region_part(po), _region_part(vo)
+    link = ((p.T @ v) > 0).astype(np.int8)  # PO region x VO region share a unit
+    graph = sp.bmat([[None, link], [link.T, None]], format="csr")
+    n_components, label = connected_components(graph, directed=False)
+    nodes = po.regions.append(vo.regions)
+    members = pd.Series(nodes.to_numpy(), index=pd.RangeIndex(len(nodes))).groupby(label).agg(list)
+    codes = members.map(lambda codes: f"SWV{PIECE_SEPARATOR}{codes[0]}")
+    names = members.map(lambda codes: " + ".join(codes))
+
+    # each unit: the component of any of its regions (all of them are in the same component)
+    unit_nodes = sp.hstack([p, v]).tocsr()
+    unit_nodes.eliminate_zeros()
+    has_region = np.diff(unit_nodes.indptr) > 0
+    first_node = unit_nodes.indices[unit_nodes.indptr[:-1][has_region]]
+    no_region = np.minimum(_no_region(po), _no_region(vo))
+    no_region = np.where(has_region, no_region, 1.0)
+    rows = pd.DataFrame(
+        {
+            "unit": po.units.to_numpy()[has_region],
+            "region": codes.to_numpy()[label[first_node]],
+            "share": 1.0 - no_region[has_region],
+        }
+    )
+    geen = pd.DataFrame({"unit": po.units.to_numpy(), "region": NO_REGION, "share": no_region})
+    membership = pd.concat([rows, geen], ignore_index=True)
+    meta = {
+        "rule": rule,
+        "from": [po.name, vo.name],
+        "members": dict(zip(codes, members, strict=True)),
+        "components": int(n_components),
+    }
+    used = set(rows["region"])
+    region_names = {c: n for c, n in zip(codes, names, strict=True) if c in used}
+    return _rebuild(po, membership, region_names, name=name, meta=meta)
+
+
+# ------------------------------------------------------------------------------------ split_by
+@require_same_units("by")
+def split_by(division: Division, by: Division, *, name: str | None = None) -> Division:
+    """Cut every region of ``division`` along the regions of ``by``.
+
+    Rule: a unit's share in region ``a`` is divided over the regions ``b`` of ``by`` in
+    proportion to the unit's shares in those regions; each piece is a new region with code
+    ``a-b`` (e.g. ``PO2707-JZ13``) and name ``name(a) / name(b)``. A unit that lies wholly in no
+    region of ``by`` keeps its share in ``a``. Shares in no region of ``division`` stay there.
+    Merging all pieces ``a-*`` back gives ``division`` again.
+
+    >>> a = Division.from_assignment("swv_po", {"GM1": "PO1", "GM2": "PO1"})
+    >>> b = Division.from_assignment("jeugdregio", {"GM1": "JZ1", "GM2": "JZ2"})
+    >>> sorted(split_by(a, b).regions)
+    ['PO1-JZ1', 'PO1-JZ2']
+    """
+    a = division.membership
+    b = by.membership
+    b = b.loc[b["region"] != NO_REGION]
+    b = b.assign(share=b["share"] / b.groupby("unit")["share"].transform("sum"))
+    in_region = a["region"] != NO_REGION
+    pieces = a.loc[in_region].merge(b, on="unit", how="left", suffixes=("", "_by"))
+    cut = pieces["region_by"].notna()
+    pieces["share"] = pieces["share"] * pieces["share_by"].where(cut, 1.0)
+    pieces["code"] = (pieces["region"] + PIECE_SEPARATOR + pieces["region_by"]).where(
+        cut, pieces["region"]
+    )
+    a_names = pd.Series(dict(division.region_names), dtype=object)
+    b_names = pd.Series(dict(by.region_names), dtype=object)
+    piece_names = (
+        pieces["region"].map(a_names).astype(str)
+        + " / "
+        + pieces["region_by"].map(b_names).astype(str)
+    ).where(cut, pieces["region"].map(a_names).astype(str))
+    names = dict(zip(pieces["code"], piece_names, strict=True))
+    membership = pd.concat(
+        [
+            pieces[["unit", "code", "share"]].rename(columns={"code": "region"}),
+            a.loc[~in_region, ["unit", "region", "share"]],
+        ],
+        ignore_index=True,
+    )
+    meta = {**division.meta, "split_by": by.name, "parent": division.name}
+    return _rebuild(division, membership, names, name=name, meta=meta)
+
+
+# ---------------------------------------------------------------------------------------- copy
+def copy(division: Division, name: str) -> Division:
+    """The same division under another name.
+
+    Rule: units, regions and shares are shared unchanged; only the name differs.
+
+    >>> copy(Division.from_assignment("swv", {"GM1": "A"}), "swv_po").name
+    'swv_po'
+    """
+    return division.renamed(name)
