@@ -7,7 +7,8 @@ area. Units whose best share is below ``threshold`` (default 0.99) are reported 
 >>> import geopandas as gpd, shapely
 >>> units = gpd.GeoDataFrame({"code": ["u1", "u2"]},
 ...     geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)], crs="EPSG:28992")
->>> regions = gpd.GeoDataFrame({"code": ["R"]}, geometry=[shapely.box(0, 0, 1.9, 1)], crs="EPSG:28992")
+>>> regions = gpd.GeoDataFrame({"code": ["R"]}, geometry=[shapely.box(0, 0, 1.9, 1)],
+...     crs="EPSG:28992")
 >>> a, low = assign(units, regions, warn=False)
 >>> a.to_dict(), low["unit"].tolist()
 ({'u1': 'R', 'u2': 'R'}, ['u2'])
@@ -38,7 +39,9 @@ def assign(
 ) -> tuple[pd.Series, pd.DataFrame]:
     """Return ``unit -> region`` and the table of units whose best overlap is below threshold."""
     pieces = intersections(units, regions, unit_key, region_key)
-    best = pieces.sort_values(["source", "share"], ascending=[True, False]).drop_duplicates("source")
+    best = pieces.sort_values(["source", "share"], ascending=[True, False]).drop_duplicates(
+        "source"
+    )
     missing = sorted(set(units[unit_key]) - set(best["source"]))
     if missing:
         raise GeometryError(f"{source or 'assign'}: unit(s) {missing[:5]} overlap no region")

@@ -3,7 +3,8 @@
 Rule: the units are the 342 CBS gemeenten of 2025. CBS region divisions (jeugdregio, provincie,
 ggdregio, veiligheidsregio, arbeidsmarktregio) assign each gemeente wholly to the region with the
 largest overlap (:func:`geo.assign.assign`). swv_po and swv_vo come from the 2015 postcode table
-through the 2015 -> 2025 crosswalk (:func:`geo.crosswalk.crosswalk`) and :func:`geo.swv.swv_membership`.
+through the 2015 -> 2025 crosswalk (:func:`geo.crosswalk.crosswalk`) and
+:func:`geo.swv.swv_membership`.
 
 >>> callable(build_dataset)
 True
@@ -77,12 +78,14 @@ def build_dataset(data: Path, progress: Progress | None = None) -> Dataset:
     table = sources.read_swv_table(swv_path)
     g2015_web, g2015_metric = _boundaries(data, "gemeente_2015", report)
     name_to_2015 = match_names(
-        table["gemeente"], dict(zip(g2015_web["code"], g2015_web["name"], strict=True)),
+        table["gemeente"],
+        dict(zip(g2015_web["code"], g2015_web["name"], strict=True)),
         source=sources.SOURCE_FILES["swv"] + " vs " + sources.SOURCE_FILES["gemeente_2015"],
     )
     table["code2015"] = table["gemeente"].map(name_to_2015)
     report["name_matches_normalised"] = {
-        n: c for n, c in name_to_2015.items()
+        n: c
+        for n, c in name_to_2015.items()
         if n != dict(zip(g2015_web["code"], g2015_web["name"], strict=True))[c]
     }
 
@@ -90,16 +93,19 @@ def build_dataset(data: Path, progress: Progress | None = None) -> Dataset:
     schools_raw = sources.read_schools(sources.source_path(data, "schools"))
     schools, school_report = locate_schools(schools_raw, units_web)
     duo_to_2025 = match_names(
-        schools["gemeente"], dict(zip(units_web["code"], units_web["name"], strict=True)),
-        source=sources.SOURCE_FILES["schools"] + " (gemeente) vs " + sources.SOURCE_FILES["gemeente_2025"],
+        schools["gemeente"],
+        dict(zip(units_web["code"], units_web["name"], strict=True)),
+        source=sources.SOURCE_FILES["schools"]
+        + " (gemeente) vs "
+        + sources.SOURCE_FILES["gemeente_2025"],
         aliases=DUO_ALIASES,
     )
     schools["unit_admin"] = schools["gemeente"].map(duo_to_2025)
     with_pc = schools.merge(table[["pc4", "code2015", "po_swv", "vo_swv"]], on="pc4", how="left")
     unknown_pc = with_pc[with_pc["code2015"].isna()]
-    school_report["postcode_not_in_swv_table"] = (
-        unknown_pc[["vestigingscode", "naam", "postcode", "type"]].to_dict("records")
-    )
+    school_report["postcode_not_in_swv_table"] = unknown_pc[
+        ["vestigingscode", "naam", "postcode", "type"]
+    ].to_dict("records")
     school_report["point_in_polygon_differs_from_duo_gemeente"] = int(
         (with_pc["unit"].notna() & (with_pc["unit"] != with_pc["unit_admin"])).sum()
     )
@@ -119,10 +125,15 @@ def build_dataset(data: Path, progress: Progress | None = None) -> Dataset:
         "source_units": int(xw["source"].nunique()),
         "target_units": int(xw["target"].nunique()),
         "rule": "whole to largest piece unless >= 2 pieces (>= 2% of area) each hold >= 5% of "
-                "the 2015 gemeente's schools by DUO municipality",
+        "the 2015 gemeente's schools by DUO municipality",
         "splits": [
-            {"gemeente_2015": f"{s} {names15[s]}",
-             "to": {f"{t} {names25[t]}": round(w, 4) for t, w in zip(g.target, g.weight, strict=True)}}
+            {
+                "gemeente_2015": f"{s} {names15[s]}",
+                "to": {
+                    f"{t} {names25[t]}": round(w, 4)
+                    for t, w in zip(g.target, g.weight, strict=True)
+                },
+            }
             for s, g in splits.groupby("source")
         ],
     }
@@ -140,15 +151,18 @@ def build_dataset(data: Path, progress: Progress | None = None) -> Dataset:
             membership,
             units=unit_codes,
             region_names={c: c for c in set(table[column]) - set(NO_SWV_VALUES)},
-            meta={"source": sources.SOURCE_FILES["swv"],
-                  "rule": "postcodes via 2015->2025 crosswalk; splits weighted by pupils"},
+            meta={
+                "source": sources.SOURCE_FILES["swv"],
+                "rule": "postcodes via 2015->2025 crosswalk; splits weighted by pupils",
+            },
         )
 
     step("weights")
     inhabitants = sources.read_population(sources.source_path(data, "population"))
     ages = sources.read_age_shares(sources.source_path(data, "population_ages"))
-    weights = unit_weights(units_web, inhabitants, ages, schools,
-                           population_source=sources.SOURCE_FILES["population"])
+    weights = unit_weights(
+        units_web, inhabitants, ages, schools, population_source=sources.SOURCE_FILES["population"]
+    )
     units = gpd.GeoDataFrame(
         pd.concat([units_web.set_index("code")[["name"]], weights], axis=1),
         geometry=units_web.set_index("code").geometry,

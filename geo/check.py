@@ -40,13 +40,19 @@ def check_dataset(dataset: Dataset) -> dict[str, Any]:
             problems.append(f"{name}: shares of some unit deviate {deviation:.3g} from 1")
         if not division.units.equals(units.index):
             problems.append(f"{name}: its units differ from the gemeenten")
-        empty = [r for r, t in division.totals(units["area_km2"]).items()
-                 if t <= 0 and r in division.regions]
+        empty = [
+            r
+            for r, t in division.totals(units["area_km2"]).items()
+            if t <= 0 and r in division.regions
+        ]
         if empty:
             problems.append(f"{name}: region(s) without any gemeente: {empty}")
         split_units[name] = [
-            {"unit": u, "name": str(units.loc[u, "name"]),
-             "regions": {r: round(s, 6) for r, s in division.unit_regions(u).items()}}
+            {
+                "unit": u,
+                "name": str(units.loc[u, "name"]),
+                "regions": {r: round(s, 6) for r, s in division.unit_regions(u).items()},
+            }
             for u in division.split_units()
         ]
         unassigned[name] = [
@@ -93,7 +99,8 @@ def check_dataset(dataset: Dataset) -> dict[str, Any]:
     report["unmatched_names"] = []  # the build fails on any unmatched name; none got here
     report["low_overlap"] = {k: len(v) for k, v in build.get("low_overlap", {}).items()}
     report["lowest_overlap"] = {
-        k: min((r["share"] for r in v), default=1.0) for k, v in build.get("low_overlap", {}).items()
+        k: min((r["share"] for r in v), default=1.0)
+        for k, v in build.get("low_overlap", {}).items()
     }
     report["repaired_geometries"] = build.get("repaired_geometries", [])
     report["problems"] = problems

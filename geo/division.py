@@ -119,7 +119,11 @@ class Division:
         """Build from a whole-unit assignment ``unit -> region`` (the Districtr convention)."""
         series = pd.Series(assignment, dtype=object)
         membership = pd.DataFrame(
-            {"unit": series.index.astype(str), "region": series.astype(str).to_numpy(), "share": 1.0}
+            {
+                "unit": series.index.astype(str),
+                "region": series.astype(str).to_numpy(),
+                "share": 1.0,
+            }
         )
         return cls.from_membership(name, membership, units, region_names, meta)
 

@@ -26,9 +26,13 @@ def require_same_crs(func: F) -> F:
     """The first two GeoDataFrame arguments must have the same, defined CRS."""
 
     @functools.wraps(func)
-    def wrapper(left: gpd.GeoDataFrame, right: gpd.GeoDataFrame, /, *args: Any, **kwargs: Any) -> Any:
+    def wrapper(
+        left: gpd.GeoDataFrame, right: gpd.GeoDataFrame, /, *args: Any, **kwargs: Any
+    ) -> Any:
         if left.crs is None or right.crs is None:
-            raise GeometryError(f"{func.__name__}: both inputs need a CRS (got {left.crs} and {right.crs})")
+            raise GeometryError(
+                f"{func.__name__}: both inputs need a CRS (got {left.crs} and {right.crs})"
+            )
         if left.crs != right.crs:
             raise GeometryError(
                 f"{func.__name__}: CRS differ ({left.crs.to_string()} vs {right.crs.to_string()}); "
@@ -40,10 +44,12 @@ def require_same_crs(func: F) -> F:
 
 
 def require_projected(func: F) -> F:
-    """The first two GeoDataFrame arguments must be in a projected (metric) CRS such as EPSG:28992."""
+    """The first two GeoDataFrame arguments must be in a projected (metric) CRS (EPSG:28992)."""
 
     @functools.wraps(func)
-    def wrapper(left: gpd.GeoDataFrame, right: gpd.GeoDataFrame, /, *args: Any, **kwargs: Any) -> Any:
+    def wrapper(
+        left: gpd.GeoDataFrame, right: gpd.GeoDataFrame, /, *args: Any, **kwargs: Any
+    ) -> Any:
         for frame in (left, right):
             if frame.crs is not None and not frame.crs.is_projected:
                 raise GeometryError(

@@ -37,9 +37,7 @@ def repair(
     polygons = shapely.get_parts(fixed, return_index=True)
     parts, owner = polygons
     keep = np.isin(shapely.get_type_id(parts), [3, 6])
-    merged = [
-        shapely.union_all(parts[keep & (owner == i)]) for i in range(len(fixed))
-    ]
+    merged = [shapely.union_all(parts[keep & (owner == i)]) for i in range(len(fixed))]
     out = frame.copy()
     new_geoms = np.array(out.geometry.values, dtype=object)
     new_geoms[np.flatnonzero(invalid)] = merged

@@ -33,7 +33,10 @@ def level_of(school_type: str) -> str:
 
 
 def locate_schools(
-    schools: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, unit_key: str = "code",
+    schools: gpd.GeoDataFrame,
+    units: gpd.GeoDataFrame,
+    *,
+    unit_key: str = "code",
     max_snap_m: float = 2000.0,
 ) -> tuple[gpd.GeoDataFrame, dict[str, object]]:
     """De-duplicated schools with ``level`` and ``unit`` columns, and a report of the work done."""
@@ -53,8 +56,11 @@ def locate_schools(
         )
         dist = pts.geometry.values[outside][near_pt].distance(polys.geometry.values[near_poly])
         for i, j, d in zip(outside[near_pt], near_poly, dist, strict=True):
-            record = {"vestigingscode": dedup["vestigingscode"].iloc[i], "naam": dedup["naam"].iloc[i],
-                      "distance_m": round(float(d), 1)}
+            record = {
+                "vestigingscode": dedup["vestigingscode"].iloc[i],
+                "naam": dedup["naam"].iloc[i],
+                "distance_m": round(float(d), 1),
+            }
             if d <= max_snap_m:
                 unit.iloc[i] = polys[unit_key].iloc[j]
                 snapped.append({**record, "unit": polys[unit_key].iloc[j]})

@@ -4,7 +4,8 @@ The layout is that of ``../shared/data`` (see each folder's SOURCES.md)::
 
     cbs/gemeente_2025.topojson ... cbs/arbeidsmarktregio_2025.topojson
     swv/swv_pc4_2015.csv
-    population/cbs_kwb2024_85984NED_gm_wk_stripped.json, population/geoinzicht_gemeenten_2024.geojson
+    population/cbs_kwb2024_85984NED_gm_wk_stripped.json
+    population/geoinzicht_gemeenten_2024.geojson
     schools/duo_scholen_20241122.geojson
 
 >>> SOURCE_FILES["swv"]
@@ -48,8 +49,9 @@ def source_path(data: Path, key: str) -> Path:
     """Absolute path of a source file; :class:`SourceError` if it does not exist."""
     path = Path(data) / SOURCE_FILES[key]
     if not path.is_file():
-        raise SourceError(path, "file not found (set REGIOKOMPAS_DATA or --data, or run "
-                          "'regio data fetch')")
+        raise SourceError(
+            path, "file not found (set REGIOKOMPAS_DATA or --data, or run 'regio data fetch')"
+        )
     return path
 
 
@@ -82,8 +84,11 @@ def read_boundaries(path: Path) -> gpd.GeoDataFrame:
     frame = frame.set_crs(CRS_WEB, allow_override=True)
     minx, miny, maxx, maxy = frame.total_bounds
     if not (2.5 < minx and maxx < 7.5 and 50.5 < miny and maxy < 54.0):
-        raise SourceError(path, f"bounds {frame.total_bounds.round(2).tolist()} are not in the "
-                          "Netherlands in WGS84 lon/lat")
+        raise SourceError(
+            path,
+            f"bounds {frame.total_bounds.round(2).tolist()} are not in the "
+            "Netherlands in WGS84 lon/lat",
+        )
     out = gpd.GeoDataFrame(
         {"code": frame["statcode"].astype(str), "name": frame["statnaam"].astype(str)},
         geometry=frame.geometry.values,
@@ -93,7 +98,7 @@ def read_boundaries(path: Path) -> gpd.GeoDataFrame:
 
 
 def read_swv_table(path: Path) -> pd.DataFrame:
-    """The SWV postcode table: ``pc4`` (4-char string), ``gemeente`` (2015 name), ``po_swv``, ``vo_swv``."""
+    """The SWV postcode table: ``pc4``, ``gemeente`` (2015 name), ``po_swv``, ``vo_swv``."""
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except Exception as exc:
@@ -104,9 +109,13 @@ def read_swv_table(path: Path) -> pd.DataFrame:
     if len(bad):
         raise SourceError(path, f"pc4 values that are not 4 digits: {bad.tolist()[:5]}")
     if frame["pc4"].duplicated().any():
-        raise SourceError(path, f"postcodes listed twice: {frame.loc[frame.pc4.duplicated(), 'pc4'].tolist()[:5]}")
+        raise SourceError(
+            path, f"postcodes listed twice: {frame.loc[frame.pc4.duplicated(), 'pc4'].tolist()[:5]}"
+        )
     for col, prefix in (("po_swv", "PO"), ("vo_swv", "VO")):
-        odd = frame.loc[~frame[col].str.fullmatch(prefix + r"\d{4}") & (frame[col] != "Europoort"), col]
+        odd = frame.loc[
+            ~frame[col].str.fullmatch(prefix + r"\d{4}") & (frame[col] != "Europoort"), col
+        ]
         if len(odd):
             raise SourceError(path, f"column {col!r} has unknown code(s) {sorted(set(odd))[:5]}")
     return frame
@@ -133,7 +142,7 @@ def read_population(path: Path) -> pd.Series:
 
 
 def read_age_shares(path: Path) -> pd.DataFrame:
-    """Per GM code: ``aantal_inwoners`` and ``pct_0_15`` (rounded whole percent, KWB 2024 via PDOK)."""
+    """Per GM code: ``aantal_inwoners`` and ``pct_0_15`` (rounded whole percent, KWB 2024)."""
     try:
         frame = pyogrio.read_dataframe(path, read_geometry=False)
     except Exception as exc:
@@ -142,8 +151,10 @@ def read_age_shares(path: Path) -> pd.DataFrame:
     frame = frame[frame["gemeentecode"].astype(str).str.startswith("GM")]
     frame = frame[frame["aantal_inwoners"].notna()]
     return pd.DataFrame(
-        {"aantal_inwoners": frame["aantal_inwoners"].astype(float).to_numpy(),
-         "pct_0_15": frame["0_15"].astype(float).to_numpy()},
+        {
+            "aantal_inwoners": frame["aantal_inwoners"].astype(float).to_numpy(),
+            "pct_0_15": frame["0_15"].astype(float).to_numpy(),
+        },
         index=pd.Index(frame["gemeentecode"].astype(str), name="code"),
     )
 

@@ -35,8 +35,18 @@ STORE_FORMAT = 1
 """Bump when the layout of the store changes."""
 
 BUILD_MODULES = (
-    "build", "sources", "assign", "crosswalk", "intersections", "names", "repair", "schools",
-    "swv", "weights", "division", "store",
+    "build",
+    "sources",
+    "assign",
+    "crosswalk",
+    "intersections",
+    "names",
+    "repair",
+    "schools",
+    "swv",
+    "weights",
+    "division",
+    "store",
 )
 
 _lock = threading.Lock()
@@ -75,16 +85,21 @@ def write_store(dataset: Dataset, root: Path, key: str) -> Path:
         memberships.to_parquet(tmp / "memberships.parquet")
         regions = pd.DataFrame(
             [
-                {"division": name, "code": code, "name": d.region_names[code],
-                 "meta": json.dumps(dict(d.meta))}
+                {
+                    "division": name,
+                    "code": code,
+                    "name": d.region_names[code],
+                    "meta": json.dumps(dict(d.meta)),
+                }
                 for name, d in dataset.divisions.items()
                 for code in d.regions
             ]
         )
         regions.to_parquet(tmp / "regions.parquet")
         dataset.special_schools.to_parquet(tmp / "special_schools.parquet")
-        (tmp / "report.json").write_text(json.dumps(dataset.report, ensure_ascii=False, indent=1,
-                                                    default=str))
+        (tmp / "report.json").write_text(
+            json.dumps(dataset.report, ensure_ascii=False, indent=1, default=str)
+        )
         (tmp / "manifest.json").write_text(json.dumps({"format": STORE_FORMAT, "key": key}))
         final = root / key
         if final.exists():
@@ -141,9 +156,7 @@ def build_store(
     return write_store(dataset, root, key), True
 
 
-def load_dataset(
-    data: str | os.PathLike[str] | None = None, cache: Path | None = None
-) -> Dataset:
+def load_dataset(data: str | os.PathLike[str] | None = None, cache: Path | None = None) -> Dataset:
     """The :class:`Dataset` for ``data`` (built on first use, then read from the store; memoised).
 
     >>> # ds = load_dataset()  # doctest: +SKIP

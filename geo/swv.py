@@ -38,7 +38,9 @@ def swv_membership(
     """
     pc = postcodes[["pc4", "code2015", column]].rename(columns={column: "swv"})
     pc["swv"] = pc["swv"].where(~pc["swv"].isin(NO_SWV_VALUES), NO_REGION)
-    rows = pc.merge(crosswalk[["source", "target", "weight"]], left_on="code2015", right_on="source")
+    rows = pc.merge(
+        crosswalk[["source", "target", "weight"]], left_on="code2015", right_on="source"
+    )
     rows = rows.rename(columns={"target": "unit"})
     pc_share = rows.groupby(["unit", "swv"], as_index=False)["weight"].sum()
     pc_share["pc_share"] = pc_share["weight"] / pc_share.groupby("unit")["weight"].transform("sum")
@@ -61,9 +63,7 @@ def swv_membership(
     table["share"] = (inner * (1.0 - none_share)).where(~is_none, table["pc_share"])
     table.loc[n_swv == 1, "share"] = 1.0
     table["method"] = "whole"
-    table.loc[n_swv > 1, "method"] = by_pupils[n_swv > 1].map(
-        {True: "pupils", False: "postcodes"}
-    )
+    table.loc[n_swv > 1, "method"] = by_pupils[n_swv > 1].map({True: "pupils", False: "postcodes"})
     membership = table.loc[table["share"] > 0, ["unit", "swv", "share"]].rename(
         columns={"swv": "region"}
     )

@@ -45,7 +45,9 @@ def unit_weights(
     out = pd.DataFrame(index=codes)
     out["area_km2"] = units.to_crs(CRS_METRIC).area.to_numpy() / 1e6
     out["inhabitants"] = inhabitants.reindex(codes).astype("int64")
-    out["inhabitants_0_15"] = estimate_0_15(out["inhabitants"], age_shares["pct_0_15"].reindex(codes))
+    out["inhabitants_0_15"] = estimate_0_15(
+        out["inhabitants"], age_shares["pct_0_15"].reindex(codes)
+    )
     located = schools[schools["unit"].notna()]
     pupils = located.pivot_table(
         index="unit", columns="level", values="leerlingen", aggfunc="sum", fill_value=0.0

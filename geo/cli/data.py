@@ -31,14 +31,21 @@ def fail(message: str, code: int = 2) -> None:
 @app.command("build")
 def build_command(
     data: DataOption = None,
-    force: Annotated[bool, typer.Option("--force", help="Rebuild even when nothing changed.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Rebuild even when nothing changed.")
+    ] = False,
 ) -> None:
     """Build the embedded store (rebuilt only when a source file changed)."""
     from geo.store import build_store
 
     try:
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=console, transient=True) as progress:
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as progress:
             task = progress.add_task("fingerprinting sources", total=None)
             path, rebuilt = build_store(
                 data, force=force, progress=lambda m: progress.update(task, description=m)
@@ -73,11 +80,22 @@ def check_command(
 def _print_report(report: dict) -> None:
     out = Console()
     out.print(f"[bold]units[/] {report['units']} gemeenten (2025)")
-    table = Table("division", "regions", "max |Σshare−1|", "split gemeenten", "'no region' units",
-                  title="Divisions")
+    table = Table(
+        "division",
+        "regions",
+        "max |Σshare−1|",
+        "split gemeenten",
+        "'no region' units",
+        title="Divisions",
+    )
     for name, n in report["divisions"].items():
-        table.add_row(name, str(n), f"{report['max_share_sum_deviation'][name]:.1e}",
-                      str(len(report["split_units"][name])), str(len(report["unassigned"][name])))
+        table.add_row(
+            name,
+            str(n),
+            f"{report['max_share_sum_deviation'][name]:.1e}",
+            str(len(report["split_units"][name])),
+            str(len(report["unassigned"][name])),
+        )
     out.print(table)
     for name, rows in report["split_units"].items():
         if rows:
@@ -87,10 +105,13 @@ def _print_report(report: dict) -> None:
                 out.print(f"  {row['unit']} {row['name']}: {regions}")
     for name, rows in report["unassigned"].items():
         for row in rows:
-            out.print(f"[bold]{name}[/] 'no region' share: {row['unit']} {row['name']} "
-                      f"{row['share']:.4f}")
-    out.print("[bold]crosswalk 2015→2025[/] "
-              f"{report['crosswalk'].get('source_units')} → {report['crosswalk'].get('target_units')}")
+            out.print(
+                f"[bold]{name}[/] 'no region' share: {row['unit']} {row['name']} {row['share']:.4f}"
+            )
+    out.print(
+        "[bold]crosswalk 2015→2025[/] "
+        f"{report['crosswalk'].get('source_units')} → {report['crosswalk'].get('target_units')}"
+    )
     for split in report["crosswalk"].get("splits", []):
         parts = ", ".join(f"{t} {w:.3f}" for t, w in split["to"].items())
         out.print(f"  split: {split['gemeente_2015']} → {parts}")
@@ -99,11 +120,13 @@ def _print_report(report: dict) -> None:
         totals.add_row(key, f"{value:,}")
     out.print(totals)
     s = report["schools"]
-    out.print(f"schools: {s['rows']} rows, {s['duplicates_removed']} duplicates removed, "
-              f"{s['locations']} locations; not in any gemeente: {len(s['not_in_any_gemeente'])}; "
-              f"snapped to nearest gemeente: {len(s['snapped_to_nearest_gemeente'])}; "
-              f"postcode not in SWV table: {len(s['postcode_not_in_swv_table'])}; "
-              f"pupil count missing: {s['pupils_missing']}")
+    out.print(
+        f"schools: {s['rows']} rows, {s['duplicates_removed']} duplicates removed, "
+        f"{s['locations']} locations; not in any gemeente: {len(s['not_in_any_gemeente'])}; "
+        f"snapped to nearest gemeente: {len(s['snapped_to_nearest_gemeente'])}; "
+        f"postcode not in SWV table: {len(s['postcode_not_in_swv_table'])}; "
+        f"pupil count missing: {s['pupils_missing']}"
+    )
     for row in s["postcode_not_in_swv_table"]:
         out.print(f"  postcode not in SWV table: {row['postcode']} {row['naam']} ({row['type']})")
     out.print(f"lowest best overlap per division: {report['lowest_overlap']}")

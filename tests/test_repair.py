@@ -1,0 +1,28 @@
+"""Tests for geo.repair."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from geo.errors import RepairedGeometryWarning
+from geo.repair import repair
+
+
+def test_repairs_bowtie_and_names_it() -> None:
+    bowtie = shapely.Polygon([(0, 0), (2, 2), (2, 0), (0, 2)])
+    frame = gpd.GeoDataFrame({"code": ["ok", "bad"]}, geometry=[shapely.box(5, 5, 6, 6), bowtie])
+    with pytest.warns(RepairedGeometryWarning, match="bad"):
+        fixed, report = repair(frame, source="test.topojson")
+    assert fixed.is_valid.all()
+    assert [r["code"] for r in report] == ["bad"]
+    assert "Self-intersection" in report[0]["reason"]
+    assert fixed.area.iloc[1] == pytest.approx(2.0)  # two triangles of area 1
+    assert fixed.geometry.iloc[0].equals(frame.geometry.iloc[0])
+
+
+def test_valid_input_is_untouched() -> None:
+    frame = gpd.GeoDataFrame({"code": ["a"]}, geometry=[shapely.box(0, 0, 1, 1)])
+    fixed, report = repair(frame)
+    assert report == [] and fixed is frame
