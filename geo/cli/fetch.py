@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 
 from geo.errors import RegiokompasError
 from geo.fetch import fetch
@@ -59,9 +60,10 @@ def fetch_command(
     except RegiokompasError as exc:
         err.print(f"[bold red]fetch failed:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from exc
-    table = Table("file", "status", "bytes", "sha256")
+    table = Table("file", "status", Column("bytes", justify="right"), box=box.SIMPLE)
     for r in results:
-        table.add_row(r.path, r.status, f"{r.bytes:,}", r.sha256[:12])
+        table.add_row(r.path, r.status, f"{r.bytes:,}")
     out.print(table)
     fetched = sum(r.status == "fetched" for r in results)
     out.print(f"{fetched} fetched, {len(results) - fetched} already present and verified")
+    out.print("sha256 of every file: CHECKSUMS.sha256 in the data directory", style="dim")
