@@ -11,9 +11,11 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from geo.cli.fetch import fetch_command
 from geo.errors import RegiokompasError
 
 app = typer.Typer(help="Build, check and fetch the real data.", no_args_is_help=True)
+app.command("fetch")(fetch_command)
 console = Console(stderr=True)
 
 DataOption = Annotated[
@@ -136,3 +138,4 @@ def _print_report(report: dict) -> None:
             out.print(f"[bold red]problem:[/] {problem}")
     else:
         out.print("[bold green]no problems[/]")
+
