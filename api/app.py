@@ -1,0 +1,184 @@
+"""The FastAPI app: one factory, routers per resource, every error as ``{"detail": "..."}``.
+
+>>> from fixtures.synthetic import synthetic_dataset
+>>> import tempfile
+>>> app = create_app(synthetic_dataset(), tempfile.mkdtemp(), library_dir=None)
+>>> [p for p in app.openapi()["paths"] if p.startswith("/api/divisions")]
+['/api/divisions', '/api/divisions/{name}.geojson', '/api/divisions/{name}']
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+import geo
+from api.deps import AppState
+from api.routers import compare, divisions, scenarios, scores, units
+from api.storage import (
+    ScenarioExists,
+    ScenarioNotFound,
+    UnsafeScenarioId,
+    open_store,
+)
+from geo.config import SCENARIO_LIBRARY
+from geo.dataset import Dataset
+from geo.errors import RegiokompasError
+
+DEFAULT_UPLOAD_LIMIT = 5 * 1024 * 1024
+"""Largest accepted request body in bytes (env ``REGIOKOMPAS_UPLOAD_LIMIT`` overrides)."""
+
+
+def upload_limit_from_env() -> int:
+    """``REGIOKOMPAS_UPLOAD_LIMIT`` in bytes, else :data:`DEFAULT_UPLOAD_LIMIT`."""
+    value = os.environ.get("REGIOKOMPAS_UPLOAD_LIMIT")
+    return int(value) if value else DEFAULT_UPLOAD_LIMIT
+
+
+class BodySizeLimit:
+    """ASGI middleware: request bodies over ``limit`` bytes get 413 without being read whole.
+
+    A ``Content-Length`` over the limit is refused before any byte is read; a body without
+    one (chunked) is counted while it streams and refused once it passes the limit.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.limit:
+            response = JSONResponse(
+                {
+                    "detail": f"request body of {int(length)} bytes exceeds the limit of "
+                    f"{self.limit} bytes"
+                },
+                status_code=413,
+            )
+            await response(scope, receive, send)
+            return
+        seen = 0
+        limit = self.limit
+
+        async def counting_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise HTTPException(413, f"request body exceeds the limit of {limit} bytes")
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+
+def _location(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc]
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if p.isdigit() else (f".{p}" if out else p)
+    return out
+
+
+def validation_message(exc: RequestValidationError) -> str:
+    """One line naming each invalid field: ``query.weight: Input should be 'area', ...``."""
+    messages = []
+    for error in exc.errors()[:5]:
+        messages.append(f"{_location(error.get('loc', ()))}: {error.get('msg', 'invalid')}")
+    more = len(exc.errors()) - 5
+    return "; ".join(messages) + (f" (and {more} more)" if more > 0 else "")
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(
+            {"detail": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": validation_message(exc)}, status_code=422)
+
+    @app.exception_handler(ScenarioNotFound)
+    async def unknown_scenario(_: Request, exc: ScenarioNotFound) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(UnsafeScenarioId)
+    async def unsafe_id(_: Request, exc: UnsafeScenarioId) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.exception_handler(ScenarioExists)
+    async def exists(_: Request, exc: ScenarioExists) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=409)
+
+    @app.exception_handler(RegiokompasError)
+    async def planner_error(_: Request, exc: RegiokompasError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def server_error(_: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse(
+            {"detail": f"internal error ({type(exc).__name__}); see the server log"},
+            status_code=500,
+        )
+
+
+def create_app(
+    dataset: Dataset | None = None,
+    state_dir: str | Path | None = None,
+    *,
+    data: str | Path | None = None,
+    upload_limit: int | None = None,
+    library_dir: str | Path | None = SCENARIO_LIBRARY,
+) -> FastAPI:
+    """The regiokompas app over ``dataset`` (default: :func:`geo.store.load_dataset` of
+    ``data``, loaded at startup) with scenarios stored in ``state_dir`` (default
+    :func:`geo.config.state_dir`); ``library_dir`` scenarios are seeded on first start.
+    """
+    store = open_store(state_dir, library_dir=library_dir)
+    state = AppState(
+        dataset=dataset,
+        store=store,
+        data=data,
+        upload_limit=upload_limit if upload_limit is not None else upload_limit_from_env(),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        state.dataset  # noqa: B018 - load (or build) the dataset before serving
+        yield
+
+    app = FastAPI(
+        title="regiokompas",
+        version=geo.__version__,
+        description=(
+            "Compare Dutch redistricting scenarios for youth care (jeugdregio's) and passend "
+            "onderwijs (SWV PO/VO) on the real 2025 gemeenten. Every error is "
+            '`{"detail": "..."}` naming the wrong field or code.'
+        ),
+        lifespan=lifespan,
+    )
+    app.state.regio = state
+    _install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, limit=state.upload_limit)
+
+    app.include_router(divisions.router)
+    app.include_router(units.router)
+    app.include_router(scores.router)
+    app.include_router(scenarios.router)
+    app.include_router(compare.router)
+    return app

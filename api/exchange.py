@@ -1,0 +1,269 @@
+"""Read uploaded assignments for exchange with other tools: CSV, GeoJSON or GeoPackage.
+
+Rules:
+
+- CSV: a header naming a unit column (``unit``; also ``id``, ``code``, ``geoid``, ``geoid20``)
+  and a region column (``region``; also ``district``, ``assignment``), optional ``share``
+  (default 1); ``,`` or ``;`` separated, UTF-8 (a BOM is fine). Codes stay text; a bare
+  number ``363`` is read as gemeente code ``GM0363``.
+- GeoJSON / GeoPackage: polygons with a region code property (``region_key``). A layer without
+  CRS, coordinates that do not fit the CRS, non-polygon or invalid geometries (unless
+  ``repair``) are refused naming the feature. Each gemeente goes wholly to the region that
+  covers the largest part of its area (:func:`geo.assign.assign`, in EPSG:28992).
+
+Every problem raises :class:`UploadError` naming the file and the field, row or feature.
+
+>>> read_assignment_csv(b"unit;region\\n363;R1\\n", "a.csv").to_dict("records")
+[{'unit': 'GM0363', 'region': 'R1', 'share': 1.0}]
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import warnings
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.assign import assign
+from geo.config import CRS_METRIC
+from geo.errors import RegiokompasError
+from geo.repair import repair as repair_geometries
+
+UNIT_COLUMNS = ("unit", "id", "code", "geoid", "geoid20")
+REGION_COLUMNS = ("region", "district", "assignment")
+GPKG_MAGIC = b"SQLite format 3\x00"
+POLYGON_TYPES = (3, 6)  # shapely type ids of Polygon and MultiPolygon
+
+
+class UploadError(RegiokompasError):
+    """An uploaded file cannot be used; the message names the file and what is wrong."""
+
+
+@dataclass
+class RegionUpload:
+    """A whole-gemeente assignment read from uploaded polygons."""
+
+    assignment: pd.Series
+    """gemeente code -> region code"""
+    region_names: dict[str, str] = field(default_factory=dict)
+    low_overlap: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """gemeenten whose best region covers less than 99% of them: unit, region, share"""
+    repaired: list[dict[str, str]] = field(default_factory=list)
+
+
+def upload_kind(data: bytes, filename: str) -> str:
+    """``csv``, ``geojson`` or ``gpkg`` from the file name, else from the content.
+
+    >>> upload_kind(b'{"type": "FeatureCollection"}', "upload"), upload_kind(b"unit,region", "x")
+    ('geojson', 'csv')
+    """
+    name = filename.lower()
+    if name.endswith(".csv") or name.endswith(".txt"):
+        return "csv"
+    if name.endswith((".geojson", ".json")):
+        return "geojson"
+    if name.endswith(".gpkg"):
+        return "gpkg"
+    if data.startswith(GPKG_MAGIC):
+        return "gpkg"
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return "geojson"
+    return "csv"
+
+
+def _text(data: bytes, filename: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UploadError(f"{filename}: not UTF-8 text (byte {exc.start})") from None
+
+
+def _unit_code(code: str) -> str:
+    return f"GM{int(code):04d}" if code.isdigit() else code
+
+
+def read_assignment_csv(data: bytes, filename: str) -> pd.DataFrame:
+    """A ``unit, region, share`` table from CSV bytes (see the module rules)."""
+    text = _text(data, filename)
+    if not text.strip():
+        raise UploadError(f"{filename}: the file is empty")
+    header = text.splitlines()[0]
+    sep = ";" if header.count(";") > header.count(",") else ","
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise UploadError(f"{filename}: not a readable CSV ({exc})") from None
+    lower = {str(c).strip().lower(): c for c in frame.columns}
+    unit_col = next((lower[c] for c in UNIT_COLUMNS if c in lower), None)
+    region_col = next((lower[c] for c in REGION_COLUMNS if c in lower), None)
+    if unit_col is None or region_col is None:
+        found = ", ".join(map(str, frame.columns))
+        raise UploadError(
+            f"{filename}: header must name a unit column ({'/'.join(UNIT_COLUMNS)}) and a "
+            f"region column ({'/'.join(REGION_COLUMNS)}); found {found}"
+        )
+    if frame.empty:
+        raise UploadError(f"{filename}: no rows after the header")
+    out = pd.DataFrame(
+        {
+            "unit": frame[unit_col].astype(str).str.strip().map(_unit_code),
+            "region": frame[region_col].astype(str).str.strip(),
+        }
+    )
+    if "share" in lower:
+        raw = frame[lower["share"]].astype(str).str.strip().replace("", "1")
+        if sep == ";":
+            raw = raw.str.replace(",", ".", regex=False)
+        share = pd.to_numeric(raw, errors="coerce")
+        bad = share.isna() | (share < 0) | (share > 1)
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise UploadError(
+                f"{filename}, line {i + 2}: share {frame[lower['share']].iloc[i]!r} is not a "
+                "number between 0 and 1"
+            )
+        out["share"] = share.astype(float)
+    else:
+        out["share"] = 1.0
+    empty = (out["unit"] == "") | (out["region"] == "")
+    if empty.any():
+        line = int(np.flatnonzero(empty.to_numpy())[0]) + 2
+        raise UploadError(f"{filename}, line {line}: empty unit or region")
+    return out
+
+
+def _read_layer(data: bytes, filename: str, kind: str) -> gpd.GeoDataFrame:
+    if kind == "geojson":
+        try:
+            document = json.loads(_text(data, filename))
+        except json.JSONDecodeError as exc:
+            raise UploadError(
+                f"{filename}: invalid GeoJSON: JSON syntax error at line {exc.lineno}, "
+                f"column {exc.colno}: {exc.msg}"
+            ) from None
+        if not isinstance(document, dict) or document.get("type") not in (
+            "FeatureCollection",
+            "Feature",
+        ):
+            got = document.get("type") if isinstance(document, dict) else type(document).__name__
+            raise UploadError(
+                f"{filename}: invalid GeoJSON: top-level 'type' must be FeatureCollection or "
+                f"Feature (got {got!r})"
+            )
+        if document["type"] == "FeatureCollection" and not isinstance(
+            document.get("features"), list
+        ):
+            raise UploadError(f"{filename}: invalid GeoJSON: 'features' must be a list")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return gpd.read_file(io.BytesIO(data))
+    except Exception as exc:  # noqa: BLE001 - GDAL raises several types for bad files
+        label = "GeoJSON" if kind == "geojson" else "GeoPackage"
+        raise UploadError(f"{filename}: invalid {label}: {exc}") from None
+
+
+def _check_crs(layer: gpd.GeoDataFrame, filename: str, netherlands: tuple[float, ...]) -> None:
+    if layer.crs is None:
+        raise UploadError(f"{filename}: the layer has no CRS; use EPSG:28992 or EPSG:4326")
+    minx, miny, maxx, maxy = layer.total_bounds
+    if layer.crs.is_geographic and (
+        min(minx, miny) < -180 or maxx > 180 or maxy > 90 or miny < -90
+    ):
+        raise UploadError(
+            f"{filename}: wrong CRS: coordinates up to ({maxx:.0f}, {maxy:.0f}) are not degrees, "
+            f"but the file says {layer.crs.to_string()} (RD New coordinates need EPSG:28992)"
+        )
+    bounds = gpd.GeoSeries([shapely.box(minx, miny, maxx, maxy)], crs=layer.crs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        projected = bounds.to_crs(CRS_METRIC).iloc[0]
+    if not projected.is_valid or not projected.intersects(shapely.box(*netherlands)):
+        raise UploadError(
+            f"{filename}: wrong CRS: the polygons (bounds {minx:.4g}, {miny:.4g}, {maxx:.4g}, "
+            f"{maxy:.4g} in {layer.crs.to_string()}) do not lie in the Netherlands"
+        )
+
+
+def read_region_upload(
+    data: bytes,
+    filename: str,
+    units: gpd.GeoDataFrame,
+    *,
+    region_key: str = "region",
+    name_key: str | None = None,
+    repair: bool = False,
+) -> RegionUpload:
+    """Assign every unit of ``units`` (GeoDataFrame indexed by code) to an uploaded region.
+
+    >>> import geopandas as gpd, shapely
+    >>> units = gpd.GeoDataFrame(geometry=[shapely.box(150e3, 450e3, 151e3, 451e3)],
+    ...     index=pd.Index(["GM0001"], name="code"), crs="EPSG:28992")
+    >>> fc = gpd.GeoDataFrame({"region": ["A"]}, geometry=[shapely.box(149e3, 449e3, 152e3,
+    ...     452e3)], crs="EPSG:28992").to_json(to_wgs84=True)
+    >>> read_region_upload(fc.encode(), "r.geojson", units).assignment.to_dict()
+    {'GM0001': 'A'}
+    """
+    kind = upload_kind(data, filename)
+    if kind == "csv":
+        raise UploadError(f"{filename}: expected GeoJSON or GeoPackage polygons, got CSV")
+    layer = _read_layer(data, filename, kind)
+    if layer.empty:
+        raise UploadError(f"{filename}: the layer has no features")
+    if region_key not in layer.columns:
+        props = ", ".join(c for c in layer.columns if c != layer.geometry.name) or "none"
+        raise UploadError(
+            f"{filename}: region_key: property {region_key!r} not found; properties are: {props}"
+        )
+    codes = layer[region_key]
+    missing = codes.isna() | (codes.astype(str).str.strip() == "")
+    if missing.any():
+        i = int(np.flatnonzero(missing.to_numpy())[0])
+        raise UploadError(f"{filename}: feature {i}: property {region_key!r} is empty")
+    layer = layer.assign(**{region_key: codes.astype(str).str.strip()})
+    geoms = layer.geometry.values
+    types = shapely.get_type_id(geoms)
+    bad_type = ~np.isin(types, POLYGON_TYPES) | shapely.is_empty(geoms)
+    if bad_type.any():
+        i = int(np.flatnonzero(bad_type)[0])
+        kind_name = "no geometry" if geoms[i] is None else f"a {geoms[i].geom_type}"
+        raise UploadError(
+            f"{filename}: feature {i} (region {layer[region_key].iloc[i]!r}) has {kind_name}; "
+            "only Polygon and MultiPolygon are accepted"
+        )
+    units_rd = units.to_crs(CRS_METRIC) if units.crs != CRS_METRIC else units
+    _check_crs(layer, filename, tuple(units_rd.total_bounds))
+    repaired: list[dict[str, str]] = []
+    invalid = ~shapely.is_valid(geoms)
+    if invalid.any():
+        if not repair:
+            i = int(np.flatnonzero(invalid)[0])
+            reason = shapely.is_valid_reason(geoms[i])
+            raise UploadError(
+                f"{filename}: feature {i} (region {layer[region_key].iloc[i]!r}) has an invalid "
+                f"geometry ({reason}); fix it or send repair=true"
+            )
+        layer, repaired = repair_geometries(layer, key=region_key, source=filename, warn=False)
+    regions = layer[[region_key, layer.geometry.name]].to_crs(CRS_METRIC)
+    regions = regions.dissolve(by=region_key, as_index=False)
+    unit_frame = gpd.GeoDataFrame(
+        {"code": units_rd.index.astype(str)}, geometry=units_rd.geometry.values, crs=CRS_METRIC
+    )
+    assignment, low = assign(
+        unit_frame, regions, unit_key="code", region_key=region_key, source=filename, warn=False
+    )
+    names: dict[str, str] = {}
+    if name_key is not None:
+        if name_key not in layer.columns:
+            raise UploadError(f"{filename}: name_key: property {name_key!r} not found")
+        first = layer.drop_duplicates(region_key).set_index(region_key)[name_key]
+        used = set(assignment)
+        names = {str(k): str(v) for k, v in first.items() if k in used and pd.notna(v)}
+    return RegionUpload(assignment.astype(str), names, low, repaired)
