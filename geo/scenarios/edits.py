@@ -78,6 +78,8 @@ def move(
     """
     row = division.unit_regions(unit)
     in_regions = {region: s for region, s in row.items() if region != NO_REGION}
+    if not in_regions:
+        raise EditError("unit", f"unit {unit!r} lies in no region; there is nothing to move")
     if from_ is None and share is not None:
         if len(in_regions) != 1:
             raise EditError(
