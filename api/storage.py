@@ -195,8 +195,9 @@ def _row(row: tuple[Any, ...]) -> StoredScenario:
 class SQLiteScenarioStore(ScenarioStore):
     """Scenario store in one SQLite file (``<state dir>/scenarios.sqlite3``).
 
-    One connection, guarded by a lock, shared by the threads of one process; several processes
-    may open the same file (SQLite locking, ``busy_timeout`` 10 s).
+    Writes go through one connection guarded by a lock; reads use one read-only connection per
+    thread, so (thanks to WAL) they never wait for a save's fsync. Several processes may open
+    the same file (SQLite locking, ``busy_timeout`` 10 s).
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -209,6 +210,8 @@ class SQLiteScenarioStore(ScenarioStore):
         except (OSError, sqlite3.Error) as exc:
             raise StorageError(f"{self.path}: cannot open the scenario store: {exc}") from exc
         self._lock = threading.RLock()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
         try:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=FULL")
@@ -249,27 +252,44 @@ class SQLiteScenarioStore(ScenarioStore):
                 cur.close()
 
     # ------------------------------------------------------------------ reads
+    def _reader(self) -> sqlite3.Connection:
+        """This thread's read-only connection (opened on first use)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = sqlite3.connect(
+                    self.path, isolation_level=None, check_same_thread=False, timeout=10.0
+                )
+                conn.execute("PRAGMA query_only=ON")
+            except sqlite3.Error as exc:
+                raise StorageError(f"{self.path}: cannot read the scenario store: {exc}") from exc
+            self._local.conn = conn
+            with self._lock:
+                self._readers.append(conn)
+        return conn
+
     def list(self) -> list[StoredScenario]:
-        with self._lock:
-            rows = self._conn.execute(f"SELECT {_COLUMNS} FROM scenarios ORDER BY id").fetchall()
+        rows = self._reader().execute(f"SELECT {_COLUMNS} FROM scenarios ORDER BY id").fetchall()
         return [_row(r) for r in rows]
 
     def get(self, scenario_id: str) -> StoredScenario:
         check_scenario_id(scenario_id)
-        with self._lock:
-            row = self._conn.execute(
-                f"SELECT {_COLUMNS} FROM scenarios WHERE id = ?", (scenario_id,)
-            ).fetchone()
+        row = (
+            self._reader()
+            .execute(f"SELECT {_COLUMNS} FROM scenarios WHERE id = ?", (scenario_id,))
+            .fetchone()
+        )
         if row is None:
             raise ScenarioNotFound(f"unknown scenario {scenario_id!r}")
         return _row(row)
 
     def revision(self, scenario_id: str) -> int:
         check_scenario_id(scenario_id)
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT revision FROM scenarios WHERE id = ?", (scenario_id,)
-            ).fetchone()
+        row = (
+            self._reader()
+            .execute("SELECT revision FROM scenarios WHERE id = ?", (scenario_id,))
+            .fetchone()
+        )
         if row is None:
             raise ScenarioNotFound(f"unknown scenario {scenario_id!r}")
         return int(row[0])
@@ -390,6 +410,10 @@ class SQLiteScenarioStore(ScenarioStore):
 
     def close(self) -> None:
         with self._lock:
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()
+            self._local = threading.local()
             self._conn.close()
 
 

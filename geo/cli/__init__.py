@@ -8,6 +8,7 @@ from __future__ import annotations
 import typer
 
 from geo.cli import data
+from geo.cli.serve import serve_command
 
 app = typer.Typer(
     name="regio",
@@ -16,6 +17,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(data.app, name="data")
+app.command("serve")(serve_command)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -1,0 +1,71 @@
+"""``regio serve``: the web app (maps and API) on the real data, with durable scenarios.
+
+Rule: ``--data`` and ``--state`` are handed to the app through ``REGIOKOMPAS_DATA`` and
+``REGIOKOMPAS_STATE`` (so every worker process sees them); uvicorn builds the app with the
+factory :func:`api.app.create_app`, which loads the dataset before it accepts requests and
+creates the scenario store (with the library scenarios) on first start.
+
+Example: ``regio serve --port 8000 --state ~/.local/share/regiokompas/state``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+console = Console(stderr=True)
+
+
+def serve_command(
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port.")] = 8000,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data", help="Data directory (default: $REGIOKOMPAS_DATA or ../shared/data)."
+        ),
+    ] = None,
+    state: Annotated[
+        Path | None,
+        typer.Option(
+            "--state",
+            help="Directory of the scenario store (default: $REGIOKOMPAS_STATE or a per-user "
+            "data dir).",
+        ),
+    ] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Worker processes.")] = 1,
+    log_level: Annotated[
+        str, typer.Option("--log-level", help="uvicorn log level (info, warning, ...).")
+    ] = "info",
+) -> None:
+    """Serve the maps and the API with uvicorn (docs at /docs, schema at /openapi.json)."""
+    import uvicorn
+
+    from api.storage import open_store
+    from geo.config import data_dir, state_dir
+    from geo.errors import RegiokompasError
+
+    if data is not None:
+        os.environ["REGIOKOMPAS_DATA"] = str(data_dir(data))
+    if state is not None:
+        os.environ["REGIOKOMPAS_STATE"] = str(state_dir(state))
+    try:  # fail fast, without a traceback, when the store cannot be opened or created
+        open_store().close()
+    except RegiokompasError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    console.print(
+        f"regiokompas on http://{host}:{port}/  (data: {data_dir()}, scenarios: {state_dir()})"
+    )
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+    )
