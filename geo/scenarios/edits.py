@@ -102,7 +102,7 @@ def move(
         if amount > have + SHARE_TOLERANCE:
             raise EditError(
                 "share",
-                f"unit {unit!r} has only {have:.6g} of its area in region {from_!r}; moving "
+                f"unit {unit!r} has only a share of {have:.6g} in region {from_!r}; moving "
                 f"{amount:.6g} would leave shares that no longer sum to 1",
             )
         moving = {from_: min(amount, have)}

@@ -81,7 +81,7 @@ def _message(error: dict[str, Any], model: type[BaseModel]) -> str:
     if kind == "missing":
         return "required field is missing"
     msg = str(error["msg"]).removeprefix("Value error, ")
-    if kind in {"model_type", "model_attributes_type", "dict_type"} or value is None:
+    if value is None or isinstance(value, dict | list):
         return msg
     return f"{msg} (got {value!r})"
 
