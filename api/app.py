@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import geo
 from api.deps import AppState
-from api.routers import compare, divisions, scenarios, scores, units
+from api.routers import compare, divisions, home, maps, scenarios, scores, units
 from api.storage import (
     ScenarioExists,
     ScenarioNotFound,
@@ -181,4 +181,6 @@ def create_app(
     app.include_router(scores.router)
     app.include_router(scenarios.router)
     app.include_router(compare.router)
+    app.include_router(maps.router)
+    app.include_router(home.router)
     return app

@@ -1,0 +1,131 @@
+"""``/``: the home page — stored scenarios with headline metrics, map links and an upload form.
+
+Rule: for every stored scenario the page shows the congruence of ``swv_po``, ``swv_vo`` and
+``swv`` (where the scenario has it) against ``jeugdregio``, weighted by ``?weight=`` (default
+inhabitants), computed through the same cached scores as ``/api/scores``. A scenario that cannot
+be evaluated shows its error in its row instead of breaking the page. Plain HTML; the upload
+form posts to ``POST /api/scenarios/import`` (with a small script showing the answer inline).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import jinja2
+from fastapi import APIRouter, Depends
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel
+
+from api.deps import ScenarioEvaluator, get_evaluator, get_store
+from api.models import WeightName
+from api.storage import ScenarioStore, StoredScenario
+from geo.dataset import WEIGHTS
+from geo.errors import RegiokompasError
+from maps.style import format_metric
+
+router = APIRouter(tags=["home"])
+
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
+    autoescape=jinja2.select_autoescape(["html"]),
+)
+
+HEADLINE_DIVISIONS: tuple[str, ...] = ("swv_po", "swv_vo", "swv")
+"""Divisions whose congruence with :data:`AGAINST` heads the table (``swv`` when present)."""
+
+AGAINST = "jeugdregio"
+BASELINE = "huidig"
+"""The scenario every other one is compared with in the compare links."""
+
+
+class ScenarioRow(BaseModel):
+    """One row of the home page table."""
+
+    id: str
+    description: str
+    source: str
+    version: int
+    congruence: dict[str, str]
+    map_divisions: list[str]
+    map_urls: dict[str, str]
+    compare_urls: dict[str, str]
+    error: str | None = None
+
+
+def map_url(scenario: str, division: str, weight: str) -> str:
+    """URL of the map page of ``division`` in ``scenario`` against the jeugdregio's.
+
+    >>> map_url("huidig", "swv_po", "area")
+    '/maps/huidig?division=swv_po&against=jeugdregio&weight=area'
+    """
+    query = urlencode({"division": division, "against": AGAINST, "weight": weight})
+    return f"/maps/{scenario}?{query}"
+
+
+def compare_url(left: str, right: str, division: str, weight: str) -> str:
+    """URL of the compare view of two scenarios for ``division`` against the jeugdregio's.
+
+    >>> compare_url("huidig", "x", "swv_vo", "inhabitants")
+    '/maps/compare?left=huidig&right=x&division=swv_vo&against=jeugdregio&weight=inhabitants'
+    """
+    query = urlencode(
+        {"left": left, "right": right, "division": division, "against": AGAINST, "weight": weight}
+    )
+    return f"/maps/compare?{query}"
+
+
+def scenario_row(
+    stored: StoredScenario, evaluator: ScenarioEvaluator, weight: str, baseline: str
+) -> ScenarioRow:
+    """The table row of one stored scenario (its error message if it cannot be evaluated)."""
+    row: dict[str, Any] = {
+        "id": stored.id,
+        "description": str(stored.document.get("description", "")),
+        "source": stored.source,
+        "version": stored.version,
+        "congruence": {},
+        "map_divisions": [],
+        "map_urls": {},
+        "compare_urls": {},
+    }
+    try:
+        divisions = evaluator.divisions(stored.id)
+        for division in HEADLINE_DIVISIONS:
+            if division in divisions and AGAINST in divisions:
+                summary = evaluator.score(stored.id, division, AGAINST, weight)["summary"]
+                row["congruence"][division] = format_metric(summary.get("congruence"))
+                row["map_divisions"].append(division)
+                row["map_urls"][division] = map_url(stored.id, division, weight)
+                row["compare_urls"][division] = compare_url(baseline, stored.id, division, weight)
+            else:
+                row["congruence"][division] = "–"
+    except (RegiokompasError, KeyError, ValueError) as exc:
+        row["error"] = str(exc)
+    return ScenarioRow(**row)
+
+
+@router.get("/", response_class=HTMLResponse, summary="Home page: stored scenarios and links")
+def home(
+    weight: WeightName = "inhabitants",
+    evaluator: ScenarioEvaluator = Depends(get_evaluator),
+    store: ScenarioStore = Depends(get_store),
+) -> HTMLResponse:
+    """The stored scenarios as a table of headline metrics with links to maps and compare views,
+    an upload form for an assignment CSV and links to ``/docs`` and ``/openapi.json``.
+    """
+    stored = sorted(store.list(), key=lambda s: (s.id != BASELINE, s.id))
+    ids = {s.id for s in stored}
+    baseline = BASELINE if BASELINE in ids else (stored[0].id if stored else BASELINE)
+    rows = [scenario_row(s, evaluator, weight, baseline) for s in stored]
+    page = TEMPLATES.get_template("home.html").render(
+        rows=[row.model_dump() for row in rows],
+        divisions=HEADLINE_DIVISIONS,
+        against=AGAINST,
+        baseline=baseline,
+        weight=weight,
+        weights=list(WEIGHTS),
+        upload_divisions=sorted(evaluator.dataset.divisions),
+    )
+    return HTMLResponse(page)

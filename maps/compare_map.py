@@ -1,0 +1,101 @@
+"""Two scenarios side by side with synchronised pan and zoom (folium DualMap + Leaflet.Sync).
+
+>>> # compare_map(dataset, ScenarioView("huidig", divs, s1), ScenarioView("x", divs2, s2))
+>>> # page_html(dual) -> the HTML page; see tests/test_maps_compare_map.py
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import folium
+from folium.plugins import DualMap
+
+from geo.dataset import Dataset
+from geo.division import Division
+from maps.assets import use_assets
+from maps.division_map import DEFAULT_TILES, add_page_css, add_tiles, scored_divisions
+from maps.geometry import web_geometry
+from maps.layers import border_layer, legend_control, split_layer, unit_layer
+from maps.style import AGAINST_STYLE, REGION_STYLE, HtmlControl, metrics_table_html
+
+
+@dataclass(frozen=True)
+class ScenarioView:
+    """One side of the compare view: a scenario's name, its divisions and its score dict."""
+
+    scenario: str
+    divisions: Mapping[str, Division]
+    score: Mapping[str, Any]
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """``(division, against, weight)`` of the score."""
+        return (
+            str(self.score.get("division")),
+            str(self.score.get("against")),
+            str(self.score.get("weight")),
+        )
+
+
+def _add_side(m: folium.Map, dataset: Dataset, view: ScenarioView, position: str) -> None:
+    division, against = scored_divisions(view.divisions, view.score)
+    weight = view.key[2]
+    geometry = web_geometry(dataset.units.geometry)
+    unit_layer(
+        dataset,
+        geometry,
+        division,
+        against,
+        view.score,
+        weight,
+        name=f"{view.scenario}: {division.name} by containment",
+    ).add_to(m)
+    border_layer(geometry, division, name=f"{division.name} borders", style=REGION_STYLE).add_to(m)
+    border_layer(geometry, against, name=f"{against.name} borders", style=AGAINST_STYLE).add_to(m)
+    split_layer(geometry, division, name=f"split gemeenten ({division.name})").add_to(m)
+    folium.LayerControl(collapsed=True, position="topright").add_to(m)
+    HtmlControl(
+        metrics_table_html(view.score, f"scenario {view.scenario}"),
+        position=position,
+        css_class="rk-box rk-metrics",
+    ).add_to(m)
+
+
+def compare_map(
+    dataset: Dataset,
+    left: ScenarioView,
+    right: ScenarioView,
+    *,
+    assets: str | None = None,
+    tiles: str | None = DEFAULT_TILES,
+) -> DualMap:
+    """Left and right scenario as two synchronised maps, each with its summary metrics.
+
+    Rule: both scores must be of the same division, against and weight (ValueError otherwise),
+    so the two sides share one colour scale and one legend; each side shows its gemeenten
+    coloured by containment, both border layers, split gemeenten and a box of its metrics.
+
+    >>> # dual = compare_map(dataset, left, right, assets="/maps/static/vendor")
+    """
+    if left.key != right.key:
+        raise ValueError(
+            f"compare needs the same division/against/weight on both sides, got {left.key} "
+            f"and {right.key}"
+        )
+    geometry = web_geometry(dataset.units.geometry)
+    west, south, east, north = geometry.total_bounds
+    dual = DualMap(layout="horizontal", tiles=None, control_scale=True)
+    for m in (dual.m1, dual.m2):
+        use_assets(m, assets)
+        add_tiles(m, tiles)
+    use_assets(dual, assets, sync=True)
+    dual.fit_bounds([[south, west], [north, east]])
+    division, against, _ = left.key
+    add_page_css(dual, f"regiokompas: {left.scenario} | {right.scenario}, {division} vs {against}")
+    _add_side(dual.m1, dataset, left, "bottomleft")
+    _add_side(dual.m2, dataset, right, "bottomleft")
+    legend_control(division, against).add_to(dual.m2)
+    return dual

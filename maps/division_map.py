@@ -1,0 +1,168 @@
+"""The national map of one division of a scenario, coloured by containment in another division.
+
+>>> # division_map(dataset, divisions, score.to_dict(), scenario="huidig") -> folium.Map
+>>> # page_html(m) -> the HTML page; see tests/test_maps_division_map.py
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import folium
+from branca.element import Element, Figure
+
+from geo.dataset import Dataset
+from geo.division import Division
+from geo.errors import DivisionError
+from maps.assets import use_assets
+from maps.geometry import web_geometry
+from maps.layers import (
+    border_layer,
+    legend_control,
+    school_layer,
+    split_layer,
+    unit_layer,
+)
+from maps.style import (
+    AGAINST_STYLE,
+    BOX_CSS,
+    REGION_STYLE,
+    HtmlControl,
+    metrics_table_html,
+    overlay_color,
+)
+
+DEFAULT_TILES = "OpenStreetMap"
+"""Background tiles, drawn faded (loaded by the browser; the map works without them)."""
+
+TILE_OPACITY = 0.45
+"""Opacity of the background tiles, so the containment colours stay readable."""
+
+OVERLAY_LABELS: dict[str, str] = {"provincie": "provinces"}
+"""Layer-control label of an extra division layer (default: '<division> borders')."""
+
+
+def scored_divisions(
+    divisions: Mapping[str, Division], score: Mapping[str, Any]
+) -> tuple[Division, Division]:
+    """The two divisions named by ``score['division']`` and ``score['against']``.
+
+    Raises :class:`DivisionError` naming the missing division and the ones available.
+
+    >>> scored_divisions({}, {"division": "swv_po", "against": "jeugdregio"})
+    Traceback (most recent call last):
+    geo.errors.DivisionError: unknown division 'swv_po' in score['division']; available: none
+    """
+    found = []
+    for key in ("division", "against"):
+        name = str(score.get(key))
+        if name not in divisions:
+            options = ", ".join(sorted(divisions)) or "none"
+            raise DivisionError(
+                f"unknown division {name!r} in score[{key!r}]; available: {options}"
+            )
+        found.append(divisions[name])
+    return found[0], found[1]
+
+
+def overlay_names(divisions: Mapping[str, Division], exclude: Sequence[str]) -> list[str]:
+    """Divisions shown as extra (hidden by default) border layers: provinces first, then A-Z.
+
+    >>> overlay_names({"swv_po": None, "provincie": None, "ggdregio": None}, ["swv_po"])
+    ['provincie', 'ggdregio']
+    """
+    names = sorted(name for name in divisions if name not in exclude)
+    return sorted(names, key=lambda name: name != "provincie")
+
+
+def add_page_css(element: folium.Map | folium.plugins.DualMap, title: str) -> Figure:
+    """Add the box CSS and a ``<title>`` to the page holding ``element``; return the page."""
+    figure = element.get_root()
+    assert isinstance(figure, Figure)
+    figure.title = title
+    figure.header.add_child(Element(BOX_CSS), name="rk_css")
+    return figure
+
+
+def add_tiles(m: folium.Map, tiles: str | None) -> None:
+    """Add faded background ``tiles`` (a folium tile name) to ``m``; nothing when None."""
+    if tiles:
+        folium.TileLayer(tiles, name="background map", opacity=TILE_OPACITY).add_to(m)
+
+
+def new_map(tiles: str | None, **kwargs: Any) -> folium.Map:
+    """A folium map without default tiles, with a scale bar and faded ``tiles`` if given."""
+    m = folium.Map(tiles=None, control_scale=True, **kwargs)
+    add_tiles(m, tiles)
+    return m
+
+
+def division_map(
+    dataset: Dataset,
+    divisions: Mapping[str, Division],
+    score: Mapping[str, Any],
+    *,
+    scenario: str,
+    overlays: Sequence[str] | None = None,
+    schools: bool = True,
+    assets: str | None = None,
+    tiles: str | None = DEFAULT_TILES,
+) -> folium.Map:
+    """The map of ``score['division']`` coloured by containment in ``score['against']``.
+
+    Rule: the divisions and weight come from ``score`` (the JSON of ``geo.overlap.score``), so
+    the colours always match the numbers. Layers, bottom to top: gemeenten filled by their
+    region's containment (tooltips: gemeente, regions in both divisions, weights, region
+    metrics), the division's region borders, the other division's borders, dashed outlines of
+    split gemeenten; hidden by default: special-education locations, provinces and every other
+    division of ``divisions`` (or those in ``overlays``). A layer control toggles them; the legend
+    explains colours and lines; a box shows the summary metrics. ``assets`` is the URL prefix of
+    the vendored Leaflet (None: CDN).
+
+    >>> # m = division_map(dataset, divisions, score, scenario="huidig"); page_html(m)
+    """
+    division, against = scored_divisions(divisions, score)
+    weight = str(score.get("weight"))
+    geometry = web_geometry(dataset.units.geometry)
+    west, south, east, north = geometry.total_bounds
+    m = new_map(tiles)
+    m.fit_bounds([[south, west], [north, east]])
+    use_assets(m, assets)
+    add_page_css(m, f"regiokompas: {scenario}, {division.name} vs {against.name}")
+
+    unit_layer(dataset, geometry, division, against, score, weight).add_to(m)
+    border_layer(geometry, division, name=f"{division.name} borders", style=REGION_STYLE).add_to(m)
+    border_layer(geometry, against, name=f"{against.name} borders", style=AGAINST_STYLE).add_to(m)
+    split_layer(geometry, division, name=f"gemeenten split between {division.name} regions").add_to(
+        m
+    )
+    if schools and len(dataset.special_schools):
+        school_layer(dataset.special_schools).add_to(m)
+    names = (
+        list(overlays)
+        if overlays is not None
+        else overlay_names(divisions, [division.name, against.name])
+    )
+    for name in names:
+        if name not in divisions:
+            raise DivisionError(
+                f"unknown overlay division {name!r}; available: {', '.join(sorted(divisions))}"
+            )
+        style = {"color": overlay_color(name), "weight": 2.0, "fill": False, "opacity": 0.8}
+        label = OVERLAY_LABELS.get(name, f"{name} borders")
+        border_layer(geometry, divisions[name], name=label, style=style, show=False).add_to(m)
+
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    legend_control(division.name, against.name).add_to(m)
+    HtmlControl(
+        metrics_table_html(score, f"scenario {scenario}"),
+        position="bottomleft",
+        css_class="rk-box rk-metrics",
+    ).add_to(m)
+    return m
+
+
+def page_html(element: folium.Map | folium.plugins.DualMap) -> str:
+    """The complete HTML page of a map (what the app serves and what ``.save`` would write)."""
+    return element.get_root().render()

@@ -1,0 +1,261 @@
+"""Folium layers shared by the division map and the compare view.
+
+Each builder takes the shared web geometry (:mod:`maps.geometry`) and returns one folium layer:
+
+- :func:`unit_layer` — gemeenten filled with their region's containment, tooltips with the
+  gemeente, its regions in both divisions, its weights and its region's metrics;
+- :func:`border_layer` — dissolved region borders of a division (no fill, not interactive);
+- :func:`split_layer` — dashed outlines of gemeenten that a division splits;
+- :func:`school_layer` — special-education locations as small circles;
+- :func:`legend_control` — the containment scale and the line symbols.
+
+>>> unit_fields("swv_po", "jeugdregio", "inhabitants")[:3]
+[('gemeente', 'gemeente'), ('region', 'swv_po'), ('against_region', 'jeugdregio')]
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo.dataset import WEIGHTS, Dataset
+from geo.division import NO_REGION, Division
+from maps.geometry import dissolve_regions, split_unit_geometry
+from maps.style import (
+    AGAINST_STYLE,
+    NO_DATA_COLOR,
+    REGION_STYLE,
+    SCHOOL_STYLE,
+    SPLIT_STYLE,
+    UNIT_STYLE,
+    HtmlControl,
+    containment_colormap,
+    format_metric,
+    format_weight,
+    line_legend_html,
+)
+
+REGION_METRICS: tuple[tuple[str, str], ...] = (
+    ("containment", "containment"),
+    ("best_match_name", "best match"),
+    ("nested", "nested"),
+    ("splits", "pieces"),
+    ("effective_parts", "effective parts"),
+)
+"""Per-region metrics of a score shown in a gemeente's tooltip: (score key, label)."""
+
+
+def unit_fields(division: str, against: str, weight: str) -> list[tuple[str, str]]:
+    """Tooltip fields of :func:`unit_layer` as ``(property, label)`` pairs, in display order.
+
+    The chosen weight is listed first among the weights and marked with '(weight)'.
+    """
+    weights = [weight] + [name for name in WEIGHTS if name != weight]
+    return (
+        [("gemeente", "gemeente"), ("region", division), ("against_region", against)]
+        + [(f"w_{name}", f"{name} (weight)" if name == weight else name) for name in weights]
+        + [(f"m_{key}", f"{division} region {label}") for key, label in REGION_METRICS]
+    )
+
+
+def region_labels(division: Division) -> pd.Series:
+    """Per unit the text of its region(s): ``'Name (CODE)'``, shares in % when split.
+
+    >>> d = Division.from_membership("d", pd.DataFrame({"unit": ["a", "b", "b"],
+    ...     "region": ["X", "X", "Y"], "share": [1.0, 0.6, 0.4]}), region_names={"X": "Ex"})
+    >>> region_labels(d).to_dict()
+    {'a': 'Ex (X)', 'b': 'Ex (X) 60% · Y 40%'}
+    """
+    m = division.membership
+    names = m["region"].map(lambda code: str(division.region_names.get(code, code)))
+    label = (names + " (" + m["region"] + ")").where(names != m["region"], m["region"])
+    label = label.where(m["region"] != NO_REGION, "no region")
+    split = m.groupby("unit")["region"].transform("size") > 1
+    percent = (m["share"] * 100).round().astype(int).astype(str) + "%"
+    label = label.where(~split, label + " " + percent)
+    return label.groupby(m["unit"], sort=False).agg(" · ".join).reindex(division.units)
+
+
+def _region_metrics(score: Mapping[str, Any]) -> pd.DataFrame:
+    regions = pd.DataFrame(list(score.get("regions", [])))
+    if regions.empty:
+        return pd.DataFrame(columns=["containment"], index=pd.Index([], name="region"))
+    return regions.set_index("region")
+
+
+def unit_frame(
+    dataset: Dataset,
+    geometry: gpd.GeoSeries,
+    division: Division,
+    against: Division,
+    score: Mapping[str, Any],
+) -> gpd.GeoDataFrame:
+    """Per gemeente: tooltip texts (see :func:`unit_fields`), ``containment`` and ``fill``.
+
+    Rule: a gemeente gets the containment and colour of the region holding its largest share
+    (``Division.assignment``); a largest share in no region gets ``NO_DATA_COLOR``.
+    """
+    units = dataset.units.loc[geometry.index]
+    main = division.assignment().reindex(geometry.index)
+    metrics = _region_metrics(score)
+    frame = pd.DataFrame(index=geometry.index)
+    frame["gemeente"] = units["name"].astype(str) + " (" + geometry.index.astype(str) + ")"
+    frame["region"] = region_labels(division).reindex(geometry.index)
+    frame["against_region"] = region_labels(against).reindex(geometry.index)
+    for name, column in WEIGHTS.items():
+        frame[f"w_{name}"] = [format_weight(v) for v in units[column].astype(float)]
+    for key, _ in REGION_METRICS:
+        values = (
+            main.map(metrics[key]) if key in metrics.columns else pd.Series(None, index=main.index)
+        )
+        frame[f"m_{key}"] = [format_metric(v) for v in values.astype(object)]
+    containment = (
+        main.map(metrics["containment"]).astype(float)
+        if "containment" in metrics.columns
+        else pd.Series(np.nan, index=main.index)
+    )
+    scale = containment_colormap()
+    frame["fill"] = [NO_DATA_COLOR if np.isnan(v) else scale(v)[:7] for v in containment]
+    frame["containment"] = containment
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=geometry.crs)
+
+
+def _geojson(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> dict[str, Any]:
+    """GeoJSON dict of ``columns`` with the index as feature id (folium keys styles by id)."""
+    return frame[list(columns) + [frame.geometry.name]].to_geo_dict(na="null", show_bbox=False)
+
+
+def unit_layer(
+    dataset: Dataset,
+    geometry: gpd.GeoSeries,
+    division: Division,
+    against: Division,
+    score: Mapping[str, Any],
+    weight: str,
+    *,
+    name: str | None = None,
+) -> folium.GeoJson:
+    """Gemeenten coloured by their region's containment, with tooltips (see :func:`unit_frame`).
+
+    >>> # see tests/test_maps_layers.py for a worked example on synthetic squares
+    """
+    frame = unit_frame(dataset, geometry, division, against, score)
+    fields = unit_fields(division.name, against.name, weight)
+    fills = frame["fill"].to_dict()
+    data = _geojson(frame, [field for field, _ in fields])
+    return folium.GeoJson(
+        data,
+        name=name or f"gemeenten: {division.name} by containment",
+        style_function=lambda feature: {**UNIT_STYLE, "fillColor": fills[feature["id"]]},
+        highlight_function=lambda feature: {"weight": 2.5, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(
+            fields=[field for field, _ in fields],
+            aliases=[label for _, label in fields],
+            sticky=True,
+        ),
+        smooth_factor=0.5,
+    )
+
+
+def border_layer(
+    geometry: gpd.GeoSeries,
+    division: Division,
+    *,
+    name: str,
+    style: Mapping[str, object],
+    show: bool = True,
+) -> folium.GeoJson:
+    """Dissolved region borders of ``division`` (cached), drawn without fill, not interactive."""
+    regions = dissolve_regions(geometry, division)
+    data = gpd.GeoDataFrame(geometry=regions.geometry.to_numpy(), crs=regions.crs)
+    data.index = regions.index
+    return folium.GeoJson(
+        data.to_geo_dict(show_bbox=False),
+        name=name,
+        style_function=lambda feature: dict(style),
+        show=show,
+        interactive=False,
+        smooth_factor=0.5,
+    )
+
+
+def split_layer(geometry: gpd.GeoSeries, division: Division, *, name: str) -> folium.GeoJson:
+    """Dashed outlines of the gemeenten that ``division`` splits between regions."""
+    split = split_unit_geometry(geometry, division)
+    data = gpd.GeoDataFrame(geometry=split.to_numpy(), index=split.index, crs=geometry.crs)
+    return folium.GeoJson(
+        data.to_geo_dict(show_bbox=False),
+        name=name,
+        style_function=lambda feature: dict(SPLIT_STYLE),
+        interactive=False,
+    )
+
+
+def school_layer(
+    schools: gpd.GeoDataFrame, *, name: str = "special-education locations", show: bool = False
+) -> folium.GeoJson:
+    """Special-education locations (SBO, SO, VSO, (V)SO) as circles with a name/type tooltip."""
+    frame = gpd.GeoDataFrame(
+        {
+            "naam": schools["naam"].astype(str).to_numpy(),
+            "type": schools["type"].astype(str).to_numpy(),
+            "leerlingen": [format_weight(v) for v in schools["leerlingen"].astype(float)],
+        },
+        geometry=schools.geometry.set_precision(1e-5).to_numpy(),
+        crs=schools.crs,
+    )
+    return folium.GeoJson(
+        frame.to_geo_dict(show_bbox=False),
+        name=name,
+        marker=folium.CircleMarker(**SCHOOL_STYLE),
+        tooltip=folium.GeoJsonTooltip(
+            fields=["naam", "type", "leerlingen"], aliases=["school", "type", "pupils"]
+        ),
+        show=show,
+    )
+
+
+def legend_html(division: str, against: str) -> str:
+    """HTML of the legend: the containment gradient with ticks and the line symbols.
+
+    >>> "jeugdregio border" in legend_html("swv_po", "jeugdregio")
+    True
+    """
+    scale = containment_colormap()
+    stops = ", ".join(color[:7] for color in (scale.rgb_hex_str(v) for v in scale.index))
+    ticks = np.linspace(scale.vmin, scale.vmax, 5)
+    span = scale.vmax - scale.vmin
+    tick_html = "".join(
+        f'<span style="position:absolute;left:{100 * (t - scale.vmin) / span:.1f}%;'
+        f'transform:translateX(-50%)">{t:.2f}</span>'
+        for t in ticks
+    )
+    gradient = (
+        f'<div class="rk-gradient" style="height:12px;width:220px;border:1px solid #777;'
+        f'background:linear-gradient(to right, {stops})"></div>'
+        f'<div style="position:relative;height:14px;width:220px;font-size:11px">{tick_html}</div>'
+    )
+    lines = line_legend_html(
+        [
+            (f"{against} border", AGAINST_STYLE),
+            (f"{division} border", REGION_STYLE),
+            (f"gemeente split between {division} regions", SPLIT_STYLE),
+        ],
+        "lines",
+    )
+    caption = html.escape(f"{division} region containment in {against}")
+    note = "share of the region's weight inside its best-matching region; 1 = nested"
+    return f"<h4>{caption}</h4>{gradient}<div style='max-width:230px'>{note}</div>{lines}"
+
+
+def legend_control(division: str, against: str, position: str = "bottomright") -> HtmlControl:
+    """The legend as a Leaflet control (CSS class ``rk-box rk-legend``)."""
+    return HtmlControl(
+        legend_html(division, against), position=position, css_class="rk-box rk-legend"
+    )

@@ -1,0 +1,239 @@
+"""Colours, line styles and legends shared by every map.
+
+Regions are coloured by *containment* (the share of a region's weight that lies in its
+best-matching region of the other division) on one fixed sequential scale, so maps of different
+scenarios can be compared by eye: pale = nested (containment 1), dark red = badly split.
+
+>>> scale = containment_colormap()
+>>> scale(1.0), scale(0.0) == scale(CONTAINMENT_MIN)
+('#ffffccff', True)
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+
+import branca.colormap as cm
+from branca.element import MacroElement, Template
+
+CONTAINMENT_MIN = 0.5
+"""Lower end of the colour scale; lower containment gets the darkest colour."""
+
+CONTAINMENT_COLORS = ["#800026", "#e31a1c", "#fd8d3c", "#fed976", "#ffffcc"]
+"""ColorBrewer YlOrRd (5 classes), reversed: dark red = low containment, pale yellow = nested."""
+
+NO_DATA_COLOR = "#bdbdbd"
+"""Fill for gemeenten whose largest share is in no region (e.g. 'geen SWV')."""
+
+UNIT_STYLE: dict[str, object] = {"color": "#8c8c8c", "weight": 0.35, "fillOpacity": 0.75}
+"""Gemeente outlines: thin grey, so region and split outlines stand out."""
+
+REGION_STYLE: dict[str, object] = {"color": "#111111", "weight": 1.6, "fill": False}
+"""Borders of the regions of the coloured division."""
+
+AGAINST_STYLE: dict[str, object] = {
+    "color": "#08306b",
+    "weight": 3.0,
+    "fill": False,
+    "opacity": 0.9,
+}
+"""Borders of the division compared against, drawn on top (dark blue, thick)."""
+
+SPLIT_STYLE: dict[str, object] = {
+    "color": "#c51b7d",
+    "weight": 2.5,
+    "dashArray": "6 4",
+    "fill": False,
+}
+"""Gemeenten split between regions: a dashed magenta outline."""
+
+OVERLAY_COLORS: dict[str, str] = {
+    "provincie": "#000000",
+    "jeugdregio": "#08306b",
+    "swv_po": "#1b7837",
+    "swv_vo": "#762a83",
+    "swv": "#5aae61",
+    "ggdregio": "#b35806",
+    "veiligheidsregio": "#d73027",
+    "arbeidsmarktregio": "#4575b4",
+}
+"""Line colour per division when shown as an extra (toggleable) border layer."""
+
+SCHOOL_STYLE: dict[str, object] = {
+    "radius": 3,
+    "color": "#000000",
+    "weight": 0.6,
+    "fillColor": "#1f78b4",
+    "fillOpacity": 0.9,
+}
+"""Special-education locations: small blue circles."""
+
+
+def containment_colormap(vmin: float = CONTAINMENT_MIN) -> cm.LinearColormap:
+    """The sequential containment scale from ``vmin`` (dark red) to 1 (pale yellow).
+
+    Rule: values below ``vmin`` get the darkest colour (branca clips), the caption says so.
+
+    >>> containment_colormap(0.6).vmin
+    0.6
+    """
+    scale = cm.LinearColormap(CONTAINMENT_COLORS, vmin=vmin, vmax=1.0)
+    scale.caption = f"containment of the region (≤ {vmin:.2f} darkest, 1 = nested)"
+    return scale
+
+
+def overlay_color(division: str) -> str:
+    """Line colour of a division drawn as an extra border layer (grey when not listed).
+
+    >>> overlay_color("provincie"), overlay_color("unknown")
+    ('#000000', '#737373')
+    """
+    return OVERLAY_COLORS.get(division, "#737373")
+
+
+class HtmlControl(MacroElement):
+    """A Leaflet control holding static HTML (a legend, a metrics box) at a map corner.
+
+    The HTML is escaped by the caller; use :func:`metrics_table_html` / :func:`line_legend_html`.
+
+    >>> HtmlControl("<b>x</b>", position="topright").position
+    'topright'
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var control = L.control({position: {{ this.position|tojson }}});
+            control.onAdd = function() {
+                var div = L.DomUtil.create("div", {{ this.css_class|tojson }});
+                div.innerHTML = {{ this.html|tojson }};
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            control.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html_text: str, position: str = "bottomleft", css_class: str = "rk-box"):
+        super().__init__()
+        self._name = "HtmlControl"
+        self.html = html_text
+        self.position = position
+        self.css_class = css_class
+
+
+BOX_CSS = """
+<style>
+.rk-box { background: rgba(255,255,255,0.92); padding: 6px 9px; border-radius: 4px;
+          font: 12px/1.35 system-ui, sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,0.35);
+          max-width: 320px; }
+.rk-box h4 { margin: 0 0 4px 0; font-size: 13px; }
+.rk-box table { border-collapse: collapse; }
+.rk-box td { padding: 0 6px 0 0; }
+.rk-box td.v { text-align: right; font-variant-numeric: tabular-nums; }
+.rk-line { display: inline-block; width: 28px; height: 0; vertical-align: middle;
+           margin-right: 6px; }
+.rk-swatch { display: inline-block; width: 14px; height: 10px; vertical-align: middle;
+             margin-right: 6px; border: 1px solid #555; }
+</style>
+"""
+"""CSS for :class:`HtmlControl` boxes; add once per page (``figure.header``)."""
+
+
+def _line_sample(style: Mapping[str, object]) -> str:
+    dash = "dashed" if style.get("dashArray") else "solid"
+    width = max(1.0, float(style.get("weight", 1.0)))  # type: ignore[arg-type]
+    return f'<span class="rk-line" style="border-top:{width:.1f}px {dash} {style["color"]}"></span>'
+
+
+def line_legend_html(items: Sequence[tuple[str, Mapping[str, object]]], title: str) -> str:
+    """HTML legend explaining line symbols, e.g. ``[("jeugdregio border", AGAINST_STYLE)]``.
+
+    >>> "dashed" in line_legend_html([("split gemeente", SPLIT_STYLE)], "Lines")
+    True
+    """
+    rows = "".join(
+        f"<div>{_line_sample(style)}{html.escape(label)}</div>" for label, style in items
+    )
+    no_data = (
+        f'<div><span class="rk-swatch" style="background:{NO_DATA_COLOR}"></span>'
+        "largest share in no region</div>"
+    )
+    return f"<h4>{html.escape(title)}</h4>{rows}{no_data}"
+
+
+def format_metric(value: object) -> str:
+    """Numbers to 3 significant decimals, booleans as yes/no, None as '–'.
+
+    >>> format_metric(0.123456), format_metric(True), format_metric(None), format_metric(42)
+    ('0.123', 'yes', '–', '42')
+    """
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return "–"
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3f}"
+    return str(value)
+
+
+def format_weight(value: object) -> str:
+    """Weights and counts: whole numbers with thousands separators, others to 1 decimal.
+
+    >>> format_weight(243768.0), format_weight(198.367), format_weight(float("nan"))
+    ('243,768', '198.4', '–')
+    """
+    if value is None:
+        return "–"
+    number = float(value)  # type: ignore[arg-type]
+    if number != number:
+        return "–"
+    return f"{number:,.0f}" if number.is_integer() else f"{number:,.1f}"
+
+
+SUMMARY_FIELDS: tuple[tuple[str, str], ...] = (
+    ("congruence", "congruence"),
+    ("mean_containment", "mean containment"),
+    ("reverse_mean_containment", "reverse mean containment"),
+    ("nested_regions", "nested regions"),
+    ("regions", "regions"),
+    ("nested_share", "nested share"),
+    ("ari", "ARI"),
+    ("nmi", "NMI"),
+    ("vi", "VI"),
+    ("total_pieces", "pieces"),
+    ("no_region_total", "weight in no region"),
+)
+"""Summary metrics of a score shown on maps and the home page, with their labels."""
+
+
+def metrics_table_html(score: Mapping[str, object], title: str) -> str:
+    """HTML box with a score's headline summary metrics (keys missing from the score skipped).
+
+    >>> s = {"division": "swv_po", "against": "jeugdregio", "weight": "inhabitants",
+    ...      "summary": {"congruence": 0.8123}}
+    >>> "0.812" in metrics_table_html(s, "huidig")
+    True
+    """
+    summary = score.get("summary")
+    if not isinstance(summary, Mapping):
+        summary = {}
+    rows = "".join(
+        f'<tr><td>{html.escape(label)}</td><td class="v">{format_metric(summary[key])}</td></tr>'
+        for key, label in SUMMARY_FIELDS
+        if key in summary
+    )
+    subtitle = (
+        f"{html.escape(str(score.get('division')))} vs {html.escape(str(score.get('against')))}"
+        f", weight {html.escape(str(score.get('weight')))}"
+    )
+    return f"<h4>{html.escape(title)}</h4><div>{subtitle}</div><table>{rows}</table>"
