@@ -113,6 +113,7 @@ class RegionScore(_Open):
     region: str
     name: str
     total: float
+    no_region: float = Field(description="weight of the region in no region of the other")
     best_match: str | None
     best_match_name: str | None
     containment: float | None
@@ -127,17 +128,29 @@ class RegionScore(_Open):
 class ScoreSummary(_Open):
     """Headline metrics of a comparison (the engine may add more keys)."""
 
-    nested_regions: int
     regions: int
+    nested_regions: int
     nested_share: float | None
     mean_containment: float | None
+    reverse_regions: int
+    reverse_nested_regions: int
+    reverse_nested_share: float | None
     reverse_mean_containment: float | None
     congruence: float | None
     ari: float | None
     nmi: float | None
     vi: float | None
     total_pieces: int
+    total: float
+    grand_total: float
     no_region_total: float
+    no_region_share: float | None
+    no_region_division: float
+    no_region_against: float
+    empty_regions: list[str]
+    reverse_empty_regions: list[str]
+    tolerance: float
+    min_piece: float
 
 
 class ScoreOut(_Open):
@@ -217,7 +230,7 @@ class CompareRow(BaseModel):
     """The summary metrics of one scenario."""
 
     scenario: str
-    metrics: dict[str, float | int | None]
+    metrics: dict[str, int | float | list[str] | None]
 
 
 class CompareOut(BaseModel):

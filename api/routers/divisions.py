@@ -1,9 +1,9 @@
 """``/api/divisions``: divisions with region counts, regions with weights, dissolved polygons.
 
 Rule for polygons: a gemeente is drawn in the region holding its largest share (gemeenten
-mostly in 'no region' are left out); region polygons are the union of their gemeenten in
-EPSG:28992, simplified as one coverage (shared borders stay shared) when ``simplify`` > 0,
-and returned in WGS84 with 6 decimals.
+mostly in 'no region' are left out); region polygons are the coverage union of their gemeenten
+(the gemeenten form a valid coverage, so shared borders stay shared), in WGS84 with 6
+decimals (about 0.1 m).
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, HTTPException, Path
 from fastapi.responses import Response
+from pydantic import TypeAdapter
 
 from api.deps import ScenarioEvaluator, ScenarioQuery, get_evaluator
 from api.models import (
@@ -27,7 +28,7 @@ from api.models import (
     FeatureCollectionOut,
     RegionOut,
 )
-from geo.config import CRS_METRIC, CRS_WEB
+from geo.config import CRS_WEB
 from geo.dataset import WEIGHTS, Dataset
 from geo.division import NO_REGION, Division
 
@@ -66,43 +67,67 @@ def region_table(division: Division, dataset: Dataset) -> pd.DataFrame:
     return table
 
 
+DIVISION_LIST = TypeAdapter(list[DivisionSummary])
+
+
 @router.get("", response_model=list[DivisionSummary], summary="Divisions with region counts")
 def list_divisions(
     scenario: ScenarioQuery = None,
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
-) -> list[DivisionSummary]:
+) -> Response:
     """Every division of the current data (or of ``scenario``) with its size.
 
     Example: ``GET /api/divisions?scenario=huidig``.
     """
-    divisions = evaluator.divisions(scenario)
-    suffix = f"?scenario={scenario}" if scenario else ""
-    return [
-        DivisionSummary(
-            name=name,
-            regions=d.n_regions,
-            units=len(d.units),
-            split_units=len(d.split_units()),
-            unassigned_units=len(d.unassigned()),
-            url=f"/api/divisions/{name}{suffix}",
-        )
-        for name, d in sorted(divisions.items())
-    ]
+
+    def compute() -> bytes:
+        suffix = f"?scenario={scenario}" if scenario else ""
+        summaries = [
+            DivisionSummary(
+                name=name,
+                regions=d.n_regions,
+                units=len(d.units),
+                split_units=len(d.split_units()),
+                unassigned_units=len(d.unassigned()),
+                url=f"/api/divisions/{name}{suffix}",
+            )
+            for name, d in sorted(evaluator.divisions(scenario).items())
+        ]
+        return DIVISION_LIST.dump_json(summaries)
+
+    body = evaluator.cache.get_or_compute(("division_list", evaluator.key(scenario)), compute)
+    return Response(body, media_type="application/json")
 
 
-def _dissolve(division: Division, units_rd: gpd.GeoDataFrame, simplify: float) -> bytes:
-    assignment = division.assignment().reindex(units_rd.index)
-    keep = assignment.notna() & (assignment != NO_REGION)
+def dissolve_regions(division: Division, units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Region polygons (index = region code, column ``units``) from the gemeente polygons.
+
+    >>> from fixtures.synthetic import synthetic_dataset
+    >>> ds = synthetic_dataset()
+    >>> regions = dissolve_regions(ds.divisions["jeugdregio"], ds.units)
+    >>> len(regions), int(regions["units"].sum())
+    (12, 48)
+    """
+    assignment = division.assignment().reindex(units.index)
+    keep = (assignment.notna() & (assignment != NO_REGION)).to_numpy()
     frame = gpd.GeoDataFrame(
-        {"region": assignment[keep].to_numpy()}, geometry=units_rd.geometry[keep].values
+        {"region": assignment[keep].to_numpy()},
+        geometry=units.geometry.values[keep],
+        crs=units.crs,
     )
-    dissolved = frame.dissolve(by="region", as_index=True)
-    counts = frame["region"].value_counts()
-    geoms = dissolved.geometry.values
-    if simplify > 0:
-        geoms = shapely.coverage_simplify(np.asarray(geoms), simplify)
-    web = gpd.GeoSeries(geoms, crs=CRS_METRIC).to_crs(CRS_WEB)
-    web = shapely.transform(web.values, lambda xy: np.round(xy, 6))
+    try:
+        dissolved = frame.dissolve(by="region", method="coverage")
+    except shapely.errors.GEOSException:  # not a clean coverage: repair and use a full union
+        frame = frame.set_geometry(shapely.make_valid(frame.geometry.values))
+        dissolved = frame.dissolve(by="region")
+    dissolved["units"] = frame["region"].value_counts().reindex(dissolved.index).astype(int)
+    return dissolved
+
+
+def _dissolve(division: Division, units: gpd.GeoDataFrame) -> bytes:
+    dissolved = dissolve_regions(division, units.to_crs(CRS_WEB))
+    web = shapely.transform(dissolved.geometry.values, lambda xy: np.round(xy, 6))
+    counts = dissolved["units"]
     features = [
         {
             "type": "Feature",
@@ -130,23 +155,17 @@ def _dissolve(division: Division, units_rd: gpd.GeoDataFrame, simplify: float) -
 def division_geojson(
     name: DivisionPath,
     scenario: ScenarioQuery = None,
-    simplify: Annotated[
-        float, Query(ge=0, le=5000, description="coverage simplification tolerance in metres")
-    ] = 50.0,
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
 ) -> Response:
     """Regions as dissolved polygons with ``code``, ``name`` and ``units`` properties.
 
-    Example: ``GET /api/divisions/jeugdregio.geojson?simplify=100``.
+    Example: ``GET /api/divisions/jeugdregio.geojson?scenario=jeugdregio_41``.
     """
     division = get_division(evaluator, scenario, name)
-    key = ("geojson", evaluator.key(scenario), name, float(simplify))
+    key = ("geojson", evaluator.key(scenario), name)
 
     def compute() -> bytes:
-        units_rd = evaluator.cache.get_or_compute(
-            ("units_rd",), lambda: evaluator.dataset.units[["geometry"]].to_crs(CRS_METRIC)
-        )
-        return _dissolve(division, units_rd, simplify)
+        return _dissolve(division, evaluator.dataset.units[["geometry"]])
 
     body = evaluator.cache.get_or_compute(key, compute)
     return Response(body, media_type="application/geo+json")
@@ -157,27 +176,35 @@ def division_detail(
     name: DivisionPath,
     scenario: ScenarioQuery = None,
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
-) -> DivisionOut:
+) -> Response:
     """Regions of one division with their names, gemeente counts and weight totals.
 
     Example: ``GET /api/divisions/swv_po`` -> ``{"regions": [{"code": "PO2001", ...}], ...}``.
     """
     division = get_division(evaluator, scenario, name)
-    table = region_table(division, evaluator.dataset)
-    weights = list(WEIGHTS)
-    regions = [
-        RegionOut(
-            code=code,
-            name=division.region_names.get(code, code),
-            units=int(table.at[code, "units"]),
-            weights={w: float(table.at[code, w]) for w in weights},
+
+    def compute() -> bytes:
+        table = region_table(division, evaluator.dataset)
+        weights = list(WEIGHTS)
+        rows = table[weights].to_dict(orient="index")
+        counts = table["units"].to_dict()
+        regions = [
+            RegionOut(
+                code=code,
+                name=division.region_names.get(code, code),
+                units=int(counts[code]),
+                weights=rows[code],
+            )
+            for code in division.regions
+        ]
+        out = DivisionOut(
+            name=name,
+            scenario=scenario,
+            regions=regions,
+            no_region=rows[NO_REGION],
+            split_units=division.split_units(),
         )
-        for code in division.regions
-    ]
-    return DivisionOut(
-        name=name,
-        scenario=scenario,
-        regions=regions,
-        no_region={w: float(table.at[NO_REGION, w]) for w in weights},
-        split_units=division.split_units(),
-    )
+        return out.model_dump_json().encode()
+
+    body = evaluator.cache.get_or_compute(("division", evaluator.key(scenario), name), compute)
+    return Response(body, media_type="application/json")

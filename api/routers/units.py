@@ -6,6 +6,8 @@ from typing import Annotated
 
 import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Path
+from fastapi.responses import Response
+from pydantic import TypeAdapter
 
 from api.deps import ScenarioEvaluator, ScenarioQuery, get_evaluator
 from api.models import ERROR_RESPONSES, MembershipOut, UnitOut
@@ -59,16 +61,23 @@ def build_units(evaluator: ScenarioEvaluator, scenario: str | None) -> dict[str,
     return evaluator.cache.get_or_compute(("units", evaluator.key(scenario)), compute)
 
 
+UNIT_LIST = TypeAdapter(list[UnitOut])
+
+
 @router.get("", response_model=list[UnitOut], summary="Gemeenten with memberships and weights")
 def list_units(
     scenario: ScenarioQuery = None,
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
-) -> list[UnitOut]:
+) -> Response:
     """All gemeenten (2025) with their weights and their regions in every division.
 
     Example: ``GET /api/units?scenario=swv_binnen_jeugdregio``.
     """
-    return list(build_units(evaluator, scenario).values())
+    body = evaluator.cache.get_or_compute(
+        ("units_json", evaluator.key(scenario)),
+        lambda: UNIT_LIST.dump_json(list(build_units(evaluator, scenario).values())),
+    )
+    return Response(body, media_type="application/json")
 
 
 @router.get("/{code}", response_model=UnitOut, summary="One gemeente")
