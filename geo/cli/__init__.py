@@ -8,7 +8,10 @@ from __future__ import annotations
 import typer
 
 from geo.cli import data
+from geo.cli.run import run_command
+from geo.cli.score import score_command
 from geo.cli.serve import serve_command
+from geo.cli.variants import variants_command
 
 app = typer.Typer(
     name="regio",
@@ -18,6 +21,9 @@ app = typer.Typer(
 )
 app.add_typer(data.app, name="data")
 app.command("serve")(serve_command)
+app.command("score")(score_command)
+app.command("run")(run_command)
+app.command("variants")(variants_command)
 
 
 def main() -> None:  # pragma: no cover - console entry point
