@@ -222,7 +222,7 @@ class CompareIn(BaseModel):
     )
     division: str = Field("swv_po", pattern=DIVISION_PATTERN)
     against: str = Field("jeugdregio", pattern=DIVISION_PATTERN)
-    weight: WeightName = "inhabitants"
+    weight: WeightName = "area"
     tolerance: float = Field(0.995, gt=0, le=1)
 
 

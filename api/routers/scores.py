@@ -64,7 +64,7 @@ def score_json(
 async def get_scores(
     division: DivisionQuery = "swv_po",
     against: DivisionQuery = "jeugdregio",
-    weight: WeightName = "inhabitants",
+    weight: WeightName = "area",
     scenario: ScenarioQuery = None,
     tolerance: Annotated[
         float, Query(gt=0, le=1, description="containment counted as nested from here")

@@ -1,0 +1,134 @@
+"""Tests of api.app: the factory, JSON errors everywhere, the request size limit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app, upload_limit_from_env
+from fixtures.synthetic import synthetic_dataset
+
+ISSUE_PATHS = {
+    "/api/divisions",
+    "/api/divisions/{name}",
+    "/api/divisions/{name}.geojson",
+    "/api/units",
+    "/api/units/{code}",
+    "/api/scores",
+    "/api/scenarios",
+    "/api/scenarios/{scenario_id}",
+    "/api/scenarios/{scenario_id}/assignment.csv",
+    "/api/scenarios/import",
+    "/api/compare",
+}
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+    app = create_app(synthetic_dataset(), tmp_path_factory.mktemp("state"), upload_limit=2_000)
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def test_openapi_lists_every_endpoint_of_the_issue(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    assert ISSUE_PATHS <= set(schema["paths"])
+    assert set(schema["paths"]["/api/scenarios/{scenario_id}"]) == {"get", "delete"}
+
+
+def test_unknown_route_and_method_are_json(client: TestClient) -> None:
+    r = client.get("/api/nothing")
+    assert (r.status_code, r.json()) == (404, {"detail": "Not Found"})
+    r = client.put("/api/scores")
+    assert r.status_code == 405 and r.json() == {"detail": "Method Not Allowed"}
+
+
+def test_validation_errors_are_one_message_naming_the_field(client: TestClient) -> None:
+    r = client.get("/api/scores", params={"weight": "gewicht", "tolerance": "2"})
+    assert r.status_code == 422
+    detail = r.json()["detail"]
+    assert isinstance(detail, str)
+    assert "query.weight: Input should be 'area'" in detail
+    assert "query.tolerance: Input should be less than or equal to 1" in detail
+
+
+def test_bad_json_body_names_the_position(client: TestClient) -> None:
+    r = client.post(
+        "/api/compare", content=b'{"scenarios": [', headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 422
+    assert r.json()["detail"].startswith("body[15]: JSON decode error")
+
+
+def test_oversized_body_gets_413_before_it_is_read(client: TestClient) -> None:
+    before = client.get("/api/scenarios").json()
+    body = b'{"name": "big", "description": "' + b"x" * 5_000 + b'", "edits": []}'
+    r = client.post("/api/scenarios", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 413
+    assert (
+        r.json()["detail"] == f"request body of {len(body)} bytes exceeds the limit of 2000 bytes"
+    )
+    assert client.get("/api/scenarios").json() == before
+
+
+def test_oversized_chunked_body_gets_413_while_streaming(client: TestClient) -> None:
+    before = client.get("/api/scenarios").json()
+    read: list[int] = []
+
+    def chunks():
+        for i in range(100):
+            read.append(i)
+            yield b"x" * 1_000
+
+    r = client.post(
+        "/api/scenarios", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 413
+    assert r.json()["detail"] == "request body exceeds the limit of 2000 bytes"
+    assert client.get("/api/scenarios").json() == before
+
+
+def test_unexpected_errors_are_json_500(tmp_path: Path) -> None:
+    app = create_app(synthetic_dataset(), tmp_path, library_dir=None)
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("secret internals")
+
+    r = TestClient(app, raise_server_exceptions=False).get("/boom")
+    assert r.status_code == 500
+    assert r.json() == {"detail": "internal error (RuntimeError); see the server log"}
+
+
+def test_upload_limit_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REGIOKOMPAS_UPLOAD_LIMIT", "1234")
+    assert upload_limit_from_env() == 1234
+    monkeypatch.delenv("REGIOKOMPAS_UPLOAD_LIMIT")
+    assert upload_limit_from_env() == 5 * 1024 * 1024
+
+
+def test_library_is_seeded_in_a_new_state_dir(tmp_path: Path) -> None:
+    client = TestClient(create_app(synthetic_dataset(), tmp_path / "new"))
+    ids = {s["id"]: s["source"] for s in client.get("/api/scenarios").json()}
+    assert ids["huidig"] == "library" and "swv_binnen_jeugdregio" in ids
+    assert (tmp_path / "new" / "scenarios.sqlite3").is_file()
+
+
+def test_dataset_is_loaded_lazily_from_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaded: list[object] = []
+    ds = synthetic_dataset()
+
+    def fake_load(data: object = None) -> object:
+        loaded.append(data)
+        return ds
+
+    monkeypatch.setattr("geo.store.load_dataset", fake_load)
+    app = create_app(None, tmp_path, data="/some/dir", library_dir=None)
+    assert loaded == []
+    with TestClient(app) as client:  # the lifespan loads it before the first request
+        assert loaded == ["/some/dir"]
+        assert client.get("/api/divisions/jeugdregio").json()["name"] == "jeugdregio"
+    assert loaded == ["/some/dir"]

@@ -1,0 +1,98 @@
+"""Tests of api.routers.scores on the real data: the same object as ``regio score --json``."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from api.app import create_app
+from geo.cli import app as cli
+from geo.overlap import score
+from geo.scenarios import apply_scenario, load_scenario
+
+
+@pytest.fixture(scope="module")
+def client(dataset, tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+    return TestClient(create_app(dataset, tmp_path_factory.mktemp("state")))
+
+
+def engine(dataset, scenario: str | None, division: str, against: str, weight: str, **kw):
+    divisions = (
+        dataset.divisions if scenario is None else apply_scenario(load_scenario(scenario), dataset)
+    )
+    result = score(
+        divisions[division], divisions[against], dataset.weight(weight), weight_name=weight, **kw
+    )
+    return json.loads(json.dumps(result.to_dict()))
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    ("scenario", "division", "against", "weight"),
+    [
+        (None, "swv_po", "jeugdregio", "area"),
+        ("huidig", "swv_vo", "jeugdregio", "pupils_vo"),
+        ("swv_binnen_jeugdregio", "swv_po", "jeugdregio", "pupils_po"),
+        ("po_vo_samen", "swv_po", "swv_vo", "inhabitants"),
+    ],
+)
+def test_scores_equal_the_engine(client, dataset, scenario, division, against, weight) -> None:
+    params = {"division": division, "against": against, "weight": weight}
+    if scenario:
+        params["scenario"] = scenario
+    r = client.get("/api/scores", params=params)
+    assert r.status_code == 200
+    assert r.json() == engine(dataset, scenario, division, against, weight)
+    assert client.get("/api/scores", params=params).content == r.content  # cached, identical
+
+
+@pytest.mark.integration
+def test_scores_equal_the_cli_json(client: TestClient, data_dir) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["score", "huidig", "-d", "swv_po", "-a", "jeugdregio", "-w", "area", "--json"],
+        env={"REGIOKOMPAS_DATA": str(data_dir)},
+    )
+    assert result.exit_code == 0, result.output
+    api = client.get("/api/scores?division=swv_po&against=jeugdregio&weight=area&scenario=huidig")
+    assert api.json() == json.loads(result.stdout)
+
+
+@pytest.mark.integration
+def test_domain_facts(client: TestClient) -> None:
+    cut = client.get("/api/scores?scenario=swv_binnen_jeugdregio&weight=pupils_po").json()
+    assert cut["summary"]["nested_share"] == 1.0  # every cut SWV lies in one jeugdregio
+    now = client.get("/api/scores?weight=pupils_po").json()
+    assert now["summary"]["nested_share"] < 1.0
+    assert now["summary"]["regions"] == 76 and now["summary"]["reverse_regions"] == 42
+
+
+@pytest.mark.integration
+def test_tolerance_and_min_piece_reach_the_engine(client: TestClient, dataset) -> None:
+    r = client.get("/api/scores?weight=inhabitants&tolerance=0.9&min_piece=0.05")
+    assert r.json() == engine(
+        dataset, None, "swv_po", "jeugdregio", "inhabitants", tolerance=0.9, min_piece=0.05
+    )
+    assert r.json()["summary"]["tolerance"] == 0.9
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    ("query", "status", "message"),
+    [
+        ("division=swv_xx", 404, "unknown division 'swv_xx'"),
+        ("against=gemeente&scenario=huidig", 404, "unknown division 'gemeente' in scenario"),
+        ("scenario=bestaat-niet", 404, "unknown scenario 'bestaat-niet'"),
+        ("weight=kilo", 422, "query.weight"),
+        ("tolerance=0", 422, "query.tolerance"),
+        ("min_piece=-1", 422, "query.min_piece"),
+        ("scenario=../../x", 422, "query.scenario"),
+    ],
+)
+def test_bad_queries(client: TestClient, query: str, status: int, message: str) -> None:
+    r = client.get(f"/api/scores?{query}")
+    assert r.status_code == status
+    assert message in r.json()["detail"]
