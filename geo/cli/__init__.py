@@ -8,6 +8,7 @@ from __future__ import annotations
 import typer
 
 from geo.cli import data
+from geo.cli.propose import ensemble_command, propose_command
 from geo.cli.run import run_command
 from geo.cli.score import score_command
 from geo.cli.serve import serve_command
@@ -24,6 +25,8 @@ app.command("serve")(serve_command)
 app.command("score")(score_command)
 app.command("run")(run_command)
 app.command("variants")(variants_command)
+app.command("propose")(propose_command)
+app.command("ensemble")(ensemble_command)
 
 
 def main() -> None:  # pragma: no cover - console entry point

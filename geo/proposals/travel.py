@@ -1,0 +1,224 @@
+"""Principle 2: straight-line distance from each gemeente to special education in its own SWV.
+
+Rule:
+
+* The *location of a gemeente* is the pupil-weighted mean of its regular school locations
+  (DUO basisscholen and VO locations, weighted by ``leerlingen``): pupils live near their
+  schools, so this approximates where the gemeente's pupils are. A gemeente without a located
+  school with pupils falls back to its polygon's representative point (always inside it).
+  Without school data every gemeente uses its representative point.
+* *Special-education locations* (``dataset.special_schools``): for PO pupils SBAO (SBO), SO and
+  (V)SO; for VO pupils VSO and (V)SO.
+* *Before*: a school lies in the current SWV of its postcode (``swv_po``/``swv_vo`` columns).
+  A gemeente's distance is the share-weighted mean, over its current SWVs, of the distance to
+  the nearest location of the right type in that SWV (shares in no SWV are left out).
+* *After*: a school lies in the new SWV of the gemeente it stands in (``unit``); a gemeente's
+  distance is the distance to the nearest location of the right type in its new SWV.
+* Distances are straight lines between points in EPSG:28992 (RD New), in km — not travel
+  times over roads. A gemeente whose SWV has no location of the type gets ``inf``.
+
+>>> import geopandas as gpd, pandas as pd, shapely
+>>> units = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 2e3, 2e3), shapely.box(2e3, 0, 4e3, 2e3)],
+...     index=pd.Index(["GM1", "GM2"], name="code"), crs="EPSG:28992")
+>>> schools = gpd.GeoDataFrame({"type": ["SO"], "unit": ["GM2"], "swv_po": ["PO1"],
+...     "swv_vo": ["VO1"]}, geometry=[shapely.Point(3e3, 1e3)], crs="EPSG:28992")
+>>> model = travel_model(units, schools)
+>>> model.after("po", pd.Series({"GM1": "A", "GM2": "A"})).round(3).tolist()
+[2.0, 0.0]
+>>> model.after("po", pd.Series({"GM1": "A", "GM2": "B"})).tolist()
+[inf, 0.0]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo.config import CRS_METRIC
+from geo.division import NO_REGION, Division
+
+SPECIAL_TYPES: dict[str, tuple[str, ...]] = {
+    "po": ("SBAO", "SO", "(V)SO"),
+    "vo": ("VSO", "(V)SO"),
+}
+"""Special-education types that serve PO resp. VO pupils (DUO ``type``)."""
+
+LEVELS = ("po", "vo")
+
+
+def pupil_points(units: gpd.GeoDataFrame, schools: pd.DataFrame | None = None) -> gpd.GeoSeries:
+    """The location of each gemeente in EPSG:28992 (rule in the module docstring).
+
+    ``schools`` are regular school locations with columns ``unit``, ``leerlingen`` and a point
+    geometry (any CRS), e.g. from :func:`load_regular_schools`.
+
+    >>> import geopandas as gpd, pandas as pd, shapely
+    >>> u = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10)],
+    ...     index=pd.Index(["GM1", "GM2"], name="code"), crs="EPSG:28992")
+    >>> s = gpd.GeoDataFrame({"unit": ["GM1", "GM1"], "leerlingen": [300.0, 100.0]},
+    ...     geometry=[shapely.Point(2, 2), shapely.Point(6, 6)], crs="EPSG:28992")
+    >>> [(p.x, p.y) for p in pupil_points(u, s)]
+    [(3.0, 3.0), (15.0, 5.0)]
+    """
+    metric = units.to_crs(CRS_METRIC)
+    points = metric.geometry.representative_point()
+    points.index = points.index.astype(str)
+    if schools is None or len(schools) == 0:
+        return points
+    located = schools[schools["unit"].notna() & (schools["leerlingen"].fillna(0) > 0)]
+    located = located.to_crs(CRS_METRIC)
+    frame = (
+        pd.DataFrame(
+            {
+                "unit": located["unit"].astype(str).to_numpy(),
+                "w": located["leerlingen"].astype(float).to_numpy(),
+                "wx": located["leerlingen"].astype(float).to_numpy()
+                * located.geometry.x.to_numpy(),
+                "wy": located["leerlingen"].astype(float).to_numpy()
+                * located.geometry.y.to_numpy(),
+            }
+        )
+        .groupby("unit")
+        .sum()
+    )
+    frame = frame.reindex(points.index)
+    has = frame["w"].notna().to_numpy()
+    x = np.where(has, frame["wx"] / frame["w"], points.x)
+    y = np.where(has, frame["wy"] / frame["w"], points.y)
+    return gpd.GeoSeries(gpd.points_from_xy(x, y), index=points.index, crs=CRS_METRIC)
+
+
+def load_regular_schools(
+    data: str | None = None, units: gpd.GeoDataFrame | None = None
+) -> gpd.GeoDataFrame:
+    """Regular (PO and VO) DUO school locations located in the gemeenten ``units``.
+
+    Reads ``schools/duo_scholen_20241122.geojson`` from the data directory with the same reader
+    and point-in-polygon rule as the store build (:func:`geo.schools.locate_schools`).
+    """
+    from geo import sources
+    from geo.config import data_dir
+    from geo.schools import locate_schools
+
+    raw = sources.read_schools(sources.source_path(data_dir(data), "schools"))
+    if units is None:
+        raise ValueError("load_regular_schools needs the gemeenten (units) to locate schools in")
+    located, _ = locate_schools(
+        raw, units.reset_index().rename(columns={units.index.name or "index": "code"})
+    )
+    return located[located["level"].isin(("po", "vo"))]
+
+
+@dataclass(frozen=True)
+class TravelModel:
+    """Distances (km) from every gemeente to every special-education location of each level."""
+
+    units: pd.Index
+    points: gpd.GeoSeries
+    schools: dict[str, pd.DataFrame]
+    """Per level: ``unit, swv_po, swv_vo`` of the locations serving that level."""
+    dist: dict[str, np.ndarray]
+    """Per level: ``units x locations`` distance matrix in km."""
+
+    def _nearest_by_label(self, level: str, labels: np.ndarray) -> pd.DataFrame:
+        """``units x label``: distance to the nearest location of ``level`` with that label."""
+        frame = pd.DataFrame(self.dist[level].T, columns=self.units)
+        frame["_label"] = labels
+        return frame.groupby("_label").min().T  # units x labels
+
+    def before(self, level: str, division: Division) -> pd.Series:
+        """Share-weighted distance to the nearest location in each current SWV of ``division``."""
+        division = division.reindexed(self.units)
+        labels = self.schools[level][f"swv_{level}"].astype(str).to_numpy()
+        nearest = self._nearest_by_label(level, labels)
+        nearest = nearest.reindex(columns=division.regions).fillna(np.inf)  # SWV without school
+        shares = division.shares[:, : division.n_regions].toarray()
+        weight = shares.sum(axis=1)
+        values = np.where(shares > 0, nearest.to_numpy(), 0.0)
+        with np.errstate(invalid="ignore"):
+            out = np.where(
+                weight > 0, (values * shares).sum(axis=1) / np.where(weight > 0, weight, 1), np.nan
+            )
+        inf_any = ((shares > 0) & np.isinf(nearest.to_numpy())).any(axis=1)
+        out = np.where(inf_any, np.inf, out)
+        return pd.Series(out, index=self.units, name=f"{level}_before_km")
+
+    def after(self, level: str, assignment: pd.Series) -> pd.Series:
+        """Distance to the nearest location of ``level`` inside the gemeente's new SWV."""
+        new = assignment.astype(str).reindex(self.units)
+        school_units = self.schools[level]["unit"].astype(str)
+        labels = new.reindex(school_units).fillna(NO_REGION).to_numpy()
+        nearest = self._nearest_by_label(level, labels)
+        cols = nearest.columns.get_indexer(new.to_numpy())
+        if nearest.shape[1] == 0:
+            return pd.Series(np.inf, index=self.units, name=f"{level}_after_km")
+        values = nearest.to_numpy()[np.arange(len(self.units)), np.where(cols >= 0, cols, 0)]
+        values = np.where(cols >= 0, values, np.inf)
+        return pd.Series(values, index=self.units, name=f"{level}_after_km")
+
+    def host_distances(self, level: str) -> pd.DataFrame:
+        """``units x host units``: distance to the nearest location of ``level`` in each gemeente
+        that has one (the gemeenten a new SWV can take a location from)."""
+        labels = self.schools[level]["unit"].astype(str).to_numpy()
+        return self._nearest_by_label(level, labels)
+
+
+def travel_model(
+    units: gpd.GeoDataFrame,
+    special_schools: gpd.GeoDataFrame,
+    points: gpd.GeoSeries | None = None,
+) -> TravelModel:
+    """Precompute the distance matrices (``points`` default: representative points)."""
+    index = pd.Index(units.index.astype(str), name="code")
+    if points is None:
+        points = pupil_points(units)
+    points = points.to_crs(CRS_METRIC).reindex(index)
+    located = special_schools[special_schools["unit"].notna()].to_crs(CRS_METRIC)
+    px, py = points.x.to_numpy(), points.y.to_numpy()
+    schools: dict[str, pd.DataFrame] = {}
+    dist: dict[str, np.ndarray] = {}
+    for level in LEVELS:
+        rows = located[located["type"].isin(SPECIAL_TYPES[level])]
+        sx, sy = rows.geometry.x.to_numpy(), rows.geometry.y.to_numpy()
+        dist[level] = np.hypot(px[:, None] - sx[None, :], py[:, None] - sy[None, :]) / 1e3
+        schools[level] = pd.DataFrame(
+            {
+                "unit": rows["unit"].astype(str).to_numpy(),
+                "swv_po": rows["swv_po"].astype(str).to_numpy(),
+                "swv_vo": rows["swv_vo"].astype(str).to_numpy(),
+            }
+        )
+    return TravelModel(index, points, schools, dist)
+
+
+def travel_stats(distances: pd.Series, weights: pd.Series) -> dict[str, float | int]:
+    """``mean`` (over gemeenten), ``weighted_mean`` (by ``weights``), ``p50``, ``p90``, ``max``
+    over the finite distances, and ``n_without_location`` (gemeenten at ``inf``), in km.
+
+    >>> travel_stats(pd.Series([1.0, 3.0, np.inf]), pd.Series([3.0, 1.0, 5.0]))["weighted_mean"]
+    1.5
+    """
+    d = distances.to_numpy(float)
+    w = weights.reindex(distances.index).fillna(0.0).to_numpy(float)
+    ok = np.isfinite(d)
+    if not ok.any():
+        return {
+            "mean": float("nan"),
+            "weighted_mean": float("nan"),
+            "p50": float("nan"),
+            "p90": float("nan"),
+            "max": float("nan"),
+            "n_without_location": int((~ok).sum()),
+        }
+    wsum = w[ok].sum()
+    return {
+        "mean": round(float(d[ok].mean()), 3),
+        "weighted_mean": round(float((d[ok] * w[ok]).sum() / wsum), 3) if wsum else float("nan"),
+        "p50": round(float(np.percentile(d[ok], 50)), 3),
+        "p90": round(float(np.percentile(d[ok], 90)), 3),
+        "max": round(float(d[ok].max()), 3),
+        "n_without_location": int((~ok).sum()),
+    }
