@@ -188,7 +188,7 @@ def test_real_border_moves_agree_with_recomputing(dataset) -> None:
     assert len(moves) > 300
     result = ev.evaluate(moves)
     rng = np.random.default_rng(3)
-    for k in rng.choice(len(moves), 25, replace=False):
+    for k in rng.choice(len(moves), 10, replace=False):
         unit, to, frm = result.loc[k, ["unit", "to", "from"]]
         expected = scratch(moved(a, unit, to, frm), b, w)
         assert expected == pytest.approx(scratch_moved(a, b, w, unit, to, frm), abs=1e-12)

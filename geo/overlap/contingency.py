@@ -17,6 +17,7 @@ the table always sums to the total weight.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -24,7 +25,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from geo.division import NO_REGION, Division
+from geo.division import Division
 from geo.overlap.preconditions import aligned_weights, require_same_units
 
 
@@ -94,10 +95,30 @@ class Contingency:
         )
 
 
+_COLUMNS: weakref.WeakKeyDictionary[Division, pd.Index] = weakref.WeakKeyDictionary()
+
+
+def columns_of(division: Division) -> pd.Index:
+    """``division.columns`` (regions + [NO_REGION]), built once per (immutable) division."""
+    try:
+        return _COLUMNS[division]
+    except KeyError:
+        _COLUMNS[division] = columns = division.columns
+        return columns
+
+
 def table_of(a: Division, b: Division, w: np.ndarray) -> np.ndarray:
-    """Dense ``A.T @ diag(w) @ B`` for divisions over the same units in the same order."""
-    weighted = sp.csr_matrix(a.shares.multiply(w[:, None]))
-    return np.asarray((weighted.T @ b.shares).toarray(), dtype=float)
+    """Dense ``A.T @ diag(w) @ B`` for divisions over the same units in the same order.
+
+    ``diag(w) @ A`` is formed by scaling the stored shares row by row; the product of the sparse
+    ``(diag(w) A).T`` with the dense ``B`` is a dense ``regions x regions`` table.
+    """
+    shares = a.shares
+    weighted = sp.csr_matrix(
+        (shares.data * np.repeat(w, np.diff(shares.indptr)), shares.indices, shares.indptr),
+        shape=shares.shape,
+    )
+    return np.asarray(weighted.T @ b.shares.toarray(), dtype=float)
 
 
 @require_same_units("a", "b")
@@ -115,11 +136,10 @@ def contingency(a: Division, b: Division, weights: pd.Series) -> Contingency:
     [1.0, 3.0, 0.0]
     """
     w = aligned_weights(a, weights, label=f"weights for {a.name!r} x {b.name!r}")
-    assert a.columns[-1] == NO_REGION and b.columns[-1] == NO_REGION
     return Contingency(
         table_of(a, b, w),
-        a.columns,
-        b.columns,
+        columns_of(a),  # regions + [NO_REGION]
+        columns_of(b),
         a.name,
         b.name,
         dict(a.region_names),

@@ -90,7 +90,13 @@ def aligned_weights(
     >>> aligned_weights(d, pd.Series({"y": 2.0, "x": 1.0})).tolist()
     [1.0, 2.0]
     """
-    values = pd.to_numeric(weights.reindex(division.units), errors="coerce").to_numpy(float)
+    aligned = weights
+    if not weights.index.equals(division.units):
+        aligned = weights.reindex(division.units)
+    if pd.api.types.is_numeric_dtype(aligned.dtype):
+        values = aligned.to_numpy(dtype=float, na_value=np.nan)
+    else:
+        values = pd.to_numeric(aligned, errors="coerce").to_numpy(float)
     bad = ~np.isfinite(values)
     if bad.any():
         unit = division.units[np.flatnonzero(bad)[0]]

@@ -126,10 +126,12 @@ def _region_scores(
     parts = metrics.effective_parts(real)
     ent = metrics.row_entropy(real)
     jac = metrics.iou(real)
+    codes = labels.to_numpy()
+    other_codes = other_labels.to_numpy()
     out = []
-    for i, code in enumerate(labels):
+    for i, code in enumerate(codes):
         overlapping = np.flatnonzero(real[i] > 0)
-        b = other_labels[best[i]] if best[i] >= 0 else None
+        b = other_codes[best[i]] if best[i] >= 0 else None
         out.append(
             RegionScore(
                 region=str(code),
@@ -144,7 +146,7 @@ def _region_scores(
                 splits_above_threshold=int(k_big[i]),
                 effective_parts=_num(parts[i]),
                 entropy=_num(ent[i]),
-                iou={str(other_labels[j]): float(jac[i, j]) for j in overlapping},
+                iou={str(other_codes[j]): float(jac[i, j]) for j in overlapping},
             )
         )
     return out
