@@ -36,6 +36,8 @@ HEADLINE_DIVISIONS: tuple[str, ...] = ("swv_po", "swv_vo", "swv")
 """Divisions whose congruence with :data:`AGAINST` heads the table (``swv`` when present)."""
 
 AGAINST = "jeugdregio"
+UPLOAD_FIRST = ("swv_po", "swv_vo")
+"""Divisions listed first (swv_po preselected) in the upload form."""
 BASELINE = "huidig"
 """The scenario every other one is compared with in the compare links."""
 
@@ -98,7 +100,10 @@ def scenario_row(
                 row["congruence"][division] = format_metric(summary.get("congruence"))
                 row["map_divisions"].append(division)
                 row["map_urls"][division] = map_url(stored.id, division, weight)
-                row["compare_urls"][division] = compare_url(baseline, stored.id, division, weight)
+                if stored.id != baseline:
+                    row["compare_urls"][division] = compare_url(
+                        baseline, stored.id, division, weight
+                    )
             else:
                 row["congruence"][division] = "–"
     except (RegiokompasError, KeyError, ValueError) as exc:
@@ -126,6 +131,8 @@ def home(
         baseline=baseline,
         weight=weight,
         weights=list(WEIGHTS),
-        upload_divisions=sorted(evaluator.dataset.divisions),
+        upload_divisions=sorted(
+            evaluator.dataset.divisions, key=lambda d: (d not in UPLOAD_FIRST, d)
+        ),
     )
     return HTMLResponse(page)

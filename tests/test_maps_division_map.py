@@ -1,0 +1,135 @@
+"""Tests of maps.division_map: synthetic squares for the rules, the real data for size/content."""
+
+from __future__ import annotations
+
+import pytest
+
+from fixtures.synthetic import synthetic_dataset
+from geo.dataset import Dataset
+from geo.errors import DivisionError
+from geo.overlap import score
+from maps.division_map import division_map, overlay_names, page_html, scored_divisions
+from maps.page import page_layers
+
+MAX_PAGE_BYTES = 1_500_000
+"""The national map page must stay under 1.5 MB (issue 4)."""
+
+
+def _score(ds: Dataset, division: str, against: str, weight: str) -> dict:
+    return score(
+        ds.division(division), ds.division(against), ds.weight(weight), weight_name=weight
+    ).to_dict()
+
+
+@pytest.fixture(scope="module")
+def synthetic() -> Dataset:
+    return synthetic_dataset()
+
+
+def test_synthetic_page_has_every_layer_and_the_legend(synthetic: Dataset) -> None:
+    ds = synthetic
+    s = _score(ds, "swv_po", "jeugdregio", "inhabitants")
+    page = page_html(division_map(ds, ds.divisions, s, scenario="toets", assets="/v"))
+    found = page_layers(page)
+    units = found["gemeenten: swv_po by containment"]
+    assert units.shown and len(units.features) == len(ds.units)
+    assert found["swv_po borders"].shown and len(found["swv_po borders"].features) == 4
+    assert found["jeugdregio borders"].shown
+    assert len(found["jeugdregio borders"].features) == ds.divisions["jeugdregio"].n_regions
+    split = found["gemeenten split between swv_po regions"]
+    assert [f["id"] for f in split.features] == ds.divisions["swv_po"].split_units()
+    hidden = {
+        "provinces",
+        "arbeidsmarktregio borders",
+        "ggdregio borders",
+        "swv_vo borders",
+        "veiligheidsregio borders",
+    }
+    assert hidden <= set(found) and not any(found[name].shown for name in hidden)
+    assert "special-education locations" not in found, "the synthetic dataset has no schools"
+    assert "rk-legend" in page and "rk-metrics" in page
+    assert (
+        "scenario toets" in page
+        and "<title>regiokompas: toets, swv_po vs jeugdregio</title>" in page
+    )
+    congruence = f"{s['summary']['congruence']:.3f}"
+    assert congruence in page
+    assert '<script src="/v/leaflet/leaflet.js"></script>' in page
+    assert "cdn.jsdelivr" not in page and "code.jquery" not in page
+    names = {f["properties"]["gemeente"] for f in units.features}
+    assert "Gemeente 0-0 (GM0000)" in names
+
+
+def test_colours_follow_the_score_not_the_division_name(synthetic: Dataset) -> None:
+    ds = synthetic
+    reverse = _score(ds, "jeugdregio", "swv_po", "area")
+    page = page_html(division_map(ds, ds.divisions, reverse, scenario="x"))
+    found = page_layers(page)
+    assert "gemeenten: jeugdregio by containment" in found
+    props = found["gemeenten: jeugdregio by containment"].features[0]["properties"]
+    assert props["against_region"].startswith("C0") or "no region" in props["against_region"]
+    assert "area (weight)" in page
+
+
+def test_overlays_can_be_chosen_and_unknown_ones_are_named(synthetic: Dataset) -> None:
+    ds = synthetic
+    s = _score(ds, "swv_vo", "jeugdregio", "inhabitants")
+    page = page_html(division_map(ds, ds.divisions, s, scenario="x", overlays=["provincie"]))
+    found = page_layers(page)
+    assert "provinces" in found and "ggdregio borders" not in found
+    with pytest.raises(DivisionError, match="'nope'"):
+        division_map(ds, ds.divisions, s, scenario="x", overlays=["nope"])
+
+
+def test_unknown_scored_division_is_named() -> None:
+    with pytest.raises(DivisionError, match=r"'swv'.*score\['division'\].*jeugdregio"):
+        scored_divisions({"jeugdregio": None}, {"division": "swv", "against": "jeugdregio"})
+
+
+def test_overlay_names_put_provinces_first() -> None:
+    names = overlay_names(dict.fromkeys(["swv_vo", "provincie", "ggdregio", "swv_po"]), ["swv_po"])
+    assert names == ["provincie", "ggdregio", "swv_vo"]
+
+
+# ---------------------------------------------------------------------- real data
+@pytest.mark.integration
+def test_national_map_is_light_and_complete(dataset: Dataset) -> None:
+    s = _score(dataset, "swv_po", "jeugdregio", "inhabitants")
+    page = page_html(
+        division_map(dataset, dataset.divisions, s, scenario="huidig", assets="/maps/static/vendor")
+    )
+    size = len(page.encode("utf-8"))
+    assert size < MAX_PAGE_BYTES, f"national map page is {size:,} bytes"
+    found = page_layers(page)
+    units = found["gemeenten: swv_po by containment"]
+    assert len(units.features) == len(dataset.units) == 342
+    tooltips = {f["id"]: f["properties"] for f in units.features}
+    assert tooltips["GM0363"]["gemeente"] == "Amsterdam (GM0363)"
+    amsterdam_jr = dataset.division("jeugdregio").assignment()["GM0363"]
+    assert f"({amsterdam_jr})" in tooltips["GM0363"]["against_region"]
+    assert (
+        tooltips["GM0363"]["w_inhabitants"] == f"{dataset.units.loc['GM0363', 'inhabitants']:,.0f}"
+    )
+    # every gemeente's tooltip carries its region's containment from the score
+    by_region = {r["region"]: r["containment"] for r in s["regions"]}
+    main = dataset.division("swv_po").assignment()
+    for code, props in tooltips.items():
+        if main[code] in by_region:
+            assert props["m_containment"] == f"{by_region[main[code]]:.3f}"
+    split = found["gemeenten split between swv_po regions"]
+    assert {f["id"] for f in split.features} == set(dataset.division("swv_po").split_units())
+    assert len(found["jeugdregio borders"].features) == 42
+    schools = found["special-education locations"]
+    expected_schools = int(dataset.special_schools.geometry.notna().sum())
+    assert len(schools.features) == expected_schools > 800
+    for name in (
+        "provinces",
+        "swv_vo borders",
+        "ggdregio borders",
+        "veiligheidsregio borders",
+        "arbeidsmarktregio borders",
+    ):
+        assert name in found and not found[name].shown
+    assert len(found["provinces"].features) == 12
+    assert "rk-legend" in page
+    assert f"{s['summary']['congruence']:.3f}" in page

@@ -1,0 +1,131 @@
+"""Tests of api/routers/maps.py: map pages, compare view, vendored assets and their errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from fixtures.synthetic import synthetic_dataset
+from geo.dataset import Dataset
+from maps.page import page_layers
+
+ALIGNED = {
+    "name": "aligned",
+    "description": "swv_po made equal to the jeugdregio's",
+    "principles": [1],
+    "edits": [{"op": "copy", "division": "swv_po", "from": "jeugdregio"}],
+}
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    app = create_app(synthetic_dataset(), tmp_path_factory.mktemp("state"), library_dir=None)
+    with TestClient(app) as client:
+        empty = {"name": "huidig", "description": "current", "principles": [], "edits": []}
+        assert client.post("/api/scenarios", json=empty).status_code == 201
+        assert client.post("/api/scenarios", json=ALIGNED).status_code == 201
+        yield client
+
+
+def test_map_page_of_a_scenario(client: TestClient) -> None:
+    r = client.get("/maps/aligned?division=swv_po&against=jeugdregio&weight=inhabitants")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    found = page_layers(r.text)
+    units = found["gemeenten: swv_po by containment"]
+    assert {f["properties"]["m_containment"] for f in units.features} == {"1.000"}
+    assert "/maps/static/vendor/leaflet/leaflet.js" in r.text
+    assert "scenario aligned" in r.text
+
+
+def test_map_page_uses_the_scenarios_score(client: TestClient) -> None:
+    r = client.get("/maps/huidig?division=swv_vo&weight=area")
+    assert r.status_code == 200
+    api = client.get("/api/scores?division=swv_vo&against=jeugdregio&weight=area&scenario=huidig")
+    congruence = api.json()["summary"]["congruence"]
+    assert f"{congruence:.3f}" in r.text
+    assert "area (weight)" in r.text
+    assert "gemeenten: swv_vo by containment" in page_layers(r.text)
+
+
+def test_map_page_is_cached_per_revision(client: TestClient) -> None:
+    first = client.get("/maps/aligned").text
+    assert client.get("/maps/aligned").text == first
+    changed = {**ALIGNED, "edits": [{"op": "copy", "division": "swv_po", "from": "ggdregio"}]}
+    r = client.post("/api/scenarios?replace=true", json=changed)
+    assert r.status_code == 201
+    after = client.get("/maps/aligned").text
+    assert after != first
+    assert client.post("/api/scenarios?replace=true", json=ALIGNED).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "named"),
+    [
+        ("/maps/nope", 404, "'nope'"),
+        ("/maps/huidig?division=swv", 404, "'swv'"),
+        ("/maps/huidig?against=regio_x", 404, "'regio_x'"),
+        ("/maps/huidig?weight=people", 422, "weight"),
+        ("/maps/huidig?division=Bad-Name", 422, "division"),
+        ("/maps/..%2F..%2Fx", 404, ""),
+        ("/maps/compare?right=gone", 404, "'gone'"),
+        ("/maps/compare?left=gone&right=huidig", 404, "'gone'"),
+        ("/maps/compare?left=huidig&right=aligned&division=nope", 404, "'nope'"),
+    ],
+)
+def test_errors_name_what_is_wrong(client: TestClient, url: str, status: int, named: str) -> None:
+    r = client.get(url, headers={"accept": "application/json"})
+    assert r.status_code == status, r.text
+    assert named in r.json()["detail"]
+
+
+def test_browser_gets_an_html_error_page(client: TestClient) -> None:
+    r = client.get("/maps/nope", headers={"accept": "text/html,application/xhtml+xml"})
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert "unknown scenario &#x27;nope&#x27;" in r.text and "href='/'" in r.text
+
+
+def test_compare_page(client: TestClient) -> None:
+    r = client.get("/maps/compare?left=huidig&right=aligned&division=swv_po")
+    assert r.status_code == 200
+    assert "scenario huidig" in r.text and "scenario aligned" in r.text
+    assert ".sync(" in r.text and "/maps/static/vendor/leaflet.sync/L.Map.Sync.js" in r.text
+    found = page_layers(r.text)
+    assert {"huidig: swv_po by containment", "aligned: swv_po by containment"} <= set(found)
+
+
+def test_vendored_assets_are_served_and_confined(client: TestClient) -> None:
+    r = client.get("/maps/static/vendor/leaflet/leaflet.js")
+    assert r.status_code == 200 and "javascript" in r.headers["content-type"]
+    root = Path(__file__).resolve().parent.parent / "maps" / "static" / "vendor"
+    assert r.content == (root / "leaflet" / "leaflet.js").read_bytes()
+    assert client.get("/maps/static/vendor/leaflet/leaflet.css").status_code == 200
+    for bad in ("%2e%2e/assets.py", "leaflet/%2e%2e/%2e%2e/assets.py", "nope.js"):
+        assert client.get(f"/maps/static/vendor/{bad}").status_code == 404
+
+
+def test_openapi_lists_the_map_pages_but_not_the_assets(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert "/maps/{scenario}" in paths and "/maps/compare" in paths
+    assert not any(p.startswith("/maps/static") for p in paths)
+
+
+# ---------------------------------------------------------------------- real data
+@pytest.mark.integration
+def test_real_map_pages(dataset: Dataset, tmp_path: Path) -> None:
+    app = create_app(dataset, tmp_path)
+    with TestClient(app) as client:
+        r = client.get("/maps/huidig?division=swv_po&against=jeugdregio&weight=inhabitants")
+        assert r.status_code == 200
+        assert len(r.content) < 1_500_000
+        assert len(page_layers(r.text)["gemeenten: swv_po by containment"].features) == 342
+        r = client.get("/maps/compare?left=huidig&right=swv_binnen_jeugdregio")
+        assert r.status_code == 200
+        found = page_layers(r.text)
+        right = found["swv_binnen_jeugdregio: swv_po by containment"].features
+        # every SWV cut along the jeugdregio borders lies in one jeugdregio
+        assert {f["properties"]["m_containment"] for f in right} <= {"1.000", "–"}
+        assert "'swv'" in client.get("/maps/huidig?division=swv").json()["detail"]
