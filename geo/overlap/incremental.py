@@ -54,6 +54,8 @@ class MoveEvaluator:
         self.columns = a.columns
         self.region_names = dict(a.region_names)
         self.meta = dict(a.meta)
+        self._unit_pos = {str(code): i for i, code in enumerate(a.units)}
+        self._column_pos = {str(code): j for j, code in enumerate(a.columns)}
         self.w = aligned_weights(a, weights, label=f"weights for {a.name!r} x {b.name!r}")
         self.share_a = a.shares.toarray()
         self.share_b = b.shares.toarray()
@@ -87,40 +89,34 @@ class MoveEvaluator:
     def _resolve(self, moves: Iterable[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Unit, from and to positions of ``moves``; errors name the move and the bad code."""
         if isinstance(moves, pd.DataFrame):
-            frame = moves
+            for column in ("unit", "to"):
+                if column not in moves.columns:
+                    raise DivisionError(f"moves: field {column!r} is missing")
+            units = [str(x) for x in moves["unit"]]
+            to = [str(x) for x in moves["to"]]
+            frm = [None if pd.isna(x) else str(x) for x in moves.get("from", [None] * len(moves))]
         else:
             records = [tuple(m) for m in moves]
-            width = max((len(r) for r in records), default=2)
-            columns = ["unit", "to", "from"][:width]
-            frame = pd.DataFrame([r + (None,) * (width - len(r)) for r in records], columns=columns)
-        for column in ("unit", "to"):
-            if column not in frame.columns:
-                raise DivisionError(f"moves: field {column!r} is missing")
-        units = pd.Index(frame["unit"].astype(str))
-        to = pd.Index(frame["to"].astype(str))
-        u = self.units.get_indexer(units)
-        t = self.columns.get_indexer(to)
-        for codes, index, field, kind in ((units, u, "unit", "unit"), (to, t, "to", "region")):
-            if (index < 0).any():
-                pos = int(np.flatnonzero(index < 0)[0])
+            units = [str(r[0]) for r in records]
+            to = [str(r[1]) for r in records]
+            frm = [str(r[2]) if len(r) > 2 and r[2] is not None else None for r in records]
+        u = np.fromiter((self._unit_pos.get(x, -1) for x in units), int, len(units))
+        t = np.fromiter((self._column_pos.get(x, -1) for x in to), int, len(to))
+        given = np.fromiter(
+            (-2 if x is None else self._column_pos.get(x, -1) for x in frm), int, len(frm)
+        )
+        for codes, index, field, kind in (
+            (units, u, "unit", "unit"),
+            (to, t, "to", "region"),
+            (frm, given, "from", "region"),
+        ):
+            if (index == -1).any():
+                pos = int(np.flatnonzero(index == -1)[0])
                 raise DivisionError(
                     f"moves[{pos}]: unknown {kind} {codes[pos]!r} in {self.name!r} "
                     f"(field {field!r})"
                 )
-        f = self._default_from(u)
-        if "from" in frame.columns:
-            given = frame["from"]
-            explicit = given.notna().to_numpy()
-            if explicit.any():
-                codes = pd.Index(given[explicit].astype(str))
-                index = self.columns.get_indexer(codes)
-                if (index < 0).any():
-                    pos = int(np.flatnonzero(explicit)[np.flatnonzero(index < 0)[0]])
-                    raise DivisionError(
-                        f"moves[{pos}]: unknown region {given.iloc[pos]!r} in {self.name!r} "
-                        "(field 'from')"
-                    )
-                f[explicit] = index
+        f = np.where(given >= 0, given, self._default_from(u))
         empty = self.share_a[u, f] <= 0
         if empty.any():
             pos = int(np.flatnonzero(empty)[0])
