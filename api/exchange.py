@@ -252,10 +252,13 @@ def read_region_upload(
             )
         layer, repaired = repair_geometries(layer, key=region_key, source=filename, warn=False)
     regions = layer[[region_key, layer.geometry.name]].to_crs(CRS_METRIC)
+    # reprojection may make a valid ring touch itself: repair those artefacts silently
+    regions, _ = repair_geometries(regions, key=region_key, warn=False)
     regions = regions.dissolve(by=region_key, as_index=False)
     unit_frame = gpd.GeoDataFrame(
         {"code": units_rd.index.astype(str)}, geometry=units_rd.geometry.values, crs=CRS_METRIC
     )
+    unit_frame, _ = repair_geometries(unit_frame, key="code", warn=False)
     assignment, low = assign(
         unit_frame, regions, unit_key="code", region_key=region_key, source=filename, warn=False
     )
