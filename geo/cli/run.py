@@ -42,6 +42,8 @@ DEFAULT_DIVISIONS: tuple[str, ...] = ("swv_po", "swv_vo", "swv")
 DEFAULT_AGAINST: tuple[str, ...] = ("jeugdregio",)
 DEFAULT_WEIGHTS: tuple[str, ...] = ("area", "inhabitants_0_15", "pupils")
 KEY_COLUMNS: list[str] = ["scenario", "division", "against", "weight"]
+SCHEDULER_TIMEOUT = "10s"
+"""How long to try to reach a Dask scheduler before giving up."""
 
 Result = tuple[dict[str, Any], list[dict[str, Any]]]
 
@@ -191,10 +193,10 @@ def execute(
         from distributed import Client
         from distributed import as_completed as dask_completed
 
-        with Client(scheduler, timeout="20s", set_as_default=False) as client:
+        with Client(scheduler, timeout=SCHEDULER_TIMEOUT, set_as_default=False) as client:
             futures = [client.submit(score_task, task, pure=False) for task in tasks]
             position = {future.key: i for i, future in enumerate(futures)}
-            for future in dask_completed(futures):
+            for future in dask_completed(futures, loop=client.loop):
                 results[position[future.key]] = future.result()
                 on_done()
     elif jobs <= 1 or len(tasks) <= 1:
