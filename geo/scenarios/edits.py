@@ -52,6 +52,27 @@ def _rebuild(
     )
 
 
+def _relabel(
+    division: Division, mapping: Mapping[str, str], region_names: Mapping[str, str]
+) -> Division:
+    """Rename region columns by ``mapping`` (several old codes may map to one new code) with a
+    sparse product ``shares @ M``; ``NO_REGION`` always maps to itself."""
+    old = division.columns
+    targets = [mapping.get(code, code) for code in division.regions]
+    regions = pd.Index(sorted(set(targets)), dtype=str)
+    columns = regions.append(pd.Index([NO_REGION]))
+    m = sp.csr_matrix(
+        (np.ones(len(old)), (np.arange(len(old)), columns.get_indexer([*targets, NO_REGION]))),
+        shape=(len(old), len(columns)),
+    )
+    shares = (division.shares @ m).tocsr()
+    shares.eliminate_zeros()
+    names = {code: str(region_names.get(code, code)) for code in regions}
+    result = Division(division.name, division.units, regions, names, shares, dict(division.meta))
+    result.validate()
+    return result
+
+
 # ---------------------------------------------------------------------------------------- move
 @require_units("unit")
 @require_regions("to", "from_")
@@ -151,11 +172,9 @@ def merge(
             name = division.region_names.get(into, into)
         else:
             name = " + ".join(division.region_names.get(code, code) for code in regions)
-    membership = division.membership
-    membership["region"] = membership["region"].where(~membership["region"].isin(members), into)
     names = {code: n for code, n in division.region_names.items() if code not in members}
     names[into] = name
-    return _rebuild(division, membership, names)
+    return _relabel(division, dict.fromkeys(members, into), names)
 
 
 # -------------------------------------------------------------------------------------- rename
@@ -179,11 +198,9 @@ def rename(
         raise EditError(
             "code", f"region {new_code!r} already exists; use a merge to join two regions"
         )
-    membership = division.membership
-    membership["region"] = membership["region"].where(membership["region"] != region, new_code)
     names = {c: n for c, n in division.region_names.items() if c != region}
     names[new_code] = name if name is not None else division.region_names.get(region, region)
-    return _rebuild(division, membership, names)
+    return _relabel(division, {region: new_code}, names)
 
 
 # -------------------------------------------------------------------------------------- assign
