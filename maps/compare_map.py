@@ -95,7 +95,7 @@ def compare_map(
     dual.fit_bounds([[south, west], [north, east]])
     division, against, _ = left.key
     add_page_css(dual, f"regiokompas: {left.scenario} | {right.scenario}, {division} vs {against}")
-    _add_side(dual.m1, dataset, left, "bottomleft")
-    _add_side(dual.m2, dataset, right, "bottomleft")
+    _add_side(dual.m1, dataset, left, "topleft")
+    _add_side(dual.m2, dataset, right, "topleft")
     legend_control(division, against).add_to(dual.m2)
     return dual

@@ -82,6 +82,7 @@ def add_page_css(element: folium.Map | folium.plugins.DualMap, title: str) -> Fi
     assert isinstance(figure, Figure)
     figure.title = title
     figure.header.add_child(Element(BOX_CSS), name="rk_css")
+    figure.header.add_child(Element('<link rel="icon" href="data:,">'), name="rk_icon")
     return figure
 
 

@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from geo.config import CRS_WEB
@@ -180,6 +182,35 @@ def split_unit_geometry(geometry: gpd.GeoSeries, division: Division) -> gpd.GeoS
     """
     split = [unit for unit in division.split_units() if unit in geometry.index]
     return geometry.loc[split]
+
+
+def feature_collection(
+    geometry: gpd.GeoSeries, properties: pd.DataFrame | None = None
+) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection dict: feature ids from the index, geometry written by GEOS.
+
+    Rule: geometry is serialised in one vectorised call (``shapely.to_geojson``); features
+    whose geometry is missing or empty are left out; ``properties`` (same index) become each
+    feature's properties (values must be JSON-serialisable). No per-feature bbox.
+
+    >>> g = gpd.GeoSeries([shapely.Point(5.1, 52.0), None], index=["a", "b"], crs="EPSG:4326")
+    >>> fc = feature_collection(g, pd.DataFrame({"n": ["x", "y"]}, index=["a", "b"]))
+    >>> [(f["id"], f["properties"], f["geometry"]["coordinates"]) for f in fc["features"]]
+    [('a', {'n': 'x'}, [5.1, 52.0])]
+    """
+    geoms = np.asarray(geometry.to_numpy())
+    keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    texts = shapely.to_geojson(geoms[keep])
+    ids = [str(i) for i in geometry.index[keep]]
+    if properties is None:
+        records: list[dict[str, Any]] = [{} for _ in ids]
+    else:
+        records = properties.loc[geometry.index[keep]].to_dict(orient="records")
+    features = [
+        {"type": "Feature", "id": i, "properties": p, "geometry": json.loads(text)}
+        for i, p, text in zip(ids, records, texts, strict=True)
+    ]
+    return {"type": "FeatureCollection", "features": features}
 
 
 def clear_cache() -> None:

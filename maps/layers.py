@@ -9,8 +9,8 @@ Each builder takes the shared web geometry (:mod:`maps.geometry`) and returns on
 - :func:`school_layer` — special-education locations as small circles;
 - :func:`legend_control` — the containment scale and the line symbols.
 
->>> unit_fields("swv_po", "jeugdregio", "inhabitants")[:3]
-[('gemeente', 'gemeente'), ('region', 'swv_po'), ('against_region', 'jeugdregio')]
+>>> [name for name, _ in unit_fields("swv_po", "jeugdregio", "inhabitants")][:4]
+['gemeente', 'region', 'against_region', 'w_inhabitants']
 """
 
 from __future__ import annotations
@@ -23,10 +23,11 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo.dataset import WEIGHTS, Dataset
 from geo.division import NO_REGION, Division
-from maps.geometry import dissolve_regions, split_unit_geometry
+from maps.geometry import PRECISION, dissolve_regions, feature_collection, split_unit_geometry
 from maps.style import (
     AGAINST_STYLE,
     NO_DATA_COLOR,
@@ -51,16 +52,20 @@ REGION_METRICS: tuple[tuple[str, str], ...] = (
 """Per-region metrics of a score shown in a gemeente's tooltip: (score key, label)."""
 
 
+TOOLTIP_CSS = "white-space: normal; max-width: 420px; min-width: 260px; font-size: 12px;"
+"""Tooltips wrap long rows (the row of all weights) instead of growing off the screen."""
+
+
 def unit_fields(division: str, against: str, weight: str) -> list[tuple[str, str]]:
     """Tooltip fields of :func:`unit_layer` as ``(property, label)`` pairs, in display order.
 
-    The chosen weight is listed first among the weights and marked with '(weight)'.
+    The chosen weight has a row of its own (``w_<weight>``); all weights follow in one row
+    (``weights``), then the metrics of the gemeente's region.
     """
-    weights = [weight] + [name for name in WEIGHTS if name != weight]
     return (
         [("gemeente", "gemeente"), ("region", division), ("against_region", against)]
-        + [(f"w_{name}", f"{name} (weight)" if name == weight else name) for name in weights]
-        + [(f"m_{key}", f"{division} region {label}") for key, label in REGION_METRICS]
+        + [(f"w_{weight}", f"{weight} (weight)"), ("weights", "all weights")]
+        + [(f"m_{key}", f"region {label}") for key, label in REGION_METRICS]
     )
 
 
@@ -79,7 +84,12 @@ def region_labels(division: Division) -> pd.Series:
     split = m.groupby("unit")["region"].transform("size") > 1
     percent = (m["share"] * 100).round().astype(int).astype(str) + "%"
     label = label.where(~split, label + " " + percent)
-    return label.groupby(m["unit"], sort=False).agg(" · ".join).reindex(division.units)
+    joined: dict[str, list[str]] = {}
+    for unit, text in zip(m["unit"], label, strict=True):  # ~400 short strings: plain Python
+        joined.setdefault(unit, []).append(text)
+    return pd.Series({unit: " · ".join(parts) for unit, parts in joined.items()}).reindex(
+        division.units
+    )
 
 
 def _region_metrics(score: Mapping[str, Any]) -> pd.DataFrame:
@@ -110,6 +120,10 @@ def unit_frame(
     frame["against_region"] = region_labels(against).reindex(geometry.index)
     for name, column in WEIGHTS.items():
         frame[f"w_{name}"] = [format_weight(v) for v in units[column].astype(float)]
+    frame["weights"] = [
+        " · ".join(f"{name} {value}" for name, value in zip(WEIGHTS, row, strict=True))
+        for row in frame[[f"w_{name}" for name in WEIGHTS]].itertuples(index=False)
+    ]
     for key, _ in REGION_METRICS:
         values = (
             main.map(metrics[key]) if key in metrics.columns else pd.Series(None, index=main.index)
@@ -128,7 +142,7 @@ def unit_frame(
 
 def _geojson(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> dict[str, Any]:
     """GeoJSON dict of ``columns`` with the index as feature id (folium keys styles by id)."""
-    return frame[list(columns) + [frame.geometry.name]].to_geo_dict(na="null", show_bbox=False)
+    return feature_collection(frame.geometry, pd.DataFrame(frame[list(columns)]))
 
 
 def unit_layer(
@@ -158,6 +172,7 @@ def unit_layer(
             fields=[field for field, _ in fields],
             aliases=[label for _, label in fields],
             sticky=True,
+            style=TOOLTIP_CSS,
         ),
         smooth_factor=0.5,
     )
@@ -173,10 +188,8 @@ def border_layer(
 ) -> folium.GeoJson:
     """Dissolved region borders of ``division`` (cached), drawn without fill, not interactive."""
     regions = dissolve_regions(geometry, division)
-    data = gpd.GeoDataFrame(geometry=regions.geometry.to_numpy(), crs=regions.crs)
-    data.index = regions.index
     return folium.GeoJson(
-        data.to_geo_dict(show_bbox=False),
+        feature_collection(regions.geometry),
         name=name,
         style_function=lambda feature: dict(style),
         show=show,
@@ -188,9 +201,8 @@ def border_layer(
 def split_layer(geometry: gpd.GeoSeries, division: Division, *, name: str) -> folium.GeoJson:
     """Dashed outlines of the gemeenten that ``division`` splits between regions."""
     split = split_unit_geometry(geometry, division)
-    data = gpd.GeoDataFrame(geometry=split.to_numpy(), index=split.index, crs=geometry.crs)
     return folium.GeoJson(
-        data.to_geo_dict(show_bbox=False),
+        feature_collection(split),
         name=name,
         style_function=lambda feature: dict(SPLIT_STYLE),
         interactive=False,
@@ -201,17 +213,21 @@ def school_layer(
     schools: gpd.GeoDataFrame, *, name: str = "special-education locations", show: bool = False
 ) -> folium.GeoJson:
     """Special-education locations (SBO, SO, VSO, (V)SO) as circles with a name/type tooltip."""
-    frame = gpd.GeoDataFrame(
+    properties = pd.DataFrame(
         {
             "naam": schools["naam"].astype(str).to_numpy(),
             "type": schools["type"].astype(str).to_numpy(),
             "leerlingen": [format_weight(v) for v in schools["leerlingen"].astype(float)],
         },
-        geometry=schools.geometry.set_precision(1e-5).to_numpy(),
+        index=pd.RangeIndex(len(schools)),
+    )
+    points = gpd.GeoSeries(
+        shapely.set_precision(schools.geometry.to_numpy(), PRECISION),
+        index=properties.index,
         crs=schools.crs,
     )
     return folium.GeoJson(
-        frame.to_geo_dict(show_bbox=False),
+        feature_collection(points, properties),
         name=name,
         marker=folium.CircleMarker(**SCHOOL_STYLE),
         tooltip=folium.GeoJsonTooltip(
@@ -249,9 +265,14 @@ def legend_html(division: str, against: str) -> str:
         ],
         "lines",
     )
+    dot = (
+        '<div><span class="rk-swatch" style="border-radius:50%;width:9px;height:9px;'
+        f'background:{SCHOOL_STYLE["fillColor"]}"></span>special-education location '
+        "(layer)</div>"
+    )
     caption = html.escape(f"{division} region containment in {against}")
     note = "share of the region's weight inside its best-matching region; 1 = nested"
-    return f"<h4>{caption}</h4>{gradient}<div style='max-width:230px'>{note}</div>{lines}"
+    return f"<h4>{caption}</h4>{gradient}<div style='max-width:230px'>{note}</div>{lines}{dot}"
 
 
 def legend_control(division: str, against: str, position: str = "bottomright") -> HtmlControl:

@@ -135,13 +135,24 @@ def test_region_labels_name_every_share() -> None:
     assert labels["b"] == "Ex (X) 50% · Why (Y) 30% · no region 20%"
 
 
-def test_unit_fields_list_every_weight_once_with_the_chosen_one_first() -> None:
+def test_unit_fields_show_the_chosen_weight_then_all_weights() -> None:
     fields = layers.unit_fields("swv_vo", "jeugdregio", "pupils_vo")
     names = [name for name, _ in fields]
-    assert names[:4] == ["gemeente", "region", "against_region", "w_pupils_vo"]
-    assert sorted(n[2:] for n in names if n.startswith("w_")) == sorted(WEIGHTS)
+    assert names[:5] == ["gemeente", "region", "against_region", "w_pupils_vo", "weights"]
+    assert [n for n in names if n.startswith("w_")] == ["w_pupils_vo"]
     assert dict(fields)["w_pupils_vo"] == "pupils_vo (weight)"
     assert dict(fields)["region"] == "swv_vo"
+    assert [n for n in names if n.startswith("m_")] == [f"m_{k}" for k, _ in layers.REGION_METRICS]
+
+
+def test_weights_row_lists_every_weight(square_dataset: Dataset) -> None:
+    ds = square_dataset
+    frame = layers.unit_frame(
+        ds, web_geometry(ds.units), ds.divisions["swv_po"], ds.divisions["jeugdregio"], _score(ds)
+    )
+    row = frame.loc["GM0003", "weights"]
+    assert row.startswith("area 1 · inhabitants 500 · ")
+    assert [part.split(" ")[0] for part in row.split(" · ")] == list(WEIGHTS)
 
 
 def _render(*children: folium.Element) -> str:
@@ -169,8 +180,9 @@ def test_unit_layer_embeds_tooltips_and_ids(square_dataset: Dataset) -> None:
     assert [f["id"] for f in data.features] == list(ds.units.index)
     props = data.features[3]["properties"]
     assert props["gemeente"] == "Gemeente 1-1 (GM0003)" and props["w_inhabitants"] == "500"
+    assert "w_area" not in props and "inhabitants 500" in props["weights"]
     assert "bbox" not in data.features[0]
-    assert '"inhabitants (weight)"' in page and "swv_po region containment" in page
+    assert '"inhabitants (weight)"' in page and '"region containment"' in page
 
 
 def test_border_and_split_layers(square_dataset: Dataset) -> None:

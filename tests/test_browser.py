@@ -1,0 +1,250 @@
+"""A real browser against a real server: ``regio serve`` on loopback, headless Chromium.
+
+Opens the home page, a national map and the compare view, checks what a planner would see
+(gemeente shapes, legend, tooltips, layer toggles, synchronised maps, no script errors) and
+saves screenshots to ``artifacts/``. Skipped only when Chromium is missing outside CI.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+
+from geo.config import REPO_ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+ARTIFACTS = REPO_ROOT / "artifacts"
+START_TIMEOUT = 120.0
+"""Seconds the server may take to load the dataset and answer (bounded)."""
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+if not (CHROMIUM.exists() and CHROMEDRIVER.exists()) and not os.environ.get("CI"):
+    pytest.skip(
+        "chromium/chromedriver not installed (apt-get install chromium chromium-driver)",
+        allow_module_level=True,
+    )
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _regio_command() -> list[str]:
+    script = Path(sys.executable).parent / "regio"
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from geo.cli import main; main()"]
+
+
+@pytest.fixture(scope="module")
+def server(
+    dataset: object, data_dir: Path, cache_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """``regio serve`` on a free loopback port with a fresh state dir; yields its base URL."""
+    del dataset  # built once by the fixture into cache_dir, so the server only loads it
+    port = _free_port()
+    state = tmp_path_factory.mktemp("browser-state")
+    log = (tmp_path_factory.mktemp("browser-log") / "serve.log").open("w+")
+    env = {**os.environ, "REGIOKOMPAS_DATA": str(data_dir), "REGIOKOMPAS_CACHE": str(cache_dir)}
+    command = [*_regio_command(), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    proc = subprocess.Popen(
+        [*command, "--state", str(state), "--log-level", "warning"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + START_TIMEOUT
+    try:
+        while True:
+            if proc.poll() is not None:
+                log.seek(0)
+                pytest.fail(f"regio serve exited with {proc.returncode}:\n{log.read()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{base}/api/scenarios", timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"regio serve did not answer within {START_TIMEOUT:.0f} s")
+            time.sleep(0.3)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=15)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    """Headless Chromium driven by the Debian chromedriver."""
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        pytest.fail("CI needs /usr/bin/chromium and /usr/bin/chromedriver (see .ci/run)")
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,1000",
+        f"--user-data-dir={profile}",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(60)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+UNIT_PATH = """
+for (const name of Object.keys(window).filter(k => /^geo_json_[0-9a-f]+$/.test(k))) {
+    let found = null;
+    window[name].eachLayer(l => { if (l.feature && l.feature.id === arguments[0]) found = l; });
+    if (found && found._path && found._path.classList.contains("leaflet-interactive")) {
+        return found._path;
+    }
+}
+return null;
+"""
+"""JavaScript: the SVG path of a gemeente (by code) in the interactive gemeente layer."""
+
+
+def _script_errors(driver: WebDriver) -> list[str]:
+    """Severe browser-console entries, except failed background tiles (no internet here)."""
+    entries = driver.get_log("browser")
+    return [
+        e["message"]
+        for e in entries
+        if e["level"] == "SEVERE" and "tile.openstreetmap.org" not in e["message"]
+    ]
+
+
+def _screenshot(driver: WebDriver, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    assert driver.save_screenshot(str(path))
+    return path
+
+
+def _wait_for_shapes(driver: WebDriver, minimum: int, timeout: float = 30.0) -> int:
+
+    def count(d: WebDriver) -> int:
+        return len(d.find_elements(By.CSS_SELECTOR, "path.leaflet-interactive"))
+
+    WebDriverWait(driver, timeout).until(lambda d: count(d) >= minimum)
+    return count(driver)
+
+
+def test_home_page(server: str, browser: WebDriver) -> None:
+
+    d = browser
+    d.get(f"{server}/")
+    assert d.title == "regiokompas: scenarios"
+    rows = d.find_elements(By.CSS_SELECTOR, "#scenarios tbody tr")
+    ids = {row.get_attribute("id") for row in rows}
+    assert {"scenario-huidig", "scenario-swv_binnen_jeugdregio", "scenario-po_vo_samen"} <= ids
+    huidig = d.find_element(By.ID, "scenario-huidig")
+    congruence = huidig.find_elements(By.CSS_SELECTOR, "td.num")[0].text
+    assert congruence.startswith("0.") and len(congruence) == 5
+    upload = d.find_element(By.ID, "upload")
+    assert upload.get_attribute("action").endswith("/api/scenarios/import")
+    hrefs = {a.get_attribute("href") for a in d.find_elements(By.TAG_NAME, "a")}
+    assert f"{server}/docs" in hrefs and f"{server}/openapi.json" in hrefs
+    _screenshot(d, "browser_home.png")
+    assert _script_errors(d) == []
+
+
+def test_map_page_shows_gemeenten_legend_tooltips_and_layers(
+    server: str, browser: WebDriver
+) -> None:
+
+    d = browser
+    d.get(f"{server}/maps/huidig?division=swv_po&against=jeugdregio&weight=inhabitants")
+    shapes = _wait_for_shapes(d, 342)
+    assert shapes >= 342, "every gemeente is an interactive shape"
+    legend = d.find_element(By.CSS_SELECTOR, ".rk-legend")
+    assert legend.is_displayed() and "containment" in legend.text
+    assert "jeugdregio border" in legend.text
+    metrics = d.find_element(By.CSS_SELECTOR, ".rk-metrics")
+    assert "congruence" in metrics.text
+    # hovering Utrecht (GM0344) shows its tooltip: gemeente, regions, weights, metrics
+    utrecht = d.execute_script(UNIT_PATH, "GM0344")
+    ActionChains(d).move_to_element(utrecht).perform()
+    tooltip = WebDriverWait(d, 10).until(
+        lambda x: x.find_element(By.CSS_SELECTOR, ".leaflet-tooltip")
+    )
+    text = tooltip.get_attribute("textContent")
+    for part in ("Utrecht (GM0344)", "inhabitants (weight)", "region containment", "jeugdregio"):
+        assert part in text
+    _screenshot(d, "browser_map.png")
+    # the layer control switches the special-education locations on
+    labels = d.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-overlays label")
+    names = [label.text.strip() for label in labels]
+    for name in ("special-education locations", "provinces", "swv_vo borders"):
+        assert name in names
+    schools = labels[names.index("special-education locations")]
+    schools.find_element(By.TAG_NAME, "input").click()
+    with_schools = _wait_for_shapes(d, shapes + 800)
+    assert with_schools > shapes + 800
+    _screenshot(d, "browser_map_schools.png")
+    assert _script_errors(d) == []
+
+
+def test_compare_page_maps_move_together(server: str, browser: WebDriver) -> None:
+
+    d = browser
+    d.get(f"{server}/maps/compare?left=huidig&right=swv_binnen_jeugdregio&division=swv_po")
+    _wait_for_shapes(d, 2 * 342)
+    assert len(d.find_elements(By.CSS_SELECTOR, ".leaflet-container")) == 2
+    boxes = d.find_elements(By.CSS_SELECTOR, ".rk-metrics")
+    assert "scenario huidig" in boxes[0].text and "scenario swv_binnen_jeugdregio" in boxes[1].text
+    _screenshot(d, "browser_compare.png")
+    moved = d.execute_script(
+        """
+        const names = Object.keys(window).filter(k => /^map_[0-9a-f]+$/.test(k)).sort(
+            (a, b) => document.getElementById(a).getBoundingClientRect().left
+                    - document.getElementById(b).getBoundingClientRect().left);
+        const [left, right] = names.map(n => window[n]);
+        left.setView([51.44, 5.48], 10, {animate: false});
+        const c = right.getCenter();
+        return [names.length, c.lat, c.lng, right.getZoom()];
+        """
+    )
+    assert moved[0] == 2
+    assert moved[1] == pytest.approx(51.44, abs=0.01) and moved[2] == pytest.approx(5.48, abs=0.01)
+    assert moved[3] == 10
+    assert _script_errors(d) == []
