@@ -166,3 +166,9 @@ def test_home_page_lists_the_library(dataset: Dataset, tmp_path: Path) -> None:
             "/api/scores?division=swv_po&against=jeugdregio&weight=inhabitants&scenario=huidig"
         ).json()
         assert rows["huidig"][1] == f"{api['summary']['congruence']:.3f}"
+        links = _parse(r.text).links
+        assert map_url("po_vo_samen", "swv", "inhabitants") in links
+        compares = [link for link in links if link.startswith("/maps/compare")]
+        assert compares and not any("division=swv&" in link for link in compares), (
+            "huidig has no combined swv, so there is nothing to compare it with"
+        )

@@ -79,9 +79,16 @@ def compare_url(left: str, right: str, division: str, weight: str) -> str:
 
 
 def scenario_row(
-    stored: StoredScenario, evaluator: ScenarioEvaluator, weight: str, baseline: str
+    stored: StoredScenario,
+    evaluator: ScenarioEvaluator,
+    weight: str,
+    baseline: str,
+    baseline_divisions: frozenset[str] = frozenset(HEADLINE_DIVISIONS),
 ) -> ScenarioRow:
-    """The table row of one stored scenario (its error message if it cannot be evaluated)."""
+    """The table row of one stored scenario (its error message if it cannot be evaluated).
+
+    Compare links are given for the divisions the baseline has too, never baseline vs itself.
+    """
     row: dict[str, Any] = {
         "id": stored.id,
         "description": str(stored.document.get("description", "")),
@@ -100,7 +107,7 @@ def scenario_row(
                 row["congruence"][division] = format_metric(summary.get("congruence"))
                 row["map_divisions"].append(division)
                 row["map_urls"][division] = map_url(stored.id, division, weight)
-                if stored.id != baseline:
+                if stored.id != baseline and division in baseline_divisions:
                     row["compare_urls"][division] = compare_url(
                         baseline, stored.id, division, weight
                     )
@@ -123,7 +130,11 @@ def home(
     stored = sorted(store.list(), key=lambda s: (s.id != BASELINE, s.id))
     ids = {s.id for s in stored}
     baseline = BASELINE if BASELINE in ids else (stored[0].id if stored else BASELINE)
-    rows = [scenario_row(s, evaluator, weight, baseline) for s in stored]
+    try:
+        baseline_divisions = frozenset(evaluator.divisions(baseline)) if stored else frozenset()
+    except (RegiokompasError, KeyError, ValueError):
+        baseline_divisions = frozenset()
+    rows = [scenario_row(s, evaluator, weight, baseline, baseline_divisions) for s in stored]
     page = TEMPLATES.get_template("home.html").render(
         rows=[row.model_dump() for row in rows],
         divisions=HEADLINE_DIVISIONS,
