@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from fixtures.synthetic import blocks, col_bands, grid, row_bands, split_unit, synthetic_dataset
 from geo.division import NO_REGION, Division
 from geo.scenarios import edits
-from geo.scenarios.errors import EditError
+from geo.scenarios.errors import EditError, EmptiedRegionWarning
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +90,8 @@ def test_move_rejects_bad_arguments_naming_the_field(ds, kwargs, field) -> None:
 
 def test_move_of_the_last_unit_removes_the_region() -> None:
     d = Division.from_assignment("d", {"a": "X", "b": "Y"}, region_names={"X": "x", "Y": "y"})
-    after = edits.move(d, "a", "Y")
+    with pytest.warns(EmptiedRegionWarning, match="left region\\(s\\) X without units"):
+        after = edits.move(d, "a", "Y")
     assert list(after.regions) == ["Y"] and dict(after.region_names) == {"Y": "y"}
 
 
@@ -359,6 +360,7 @@ def _check_preserved(before: Division, after: Division, w: pd.Series, *, geen: b
         assert after.unassigned().to_dict() == pytest.approx(before.unassigned().to_dict())
 
 
+@pytest.mark.filterwarnings("ignore::geo.scenarios.errors.EmptiedRegionWarning")
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(d=fractional_division(), values=weights_strategy, data=st.data())
 def test_every_edit_preserves_totals_and_no_region(d, values, data) -> None:
@@ -388,6 +390,7 @@ def test_every_edit_preserves_totals_and_no_region(d, values, data) -> None:
     _check_preserved(d, edits.assign("x", m, d.units), w)
 
 
+@pytest.mark.filterwarnings("ignore::geo.scenarios.errors.EmptiedRegionWarning")
 @settings(max_examples=40, deadline=None)
 @given(d=fractional_division(), data=st.data())
 def test_move_of_a_share_is_exact(d, data) -> None:

@@ -14,6 +14,7 @@ division, ``sum(shares x weight)``, are the same before and after every edit.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
@@ -25,7 +26,7 @@ from scipy.sparse.csgraph import connected_components
 
 from geo.division import NO_REGION, SHARE_TOLERANCE, Division
 from geo.errors import DivisionError
-from geo.scenarios.errors import EditError
+from geo.scenarios.errors import EditError, EmptiedRegionWarning
 from geo.scenarios.preconditions import require_regions, require_same_units, require_units
 
 SwvRule = Literal["components", "vo_base", "po_base"]
@@ -91,7 +92,7 @@ def move(
     unit has there is refused (its shares would no longer sum to 1). Without ``from_``, all the
     unit's shares in regions go to ``to`` (with ``share``, the unit must lie in exactly one
     region). The unit's share in no region always stays where it is. A region left without any
-    unit disappears.
+    unit disappears (with an :class:`EmptiedRegionWarning`).
 
     >>> d = Division.from_assignment("d", {"GM1": "A", "GM2": "B"})
     >>> move(d, "GM1", "B", share=0.25).unit_regions("GM1")
@@ -140,6 +141,13 @@ def move(
         region for region in moving if not (new.loc[new["share"] > 0, "region"] == region).any()
     }
     names = {code: n for code, n in division.region_names.items() if code not in emptied}
+    if emptied:
+        warnings.warn(
+            f"division {division.name!r}: moving unit {unit!r} left region(s) "
+            f"{', '.join(sorted(emptied))} without units; removed",
+            EmptiedRegionWarning,
+            stacklevel=3,
+        )
     return _rebuild(division, new, names)
 
 

@@ -10,7 +10,7 @@ traceback.
 
 from __future__ import annotations
 
-from geo.errors import RegiokompasError
+from geo.errors import RegiokompasError, RegiokompasWarning
 
 
 class ScenarioError(RegiokompasError):
@@ -43,3 +43,7 @@ class EditError(RegiokompasError):
         self.field = field
         self.problem = problem
         super().__init__(f"{field}: {problem}")
+
+
+class EmptiedRegionWarning(RegiokompasWarning):
+    """An edit left a region without any unit; the region was removed from the division."""

@@ -219,7 +219,6 @@ def _schema() -> dict[str, Any]:
     schema = ScenarioDoc.model_json_schema(by_alias=True)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://regiokompas.nl/scenario.schema.json",
         **schema,
         "title": "regiokompas scenario",
     }
