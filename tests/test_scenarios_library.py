@@ -31,9 +31,9 @@ def test_each_library_file_says_what_it_models_and_which_principle(name) -> None
 
 def test_expected_principles() -> None:
     docs = library()
-    assert docs["po_vo_samen"].principles == [2]
-    assert docs["swv_binnen_jeugdregio"].principles == [1]
-    assert docs["jeugdregio_41"].principles == [1]
+    assert docs["po_vo_samen"].principles == [1]
+    assert docs["swv_binnen_jeugdregio"].principles == [3]
+    assert docs["jeugdregio_41"].principles == [3]
 
 
 def test_load_by_path_yaml_and_json(tmp_path) -> None:

@@ -23,13 +23,14 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 from geo.config import REPO_ROOT
 
 PRINCIPLES: dict[int, str] = {
-    1: "aligned regions: every SWV lies within one jeugdregio (education and youth care share "
-    "their borders)",
-    2: "one area for PO and VO: the primary and secondary SWV of a place cover the same area",
-    3: "whole gemeenten: a gemeente belongs to one region, it is not split between regions",
+    1: "one SWV for PO and VO: one samenwerkingsverband for all primary and secondary education "
+    "in its region",
+    2: "support close to home: scaling up must not lengthen travel distances (a covering network "
+    "of support)",
+    3: "within one jeugdregio: each SWV lies within the borders of one jeugdregio",
 }
-"""The cabinet's three principles for the regional layout of passend onderwijs and youth care,
-as this project paraphrases them (numbers used in ``principles: [...]`` of a scenario)."""
+"""The cabinet's three leading principles for a new SWV division, in the cabinet's order
+(numbers used in ``principles: [...]`` of a scenario)."""
 
 DIVISION_NAME = r"^[a-z][a-z0-9_]*$"
 """Division names are lower-case identifiers (they are used as CLI options and table values)."""
