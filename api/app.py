@@ -175,6 +175,7 @@ def create_app(
     app.state.regio = state
     _install_error_handlers(app)
     app.add_middleware(BodySizeLimit, limit=state.upload_limit)
+    app.add_middleware(scores.RepeatScores)  # outermost: repeated score queries skip the rest
 
     app.include_router(divisions.router)
     app.include_router(units.router)

@@ -370,27 +370,32 @@ class AppState:
 
 
 # ---------------------------------------------------------------------- dependencies
+# The dependencies are ``async def`` on purpose: they only look up shared objects, and FastAPI
+# would run a plain ``def`` dependency in the thread pool (a thread hop per request).
+
+
 def get_state(request: Request) -> AppState:
-    """The :class:`AppState` of the app serving ``request``."""
+    """The :class:`AppState` of the app serving ``request`` (a plain function, not a
+    dependency)."""
     return request.app.state.regio
 
 
-def get_dataset(request: Request) -> Dataset:
+async def get_dataset(request: Request) -> Dataset:
     """The dataset."""
     return get_state(request).dataset
 
 
-def get_store(request: Request) -> ScenarioStore:
+async def get_store(request: Request) -> ScenarioStore:
     """The scenario store."""
     return get_state(request).store
 
 
-def get_evaluator(request: Request) -> ScenarioEvaluator:
+async def get_evaluator(request: Request) -> ScenarioEvaluator:
     """The scenario evaluator (cached applied divisions and scores)."""
     return get_state(request).evaluator
 
 
-def get_jobs(request: Request) -> JobRunner:
+async def get_jobs(request: Request) -> JobRunner:
     """The background job runner (for long tasks such as proposal searches)."""
     return get_state(request).jobs
 

@@ -96,3 +96,55 @@ def test_bad_queries(client: TestClient, query: str, status: int, message: str) 
     r = client.get(f"/api/scores?{query}")
     assert r.status_code == status
     assert message in r.json()["detail"]
+
+
+# ---------------------------------------------------------------------- repeat cache (synthetic)
+def merge(regions: list[str]) -> dict:
+    return {
+        "name": "plan",
+        "description": "merge",
+        "edits": [
+            {"op": "merge", "division": "jeugdregio", "regions": regions, "into": regions[0]}
+        ],
+    }
+
+
+def test_repeated_queries_are_never_stale(tmp_path) -> None:
+    from api.routers.scores import repeat_cache
+    from fixtures.synthetic import synthetic_dataset
+
+    ds = synthetic_dataset()
+    app = create_app(ds, tmp_path, library_dir=None)
+    client = TestClient(app)
+    query = "/api/scores?scenario=plan&division=swv_vo&against=jeugdregio&weight=pupils"
+    assert client.get(query).status_code == 404  # errors are not remembered
+    assert len(repeat_cache(app.state.regio)) == 0
+
+    client.post("/api/scenarios", json=merge(["B0_0", "B0_1"]))
+    first = client.get(query)
+    assert first.status_code == 200
+    assert len(repeat_cache(app.state.regio)) == 1
+    again = client.get(query)
+    assert again.content == first.content
+    assert again.headers["content-type"] == "application/json"
+    assert int(again.headers["content-length"]) == len(first.content)
+
+    client.post("/api/scenarios?replace=true", json=merge(["B0_0", "B0_1", "B1_0"]))
+    changed = client.get(query)
+    assert changed.status_code == 200 and changed.content != first.content
+    assert changed.json()["reverse_regions"] == engine_regions(ds, ["B0_0", "B0_1", "B1_0"])
+
+    client.delete("/api/scenarios/plan")
+    gone = client.get(query)
+    assert (gone.status_code, gone.json()) == (404, {"detail": "unknown scenario 'plan'"})
+
+
+def engine_regions(ds, regions: list[str]) -> list[dict]:
+    from geo.scenarios import ScenarioDoc
+
+    doc = ScenarioDoc.model_validate(merge(regions))
+    divisions = apply_scenario(doc, ds)
+    result = score(
+        divisions["swv_vo"], divisions["jeugdregio"], ds.weight("pupils"), weight_name="pupils"
+    )
+    return json.loads(json.dumps(result.to_dict()))["reverse_regions"]

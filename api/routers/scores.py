@@ -3,6 +3,11 @@
 Rule: the engine's ``Score.to_dict()`` is validated against :class:`api.models.ScoreOut` once,
 serialised once and cached per (scenario revision chain, division, against, weight, tolerance,
 min_piece); a repeated call is a cache lookup served from the event loop without a thread hop.
+
+Hot path: :class:`RepeatScores` (ASGI middleware) answers a ``GET /api/scores`` whose exact query
+string was answered with 200 before, and whose scenario chain has the same revisions as then,
+straight from the cache — without FastAPI's parameter validation, which would give the same
+result again. Anything else (new query, changed scenario, any error) goes through the route.
 """
 
 from __future__ import annotations
@@ -10,12 +15,14 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.deps import ScenarioEvaluator, ScenarioQuery, get_evaluator
+from api.deps import EvaluationCache, ScenarioEvaluator, ScenarioQuery, get_evaluator
 from api.models import DIVISION_PATTERN, ERROR_RESPONSES, ScoreOut, WeightName
+from geo.errors import RegiokompasError
 
 router = APIRouter(prefix="/api/scores", tags=["scores"], responses=ERROR_RESPONSES)
 
@@ -62,6 +69,7 @@ def score_json(
 
 @router.get("", response_model=ScoreOut, summary="Overlap score of two divisions")
 async def get_scores(
+    request: Request,
     division: DivisionQuery = "swv_po",
     against: DivisionQuery = "jeugdregio",
     weight: WeightName = "area",
@@ -79,10 +87,62 @@ async def get_scores(
     Example: ``GET /api/scores?division=swv_po&against=jeugdregio&weight=area&scenario=huidig``
     returns the same object as ``regio score swv_po jeugdregio --weight area --json``.
     """
-    key = ("score_json", evaluator.key(scenario), division, against, weight, tolerance, min_piece)
+    chain = evaluator.key(scenario)
+    key = ("score_json", chain, division, against, weight, tolerance, min_piece)
     body = evaluator.cache.get(key)
     if body is None:
         body = await run_in_threadpool(
             score_json, evaluator, key, scenario, division, against, weight, tolerance, min_piece
         )
+    repeat_cache(request.app.state.regio).put(
+        request.scope["query_string"], (scenario, chain, body)
+    )
     return Response(body, media_type="application/json")
+
+
+REPEAT_ENTRIES = 512
+"""Distinct query strings remembered by :class:`RepeatScores`."""
+
+
+def repeat_cache(state: Any) -> EvaluationCache:
+    """The app's ``query string -> (scenario, revision chain, body)`` cache."""
+    cache = getattr(state, "repeat_scores", None)
+    if cache is None:
+        cache = state.repeat_scores = EvaluationCache(REPEAT_ENTRIES)
+    return cache
+
+
+class RepeatScores:
+    """ASGI middleware: serve a repeated, unchanged ``GET /api/scores`` from the cache.
+
+    A hit needs the identical raw query string (so the same validated parameters) and the
+    same revisions of the scenario and its bases as when the route answered it.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET" and scope["path"] == router.prefix:
+            state = scope["app"].state.regio
+            entry = repeat_cache(state).get(scope["query_string"])
+            if entry is not None:
+                scenario, chain, body = entry
+                try:
+                    current = state.evaluator.key(scenario)
+                except (KeyError, RegiokompasError):
+                    current = None  # gone or broken: let the route answer with the error
+                if current == chain:
+                    await send(
+                        {
+                            "type": "http.response.start",
+                            "status": 200,
+                            "headers": [
+                                (b"content-length", str(len(body)).encode()),
+                                (b"content-type", b"application/json"),
+                            ],
+                        }
+                    )
+                    await send({"type": "http.response.body", "body": body})
+                    return
+        await self.app(scope, receive, send)

@@ -1,0 +1,183 @@
+"""Load test of ``GET /api/scores``: 50 concurrent loopback clients against ``regio serve``.
+
+Starts ``regio serve`` as a subprocess on a free loopback port with a temporary state dir, warms
+the score cache with one request per query combination (those cold times are printed), then
+runs ``--clients`` closed-loop clients for ``--duration`` seconds (at most ``--max-requests``
+requests in all, 10 s timeout each) cycling over a few combinations of division, against,
+weight and scenario. Each client keeps one HTTP/1.1 keep-alive connection and speaks plain
+HTTP over asyncio streams, so the client adds as little CPU as possible to the 2-core box.
+
+Baseline, measured in the same run: the same requests computed uncached in-process (apply the
+scenario, score, serialise), i.e. what every request would cost without the evaluation cache.
+
+Prints p50/p95/p99/max latency, throughput, errors, and ends with ``RESULT`` lines:
+``scores_p50``, ``scores_p95``, ``scores_errors``, plus the baseline and its ratio.
+Run: ``.venv/bin/python benchmarks/api_load.py [--clients 50 --duration 30]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo's fixtures/
+
+from api.deps import EvaluationCache, ScenarioEvaluator  # noqa: E402
+from api.storage import open_store  # noqa: E402
+from fixtures.server import start_server  # noqa: E402
+from geo.store import load_dataset  # noqa: E402
+
+QUERIES: list[dict[str, str]] = [
+    {"division": "swv_po", "against": "jeugdregio", "weight": "area", "scenario": "huidig"},
+    {"division": "swv_vo", "against": "jeugdregio", "weight": "pupils_vo", "scenario": "huidig"},
+    {"division": "swv_po", "against": "jeugdregio", "weight": "pupils_po",
+     "scenario": "swv_binnen_jeugdregio"},
+    {"division": "swv_po", "against": "swv_vo", "weight": "inhabitants",
+     "scenario": "po_vo_samen"},
+    {"division": "swv_vo", "against": "jeugdregio", "weight": "inhabitants",
+     "scenario": "jeugdregio_41"},
+    {"division": "swv_po", "against": "jeugdregio", "weight": "inhabitants_0_15"},
+]  # fmt: skip
+
+
+def path_of(query: dict[str, str]) -> str:
+    return f"/api/scores?{urlencode(query)}"
+
+
+async def fetch(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str, port: int
+) -> tuple[int, bytes]:
+    """One keep-alive GET; returns (status, body)."""
+    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\n\r\n"
+    writer.write(request.encode())
+    await writer.drain()
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    length = next(
+        int(line.split(":", 1)[1])
+        for line in lines[1:]
+        if line.lower().startswith("content-length:")
+    )
+    body = await reader.readexactly(length)
+    return status, body
+
+
+async def client(
+    k: int, port: int, until: float, budget: list[int], latencies: list[float], errors: list[str]
+) -> None:
+    """One closed-loop client: request, wait for the answer, next request."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    i = k
+    try:
+        while time.perf_counter() < until and budget[0] > 0:
+            budget[0] -= 1
+            path = path_of(QUERIES[i % len(QUERIES)])
+            i += 1
+            start = time.perf_counter()
+            try:
+                status, body = await asyncio.wait_for(fetch(reader, writer, path, port), 10.0)
+            except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                errors.append(f"{type(exc).__name__}: {exc}")
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                continue
+            latencies.append(time.perf_counter() - start)
+            if status != 200 or not body.startswith(b'{"division"'):
+                errors.append(f"HTTP {status}: {body[:120]!r}")
+    finally:
+        writer.close()
+
+
+async def load(port: int, clients: int, duration: float, max_requests: int):
+    latencies: list[float] = []
+    errors: list[str] = []
+    budget = [max_requests]
+    start = time.perf_counter()
+    until = start + duration
+    await asyncio.gather(
+        *(client(k, port, until, budget, latencies, errors) for k in range(clients))
+    )
+    return latencies, errors, time.perf_counter() - start
+
+
+def baseline_ms(repeats: int = 3) -> float:
+    """Median in-process time of one uncached score request (apply scenario, score, JSON)."""
+    ds = load_dataset()
+    store = open_store(tempfile.mkdtemp(prefix="regio-bench-"))
+    times = []
+    for _ in range(repeats):
+        for q in QUERIES:
+            evaluator = ScenarioEvaluator(ds, store, EvaluationCache())  # empty cache every time
+            t = time.perf_counter()
+            result = evaluator.score(q.get("scenario"), q["division"], q["against"], q["weight"])
+            json.dumps(result, ensure_ascii=False).encode()
+            times.append(time.perf_counter() - t)
+    store.close()
+    return statistics.median(times) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--duration", type=float, default=30.0)
+    parser.add_argument("--max-requests", type=int, default=300_000)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+
+    base = baseline_ms()
+    state = Path(tempfile.mkdtemp(prefix="regio-load-")) / "state"
+    server = start_server(state, args=["--workers", str(args.workers)])
+    try:
+        port = server.port
+
+        async def warm() -> list[float]:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            cold = []
+            for q in QUERIES:
+                t = time.perf_counter()
+                status, body = await fetch(reader, writer, path_of(q), port)
+                cold.append(time.perf_counter() - t)
+                assert status == 200, body[:300]
+                json.loads(body)  # a real score object
+            writer.close()
+            return cold
+
+        cold = asyncio.run(warm())
+        latencies, errors, elapsed = asyncio.run(
+            load(port, args.clients, args.duration, args.max_requests)
+        )
+    finally:
+        server.stop()
+
+    ms = np.array(latencies) * 1000
+    p50, p95, p99 = (float(np.percentile(ms, p)) for p in (50, 95, 99)) if len(ms) else (0, 0, 0)
+    print(f"server: regio serve --workers {args.workers}; {args.clients} clients, {elapsed:.1f} s")
+    print(f"first (cold) request per combination: {', '.join(f'{c * 1000:.0f}' for c in cold)} ms")
+    print(f"requests: {len(ms)} ok, {len(errors)} errors, {len(ms) / elapsed:.0f} req/s")
+    print(f"latency ms: p50 {p50:.2f}  p95 {p95:.2f}  p99 {p99:.2f}  max {ms.max():.2f}")
+    print(f"baseline (uncached, in-process, one request): {base:.1f} ms")
+    print(f"p50 is {base / p50:.1f}x faster than the uncached baseline; p95 {base / p95:.1f}x")
+    print(f"target p95 < 50 ms: {'met' if p95 < 50 else 'NOT met'}; errors: {len(errors)}")
+    for e in errors[:5]:
+        print(f"  error: {e}")
+    print(f"RESULT scores_p50 {p50:.2f} ms")
+    print(f"RESULT scores_p95 {p95:.2f} ms")
+    print(f"RESULT scores_p99 {p99:.2f} ms")
+    print(f"RESULT scores_errors {len(errors)} count")
+    print(f"RESULT scores_throughput {len(ms) / elapsed:.0f} req/s")
+    print(f"RESULT scores_uncached_baseline {base:.2f} ms")
+    print(f"RESULT scores_p50_vs_uncached_ratio {base / p50:.1f} ratio")
+
+
+if __name__ == "__main__":
+    main()
