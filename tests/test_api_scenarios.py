@@ -51,8 +51,10 @@ def test_library_scenarios_are_there_from_the_start(client: TestClient) -> None:
     assert all(s["source"] == "library" for s in listed.values())
     got = client.get("/api/scenarios/swv_binnen_jeugdregio").json()
     path = SCENARIO_LIBRARY / "swv_binnen_jeugdregio.yaml"
-    assert got["document"] == yaml.safe_load(path.read_text())
-    assert got["edits"] == 2 and got["principles"] == [1]
+    document = yaml.safe_load(path.read_text())
+    assert got["document"] == document
+    assert got["edits"] == len(document["edits"])
+    assert got["principles"] == document["principles"]
 
 
 def test_post_get_and_use_a_scenario(client: TestClient) -> None:
