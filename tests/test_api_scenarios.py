@@ -97,6 +97,15 @@ def test_scenario_on_a_stored_base(client: TestClient) -> None:
     assert client.post("/api/scenarios", json=more).status_code == 201
     got = {d["name"]: d for d in client.get("/api/divisions?scenario=op-basis").json()}
     assert got["jeugdregio"]["regions"] == 40
+    before = stored(client)
+    r = client.delete("/api/scenarios/midden-limburg")
+    assert r.status_code == 409
+    assert r.json()["detail"] == (
+        "scenario 'midden-limburg' is the base of 'op-basis'; delete or rebase those first"
+    )
+    assert stored(client) == before
+    assert client.delete("/api/scenarios/op-basis").status_code == 200
+    assert client.delete("/api/scenarios/midden-limburg").status_code == 200
 
 
 # ---------------------------------------------------------------------- refused, store unchanged

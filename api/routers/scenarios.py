@@ -230,12 +230,25 @@ def get_scenario(
     )
 
 
-@router.delete("/{scenario_id}", response_model=ScenarioSummary, summary="Delete a scenario")
+@router.delete(
+    "/{scenario_id}",
+    response_model=ScenarioSummary,
+    summary="Delete a scenario",
+    responses={409: {"model": ErrorOut, "description": "other scenarios are built on it"}},
+)
 def delete_scenario(
     scenario_id: ScenarioPath, store: ScenarioStore = Depends(get_store)
 ) -> ScenarioSummary:
-    """Delete a stored scenario; returns what was deleted. 404 names an unknown id."""
+    """Delete a stored scenario; returns what was deleted. 404 names an unknown id; 409 when
+    another stored scenario uses it as its ``base`` (delete that one first)."""
     stored = store.get(scenario_id)
+    users = sorted(s.id for s in store.list() if s.document.get("base") == scenario_id)
+    if users:
+        raise HTTPException(
+            409,
+            f"scenario {scenario_id!r} is the base of {', '.join(map(repr, users))}; "
+            "delete or rebase those first",
+        )
     store.delete(scenario_id)
     return summary(stored)
 
