@@ -27,6 +27,7 @@ from api.routers import compare, divisions, home, maps, scenarios, scores, units
 from api.storage import (
     ScenarioExists,
     ScenarioNotFound,
+    ScenarioStore,
     UnsafeScenarioId,
     open_store,
 )
@@ -144,12 +145,15 @@ def create_app(
     data: str | Path | None = None,
     upload_limit: int | None = None,
     library_dir: str | Path | None = SCENARIO_LIBRARY,
+    store: ScenarioStore | None = None,
 ) -> FastAPI:
     """The regiokompas app over ``dataset`` (default: :func:`geo.store.load_dataset` of
     ``data``, loaded at startup) with scenarios stored in ``state_dir`` (default
     :func:`geo.config.state_dir`); ``library_dir`` scenarios are seeded on first start.
+    ``store`` replaces the SQLite store with another :class:`api.storage.ScenarioStore`.
     """
-    store = open_store(state_dir, library_dir=library_dir)
+    if store is None:
+        store = open_store(state_dir, library_dir=library_dir)
     state = AppState(
         dataset=dataset,
         store=store,

@@ -8,6 +8,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app, upload_limit_from_env
+from api.storage import (
+    ScenarioExists,
+    ScenarioNotFound,
+    ScenarioStore,
+    StoredScenario,
+    check_scenario_id,
+    document_sha256,
+)
 from fixtures.synthetic import synthetic_dataset
 
 ISSUE_PATHS = {
@@ -132,3 +140,61 @@ def test_dataset_is_loaded_lazily_from_data(
         assert loaded == ["/some/dir"]
         assert client.get("/api/divisions/jeugdregio").json()["name"] == "jeugdregio"
     assert loaded == ["/some/dir"]
+
+
+class MemoryStore(ScenarioStore):
+    """Another backend: a dict. Shows that the API needs nothing beyond ScenarioStore."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, StoredScenario] = {}
+        self.revisions = 0
+
+    def list(self) -> list[StoredScenario]:
+        return [self.rows[k] for k in sorted(self.rows)]
+
+    def get(self, scenario_id: str) -> StoredScenario:
+        check_scenario_id(scenario_id)
+        if scenario_id not in self.rows:
+            raise ScenarioNotFound(f"unknown scenario {scenario_id!r}")
+        return self.rows[scenario_id]
+
+    def revision(self, scenario_id: str) -> int:
+        return self.get(scenario_id).revision
+
+    def save(self, scenario_id, document, *, source="user", replace=False) -> StoredScenario:
+        check_scenario_id(scenario_id)
+        old = self.rows.get(scenario_id)
+        if old is not None and not replace:
+            raise ScenarioExists(f"scenario {scenario_id!r} exists already")
+        self.revisions += 1
+        row = StoredScenario(
+            scenario_id, dict(document), 1 if old is None else old.version + 1, self.revisions,
+            source, document_sha256(document), "now", "now",
+        )  # fmt: skip
+        self.rows[scenario_id] = row
+        return row
+
+    def delete(self, scenario_id: str) -> None:
+        self.get(scenario_id)
+        del self.rows[scenario_id]
+
+    def verify(self) -> list[str]:
+        return []
+
+
+def test_another_store_backend_plugs_in() -> None:
+    store = MemoryStore()
+    client = TestClient(create_app(synthetic_dataset(), store=store))
+    doc = {
+        "name": "plan",
+        "description": "merge",
+        "edits": [{"op": "merge", "division": "jeugdregio", "regions": ["B0_0", "B0_1"],
+                   "into": "B0_0"}],
+    }  # fmt: skip
+    assert client.post("/api/scenarios", json=doc).status_code == 201
+    assert store.get("plan").document == doc
+    assert client.get("/api/scenarios/plan").json()["document"] == doc
+    score = client.get("/api/scores?scenario=plan&against=jeugdregio").json()
+    assert score["summary"]["reverse_regions"] == 11
+    assert client.post("/api/scenarios", json=doc).status_code == 409
+    assert client.delete("/api/scenarios/plan").status_code == 200 and store.rows == {}
