@@ -47,7 +47,12 @@ from geo.dataset import Dataset
 from geo.division import Division
 from geo.proposals.bounds import SizeBounds, apportion_target, count_range, default_size_bounds
 from geo.proposals.disruption import Disruption, disruption, home_regions
-from geo.proposals.errors import ForcedTravelWarning, ProposalError, TimeLimitWarning
+from geo.proposals.errors import (
+    ForcedTravelWarning,
+    InfeasibleError,
+    ProposalError,
+    TimeLimitWarning,
+)
 from geo.proposals.graph import region_graphs
 from geo.proposals.solve import RegionProblem, RegionSolution, TravelLimit, solve_region
 from geo.proposals.travel import (
@@ -93,7 +98,7 @@ class ProposalSettings:
     min_pupils: float | None = None
     max_pupils: float | None = None
     target: int | None = None
-    """National number of SWVs (shared over the jeugdregio's, see :mod:`geo.proposals.bounds`)."""
+    """National number of SWVs (see :func:`_solve_target`)."""
     target_per_jeugdregio: int | None = None
     time_limit: float = DEFAULT_TIME_LIMIT
     max_extra_km: float = DEFAULT_MAX_EXTRA_KM
@@ -340,8 +345,6 @@ def count_ranges(ctx: Context, regions: list[str]) -> dict[str, tuple[int, int]]
         out = {}
         for region, (lo, hi) in ranges.items():
             if not lo <= s.target_per_jeugdregio <= hi:
-                from geo.proposals.errors import InfeasibleError
-
                 raise InfeasibleError(
                     region,
                     "target",
@@ -350,13 +353,78 @@ def count_ranges(ctx: Context, regions: list[str]) -> dict[str, tuple[int, int]]
                 )
             out[region] = (s.target_per_jeugdregio, s.target_per_jeugdregio)
         return out
-    if s.target is not None:
-        totals = {
-            r: float(ctx.sizes.reindex(ctx.regions.index[ctx.regions == r]).sum()) for r in ranges
-        }
-        shares = apportion_target(int(s.target), totals, ranges)
-        return {r: (k, k) for r, k in shares.items()}
     return ranges
+
+
+TARGET_WINDOW = 2
+"""With a national target, each jeugdregio tries its pupil-proportional share ± this many SWVs."""
+
+
+def _solve_target(
+    ctx: Context, ranges: Mapping[str, tuple[int, int]], progress: Progress | None
+) -> dict[str, RegionSolution]:
+    """Meet a national number of SWVs with the least total disruption.
+
+    Rule: each jeugdregio is solved (least disruption only) for its own best count (no target)
+    and for every count within ``TARGET_WINDOW`` of its share from
+    :func:`~geo.proposals.bounds.apportion_target` (clipped to its feasible range); counts the
+    solver proves infeasible (e.g. by the travel margin) drop out. A dynamic programme then picks
+    one count per jeugdregio summing to the target with the least disruption (ties: closest to
+    the proportional share); the chosen counts are solved again with the secondary objective.
+    """
+    s = ctx.settings
+    target = int(s.target)  # type: ignore[arg-type]
+    totals = {
+        r: float(ctx.sizes.reindex(ctx.regions.index[ctx.regions == r]).sum()) for r in ranges
+    }
+    share = apportion_target(target, totals, ranges)
+
+    def run(region: str, counts: tuple[int, int], secondary: bool) -> RegionSolution:
+        return solve_region(
+            region_problem(ctx, region, counts),
+            time_limit=s.time_limit,
+            workers=s.workers,
+            seed=s.seed,
+            secondary=secondary,
+        )
+
+    options: dict[str, dict[int, RegionSolution]] = {}
+    for done, region in enumerate(ranges):
+        if progress:
+            progress(region, done, len(ranges), None)
+        lo, hi = ranges[region]
+        own = run(region, (lo, hi), False)
+        options[region] = {own.n_swvs: own}
+        low, high = max(lo, share[region] - TARGET_WINDOW), min(hi, share[region] + TARGET_WINDOW)
+        for k in range(low, high + 1):
+            if k not in options[region]:
+                try:
+                    options[region][k] = run(region, (k, k), False)
+                except InfeasibleError:
+                    continue
+        if progress:
+            progress(region, done + 1, len(ranges), own)
+    # dynamic programme over the jeugdregio's: best[total so far] = (cost, choice)
+    best: dict[int, tuple[tuple[int, int], dict[str, int]]] = {0: ((0, 0), {})}
+    for region in ranges:
+        nxt: dict[int, tuple[tuple[int, int], dict[str, int]]] = {}
+        for total, (cost, choice) in best.items():
+            for k, sol in options[region].items():
+                if total + k > target:
+                    continue
+                c = (cost[0] + sol.disruption, cost[1] + abs(k - share[region]))
+                if total + k not in nxt or c < nxt[total + k][0]:
+                    nxt[total + k] = (c, {**choice, region: k})
+        best = nxt
+    if target not in best:
+        reachable = sorted(best)
+        raise ProposalError(
+            f"target {target} SWVs cannot be met: each jeugdregio can take its own best count or "
+            f"one within {TARGET_WINDOW} of its pupil-proportional share under the size bounds "
+            "and travel margins"
+            + (f"; reachable totals: {reachable[0]}..{reachable[-1]}" if reachable else "")
+        )
+    return {region: run(region, (k, k), True) for region, k in best[target][1].items()}
 
 
 def new_codes(ctx: Context, labels: Mapping[str, str]) -> pd.Series:
@@ -450,18 +518,24 @@ def propose(
         solve_for = all_regions
     ranges = count_ranges(ctx, solve_for)
     solutions: dict[str, RegionSolution] = {}
+    if settings.target is not None and settings.target_per_jeugdregio is None:
+        solutions = _solve_target(ctx, ranges, progress)
+    else:
+        for done, region in enumerate(solve_for):
+            if progress:
+                progress(region, done, len(solve_for), None)
+            problem = region_problem(ctx, region, ranges[region])
+            solutions[region] = solve_region(
+                problem,
+                time_limit=settings.time_limit,
+                workers=settings.workers,
+                seed=settings.seed,
+            )
+            if progress:
+                progress(region, done + 1, len(solve_for), solutions[region])
     labels: dict[str, str] = {}
-    for done, region in enumerate(solve_for):
-        if progress:
-            progress(region, done, len(solve_for), None)
-        problem = region_problem(ctx, region, ranges[region])
-        solution = solve_region(
-            problem, time_limit=settings.time_limit, workers=settings.workers, seed=settings.seed
-        )
-        solutions[region] = solution
+    for solution in solutions.values():
         labels.update(solution.labels)
-        if progress:
-            progress(region, done + 1, len(solve_for), solution)
     solve_seconds = time.perf_counter() - start
     codes = new_codes(ctx, labels)
     full = national(ctx, codes)

@@ -16,20 +16,23 @@ Rule (OR-Tools CP-SAT; one model per jeugdregio; ``n`` gemeenten numbered ``0..n
 * *Disruption*: for each current PO or VO SWV ``s`` whose home is this jeugdregio (see
   :func:`geo.proposals.disruption.home_regions`) a boolean ``c[s, r]`` chooses the new SWV
   continuing it — at most one per ``s`` (the definition makes continuation a function of the
-  current SWV), any number per new SWV (a merger keeps everyone). ``kept[s, r] <= pupils of s
-  in SWV r`` and ``<= T_s * c[s, r]``. At the optimum ``sum_r kept[s, r]`` is exactly the
-  pupils of ``s`` in its continuation, so the model's disruption equals the definition.
+  current SWV), any number per new SWV (a merger keeps everyone). ``y[s, i, r] = x[i, r] AND
+  c[s, r]`` marks the pupils of ``s`` in gemeente ``i`` as kept; kept = ``sum W_s[i] * y``.
+  At the optimum that is exactly the pupils of ``s`` in its continuation, so the model's
+  disruption equals the definition (the product form gives a much tighter LP bound than
+  ``kept <= T_s * c``).
 * *Travel*: for each level and each constrained gemeente ``i`` exactly one ``z[i, h]`` picks a
   gemeente ``h`` in the same SWV (``lab[i] == lab[h]``) holding a special-education location
   at most ``allowed[i]`` away; ``sum_i w_i * dist[i, h] * z[i, h] <= mean_bound`` bounds the
   pupil-weighted mean. The solver may pick any location in the SWV, so the true nearest
   distance is never larger than the modelled one: the constraints hold for the true distances.
-* *Objective*: maximise ``(2n + 1) * kept + 2 * continuing - heads``: least disruption first;
-  then, among the least-disruptive divisions, as many new SWVs as possible that continue a
-  current SWV (today's SWVs stay apart where that costs nothing) and no new SWV that continues
-  none (gemeenten whose pupils change SWV anyway join a neighbouring SWV rather than forming a
-  new one, unless a bound forbids it). ``continuing`` counts heads ``r`` with some ``c[s, r]``;
-  ``c[s, r]`` requires a gemeente holding pupils of ``s`` in SWV ``r``.
+* *Objective*, lexicographic: maximise ``kept`` (least disruption); then, with ``kept`` fixed,
+  maximise ``2 * continuing - heads``: among the least-disruptive divisions, as many new SWVs
+  as possible that continue a current SWV (today's SWVs stay apart where that costs nothing)
+  and no new SWV that continues none (gemeenten whose pupils change SWV anyway join a
+  neighbouring SWV rather than forming a new one, unless a bound forbids it). ``continuing``
+  counts heads ``r`` with some ``c[s, r]``; ``c[s, r]`` requires a gemeente holding pupils of
+  ``s`` in SWV ``r``.
 
 >>> import numpy as np
 >>> p = RegionProblem("JZ1", ["a", "b", "c"], np.array([5, 5, 5]), [(0, 1), (1, 2)],
@@ -131,25 +134,31 @@ def _build(problem: RegionProblem, *, with_travel: bool = True) -> tuple[cp_mode
     for i in range(n):
         model.add(sum(inflow[i]) - sum(outflow[i]) >= 1 - n * x[i, i])
 
-    # disruption: continuation of each home SWV by at most one new SWV
+    # disruption: continuation of each home SWV by at most one new SWV;
+    # y[s, i, r] = x[i, r] AND c[s, r]: the pupils of s in gemeente i are kept
     kept_terms = []
     continues: list[list] = [[] for _ in range(n)]
     for code, weights in problem.keep.items():
         w = [int(v) for v in weights]
-        total = sum(w)
         holders = [i for i in range(n) if w[i] > 0]
         if not holders:
             continue
         choices = []
+        per_holder: dict[int, list] = {i: [] for i in holders}
         for r in range(max(holders) + 1):
+            inside = [i for i in holders if i >= r]
             c = model.new_bool_var(f"c_{code}_{r}")
-            k = model.new_int_var(0, total, f"kept_{code}_{r}")
-            model.add(k <= total * c)
-            model.add(k <= sum(w[i] * x[i, r] for i in holders if i >= r))
-            model.add_bool_or([x[i, r] for i in holders if i >= r]).only_enforce_if(c)
+            model.add_bool_or([x[i, r] for i in inside]).only_enforce_if(c)
+            for i in inside:
+                y = model.new_bool_var(f"y_{code}_{i}_{r}")
+                model.add_implication(y, x[i, r])
+                model.add_implication(y, c)
+                kept_terms.append(w[i] * y)
+                per_holder[i].append(y)
             choices.append(c)
             continues[r].append(c)
-            kept_terms.append(k)
+        for ys in per_holder.values():  # redundant (x is one-hot) but it guides propagation
+            model.add_at_most_one(ys)
         model.add_at_most_one(choices)
 
     # travel: a location within reach in the same SWV, and the weighted mean
@@ -188,13 +197,23 @@ def _build(problem: RegionProblem, *, with_travel: bool = True) -> tuple[cp_mode
             continuing.append(flag)
     kept = sum(kept_terms) if kept_terms else 0
     secondary = 2 * sum(continuing) - sum(heads) if continuing else -sum(heads)
-    model.maximize((2 * n + 1) * kept + secondary)
+    model.maximize(kept)
     return model, {
         "x": x,
         "heads": heads,
-        "continuing": continuing,
+        "kept": kept,
+        "secondary": secondary,
         "kept_total": sum(int(sum(w)) for w in problem.keep.values()),
     }
+
+
+def _solver(time_limit: float, workers: int, seed: int, first_only: bool) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(float(time_limit), 0.01)
+    solver.parameters.num_workers = int(workers)
+    solver.parameters.random_seed = int(seed)
+    solver.parameters.stop_after_first_solution = bool(first_only)
+    return solver
 
 
 def solve_region(
@@ -204,20 +223,22 @@ def solve_region(
     workers: int = 2,
     seed: int = 0,
     first_solution_only: bool = False,
+    secondary: bool = True,
 ) -> RegionSolution:
     """Solve one jeugdregio; raise :class:`InfeasibleError` naming the bound when none exists.
 
-    A time-out returns the best division found with ``status="FEASIBLE"`` and its gap
-    (``first_solution_only`` stops at the first division found, the same way).
+    Lexicographic, in two CP-SAT runs sharing ``time_limit``: first the least disruption
+    (status and gap refer to this run); then, with the disruption fixed at the value found,
+    the secondary objective, hinted with the first division, for at most a quarter of the time
+    limit (only if ``secondary``, time is left and the first run was optimal; otherwise the
+    first division stands). A time-out returns the best division
+    found with ``status="FEASIBLE"`` and its gap (``first_solution_only`` stops at the first
+    division found, the same way).
     """
     n = len(problem.units)
     start = time.perf_counter()
     model, handles = _build(problem)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = float(time_limit)
-    solver.parameters.num_workers = int(workers)
-    solver.parameters.random_seed = int(seed)
-    solver.parameters.stop_after_first_solution = bool(first_solution_only)
+    solver = _solver(time_limit, workers, seed, first_solution_only)
     status = solver.solve(model)
     name = solver.status_name(status)
     if status == cp_model.INFEASIBLE:
@@ -230,17 +251,24 @@ def solve_region(
             )
         raise RuntimeError(f"jeugdregio {problem.region}: CP-SAT returned {name}")
     x = handles["x"]
+    kept = int(round(solver.objective_value))
+    kept_bound = min(int(np.floor(solver.best_objective_bound + 1e-6)), handles["kept_total"])
+    values = {key: solver.boolean_value(var) for key, var in x.items()}
+    left = min(time_limit - (time.perf_counter() - start), time_limit / 4)
+    if secondary and status == cp_model.OPTIMAL and left > 0.05 and n > 1:
+        model.add(handles["kept"] >= kept)
+        model.clear_objective()
+        model.maximize(handles["secondary"])
+        for key, var in x.items():
+            model.add_hint(var, values[key])
+        second = _solver(left, workers, seed, False)
+        if second.solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            values = {key: second.boolean_value(var) for key, var in x.items()}
     labels = {}
     for i in range(n):
-        head = next(r for r in range(i + 1) if solver.boolean_value(x[i, r]))
+        head = next(r for r in range(i + 1) if values[i, r])
         labels[problem.units[i]] = problem.units[head]
-    n_swvs = sum(int(solver.boolean_value(h)) for h in handles["heads"])
-    secondary = 2 * sum(int(solver.boolean_value(f)) for f in handles["continuing"]) - n_swvs
-    kept = (round(solver.objective_value) - secondary) // (2 * n + 1)
-    # the secondary term lies in [-n, n], so kept <= (bound + n) / (2n + 1)
-    kept_bound = min(
-        int(np.floor(solver.best_objective_bound + 1e-6) + n) // (2 * n + 1), handles["kept_total"]
-    )
+    n_swvs = sum(int(values[r, r]) for r in range(n))
     disruption = handles["kept_total"] - kept
     bound = max(0, handles["kept_total"] - kept_bound) if status != cp_model.OPTIMAL else disruption
     gap = (disruption - bound) / disruption if disruption > 0 else 0.0
@@ -268,8 +296,9 @@ def _diagnose(problem: RegionProblem, *, time_limit: float, workers: int) -> Inf
                 problem.region,
                 "max_extra_km",
                 "no division keeps every gemeente's distance to special education within the "
-                "allowed margin together with the size bounds (proved by CP-SAT); "
-                "raise --max-extra-km",
+                "allowed margin together with the size bounds (proved by CP-SAT): some gemeente "
+                "would lose its nearby location of a level, or every location of that level; "
+                "raise --max-extra-km or widen --min-pupils/--max-pupils",
             )
     return InfeasibleError(
         problem.region,
