@@ -17,6 +17,7 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -84,6 +85,25 @@ class BodySizeLimit:
             return message
 
         await self.app(scope, counting_receive, send)
+
+
+class GZipPages:
+    """ASGI middleware: gzip the HTML pages (``/`` and ``/maps/...``), nothing else.
+
+    A national map page is ~900 kB of GeoJSON-laden HTML and ~175 kB gzipped; the JSON API keeps
+    its plain, cache-served responses.
+    """
+
+    def __init__(self, app: ASGIApp, minimum_size: int = 2048) -> None:
+        self.app = app
+        self.gzip = GZipMiddleware(app, minimum_size=minimum_size)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path == "/" or path.startswith("/maps/"):
+            await self.gzip(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 def _location(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -179,7 +199,8 @@ def create_app(
     app.state.regio = state
     _install_error_handlers(app)
     app.add_middleware(BodySizeLimit, limit=state.upload_limit)
-    app.add_middleware(scores.RepeatScores)  # outermost: repeated score queries skip the rest
+    app.add_middleware(scores.RepeatScores)  # repeated score queries skip the rest
+    app.add_middleware(GZipPages)  # outermost: only HTML pages are compressed
 
     app.include_router(divisions.router)
     app.include_router(units.router)

@@ -198,3 +198,18 @@ def test_another_store_backend_plugs_in() -> None:
     assert score["summary"]["reverse_regions"] == 11
     assert client.post("/api/scenarios", json=doc).status_code == 409
     assert client.delete("/api/scenarios/plan").status_code == 200 and store.rows == {}
+
+
+def test_html_pages_are_gzipped_api_json_is_not(client: TestClient) -> None:
+    page = client.get(
+        "/maps/huidig?division=swv_po&against=jeugdregio&weight=area",
+        headers={"accept-encoding": "gzip"},
+    )
+    assert page.status_code == 200 and page.headers["content-encoding"] == "gzip"
+    assert int(page.headers["content-length"]) < len(page.content) / 3
+    assert "leaflet" in page.text.lower()
+    scores = client.get(
+        "/api/scores?division=swv_po&against=jeugdregio&weight=area&scenario=huidig",
+        headers={"accept-encoding": "gzip"},
+    )
+    assert scores.status_code == 200 and "content-encoding" not in scores.headers
