@@ -8,11 +8,13 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
-import pandas as pd
+if TYPE_CHECKING:  # keep `import geo.dataset` light: the CLI imports WEIGHTS at start-up
+    import geopandas as gpd
+    import pandas as pd
 
-from geo.division import Division
+    from geo.division import Division
 
 WEIGHTS: dict[str, str] = {
     "area": "area_km2",
