@@ -213,6 +213,8 @@ def _solver(time_limit: float, workers: int, seed: int, first_only: bool) -> cp_
     solver.parameters.num_workers = int(workers)
     solver.parameters.random_seed = int(seed)
     solver.parameters.stop_after_first_solution = bool(first_only)
+    # interleave the workers deterministically: the same input gives the same division
+    solver.parameters.interleave_search = True
     return solver
 
 
