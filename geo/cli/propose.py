@@ -36,6 +36,13 @@ DataOption = Annotated[
 ]
 
 
+def load_data(data: Path | None) -> Any:
+    """The dataset (tests replace this function to run the CLI on synthetic data)."""
+    from geo.store import load_dataset
+
+    return load_dataset(data)
+
+
 def _fail(message: str, code: int = 2) -> None:
     console.print(f"[bold red]error:[/] {message}")
     raise typer.Exit(code)
@@ -112,7 +119,6 @@ def propose_command(
 ) -> None:
     """Propose one SWV per area for PO and VO, inside the jeugdregio's, with least disruption."""
     from geo.proposals.propose import propose
-    from geo.store import load_dataset
 
     settings = ProposalSettings(
         jeugdregio=jeugdregio,
@@ -126,7 +132,7 @@ def propose_command(
         name=name,
     )
     try:
-        dataset = load_dataset(data)
+        dataset = load_data(data)
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -266,7 +272,6 @@ def ensemble_command(
 ) -> None:
     """Sample alternative valid SWV divisions of one jeugdregio (GerryChain ReCom)."""
     from geo.proposals.ensemble import ensemble, write_ensemble
-    from geo.store import load_dataset
 
     settings = ProposalSettings(
         jeugdregio=division,
@@ -277,7 +282,7 @@ def ensemble_command(
         time_limit=time_limit,
     )
     try:
-        dataset = load_dataset(data)
+        dataset = load_data(data)
         with console.status(f"ReCom in {jeugdregio}, {steps} steps"):
             result = ensemble(
                 dataset, jeugdregio, steps=steps, seed=seed, n_swvs=swvs, settings=settings
