@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import geo
 from api.deps import AppState
-from api.routers import compare, divisions, home, maps, scenarios, scores, units
+from api.routers import compare, divisions, home, maps, proposals, scenarios, scores, units
 from api.storage import (
     ScenarioExists,
     ScenarioNotFound,
@@ -209,4 +209,5 @@ def create_app(
     app.include_router(compare.router)
     app.include_router(maps.router)
     app.include_router(home.router)
+    app.include_router(proposals.router)
     return app

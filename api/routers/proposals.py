@@ -1,0 +1,191 @@
+"""``/api/proposals``: run ``regio propose`` as a background job; the result is a stored scenario.
+
+Rule: ``POST /api/proposals`` checks the request (scenario id free or ``replace``, base scenario
+known) and answers ``202`` with a job id at once; the job solves the proposal
+(:func:`geo.proposals.propose.propose`) and stores its scenario document under ``name``
+(validated like any ``POST /api/scenarios``). ``GET /api/proposals/{job_id}`` reports
+``queued``/``running``/``done``/``failed``, the stored scenario and the full report. An
+infeasible bound fails the job with a message naming the jeugdregio and the bound; nothing is
+stored then.
+
+Example: ``POST /api/proposals {"name": "voorstel-a", "max_extra_km": 2}`` ->
+``{"job_id": "3f2a...", "status": "queued", "url": "/api/proposals/3f2a..."}``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Path
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import JobRunner, ScenarioEvaluator, get_evaluator, get_jobs, get_store
+from api.models import ERROR_RESPONSES, SCENARIO_PATTERN, ErrorOut
+from api.routers.scenarios import check_document, scenario_url
+from api.storage import ScenarioNotFound, ScenarioStore
+from geo.proposals.propose import (
+    DEFAULT_MAX_EXTRA_KM,
+    DEFAULT_MAX_EXTRA_MEAN_KM,
+    DEFAULT_TIME_LIMIT,
+    ProposalSettings,
+    propose,
+)
+
+router = APIRouter(prefix="/api/proposals", tags=["proposals"], responses=ERROR_RESPONSES)
+
+MAX_TIME_LIMIT = 60.0
+"""Largest solver time per jeugdregio accepted over the API (seconds)."""
+
+JOB_KIND = "proposal"
+
+
+class ProposalRequest(BaseModel):
+    """The planner's settings for one proposal (all optional except the scenario name)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(
+        "voorstel-swv",
+        pattern=SCENARIO_PATTERN,
+        description="id of the scenario the proposal is stored as",
+    )
+    base: str | None = Field(
+        None,
+        pattern=SCENARIO_PATTERN,
+        description="stored scenario whose 'jeugdregio' the SWVs must nest in (e.g. "
+        "jeugdregio_41); default: today's 42 jeugdregio's",
+    )
+    min_pupils: float | None = Field(None, ge=0, description="minimum PO+VO pupils per SWV")
+    max_pupils: float | None = Field(None, gt=0, description="maximum PO+VO pupils per SWV")
+    target: int | None = Field(None, ge=1, description="national number of SWVs")
+    target_per_jeugdregio: int | None = Field(None, ge=1, description="SWVs per jeugdregio")
+    time_limit: float = Field(
+        DEFAULT_TIME_LIMIT, gt=0, le=MAX_TIME_LIMIT, description="solver seconds per jeugdregio"
+    )
+    max_extra_km: float = Field(
+        DEFAULT_MAX_EXTRA_KM, ge=0, description="largest growth of a gemeente's distance (km)"
+    )
+    max_extra_mean_km: float = Field(
+        DEFAULT_MAX_EXTRA_MEAN_KM,
+        ge=0,
+        description="largest growth of a jeugdregio's pupil-weighted mean distance (km)",
+    )
+    replace: bool = Field(False, description="replace a stored scenario of this name")
+
+
+class ProposalJobCreated(BaseModel):
+    """The accepted job."""
+
+    job_id: str
+    status: Literal["queued", "running", "done", "failed"]
+    url: str = Field(description="GET this for the status and, when done, the result")
+
+
+class ProposalJobOut(BaseModel):
+    """Status of a proposal job and, when done, the stored scenario and the report."""
+
+    job_id: str
+    status: Literal["queued", "running", "done", "failed"]
+    created_at: str
+    finished_at: str | None = None
+    error: str | None = Field(None, description="why the job failed (names jeugdregio and bound)")
+    scenario_id: str | None = None
+    scenario_url: str | None = None
+    report: dict[str, Any] | None = Field(
+        None, description="the report of 'regio propose --json' (totals, travel, SWVs, gemeenten)"
+    )
+
+
+JobPath = Annotated[str, Path(pattern=r"^[0-9a-f]{16}$", description="job id")]
+CONFLICT = {409: {"model": ErrorOut, "description": "the name exists and replace was not asked"}}
+
+
+def _run(
+    request: ProposalRequest,
+    evaluator: ScenarioEvaluator,
+    store: ScenarioStore,
+) -> dict[str, Any]:
+    """The job: solve, validate the scenario like any other, store it, return the result."""
+    dataset = evaluator.dataset
+    if request.base is not None:
+        dataset = dataclasses.replace(dataset, divisions=dict(evaluator.divisions(request.base)))
+    settings = ProposalSettings(
+        jeugdregio="jeugdregio",
+        min_pupils=request.min_pupils,
+        max_pupils=request.max_pupils,
+        target=request.target,
+        target_per_jeugdregio=request.target_per_jeugdregio,
+        time_limit=request.time_limit,
+        max_extra_km=request.max_extra_km,
+        max_extra_mean_km=request.max_extra_mean_km,
+        name=request.name,
+    )
+    proposal = propose(dataset, settings)
+    document = dict(proposal.scenario or {})
+    if request.base is not None:
+        document["base"] = request.base
+    scenario_id = check_document(document, evaluator, source=f"proposal {request.name!r}")
+    store.save(scenario_id, document, source="user", replace=request.replace)
+    return {"scenario_id": scenario_id, "report": proposal.report}
+
+
+@router.post(
+    "",
+    response_model=ProposalJobCreated,
+    status_code=202,
+    summary="Start a proposal (background job)",
+    responses=CONFLICT,
+)
+def start_proposal(
+    request: ProposalRequest,
+    evaluator: ScenarioEvaluator = Depends(get_evaluator),
+    store: ScenarioStore = Depends(get_store),
+    jobs: JobRunner = Depends(get_jobs),
+) -> ProposalJobCreated:
+    """Queue ``regio propose`` with these settings; poll the returned ``url``."""
+    if not request.replace:
+        try:
+            store.get(request.name)
+        except ScenarioNotFound:
+            pass
+        else:
+            raise HTTPException(
+                409, f"name: scenario {request.name!r} exists; choose another name or replace"
+            )
+    if request.base is not None:
+        try:
+            evaluator.chain(request.base)
+        except KeyError:
+            raise HTTPException(422, f"base: unknown scenario {request.base!r}") from None
+    if (
+        request.min_pupils is not None
+        and request.max_pupils is not None
+        and request.min_pupils > request.max_pupils
+    ):
+        raise HTTPException(422, "min_pupils: above max_pupils")
+    job = jobs.submit(JOB_KIND, _run, request, evaluator, store)
+    return ProposalJobCreated(job_id=job.id, status=job.status, url=f"/api/proposals/{job.id}")  # type: ignore[arg-type]
+
+
+@router.get("/{job_id}", response_model=ProposalJobOut, summary="Status and result of a proposal")
+def get_proposal(job_id: JobPath, jobs: JobRunner = Depends(get_jobs)) -> ProposalJobOut:
+    """The job's status; when ``done`` also the stored scenario and the report."""
+    try:
+        job = jobs.get(job_id)
+    except KeyError:
+        raise HTTPException(404, f"job_id: unknown proposal job {job_id!r}") from None
+    if job.kind != JOB_KIND:
+        raise HTTPException(404, f"job_id: {job_id!r} is not a proposal job")
+    result = job.result if isinstance(job.result, dict) else {}
+    scenario_id = result.get("scenario_id")
+    return ProposalJobOut(
+        job_id=job.id,
+        status=job.status,  # type: ignore[arg-type]
+        created_at=job.created_at,
+        finished_at=job.finished_at,
+        error=job.error,
+        scenario_id=scenario_id,
+        scenario_url=scenario_url(scenario_id) if scenario_id else None,
+        report=result.get("report"),
+    )

@@ -1,0 +1,118 @@
+"""Tests for api.routers.proposals: POST /api/proposals as a background job, result stored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from fixtures.proposal_grids import layout_dataset
+
+
+@pytest.fixture
+def synthetic():
+    return layout_dataset(
+        ["AAABBB", "AAABBB"],
+        ["aaaabb", "aaabbb"],
+        schools=[(f"GM{r:02d}{c:02d}", "(V)SO") for r in range(2) for c in range(6)],
+    )
+
+
+@pytest.fixture
+def app(synthetic, tmp_path: Path):
+    return create_app(synthetic, tmp_path / "state", library_dir=None)
+
+
+@pytest.fixture
+def client(app):
+    with TestClient(app) as c:
+        yield c
+
+
+def finish(app, client: TestClient, job_id: str) -> dict:
+    app.state.regio.jobs.wait(job_id, timeout=120)
+    response = client.get(f"/api/proposals/{job_id}")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_proposal_job_stores_a_scenario(app, client: TestClient) -> None:
+    response = client.post("/api/proposals", json={"name": "plan-a", "time_limit": 5})
+    assert response.status_code == 202
+    created = response.json()
+    assert created["url"] == f"/api/proposals/{created['job_id']}"
+    done = finish(app, client, created["job_id"])
+    assert done["status"] == "done", done["error"]
+    assert done["scenario_id"] == "plan-a"
+    assert done["report"]["totals"]["disrupted"] == 150.0
+    stored = client.get(done["scenario_url"]).json()
+    edit = stored["document"]["edits"][0]
+    assert edit["op"] == "assign" and edit["division"] == "swv"
+    score = client.get(
+        "/api/scores",
+        params={"scenario": "plan-a", "division": "swv", "against": "jeugdregio"},
+    )
+    assert score.status_code == 200, score.text
+    assert all(r["nested"] for r in score.json()["regions"])
+
+
+def test_proposal_on_a_base_scenario(app, client: TestClient) -> None:
+    merged = {
+        "name": "one-region",
+        "description": "JA and JB merged",
+        "edits": [{"op": "merge", "division": "jeugdregio", "regions": ["JA", "JB"], "into": "JA"}],
+    }
+    assert client.post("/api/scenarios", json=merged).status_code == 201
+    job = client.post(
+        "/api/proposals", json={"name": "plan-m", "base": "one-region", "time_limit": 5}
+    ).json()
+    done = finish(app, client, job["job_id"])
+    assert done["status"] == "done", done["error"]
+    # with one jeugdregio, SWV a (incl. GM0003) can stay whole: nobody changes SWV
+    assert done["report"]["totals"]["disrupted"] == 0.0
+    stored = client.get(done["scenario_url"]).json()
+    assert stored["document"]["base"] == "one-region"
+
+
+def test_infeasible_bound_fails_the_job_and_stores_nothing(app, client: TestClient) -> None:
+    before = client.get("/api/scenarios").json()
+    response = client.post(
+        "/api/proposals", json={"name": "plan-b", "min_pupils": 5000, "max_pupils": 9000}
+    )
+    done = finish(app, client, response.json()["job_id"])
+    assert done["status"] == "failed"
+    assert "jeugdregio JA: min_pupils" in done["error"]
+    assert done["scenario_id"] is None
+    assert client.get("/api/scenarios").json() == before
+
+
+def test_existing_name_is_a_conflict(app, client: TestClient) -> None:
+    first = client.post("/api/proposals", json={"name": "plan-c", "time_limit": 5}).json()
+    assert finish(app, client, first["job_id"])["status"] == "done"
+    again = client.post("/api/proposals", json={"name": "plan-c"})
+    assert again.status_code == 409 and "plan-c" in again.json()["detail"]
+    replaced = client.post("/api/proposals", json={"name": "plan-c", "replace": True})
+    assert replaced.status_code == 202
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "../x"}, "name"),
+        ({"time_limit": 500}, "time_limit"),
+        ({"min_pupils": 10, "max_pupils": 5}, "min_pupils"),
+        ({"base": "no-such-scenario"}, "base"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
+def test_bad_requests_name_the_field(client: TestClient, body: dict, field: str) -> None:
+    response = client.post("/api/proposals", json=body)
+    assert response.status_code == 422
+    assert field in response.json()["detail"]
+
+
+def test_unknown_job_is_404(client: TestClient) -> None:
+    response = client.get("/api/proposals/0123456789abcdef")
+    assert response.status_code == 404 and "0123456789abcdef" in response.json()["detail"]
