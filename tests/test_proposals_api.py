@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -111,6 +112,21 @@ def test_bad_requests_name_the_field(client: TestClient, body: dict, field: str)
     response = client.post("/api/proposals", json=body)
     assert response.status_code == 422
     assert field in response.json()["detail"]
+
+
+def test_too_many_running_proposals_get_429(app, client: TestClient) -> None:
+    release = threading.Event()
+    blocker = app.state.regio.jobs.submit("other", release.wait)  # occupies the only worker
+    try:
+        ids = [client.post("/api/proposals", json={"name": f"p-{i}"}) for i in range(3)]
+        assert [r.status_code for r in ids] == [202, 202, 429]
+        assert "queued or running" in ids[2].json()["detail"]
+    finally:
+        release.set()
+    app.state.regio.jobs.wait(blocker.id, timeout=10)
+    for r in ids[:2]:
+        assert finish(app, client, r.json()["job_id"])["status"] == "done"
+    assert client.post("/api/proposals", json={"name": "p-3"}).status_code == 202
 
 
 def test_unknown_job_is_404(client: TestClient) -> None:

@@ -15,6 +15,8 @@ Example: ``POST /api/proposals {"name": "voorstel-a", "max_extra_km": 2}`` ->
 from __future__ import annotations
 
 import dataclasses
+import threading
+import weakref
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path
@@ -38,6 +40,12 @@ MAX_TIME_LIMIT = 60.0
 """Largest solver time per jeugdregio accepted over the API (seconds)."""
 
 JOB_KIND = "proposal"
+
+MAX_ACTIVE_JOBS = 2
+"""Proposal jobs queued or running at once per app; more get 429 (the solver is CPU-bound)."""
+
+_active: weakref.WeakKeyDictionary[JobRunner, list[str]] = weakref.WeakKeyDictionary()
+_active_lock = threading.Lock()
 
 
 class ProposalRequest(BaseModel):
@@ -98,7 +106,17 @@ class ProposalJobOut(BaseModel):
 
 
 JobPath = Annotated[str, Path(pattern=r"^[0-9a-f]{16}$", description="job id")]
-CONFLICT = {409: {"model": ErrorOut, "description": "the name exists and replace was not asked"}}
+CONFLICT = {
+    409: {"model": ErrorOut, "description": "the name exists and replace was not asked"},
+    429: {"model": ErrorOut, "description": f"{MAX_ACTIVE_JOBS} proposals are running already"},
+}
+
+
+def _status(jobs: JobRunner, job_id: str) -> str | None:
+    try:
+        return jobs.get(job_id).status
+    except KeyError:  # dropped from the runner's memory
+        return None
 
 
 def _run(
@@ -164,7 +182,16 @@ def start_proposal(
         and request.min_pupils > request.max_pupils
     ):
         raise HTTPException(422, "min_pupils: above max_pupils")
-    job = jobs.submit(JOB_KIND, _run, request, evaluator, store)
+    with _active_lock:
+        active = [j for j in _active.get(jobs, []) if _status(jobs, j) in ("queued", "running")]
+        if len(active) >= MAX_ACTIVE_JOBS:
+            raise HTTPException(
+                429,
+                f"{len(active)} proposals are queued or running; poll "
+                f"/api/proposals/{active[0]} and try again when one has finished",
+            )
+        job = jobs.submit(JOB_KIND, _run, request, evaluator, store)
+        _active[jobs] = [*active, job.id]
     return ProposalJobCreated(job_id=job.id, status=job.status, url=f"/api/proposals/{job.id}")  # type: ignore[arg-type]
 
 
