@@ -139,7 +139,7 @@ def _run(
         max_extra_mean_km=request.max_extra_mean_km,
         name=request.name,
     )
-    proposal = propose(dataset, settings)
+    proposal = propose(dataset, settings, warn=False)  # the report lists what warnings say
     document = dict(proposal.scenario or {})
     if request.base is not None:
         document["base"] = request.base

@@ -499,8 +499,13 @@ def propose(
     *,
     points: gpd.GeoSeries | None = None,
     progress: Progress | None = None,
+    warn: bool = True,
 ) -> Proposal:
     """Make the proposal (rule in the module docstring); see :class:`ProposalSettings`.
+
+    Time-outs (:class:`TimeLimitWarning`) and distances forced up by principle 3
+    (:class:`ForcedTravelWarning`) are warned about unless ``warn=False``; both are in the
+    report either way.
 
     Raises :class:`~geo.proposals.errors.InfeasibleError` (naming the jeugdregio and the bound)
     before any solver runs when a bound cannot be met, or when CP-SAT proves it.
@@ -551,7 +556,7 @@ def propose(
     report = _report(ctx, solutions, codes, d, dist, region_names, solve_seconds)
     scenario = None if settings.regions is not None else _scenario(ctx, codes, region_names, report)
     statuses = {s.status for s in solutions.values()}
-    if "FEASIBLE" in statuses:
+    if warn and "FEASIBLE" in statuses:
         late = sorted(r for r, s in solutions.items() if s.status == "FEASIBLE")
         warnings.warn(
             f"time limit reached in jeugdregio {', '.join(late)}: best division found, not proven "
@@ -560,7 +565,7 @@ def propose(
             stacklevel=2,
         )
     forced = report["travel"]["forced_by_principle_3"]
-    if forced:
+    if warn and forced:
         warnings.warn(
             f"{len(forced)} gemeente/level pair(s) have a longer distance to special education "
             "because principle 3 forbids today's location across the jeugdregio border",
