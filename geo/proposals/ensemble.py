@@ -4,12 +4,13 @@ Rule: the chain runs on the jeugdregio's graph (queen contiguity plus island lin
 :mod:`geo.proposals.graph`) with node weight = PO + VO pupils, starting from the proposal for
 that jeugdregio with the same number of SWVs (``n_swvs``; default the proposal's, at least 2).
 Each step is a ReCom proposal (merge two adjacent SWVs, draw a spanning tree, cut it into two
-balanced parts) with ``pop_target = pupils / n_swvs`` and tolerance ``epsilon = min(1 -
-min/target, max/target - 1)`` (so balanced parts respect the size bounds), and is accepted only
+balanced parts) whose balance window ``[target(1 - eps), target(1 + eps)]`` is exactly the size
+bounds ``[min_pupils, max_pupils]`` (``target = (min + max) / 2``), and is accepted only
 when it meets the same constraints as the proposal: contiguous (ReCom keeps that), every SWV
 within ``[min_pupils, max_pupils]``, and the travel margins (every gemeente's distance at most
 its baseline + ``max_extra_km``, the jeugdregio's pupil-weighted mean at most its baseline mean
-+ ``max_extra_mean_km``). A rejected step repeats the current division. Every sample is scored
++ ``max_extra_mean_km``). A rejected step — also one where no pair of SWVs can be re-split within
+``MAX_ATTEMPTS`` spanning trees — repeats the current division. Every sample is scored
 like any scenario: exact disruption (:mod:`geo.proposals.disruption`), pupil-weighted distances
 (:mod:`geo.proposals.travel`) and :func:`geo.overlap.score` against today's swv_po (weighted by
 pupils_po) and swv_vo (pupils_vo) restricted to the jeugdregio's gemeenten.
@@ -38,6 +39,8 @@ import pandas as pd
 from gerrychain.accept import always_accept
 from gerrychain.constraints import contiguous
 from gerrychain.proposals import recom
+from gerrychain.proposals.tree_proposals import MetagraphError
+from gerrychain.tree import BalanceError, ReselectException, bipartition_tree
 from gerrychain.updaters import Tally
 
 from geo.dataset import Dataset
@@ -60,6 +63,9 @@ from geo.proposals.travel import LEVELS
 
 TOLERANCE_KM = 1e-3
 """Slack when comparing distances with their allowed maximum (the solver works in whole metres)."""
+
+MAX_ATTEMPTS = 2000
+"""Spanning trees tried per pair of SWVs before ReCom picks another pair (gerrychain: 100000)."""
 
 MEASURES = (
     "disrupted",
@@ -240,16 +246,30 @@ def ensemble(
     def meets_constraints(partition: gerrychain.Partition) -> bool:
         return bool(scorer(labels_of(partition))["valid"])
 
-    total = float(ctx.sizes.reindex(scorer.units).sum())
-    target = total / n_swvs
-    epsilon = min(1 - ctx.bounds.min_pupils / target, ctx.bounds.max_pupils / target - 1)
+    # ReCom's balance window [target(1 - eps), target(1 + eps)] is exactly [min, max]
+    lo_size, hi_size = ctx.bounds.min_pupils, ctx.bounds.max_pupils
+    target = (lo_size + hi_size) / 2
+    epsilon = (hi_size - lo_size) / (hi_size + lo_size)
     if epsilon <= 0:
-        raise ProposalError(
-            f"jeugdregio {region}: the size bounds leave no tolerance around "
-            f"{target:,.0f} pupils per SWV for ReCom"
-        )
+        raise ProposalError(f"jeugdregio {region}: min_pupils = max_pupils leaves ReCom no room")
+    split = partial(bipartition_tree, max_attempts=MAX_ATTEMPTS, allow_pair_reselection=True)
+
+    def step(partition: gerrychain.Partition, *, rng: Any = None) -> gerrychain.Partition:
+        """One ReCom proposal; when no pair of SWVs can be re-split, stay (a rejected step)."""
+        try:
+            return recom(
+                partition,
+                pop_col="pupils",
+                pop_target=target,
+                epsilon=epsilon,
+                bipartition_tree_fn=split,
+                rng=rng,
+            )
+        except (MetagraphError, ReselectException, BalanceError, RuntimeError):
+            return partition
+
     chain = gerrychain.MarkovChain(
-        partial(recom, pop_col="pupils", pop_target=target, epsilon=min(epsilon, 0.99)),
+        step,
         [contiguous, meets_constraints],
         always_accept,
         initial,
