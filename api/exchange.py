@@ -32,12 +32,12 @@ import shapely
 from geo.assign import assign
 from geo.config import CRS_METRIC
 from geo.errors import RegiokompasError
+from geo.repair import POLYGONAL_TYPES
 from geo.repair import repair as repair_geometries
 
 UNIT_COLUMNS = ("unit", "id", "code", "geoid", "geoid20")
 REGION_COLUMNS = ("region", "district", "assignment")
 GPKG_MAGIC = b"SQLite format 3\x00"
-POLYGON_TYPES = (3, 6)  # shapely type ids of Polygon and MultiPolygon
 
 
 class UploadError(RegiokompasError):
@@ -230,7 +230,7 @@ def read_region_upload(
     layer = layer.assign(**{region_key: codes.astype(str).str.strip()})
     geoms = layer.geometry.values
     types = shapely.get_type_id(geoms)
-    bad_type = ~np.isin(types, POLYGON_TYPES) | shapely.is_empty(geoms)
+    bad_type = ~np.isin(types, POLYGONAL_TYPES) | shapely.is_empty(geoms)
     if bad_type.any():
         i = int(np.flatnonzero(bad_type)[0])
         kind_name = "no geometry" if geoms[i] is None else f"a {geoms[i].geom_type}"
