@@ -26,7 +26,7 @@ from geo.intersections import intersections
 from geo.preconditions import require_same_crs
 
 
-@require_same_crs
+@require_same_crs("units", "regions")
 def assign(
     units: gpd.GeoDataFrame,
     regions: gpd.GeoDataFrame,

@@ -29,7 +29,7 @@ from geo.intersections import intersections
 from geo.preconditions import require_same_crs
 
 
-@require_same_crs
+@require_same_crs("source", "target")
 def crosswalk(
     source: gpd.GeoDataFrame,
     target: gpd.GeoDataFrame,

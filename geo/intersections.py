@@ -21,8 +21,8 @@ import shapely
 from geo.preconditions import require_projected, require_same_crs
 
 
-@require_same_crs
-@require_projected
+@require_same_crs("source", "target")
+@require_projected("source", "target")
 def intersections(
     source: gpd.GeoDataFrame,
     target: gpd.GeoDataFrame,

@@ -1,7 +1,18 @@
-"""Preconditions as decorators (in the style of maup's ``@require_same_crs``).
+"""Preconditions on polygon layers, as decorators (in the style of maup's ``require_same_crs``).
+
+Each decorator checks named arguments of the wrapped function before it runs and raises a
+:class:`~geo.errors.GeometryError` naming the function, the argument and the CRS, field or feature
+that is wrong. Arguments that are ``None`` (optional layers) are not checked.
+
+- :func:`require_same_crs` - the GeoDataFrames share one defined CRS;
+- :func:`require_projected` - the GeoDataFrames are in a projected (metric) CRS;
+- :func:`require_key_columns` - each GeoDataFrame has the key field another argument names;
+- :func:`require_valid_geometry` - no empty or invalid geometry, unless the call passes
+  ``repair=True``: then invalid features are repaired (:func:`geo.repair.make_valid_polygonal`)
+  and listed in a :class:`~geo.errors.RepairedGeometryWarning`.
 
 >>> import geopandas as gpd, shapely
->>> @require_same_crs
+>>> @require_same_crs("a", "b")
 ... def f(a, b):
 ...     return True
 >>> a = gpd.GeoDataFrame(geometry=[shapely.Point(0, 0)], crs="EPSG:28992")
@@ -12,50 +23,169 @@ True
 from __future__ import annotations
 
 import functools
+import inspect
+import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import geopandas as gpd
+import numpy as np
+import shapely
 
-from geo.errors import GeometryError
+from geo.errors import GeometryError, RepairedGeometryWarning
+from geo.repair import make_valid_polygonal
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def require_same_crs(func: F) -> F:
-    """The first two GeoDataFrame arguments must have the same, defined CRS."""
+def binder(func: Callable[..., Any]) -> Callable[..., inspect.BoundArguments]:
+    """A function binding call arguments to ``func``'s parameters (defaults applied).
 
-    @functools.wraps(func)
-    def wrapper(
-        left: gpd.GeoDataFrame, right: gpd.GeoDataFrame, /, *args: Any, **kwargs: Any
-    ) -> Any:
-        if left.crs is None or right.crs is None:
-            raise GeometryError(
-                f"{func.__name__}: both inputs need a CRS (got {left.crs} and {right.crs})"
-            )
-        if left.crs != right.crs:
-            raise GeometryError(
-                f"{func.__name__}: CRS differ ({left.crs.to_string()} vs {right.crs.to_string()}); "
-                "reproject first"
-            )
-        return func(left, right, *args, **kwargs)
+    The signature is read once, when the decorator is applied, not on every call.
 
-    return wrapper  # type: ignore[return-value]
+    >>> bind = binder(lambda a, b=2: None)
+    >>> dict(bind(1).arguments)
+    {'a': 1, 'b': 2}
+    """
+    signature = inspect.signature(func)
+
+    def bind(*args: Any, **kwargs: Any) -> inspect.BoundArguments:
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return bound
+
+    return bind
 
 
-def require_projected(func: F) -> F:
-    """The first two GeoDataFrame arguments must be in a projected (metric) CRS (EPSG:28992)."""
+def _frames(bound: inspect.BoundArguments, names: tuple[str, ...]) -> list[tuple[str, Any]]:
+    return [(n, bound.arguments[n]) for n in names if bound.arguments.get(n) is not None]
 
-    @functools.wraps(func)
-    def wrapper(
-        left: gpd.GeoDataFrame, right: gpd.GeoDataFrame, /, *args: Any, **kwargs: Any
-    ) -> Any:
-        for frame in (left, right):
-            if frame.crs is not None and not frame.crs.is_projected:
-                raise GeometryError(
-                    f"{func.__name__}: CRS {frame.crs.to_string()} is not projected; areas need "
-                    "a metric CRS such as EPSG:28992"
+
+def require_same_crs(*names: str) -> Callable[[F], F]:
+    """The GeoDataFrame arguments ``names`` (those not None) must share one defined CRS."""
+
+    def decorate(func: F) -> F:
+        bind = binder(func)
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            frames = _frames(bind(*args, **kwargs), names)
+            for name, frame in frames:
+                if frame.crs is None:
+                    raise GeometryError(f"{func.__name__}: {name} has no CRS; set EPSG:28992")
+            first_name, first = frames[0]
+            for name, frame in frames[1:]:
+                if frame.crs != first.crs:
+                    raise GeometryError(
+                        f"{func.__name__}: CRS differ: {name} ({frame.crs.to_string()}) differs "
+                        f"from {first_name} ({first.crs.to_string()}); reproject to EPSG:28992 "
+                        "first"
+                    )
+            return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def require_projected(*names: str) -> Callable[[F], F]:
+    """The GeoDataFrame arguments ``names`` must be in a projected (metric) CRS."""
+
+    def decorate(func: F) -> F:
+        bind = binder(func)
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            for name, frame in _frames(bind(*args, **kwargs), names):
+                if frame.crs is not None and not frame.crs.is_projected:
+                    raise GeometryError(
+                        f"{func.__name__}: {name} is in CRS {frame.crs.to_string()}, which is not "
+                        "projected; areas need a metric CRS such as EPSG:28992"
+                    )
+            return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def require_valid_geometry(**keys: str | None) -> Callable[[F], F]:
+    """The GeoDataFrame arguments named in ``keys`` must have valid, non-empty geometry.
+
+    ``keys`` maps an argument to the argument holding its key column (or None to use the
+    index). An invalid feature raises :class:`GeometryError` naming the argument, the key value
+    and ``shapely.is_valid_reason``, unless the call has ``repair=True``: then the features are
+    repaired (polygonal part of ``make_valid``) and a :class:`RepairedGeometryWarning` lists them.
+    The caller's frame is never changed; the function receives a repaired copy.
+    """
+
+    def decorate(func: F) -> F:
+        bind = binder(func)
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            bound = bind(*args, **kwargs)
+            repair = bool(bound.arguments.get("repair", False))
+            for name, key_arg in keys.items():
+                frame = bound.arguments.get(name)
+                if frame is None:
+                    continue
+                key = bound.arguments.get(key_arg) if key_arg else None
+                labels = frame[key] if key is not None and key in frame.columns else frame.index
+                geoms = frame.geometry.to_numpy()
+                empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+                if empty.any():
+                    bad = list(map(str, np.asarray(labels)[empty][:5]))
+                    raise GeometryError(f"{func.__name__}: {name} has empty geometry for {bad}")
+                invalid = ~shapely.is_valid(geoms)
+                if not invalid.any():
+                    continue
+                reasons = shapely.is_valid_reason(geoms[invalid])
+                listed = "; ".join(
+                    f"{label} ({reason})"
+                    for label, reason in zip(np.asarray(labels)[invalid], reasons, strict=True)
                 )
-        return func(left, right, *args, **kwargs)
+                if not repair:
+                    raise GeometryError(
+                        f"{func.__name__}: {name} has invalid geometry: {listed}; "
+                        "pass repair=True to repair it with shapely.make_valid"
+                    )
+                geoms = geoms.copy()
+                geoms[invalid] = make_valid_polygonal(geoms[invalid])
+                fixed = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
+                bound.arguments[name] = fixed
+                warnings.warn(
+                    f"{name}: repaired {int(invalid.sum())} invalid geometr"
+                    f"{'y' if invalid.sum() == 1 else 'ies'} with make_valid: {listed}",
+                    RepairedGeometryWarning,
+                    stacklevel=2,
+                )
+            return func(*bound.args, **bound.kwargs)
 
-    return wrapper  # type: ignore[return-value]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def require_key_columns(**keys: str) -> Callable[[F], F]:
+    """Each GeoDataFrame argument in ``keys`` must have the column named by argument
+    ``keys[frame]``; :class:`GeometryError` names the argument and the missing field."""
+
+    def decorate(func: F) -> F:
+        bind = binder(func)
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            bound = bind(*args, **kwargs)
+            for name, key_arg in keys.items():
+                frame, key = bound.arguments.get(name), bound.arguments.get(key_arg)
+                if frame is not None and key not in frame.columns:
+                    raise GeometryError(
+                        f"{func.__name__}: {name} has no key field {key!r} "
+                        f"(fields: {', '.join(map(str, frame.columns))})"
+                    )
+            return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

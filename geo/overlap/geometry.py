@@ -35,7 +35,7 @@ from geo.dataset import WEIGHTS
 from geo.division import NO_REGION
 from geo.errors import GeometryError
 from geo.overlap.contingency import Contingency
-from geo.overlap.preconditions import (
+from geo.preconditions import (
     require_key_columns,
     require_projected,
     require_same_crs,
