@@ -4,7 +4,9 @@ Rule: the units are the 342 CBS gemeenten of 2025. CBS region divisions (jeugdre
 ggdregio, veiligheidsregio, arbeidsmarktregio) assign each gemeente wholly to the region with the
 largest overlap (:func:`geo.assign.assign`). swv_po and swv_vo come from the 2015 postcode table
 through the 2015 -> 2025 crosswalk (:func:`geo.crosswalk.crosswalk`) and
-:func:`geo.swv.swv_membership`.
+:func:`geo.swv.swv_membership`. Each gemeente also gets its pupil-weighted point
+(:func:`geo.schools.pupil_weighted_points`: columns ``point_x``, ``point_y`` in EPSG:28992
+metres and ``point_rule``).
 
 >>> callable(build_dataset)
 True
@@ -28,7 +30,7 @@ from geo.division import NO_REGION, Division
 from geo.errors import RegiokompasWarning
 from geo.names import DUO_ALIASES, match_names
 from geo.repair import repair
-from geo.schools import locate_schools
+from geo.schools import locate_schools, pupil_weighted_points
 from geo.swv import NO_SWV_VALUES, swv_membership
 from geo.weights import unit_weights
 
@@ -169,6 +171,8 @@ def build_dataset(data: Path, progress: Progress | None = None) -> Dataset:
         crs=CRS_WEB,
     )
     units.index.name = "code"
+    points = pupil_weighted_points(units, schools)  # point_x, point_y (EPSG:28992), point_rule
+    units[list(points.columns)] = points
 
     special = with_pc[with_pc["level"] == "special"]
     special_schools = gpd.GeoDataFrame(

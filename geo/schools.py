@@ -7,6 +7,10 @@ coastal address) goes to the nearest unit within ``max_snap_m`` and is reported;
 stay unlocated and are reported. Levels: ``po`` = basisschool, ``special`` = SBAO/SO/VSO/(V)SO,
 ``vo`` = every other DUO type (secondary, incl. PRO).
 
+The *pupil-weighted point* of a gemeente (:func:`pupil_weighted_points`) is the mean of its
+located regular (po and vo) school locations weighted by ``leerlingen``, in EPSG:28992; a gemeente
+without such a school with pupils gets its polygon's representative point.
+
 >>> level_of("SBAO"), level_of("basisschool"), level_of("VBO/MAVO")
 ('special', 'po', 'vo')
 """
@@ -21,6 +25,10 @@ from geo.config import CRS_METRIC
 
 SPECIAL_TYPES = ("SBAO", "SO", "VSO", "(V)SO")
 PO_TYPES = ("basisschool",)
+REGULAR_LEVELS = ("po", "vo")
+"""Levels whose locations make the pupil-weighted point of a gemeente."""
+POINT_RULES = ("pupils", "representative_point")
+"""Values of ``point_rule``: pupil-weighted school mean, or the polygon's representative point."""
 
 
 def level_of(school_type: str) -> str:
@@ -76,3 +84,57 @@ def locate_schools(
         "pupils_missing": int(dedup["leerlingen"].isna().sum()),
     }
     return dedup, report
+
+
+def pupil_weighted_points(units: gpd.GeoDataFrame, located_schools: pd.DataFrame) -> pd.DataFrame:
+    """Per unit its pupil-weighted point: ``point_x, point_y`` (EPSG:28992 metres), ``point_rule``.
+
+    Rule: the mean of the unit's regular school locations (``level`` po or vo, ``unit`` set,
+    ``leerlingen`` > 0) weighted by ``leerlingen`` — pupils live near their schools, so this
+    approximates where the unit's pupils are (``point_rule`` ``'pupils'``). A unit without such a
+    school gets its polygon's representative point, always inside it (``'representative_point'``).
+    ``units`` is indexed by unit code; ``located_schools`` comes from :func:`locate_schools` (any
+    CRS). Special-education locations never count.
+
+    >>> import shapely
+    >>> u = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10)],
+    ...     index=pd.Index(["GM1", "GM2"], name="code"), crs="EPSG:28992")
+    >>> s = gpd.GeoDataFrame({"unit": ["GM1", "GM1", "GM2"], "level": ["po", "vo", "special"],
+    ...     "leerlingen": [300.0, 100.0, 50.0]},
+    ...     geometry=[shapely.Point(2, 2), shapely.Point(6, 6), shapely.Point(12, 2)],
+    ...     crs="EPSG:28992")
+    >>> pupil_weighted_points(u, s).values.tolist()
+    [[3.0, 3.0, 'pupils'], [15.0, 5.0, 'representative_point']]
+    """
+    index = units.index
+    fallback = units.geometry.to_crs(CRS_METRIC).representative_point()
+    regular = located_schools[
+        located_schools["level"].isin(REGULAR_LEVELS)
+        & located_schools["unit"].notna()
+        & (located_schools["leerlingen"].fillna(0) > 0)
+    ]
+    metric = regular.geometry.to_crs(CRS_METRIC)
+    weight = regular["leerlingen"].astype(float).to_numpy()
+    sums = (
+        pd.DataFrame(
+            {
+                "unit": regular["unit"].astype(str).to_numpy(),
+                "w": weight,
+                "wx": weight * metric.x.to_numpy(),
+                "wy": weight * metric.y.to_numpy(),
+            }
+        )
+        .groupby("unit")
+        .sum()
+        .reindex(index.astype(str))
+    )
+    has = sums["w"].notna().to_numpy()
+    w = np.where(has, sums["w"].to_numpy(), 1.0)
+    return pd.DataFrame(
+        {
+            "point_x": np.where(has, sums["wx"].to_numpy() / w, fallback.x.to_numpy()),
+            "point_y": np.where(has, sums["wy"].to_numpy() / w, fallback.y.to_numpy()),
+            "point_rule": np.where(has, POINT_RULES[0], POINT_RULES[1]),
+        },
+        index=index,
+    )

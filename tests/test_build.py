@@ -99,3 +99,31 @@ def test_jeugdregio_facts(dataset) -> None:
     assert jz.region_names[a["GM0363"]].startswith("Amsterdam")
     assert a["GM0599"] == a["GM0606"]  # Rotterdam and Schiedam: Rijnmond
     assert jz.region_names[a["GM0014"]] == "Groningen"
+
+
+def test_pupil_weighted_points(dataset, data_dir: Path) -> None:
+    import geopandas as gpd
+    from pyproj import Transformer
+
+    units = dataset.units
+    assert set(units["point_rule"]) <= {"pupils", "representative_point"}
+    has_pupils = (units["pupils_po"] + units["pupils_vo"]) > 0
+    assert (units["point_rule"] == "pupils").equals(has_pupils)
+    # every point lies in the convex hull of its gemeente (EPSG:28992)
+    hulls = units.geometry.to_crs("EPSG:28992").convex_hull.buffer(1.0)
+    points = gpd.points_from_xy(units["point_x"], units["point_y"], crs="EPSG:28992")
+    assert hulls.contains(gpd.GeoSeries(points, index=units.index)).all()
+    # Utrecht, recomputed from the raw file by DUO municipality (not point in polygon)
+    raw = gpd.read_file(data_dir / "schools/duo_scholen_20241122.geojson")
+    raw = raw.drop_duplicates("vestigingscode")
+    regular = raw[
+        ~raw["type"].isin(["SBAO", "SO", "VSO", "(V)SO"])
+        & (raw["gemeente"] == "UTRECHT")
+        & (raw["leerlingen"].fillna(0) > 0)
+    ]
+    to_rd = Transformer.from_crs("EPSG:4326", "EPSG:28992", always_xy=True)
+    x, y = to_rd.transform(regular.geometry.x.to_numpy(), regular.geometry.y.to_numpy())
+    w = regular["leerlingen"].to_numpy(float)
+    expected = np.array([(w * x).sum() / w.sum(), (w * y).sum() / w.sum()])
+    got = units.loc["GM0344", ["point_x", "point_y"]].to_numpy(float)
+    assert np.hypot(*(got - expected)) < 100.0  # metres

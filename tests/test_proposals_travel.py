@@ -10,7 +10,7 @@ import shapely
 
 from fixtures.proposal_grids import centres, layout_dataset
 from geo.division import Division
-from geo.proposals.travel import pupil_points, travel_model, travel_stats
+from geo.proposals.travel import gemeente_points, travel_model, travel_stats
 
 
 @pytest.fixture
@@ -83,20 +83,45 @@ def test_host_distances(row4) -> None:
     assert hosts.loc["GM0001"].round(6).to_dict() == {"GM0000": 1.0, "GM0003": 2.0}
 
 
-def test_pupil_points_fall_back_to_representative_point() -> None:
-    units = gpd.GeoDataFrame(
+def _squares(**columns: list) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        columns,
         geometry=[shapely.box(0, 0, 10, 10), shapely.box(10, 0, 30, 10)],
         index=pd.Index(["GM1", "GM2"], name="code"),
         crs="EPSG:28992",
     )
+
+
+def test_gemeente_points_use_the_store_columns() -> None:
+    units = _squares(
+        point_x=[1.5, 24.0], point_y=[2.5, 5.0], point_rule=["representative_point", "pupils"]
+    )
+    points, rule = gemeente_points(units)
+    assert points.crs.to_epsg() == 28992
+    assert [(p.x, p.y) for p in points] == [(1.5, 2.5), (24.0, 5.0)]
+    assert rule.startswith("pupil-weighted mean")
+    assert rule.endswith("where it has none (1 of 2 gemeenten)")
+    # the model measures from these points: 24 - 12 = 12 m to a school at (12, 5) in GM2
     schools = gpd.GeoDataFrame(
-        {"unit": ["GM2", "GM2", "GM1"], "leerlingen": [100.0, 300.0, np.nan]},
-        geometry=[shapely.Point(12, 2), shapely.Point(28, 6), shapely.Point(1, 1)],
+        {"type": ["SO"], "unit": ["GM2"], "swv_po": ["P"], "swv_vo": ["V"]},
+        geometry=[shapely.Point(12, 5)],
         crs="EPSG:28992",
     )
-    points = pupil_points(units, schools)
-    assert (points["GM2"].x, points["GM2"].y) == (24.0, 5.0)
-    assert units.geometry["GM1"].contains(points["GM1"])  # no pupils counted -> inside point
+    model = travel_model(units, schools)
+    assert model.dist["po"][:, 0] == pytest.approx([np.hypot(10.5, 2.5) / 1e3, 12 / 1e3])
+
+
+def test_gemeente_points_without_columns_fall_back_to_representative_point() -> None:
+    units = _squares()
+    points, rule = gemeente_points(units)
+    assert rule == "representative point of the gemeente polygon"
+    assert units.geometry.contains(points.set_axis(units.index)).all()
+
+
+def test_gemeente_points_reject_broken_columns() -> None:
+    units = _squares(point_x=[1.0, np.nan], point_y=[1.0, 1.0], point_rule=["pupils", "pupils"])
+    with pytest.raises(ValueError, match="GM2"):
+        gemeente_points(units)
 
 
 def test_travel_stats() -> None:

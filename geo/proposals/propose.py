@@ -55,14 +55,7 @@ from geo.proposals.errors import (
 )
 from geo.proposals.graph import region_graphs
 from geo.proposals.solve import RegionProblem, RegionSolution, TravelLimit, solve_region
-from geo.proposals.travel import (
-    LEVELS,
-    TravelModel,
-    load_regular_schools,
-    pupil_points,
-    travel_model,
-    travel_stats,
-)
+from geo.proposals.travel import LEVELS, TravelModel, gemeente_points, travel_model, travel_stats
 
 DEFAULT_TIME_LIMIT = 10.0
 """Seconds per jeugdregio."""
@@ -180,24 +173,6 @@ def resolve_jeugdregio(dataset: Dataset, name: str) -> tuple[Division, str | Non
     return division, base
 
 
-def default_points(dataset: Dataset) -> tuple[gpd.GeoSeries, str]:
-    """Pupil-weighted school points when the dataset knows its data directory, else
-    representative points; returns the points and the rule used."""
-    data = dataset.report.get("data_dir") if isinstance(dataset.report, dict) else None
-    if data:
-        try:
-            schools = load_regular_schools(str(data), dataset.units)
-            return pupil_points(dataset.units, schools), (
-                "pupil-weighted mean of the gemeente's regular PO and VO school locations (DUO "
-                "2024, leerlingen); representative point where it has none"
-            )
-        except Exception as exc:  # missing file: fall back, and say so
-            return pupil_points(dataset.units), (
-                f"representative point of the gemeente polygon (school file not usable: {exc})"
-            )
-    return pupil_points(dataset.units), "representative point of the gemeente polygon"
-
-
 def prepare(
     dataset: Dataset,
     settings: ProposalSettings,
@@ -227,7 +202,7 @@ def prepare(
             evidence=defaults.evidence,
         )
     if points is None:
-        points, point_rule = default_points(dataset)
+        points, point_rule = gemeente_points(dataset.units)
     else:
         point_rule = "points given by the caller"
     model = travel_model(dataset.units, dataset.special_schools, points)

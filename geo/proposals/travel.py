@@ -6,7 +6,9 @@ Rule:
   (DUO basisscholen and VO locations, weighted by ``leerlingen``): pupils live near their
   schools, so this approximates where the gemeente's pupils are. A gemeente without a located
   school with pupils falls back to its polygon's representative point (always inside it).
-  Without school data every gemeente uses its representative point.
+  The store build computes these points once (:func:`geo.schools.pupil_weighted_points`,
+  columns ``point_x, point_y, point_rule``); units without them (synthetic data) use the
+  representative point.
 * *Special-education locations* (``dataset.special_schools``): for PO pupils SBAO (SBO), SO and
   (V)SO; for VO pupils VSO and (V)SO.
 * *Before*: a school lies in the current SWV of its postcode (``swv_po``/``swv_vo`` columns).
@@ -49,67 +51,57 @@ SPECIAL_TYPES: dict[str, tuple[str, ...]] = {
 LEVELS = ("po", "vo")
 
 
-def pupil_points(units: gpd.GeoDataFrame, schools: pd.DataFrame | None = None) -> gpd.GeoSeries:
-    """The location of each gemeente in EPSG:28992 (rule in the module docstring).
+POINT_COLUMNS = ("point_x", "point_y", "point_rule")
+"""Columns of ``dataset.units`` holding each gemeente's location (set by the store build)."""
 
-    ``schools`` are regular school locations with columns ``unit``, ``leerlingen`` and a point
-    geometry (any CRS), e.g. from :func:`load_regular_schools`.
+POINT_RULE_TEXT: dict[str, str] = {
+    "pupils": "pupil-weighted mean of the gemeente's regular PO and VO school locations (DUO "
+    "2024, leerlingen)",
+    "representative_point": "representative point of the gemeente polygon",
+}
+"""Report text per ``point_rule`` value (see :func:`geo.schools.pupil_weighted_points`)."""
+
+
+def gemeente_points(units: gpd.GeoDataFrame) -> tuple[gpd.GeoSeries, str]:
+    """The location of each gemeente in EPSG:28992 and a sentence saying which rule gave it.
+
+    Rule: the store's pupil-weighted points (columns ``point_x``, ``point_y``, ``point_rule``,
+    computed once by the build with :func:`geo.schools.pupil_weighted_points`); units without
+    those columns (synthetic data) use the polygon's representative point. Nothing is read
+    from files here.
 
     >>> import geopandas as gpd, pandas as pd, shapely
-    >>> u = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10)],
+    >>> u = gpd.GeoDataFrame({"point_x": [3.0, 15.0], "point_y": [3.0, 5.0],
+    ...     "point_rule": ["pupils", "representative_point"]},
+    ...     geometry=[shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10)],
     ...     index=pd.Index(["GM1", "GM2"], name="code"), crs="EPSG:28992")
-    >>> s = gpd.GeoDataFrame({"unit": ["GM1", "GM1"], "leerlingen": [300.0, 100.0]},
-    ...     geometry=[shapely.Point(2, 2), shapely.Point(6, 6)], crs="EPSG:28992")
-    >>> [(p.x, p.y) for p in pupil_points(u, s)]
-    [(3.0, 3.0), (15.0, 5.0)]
+    >>> points, rule = gemeente_points(u)
+    >>> [(p.x, p.y) for p in points], rule.endswith("where it has none (1 of 2 gemeenten)")
+    ([(3.0, 3.0), (15.0, 5.0)], True)
     """
-    metric = units.to_crs(CRS_METRIC)
-    points = metric.geometry.representative_point()
-    points.index = points.index.astype(str)
-    if schools is None or len(schools) == 0:
-        return points
-    located = schools[schools["unit"].notna() & (schools["leerlingen"].fillna(0) > 0)]
-    located = located.to_crs(CRS_METRIC)
-    frame = (
-        pd.DataFrame(
-            {
-                "unit": located["unit"].astype(str).to_numpy(),
-                "w": located["leerlingen"].astype(float).to_numpy(),
-                "wx": located["leerlingen"].astype(float).to_numpy()
-                * located.geometry.x.to_numpy(),
-                "wy": located["leerlingen"].astype(float).to_numpy()
-                * located.geometry.y.to_numpy(),
-            }
+    index = pd.Index(units.index.astype(str), name="code")
+    if not set(POINT_COLUMNS) <= set(units.columns):
+        points = units.geometry.to_crs(CRS_METRIC).representative_point()
+        points.index = index
+        return points, POINT_RULE_TEXT["representative_point"]
+    x = units["point_x"].astype(float).to_numpy()
+    y = units["point_y"].astype(float).to_numpy()
+    rules = units["point_rule"].astype(str)
+    unknown = sorted(set(rules) - set(POINT_RULE_TEXT))
+    if unknown or not (np.isfinite(x).all() and np.isfinite(y).all()):
+        bad = index[~(np.isfinite(x) & np.isfinite(y)) | ~rules.isin(list(POINT_RULE_TEXT))]
+        raise ValueError(
+            f"dataset.units: point_x/point_y/point_rule invalid for gemeente(n) {list(bad[:5])} "
+            f"(rules must be {', '.join(POINT_RULE_TEXT)}); rebuild the store (regio data build)"
         )
-        .groupby("unit")
-        .sum()
+    points = gpd.GeoSeries(gpd.points_from_xy(x, y), index=index, crs=CRS_METRIC)
+    fallback = int((rules == "representative_point").sum())
+    if fallback == len(rules):
+        return points, POINT_RULE_TEXT["representative_point"]
+    return points, (
+        f"{POINT_RULE_TEXT['pupils']}; {POINT_RULE_TEXT['representative_point']} where it has "
+        f"none ({fallback} of {len(rules)} gemeenten)"
     )
-    frame = frame.reindex(points.index)
-    has = frame["w"].notna().to_numpy()
-    x = np.where(has, frame["wx"] / frame["w"], points.x)
-    y = np.where(has, frame["wy"] / frame["w"], points.y)
-    return gpd.GeoSeries(gpd.points_from_xy(x, y), index=points.index, crs=CRS_METRIC)
-
-
-def load_regular_schools(
-    data: str | None = None, units: gpd.GeoDataFrame | None = None
-) -> gpd.GeoDataFrame:
-    """Regular (PO and VO) DUO school locations located in the gemeenten ``units``.
-
-    Reads ``schools/duo_scholen_20241122.geojson`` from the data directory with the same reader
-    and point-in-polygon rule as the store build (:func:`geo.schools.locate_schools`).
-    """
-    from geo import sources
-    from geo.config import data_dir
-    from geo.schools import locate_schools
-
-    raw = sources.read_schools(sources.source_path(data_dir(data), "schools"))
-    if units is None:
-        raise ValueError("load_regular_schools needs the gemeenten (units) to locate schools in")
-    located, _ = locate_schools(
-        raw, units.reset_index().rename(columns={units.index.name or "index": "code"})
-    )
-    return located[located["level"].isin(("po", "vo"))]
 
 
 @dataclass(frozen=True)
@@ -171,10 +163,10 @@ def travel_model(
     special_schools: gpd.GeoDataFrame,
     points: gpd.GeoSeries | None = None,
 ) -> TravelModel:
-    """Precompute the distance matrices (``points`` default: representative points)."""
+    """Precompute the distance matrices (``points`` default: :func:`gemeente_points`)."""
     index = pd.Index(units.index.astype(str), name="code")
     if points is None:
-        points = pupil_points(units)
+        points, _ = gemeente_points(units)
     points = points.to_crs(CRS_METRIC).reindex(index)
     located = special_schools[special_schools["unit"].notna()].to_crs(CRS_METRIC)
     px, py = points.x.to_numpy(), points.y.to_numpy()
