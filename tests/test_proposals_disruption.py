@@ -117,3 +117,64 @@ def test_matches_a_direct_count(po_labels, vo_labels, new_labels, pupils) -> Non
     kept_vo = 2 * frame.groupby(["vo", "new"])["w"].sum().groupby(level=0).max().sum()
     assert d.totals["disrupted_po"] == pytest.approx(w.sum() - kept_po)
     assert d.totals["disrupted_vo"] == pytest.approx(2 * w.sum() - kept_vo)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    po_labels=st.lists(st.sampled_from("ab"), min_size=4, max_size=4),
+    new_labels=st.lists(st.sampled_from("NMK"), min_size=4, max_size=4),
+    pupils=st.lists(st.integers(0, 1000), min_size=4, max_size=4),
+)
+def test_a_whole_gemeente_division_counts_like_its_assignment(po_labels, new_labels, pupils):
+    po = whole("swv_po", dict(zip(UNITS, po_labels, strict=True)))
+    vo = whole("swv_vo", {"GM1": "x", "GM2": "x", "GM3": "y", "GM4": "y"})
+    w = pd.Series(np.array(pupils, dtype=float), index=UNITS)
+    new = pd.Series(dict(zip(UNITS, new_labels, strict=True)))
+    a = disruption(new, po, vo, w, 3 * w)
+    b = disruption(Division.from_assignment("swv", new, units=UNITS), po, vo, w, 3 * w)
+    assert a.continuation == b.continuation
+    pd.testing.assert_frame_equal(a.per_gemeente, b.per_gemeente)
+
+
+def test_a_split_gemeente_keeps_its_pupils_when_the_new_shares_follow_the_old() -> None:
+    # GM2 is split 25/75 over P1/P2; the new division cuts P1 -> A and P2 -> B with the same
+    # shares (as a split_by scenario does): nobody changes, also not in GM2 or GM4 (no SWV)
+    membership = pd.DataFrame(
+        {
+            "unit": ["GM1", "GM2", "GM2", "GM3", "GM4", "GM4"],
+            "region": ["P1", "P1", "P2", "P2", "P2", NO_REGION],
+            "share": [1.0, 0.25, 0.75, 1.0, 0.5, 0.5],
+        }
+    )
+    po = Division.from_membership("swv_po", membership, units=UNITS)
+    relabelled = membership.assign(region=membership["region"].replace({"P1": "A", "P2": "B"}))
+    new = Division.from_membership("swv", relabelled, units=UNITS)
+    pupils = pd.Series(100.0, index=UNITS)
+    zero = pd.Series(0.0, index=UNITS)
+    vo = whole("swv_vo", dict.fromkeys(UNITS, "V1"))
+    d = disruption(new, po, vo, pupils, zero)
+    assert d.continuation["P1"] == "A" and d.continuation["P2"] == "B"
+    assert d.totals["disrupted"] == 0.0
+    # the largest share alone (GM2 -> B) would wrongly move GM2's 25 P1 pupils
+    assert disruption(new.assignment(), po, vo, pupils, zero).totals["disrupted_po"] == 25.0
+
+
+def test_a_newly_split_gemeente_changes_by_the_share_outside_the_continuation() -> None:
+    po = whole("swv_po", dict.fromkeys(UNITS, "P1"))
+    membership = pd.DataFrame(
+        {
+            "unit": ["GM1", "GM2", "GM3", "GM4", "GM4", "GM4"],
+            "region": ["A", "A", "A", "A", "B", NO_REGION],
+            "share": [1.0, 1.0, 1.0, 0.5, 0.3, 0.2],
+        }
+    )
+    new = Division.from_membership("swv", membership, units=UNITS)
+    pupils = pd.Series(100.0, index=UNITS)
+    vo = whole("swv_vo", dict.fromkeys(UNITS, "V1"))
+    d = disruption(new, po, vo, pupils, pd.Series(0.0, index=UNITS))
+    assert d.continuation["P1"] == "A"
+    # GM4: 50 stay in A; 30 go to B and 20 to no new SWV
+    assert d.per_gemeente["changed_po"].to_dict() == pytest.approx(
+        {"GM1": 0.0, "GM2": 0.0, "GM3": 0.0, "GM4": 50.0}
+    )
+    assert d.per_gemeente["swv_changes"].tolist() == [False, False, False, True]

@@ -16,6 +16,14 @@ Rule (the exact definition used everywhere in regiokompas):
 A new SWV may continue several current SWVs (a merger: PO p and VO v together, or two PO
 SWVs) — merging is not disruption under this definition; splitting is.
 
+The new division may also be a :class:`Division` that splits gemeenten (shares ``n[g, k]``, as
+scenarios like ``swv_binnen_jeugdregio`` make). Which of a split gemeente's pupils go to which
+new SWV is then not known, so inside a gemeente pupils are assumed to stay with their SWV's
+continuation as far as the new shares allow (the fewest changes the shares permit):
+``received[p, k] = sum_g min(W[g, p], pupils[g] * n[g, k])`` chooses ``cont(p)`` and gemeente
+``g`` keeps ``sum_k min(sum_{p: cont(p) = k} W[g, p], pupils[g] * n[g, k])`` pupils. For whole
+gemeenten (``n`` is 0/1) both are exactly rules 2 and 3; a share in no new SWV keeps nobody.
+
 >>> import pandas as pd
 >>> from geo.division import Division
 >>> po = Division.from_assignment("swv_po", {"GM1": "PO1", "GM2": "PO1", "GM3": "PO2"})
@@ -47,7 +55,8 @@ class Disruption:
     """Per gemeente: ``pupils_po, pupils_vo, changed_po, changed_vo, changed, no_swv_po,
     no_swv_vo`` (pupil counts, floats because of shares) and ``swv_changes`` (bool)."""
     flows: pd.DataFrame
-    """Long table ``level, current, new, pupils`` of every non-zero current -> new flow."""
+    """Long table ``level, current, new, pupils`` of every non-zero current -> new flow
+    (``received``; exact for whole gemeenten, the most a split gemeente's shares allow else)."""
     totals: dict[str, float]
     """``disrupted_po, disrupted_vo, disrupted, pupils_with_swv, disrupted_share,
     pupils_without_current_swv``."""
@@ -60,30 +69,59 @@ def swv_pupils(division: Division, pupils: pd.Series) -> tuple[sp.csr_matrix, pd
     return sp.csr_matrix(matrix), division.regions
 
 
+def _new_shares(new: pd.Series | Division, units: pd.Index) -> tuple[sp.csr_matrix, pd.Index]:
+    """``units x new codes`` (codes sorted): each gemeente's share in each new SWV."""
+    if isinstance(new, Division):
+        new = new.reindexed(units)
+        codes = pd.Index(sorted(map(str, new.regions)))
+        order = pd.Index(new.regions.astype(str)).get_indexer(codes)
+        return sp.csr_matrix(new.shares[:, order]), codes
+    labels = new.astype(str).reindex(units)
+    if labels.isna().any():
+        raise KeyError(f"assignment misses gemeente(n) {list(labels.index[labels.isna()][:5])}")
+    codes = pd.Index(sorted(pd.unique(labels)))
+    cols = codes.get_indexer(labels.to_numpy())
+    shares = sp.csr_matrix(
+        (np.ones(len(units)), (np.arange(len(units)), cols)), shape=(len(units), len(codes))
+    )
+    return shares, codes
+
+
+def _pairwise_min(w: sp.csr_matrix, m: sp.csr_matrix) -> sp.csr_matrix:
+    """``out[p, k] = sum_g min(w[g, p], m[g, k])`` over the non-zero pairs of each row ``g``."""
+    w, m = sp.csr_matrix(w), sp.csr_matrix(m)
+    nw, nm = np.diff(w.indptr), np.diff(m.indptr)
+    counts = nw * nm
+    rows = np.repeat(np.arange(w.shape[0]), counts)
+    t = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    wi = w.indptr[rows] + t // np.maximum(nm[rows], 1)
+    mj = m.indptr[rows] + t % np.maximum(nm[rows], 1)
+    values = np.minimum(w.data[wi], m.data[mj])
+    return sp.csr_matrix((values, (w.indices[wi], m.indices[mj])), shape=(w.shape[1], m.shape[1]))
+
+
 def disruption(
-    assignment: pd.Series,
+    assignment: pd.Series | Division,
     swv_po: Division,
     swv_vo: Division,
     pupils_po: pd.Series,
     pupils_vo: pd.Series,
 ) -> Disruption:
-    """Disruption of the whole-gemeente division ``assignment`` (gemeente -> new SWV code)."""
+    """Disruption of the new division ``assignment``: gemeente -> new SWV code (whole
+    gemeenten), or a :class:`Division` that may split gemeenten (rule in the module docstring).
+    """
     units = swv_po.units
-    new = assignment.astype(str).reindex(units)
-    if new.isna().any():
-        raise KeyError(f"assignment misses gemeente(n) {list(new.index[new.isna()][:5])}")
-    codes = pd.Index(sorted(pd.unique(new)))
-    cols = codes.get_indexer(new.to_numpy())
-    onehot = sp.csr_matrix(
-        (np.ones(len(units)), (np.arange(len(units)), cols)), shape=(len(units), len(codes))
-    )
+    shares, codes = _new_shares(assignment, units)
     continuation: dict[str, str | None] = {}
     changed: dict[str, np.ndarray] = {}
     flows: list[pd.DataFrame] = []
     for level, division, pupils in (("po", swv_po, pupils_po), ("vo", swv_vo, pupils_vo)):
         division = division.reindexed(units)
         w, regions = swv_pupils(division, pupils)
-        received = (w.T @ onehot).toarray()  # current x new
+        capacity = sp.csr_matrix(
+            sp.diags(pupils.reindex(units).fillna(0.0).to_numpy(float)) @ shares
+        )  # pupils of g the new SWV k can hold
+        received = _pairwise_min(w, capacity).toarray()  # current x new
         has_pupils = received.sum(axis=1) > 0
         best = received.argmax(axis=1)
         for code, ok, k in zip(regions, has_pupils, best, strict=True):
@@ -92,7 +130,8 @@ def disruption(
             (np.ones(int(has_pupils.sum())), (np.flatnonzero(has_pupils), best[has_pupils])),
             shape=(len(regions), len(codes)),
         )
-        kept = np.asarray((w @ keeps).multiply(onehot).sum(axis=1)).ravel()
+        continuing = sp.csr_matrix(w @ keeps)  # pupils of g whose current SWV continues in k
+        kept = np.asarray(continuing.minimum(capacity).sum(axis=1)).ravel()
         total = np.asarray(w.sum(axis=1)).ravel()
         changed[level] = np.clip(total - kept, 0.0, None)
         changed[f"total_{level}"] = total
