@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from fixtures.synthetic import synthetic_dataset
 from geo.cli import app
-from geo.cli import score as score_cli
+from geo.cli import common as cli_common
 from geo.cli.run import split_option
 
 runner = CliRunner()
@@ -27,7 +27,7 @@ edits:
 @pytest.fixture()
 def synthetic(monkeypatch, tmp_path):
     ds = synthetic_dataset()
-    monkeypatch.setattr(score_cli, "load_data", lambda data: ds)
+    monkeypatch.setattr(cli_common, "load_data", lambda data: ds)
     (tmp_path / "plan.yaml").write_text(PLAN)
     return ds
 

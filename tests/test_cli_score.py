@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from fixtures.synthetic import synthetic_dataset
 from geo.cli import app
-from geo.cli import score as score_cli
+from geo.cli import common as cli_common
 from geo.division import NO_REGION, Division
 
 runner = CliRunner()
@@ -22,7 +22,7 @@ SUMMARY_KEYS = {"nested_regions", "nested_share", "mean_containment", "congruenc
 @pytest.fixture()
 def synthetic(monkeypatch):
     ds = synthetic_dataset()
-    monkeypatch.setattr(score_cli, "load_data", lambda data: ds)
+    monkeypatch.setattr(cli_common, "load_data", lambda data: ds)
     return ds
 
 

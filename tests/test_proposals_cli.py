@@ -7,8 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-import geo.cli.propose as propose_cli
-import geo.cli.score as score_cli
+import geo.cli.common as cli_common
 from fixtures.proposal_grids import layout_dataset
 from geo.cli import app
 from geo.scenarios import apply_scenario, load_scenario
@@ -23,8 +22,7 @@ def synthetic(monkeypatch):
         ["aaaabb", "aaabbb"],
         schools=[(f"GM{r:02d}{c:02d}", "(V)SO") for r in range(2) for c in range(6)],
     )
-    monkeypatch.setattr(propose_cli, "load_data", lambda data: ds)
-    monkeypatch.setattr(score_cli, "load_data", lambda data: ds)
+    monkeypatch.setattr(cli_common, "load_data", lambda data: ds)
     return ds
 
 
@@ -100,8 +98,7 @@ def test_ensemble_bad_jeugdregio(synthetic, tmp_path) -> None:
 
 @pytest.mark.integration
 def test_real_propose_then_score_shows_every_region_nested(dataset, tmp_path, monkeypatch):
-    monkeypatch.setattr(propose_cli, "load_data", lambda data: dataset)
-    monkeypatch.setattr(score_cli, "load_data", lambda data: dataset)
+    monkeypatch.setattr(cli_common, "load_data", lambda data: dataset)
     out = tmp_path / "proposal.yaml"
     result = runner.invoke(app, ["propose", "--out", str(out), "--json", "--time-limit", "5"])
     assert result.exit_code == 0, result.output
@@ -113,3 +110,29 @@ def test_real_propose_then_score_shows_every_region_nested(dataset, tmp_path, mo
     regions = json.loads(scored.stdout)["regions"]
     assert len(regions) == swvs
     assert all(r["nested"] for r in regions)
+
+
+def test_options_left_out_take_the_library_defaults() -> None:
+    from typer.main import get_command
+
+    from geo.cli.propose import proposal_settings
+    from geo.proposals.propose import (
+        DEFAULT_MAX_EXTRA_KM,
+        DEFAULT_MAX_EXTRA_MEAN_KM,
+        DEFAULT_TIME_LIMIT,
+        ProposalSettings,
+    )
+
+    assert proposal_settings(time_limit=None, max_extra_km=None, min_pupils=None) == (
+        ProposalSettings()
+    )
+    assert proposal_settings(time_limit=3.0).time_limit == 3.0
+    stated = {  # the defaults the help names, as the library has them
+        "--time-limit": DEFAULT_TIME_LIMIT,
+        "--max-extra-km": DEFAULT_MAX_EXTRA_KM,
+        "--max-extra-mean-km": DEFAULT_MAX_EXTRA_MEAN_KM,
+    }
+    for command in ("propose", "ensemble"):
+        params = {p.opts[0]: p for p in get_command(app).commands[command].params}
+        for option, value in stated.items():
+            assert f"default: {value:g})" in params[option].help, (command, option)

@@ -3,31 +3,19 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from geo.cli import common
+from geo.cli.common import DataOption, JsonOption, console, fail
 from geo.cli.fetch import fetch_command
 from geo.errors import RegiokompasError
 
 app = typer.Typer(help="Build, check and fetch the real data.", no_args_is_help=True)
 app.command("fetch")(fetch_command)
-console = Console(stderr=True)
-
-DataOption = Annotated[
-    Path | None,
-    typer.Option("--data", help="Data directory (default: $REGIOKOMPAS_DATA or ../shared/data)."),
-]
-
-
-def fail(message: str, code: int = 2) -> None:
-    """Print a clear error (no traceback) and exit."""
-    console.print(f"[bold red]error:[/] {message}")
-    raise typer.Exit(code)
 
 
 @app.command("build")
@@ -61,14 +49,13 @@ def build_command(
 @app.command("check")
 def check_command(
     data: DataOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Validate the foundation; exit non-zero on any inconsistency."""
     from geo.check import check_dataset
-    from geo.store import load_dataset
 
     try:
-        report = check_dataset(load_dataset(data))
+        report = check_dataset(common.load_data(data))
     except RegiokompasError as exc:
         fail(str(exc))
     if as_json:
@@ -80,7 +67,7 @@ def check_command(
 
 
 def _print_report(report: dict) -> None:
-    out = Console()
+    out = common.stdout
     out.print(f"[bold]units[/] {report['units']} gemeenten (2025)")
     table = Table(
         "division",
@@ -138,4 +125,3 @@ def _print_report(report: dict) -> None:
             out.print(f"[bold red]problem:[/] {problem}")
     else:
         out.print("[bold green]no problems[/]")
-

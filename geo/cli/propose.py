@@ -3,69 +3,78 @@
 ``regio propose --out proposal.yaml`` writes a scenario document (one ``assign`` edit creating
 division ``swv``) and prints the report; ``--json`` prints one JSON object instead.
 ``regio ensemble --jeugdregio JZ14 --steps 200 --out DIR`` samples alternatives with ReCom.
+
+Options left out take the defaults of :class:`geo.proposals.propose.ProposalSettings`; the solver
+(OR-Tools, GerryChain) is imported only when a command runs, so ``regio --help`` stays fast.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import warnings
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import yaml
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from geo.cli.common import DataOption, JsonOption, console, fail, open_dataset, stdout, write_atomic
 from geo.errors import RegiokompasError, RegiokompasWarning
-from geo.proposals.propose import (
-    DEFAULT_MAX_EXTRA_KM,
-    DEFAULT_MAX_EXTRA_MEAN_KM,
-    DEFAULT_TIME_LIMIT,
-    ProposalSettings,
-)
 
-console = Console(stderr=True)
+if TYPE_CHECKING:
+    from geo.proposals.propose import ProposalSettings
 
-DataOption = Annotated[
-    Path | None,
-    typer.Option("--data", help="Data directory (default: $REGIOKOMPAS_DATA or ../shared/data)."),
+MinPupilsOption = Annotated[
+    float | None,
+    typer.Option(
+        "--min-pupils", help="Minimum PO+VO pupils per SWV (default: smallest of today's SWVs)."
+    ),
+]
+MaxPupilsOption = Annotated[
+    float | None,
+    typer.Option(
+        "--max-pupils", help="Maximum PO+VO pupils per SWV (default: largest of today's SWVs)."
+    ),
+]
+TimeLimitOption = Annotated[
+    float | None,
+    typer.Option("--time-limit", help="Solver seconds per jeugdregio (default: 10)."),
+]
+MaxExtraKmOption = Annotated[
+    float | None,
+    typer.Option(
+        "--max-extra-km",
+        help="Largest growth of any gemeente's distance to special education over its baseline "
+        "(km; default: 0).",
+    ),
+]
+MaxExtraMeanKmOption = Annotated[
+    float | None,
+    typer.Option(
+        "--max-extra-mean-km",
+        help="Largest growth of a jeugdregio's pupil-weighted mean distance (km; default: 0).",
+    ),
 ]
 
 
-def load_data(data: Path | None) -> Any:
-    """The dataset (tests replace this function to run the CLI on synthetic data)."""
-    from geo.store import load_dataset
+def proposal_settings(**given: Any) -> ProposalSettings:
+    """:class:`~geo.proposals.propose.ProposalSettings` of the options given (not None).
 
-    return load_dataset(data)
+    >>> proposal_settings(time_limit=None, min_pupils=500.0).min_pupils
+    500.0
+    """
+    from geo.proposals.propose import ProposalSettings
 
-
-def _fail(message: str, code: int = 2) -> None:
-    console.print(f"[bold red]error:[/] {message}")
-    raise typer.Exit(code)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file; an old file survives any failure."""
-    path = path.expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    return ProposalSettings(**{k: v for k, v in given.items() if v is not None})
 
 
 def scenario_text(scenario: dict[str, Any], path: Path) -> str:
     """The scenario as JSON for ``.json`` files, else YAML (key order kept)."""
     if path.suffix.lower() == ".json":
         return json.dumps(scenario, ensure_ascii=False, indent=1) + "\n"
+    import yaml
+
     return yaml.safe_dump(scenario, sort_keys=False, allow_unicode=True, width=100)
 
 
@@ -78,49 +87,24 @@ def propose_command(
             help="Division or scenario defining the jeugdregio's (e.g. jeugdregio, jeugdregio_41).",
         ),
     ] = "jeugdregio",
-    min_pupils: Annotated[
-        float | None,
-        typer.Option(
-            "--min-pupils", help="Minimum PO+VO pupils per SWV (default: smallest of today's SWVs)."
-        ),
-    ] = None,
-    max_pupils: Annotated[
-        float | None,
-        typer.Option(
-            "--max-pupils", help="Maximum PO+VO pupils per SWV (default: largest of today's SWVs)."
-        ),
-    ] = None,
+    min_pupils: MinPupilsOption = None,
+    max_pupils: MaxPupilsOption = None,
     target: Annotated[int | None, typer.Option("--target", help="National number of SWVs.")] = None,
     target_per_jeugdregio: Annotated[
         int | None,
         typer.Option("--target-per-jeugdregio", help="Number of SWVs in every jeugdregio."),
     ] = None,
-    time_limit: Annotated[
-        float, typer.Option("--time-limit", help="Solver seconds per jeugdregio.")
-    ] = DEFAULT_TIME_LIMIT,
-    max_extra_km: Annotated[
-        float,
-        typer.Option(
-            "--max-extra-km",
-            help="Largest growth of any gemeente's distance "
-            "to special education over its baseline (km).",
-        ),
-    ] = DEFAULT_MAX_EXTRA_KM,
-    max_extra_mean_km: Annotated[
-        float,
-        typer.Option(
-            "--max-extra-mean-km",
-            help="Largest growth of a jeugdregio's pupil-weighted mean distance (km).",
-        ),
-    ] = DEFAULT_MAX_EXTRA_MEAN_KM,
+    time_limit: TimeLimitOption = None,
+    max_extra_km: MaxExtraKmOption = None,
+    max_extra_mean_km: MaxExtraMeanKmOption = None,
     name: Annotated[str, typer.Option("--name", help="Scenario name.")] = "voorstel_swv",
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonOption = False,
     data: DataOption = None,
 ) -> None:
     """Propose one SWV per area for PO and VO, inside the jeugdregio's, with least disruption."""
     from geo.proposals.propose import propose
 
-    settings = ProposalSettings(
+    settings = proposal_settings(
         jeugdregio=jeugdregio,
         min_pupils=min_pupils,
         max_pupils=max_pupils,
@@ -131,8 +115,8 @@ def propose_command(
         max_extra_mean_km=max_extra_mean_km,
         name=name,
     )
+    dataset = open_dataset(data)
     try:
-        dataset = load_data(data)
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -158,9 +142,10 @@ def propose_command(
                 warnings.simplefilter("always", RegiokompasWarning)
                 proposal = propose(dataset, settings, progress=step)
         assert proposal.scenario is not None
-        write_atomic(out, scenario_text(proposal.scenario, out))
+        text = scenario_text(proposal.scenario, out)
+        write_atomic(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     except RegiokompasError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     for warning in caught:
         console.print(f"[yellow]warning:[/] {warning.message}")
     report = {"out": str(out), **proposal.report}
@@ -172,7 +157,7 @@ def propose_command(
 
 def print_report(report: dict[str, Any]) -> None:
     """The planner's summary: totals, travel, jeugdregio's and new SWVs."""
-    out = Console()
+    out = stdout
     t = report["totals"]
     out.print(f"[bold]{report['name']}[/] written to {report['out']}")
     out.print(
@@ -260,20 +245,18 @@ def ensemble_command(
     division: Annotated[
         str, typer.Option("--division", help="Division or scenario defining the jeugdregio's.")
     ] = "jeugdregio",
-    min_pupils: Annotated[float | None, typer.Option("--min-pupils")] = None,
-    max_pupils: Annotated[float | None, typer.Option("--max-pupils")] = None,
-    max_extra_km: Annotated[float, typer.Option("--max-extra-km")] = DEFAULT_MAX_EXTRA_KM,
-    max_extra_mean_km: Annotated[
-        float, typer.Option("--max-extra-mean-km")
-    ] = DEFAULT_MAX_EXTRA_MEAN_KM,
-    time_limit: Annotated[float, typer.Option("--time-limit")] = DEFAULT_TIME_LIMIT,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    min_pupils: MinPupilsOption = None,
+    max_pupils: MaxPupilsOption = None,
+    max_extra_km: MaxExtraKmOption = None,
+    max_extra_mean_km: MaxExtraMeanKmOption = None,
+    time_limit: TimeLimitOption = None,
+    as_json: JsonOption = False,
     data: DataOption = None,
 ) -> None:
     """Sample alternative valid SWV divisions of one jeugdregio (GerryChain ReCom)."""
     from geo.proposals.ensemble import ensemble, write_ensemble
 
-    settings = ProposalSettings(
+    settings = proposal_settings(
         jeugdregio=division,
         min_pupils=min_pupils,
         max_pupils=max_pupils,
@@ -281,20 +264,20 @@ def ensemble_command(
         max_extra_mean_km=max_extra_mean_km,
         time_limit=time_limit,
     )
+    dataset = open_dataset(data)
     try:
-        dataset = load_data(data)
         with console.status(f"ReCom in {jeugdregio}, {steps} steps"):
             result = ensemble(
                 dataset, jeugdregio, steps=steps, seed=seed, n_swvs=swvs, settings=settings
             )
         files = write_ensemble(result, out)
     except RegiokompasError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     summary = {**result.summary, "files": {k: str(v) for k, v in files.items()}}
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False))
         return
-    outc = Console()
+    outc = stdout
     outc.print(
         f"[bold]ensemble {jeugdregio}[/]: {summary['samples']} samples, "
         f"{summary['distinct_divisions']} distinct divisions of {summary['swvs']} SWVs"

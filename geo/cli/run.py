@@ -20,22 +20,33 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures import as_completed as futures_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from geo.cli import score as score_cli
-from geo.cli.score import DataOption, check_weights, console, fail
+from geo.cli.common import (
+    DataOption,
+    MinPieceOption,
+    ToleranceOption,
+    check_divisions,
+    check_weights,
+    console,
+    fail,
+    open_dataset,
+    scenario_divisions,
+    stdout,
+    write_atomic,
+)
 from geo.dataset import WEIGHTS
+from geo.errors import RegiokompasError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from geo.division import Division
 
 DEFAULT_DIVISIONS: tuple[str, ...] = ("swv_po", "swv_vo", "swv")
@@ -82,6 +93,7 @@ def _flat(value: object) -> object:
 def score_task(task: ScoreTask) -> Result:
     """Score one comparison; return its summary row and its region rows (both directions).
 
+    >>> import pandas as pd
     >>> from geo.division import Division
     >>> d = Division.from_assignment("d", {"x": "A", "y": "B"})
     >>> row, regions = score_task(ScoreTask("s", "d", "e", "w", d, d, pd.Series(
@@ -154,7 +166,7 @@ def plan_tasks(
             skipped += [
                 f"{name}: no division {d!r}" for d in DEFAULT_DIVISIONS if d not in available
             ]
-        score_cli.check_divisions([*wanted_a, *wanted_b], available, name)
+        check_divisions([*wanted_a, *wanted_b], available, name)
         for a in wanted_a:
             for b in wanted_b:
                 if a == b:
@@ -188,6 +200,9 @@ def execute(
 
     Results come back in task order whatever the order of completion.
     """
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import as_completed as futures_completed
+
     results: list[Result | None] = [None] * len(tasks)
     if scheduler:
         from distributed import Client
@@ -212,31 +227,25 @@ def execute(
     return [r for r in results if r is not None]
 
 
-def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through a temporary file in the same directory; an old file survives a failure."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def write_tables(results: Sequence[Result], out: Path, meta: dict[str, Any]) -> dict[str, Path]:
-    """Write summary and region tables (CSV and Parquet) plus ``run.json`` into ``out``."""
+    """Write summary and region tables (CSV and Parquet) plus ``run.json`` into ``out``.
+
+    Each file is written atomically (:func:`~geo.cli.common.write_atomic`).
+    """
+    import pandas as pd
+
     out.mkdir(parents=True, exist_ok=True)
     summary = pd.DataFrame([r[0] for r in results])
     regions = pd.DataFrame([row for r in results for row in r[1]])
     written: dict[str, Path] = {}
     for name, frame in (("summary", summary), ("regions", regions)):
         csv_path, parquet_path = out / f"{name}.csv", out / f"{name}.parquet"
-        _write_atomic(csv_path, lambda p, f=frame: f.to_csv(p, index=False))
-        _write_atomic(parquet_path, lambda p, f=frame: f.to_parquet(p, index=False))
+        write_atomic(csv_path, lambda p, f=frame: f.to_csv(p, index=False))
+        write_atomic(parquet_path, lambda p, f=frame: f.to_parquet(p, index=False))
         written[f"{name}.csv"], written[f"{name}.parquet"] = csv_path, parquet_path
     run_path = out / "run.json"
     text = json.dumps(meta, indent=1, ensure_ascii=False)
-    _write_atomic(run_path, lambda p: p.write_text(text + "\n", encoding="utf-8"))
+    write_atomic(run_path, lambda p: p.write_text(text + "\n", encoding="utf-8"))
     written["run.json"] = run_path
     return written
 
@@ -267,13 +276,8 @@ def run_command(
             help=f"Weights (default {','.join(DEFAULT_WEIGHTS)}); one of {', '.join(WEIGHTS)}.",
         ),
     ] = None,
-    tolerance: Annotated[
-        float, typer.Option("--tolerance", min=0.0, max=1.0, help=score_cli.TOLERANCE_HELP)
-    ] = 0.995,
-    min_piece: Annotated[
-        float,
-        typer.Option("--min-piece", min=0.0, max=1.0, help="Pieces above this share count."),
-    ] = 0.0,
+    tolerance: ToleranceOption = 0.995,
+    min_piece: MinPieceOption = 0.0,
     jobs: Annotated[
         int | None,
         typer.Option("--jobs", "-j", min=1, help="Worker processes (default: all CPU cores)."),
@@ -285,18 +289,13 @@ def run_command(
     data: DataOption = None,
 ) -> None:
     """Score every scenario x every comparison; write summary and per-region tables."""
-    from geo.errors import RegiokompasError
-
     weights_wanted = split_option(weight) or list(DEFAULT_WEIGHTS)
     check_weights(weights_wanted)
-    try:
-        dataset = score_cli.load_data(data)
-    except RegiokompasError as exc:
-        fail(str(exc))
+    dataset = open_dataset(data)
     applied: list[tuple[str, dict[str, Division]]] = []
     sources: list[dict[str, Any]] = []
     for scenario in scenarios:
-        doc, divisions = score_cli.scenario_divisions(scenario, dataset)
+        doc, divisions = scenario_divisions(scenario, dataset)
         if any(doc.name == name for name, _ in applied):
             fail(f"two scenarios are named {doc.name!r} ({scenario}); give each a unique name")
         applied.append((doc.name, divisions))
@@ -376,4 +375,4 @@ def _print_overview(results: Sequence[Result]) -> None:
             f"{summary.get('congruence') or 0:.3f}",
             f"{summary.get('ari') or 0:.3f}",
         )
-    score_cli.out.print(table)
+    stdout.print(table)

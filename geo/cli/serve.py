@@ -15,20 +15,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-console = Console(stderr=True)
+from geo.cli.common import DataOption, console, fail
 
 
 def serve_command(
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port.")] = 8000,
-    data: Annotated[
-        Path | None,
-        typer.Option(
-            "--data", help="Data directory (default: $REGIOKOMPAS_DATA or ../shared/data)."
-        ),
-    ] = None,
+    data: DataOption = None,
     state: Annotated[
         Path | None,
         typer.Option(
@@ -56,8 +50,7 @@ def serve_command(
     try:  # fail fast, without a traceback, when the store cannot be opened or created
         open_store().close()
     except RegiokompasError as exc:
-        console.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(2) from None
+        fail(str(exc))
     console.print(
         f"regiokompas on http://{host}:{port}/  (data: {data_dir()}, scenarios: {state_dir()})"
     )

@@ -16,16 +16,29 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.table import Table
 
-from geo.cli import score as score_cli
-from geo.cli.score import DataOption, ScenarioArgument, check_weights, console, fail
+from geo.cli.common import (
+    DataOption,
+    JsonOption,
+    ScenarioArgument,
+    check_divisions,
+    check_weights,
+    console,
+    fail,
+    open_dataset,
+    scenario_divisions,
+    stdout,
+    write_atomic,
+)
 from geo.dataset import WEIGHTS
 from geo.errors import RegiokompasError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MOVE_SETS: tuple[str, ...] = ("all-border-units",)
 
@@ -37,6 +50,7 @@ def rank_variants(a: Any, b: Any, weights: pd.Series, adjacency: Any) -> tuple[p
     neighbour other than its own); ranked by gain (descending), ties by unit and region code.
     Adds ``rank`` (1 = best), unit and region names are left to the caller.
 
+    >>> import pandas as pd
     >>> from geo.division import Division
     >>> a = Division.from_assignment("a", {"x": "A1", "y": "A1", "z": "A2"})
     >>> b = Division.from_assignment("b", {"x": "B1", "y": "B2", "z": "B2"})
@@ -45,6 +59,8 @@ def rank_variants(a: Any, b: Any, weights: pd.Series, adjacency: Any) -> tuple[p
     >>> ranked[["unit", "to", "rank"]].to_dict("records")[0]
     {'unit': 'y', 'to': 'A2', 'rank': 1}
     """
+    import pandas as pd
+
     from geo.overlap import MoveEvaluator
 
     evaluator = MoveEvaluator(a, b, weights)
@@ -76,7 +92,7 @@ def variants_command(
         str, typer.Option("--moves", help=f"Which moves: {', '.join(MOVE_SETS)}.")
     ] = "all-border-units",
     top: Annotated[int, typer.Option("--top", "-n", min=0, help="Show the N best.")] = 20,
-    as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object.")] = False,
+    as_json: JsonOption = False,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write every variant to this CSV file.")
     ] = None,
@@ -88,12 +104,9 @@ def variants_command(
     check_weights([weight])
     if moves not in MOVE_SETS:
         fail(f"unknown move set {moves!r}; choose one of {', '.join(MOVE_SETS)}")
-    try:
-        dataset = score_cli.load_data(data)
-    except RegiokompasError as exc:
-        fail(str(exc))
-    doc, divisions = score_cli.scenario_divisions(scenario, dataset)
-    score_cli.check_divisions([division, against], divisions, doc.name)
+    dataset = open_dataset(data)
+    doc, divisions = scenario_divisions(scenario, dataset)
+    check_divisions([division, against], divisions, doc.name)
     if division == against:
         fail("--division and --against are the same division")
     try:
@@ -108,8 +121,7 @@ def variants_command(
     ranked.insert(2, "unit_name", ranked["unit"].map(names))
     ranked["to_name"] = ranked["to"].map(region_names)
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        ranked.to_csv(out, index=False)
+        write_atomic(out, lambda tmp: ranked.to_csv(tmp, index=False))
     best = ranked.head(top)
     if as_json:
         payload = {
@@ -145,6 +157,6 @@ def variants_command(
             f"{row['congruence']:.4f}",
             f"{row['gain']:+.5f}",
         )
-    score_cli.out.print(table)
+    stdout.print(table)
     if out is not None:
         console.print(f"wrote {len(ranked)} variants to {out}", highlight=False)

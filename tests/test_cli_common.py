@@ -1,0 +1,89 @@
+"""Tests for geo.cli.common: clear errors with exit code 2, data loading, atomic writes."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from geo.cli import common
+from geo.division import Division
+from geo.errors import SourceError
+
+runner = CliRunner()
+
+
+def _app(command: object) -> typer.Typer:
+    app = typer.Typer()
+    app.command("go")(command)
+    app.command("other")(lambda: None)  # two commands keep "go" a sub-command
+    return app
+
+
+def test_fail_prints_the_message_on_stderr_and_exits() -> None:
+    def go() -> None:
+        common.fail("the field 'x' is wrong", code=3)
+
+    result = runner.invoke(_app(go), ["go"])
+    assert result.exit_code == 3
+    assert "error: the field 'x' is wrong" in result.stderr and result.stdout == ""
+    assert "Traceback" not in result.output
+
+
+def test_open_dataset_turns_a_data_problem_into_exit_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(data: Path | None) -> None:
+        raise SourceError(f"{data}/cbs/gemeente_2025.topojson", "missing")
+
+    monkeypatch.setattr(common, "load_data", broken)
+
+    def go() -> None:
+        common.open_dataset(Path("/nowhere"))
+
+    result = runner.invoke(_app(go), ["go"])
+    assert result.exit_code == 2
+    assert "/nowhere/cbs/gemeente_2025.topojson: missing" in result.stderr
+
+
+def test_unknown_weight_and_division_list_the_options() -> None:
+    divisions = {"swv_po": Division.from_assignment("swv_po", {"GM1": "A"})}
+
+    def go(weight: str, division: str) -> None:
+        common.check_weights([weight])
+        common.check_divisions([division], divisions, "huidig")
+        typer.echo("ok")
+
+    app = _app(go)
+    assert runner.invoke(app, ["go", "pupils", "swv_po"]).stdout == "ok\n"
+    bad_weight = runner.invoke(app, ["go", "pupills", "swv_po"])
+    assert bad_weight.exit_code == 2
+    assert "unknown weight 'pupills'; choose one of area, inhabitants" in bad_weight.stderr
+    bad_division = runner.invoke(app, ["go", "area", "swv_vo"])
+    assert bad_division.exit_code == 2
+    assert "unknown division 'swv_vo' in scenario 'huidig'; choose one of swv_po" in (
+        bad_division.stderr
+    )
+
+
+def test_write_atomic_keeps_the_old_file_when_writing_fails(tmp_path: Path) -> None:
+    target = tmp_path / "table.csv"
+    target.write_text("old\n", encoding="utf-8")
+
+    def half_written(tmp: Path) -> None:
+        tmp.write_text("new but incompl", encoding="utf-8")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        common.write_atomic(target, half_written)
+    assert target.read_text(encoding="utf-8") == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["table.csv"]  # no temporary file left
+    common.write_atomic(target, lambda tmp: tmp.write_text("new\n", encoding="utf-8"))
+    assert target.read_text(encoding="utf-8") == "new\n"
+
+
+def test_docstring_examples() -> None:
+    module = importlib.import_module("geo.cli.common")
+    assert doctest.testmod(module).failed == 0
