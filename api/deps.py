@@ -23,14 +23,16 @@ import threading
 import traceback
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 from fastapi import HTTPException, Query, Request
+from fastapi.responses import Response
 
 from api.storage import ScenarioNotFound, ScenarioStore, StoredScenario
 from geo.dataset import Dataset
@@ -239,6 +241,40 @@ class ScenarioEvaluator:
             ).to_dict()
 
         return self.cache.get_or_compute(key, compute)
+
+
+# ---------------------------------------------------------------------- route helpers
+@contextmanager
+def unknown_as_404() -> Iterator[None]:
+    """Inside the block, a :class:`KeyError` (unknown scenario, division or key) becomes a 404
+    whose detail is the error's message (which names the options).
+
+    >>> with unknown_as_404():
+    ...     {}["x"]
+    Traceback (most recent call last):
+    fastapi.exceptions.HTTPException: 404: x
+    """
+    try:
+        yield
+    except KeyError as exc:
+        raise not_found(str(exc.args[0]) if exc.args else "unknown key") from None
+
+
+def division_or_404(evaluator: ScenarioEvaluator, scenario: str | None, name: str) -> Division:
+    """A division of a scenario, or a 404 naming the options."""
+    with unknown_as_404():
+        division = evaluator.division(scenario, name)
+    return division
+
+
+def cached_response(
+    evaluator: ScenarioEvaluator,
+    key: Hashable,
+    compute: Callable[[], bytes],
+    media_type: str = "application/json",
+) -> Response:
+    """The body ``compute()`` makes, cached under ``key`` (per scenario revision in the key)."""
+    return Response(evaluator.cache.get_or_compute(key, compute), media_type=media_type)
 
 
 # ---------------------------------------------------------------------- background jobs

@@ -1,4 +1,4 @@
-"""Tests of api.deps: evaluation cache, scenario evaluator (revisions, bases), job runner."""
+"""Tests of api.deps: evaluation cache, scenario evaluator, route helpers, job runner."""
 
 from __future__ import annotations
 
@@ -7,8 +7,16 @@ import time
 from pathlib import Path
 
 import pytest
+from fastapi import HTTPException
 
-from api.deps import EvaluationCache, JobRunner, ScenarioEvaluator
+from api.deps import (
+    EvaluationCache,
+    JobRunner,
+    ScenarioEvaluator,
+    cached_response,
+    division_or_404,
+    unknown_as_404,
+)
 from api.storage import ScenarioNotFound, open_store
 from fixtures.synthetic import synthetic_dataset
 from geo.errors import RegiokompasError
@@ -145,6 +153,33 @@ def test_score_is_cached_per_revision(evaluator: ScenarioEvaluator) -> None:
 
 
 # ---------------------------------------------------------------------- jobs
+# ---------------------------------------------------------------------- route helpers
+def test_unknown_names_become_404_naming_the_options(evaluator: ScenarioEvaluator) -> None:
+    assert division_or_404(evaluator, None, "swv_po").name == "swv_po"
+    with pytest.raises(HTTPException) as info:
+        division_or_404(evaluator, None, "swv_xx")
+    assert info.value.status_code == 404
+    assert "unknown division 'swv_xx'" in info.value.detail and "swv_po" in info.value.detail
+    with pytest.raises(HTTPException) as info:
+        division_or_404(evaluator, "nope", "swv_po")  # ScenarioNotFound is a KeyError too
+    assert info.value.status_code == 404 and "nope" in info.value.detail
+    with pytest.raises(ValueError, match="not a key error"), unknown_as_404():
+        raise ValueError("not a key error")  # other errors pass unchanged
+
+
+def test_cached_response_computes_once(evaluator: ScenarioEvaluator) -> None:
+    calls: list[int] = []
+
+    def compute() -> bytes:
+        calls.append(1)
+        return b'{"a": 1}'
+
+    first = cached_response(evaluator, ("t", 1), compute, media_type="application/geo+json")
+    second = cached_response(evaluator, ("t", 1), compute)
+    assert first.body == second.body == b'{"a": 1}' and calls == [1]
+    assert first.media_type == "application/geo+json" and second.media_type == "application/json"
+
+
 def test_job_runner_reports_results_and_failures() -> None:
     runner = JobRunner()
     ok = runner.submit("sum", sum, [1, 2, 3])

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from api.deps import ScenarioEvaluator, get_evaluator
+from api.deps import ScenarioEvaluator, get_evaluator, unknown_as_404
 from api.models import ERROR_RESPONSES, CompareIn, CompareOut, CompareRow
-from api.routers.scores import score_dict
 
 router = APIRouter(prefix="/api/compare", tags=["compare"], responses=ERROR_RESPONSES)
 
@@ -23,9 +22,10 @@ def compare(body: CompareIn, evaluator: ScenarioEvaluator = Depends(get_evaluato
     rows: list[CompareRow] = []
     columns: list[str] = []
     for scenario in body.scenarios:
-        result = score_dict(
-            evaluator, scenario, body.division, body.against, body.weight, body.tolerance
-        )
+        with unknown_as_404():
+            result = evaluator.score(
+                scenario, body.division, body.against, body.weight, tolerance=body.tolerance
+            )
         metrics = result["summary"]
         columns += [c for c in metrics if c not in columns]
         rows.append(CompareRow(scenario=scenario, metrics=metrics))

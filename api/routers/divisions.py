@@ -15,11 +15,17 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from fastapi import APIRouter, Depends, HTTPException, Path
+from fastapi import APIRouter, Depends, Path
 from fastapi.responses import Response
 from pydantic import TypeAdapter
 
-from api.deps import ScenarioEvaluator, ScenarioQuery, get_evaluator
+from api.deps import (
+    ScenarioEvaluator,
+    ScenarioQuery,
+    cached_response,
+    division_or_404,
+    get_evaluator,
+)
 from api.models import (
     DIVISION_PATTERN,
     ERROR_RESPONSES,
@@ -35,14 +41,6 @@ from geo.division import NO_REGION, Division
 router = APIRouter(prefix="/api/divisions", tags=["divisions"], responses=ERROR_RESPONSES)
 
 DivisionPath = Annotated[str, Path(pattern=DIVISION_PATTERN, description="e.g. swv_po")]
-
-
-def get_division(evaluator: ScenarioEvaluator, scenario: str | None, name: str) -> Division:
-    """A division of a scenario, or 404 naming the options."""
-    try:
-        return evaluator.division(scenario, name)
-    except KeyError as exc:
-        raise HTTPException(404, str(exc.args[0])) from None
 
 
 def weight_matrix(dataset: Dataset) -> np.ndarray:
@@ -95,8 +93,7 @@ def list_divisions(
         ]
         return DIVISION_LIST.dump_json(summaries)
 
-    body = evaluator.cache.get_or_compute(("division_list", evaluator.key(scenario)), compute)
-    return Response(body, media_type="application/json")
+    return cached_response(evaluator, ("division_list", evaluator.key(scenario)), compute)
 
 
 def dissolve_regions(division: Division, units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -161,14 +158,13 @@ def division_geojson(
 
     Example: ``GET /api/divisions/jeugdregio.geojson?scenario=jeugdregio_41``.
     """
-    division = get_division(evaluator, scenario, name)
-    key = ("geojson", evaluator.key(scenario), name)
+    division = division_or_404(evaluator, scenario, name)
 
     def compute() -> bytes:
         return _dissolve(division, evaluator.dataset.units[["geometry"]])
 
-    body = evaluator.cache.get_or_compute(key, compute)
-    return Response(body, media_type="application/geo+json")
+    key = ("geojson", evaluator.key(scenario), name)
+    return cached_response(evaluator, key, compute, media_type="application/geo+json")
 
 
 @router.get("/{name}", response_model=DivisionOut, summary="Regions with names and weights")
@@ -181,7 +177,7 @@ def division_detail(
 
     Example: ``GET /api/divisions/swv_po`` -> ``{"regions": [{"code": "PO2001", ...}], ...}``.
     """
-    division = get_division(evaluator, scenario, name)
+    division = division_or_404(evaluator, scenario, name)
 
     def compute() -> bytes:
         table = region_table(division, evaluator.dataset)
@@ -206,5 +202,4 @@ def division_detail(
         )
         return out.model_dump_json().encode()
 
-    body = evaluator.cache.get_or_compute(("division", evaluator.key(scenario), name), compute)
-    return Response(body, media_type="application/json")
+    return cached_response(evaluator, ("division", evaluator.key(scenario), name), compute)

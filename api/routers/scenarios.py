@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, 
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from api.deps import ScenarioEvaluator, get_evaluator, get_store
+from api.deps import ScenarioEvaluator, division_or_404, get_evaluator, get_store
 from api.exchange import read_assignment_csv, read_region_upload, upload_kind
 from api.models import (
     DIVISION_PATTERN,
@@ -269,10 +269,7 @@ def assignment_csv(
     The file imports back with ``POST /api/scenarios/import`` and reads in Districtr-style
     tools. Example: ``GET /api/scenarios/huidig/assignment.csv?division=swv_po``.
     """
-    try:
-        d = evaluator.division(scenario_id, division)
-    except KeyError as exc:  # unknown scenario or division
-        raise HTTPException(404, str(exc.args[0])) from None
+    d = division_or_404(evaluator, scenario_id, division)
     text = d.membership.to_csv(index=False, lineterminator="\n")
     return Response(
         text,

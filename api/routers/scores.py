@@ -15,36 +15,24 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.deps import EvaluationCache, ScenarioEvaluator, ScenarioQuery, get_evaluator
+from api.deps import (
+    EvaluationCache,
+    ScenarioEvaluator,
+    ScenarioQuery,
+    get_evaluator,
+    unknown_as_404,
+)
 from api.models import DIVISION_PATTERN, ERROR_RESPONSES, ScoreOut, WeightName
 from geo.errors import RegiokompasError
 
 router = APIRouter(prefix="/api/scores", tags=["scores"], responses=ERROR_RESPONSES)
 
 DivisionQuery = Annotated[str, Query(pattern=DIVISION_PATTERN, description="e.g. swv_po")]
-
-
-def score_dict(
-    evaluator: ScenarioEvaluator,
-    scenario: str | None,
-    division: str,
-    against: str,
-    weight: str,
-    tolerance: float = 0.995,
-    min_piece: float = 0.0,
-) -> dict[str, Any]:
-    """``Score.to_dict()`` of a scenario; unknown divisions raise a 404 naming the options."""
-    try:
-        return evaluator.score(
-            scenario, division, against, weight, tolerance=tolerance, min_piece=min_piece
-        )
-    except KeyError as exc:
-        raise HTTPException(404, str(exc.args[0]) if exc.args else "unknown key") from None
 
 
 def score_json(
@@ -60,7 +48,10 @@ def score_json(
     """The serialised, validated score (computed and cached on a miss)."""
 
     def compute() -> bytes:
-        result = score_dict(evaluator, scenario, division, against, weight, tolerance, min_piece)
+        with unknown_as_404():  # an unknown division: 404 naming the options
+            result = evaluator.score(
+                scenario, division, against, weight, tolerance=tolerance, min_piece=min_piece
+            )
         ScoreOut.model_validate(result)
         return json.dumps(result, ensure_ascii=False, allow_nan=False).encode("utf-8")
 

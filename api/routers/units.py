@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path
 from fastapi.responses import Response
 from pydantic import TypeAdapter
 
-from api.deps import ScenarioEvaluator, ScenarioQuery, get_evaluator
+from api.deps import ScenarioEvaluator, ScenarioQuery, cached_response, get_evaluator
 from api.models import ERROR_RESPONSES, MembershipOut, UnitOut
 from geo.dataset import WEIGHTS
 from geo.division import Division
@@ -73,11 +73,11 @@ def list_units(
 
     Example: ``GET /api/units?scenario=swv_binnen_jeugdregio``.
     """
-    body = evaluator.cache.get_or_compute(
+    return cached_response(
+        evaluator,
         ("units_json", evaluator.key(scenario)),
         lambda: UNIT_LIST.dump_json(list(build_units(evaluator, scenario).values())),
     )
-    return Response(body, media_type="application/json")
 
 
 @router.get("/{code}", response_model=UnitOut, summary="One gemeente")
