@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -123,6 +123,22 @@ def validation_message(exc: RequestValidationError) -> str:
     return "; ".join(messages) + (f" (and {more} more)" if more > 0 else "")
 
 
+ERROR_STATUS: dict[type[Exception], int] = {
+    ScenarioNotFound: 404,
+    UnsafeScenarioId: 422,
+    ScenarioExists: 409,
+    RegiokompasError: 422,
+}
+"""HTTP status of each typed error (the most specific class wins); the detail is its message."""
+
+
+def _message_handler(status: int) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    async def handler(_: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=status)
+
+    return handler
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -134,21 +150,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": validation_message(exc)}, status_code=422)
 
-    @app.exception_handler(ScenarioNotFound)
-    async def unknown_scenario(_: Request, exc: ScenarioNotFound) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=404)
-
-    @app.exception_handler(UnsafeScenarioId)
-    async def unsafe_id(_: Request, exc: UnsafeScenarioId) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=422)
-
-    @app.exception_handler(ScenarioExists)
-    async def exists(_: Request, exc: ScenarioExists) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=409)
-
-    @app.exception_handler(RegiokompasError)
-    async def planner_error(_: Request, exc: RegiokompasError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=422)
+    for error, status in ERROR_STATUS.items():
+        app.add_exception_handler(error, _message_handler(status))
 
     @app.exception_handler(Exception)
     async def server_error(_: Request, exc: Exception) -> JSONResponse:
