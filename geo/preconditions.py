@@ -11,6 +11,9 @@ that is wrong. Arguments that are ``None`` (optional layers) are not checked.
   ``repair=True``: then invalid features are repaired (:func:`geo.repair.make_valid_polygonal`)
   and listed in a :class:`~geo.errors.RepairedGeometryWarning`.
 
+:func:`binder` (arguments by parameter name) is shared with the other precondition modules; this
+module does not import geopandas, so light modules such as :mod:`geo.scenarios` can use it.
+
 >>> import geopandas as gpd, shapely
 >>> @require_same_crs("a", "b")
 ... def f(a, b):
@@ -28,12 +31,10 @@ import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import geopandas as gpd
 import numpy as np
 import shapely
 
 from geo.errors import GeometryError, RepairedGeometryWarning
-from geo.repair import make_valid_polygonal
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -150,6 +151,10 @@ def require_valid_geometry(**keys: str | None) -> Callable[[F], F]:
                         f"{func.__name__}: {name} has invalid geometry: {listed}; "
                         "pass repair=True to repair it with shapely.make_valid"
                     )
+                import geopandas as gpd  # loaded already: the frame is a GeoDataFrame
+
+                from geo.repair import make_valid_polygonal
+
                 geoms = geoms.copy()
                 geoms[invalid] = make_valid_polygonal(geoms[invalid])
                 fixed = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))

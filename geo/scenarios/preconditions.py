@@ -15,11 +15,11 @@ field (the argument name without a trailing underscore: ``from_`` is the field `
 from __future__ import annotations
 
 import functools
-import inspect
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from geo.division import NO_REGION, Division
+from geo.preconditions import binder
 from geo.scenarios.errors import EditError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -44,39 +44,47 @@ def _codes(value: object) -> list[str]:
     return [str(value)]
 
 
-def _bound(func: Callable[..., Any], args: tuple, kwargs: dict) -> inspect.BoundArguments:
-    bound = inspect.signature(func).bind(*args, **kwargs)
-    bound.apply_defaults()
-    return bound
-
-
 def _first_few(codes: Iterable[str], n: int = 8) -> str:
     codes = list(codes)
     shown = ", ".join(codes[:n])
     return shown + (f", ... ({len(codes)} in all)" if len(codes) > n else "")
 
 
-def require_units(*parameters: str) -> Callable[[F], F]:
-    """The named arguments must be unit codes of the division (the first argument)."""
+def _each_code(
+    parameters: tuple[str, ...], check: Callable[[Division, str, str], None]
+) -> Callable[[F], F]:
+    """A decorator calling ``check(division, parameter, code)`` for every code in the named
+    arguments (a code, a list of codes or None); ``division`` is the first argument."""
 
     def decorate(func: F) -> F:
+        bind = binder(func)
+
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            bound = _bound(func, args, kwargs)
+            bound = bind(*args, **kwargs)
             division: Division = next(iter(bound.arguments.values()))
             for parameter in parameters:
                 for code in _codes(bound.arguments[parameter]):
-                    if code not in division.units:
-                        raise EditError(
-                            field_name(parameter),
-                            f"unknown unit {code!r}: not a unit of division {division.name!r} "
-                            "(units are gemeente codes such as 'GM0363')",
-                        )
+                    check(division, parameter, code)
             return func(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def require_units(*parameters: str) -> Callable[[F], F]:
+    """The named arguments must be unit codes of the division (the first argument)."""
+
+    def check(division: Division, parameter: str, code: str) -> None:
+        if code not in division.units:
+            raise EditError(
+                field_name(parameter),
+                f"unknown unit {code!r}: not a unit of division {division.name!r} "
+                "(units are gemeente codes such as 'GM0363')",
+            )
+
+    return _each_code(parameters, check)
 
 
 def require_regions(*parameters: str) -> Callable[[F], F]:
@@ -86,30 +94,20 @@ def require_regions(*parameters: str) -> Callable[[F], F]:
     moves, merges or renames it.
     """
 
-    def decorate(func: F) -> F:
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            bound = _bound(func, args, kwargs)
-            division: Division = next(iter(bound.arguments.values()))
-            for parameter in parameters:
-                for code in _codes(bound.arguments[parameter]):
-                    if code == NO_REGION:
-                        raise EditError(
-                            field_name(parameter),
-                            f"{NO_REGION!r} is the share in no region, not a region; edits keep "
-                            "it as it is",
-                        )
-                    if code not in division.regions:
-                        raise EditError(
-                            field_name(parameter),
-                            f"unknown region {code!r} in division {division.name!r}; regions "
-                            f"are {_first_few(division.regions)}",
-                        )
-            return func(*args, **kwargs)
+    def check(division: Division, parameter: str, code: str) -> None:
+        if code == NO_REGION:
+            raise EditError(
+                field_name(parameter),
+                f"{NO_REGION!r} is the share in no region, not a region; edits keep it as it is",
+            )
+        if code not in division.regions:
+            raise EditError(
+                field_name(parameter),
+                f"unknown region {code!r} in division {division.name!r}; regions "
+                f"are {_first_few(division.regions)}",
+            )
 
-        return wrapper  # type: ignore[return-value]
-
-    return decorate
+    return _each_code(parameters, check)
 
 
 def require_same_units(field: str) -> Callable[[F], F]:
