@@ -356,23 +356,15 @@ def derive_swv(
     """
     if rule not in SWV_RULES:
         raise EditError("rule", f"unknown rule {rule!r}; choose one of {', '.join(SWV_RULES)}")
-    if rule == "vo_base":
+    if rule in ("vo_base", "po_base"):
+        base = vo if rule == "vo_base" else po
         return Division(
             name,
-            vo.units,
-            vo.regions,
-            dict(vo.region_names),
-            vo.shares,
-            {**vo.meta, "rule": rule, "from": [po.name, vo.name]},
-        )
-    if rule == "po_base":
-        return Division(
-            name,
-            po.units,
-            po.regions,
-            dict(po.region_names),
-            po.shares,
-            {**po.meta, "rule": rule, "from": [po.name, vo.name]},
+            base.units,
+            base.regions,
+            dict(base.region_names),
+            base.shares,
+            {**base.meta, "rule": rule, "from": [po.name, vo.name]},
         )
 
     p, v = _region_part(po), _region_part(vo)
