@@ -43,6 +43,8 @@ DataOption = Annotated[
 ScenarioArgument = Annotated[
     str, typer.Argument(help="Scenario file (YAML/JSON) or library name, e.g. huidig.")
 ]
+AgainstOption = Annotated[str, typer.Option("--against", "-a", help="Division to compare with.")]
+WeightOption = Annotated[str, typer.Option("--weight", "-w", help=f"One of {', '.join(WEIGHTS)}.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print exactly one JSON object.")]
 ToleranceOption = Annotated[
     float,

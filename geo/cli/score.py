@@ -19,11 +19,13 @@ import typer
 from rich.table import Table
 
 from geo.cli.common import (
+    AgainstOption,
     DataOption,
     JsonOption,
     MinPieceOption,
     ScenarioArgument,
     ToleranceOption,
+    WeightOption,
     check_divisions,
     check_weights,
     fail,
@@ -31,7 +33,6 @@ from geo.cli.common import (
     scenario_divisions,
     stdout,
 )
-from geo.dataset import WEIGHTS
 from geo.errors import RegiokompasError
 
 if TYPE_CHECKING:
@@ -103,12 +104,8 @@ def score_command(
     division: Annotated[
         str, typer.Option("--division", "-d", help="Division to score.")
     ] = "swv_po",
-    against: Annotated[
-        str, typer.Option("--against", "-a", help="Division to compare with.")
-    ] = "jeugdregio",
-    weight: Annotated[
-        str, typer.Option("--weight", "-w", help=f"One of {', '.join(WEIGHTS)}.")
-    ] = "area",
+    against: AgainstOption = "jeugdregio",
+    weight: WeightOption = "area",
     tolerance: ToleranceOption = 0.995,
     min_piece: MinPieceOption = 0.0,
     as_json: JsonOption = False,

@@ -22,9 +22,11 @@ import typer
 from rich.table import Table
 
 from geo.cli.common import (
+    AgainstOption,
     DataOption,
     JsonOption,
     ScenarioArgument,
+    WeightOption,
     check_divisions,
     check_weights,
     console,
@@ -34,7 +36,6 @@ from geo.cli.common import (
     stdout,
     write_atomic,
 )
-from geo.dataset import WEIGHTS
 from geo.errors import RegiokompasError
 
 if TYPE_CHECKING:
@@ -82,12 +83,8 @@ def variants_command(
     division: Annotated[
         str, typer.Option("--division", "-d", help="Division whose units move.")
     ] = "swv_po",
-    against: Annotated[
-        str, typer.Option("--against", "-a", help="Division to line up with.")
-    ] = "jeugdregio",
-    weight: Annotated[
-        str, typer.Option("--weight", "-w", help=f"One of {', '.join(WEIGHTS)}.")
-    ] = "pupils",
+    against: AgainstOption = "jeugdregio",
+    weight: WeightOption = "pupils",
     moves: Annotated[
         str, typer.Option("--moves", help=f"Which moves: {', '.join(MOVE_SETS)}.")
     ] = "all-border-units",
