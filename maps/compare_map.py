@@ -16,9 +16,16 @@ from folium.plugins import DualMap
 from geo.dataset import Dataset
 from geo.division import Division
 from maps.assets import use_assets
-from maps.division_map import DEFAULT_TILES, add_page_css, add_tiles, scored_divisions
+from maps.changes import swv_changes
+from maps.division_map import (
+    DEFAULT_TILES,
+    add_page_css,
+    add_tiles,
+    change_label,
+    scored_divisions,
+)
 from maps.geometry import web_geometry
-from maps.layers import border_layer, legend_control, split_layer, unit_layer
+from maps.layers import border_layer, change_layer, legend_control, split_layer, unit_layer
 from maps.style import AGAINST_STYLE, REGION_STYLE, HtmlControl, metrics_table_html
 
 
@@ -40,10 +47,14 @@ class ScenarioView:
         )
 
 
-def _add_side(m: folium.Map, dataset: Dataset, view: ScenarioView, position: str) -> None:
+def _add_side(
+    m: folium.Map, dataset: Dataset, view: ScenarioView, position: str, mark_changes: bool
+) -> str | None:
+    """Draw one side; return the legend label of its changed gemeenten (None: none marked)."""
     division, against = scored_divisions(view.divisions, view.score)
     weight = view.key[2]
     geometry = web_geometry(dataset.units.geometry)
+    changes = swv_changes(dataset, division) if mark_changes else None
     unit_layer(
         dataset,
         geometry,
@@ -52,16 +63,20 @@ def _add_side(m: folium.Map, dataset: Dataset, view: ScenarioView, position: str
         view.score,
         weight,
         name=f"{view.scenario}: {division.name} by containment",
+        changes=changes["text"] if changes is not None else None,
     ).add_to(m)
     border_layer(geometry, division, name=f"{division.name} borders", style=REGION_STYLE).add_to(m)
     border_layer(geometry, against, name=f"{against.name} borders", style=AGAINST_STYLE).add_to(m)
     split_layer(geometry, division, name=f"split gemeenten ({division.name})").add_to(m)
+    if changes is not None:
+        change_layer(geometry, changes["swv_changes"]).add_to(m)
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
     HtmlControl(
         metrics_table_html(view.score, f"scenario {view.scenario}"),
         position=position,
         css_class="rk-box rk-metrics",
     ).add_to(m)
+    return change_label(changes) if changes is not None else None
 
 
 def compare_map(
@@ -71,19 +86,23 @@ def compare_map(
     *,
     assets: str | None = None,
     tiles: str | None = DEFAULT_TILES,
+    mark_changes: bool = True,
 ) -> DualMap:
     """Left and right scenario as two synchronised maps, each with its summary metrics.
 
-    Rule: both scores must be of the same division, against and weight (ValueError otherwise),
-    so the two sides share one colour scale and one legend; each side shows its gemeenten
-    coloured by containment, both border layers, split gemeenten and a box of its metrics.
+    Rule: both scores must be against the same division with the same weight (ValueError
+    otherwise), so the two sides share one colour scale and one legend; the coloured division
+    may differ per side (e.g. huidig's ``swv_po`` beside a proposal's ``swv``). Each side shows
+    its gemeenten coloured by containment, both border layers, split gemeenten, a box of its
+    metrics and, with ``mark_changes``, the gemeenten whose SWV changes compared with today
+    (:func:`maps.changes.swv_changes`; none on a side showing today's division).
 
     >>> # dual = compare_map(dataset, left, right, assets="/maps/static/vendor")
     """
-    if left.key != right.key:
+    if left.key[1:] != right.key[1:]:
         raise ValueError(
-            f"compare needs the same division/against/weight on both sides, got {left.key} "
-            f"and {right.key}"
+            f"compare needs the same against/weight on both sides, got {left.key[1:]} "
+            f"and {right.key[1:]}"
         )
     geometry = web_geometry(dataset.units.geometry)
     west, south, east, north = geometry.total_bounds
@@ -93,9 +112,17 @@ def compare_map(
         add_tiles(m, tiles)
     use_assets(dual, assets, sync=True)
     dual.fit_bounds([[south, west], [north, east]])
-    division, against, _ = left.key
+    division = left.key[0] if left.key[0] == right.key[0] else f"{left.key[0]} | {right.key[0]}"
+    against = left.key[1]
     add_page_css(dual, f"regiokompas: {left.scenario} | {right.scenario}, {division} vs {against}")
-    _add_side(dual.m1, dataset, left, "topleft")
-    _add_side(dual.m2, dataset, right, "topleft")
-    legend_control(division, against).add_to(dual.m2)
+    labels = [
+        _add_side(dual.m1, dataset, left, "topleft", mark_changes),
+        _add_side(dual.m2, dataset, right, "topleft", mark_changes),
+    ]
+    marked = [
+        f"{side}: {label}" if all(labels) else label
+        for side, label in zip(("left", "right"), labels, strict=True)
+        if label
+    ]
+    legend_control(division, against, changes="; ".join(marked) or None).add_to(dual.m2)
     return dual

@@ -10,15 +10,18 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import folium
+import pandas as pd
 from branca.element import Element, Figure
 
 from geo.dataset import Dataset
 from geo.division import Division
 from geo.errors import DivisionError
 from maps.assets import use_assets
+from maps.changes import swv_changes
 from maps.geometry import web_geometry
 from maps.layers import (
     border_layer,
+    change_layer,
     legend_control,
     school_layer,
     split_layer,
@@ -76,6 +79,20 @@ def overlay_names(divisions: Mapping[str, Division], exclude: Sequence[str]) -> 
     return sorted(names, key=lambda name: name != "provincie")
 
 
+def change_label(changes: pd.DataFrame) -> str:
+    """Legend label of the changed-gemeenten line, with how many gemeenten and pupils change.
+
+    >>> change_label(pd.DataFrame({"swv_changes": [True, False], "changed": [1234.4, 0.0]}))
+    'gemeente whose SWV changes vs today (1 gemeente, 1,234 pupils)'
+    """
+    n = int(changes["swv_changes"].sum())
+    pupils = float(changes["changed"].sum())
+    return (
+        f"gemeente whose SWV changes vs today ({n} gemeente{'' if n == 1 else 'n'}, "
+        f"{pupils:,.0f} pupils)"
+    )
+
+
 def add_page_css(element: folium.Map | folium.plugins.DualMap, title: str) -> Figure:
     """Add the box CSS and a ``<title>`` to the page holding ``element``; return the page."""
     figure = element.get_root()
@@ -109,6 +126,7 @@ def division_map(
     schools: bool = True,
     assets: str | None = None,
     tiles: str | None = DEFAULT_TILES,
+    mark_changes: bool = True,
 ) -> folium.Map:
     """The map of ``score['division']`` coloured by containment in ``score['against']``.
 
@@ -116,10 +134,14 @@ def division_map(
     the colours always match the numbers. Layers, bottom to top: gemeenten filled by their
     region's containment (tooltips: gemeente, regions in both divisions, weights, region
     metrics), the division's region borders, the other division's borders, dashed outlines of
-    split gemeenten; hidden by default: special-education locations, provinces and every other
-    division of ``divisions`` (or those in ``overlays``). A layer control toggles them; the legend
-    explains colours and lines; a box shows the summary metrics. ``assets`` is the URL prefix of
-    the vendored Leaflet (None: CDN).
+    split gemeenten; with ``mark_changes``, when the division is an SWV division that differs
+    from today's (:func:`maps.changes.swv_changes`, e.g. a proposal's ``swv``), thick dashed
+    outlines of the gemeenten whose SWV changes (layer ``gemeenten whose SWV changes``, a legend
+    line with their number and pupils, and an ``SWV changes`` row in every tooltip); hidden by
+    default: special-education locations, provinces and every other division of ``divisions``
+    (or those in ``overlays``). A layer control toggles them; the legend explains colours and
+    lines; a box shows the summary metrics. ``assets`` is the URL prefix of the vendored Leaflet
+    (None: CDN).
 
     >>> # m = division_map(dataset, divisions, score, scenario="huidig"); page_html(m)
     """
@@ -132,12 +154,16 @@ def division_map(
     use_assets(m, assets)
     add_page_css(m, f"regiokompas: {scenario}, {division.name} vs {against.name}")
 
-    unit_layer(dataset, geometry, division, against, score, weight).add_to(m)
+    changes = swv_changes(dataset, division) if mark_changes else None
+    texts = changes["text"] if changes is not None else None
+    unit_layer(dataset, geometry, division, against, score, weight, changes=texts).add_to(m)
     border_layer(geometry, division, name=f"{division.name} borders", style=REGION_STYLE).add_to(m)
     border_layer(geometry, against, name=f"{against.name} borders", style=AGAINST_STYLE).add_to(m)
     split_layer(geometry, division, name=f"gemeenten split between {division.name} regions").add_to(
         m
     )
+    if changes is not None:
+        change_layer(geometry, changes["swv_changes"]).add_to(m)
     if schools and len(dataset.special_schools):
         school_layer(dataset.special_schools).add_to(m)
     names = (
@@ -155,7 +181,8 @@ def division_map(
         border_layer(geometry, divisions[name], name=label, style=style, show=False).add_to(m)
 
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
-    legend_control(division.name, against.name).add_to(m)
+    label = change_label(changes) if changes is not None else None
+    legend_control(division.name, against.name, changes=label).add_to(m)
     HtmlControl(
         metrics_table_html(score, f"scenario {scenario}"),
         position="bottomleft",

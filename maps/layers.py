@@ -6,6 +6,7 @@ Each builder takes the shared web geometry (:mod:`maps.geometry`) and returns on
   gemeente, its regions in both divisions, its weights and its region's metrics;
 - :func:`border_layer` — dissolved region borders of a division (no fill, not interactive);
 - :func:`split_layer` — dashed outlines of gemeenten that a division splits;
+- :func:`change_layer` — thick dashed outlines of gemeenten whose SWV changes (:mod:`maps.changes`);
 - :func:`school_layer` — special-education locations as small circles;
 - :func:`legend_control` — the containment scale and the line symbols.
 
@@ -30,6 +31,7 @@ from geo.division import NO_REGION, Division
 from maps.geometry import PRECISION, dissolve_regions, feature_collection, split_unit_geometry
 from maps.style import (
     AGAINST_STYLE,
+    CHANGE_STYLE,
     NO_DATA_COLOR,
     REGION_STYLE,
     SCHOOL_STYLE,
@@ -56,14 +58,25 @@ TOOLTIP_CSS = "white-space: normal; max-width: 420px; min-width: 260px; font-siz
 """Tooltips wrap long rows (the row of all weights) instead of growing off the screen."""
 
 
-def unit_fields(division: str, against: str, weight: str) -> list[tuple[str, str]]:
+CHANGE_FIELD = ("swv_change", "SWV changes")
+"""Tooltip row of a gemeente's SWV change (see :mod:`maps.changes`), when the map marks them."""
+
+CHANGE_LAYER = "gemeenten whose SWV changes"
+"""Layer-control name of :func:`change_layer`."""
+
+
+def unit_fields(
+    division: str, against: str, weight: str, *, changes: bool = False
+) -> list[tuple[str, str]]:
     """Tooltip fields of :func:`unit_layer` as ``(property, label)`` pairs, in display order.
 
     The chosen weight has a row of its own (``w_<weight>``); all weights follow in one row
-    (``weights``), then the metrics of the gemeente's region.
+    (``weights``), then the metrics of the gemeente's region. With ``changes`` the row
+    ``SWV changes`` follows the gemeente's regions.
     """
     return (
         [("gemeente", "gemeente"), ("region", division), ("against_region", against)]
+        + ([CHANGE_FIELD] if changes else [])
         + [(f"w_{weight}", f"{weight} (weight)"), ("weights", "all weights")]
         + [(f"m_{key}", f"region {label}") for key, label in REGION_METRICS]
     )
@@ -105,11 +118,13 @@ def unit_frame(
     division: Division,
     against: Division,
     score: Mapping[str, Any],
+    changes: pd.Series | None = None,
 ) -> gpd.GeoDataFrame:
     """Per gemeente: tooltip texts (see :func:`unit_fields`), ``containment`` and ``fill``.
 
     Rule: a gemeente gets the containment and colour of the region holding its largest share
-    (``Division.assignment``); a largest share in no region gets ``NO_DATA_COLOR``.
+    (``Division.assignment``); a largest share in no region gets ``NO_DATA_COLOR``. ``changes``
+    (text per gemeente, :func:`maps.changes.swv_changes`) fills the ``SWV changes`` row.
     """
     units = dataset.units.loc[geometry.index]
     main = division.assignment().reindex(geometry.index)
@@ -118,6 +133,8 @@ def unit_frame(
     frame["gemeente"] = units["name"].astype(str) + " (" + geometry.index.astype(str) + ")"
     frame["region"] = region_labels(division).reindex(geometry.index)
     frame["against_region"] = region_labels(against).reindex(geometry.index)
+    if changes is not None:
+        frame[CHANGE_FIELD[0]] = changes.reindex(geometry.index).fillna("–").astype(str)
     for name, column in WEIGHTS.items():
         frame[f"w_{name}"] = [format_weight(v) for v in units[column].astype(float)]
     frame["weights"] = [
@@ -154,13 +171,14 @@ def unit_layer(
     weight: str,
     *,
     name: str | None = None,
+    changes: pd.Series | None = None,
 ) -> folium.GeoJson:
     """Gemeenten coloured by their region's containment, with tooltips (see :func:`unit_frame`).
 
     >>> # see tests/test_maps_layers.py for a worked example on synthetic squares
     """
-    frame = unit_frame(dataset, geometry, division, against, score)
-    fields = unit_fields(division.name, against.name, weight)
+    frame = unit_frame(dataset, geometry, division, against, score, changes)
+    fields = unit_fields(division.name, against.name, weight, changes=changes is not None)
     fills = frame["fill"].to_dict()
     data = _geojson(frame, [field for field, _ in fields])
     return folium.GeoJson(
@@ -209,6 +227,24 @@ def split_layer(geometry: gpd.GeoSeries, division: Division, *, name: str) -> fo
     )
 
 
+def change_layer(
+    geometry: gpd.GeoSeries, changed: pd.Series, *, name: str = CHANGE_LAYER
+) -> folium.GeoJson:
+    """Thick dashed outlines (:data:`maps.style.CHANGE_STYLE`) of the gemeenten where
+    ``changed`` (bool per gemeente, e.g. ``swv_changes(...)["swv_changes"]``) is true.
+
+    Not interactive: the gemeente layer below keeps its tooltips (with the ``SWV changes`` row).
+    """
+    mask = changed.reindex(geometry.index).fillna(False).astype(bool).to_numpy()
+    return folium.GeoJson(
+        feature_collection(geometry[mask]),
+        name=name,
+        style_function=lambda feature: dict(CHANGE_STYLE),
+        interactive=False,
+        smooth_factor=0.5,
+    )
+
+
 def school_layer(
     schools: gpd.GeoDataFrame, *, name: str = "special-education locations", show: bool = False
 ) -> folium.GeoJson:
@@ -237,8 +273,10 @@ def school_layer(
     )
 
 
-def legend_html(division: str, against: str) -> str:
+def legend_html(division: str, against: str, *, changes: str | None = None) -> str:
     """HTML of the legend: the containment gradient with ticks and the line symbols.
+
+    ``changes`` is the label of the line of :func:`change_layer` (no such line when None).
 
     >>> "jeugdregio border" in legend_html("swv_po", "jeugdregio")
     True
@@ -262,6 +300,7 @@ def legend_html(division: str, against: str) -> str:
             (f"{against} border", AGAINST_STYLE),
             (f"{division} border", REGION_STYLE),
             (f"gemeente split between {division} regions", SPLIT_STYLE),
+            *([(changes, CHANGE_STYLE)] if changes else []),
         ],
         "lines",
     )
@@ -275,8 +314,12 @@ def legend_html(division: str, against: str) -> str:
     return f"<h4>{caption}</h4>{gradient}<div style='max-width:230px'>{note}</div>{lines}{dot}"
 
 
-def legend_control(division: str, against: str, position: str = "bottomright") -> HtmlControl:
+def legend_control(
+    division: str, against: str, position: str = "bottomright", *, changes: str | None = None
+) -> HtmlControl:
     """The legend as a Leaflet control (CSS class ``rk-box rk-legend``)."""
     return HtmlControl(
-        legend_html(division, against), position=position, css_class="rk-box rk-legend"
+        legend_html(division, against, changes=changes),
+        position=position,
+        css_class="rk-box rk-legend",
     )

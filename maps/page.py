@@ -11,7 +11,7 @@ Used by the tests and by ``benchmarks/map_size.py`` to check what a page really 
 ... '''
 >>> layer = page_layers(page)["gemeenten"]
 >>> layer.shown, layer.features, layer.bytes
-(True, [], 46)
+(True, [], 45)
 """
 
 from __future__ import annotations

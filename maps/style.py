@@ -48,6 +48,15 @@ SPLIT_STYLE: dict[str, object] = {
 }
 """Gemeenten split between regions: a dashed magenta outline."""
 
+CHANGE_STYLE: dict[str, object] = {
+    "color": "#00b7d4",
+    "weight": 4.5,
+    "dashArray": "9 5",
+    "opacity": 1.0,
+    "fill": False,
+}
+"""Gemeenten whose SWV changes compared with today: a thick dashed cyan outline (drawn last)."""
+
 OVERLAY_COLORS: dict[str, str] = {
     "provincie": "#000000",
     "jeugdregio": "#08306b",

@@ -11,8 +11,10 @@ from fixtures.synthetic import synthetic_dataset
 from geo.dataset import Dataset
 from geo.division import Division
 from geo.overlap import score
+from maps.changes import swv_changes
 from maps.compare_map import ScenarioView, compare_map
-from maps.division_map import page_html
+from maps.division_map import change_label, page_html
+from maps.layers import CHANGE_LAYER
 from maps.page import page_layers
 
 
@@ -58,13 +60,36 @@ def test_compare_page_has_two_synced_maps_and_both_scores(ds: Dataset) -> None:
     assert "left: jeugdregio borders" in found and "right: jeugdregio borders" in found
 
 
-def test_compare_needs_the_same_division_against_and_weight(ds: Dataset) -> None:
+def test_compare_needs_the_same_against_and_weight(ds: Dataset) -> None:
     left = _view(ds, "a", ds.divisions)
     other = score(
         ds.divisions["swv_po"], ds.divisions["jeugdregio"], ds.weight("area"), weight_name="area"
     ).to_dict()
-    with pytest.raises(ValueError, match="same division/against/weight"):
+    with pytest.raises(ValueError, match="same against/weight"):
         compare_map(ds, left, ScenarioView("b", ds.divisions, other))
+
+
+def test_compare_puts_a_combined_swv_beside_todays_swv_po(ds: Dataset) -> None:
+    swv = Division.from_assignment("swv", ds.divisions["swv_vo"].assignment())
+    divisions = {**ds.divisions, "swv": swv}
+    right = ScenarioView(
+        "voorstel",
+        divisions,
+        score(
+            swv, ds.divisions["jeugdregio"], ds.weight("inhabitants"), weight_name="inhabitants"
+        ).to_dict(),
+    )
+    page = page_html(compare_map(ds, _view(ds, "huidig", ds.divisions), right))
+    found = page_layers(page)
+    assert {"huidig: swv_po by containment", "voorstel: swv by containment"} <= set(found)
+    assert "<title>regiokompas: huidig | voorstel, swv_po | swv vs jeugdregio</title>" in page
+    # only the proposal's side marks changes (huidig shows today's division)
+    changes = swv_changes(ds, swv)
+    assert changes is not None
+    outline = found[CHANGE_LAYER]
+    assert [f["id"] for f in outline.features] == list(changes.index[changes["swv_changes"]])
+    assert not any(name.startswith("left: ") and CHANGE_LAYER in name for name in found)
+    assert page.count("rk-legend") == 1 and change_label(changes) in page
 
 
 def test_scenario_view_key() -> None:

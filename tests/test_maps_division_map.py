@@ -6,9 +6,18 @@ import pytest
 
 from fixtures.synthetic import synthetic_dataset
 from geo.dataset import Dataset
+from geo.division import Division
 from geo.errors import DivisionError
 from geo.overlap import score
-from maps.division_map import division_map, overlay_names, page_html, scored_divisions
+from maps.changes import swv_changes
+from maps.division_map import (
+    change_label,
+    division_map,
+    overlay_names,
+    page_html,
+    scored_divisions,
+)
+from maps.layers import CHANGE_LAYER
 from maps.page import page_layers
 
 MAX_PAGE_BYTES = 1_500_000
@@ -58,6 +67,34 @@ def test_synthetic_page_has_every_layer_and_the_legend(synthetic: Dataset) -> No
     assert "cdn.jsdelivr" not in page and "code.jquery" not in page
     names = {f["properties"]["gemeente"] for f in units.features}
     assert "Gemeente 0-0 (GM0000)" in names
+
+
+def test_a_changed_swv_division_outlines_the_gemeenten_whose_swv_changes(
+    synthetic: Dataset,
+) -> None:
+    ds = synthetic
+    swv = Division.from_assignment("swv", ds.division("swv_vo").assignment())
+    divisions = {**ds.divisions, "swv": swv}
+    s = score(swv, ds.division("jeugdregio"), ds.weight("pupils"), weight_name="pupils").to_dict()
+    page = page_html(division_map(ds, divisions, s, scenario="voorstel"))
+    found = page_layers(page)
+    changes = swv_changes(ds, swv)
+    assert changes is not None
+    marked = list(changes.index[changes["swv_changes"]])
+    assert 0 < len(marked) < len(ds.units)
+    outline = found[CHANGE_LAYER]
+    assert outline.shown and [f["id"] for f in outline.features] == marked
+    tooltips = {f["id"]: f["properties"] for f in found["gemeenten: swv by containment"].features}
+    assert all(tooltips[code]["swv_change"].startswith("PO C") for code in marked)
+    assert {tooltips[code]["swv_change"] for code in tooltips if code not in marked} == {"no"}
+    assert change_label(changes) in page and '"SWV changes"' in page
+    # today's division and mark_changes=False: no outline, no tooltip row
+    plain = page_html(division_map(ds, divisions, s, scenario="voorstel", mark_changes=False))
+    assert CHANGE_LAYER not in page_layers(plain) and '"SWV changes"' not in plain
+    today = page_html(
+        division_map(ds, ds.divisions, _score(ds, "swv_po", "jeugdregio", "area"), scenario="h")
+    )
+    assert CHANGE_LAYER not in page_layers(today)
 
 
 def test_colours_follow_the_score_not_the_division_name(synthetic: Dataset) -> None:

@@ -138,6 +138,28 @@ def test_upload_form_matches_the_import_endpoint(client: TestClient) -> None:
     assert "plan-c" in rows and re.fullmatch(r"\d\.\d{3}", rows["plan-c"][1])
 
 
+def test_a_combined_swv_is_compared_with_todays_po_and_vo(client: TestClient) -> None:
+    bands = synthetic_dataset().division("swv_vo").assignment().to_dict()
+    doc = {
+        "name": "voorstel",
+        "description": "one SWV for PO and VO",
+        "principles": [1],
+        "edits": [{"op": "assign", "division": "swv", "assignment": bands}],
+    }
+    assert client.post("/api/scenarios", json=doc).status_code == 201
+    try:
+        home = client.get("/").text
+        page = _parse(home)
+        for level in ("swv_po", "swv_vo"):
+            url = compare_url("huidig", "voorstel", "swv", "inhabitants", left_division=level)
+            assert url in page.links and f">swv vs {level}</a>" in home
+            r = client.get(url)
+            assert r.status_code == 200 and f"huidig: {level} by containment" in r.text
+        assert map_url("voorstel", "swv", "inhabitants") in page.links
+    finally:
+        assert client.delete("/api/scenarios/voorstel").status_code in (200, 204)
+
+
 def test_a_scenario_that_cannot_be_evaluated_shows_its_error(client: TestClient) -> None:
     store = client.app.state.regio.store  # type: ignore[attr-defined]
     broken = {"name": "broken", "description": "x", "principles": [], "base": "gone", "edits": []}
@@ -169,6 +191,7 @@ def test_home_page_lists_the_library(dataset: Dataset, tmp_path: Path) -> None:
         links = _parse(r.text).links
         assert map_url("po_vo_samen", "swv", "inhabitants") in links
         compares = [link for link in links if link.startswith("/maps/compare")]
-        assert compares and not any("division=swv&" in link for link in compares), (
-            "huidig has no combined swv, so there is nothing to compare it with"
-        )
+        combined = [link for link in compares if "division=swv&" in link]
+        # huidig has no combined swv: po_vo_samen's swv is put beside huidig's swv_po and swv_vo
+        assert sorted(link.rsplit("=", 1)[1] for link in combined) == ["swv_po", "swv_vo"]
+        assert all("right=po_vo_samen" in link for link in combined)

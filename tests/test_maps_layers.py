@@ -243,3 +243,42 @@ def test_legend_shows_the_scale_stops_and_line_symbols() -> None:
     assert "jeugdregio border" in out and "gemeente split between swv_po regions" in out
     control = layers.legend_control("swv_po", "jeugdregio")
     assert "rk-legend" in control.css_class
+
+
+def test_change_layer_outlines_changed_gemeenten_and_tooltips_say_how(
+    square_dataset: Dataset,
+) -> None:
+    ds = square_dataset
+    geometry = web_geometry(ds.units)
+    changed = pd.Series([False, True, False, True], index=ds.units.index)
+    texts = pd.Series(["no", "PO P → A (3 pupils)", "no", "PO P → A (5 pupils)"], ds.units.index)
+    page = _render(
+        layers.unit_layer(
+            ds,
+            geometry,
+            ds.divisions["swv_po"],
+            ds.divisions["jeugdregio"],
+            _score(ds),
+            "inhabitants",
+            name="units",
+            changes=texts,
+        ),
+        layers.change_layer(geometry, changed),
+    )
+    found = page_layers(page)
+    outline = found[layers.CHANGE_LAYER]
+    assert outline.shown and [f["id"] for f in outline.features] == ["GM0001", "GM0003"]
+    props = [f["properties"] for f in found["units"].features]
+    assert [p["swv_change"] for p in props] == texts.tolist()
+    assert '"SWV changes"' in page
+    assert f'"color": "{style.CHANGE_STYLE["color"]}"' in page
+    fields = [name for name, _ in layers.unit_fields("swv", "jeugdregio", "area", changes=True)]
+    assert fields.index("swv_change") == fields.index("against_region") + 1
+    assert "swv_change" not in dict(layers.unit_fields("swv", "jeugdregio", "area"))
+
+
+def test_legend_lists_the_change_line_only_when_asked() -> None:
+    label = "gemeente whose SWV changes vs today (2 gemeenten, 8 pupils)"
+    out = layers.legend_html("swv", "jeugdregio", changes=label)
+    assert label in out and style.CHANGE_STYLE["color"] in out
+    assert style.CHANGE_STYLE["color"] not in layers.legend_html("swv", "jeugdregio")

@@ -11,6 +11,8 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from fixtures.synthetic import synthetic_dataset
 from geo.dataset import Dataset
+from maps.changes import swv_changes
+from maps.layers import CHANGE_LAYER
 from maps.page import page_layers
 
 ALIGNED = {
@@ -21,6 +23,17 @@ ALIGNED = {
 }
 
 
+def _combined(ds: Dataset) -> dict:
+    """A proposal-like scenario: one SWV for PO and VO = today's VO row bands (assign edit)."""
+    bands = ds.division("swv_vo").assignment()
+    return {
+        "name": "voorstel",
+        "description": "swv = the VO row bands",
+        "principles": [1],
+        "edits": [{"op": "assign", "division": "swv", "assignment": bands.to_dict()}],
+    }
+
+
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     app = create_app(synthetic_dataset(), tmp_path_factory.mktemp("state"), library_dir=None)
@@ -28,6 +41,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         empty = {"name": "huidig", "description": "current", "principles": [], "edits": []}
         assert client.post("/api/scenarios", json=empty).status_code == 201
         assert client.post("/api/scenarios", json=ALIGNED).status_code == 201
+        assert client.post("/api/scenarios", json=_combined(synthetic_dataset())).status_code == 201
         yield client
 
 
@@ -97,6 +111,50 @@ def test_compare_page(client: TestClient) -> None:
     assert {"huidig: swv_po by containment", "aligned: swv_po by containment"} <= set(found)
 
 
+def test_map_of_a_combined_swv_outlines_the_changed_gemeenten(client: TestClient) -> None:
+    ds = synthetic_dataset()
+    r = client.get("/maps/voorstel?division=swv&against=jeugdregio&weight=pupils")
+    assert r.status_code == 200, r.text
+    found = page_layers(r.text)
+    swv = client.app.state.regio.evaluator.division("voorstel", "swv")  # type: ignore[attr-defined]
+    changes = swv_changes(ds, swv)
+    assert changes is not None
+    marked = list(changes.index[changes["swv_changes"]])
+    assert [f["id"] for f in found[CHANGE_LAYER].features] == marked
+    units = {f["id"]: f["properties"] for f in found["gemeenten: swv by containment"].features}
+    assert units[marked[0]]["swv_change"] == changes.loc[marked[0], "text"] != "no"
+    # huidig's map and the aligned scenario's unchanged swv_vo mark nothing
+    for url in ("/maps/huidig?division=swv_po", "/maps/aligned?division=swv_vo"):
+        assert CHANGE_LAYER not in page_layers(client.get(url).text), url
+
+
+@pytest.mark.parametrize(
+    ("query", "left"),
+    [
+        ("division=swv", "swv_po"),
+        ("division=swv&left_division=swv_vo", "swv_vo"),
+    ],
+)
+def test_compare_a_combined_swv_beside_huidig(client: TestClient, query: str, left: str) -> None:
+    r = client.get(f"/maps/compare?left=huidig&right=voorstel&{query}&weight=pupils")
+    assert r.status_code == 200, r.text
+    found = page_layers(r.text)
+    assert {f"huidig: {left} by containment", "voorstel: swv by containment"} <= set(found)
+    assert len(found[CHANGE_LAYER].features) > 0
+    assert f"huidig | voorstel, {left} | swv vs jeugdregio" in r.text
+
+
+def test_compare_side_divisions_are_checked(client: TestClient) -> None:
+    accept = {"accept": "application/json"}
+    r = client.get("/maps/compare?left=huidig&right=voorstel&right_division=nope", headers=accept)
+    assert r.status_code == 404 and "'nope'" in r.json()["detail"]
+    r = client.get("/maps/compare?left=huidig&right=aligned&left_division=Bad", headers=accept)
+    assert r.status_code == 422 and "left_division" in r.text
+    # an explicit swv on a side without it is not replaced
+    r = client.get("/maps/compare?left=huidig&right=voorstel&left_division=swv", headers=accept)
+    assert r.status_code == 404 and "'swv'" in r.json()["detail"]
+
+
 def test_vendored_assets_are_served_and_confined(client: TestClient) -> None:
     r = client.get("/maps/static/vendor/leaflet/leaflet.js")
     assert r.status_code == 200 and "javascript" in r.headers["content-type"]
@@ -129,3 +187,49 @@ def test_real_map_pages(dataset: Dataset, tmp_path: Path) -> None:
         # every SWV cut along the jeugdregio borders lies in one jeugdregio
         assert {f["properties"]["m_containment"] for f in right} <= {"1.000", "–"}
         assert "'swv'" in client.get("/maps/huidig?division=swv").json()["detail"]
+
+
+@pytest.mark.integration
+def test_real_map_and_compare_of_a_combined_swv(dataset: Dataset, tmp_path: Path) -> None:
+    """swv = one SWV per jeugdregio (an assign edit); changed gemeenten counted here by pandas."""
+    from geo.division import NO_REGION
+
+    new = dataset.division("jeugdregio").assignment().astype(str)
+    doc = {
+        "name": "een-swv-per-jeugdregio",
+        "description": "swv = jeugdregio",
+        "principles": [1, 3],
+        "edits": [{"op": "assign", "division": "swv", "assignment": new.to_dict()}],
+    }
+    expected: set[str] = set()
+    moves: dict[str, list[str]] = {}
+    for level in ("po", "vo"):
+        m = dataset.division(f"swv_{level}").membership
+        m = m[m["region"] != NO_REGION].copy()
+        m["pupils"] = m["share"] * m["unit"].map(dataset.units[f"pupils_{level}"].astype(float))
+        m["new"] = m["unit"].map(new)
+        received = m.groupby(["region", "new"])["pupils"].sum().reset_index()
+        received = received.sort_values(["region", "pupils", "new"], ascending=[True, False, True])
+        cont = received.drop_duplicates("region").set_index("region")["new"]
+        moved = m[(m["new"] != m["region"].map(cont)) & (m["pupils"] > 0)]
+        expected |= set(moved["unit"])
+        for row in moved.itertuples():
+            moves.setdefault(row.unit, []).append(f"{level.upper()} {row.region} → {row.new}")
+    app = create_app(dataset, tmp_path)
+    with TestClient(app) as client:
+        assert client.post("/api/scenarios", json=doc).status_code == 201
+        r = client.get(f"/maps/{doc['name']}?division=swv&against=jeugdregio&weight=pupils")
+        assert r.status_code == 200 and len(r.content) < 1_500_000
+        found = page_layers(r.text)
+        outlined = {f["id"] for f in found[CHANGE_LAYER].features}
+        assert outlined == expected and 0 < len(expected) < 342
+        tips = {f["id"]: f["properties"] for f in found["gemeenten: swv by containment"].features}
+        for code in sorted(expected)[:20]:
+            for move in moves[code]:
+                assert move in tips[code]["swv_change"], (code, tips[code]["swv_change"])
+        assert all(tips[c]["swv_change"] == "no" for c in set(tips) - expected)
+        r = client.get(f"/maps/compare?left=huidig&right={doc['name']}&division=swv")
+        assert r.status_code == 200
+        found = page_layers(r.text)
+        assert "huidig: swv_po by containment" in found
+        assert {f["id"] for f in found[CHANGE_LAYER].features} == expected

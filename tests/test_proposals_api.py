@@ -10,6 +10,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from fixtures.proposal_grids import layout_dataset
+from maps.layers import CHANGE_LAYER
+from maps.page import page_layers
 
 
 @pytest.fixture
@@ -57,6 +59,29 @@ def test_proposal_job_stores_a_scenario(app, client: TestClient) -> None:
     )
     assert score.status_code == 200, score.text
     assert all(r["nested"] for r in score.json()["regions"])
+
+
+def test_proposal_result_links_its_map_and_the_compare_view_beside_huidig(
+    app, client: TestClient
+) -> None:
+    today = {"name": "huidig", "description": "today", "principles": [], "edits": []}
+    assert client.post("/api/scenarios", json=today).status_code == 201
+    job = client.post("/api/proposals", json={"name": "plan-l", "time_limit": 5}).json()
+    done = finish(app, client, job["job_id"])
+    assert done["status"] == "done", done["error"]
+    assert done["map_url"] == "/maps/plan-l?division=swv&against=jeugdregio&weight=pupils"
+    assert sorted(done["compare_urls"]) == ["swv vs swv_po", "swv vs swv_vo"]
+    # the map outlines exactly the gemeenten the report says change SWV
+    page = client.get(done["map_url"])
+    assert page.status_code == 200
+    outlined = {f["id"] for f in page_layers(page.text)[CHANGE_LAYER].features}
+    reported = {g["code"] for g in done["report"]["gemeenten"] if g["swv_changes"]}
+    assert outlined == reported and reported
+    compare = client.get(done["compare_urls"]["swv vs swv_po"])
+    assert compare.status_code == 200
+    found = page_layers(compare.text)
+    assert {"huidig: swv_po by containment", "plan-l: swv by containment"} <= set(found)
+    assert {f["id"] for f in found[CHANGE_LAYER].features} == reported
 
 
 def test_proposal_on_a_base_scenario(app, client: TestClient) -> None:

@@ -2,13 +2,16 @@
 
 Rule: for every stored scenario the page shows the congruence of ``swv_po``, ``swv_vo`` and
 ``swv`` (where the scenario has it) against ``jeugdregio``, weighted by ``?weight=`` (default
-inhabitants), computed through the same cached scores as ``/api/scores``. A scenario that cannot
+inhabitants), computed through the same cached scores as ``/api/scores``. Compare links put the
+scenario beside the baseline (huidig) for each division both have; a scenario's combined ``swv``
+(e.g. a proposal) is put beside the baseline's ``swv_po`` and ``swv_vo``. A scenario that cannot
 be evaluated shows its error in its row instead of breaking the page. Plain HTML; the upload
 form posts to ``POST /api/scenarios/import`` (with a small script showing the answer inline).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -53,6 +56,7 @@ class ScenarioRow(BaseModel):
     map_divisions: list[str]
     map_urls: dict[str, str]
     compare_urls: dict[str, str]
+    """Link text -> compare view beside the baseline (``swv_po``, ``swv vs swv_vo``, ...)."""
     error: str | None = None
 
 
@@ -66,16 +70,54 @@ def map_url(scenario: str, division: str, weight: str) -> str:
     return f"/maps/{scenario}?{query}"
 
 
-def compare_url(left: str, right: str, division: str, weight: str) -> str:
-    """URL of the compare view of two scenarios for ``division`` against the jeugdregio's.
+def compare_url(
+    left: str, right: str, division: str, weight: str, left_division: str | None = None
+) -> str:
+    """URL of the compare view of two scenarios for ``division`` against the jeugdregio's
+    (``left_division``: another division on the left, e.g. huidig's swv_po beside an swv).
 
     >>> compare_url("huidig", "x", "swv_vo", "inhabitants")
     '/maps/compare?left=huidig&right=x&division=swv_vo&against=jeugdregio&weight=inhabitants'
+    >>> compare_url("huidig", "p", "swv", "pupils", left_division="swv_po").split("&")[-2:]
+    ['weight=pupils', 'left_division=swv_po']
     """
-    query = urlencode(
-        {"left": left, "right": right, "division": division, "against": AGAINST, "weight": weight}
-    )
-    return f"/maps/compare?{query}"
+    params = {"left": left, "right": right, "division": division, "against": AGAINST}
+    params["weight"] = weight
+    if left_division is not None:
+        params["left_division"] = left_division
+    return f"/maps/compare?{urlencode(params)}"
+
+
+COMBINED = "swv"
+"""The combined PO+VO division (principle 1); compared with the baseline's swv_po and swv_vo."""
+
+
+def compare_links(
+    scenario: str,
+    divisions: Iterable[str],
+    baseline: str,
+    baseline_divisions: frozenset[str],
+    weight: str,
+) -> dict[str, str]:
+    """Link text -> compare view of ``scenario`` beside ``baseline``, per division it has.
+
+    >>> links = compare_links("p", ["swv"], "huidig", frozenset({"swv_po", "swv_vo"}), "area")
+    >>> {label: url.split("&")[-1] for label, url in links.items()}
+    {'swv vs swv_po': 'left_division=swv_po', 'swv vs swv_vo': 'left_division=swv_vo'}
+    """
+    if scenario == baseline:
+        return {}
+    links: dict[str, str] = {}
+    for division in divisions:
+        if division in baseline_divisions:
+            links[division] = compare_url(baseline, scenario, division, weight)
+        elif division == COMBINED:
+            for level in ("swv_po", "swv_vo"):
+                if level in baseline_divisions:
+                    links[f"{division} vs {level}"] = compare_url(
+                        baseline, scenario, division, weight, left_division=level
+                    )
+    return links
 
 
 def scenario_row(
@@ -87,7 +129,7 @@ def scenario_row(
 ) -> ScenarioRow:
     """The table row of one stored scenario (its error message if it cannot be evaluated).
 
-    Compare links are given for the divisions the baseline has too, never baseline vs itself.
+    Compare links: see :func:`compare_links` (never baseline vs itself).
     """
     row: dict[str, Any] = {
         "id": stored.id,
@@ -107,12 +149,11 @@ def scenario_row(
                 row["congruence"][division] = format_metric(summary.get("congruence"))
                 row["map_divisions"].append(division)
                 row["map_urls"][division] = map_url(stored.id, division, weight)
-                if stored.id != baseline and division in baseline_divisions:
-                    row["compare_urls"][division] = compare_url(
-                        baseline, stored.id, division, weight
-                    )
             else:
                 row["congruence"][division] = "–"
+        row["compare_urls"] = compare_links(
+            stored.id, row["map_divisions"], baseline, baseline_divisions, weight
+        )
     except (RegiokompasError, KeyError, ValueError) as exc:
         row["error"] = str(exc)
     return ScenarioRow(**row)

@@ -3,11 +3,16 @@
 - ``GET /maps/{scenario}?division=swv_po&against=jeugdregio&weight=inhabitants`` — the national
   map of one division coloured by containment (:func:`maps.division_map.division_map`);
 - ``GET /maps/compare?left=huidig&right=swv_binnen_jeugdregio&division=...`` — two scenarios
-  with synchronised pan and zoom (:func:`maps.compare_map.compare_map`);
+  with synchronised pan and zoom (:func:`maps.compare_map.compare_map`); the sides may show
+  different divisions (``left_division``/``right_division``), e.g. a proposal's ``swv`` beside
+  huidig's ``swv_po``;
 - ``GET /maps/static/vendor/...`` — the vendored Leaflet files the pages load (no CDN needed).
 
 Rule: the colours come from the same cached score as ``/api/scores``; a rendered page is cached
 per (scenario revision chain, division, against, weight), so a repeated request is a lookup.
+A map of an SWV division (``swv``, ``swv_po``, ``swv_vo``) that differs from today's marks the
+gemeenten whose SWV changes (:mod:`maps.changes`, the definition of
+:mod:`geo.proposals.disruption`).
 Unknown scenarios, divisions or weights give a 404/422 naming them, as an HTML page when the
 client asks for HTML and as ``{"detail": ...}`` otherwise. A scenario called ``compare`` or
 ``static`` cannot be shown here (those paths are taken).
@@ -48,6 +53,33 @@ ScenarioPath = Annotated[
 ScenarioParam = Annotated[
     str, Query(pattern=SCENARIO_PATTERN, description="stored scenario id, e.g. huidig")
 ]
+SideDivisionQuery = Annotated[
+    str | None,
+    Query(
+        pattern=DIVISION_PATTERN,
+        description="division shown on this side instead of `division`, e.g. swv_po",
+    ),
+]
+
+COMBINED = "swv"
+"""The combined PO+VO division; a compare side without it shows :data:`COMBINED_FALLBACK`."""
+COMBINED_FALLBACK = "swv_po"
+
+
+def side_division(
+    evaluator: ScenarioEvaluator, scenario: str, division: str, explicit: str | None
+) -> str:
+    """The division one side of the compare view shows.
+
+    Rule: ``explicit`` (``left_division``/``right_division``) when given; else ``division``;
+    except that ``division=swv`` on a scenario without ``swv`` (huidig) shows its ``swv_po``:
+    today's PO SWVs beside the proposal's combined SWVs (ask ``left_division=swv_vo`` for VO).
+    """
+    if explicit is not None:
+        return explicit
+    if division == COMBINED and COMBINED not in evaluator.divisions(scenario):
+        return COMBINED_FALLBACK
+    return division
 
 
 def page_cache(request: Request) -> EvaluationCache:
@@ -112,24 +144,34 @@ def compare_page(
     division: DivisionQuery = "swv_po",
     against: AgainstQuery = "jeugdregio",
     weight: WeightName = "inhabitants",
+    left_division: SideDivisionQuery = None,
+    right_division: SideDivisionQuery = None,
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
 ) -> Response:
-    """Left and right scenario, each coloured by the containment of ``division`` in ``against``.
+    """Left and right scenario, each coloured by the containment of its division in ``against``.
 
-    Example: ``/maps/compare?left=huidig&right=swv_binnen_jeugdregio&division=swv_vo``.
+    Both sides show ``division`` unless ``left_division``/``right_division`` name another; with
+    ``division=swv`` a side without ``swv`` (huidig) shows ``swv_po``. Gemeenten whose SWV
+    changes compared with today are outlined on the side that changes them. Examples:
+    ``/maps/compare?left=huidig&right=swv_binnen_jeugdregio&division=swv_vo``,
+    ``/maps/compare?left=huidig&right=voorstel-swv&division=swv&left_division=swv_vo``.
     """
 
     def render() -> str:
-        key = ("compare", evaluator.key(left), evaluator.key(right), division, against, weight)
+        sides = [
+            (left, side_division(evaluator, left, division, left_division)),
+            (right, side_division(evaluator, right, division, right_division)),
+        ]
+        key = ("compare", *((evaluator.key(s), d) for s, d in sides), against, weight)
 
         def build() -> str:
             views = [
                 ScenarioView(
                     side,
                     evaluator.divisions(side),
-                    evaluator.score(side, division, against, weight),
+                    evaluator.score(side, shown, against, weight),
                 )
-                for side in (left, right)
+                for side, shown in sides
             ]
             dual = compare_map(evaluator.dataset, views[0], views[1], assets=ASSET_URL)
             return page_html(dual)
@@ -156,7 +198,9 @@ def scenario_page(
 
     Example: ``/maps/huidig?division=swv_po&against=jeugdregio&weight=inhabitants``. Tooltips
     name the gemeente, its regions, its weights and its region's metrics; a layer control toggles
-    special-education locations, provinces and the other divisions.
+    special-education locations, provinces and the other divisions. For an SWV division that
+    differs from today's (a proposal's ``swv``) the gemeenten whose SWV changes are outlined
+    (layer ``gemeenten whose SWV changes``) and every tooltip has an ``SWV changes`` row.
     """
 
     def render() -> str:

@@ -4,9 +4,10 @@ Rule: ``POST /api/proposals`` checks the request (scenario id free or ``replace`
 known) and answers ``202`` with a job id at once; the job solves the proposal
 (:func:`geo.proposals.propose.propose`) and stores its scenario document under ``name``
 (validated like any ``POST /api/scenarios``). ``GET /api/proposals/{job_id}`` reports
-``queued``/``running``/``done``/``failed``, the stored scenario and the full report. An
-infeasible bound fails the job with a message naming the jeugdregio and the bound; nothing is
-stored then.
+``queued``/``running``/``done``/``failed``, the stored scenario, the full report and links to
+its map (changed gemeenten outlined) and to the compare view beside ``huidig`` (the proposal's
+``swv`` beside today's ``swv_po`` and ``swv_vo``). An infeasible bound fails the job with a
+message naming the jeugdregio and the bound; nothing is stored then.
 
 Example: ``POST /api/proposals {"name": "voorstel-a", "max_extra_km": 2}`` ->
 ``{"job_id": "3f2a...", "status": "queued", "url": "/api/proposals/3f2a..."}``.
@@ -24,8 +25,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import JobRunner, ScenarioEvaluator, get_evaluator, get_jobs, get_store
 from api.models import ERROR_RESPONSES, SCENARIO_PATTERN, ErrorOut
+from api.routers.home import BASELINE, compare_links, map_url
 from api.routers.scenarios import check_document, scenario_url
 from api.storage import ScenarioNotFound, ScenarioStore
+from geo.errors import RegiokompasError
 from geo.proposals.propose import (
     DEFAULT_MAX_EXTRA_KM,
     DEFAULT_MAX_EXTRA_MEAN_KM,
@@ -40,6 +43,9 @@ MAX_TIME_LIMIT = 60.0
 """Largest solver time per jeugdregio accepted over the API (seconds)."""
 
 JOB_KIND = "proposal"
+
+LINK_WEIGHT = "pupils"
+"""Weight of the map and compare links of a finished proposal (it is about pupils)."""
 
 MAX_ACTIVE_JOBS = 2
 """Proposal jobs queued or running at once per app; more get 429 (the solver is CPU-bound)."""
@@ -102,6 +108,13 @@ class ProposalJobOut(BaseModel):
     scenario_url: str | None = None
     report: dict[str, Any] | None = Field(
         None, description="the report of 'regio propose --json' (totals, travel, SWVs, gemeenten)"
+    )
+    map_url: str | None = Field(
+        None, description="map of the proposal's swv, gemeenten whose SWV changes outlined"
+    )
+    compare_urls: dict[str, str] = Field(
+        default_factory=dict,
+        description="compare views beside huidig: 'swv vs swv_po' and 'swv vs swv_vo'",
     )
 
 
@@ -195,9 +208,27 @@ def start_proposal(
     return ProposalJobCreated(job_id=job.id, status=job.status, url=f"/api/proposals/{job.id}")  # type: ignore[arg-type]
 
 
+def result_links(evaluator: ScenarioEvaluator, scenario_id: str) -> tuple[str, dict[str, str]]:
+    """The map URL of a stored proposal and its compare views beside the baseline (huidig).
+
+    No compare links when the baseline is not stored or cannot be evaluated.
+    """
+    try:
+        baseline = frozenset(evaluator.divisions(BASELINE))
+    except (ScenarioNotFound, RegiokompasError, KeyError, ValueError):
+        baseline = frozenset()
+    links = compare_links(scenario_id, ["swv"], BASELINE, baseline, LINK_WEIGHT)
+    return map_url(scenario_id, "swv", LINK_WEIGHT), links
+
+
 @router.get("/{job_id}", response_model=ProposalJobOut, summary="Status and result of a proposal")
-def get_proposal(job_id: JobPath, jobs: JobRunner = Depends(get_jobs)) -> ProposalJobOut:
-    """The job's status; when ``done`` also the stored scenario and the report."""
+def get_proposal(
+    job_id: JobPath,
+    jobs: JobRunner = Depends(get_jobs),
+    evaluator: ScenarioEvaluator = Depends(get_evaluator),
+) -> ProposalJobOut:
+    """The job's status; when ``done`` also the stored scenario, the report and the links to its
+    map and to the compare view beside huidig."""
     try:
         job = jobs.get(job_id)
     except KeyError:
@@ -206,6 +237,7 @@ def get_proposal(job_id: JobPath, jobs: JobRunner = Depends(get_jobs)) -> Propos
         raise HTTPException(404, f"job_id: {job_id!r} is not a proposal job")
     result = job.result if isinstance(job.result, dict) else {}
     scenario_id = result.get("scenario_id")
+    links = result_links(evaluator, scenario_id) if scenario_id else (None, {})
     return ProposalJobOut(
         job_id=job.id,
         status=job.status,  # type: ignore[arg-type]
@@ -215,4 +247,6 @@ def get_proposal(job_id: JobPath, jobs: JobRunner = Depends(get_jobs)) -> Propos
         scenario_id=scenario_id,
         scenario_url=scenario_url(scenario_id) if scenario_id else None,
         report=result.get("report"),
+        map_url=links[0],
+        compare_urls=links[1],
     )
