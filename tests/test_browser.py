@@ -7,6 +7,7 @@ saves screenshots to ``artifacts/``. Skipped only when Chromium is missing outsi
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -27,6 +28,8 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from geo.config import REPO_ROOT
+from geo.division import Division
+from maps.changes import swv_changes
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -247,4 +250,57 @@ def test_compare_page_maps_move_together(server: str, browser: WebDriver) -> Non
     assert moved[0] == 2
     assert moved[1] == pytest.approx(51.44, abs=0.01) and moved[2] == pytest.approx(5.48, abs=0.01)
     assert moved[3] == 10
+    assert _script_errors(d) == []
+
+
+def test_proposal_map_outlines_changed_gemeenten_beside_huidig(
+    server: str, browser: WebDriver, dataset
+) -> None:
+    # a proposal-like scenario: one SWV per jeugdregio (the same assign edit 'regio propose' writes)
+    assignment = dataset.division("jeugdregio").assignment().astype(str).to_dict()
+    doc = {
+        "name": "browser-voorstel",
+        "description": "swv = jeugdregio",
+        "principles": [1, 3],
+        "edits": [{"op": "assign", "division": "swv", "assignment": assignment}],
+    }
+    request = urllib.request.Request(
+        f"{server}/api/scenarios",
+        data=json.dumps(doc).encode(),
+        headers={"content-type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as r:
+        assert r.status == 201
+    changes = swv_changes(dataset, Division.from_assignment("swv", assignment))
+    assert changes is not None
+    changed = changes.index[changes["swv_changes"]]
+    d = browser
+    d.get(f"{server}/maps/browser-voorstel?division=swv&against=jeugdregio&weight=pupils")
+    _wait_for_shapes(d, 342)
+    legend = d.find_element(By.CSS_SELECTOR, ".rk-legend").text
+    assert f"gemeente whose SWV changes vs today ({len(changed)} gemeenten" in legend
+    labels = [
+        label.text.strip()
+        for label in d.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-overlays label")
+    ]
+    assert "gemeenten whose SWV changes" in labels
+    # the outlines are drawn: one dashed path per changed gemeente, in the change colour
+    dashed = d.execute_script(
+        "return document.querySelectorAll('path[stroke=\"#00b7d4\"]').length;"
+    )
+    assert dashed == len(changed)
+    code = str(changed[0])
+    ActionChains(d).move_to_element(d.execute_script(UNIT_PATH, code)).perform()
+    tooltip = WebDriverWait(d, 10).until(
+        lambda x: x.find_element(By.CSS_SELECTOR, ".leaflet-tooltip")
+    )
+    text = tooltip.get_attribute("textContent")
+    assert "SWV changes" in text and changes.loc[code, "text"] in text
+    _screenshot(d, "browser_proposal_map.png")
+    d.get(f"{server}/maps/compare?left=huidig&right=browser-voorstel&division=swv")
+    _wait_for_shapes(d, 2 * 342)
+    boxes = d.find_elements(By.CSS_SELECTOR, ".rk-metrics")
+    assert "swv_po vs jeugdregio" in boxes[0].text and "swv vs jeugdregio" in boxes[1].text
+    _screenshot(d, "browser_proposal_compare.png")
     assert _script_errors(d) == []
