@@ -11,8 +11,9 @@ that is wrong. Arguments that are ``None`` (optional layers) are not checked.
   ``repair=True``: then invalid features are repaired (:func:`geo.repair.make_valid_polygonal`)
   and listed in a :class:`~geo.errors.RepairedGeometryWarning`.
 
-:func:`binder` (arguments by parameter name) is shared with the other precondition modules; this
-module does not import geopandas, so light modules such as :mod:`geo.scenarios` can use it.
+:func:`precondition` turns a check of the arguments (by parameter name) into such a decorator; the
+other precondition modules build on it. This module does not import geopandas, so light modules
+such as :mod:`geo.scenarios` can use it.
 
 >>> import geopandas as gpd, shapely
 >>> @require_same_crs("a", "b")
@@ -39,75 +40,82 @@ from geo.errors import GeometryError, RepairedGeometryWarning
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def binder(func: Callable[..., Any]) -> Callable[..., inspect.BoundArguments]:
-    """A function binding call arguments to ``func``'s parameters (defaults applied).
+Arguments = dict[str, Any]
+"""The arguments of one call by parameter name (defaults applied); a check may replace some."""
+Check = Callable[[str, Arguments], None]
+"""``check(function_name, arguments)``: raise a typed error, or return (possibly after
+replacing arguments, e.g. by a repaired or reordered copy)."""
 
-    The signature is read once, when the decorator is applied, not on every call.
 
-    >>> bind = binder(lambda a, b=2: None)
-    >>> dict(bind(1).arguments)
-    {'a': 1, 'b': 2}
+def precondition(check: Check) -> Callable[[F], F]:
+    """A decorator that runs ``check`` on the arguments of every call before the function.
+
+    The signature is read once, when the decorator is applied; the function receives the
+    arguments as ``check`` left them.
+
+    >>> def positive(name, arguments):
+    ...     if arguments["x"] <= 0:
+    ...         raise ValueError(f"{name}: x must be positive")
+    >>> @precondition(positive)
+    ... def root(x, digits=2):
+    ...     return round(x**0.5, digits)
+    >>> root(2.0)
+    1.41
+    >>> root(-1.0)
+    Traceback (most recent call last):
+    ValueError: root: x must be positive
     """
-    signature = inspect.signature(func)
 
-    def bind(*args: Any, **kwargs: Any) -> inspect.BoundArguments:
-        bound = signature.bind(*args, **kwargs)
-        bound.apply_defaults()
-        return bound
+    def decorate(func: F) -> F:
+        signature = inspect.signature(func)
 
-    return bind
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            check(func.__name__, bound.arguments)
+            return func(*bound.args, **bound.kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
 
 
-def _frames(bound: inspect.BoundArguments, names: tuple[str, ...]) -> list[tuple[str, Any]]:
-    return [(n, bound.arguments[n]) for n in names if bound.arguments.get(n) is not None]
+def _frames(arguments: Arguments, names: tuple[str, ...]) -> list[tuple[str, Any]]:
+    return [(n, arguments[n]) for n in names if arguments.get(n) is not None]
 
 
 def require_same_crs(*names: str) -> Callable[[F], F]:
     """The GeoDataFrame arguments ``names`` (those not None) must share one defined CRS."""
 
-    def decorate(func: F) -> F:
-        bind = binder(func)
+    def check(function: str, arguments: Arguments) -> None:
+        frames = _frames(arguments, names)
+        for name, frame in frames:
+            if frame.crs is None:
+                raise GeometryError(f"{function}: {name} has no CRS; set EPSG:28992")
+        first_name, first = frames[0]
+        for name, frame in frames[1:]:
+            if frame.crs != first.crs:
+                raise GeometryError(
+                    f"{function}: CRS differ: {name} ({frame.crs.to_string()}) differs from "
+                    f"{first_name} ({first.crs.to_string()}); reproject to EPSG:28992 first"
+                )
 
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            frames = _frames(bind(*args, **kwargs), names)
-            for name, frame in frames:
-                if frame.crs is None:
-                    raise GeometryError(f"{func.__name__}: {name} has no CRS; set EPSG:28992")
-            first_name, first = frames[0]
-            for name, frame in frames[1:]:
-                if frame.crs != first.crs:
-                    raise GeometryError(
-                        f"{func.__name__}: CRS differ: {name} ({frame.crs.to_string()}) differs "
-                        f"from {first_name} ({first.crs.to_string()}); reproject to EPSG:28992 "
-                        "first"
-                    )
-            return func(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
-
-    return decorate
+    return precondition(check)
 
 
 def require_projected(*names: str) -> Callable[[F], F]:
     """The GeoDataFrame arguments ``names`` must be in a projected (metric) CRS."""
 
-    def decorate(func: F) -> F:
-        bind = binder(func)
+    def check(function: str, arguments: Arguments) -> None:
+        for name, frame in _frames(arguments, names):
+            if frame.crs is not None and not frame.crs.is_projected:
+                raise GeometryError(
+                    f"{function}: {name} is in CRS {frame.crs.to_string()}, which is not "
+                    "projected; areas need a metric CRS such as EPSG:28992"
+                )
 
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            for name, frame in _frames(bind(*args, **kwargs), names):
-                if frame.crs is not None and not frame.crs.is_projected:
-                    raise GeometryError(
-                        f"{func.__name__}: {name} is in CRS {frame.crs.to_string()}, which is not "
-                        "projected; areas need a metric CRS such as EPSG:28992"
-                    )
-            return func(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
-
-    return decorate
+    return precondition(check)
 
 
 def require_valid_geometry(**keys: str | None) -> Callable[[F], F]:
@@ -120,77 +128,61 @@ def require_valid_geometry(**keys: str | None) -> Callable[[F], F]:
     The caller's frame is never changed; the function receives a repaired copy.
     """
 
-    def decorate(func: F) -> F:
-        bind = binder(func)
-
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            bound = bind(*args, **kwargs)
-            repair = bool(bound.arguments.get("repair", False))
-            for name, key_arg in keys.items():
-                frame = bound.arguments.get(name)
-                if frame is None:
-                    continue
-                key = bound.arguments.get(key_arg) if key_arg else None
-                labels = frame[key] if key is not None and key in frame.columns else frame.index
-                geoms = frame.geometry.to_numpy()
-                empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-                if empty.any():
-                    bad = list(map(str, np.asarray(labels)[empty][:5]))
-                    raise GeometryError(f"{func.__name__}: {name} has empty geometry for {bad}")
-                invalid = ~shapely.is_valid(geoms)
-                if not invalid.any():
-                    continue
-                reasons = shapely.is_valid_reason(geoms[invalid])
-                listed = "; ".join(
-                    f"{label} ({reason})"
-                    for label, reason in zip(np.asarray(labels)[invalid], reasons, strict=True)
+    def check(function: str, arguments: Arguments) -> None:
+        repair = bool(arguments.get("repair", False))
+        for name, key_arg in keys.items():
+            frame = arguments.get(name)
+            if frame is None:
+                continue
+            key = arguments.get(key_arg) if key_arg else None
+            labels = frame[key] if key is not None and key in frame.columns else frame.index
+            geoms = frame.geometry.to_numpy()
+            empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+            if empty.any():
+                bad = list(map(str, np.asarray(labels)[empty][:5]))
+                raise GeometryError(f"{function}: {name} has empty geometry for {bad}")
+            invalid = ~shapely.is_valid(geoms)
+            if not invalid.any():
+                continue
+            reasons = shapely.is_valid_reason(geoms[invalid])
+            listed = "; ".join(
+                f"{label} ({reason})"
+                for label, reason in zip(np.asarray(labels)[invalid], reasons, strict=True)
+            )
+            if not repair:
+                raise GeometryError(
+                    f"{function}: {name} has invalid geometry: {listed}; "
+                    "pass repair=True to repair it with shapely.make_valid"
                 )
-                if not repair:
-                    raise GeometryError(
-                        f"{func.__name__}: {name} has invalid geometry: {listed}; "
-                        "pass repair=True to repair it with shapely.make_valid"
-                    )
-                import geopandas as gpd  # loaded already: the frame is a GeoDataFrame
+            import geopandas as gpd  # loaded already: the frame is a GeoDataFrame
 
-                from geo.repair import make_valid_polygonal
+            from geo.repair import make_valid_polygonal
 
-                geoms = geoms.copy()
-                geoms[invalid] = make_valid_polygonal(geoms[invalid])
-                fixed = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
-                bound.arguments[name] = fixed
-                warnings.warn(
-                    f"{name}: repaired {int(invalid.sum())} invalid geometr"
-                    f"{'y' if invalid.sum() == 1 else 'ies'} with make_valid: {listed}",
-                    RepairedGeometryWarning,
-                    stacklevel=2,
-                )
-            return func(*bound.args, **bound.kwargs)
+            geoms = geoms.copy()
+            geoms[invalid] = make_valid_polygonal(geoms[invalid])
+            fixed = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
+            arguments[name] = fixed
+            warnings.warn(
+                f"{name}: repaired {int(invalid.sum())} invalid geometr"
+                f"{'y' if invalid.sum() == 1 else 'ies'} with make_valid: {listed}",
+                RepairedGeometryWarning,
+                stacklevel=3,
+            )
 
-        return wrapper  # type: ignore[return-value]
-
-    return decorate
+    return precondition(check)
 
 
 def require_key_columns(**keys: str) -> Callable[[F], F]:
     """Each GeoDataFrame argument in ``keys`` must have the column named by argument
     ``keys[frame]``; :class:`GeometryError` names the argument and the missing field."""
 
-    def decorate(func: F) -> F:
-        bind = binder(func)
+    def check(function: str, arguments: Arguments) -> None:
+        for name, key_arg in keys.items():
+            frame, key = arguments.get(name), arguments.get(key_arg)
+            if frame is not None and key not in frame.columns:
+                raise GeometryError(
+                    f"{function}: {name} has no key field {key!r} "
+                    f"(fields: {', '.join(map(str, frame.columns))})"
+                )
 
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            bound = bind(*args, **kwargs)
-            for name, key_arg in keys.items():
-                frame, key = bound.arguments.get(name), bound.arguments.get(key_arg)
-                if frame is not None and key not in frame.columns:
-                    raise GeometryError(
-                        f"{func.__name__}: {name} has no key field {key!r} "
-                        f"(fields: {', '.join(map(str, frame.columns))})"
-                    )
-            return func(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
-
-    return decorate
+    return precondition(check)

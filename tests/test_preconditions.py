@@ -11,6 +11,8 @@ import shapely
 
 from geo.errors import GeometryError, RepairedGeometryWarning
 from geo.preconditions import (
+    Arguments,
+    precondition,
     require_key_columns,
     require_projected,
     require_same_crs,
@@ -56,6 +58,26 @@ def test_key_and_validity_checks() -> None:
         fixed = checked(bowtie, "k", repair=True)
     assert fixed.is_valid.all() and fixed.area.iloc[0] == pytest.approx(0.5)
     assert not bowtie.is_valid.all()  # the caller's frame is left alone
+
+
+def test_precondition_sees_arguments_by_name_and_may_replace_them() -> None:
+    seen: list[tuple[str, dict]] = []
+
+    def doubled(function: str, arguments: Arguments) -> None:
+        seen.append((function, dict(arguments)))
+        arguments["b"] = 2 * arguments["b"]
+
+    @precondition(doubled)
+    def add(a: int, b: int = 10, *, c: int = 0) -> int:
+        return a + b + c
+
+    assert add(1) == 21 and add(1, 2, c=3) == 8 and add(b=5, a=1) == 11
+    assert seen == [
+        ("add", {"a": 1, "b": 10, "c": 0}),
+        ("add", {"a": 1, "b": 2, "c": 3}),
+        ("add", {"a": 1, "b": 5, "c": 0}),
+    ]
+    assert add.__name__ == "add"
 
 
 def test_docstring_examples() -> None:

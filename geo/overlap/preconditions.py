@@ -18,7 +18,6 @@ True
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -27,7 +26,7 @@ import pandas as pd
 
 from geo.division import Division
 from geo.errors import DivisionError
-from geo.preconditions import binder
+from geo.preconditions import Arguments, precondition
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,29 +35,21 @@ def require_same_units(first: str, second: str) -> Callable[[F], F]:
     """The divisions ``first`` and ``second`` must cover the same units; ``second`` is reordered
     to the unit order of ``first``. Raises :class:`DivisionError` naming units in one only."""
 
-    def decorate(func: F) -> F:
-        bind = binder(func)
+    def check(function: str, arguments: Arguments) -> None:
+        a: Division = arguments[first]
+        b: Division = arguments[second]
+        if not a.units.equals(b.units):
+            only_a = a.units.difference(b.units)
+            only_b = b.units.difference(a.units)
+            if len(only_a) or len(only_b):
+                raise DivisionError(
+                    f"{function}: divisions {a.name!r} and {b.name!r} are over different "
+                    f"units: only in {a.name!r}: {list(only_a[:5])}, "
+                    f"only in {b.name!r}: {list(only_b[:5])}"
+                )
+            arguments[second] = b.reindexed(a.units)
 
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            bound = bind(*args, **kwargs)
-            a: Division = bound.arguments[first]
-            b: Division = bound.arguments[second]
-            if not a.units.equals(b.units):
-                only_a = a.units.difference(b.units)
-                only_b = b.units.difference(a.units)
-                if len(only_a) or len(only_b):
-                    raise DivisionError(
-                        f"{func.__name__}: divisions {a.name!r} and {b.name!r} are over different "
-                        f"units: only in {a.name!r}: {list(only_a[:5])}, "
-                        f"only in {b.name!r}: {list(only_b[:5])}"
-                    )
-                bound.arguments[second] = b.reindexed(a.units)
-            return func(*bound.args, **bound.kwargs)
-
-        return wrapper  # type: ignore[return-value]
-
-    return decorate
+    return precondition(check)
 
 
 def aligned_weights(

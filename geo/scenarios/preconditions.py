@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from geo.division import NO_REGION, Division
-from geo.preconditions import binder
+from geo.preconditions import Arguments, precondition
 from geo.scenarios.errors import EditError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -56,21 +56,13 @@ def _each_code(
     """A decorator calling ``check(division, parameter, code)`` for every code in the named
     arguments (a code, a list of codes or None); ``division`` is the first argument."""
 
-    def decorate(func: F) -> F:
-        bind = binder(func)
+    def check_all(function: str, arguments: Arguments) -> None:
+        division: Division = next(iter(arguments.values()))
+        for parameter in parameters:
+            for code in _codes(arguments[parameter]):
+                check(division, parameter, code)
 
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            bound = bind(*args, **kwargs)
-            division: Division = next(iter(bound.arguments.values()))
-            for parameter in parameters:
-                for code in _codes(bound.arguments[parameter]):
-                    check(division, parameter, code)
-            return func(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
-
-    return decorate
+    return precondition(check_all)
 
 
 def require_units(*parameters: str) -> Callable[[F], F]:
