@@ -54,6 +54,10 @@ MAX_BASE_DEPTH = 16
 """Longest chain of ``base`` scenarios followed before it is called a cycle."""
 
 
+_MISSING = object()
+"""Marks a cache miss (a cached value may be anything)."""
+
+
 class EvaluationCache:
     """A bounded LRU cache with single-flight computation per key (thread-safe).
 
@@ -69,28 +73,39 @@ class EvaluationCache:
         self.hits = 0
         self.misses = 0
 
+    def _hit(self, key: Hashable) -> Any:
+        """The cached value (a hit, now most recently used) or :data:`_MISSING`; hold the lock."""
+        if key not in self._data:
+            return _MISSING
+        self._data.move_to_end(key)
+        self.hits += 1
+        return self._data[key]
+
+    def _store(self, key: Hashable, value: Any) -> None:
+        """Store as most recently used and evict the least recently used; hold the lock."""
+        self._data[key] = value
+        self._data.move_to_end(key)
+        while len(self._data) > self.max_entries:
+            self._data.popitem(last=False)
+
     def get(self, key: Hashable) -> Any | None:
         """The cached value or None (counts as a hit when found)."""
         with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                self.hits += 1
-                return self._data[key]
-        return None
+            value = self._hit(key)
+        return None if value is _MISSING else value
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
         """The cached value for ``key``, computing it with ``compute()`` on a miss."""
         with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                self.hits += 1
-                return self._data[key]
+            value = self._hit(key)
+            if value is not _MISSING:
+                return value
             key_lock = self._key_locks.setdefault(key, threading.Lock())
         with key_lock:
             with self._lock:
-                if key in self._data:
-                    self.hits += 1
-                    return self._data[key]
+                value = self._hit(key)  # computed by another caller meanwhile
+            if value is not _MISSING:
+                return value
             try:
                 value = compute()
             finally:
@@ -98,18 +113,13 @@ class EvaluationCache:
                     self._key_locks.pop(key, None)
             with self._lock:
                 self.misses += 1
-                self._data[key] = value
-                while len(self._data) > self.max_entries:
-                    self._data.popitem(last=False)
+                self._store(key, value)
             return value
 
     def put(self, key: Hashable, value: Any) -> None:
         """Store a value (evicting the least recently used entry when full)."""
         with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.max_entries:
-                self._data.popitem(last=False)
+            self._store(key, value)
 
     def clear(self) -> None:
         """Forget everything."""
