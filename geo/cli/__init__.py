@@ -1,6 +1,8 @@
 """The ``regio`` command: one entry point for everything a planner or a script does.
 
-Sub-commands live in one module each (``data.py``, ``score.py``, ...), registered here.
+Sub-commands live in one module each (``data.py``, ``score.py``, ...), registered here; what
+they share (consoles, ``fail``, ``load_data``, options) is in ``common.py``. Command modules
+import heavy libraries inside the command functions, so ``regio --help`` starts in about 0.5 s.
 """
 
 from __future__ import annotations
