@@ -1,6 +1,6 @@
 """Benchmark of ``regio propose``: the national proposal on 2 cores (target <= 60 s).
 
-Loads the real dataset (store), then times the whole proposal (prepare: school points, distance
+Loads the real dataset (store), then times the whole proposal (prepare: stored points, distance
 matrices, graphs; then CP-SAT per jeugdregio with 2 workers; then the exact evaluation) and prints
 its disruption, number of SWVs, solver statuses and the travel-distance figures.
 

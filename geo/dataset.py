@@ -43,7 +43,9 @@ class Dataset:
     """Everything the engine, maps, API and proposals stand on."""
 
     units: gpd.GeoDataFrame
-    """Index ``code`` (GMxxxx); columns ``name``, the weight columns, geometry in EPSG:4326."""
+    """Index ``code`` (GMxxxx); columns ``name``, the weight columns (:data:`WEIGHTS`),
+    ``point_x``/``point_y`` (pupil-weighted location in EPSG:28992 metres) with ``point_rule``
+    ('pupils' or 'representative_point'), geometry in EPSG:4326."""
     divisions: dict[str, Division]
     special_schools: gpd.GeoDataFrame
     """SBO/SO/VSO/(V)SO locations: ``vestigingscode, naam, type, leerlingen, pc4, unit,

@@ -159,7 +159,9 @@ def build_store(
 def load_dataset(data: str | os.PathLike[str] | None = None, cache: Path | None = None) -> Dataset:
     """The :class:`Dataset` for ``data`` (built on first use, then read from the store; memoised).
 
-    >>> # ds = load_dataset()  # doctest: +SKIP
+    >>> ds = load_dataset()  # doctest: +SKIP
+    >>> ds.divisions["jeugdregio"].n_regions  # doctest: +SKIP
+    42
     """
     data_path = config.data_dir(data)
     root = store_root(cache)
