@@ -120,8 +120,9 @@ def read_store(path: Path) -> Dataset:
     memberships = pd.read_parquet(path / "memberships.parquet")
     regions = pd.read_parquet(path / "regions.parquet")
     divisions: dict[str, Division] = {}
+    members_by_division = dict(tuple(memberships.groupby("division", sort=False)))
     for name, group in regions.groupby("division", sort=False):
-        members = memberships[memberships["division"] == name]
+        members = members_by_division[name]
         divisions[str(name)] = Division.from_membership(
             str(name),
             members,
