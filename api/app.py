@@ -170,7 +170,7 @@ def create_app(
     library_dir: str | Path | None = SCENARIO_LIBRARY,
     store: ScenarioStore | None = None,
 ) -> FastAPI:
-    """The regiokompas app over ``dataset`` (default: :func:`geo.store.load_dataset` of
+    """The regiokompas app over ``dataset`` (default: :func:`geo.data.store.load_dataset` of
     ``data``, loaded at startup) with scenarios stored in ``state_dir`` (default
     :func:`geo.config.state_dir`); ``library_dir`` scenarios are seeded on first start.
     ``store`` replaces the SQLite store with another :class:`api.storage.ScenarioStore`.

@@ -393,11 +393,11 @@ class AppState:
 
     @property
     def dataset(self) -> Dataset:
-        """The dataset, loaded with :func:`geo.store.load_dataset` on first use."""
+        """The dataset, loaded with :func:`geo.data.store.load_dataset` on first use."""
         if self._dataset is None:
             with self._dataset_lock:
                 if self._dataset is None:
-                    from geo.store import load_dataset
+                    from geo.data.store import load_dataset
 
                     self._dataset = load_dataset(self._data)
         return self._dataset

@@ -9,7 +9,7 @@ Rules:
 - GeoJSON / GeoPackage: polygons with a region code property (``region_key``). A layer without
   CRS, coordinates that do not fit the CRS, non-polygon or invalid geometries (unless
   ``repair``) are refused naming the feature. Each gemeente goes wholly to the region that
-  covers the largest part of its area (:func:`geo.assign.assign`, in EPSG:28992).
+  covers the largest part of its area (:func:`geo.geometry.assign.assign`, in EPSG:28992).
 
 Every problem raises :class:`UploadError` naming the file and the field, row or feature.
 
@@ -29,11 +29,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.assign import assign
 from geo.config import CRS_METRIC
 from geo.errors import RegiokompasError
-from geo.repair import POLYGONAL_TYPES
-from geo.repair import repair as repair_geometries
+from geo.geometry.assign import assign
+from geo.geometry.repair import POLYGONAL_TYPES
+from geo.geometry.repair import repair as repair_geometries
 
 UNIT_COLUMNS = ("unit", "id", "code", "geoid", "geoid20")
 REGION_COLUMNS = ("region", "district", "assignment")

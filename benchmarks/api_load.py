@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo's fi
 from api.deps import EvaluationCache, ScenarioEvaluator  # noqa: E402
 from api.storage import open_store  # noqa: E402
 from fixtures.server import start_server  # noqa: E402
-from geo.store import load_dataset  # noqa: E402
+from geo.data.store import load_dataset  # noqa: E402
 
 QUERIES: list[dict[str, str]] = [
     {"division": "swv_po", "against": "jeugdregio", "weight": "area", "scenario": "huidig"},

@@ -3,7 +3,7 @@
 - lazy: ``regio --help`` as shipped - the sub-commands import their machinery (OR-Tools,
   GerryChain, libpysal, pandas, the web app) only when they run;
 - eager (baseline): the same ``--help`` with ``geo.proposals.propose`` imported first, as it was
-  when ``geo.cli.propose`` imported it at module level (before the clean-up: ~4 s).
+  when ``regio.propose`` imported it at module level (before the clean-up: ~4 s).
 
 Both run in fresh interpreters, alternately, in the same run (median of ``REPEATS``); the script
 prints both times and the ratio, and ends with ``RESULT`` lines. Goal: ``regio --help`` < 1 s.
@@ -28,7 +28,7 @@ HEAVY = ("geo.proposals.propose",)
 def run_help(preload: tuple[str, ...]) -> float:
     """Wall seconds of ``regio --help`` in a fresh interpreter after importing ``preload``."""
     imports = "".join(f"import {name}; " for name in preload)
-    code = f"{imports}from geo.cli import main; main()"
+    code = f"{imports}from regio import main; main()"
     start = time.perf_counter()
     subprocess.run(
         [sys.executable, "-c", code, "--help"],

@@ -21,9 +21,9 @@ import time
 import folium
 import geopandas as gpd
 
+from geo.data.store import load_dataset
 from geo.overlap import score
 from geo.scenarios import apply_scenario, load_scenario
-from geo.store import load_dataset
 from maps.compare_map import ScenarioView, compare_map
 from maps.division_map import division_map, page_html
 from maps.geometry import clear_cache

@@ -26,10 +26,10 @@ import pandas as pd
 import shapely
 
 from geo.config import CRS_METRIC
+from geo.data.store import load_dataset
 from geo.division import Division
+from geo.geometry.repair import repair
 from geo.overlap import contingency, score
-from geo.repair import repair
-from geo.store import load_dataset
 
 
 def timed(func: Callable[[], object], repeat: int) -> tuple[float, object]:

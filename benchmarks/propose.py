@@ -29,9 +29,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from geo.data.store import load_dataset  # noqa: E402
 from geo.proposals.propose import ProposalSettings, evaluate, prepare, propose  # noqa: E402
 from geo.proposals.travel import travel_stats  # noqa: E402
-from geo.store import load_dataset  # noqa: E402
 
 TARGET_SECONDS = 60.0
 

@@ -1,6 +1,6 @@
 """Benchmark: loading the built store vs building the foundation from the sources.
 
-Baseline (measured in the same run): ``geo.build.build_dataset`` on the real sources.
+Baseline (measured in the same run): ``geo.data.build.build_dataset`` on the real sources.
 Target: the store loads in well under a second.
 
     python benchmarks/store_load.py
@@ -13,8 +13,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from geo import config, store
-from geo.build import build_dataset
+from geo import config
+from geo.data import store
+from geo.data.build import build_dataset
 
 
 def main() -> None:

@@ -25,9 +25,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 from geo.adjacency import queen_adjacency
+from geo.data.store import load_dataset
 from geo.division import Division
 from geo.overlap import MoveEvaluator, contingency, metrics
-from geo.store import load_dataset
 
 SCRATCH_SAMPLE = 300
 """Moves recomputed from scratch (the baseline is slow; a sample gives its rate)."""

@@ -8,8 +8,9 @@ that is wrong. Arguments that are ``None`` (optional layers) are not checked.
 - :func:`require_projected` - the GeoDataFrames are in a projected (metric) CRS;
 - :func:`require_key_columns` - each GeoDataFrame has the key field another argument names;
 - :func:`require_valid_geometry` - no empty or invalid geometry, unless the call passes
-  ``repair=True``: then invalid features are repaired (:func:`geo.repair.make_valid_polygonal`)
-  and listed in a :class:`~geo.errors.RepairedGeometryWarning`.
+  ``repair=True``: then invalid features are repaired
+  (:func:`geo.geometry.repair.make_valid_polygonal`) and listed in a
+  :class:`~geo.errors.RepairedGeometryWarning`.
 
 :func:`precondition` turns a check of the arguments (by parameter name) into such a decorator; the
 other precondition modules build on it. This module does not import geopandas, so light modules
@@ -156,7 +157,7 @@ def require_valid_geometry(**keys: str | None) -> Callable[[F], F]:
                 )
             import geopandas as gpd  # loaded already: the frame is a GeoDataFrame
 
-            from geo.repair import make_valid_polygonal
+            from geo.geometry.repair import make_valid_polygonal
 
             geoms = geoms.copy()
             geoms[invalid] = make_valid_polygonal(geoms[invalid])

@@ -4,7 +4,7 @@
 - :func:`maps.compare_map.compare_map` — two scenarios side by side, pan and zoom synchronised;
 - :func:`maps.division_map.page_html` — the HTML page of either;
 - :func:`maps.changes.swv_changes` — gemeenten whose SWV changes compared with today, outlined
-  on both views (the disruption definition of :mod:`geo.proposals.disruption`);
+  on both views (the disruption definition of :mod:`geo.overlap.disruption`);
 - :mod:`maps.geometry` — rounded unit geometry and cached dissolved region layers;
 - :mod:`maps.style` — colour scale, line styles, legend and metric boxes;
 - :mod:`maps.assets` — Leaflet from the app (vendored) or from a CDN.

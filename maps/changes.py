@@ -2,7 +2,7 @@
 
 Rule: a map of ``swv`` (one SWV for PO and VO, e.g. made by ``regio propose``), ``swv_po`` or
 ``swv_vo`` marks the gemeenten whose SWV changes compared with today (the dataset's ``swv_po``
-and ``swv_vo``), by the exact definition of :func:`geo.proposals.disruption.disruption`: a pupil
+and ``swv_vo``), by the exact definition of :func:`geo.overlap.disruption.disruption`: a pupil
 keeps their SWV iff the gemeente's new SWV is the continuation of the pupil's current SWV (the
 new SWV receiving most of its pupils). ``swv`` is measured on both levels (PO pupils against
 ``swv_po``, VO pupils against ``swv_vo``); ``swv_po`` only on PO, ``swv_vo`` only on VO. A
@@ -26,7 +26,7 @@ import pandas as pd
 
 from geo.dataset import Dataset
 from geo.division import NO_REGION, Division
-from geo.proposals.disruption import disruption
+from geo.overlap.disruption import disruption
 
 SWV_LEVELS: dict[str, tuple[str, ...]] = {
     "swv": ("po", "vo"),

@@ -36,6 +36,6 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def dataset(data_dir: Path, cache_dir: Path):
     """The real-data :class:`geo.dataset.Dataset` (gemeenten 2025 with all divisions)."""
-    from geo.store import load_dataset
+    from geo.data.store import load_dataset
 
     return load_dataset(data_dir, cache_dir)

@@ -133,7 +133,7 @@ def test_dataset_is_loaded_lazily_from_data(
         loaded.append(data)
         return ds
 
-    monkeypatch.setattr("geo.store.load_dataset", fake_load)
+    monkeypatch.setattr("geo.data.store.load_dataset", fake_load)
     app = create_app(None, tmp_path, data="/some/dir", library_dir=None)
     assert loaded == []
     with TestClient(app) as client:  # the lifespan loads it before the first request

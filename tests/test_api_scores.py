@@ -9,9 +9,9 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.app import create_app
-from geo.cli import app as cli
 from geo.overlap import score
 from geo.scenarios import apply_scenario, load_scenario
+from regio import app as cli
 
 
 @pytest.fixture(scope="module")

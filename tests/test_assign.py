@@ -1,4 +1,4 @@
-"""Tests for geo.assign."""
+"""Tests for geo.geometry.assign."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from geo.assign import assign
 from geo.errors import GeometryError, LowOverlapWarning
+from geo.geometry.assign import assign
 
 
 def layer(codes: list[str], geoms: list) -> gpd.GeoDataFrame:

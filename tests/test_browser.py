@@ -56,7 +56,7 @@ def _regio_command() -> list[str]:
     script = Path(sys.executable).parent / "regio"
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-c", "from geo.cli import main; main()"]
+    return [sys.executable, "-c", "from regio import main; main()"]
 
 
 @pytest.fixture(scope="module")

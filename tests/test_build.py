@@ -1,4 +1,4 @@
-"""Integration tests of geo.build on the real data, with facts checked independently."""
+"""Integration tests of geo.data.build on the real data, with facts checked independently."""
 
 from __future__ import annotations
 

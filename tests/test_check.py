@@ -1,4 +1,4 @@
-"""Tests for geo.check and ``regio data check``."""
+"""Tests for geo.data.check and ``regio data check``."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from geo.check import check_dataset
-from geo.cli import app
+from geo.data.check import check_dataset
+from regio import app
 
 pytestmark = pytest.mark.integration
 

@@ -1,4 +1,4 @@
-"""Tests for geo.cli.common: clear errors with exit code 2, data loading, atomic writes."""
+"""Tests for regio.common: clear errors with exit code 2, data loading, atomic writes."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from geo.cli import common
 from geo.division import Division
 from geo.errors import SourceError
+from regio import common
 
 runner = CliRunner()
 
@@ -85,5 +85,5 @@ def test_write_atomic_keeps_the_old_file_when_writing_fails(tmp_path: Path) -> N
 
 
 def test_docstring_examples() -> None:
-    module = importlib.import_module("geo.cli.common")
+    module = importlib.import_module("regio.common")
     assert doctest.testmod(module).failed == 0

@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from fixtures.synthetic import synthetic_dataset
-from geo.cli import app
-from geo.cli import common as cli_common
-from geo.cli.run import split_option
+from regio import app
+from regio import common as cli_common
+from regio.run import split_option
 
 runner = CliRunner()
 
@@ -149,7 +149,7 @@ def test_dask_scheduler_gives_the_same_tables(synthetic, tmp_path) -> None:
 
 
 def test_unreachable_scheduler_is_a_clear_error(synthetic, tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr("geo.cli.run.SCHEDULER_TIMEOUT", "1s")
+    monkeypatch.setattr("regio.run.SCHEDULER_TIMEOUT", "1s")
     result = run(tmp_path, "x", "--scheduler", "tcp://127.0.0.1:9", "--weight", "area")
     assert result.exit_code == 2
     assert "cannot run on Dask scheduler tcp://127.0.0.1:9" in " ".join(result.stderr.split())

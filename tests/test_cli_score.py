@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from fixtures.synthetic import synthetic_dataset
-from geo.cli import app
-from geo.cli import common as cli_common
 from geo.division import NO_REGION, Division
+from regio import app
+from regio import common as cli_common
 
 runner = CliRunner()
 

@@ -1,4 +1,4 @@
-"""Tests of geo.cli.serve: options, environment hand-over to the app factory, clear errors."""
+"""Tests of regio.serve: options, environment hand-over to the app factory, clear errors."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from geo.cli import app
+from regio import app
 
 
 def test_help_lists_the_options() -> None:

@@ -9,11 +9,11 @@ import pytest
 from typer.testing import CliRunner
 
 from fixtures.synthetic import synthetic_dataset
-from geo.cli import app
-from geo.cli import common as cli_common
-from geo.cli.variants import rank_variants
 from geo.division import NO_REGION, Division
 from geo.scenarios import edits
+from regio import app
+from regio import common as cli_common
+from regio.variants import rank_variants
 
 runner = CliRunner()
 

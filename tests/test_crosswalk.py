@@ -1,4 +1,4 @@
-"""Tests for geo.crosswalk: slivers go whole, true splits are fractional."""
+"""Tests for geo.data.crosswalk: slivers go whole, true splits are fractional."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.crosswalk import crosswalk
+from geo.data.crosswalk import crosswalk
 
 
 def layer(codes: list[str], geoms: list) -> gpd.GeoDataFrame:

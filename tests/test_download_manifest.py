@@ -1,4 +1,4 @@
-"""Tests for geo.download_manifest: a consistent layout, and known-good values that match the
+"""Tests for geo.data.download_manifest: a consistent layout, and known-good values that match the
 verified copies in ../shared/data."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import PurePosixPath
 import pytest
 
 from geo.config import DEFAULT_SHARED_DATA
-from geo.download_manifest import MANIFEST
+from geo.data.download_manifest import MANIFEST
 
 
 def test_layout_is_consistent() -> None:

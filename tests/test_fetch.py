@@ -1,4 +1,4 @@
-"""Tests for geo.fetch and the ``fetch`` command, against a local HTTP server only.
+"""Tests for geo.data.fetch and the ``fetch`` command, against a local HTTP server only.
 
 Unit tests use small generated files and a manifest made in the test; integration tests serve
 the real ``../shared/data`` (geo.config.DEFAULT_SHARED_DATA) and fetch it with the real manifest.
@@ -22,11 +22,11 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from geo.cli.fetch import fetch_command
 from geo.config import DEFAULT_SHARED_DATA
-from geo.download_manifest import MANIFEST, Source
+from geo.data.download_manifest import MANIFEST, Source
+from geo.data.fetch import CHECKSUMS, FETCHED_JSON, ChecksumError, FetchError, fetch
 from geo.errors import RegiokompasError
-from geo.fetch import CHECKSUMS, FETCHED_JSON, ChecksumError, FetchError, fetch
+from regio.fetch import fetch_command
 
 # --------------------------------------------------------------------------- local server
 
@@ -366,7 +366,7 @@ def _cli() -> typer.Typer:
 def test_cli_fetches_and_reports_errors(
     synthetic: Synthetic, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import geo.cli.fetch as cli_module
+    import regio.fetch as cli_module
 
     def fetch_synthetic(*args: object, **kw: object) -> object:
         return fetch(*args, manifest=synthetic.manifest, **kw)  # type: ignore[arg-type]

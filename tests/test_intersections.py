@@ -1,4 +1,4 @@
-"""Tests for geo.intersections (checked against geopandas.overlay)."""
+"""Tests for geo.geometry.intersections (checked against geopandas.overlay)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 import shapely
 
 from geo.errors import GeometryError
-from geo.intersections import intersections
+from geo.geometry.intersections import intersections
 
 
 def layer(codes: list[str], geoms: list, crs: str = "EPSG:28992") -> gpd.GeoDataFrame:

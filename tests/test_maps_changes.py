@@ -94,7 +94,7 @@ def test_real_cut_along_jeugdregio_borders_changes_exactly_the_unavoidable_pupil
     """swv_binnen_jeugdregio keeps each SWV's piece in its home jeugdregio and relabels the
     rest, split gemeenten included: the pupils it changes are exactly those outside their SWV's
     home jeugdregio (home_regions, counted without any new division)."""
-    from geo.proposals.disruption import home_regions
+    from geo.overlap.disruption import home_regions
     from geo.scenarios import apply_scenario, load_scenario
 
     divisions = apply_scenario(load_scenario("swv_binnen_jeugdregio"), dataset)

@@ -1,11 +1,11 @@
-"""Tests for geo.names."""
+"""Tests for geo.data.names."""
 
 from __future__ import annotations
 
 import pytest
 
+from geo.data.names import DUO_ALIASES, match_names, normalise_name
 from geo.errors import SourceError
-from geo.names import DUO_ALIASES, match_names, normalise_name
 
 
 def test_spellings_of_the_regeling_match_cbs() -> None:

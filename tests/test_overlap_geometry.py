@@ -151,7 +151,7 @@ def test_docstring_examples() -> None:
 def test_real_geometry_mode_agrees_with_matrix_mode(dataset) -> None:
     """swv_po and jeugdregio as whole-unit assignments of the real gemeenten: the overlay of the
     dissolved regions gives the same area table as the sparse product."""
-    from geo.repair import repair
+    from geo.geometry.repair import repair
 
     units, _ = repair(dataset.units.to_crs(CRS_METRIC).reset_index(), key="code", warn=False)
     units = units.set_index("code")

@@ -1,4 +1,4 @@
-"""Tests for geo.cli.propose: ``regio propose`` and ``regio ensemble`` end to end."""
+"""Tests for regio.propose: ``regio propose`` and ``regio ensemble`` end to end."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-import geo.cli.common as cli_common
+import regio.common as cli_common
 from fixtures.proposal_grids import layout_dataset
-from geo.cli import app
 from geo.scenarios import apply_scenario, load_scenario
+from regio import app
 
 runner = CliRunner()
 
@@ -115,13 +115,13 @@ def test_real_propose_then_score_shows_every_region_nested(dataset, tmp_path, mo
 def test_options_left_out_take_the_library_defaults() -> None:
     from typer.main import get_command
 
-    from geo.cli.propose import proposal_settings
     from geo.proposals.propose import (
         DEFAULT_MAX_EXTRA_KM,
         DEFAULT_MAX_EXTRA_MEAN_KM,
         DEFAULT_TIME_LIMIT,
         ProposalSettings,
     )
+    from regio.propose import proposal_settings
 
     assert proposal_settings(time_limit=None, max_extra_km=None, min_pupils=None) == (
         ProposalSettings()

@@ -1,4 +1,4 @@
-"""Tests for geo.proposals.disruption: the exact definition of 'a pupil keeps their SWV'."""
+"""Tests for geo.overlap.disruption: the exact definition of 'a pupil keeps their SWV'."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.division import NO_REGION, Division
-from geo.proposals.disruption import disruption, home_regions
+from geo.overlap.disruption import disruption, home_regions
 
 UNITS = ["GM1", "GM2", "GM3", "GM4"]
 

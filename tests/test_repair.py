@@ -1,4 +1,4 @@
-"""Tests for geo.repair."""
+"""Tests for geo.geometry.repair."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 import shapely
 
 from geo.errors import RepairedGeometryWarning
-from geo.repair import make_valid_polygonal, repair
+from geo.geometry.repair import make_valid_polygonal, repair
 
 
 def test_repairs_bowtie_and_names_it() -> None:

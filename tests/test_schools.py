@@ -1,4 +1,4 @@
-"""Tests for geo.schools."""
+"""Tests for geo.data.schools."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 import shapely
 from pyproj import Transformer
 
-from geo.schools import level_of, locate_schools, pupil_weighted_points
+from geo.data.schools import level_of, locate_schools, pupil_weighted_points
 
 
 def test_locate_dedupes_snaps_and_reports() -> None:

@@ -1,4 +1,4 @@
-"""Tests for geo.store: fingerprinted rebuilds, atomic writes, clear errors on bad sources."""
+"""Tests for geo.data.store: fingerprinted rebuilds, atomic writes, clear errors on bad sources."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from geo import store
+from geo.data import store
 from geo.errors import SourceError
 
 
@@ -22,7 +22,7 @@ def data_copy(tmp_path: Path, data_dir: Path) -> Path:
 
 
 def test_store_round_trip_equals_build(dataset, cache_dir: Path, data_dir: Path) -> None:
-    from geo.build import build_dataset
+    from geo.data.build import build_dataset
 
     fresh = build_dataset(data_dir)
     assert list(fresh.units.index) == list(dataset.units.index)

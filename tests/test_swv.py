@@ -1,12 +1,12 @@
-"""Tests for geo.swv: split weights by pupils, postcode fallback, explicit 'no SWV' share."""
+"""Tests for geo.data.swv: split weights by pupils, postcode fallback, explicit 'no SWV' share."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
+from geo.data.swv import swv_membership
 from geo.division import NO_REGION
-from geo.swv import swv_membership
 
 
 def postcodes(rows: list[tuple[str, str, str]]) -> pd.DataFrame:

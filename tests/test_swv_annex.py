@@ -1,4 +1,4 @@
-"""Tests for geo.swv_annex on XML generated here in the CALS structure of wetten.overheid.nl.
+"""Tests for geo.data.swv_annex on XML generated here in the CALS structure of wetten.overheid.nl.
 
 The real Regeling XML could not be fetched while writing the parser; these documents mimic its
 structure (toestand/.../bijlage/table/tgroup/colspec/thead/tbody/row/entry/al) and vary it.
@@ -15,9 +15,9 @@ from xml.sax.saxutils import escape
 import pytest
 
 from geo.config import DEFAULT_SHARED_DATA
-from geo.download_manifest import MANIFEST
+from geo.data.download_manifest import MANIFEST
+from geo.data.swv_annex import annex_to_csv
 from geo.errors import SourceError
-from geo.swv_annex import annex_to_csv
 
 COLSPECS = "".join(f"<colspec colname='col{i}' colnum='{i}'/>" for i in range(1, 5))
 HEADER = (

@@ -1,4 +1,4 @@
-"""Tests for geo.weights."""
+"""Tests for geo.data.weights."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 import shapely
 
+from geo.data.weights import estimate_0_15, unit_weights
 from geo.errors import SourceError
-from geo.weights import estimate_0_15, unit_weights
 
 
 def test_unit_weights_sum_pupils_per_level() -> None:

@@ -12,7 +12,7 @@ Rule: the colours come from the same cached score as ``/api/scores``; a rendered
 per (scenario revision chain, division, against, weight), so a repeated request is a lookup.
 A map of an SWV division (``swv``, ``swv_po``, ``swv_vo``) that differs from today's marks the
 gemeenten whose SWV changes (:mod:`maps.changes`, the definition of
-:mod:`geo.proposals.disruption`).
+:mod:`geo.overlap.disruption`).
 Unknown scenarios, divisions or weights give a 404/422 naming them, as an HTML page when the
 client asks for HTML and as ``{"detail": ...}`` otherwise. A scenario called ``compare`` or
 ``static`` cannot be shown here (those paths are taken).

@@ -4,7 +4,7 @@ One module per job (see ``docs/proposals.md``):
 
 - :mod:`geo.proposals.graph` - contiguity graphs per jeugdregio, islands linked explicitly;
 - :mod:`geo.proposals.travel` - principle 2: distance to special education in the own SWV;
-- :mod:`geo.proposals.disruption` - the exact definition of "a pupil keeps their SWV";
+- :mod:`geo.overlap.disruption` - the exact definition of "a pupil keeps their SWV";
 - :mod:`geo.proposals.bounds` - size bounds and feasible numbers of SWVs;
 - :mod:`geo.proposals.solve` - the OR-Tools CP-SAT model of one jeugdregio;
 - :mod:`geo.proposals.propose` - :func:`~geo.proposals.propose.propose`: the national proposal,

@@ -11,7 +11,7 @@ within ``[min_pupils, max_pupils]``, and the travel margins (every gemeente's di
 its baseline + ``max_extra_km``, the jeugdregio's pupil-weighted mean at most its baseline mean
 + ``max_extra_mean_km``). A rejected step — also one where no pair of SWVs can be re-split within
 ``MAX_ATTEMPTS`` spanning trees — repeats the current division. Every sample is scored
-like any scenario: exact disruption (:mod:`geo.proposals.disruption`), pupil-weighted distances
+like any scenario: exact disruption (:mod:`geo.overlap.disruption`), pupil-weighted distances
 (:mod:`geo.proposals.travel`) and :func:`geo.overlap.score` against today's swv_po (weighted by
 pupils_po) and swv_vo (pupils_vo) restricted to the jeugdregio's gemeenten.
 

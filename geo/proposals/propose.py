@@ -14,7 +14,7 @@ Rule: the new division ``swv`` assigns whole 2025 gemeenten to new SWVs such tha
   it unreachable (today's nearest location in the gemeente's SWV lies in another jeugdregio and
   every location inside its own jeugdregio is farther): there the baseline is the distance to the
   nearest location inside the jeugdregio; those gemeenten are listed as *forced*;
-* and, among all such divisions, the fewest pupils change SWV (:mod:`geo.proposals.disruption`),
+* and, among all such divisions, the fewest pupils change SWV (:mod:`geo.overlap.disruption`),
   then the most SWVs.
 
 The national problem is decomposed per jeugdregio: each current SWV can only be continued in its
@@ -45,8 +45,8 @@ import pandas as pd
 
 from geo.dataset import Dataset
 from geo.division import Division
+from geo.overlap.disruption import Disruption, disruption, home_regions
 from geo.proposals.bounds import SizeBounds, apportion_target, count_range, default_size_bounds
-from geo.proposals.disruption import Disruption, disruption, home_regions
 from geo.proposals.errors import (
     ForcedTravelWarning,
     InfeasibleError,

@@ -14,7 +14,7 @@ Rule (OR-Tools CP-SAT; one model per jeugdregio; ``n`` gemeenten numbered ``0..n
   flow more than it sends on. Flow can then only come from the head through the SWV's own
   edges, so every SWV is connected.
 * *Disruption*: for each current PO or VO SWV ``s`` whose home is this jeugdregio (see
-  :func:`geo.proposals.disruption.home_regions`) a boolean ``c[s, r]`` chooses the new SWV
+  :func:`geo.overlap.disruption.home_regions`) a boolean ``c[s, r]`` chooses the new SWV
   continuing it — at most one per ``s`` (the definition makes continuation a function of the
   current SWV), any number per new SWV (a merger keeps everyone). ``y[s, i, r] = x[i, r] AND
   c[s, r]`` marks the pupils of ``s`` in gemeente ``i`` as kept; kept = ``sum W_s[i] * y``.

@@ -6,7 +6,7 @@ Rule:
   (DUO basisscholen and VO locations, weighted by ``leerlingen``): pupils live near their
   schools, so this approximates where the gemeente's pupils are. A gemeente without a located
   school with pupils falls back to its polygon's representative point (always inside it).
-  The store build computes these points once (:func:`geo.schools.pupil_weighted_points`,
+  The store build computes these points once (:func:`geo.data.schools.pupil_weighted_points`,
   columns ``point_x, point_y, point_rule``); units without them (synthetic data) use the
   representative point.
 * *Special-education locations* (``dataset.special_schools``): for PO pupils SBAO (SBO), SO and
@@ -59,14 +59,14 @@ POINT_RULE_TEXT: dict[str, str] = {
     "2024, leerlingen)",
     "representative_point": "representative point of the gemeente polygon",
 }
-"""Report text per ``point_rule`` value (see :func:`geo.schools.pupil_weighted_points`)."""
+"""Report text per ``point_rule`` value (see :func:`geo.data.schools.pupil_weighted_points`)."""
 
 
 def gemeente_points(units: gpd.GeoDataFrame) -> tuple[gpd.GeoSeries, str]:
     """The location of each gemeente in EPSG:28992 and a sentence saying which rule gave it.
 
     Rule: the store's pupil-weighted points (columns ``point_x``, ``point_y``, ``point_rule``,
-    computed once by the build with :func:`geo.schools.pupil_weighted_points`); units without
+    computed once by the build with :func:`geo.data.schools.pupil_weighted_points`); units without
     those columns (synthetic data) use the polygon's representative point. Nothing is read
     from files here.
 

@@ -10,7 +10,7 @@ Three ways to make a file (:attr:`Source.make`):
 - ``"copy"``: download :attr:`Source.urls` byte for byte;
 - ``"unzip"``: extract :attr:`Source.member` from the layout file :attr:`Source.derived_from`;
 - ``"swv_annex"``: download the Regeling's XML and turn its annex table into the CSV
-  (:func:`geo.swv_annex.annex_to_csv`).
+  (:func:`geo.data.swv_annex.annex_to_csv`).
 
 With a mirror (``--base-url``) every file is a plain copy of ``<base-url>/<path>``.
 

@@ -2,10 +2,10 @@
 
 Rule: the units are the 342 CBS gemeenten of 2025. CBS region divisions (jeugdregio, provincie,
 ggdregio, veiligheidsregio, arbeidsmarktregio) assign each gemeente wholly to the region with the
-largest overlap (:func:`geo.assign.assign`). swv_po and swv_vo come from the 2015 postcode table
-through the 2015 -> 2025 crosswalk (:func:`geo.crosswalk.crosswalk`) and
-:func:`geo.swv.swv_membership`. Each gemeente also gets its pupil-weighted point
-(:func:`geo.schools.pupil_weighted_points`: columns ``point_x``, ``point_y`` in EPSG:28992
+largest overlap (:func:`geo.geometry.assign.assign`). swv_po and swv_vo come from the 2015
+postcode table through the 2015 -> 2025 crosswalk (:func:`geo.data.crosswalk.crosswalk`) and
+:func:`geo.data.swv.swv_membership`. Each gemeente also gets its pupil-weighted point
+(:func:`geo.data.schools.pupil_weighted_points`: columns ``point_x``, ``point_y`` in EPSG:28992
 metres and ``point_rule``).
 
 >>> callable(build_dataset)
@@ -21,18 +21,18 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from geo import sources
-from geo.assign import assign
 from geo.config import CRS_METRIC, CRS_WEB
-from geo.crosswalk import crosswalk
+from geo.data import sources
+from geo.data.crosswalk import crosswalk
+from geo.data.names import DUO_ALIASES, match_names
+from geo.data.schools import locate_schools, pupil_weighted_points
+from geo.data.swv import NO_SWV_VALUES, swv_membership
+from geo.data.weights import unit_weights
 from geo.dataset import Dataset
 from geo.division import NO_REGION, Division
 from geo.errors import RegiokompasWarning
-from geo.names import DUO_ALIASES, match_names
-from geo.repair import repair
-from geo.schools import locate_schools, pupil_weighted_points
-from geo.swv import NO_SWV_VALUES, swv_membership
-from geo.weights import unit_weights
+from geo.geometry.assign import assign
+from geo.geometry.repair import repair
 
 Progress = Callable[[str], None]
 

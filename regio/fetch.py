@@ -1,6 +1,6 @@
 """``regio data fetch``: download the public source files into a data directory.
 
-The lead registers it in ``geo/cli/data.py`` with ``app.command("fetch")(fetch_command)``.
+The lead registers it in ``regio/data.py`` with ``app.command("fetch")(fetch_command)``.
 
 Example::
 
@@ -19,8 +19,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Column, Table
 
+from geo.data.fetch import fetch
 from geo.errors import RegiokompasError
-from geo.fetch import fetch
 
 
 def fetch_command(

@@ -2,15 +2,15 @@
 
 Rule: a file is written into the data directory only after it was downloaded (or made) in
 full into a temporary file beside it and its sha256 equals the known-good value of
-:data:`geo.download_manifest.MANIFEST`; then it is renamed into place atomically. Any network
+:data:`geo.data.download_manifest.MANIFEST`; then it is renamed into place atomically. Any network
 error, HTTP error, time-out or checksum mismatch raises :class:`FetchError` naming the file
 and the address, discards the temporary file and leaves the file already there untouched.
 Files already present with the right sha256 are kept (unless ``force``).
 
-Sources (see :mod:`geo.download_manifest`): the CBS boundaries from cartomap, the population
+Sources (see :mod:`geo.data.download_manifest`): the CBS boundaries from cartomap, the population
 and school files from GitHub at fixed commits, the school GeoJSON unzipped from its archive,
 and the SWV postcode CSV parsed from the annex of the Regeling (BWBR0032324, 2015-04-23) on
-wetten.overheid.nl. That XML parser (:mod:`geo.swv_annex`) was never run against the real
+wetten.overheid.nl. That XML parser (:mod:`geo.data.swv_annex`) was never run against the real
 host (no internet while it was written); it is tested on generated XML only, and its output
 must still match the known-good sha256 of the CSV.
 
@@ -20,7 +20,7 @@ With ``base_url`` (a mirror carrying the layout) every file, the CSV included, i
 Written next to the files: ``FETCHED.json`` (per file: url, sha256, bytes, fetched_at) and
 ``CHECKSUMS.sha256`` (``sha256sum -c`` format).
 
->>> from geo.fetch import fetch
+>>> from geo.data.fetch import fetch
 >>> results = fetch("/tmp/regiokompas-data", base_url="http://127.0.0.1:8000/",
 ...                 only=["cbs"])  # doctest: +SKIP
 >>> [r.status for r in results]  # doctest: +SKIP
@@ -53,9 +53,9 @@ from rich.progress import (
 )
 
 from geo.config import data_dir
-from geo.download_manifest import MANIFEST, Source
+from geo.data.download_manifest import MANIFEST, Source
+from geo.data.swv_annex import annex_to_csv
 from geo.errors import RegiokompasError, SourceError
-from geo.swv_annex import annex_to_csv
 
 FETCHED_JSON = "FETCHED.json"
 CHECKSUMS = "CHECKSUMS.sha256"

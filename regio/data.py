@@ -9,10 +9,10 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from geo.cli import common
-from geo.cli.common import DataOption, JsonOption, console, fail
-from geo.cli.fetch import fetch_command
 from geo.errors import RegiokompasError
+from regio import common
+from regio.common import DataOption, JsonOption, console, fail
+from regio.fetch import fetch_command
 
 app = typer.Typer(help="Build, check and fetch the real data.", no_args_is_help=True)
 app.command("fetch")(fetch_command)
@@ -26,7 +26,7 @@ def build_command(
     ] = False,
 ) -> None:
     """Build the embedded store (rebuilt only when a source file changed)."""
-    from geo.store import build_store
+    from geo.data.store import build_store
 
     try:
         with Progress(
@@ -52,7 +52,7 @@ def check_command(
     as_json: JsonOption = False,
 ) -> None:
     """Validate the foundation; exit non-zero on any inconsistency."""
-    from geo.check import check_dataset
+    from geo.data.check import check_dataset
 
     try:
         report = check_dataset(common.load_data(data))

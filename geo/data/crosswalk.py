@@ -25,7 +25,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.intersections import intersections
+from geo.geometry.intersections import intersections
 from geo.preconditions import require_same_crs
 
 

@@ -19,8 +19,8 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from geo.cli.common import DataOption, JsonOption, console, fail, open_dataset, stdout, write_atomic
 from geo.errors import RegiokompasError, RegiokompasWarning
+from regio.common import DataOption, JsonOption, console, fail, open_dataset, stdout, write_atomic
 
 if TYPE_CHECKING:
     from geo.proposals.propose import ProposalSettings

@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from geo.cli.common import DataOption, console, fail
+from regio.common import DataOption, console, fail
 
 
 def serve_command(

@@ -22,7 +22,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.errors import GeometryError, LowOverlapWarning
-from geo.intersections import intersections
+from geo.geometry.intersections import intersections
 from geo.preconditions import require_same_crs
 
 

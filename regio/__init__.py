@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import typer
 
-from geo.cli import data
-from geo.cli.propose import ensemble_command, propose_command
-from geo.cli.run import run_command
-from geo.cli.score import score_command
-from geo.cli.serve import serve_command
-from geo.cli.variants import variants_command
+from regio import data
+from regio.propose import ensemble_command, propose_command
+from regio.run import run_command
+from regio.score import score_command
+from regio.serve import serve_command
+from regio.variants import variants_command
 
 app = typer.Typer(
     name="regio",

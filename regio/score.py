@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from geo.cli.common import (
+from geo.errors import RegiokompasError
+from regio.common import (
     AgainstOption,
     DataOption,
     JsonOption,
@@ -33,7 +34,6 @@ from geo.cli.common import (
     scenario_divisions,
     stdout,
 )
-from geo.errors import RegiokompasError
 
 if TYPE_CHECKING:
     from geo.overlap import Score

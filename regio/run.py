@@ -28,7 +28,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from geo.cli.common import (
+from geo.dataset import WEIGHTS
+from geo.errors import RegiokompasError
+from regio.common import (
     DataOption,
     MinPieceOption,
     ToleranceOption,
@@ -41,8 +43,6 @@ from geo.cli.common import (
     stdout,
     write_atomic,
 )
-from geo.dataset import WEIGHTS
-from geo.errors import RegiokompasError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -230,7 +230,7 @@ def execute(
 def write_tables(results: Sequence[Result], out: Path, meta: dict[str, Any]) -> dict[str, Path]:
     """Write summary and region tables (CSV and Parquet) plus ``run.json`` into ``out``.
 
-    Each file is written atomically (:func:`~geo.cli.common.write_atomic`).
+    Each file is written atomically (:func:`~regio.common.write_atomic`).
     """
     import pandas as pd
 

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from geo.cli.common import (
+from geo.errors import RegiokompasError
+from regio.common import (
     AgainstOption,
     DataOption,
     JsonOption,
@@ -36,7 +37,6 @@ from geo.cli.common import (
     stdout,
     write_atomic,
 )
-from geo.errors import RegiokompasError
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -26,7 +26,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from geo import config, sources
+from geo import config
+from geo.data import sources
 from geo.dataset import Dataset
 from geo.division import Division
 from geo.errors import SourceError
@@ -34,20 +35,16 @@ from geo.errors import SourceError
 STORE_FORMAT = 1
 """Bump when the layout of the store changes."""
 
-BUILD_MODULES = (
-    "build",
-    "sources",
-    "assign",
-    "crosswalk",
-    "intersections",
-    "names",
-    "repair",
-    "schools",
-    "swv",
-    "weights",
-    "division",
-    "store",
-)
+GEO_DIR = Path(__file__).resolve().parent.parent
+BUILD_CODE = ("data/**/*.py", "geometry/**/*.py", "division.py", "dataset.py", "preconditions.py")
+"""Globs (under geo/) of the code that keys the store: the whole build package, the geometric
+verbs it uses and the core types it writes. A change to any of these files triggers a rebuild."""
+
+
+def build_code_files() -> list[Path]:
+    """Every file whose code keys the store, sorted (so the key does not depend on disk order)."""
+    return sorted({path for pattern in BUILD_CODE for path in GEO_DIR.glob(pattern)})
+
 
 _lock = threading.Lock()
 _memo: dict[tuple[str, str], Dataset] = {}
@@ -60,9 +57,9 @@ def fingerprint(data: Path) -> str:
         path = sources.source_path(data, key)
         digest.update(sources.SOURCE_FILES[key].encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
-    code_dir = Path(__file__).parent
-    for module in BUILD_MODULES:
-        digest.update((code_dir / f"{module}.py").read_bytes())
+    for path in build_code_files():
+        digest.update(path.relative_to(GEO_DIR).as_posix().encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:20]
 
 
@@ -143,7 +140,7 @@ def build_store(
     progress: Callable[[str], None] | None = None,
 ) -> tuple[Path, bool]:
     """Build the store for the sources in ``data`` unless it exists; return (path, rebuilt)."""
-    from geo.build import build_dataset  # imported lazily: loading a store needs no build code
+    from geo.data.build import build_dataset  # imported lazily: loading a store needs no build code
 
     data_path = config.data_dir(data)
     if not data_path.is_dir():

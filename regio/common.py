@@ -64,7 +64,7 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 def load_data(data: Path | None) -> Dataset:
     """The dataset (tests replace this function to run the CLI on synthetic data)."""
-    from geo.store import load_dataset
+    from geo.data.store import load_dataset
 
     return load_dataset(data)
 
