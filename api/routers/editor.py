@@ -30,6 +30,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import ScenarioEvaluator, cached_response, get_evaluator, get_store
 from api.editing import LiveFigures, check_edits_api_safe, editor_resources
+from api.editor_links import edit_url
 from api.editor_models import (
     AppendIn,
     EvaluateIn,
@@ -76,16 +77,6 @@ def search_key(name: str) -> str:
         text = "".join(c for c in text if not unicodedata.combining(c)).lower()
         out.append(re.sub(r"[^a-z0-9]+", " ", text).strip())
     return "|".join(out)
-
-
-def editor_url(scenario: str, division: str, against: str, weight: str) -> str:
-    """URL of the editor page.
-
-    >>> editor_url("huidig", "swv_po", "jeugdregio", "pupils_po")
-    '/edit/huidig?division=swv_po&against=jeugdregio&weight=pupils_po'
-    """
-    query = urlencode({"division": division, "against": against, "weight": weight})
-    return f"/edit/{scenario}?{query}"
 
 
 def live_figures(request: Request) -> LiveFigures:
@@ -250,7 +241,7 @@ def _save(
         version=stored.version,
         revision=stored.revision,
         edits=len(stored.document.get("edits") or []),
-        editor_url=editor_url(stored.id, division, "jeugdregio", "pupils_po"),
+        editor_url=edit_url(stored.id, division, "jeugdregio"),
     )
 
 
