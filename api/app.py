@@ -23,7 +23,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import geo
-from api.deps import AppState
 from api.routers import (
     compare,
     divisions,
@@ -36,6 +35,7 @@ from api.routers import (
     scores,
     units,
 )
+from api.state import AppState
 from api.storage import (
     RevisionConflict,
     ScenarioExists,
