@@ -26,6 +26,8 @@ Figures (all for ``division`` of the edited scenario against its ``against``):
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import threading
 import warnings
 from collections.abc import Sequence
@@ -35,7 +37,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from api.deps import ScenarioEvaluator
+from api.deps import EvaluationCache, ScenarioEvaluator
 from api.editor_checks import CheckContext, run_checks
 from geo.division import NO_REGION, Division
 from geo.errors import RegiokompasError
@@ -43,7 +45,7 @@ from geo.overlap import score
 from geo.overlap.disruption import disruption
 from geo.proposals.travel import TravelModel, travel_model
 from geo.scenarios import apply_scenario
-from geo.scenarios.errors import EmptiedRegionWarning
+from geo.scenarios.errors import EmptiedRegionWarning, ScenarioError
 from geo.scenarios.validate import parse_scenario
 
 LEVELS_OF: dict[str, tuple[str, ...]] = {
@@ -55,6 +57,9 @@ LEVELS_OF: dict[str, tuple[str, ...]] = {
 
 HEADLINE = ("congruence", "nested_regions", "regions", "ari", "nmi", "vi")
 """Summary keys shown as the panel's headline metrics."""
+
+PREFIX_CACHE = 512
+"""Applied edit-list prefixes kept per app (a few editing sessions of a few hundred clicks)."""
 
 EDIT_SOURCE = "edits"
 """Source named in error messages about tentative edits (``edits: edits[2].unit: ...``)."""
@@ -152,23 +157,47 @@ class LiveFigures:
     def __init__(self, evaluator: ScenarioEvaluator) -> None:
         self.evaluator = evaluator
         self.resources = editor_resources(evaluator)
+        self._prefixes = EvaluationCache(max_entries=PREFIX_CACHE)
 
     def apply(self, scenario: str, edits: Sequence[dict[str, Any]]) -> dict[str, Division]:
         """The stored scenario's divisions with ``edits`` applied after its own edits.
 
+        Rule: the divisions after every prefix of an edit list are cached (per scenario revision
+        chain), so a click that appends one edit applies one edit, not the whole list again.
         Raises :class:`~geo.scenarios.errors.ScenarioError` naming ``edits[i].field``.
         """
-        base = self.evaluator.divisions(scenario)
-        if not edits:
-            return base
-        dataset = dataclasses.replace(self.evaluator.dataset, divisions=dict(base))
+        chain = self.evaluator.key(scenario)
+        keys = [("editor_prefix", chain, "")]
+        for edit in edits:
+            text = keys[-1][2] + json.dumps(edit, sort_keys=True)
+            keys.append(("editor_prefix", chain, hashlib.sha256(text.encode()).hexdigest()))
+        start, divisions = 0, self.evaluator.divisions(scenario)
+        for k in range(len(edits), 0, -1):
+            hit = self._prefixes.get(keys[k])
+            if hit is not None:
+                start, divisions = k, hit
+                break
+        if start == len(edits):
+            return divisions
         doc = parse_scenario(
             {"name": "edits", "description": f"tentative edits on {scenario}", "edits": edits},
             source=EDIT_SOURCE,
         )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", EmptiedRegionWarning)  # shown as a removed region
-            return apply_scenario(doc, dataset)
+        tail = doc.model_copy(update={"edits": doc.edits[start:]}).with_source(EDIT_SOURCE)
+        for i, edit in enumerate(tail.edits):
+            one = tail.model_copy(update={"edits": [edit]}).with_source(EDIT_SOURCE)
+            dataset = dataclasses.replace(self.evaluator.dataset, divisions=dict(divisions))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", EmptiedRegionWarning)  # a removed region
+                try:
+                    divisions = apply_scenario(one, dataset)
+                except ScenarioError as exc:
+                    index = start + i
+                    raise ScenarioError(
+                        EDIT_SOURCE, f"edits[{index}]", exc.field, exc.problem
+                    ) from None
+            self._prefixes.put(keys[start + i + 1], divisions)
+        return divisions
 
     def evaluate(
         self,

@@ -52,6 +52,10 @@
     const r = (state.figures && state.figures.regions || []).find((x) => x.code === code);
     return r ? r.name : code;
   }
+  function regionLabel(code, name) {
+    const n = name === undefined ? regionName(code) : name;
+    return n && n !== code ? `${code} ${n}` : code;
+  }
   function unitLabel(code) { return `${state.names[code] || code} (${code})`; }
   function editText(e) {
     if (e.op === "move") {
@@ -139,7 +143,7 @@
   }
   function tooltipText(code) {
     const rows = (state.figures && state.figures.membership[code]) || [];
-    const parts = rows.map(([r, s]) => `${r} ${r === NO_REGION ? "" : regionName(r)}` +
+    const parts = rows.map(([r, s]) => (r === NO_REGION ? "no region" : regionLabel(r)) +
       (rows.length > 1 ? ` (${(100 * s).toFixed(1)}%)` : ""));
     return `${unitLabel(code)}: ${parts.join("; ")}${rows.length > 1 ? " — split" : ""}`;
   }
@@ -181,7 +185,7 @@
     const rows = state.figures.membership[code] || [];
     const real = rows.filter(([r]) => r !== NO_REGION);
     picker.append(el("h2", { text: `${unitLabel(code)}: now in ${real.map(([r, s]) =>
-      real.length > 1 ? `${r} (${(100 * s).toFixed(1)}%)` : `${r} ${regionName(r)}`).join(", ")}` }));
+      real.length > 1 ? `${r} (${(100 * s).toFixed(1)}%)` : regionLabel(r)).join(", ")}` }));
     let from = null;
     if (real.length > 1) {
       const choice = el("div", { class: "row", id: "picker-share" }, "move: ");
@@ -215,7 +219,7 @@
     const all = el("select", { id: "picker-all", "aria-label": "any region" },
       el("option", { value: "", text: "other region…" }));
     for (const r of state.figures.regions) {
-      if (!near.includes(r.code)) all.append(el("option", { value: r.code, text: `${r.code} ${r.name}` }));
+      if (!near.includes(r.code)) all.append(el("option", { value: r.code, text: regionLabel(r.code, r.name) }));
     }
     all.addEventListener("change", () => { if (all.value) target(all.value); });
     const fresh = el("button", { type: "button", id: "target-new" }, "new region");
@@ -323,7 +327,7 @@
     box.append(el("div", { text: "containment of touched regions:" }));
     const ul = el("ul", { id: "touched-list" });
     for (const t of f.touched) {
-      ul.append(el("li", { "data-region": t.code, text: `${t.code} ${t.name}: ${fmt(t.before, 3)} → ${fmt(t.after, 3)}` }));
+      ul.append(el("li", { "data-region": t.code, text: `${regionLabel(t.code, t.name)}: ${fmt(t.before, 3)} → ${fmt(t.after, 3)}` }));
     }
     box.append(ul);
   }
@@ -365,7 +369,7 @@
   function fillSelect(select, regions, keep) {
     const value = select.value;
     select.replaceChildren(...(keep ? [el("option", { value: "", text: keep })] : []),
-      ...regions.map((r) => el("option", { value: r.code, text: `${r.code} ${r.name}` })));
+      ...regions.map((r) => el("option", { value: r.code, text: regionLabel(r.code, r.name) })));
     if ([...select.options].some((o) => o.value === value)) select.value = value;
   }
   function renderRegions(f) {
@@ -375,7 +379,7 @@
     for (const r of f.regions) {
       const tr = el("tr", { id: `region-${r.code}`, class: touched.has(r.code) ? "touched" : "" },
         el("td", {}, el("span", { class: "swatch", style: `background:${colourOf(r.code)}` })),
-        el("td", { text: `${r.code} ${r.name}` }), el("td", { class: "n", text: fmt(r.weight, 0) }),
+        el("td", { text: regionLabel(r.code, r.name) }), el("td", { class: "n", text: fmt(r.weight, 0) }),
         el("td", { class: "n", text: fmt(r.containment, 3) }), el("td", { text: r.nested ? "yes" : "no" }));
       tr.addEventListener("click", () => { $("paint-region").value = r.code; setMode("paint"); });
       tbody.append(tr);
