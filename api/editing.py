@@ -14,10 +14,10 @@ Figures (all for ``division`` of the edited scenario against its ``against``):
 * ``disruption``: pupils whose SWV changes against today (huidig), the definition of
   :mod:`geo.overlap.disruption` (PO pupils for ``swv_po``, VO for ``swv_vo``, both for ``swv``);
 * ``travel``: pupil-weighted distance to the nearest special-education location in the
-  gemeente's SWV (:mod:`geo.proposals.travel`), before -> after, for the gemeenten concerned
-  (those in touched regions);
-* ``checks``: principles 1-3, size bounds and contiguity with the offending regions
-  (:mod:`api.editor_checks`).
+  gemeente's SWV (the rule of ``regio verdict``'s P2, :func:`geo.checks.travel.distances`),
+  before -> after, for the gemeenten concerned (those in touched regions);
+* ``checks``: the hard named checks of ``regio verdict`` (:mod:`geo.checks`: P1, P2, P3, size,
+  contiguity) on the edited scenario, with the offending regions or gemeenten.
 
 >>> sorted(LEVELS_OF)
 ['swv', 'swv_po', 'swv_vo']
@@ -38,12 +38,20 @@ import pandas as pd
 import scipy.sparse as sp
 
 from api.deps import EvaluationCache, ScenarioEvaluator
-from api.editor_checks import CheckContext, run_checks
-from geo.division import NO_REGION, Division
+from geo.checks import (
+    CHECKS,
+    CheckState,
+    VerdictContext,
+    VerdictError,
+    VerdictSettings,
+    build_context,
+    verdict,
+)
+from geo.checks.travel import distances
+from geo.division import Division
 from geo.errors import RegiokompasError
 from geo.overlap import score
 from geo.overlap.disruption import disruption
-from geo.proposals.travel import TravelModel, travel_model
 from geo.scenarios import apply_scenario
 from geo.scenarios.errors import EmptiedRegionWarning, ScenarioError
 from geo.scenarios.validate import parse_scenario
@@ -60,6 +68,12 @@ HEADLINE = ("congruence", "nested_regions", "regions", "ari", "nmi", "vi")
 
 PREFIX_CACHE = 512
 """Applied edit-list prefixes kept per app (a few editing sessions of a few hundred clicks)."""
+
+HARD_CHECKS = tuple(c for c in CHECKS if c.hard)
+"""The pass/fail checks the panel shows (P1, P2, P3, size, contiguity; P1 first)."""
+assert [c.name for c in HARD_CHECKS] == ["P1", "P2", "P3", "size", "contiguity"]
+
+SWV_DIVISIONS = ("swv", "swv_po", "swv_vo")
 
 EDIT_SOURCE = "edits"
 """Source named in error messages about tentative edits (``edits: edits[2].unit: ...``)."""
@@ -82,16 +96,24 @@ def region_adjacency(division: Division, adjacency: sp.csr_matrix) -> list[list[
     """
     s = (division.shares[:, : division.n_regions] > 0).astype(float)
     touching = (s.T @ adjacency @ s + s.T @ s).tocoo()
-    codes = division.regions.to_numpy().astype(str)
+    codes = [str(c) for c in division.regions]
     pairs = {(codes[i], codes[j]) for i, j in zip(touching.row, touching.col, strict=True) if i < j}
     return [[a, b] for a, b in sorted(pairs)]
 
 
 def membership_rows(division: Division) -> dict[str, list[tuple[str, float]]]:
-    """``{unit: [(region, share), ...]}`` largest share first (``GEEN`` included)."""
+    """``{unit: [(region, share), ...]}`` largest share first (``GEEN`` included).
+
+    >>> membership_rows(Division.from_assignment("d", {"G1": "A"}))
+    {'G1': [('A', 1.0)]}
+    """
+    m = division.shares.tocsr()
+    columns = [str(c) for c in division.columns]
     out: dict[str, list[tuple[str, float]]] = {}
-    for unit, region, share in division.membership.itertuples(index=False):
-        out.setdefault(str(unit), []).append((str(region), float(share)))
+    for i, unit in enumerate(division.units.astype(str)):
+        lo, hi = m.indptr[i], m.indptr[i + 1]
+        row = sorted(zip(m.indices[lo:hi], m.data[lo:hi], strict=True), key=lambda x: -x[1])
+        out[unit] = [(columns[j], float(v)) for j, v in row if v > 0]
     return out
 
 
@@ -104,11 +126,21 @@ def touched_regions(before: Division, after: Division) -> list[str]:
     >>> touched_regions(a, b)
     ['A', 'B']
     """
-    one = before.membership.set_index(["unit", "region"])["share"]
-    two = after.membership.set_index(["unit", "region"])["share"]
-    both = pd.concat([one.rename("a"), two.rename("b")], axis=1).fillna(0.0)
-    changed = both.index[(both["a"] - both["b"]).abs() > 1e-12].get_level_values("region")
-    return sorted({str(r) for r in changed} - {NO_REGION})
+    after = after.reindexed(before.units)
+    codes = before.regions.union(after.regions)
+    one = sp.csr_matrix(before.shares[:, : before.n_regions])
+    two = sp.csr_matrix(after.shares[:, : after.n_regions])
+
+    def spread(m: sp.csr_matrix, regions: pd.Index) -> sp.csr_matrix:
+        cols = codes.get_indexer(regions)
+        move = sp.csr_matrix(
+            (np.ones(len(cols)), (np.arange(len(cols)), cols)), shape=(len(cols), len(codes))
+        )
+        return sp.csr_matrix(m @ move)
+
+    diff = abs(spread(one, before.regions) - spread(two, after.regions))
+    changed = np.asarray((diff > 1e-12).sum(axis=0)).ravel() > 0
+    return sorted(str(c) for c in codes[changed])
 
 
 @dataclasses.dataclass
@@ -117,8 +149,7 @@ class EditorResources:
 
     adjacency: sp.csr_matrix
     """Gemeente adjacency (queen contiguity, islands linked to their nearest gemeente)."""
-    travel: TravelModel
-    checks: CheckContext
+    checks: VerdictContext
 
 
 _RESOURCES: dict[int, EditorResources] = {}
@@ -143,9 +174,8 @@ def editor_resources(evaluator: ScenarioEvaluator) -> EditorResources:
         adjacency = sp.csr_matrix(
             (np.ones(len(rows)), (rows, cols)), shape=(len(units), len(units))
         )
-        travel = travel_model(dataset.units, dataset.special_schools)
-        checks = CheckContext.build(dataset, adjacency, travel)
-        resources = EditorResources(adjacency, travel, checks)
+        checks = build_context(dataset)
+        resources = EditorResources(adjacency, checks)
         _RESOURCES.clear()
         _RESOURCES[key] = resources
         return resources
@@ -264,52 +294,117 @@ class LiveFigures:
             },
             "regions": regions,
             "touched": touched_out,
-            "disruption": self._disruption(before_all[division], a_div, division),
-            "travel": self._travel(before_all[division], a_div, division, touched),
-            "checks": run_checks(self.resources.checks, after_all, division),
+            "disruption": self._disruption(scenario, before_all[division], a_div, division),
+            "travel": self._travel(scenario, before_all[division], a_div, division, touched),
+            "checks": self._checks(scenario, after_all, division),
             "membership": membership_rows(a_div),
             "adjacency": region_adjacency(a_div, self.resources.adjacency),
         }
 
     # ------------------------------------------------------------------ pieces
-    def _disruption(
-        self, before: Division, after: Division, division: str
-    ) -> dict[str, Any] | None:
-        """Pupils whose SWV changes against today, before and after the edits."""
-        levels = LEVELS_OF.get(division)
-        if levels is None:
-            return None
+    def _before(self, key: tuple, compute: Any) -> Any:
+        """A figure of the stored scenario, computed once per revision chain."""
+        return self.evaluator.cache.get_or_compute(("editor_before", *key), compute)
+
+    def _checks(
+        self, scenario: str, divisions: dict[str, Division], division: str
+    ) -> list[dict[str, Any]]:
+        """The hard checks of ``regio verdict`` (:mod:`geo.checks`): P1 on the edited scenario
+        (it compares PO with VO), P2, P3, size and contiguity on the edited division (the other
+        SWV divisions are unchanged by the editor); none for a division that is no SWV
+        division."""
+        if division not in SWV_DIVISIONS:
+            return []
+        ctx = self.resources.checks
+        jeugdregio = {"jeugdregio": divisions["jeugdregio"]} if "jeugdregio" in divisions else {}
+        results = []
+        try:
+            if division != "swv":
+                results += verdict(
+                    ctx, divisions, scenario=scenario, checks=HARD_CHECKS[:1]
+                ).results
+            own = {division: divisions[division], **jeugdregio}
+            results += verdict(ctx, own, scenario=scenario, checks=HARD_CHECKS[1:]).results
+        except VerdictError:
+            return []
+        if division == "swv":
+            results.insert(
+                0, verdict(ctx, own, scenario=scenario, checks=HARD_CHECKS[:1]).results[0]
+            )
+        return [
+            {
+                "name": r.name,
+                "label": r.title,
+                "passed": bool(r.passed),
+                "detail": r.summary,
+                "offenders": list(dict.fromkeys(str(o.get("code", "")) for o in r.offenders)),
+                "problems": [
+                    f"{o.get('code')}: {o['problem']}" for o in r.offenders if "problem" in o
+                ],
+            }
+            for r in results
+        ]
+
+    def _changed_pupils(self, division: Division, levels: tuple[str, ...]) -> pd.Series:
+        """Pupils per gemeente whose SWV changes against today (docs/proposals.md)."""
         ds = self.evaluator.dataset
-        args = (
+        d = disruption(
+            division,
             ds.division("swv_po"),
             ds.division("swv_vo"),
             ds.weight("pupils_po"),
             ds.weight("pupils_vo"),
         )
-        out: dict[str, Any] = {"levels": list(levels)}
-        changed: dict[str, pd.Series] = {}
-        for label, div in (("before", before), ("after", after)):
-            d = disruption(div, *args)
-            cols = [f"changed_{level}" for level in levels]
-            per = d.per_gemeente[cols].sum(axis=1)
-            changed[label] = per
-            out[label] = float(per.sum())
-        out["delta"] = out["after"] - out["before"]
-        diff = (changed["after"] - changed["before"]).round(6)
-        names = ds.units["name"].astype(str)
-        out["gemeenten"] = [
-            {
-                "code": str(g),
-                "name": str(names.get(g, g)),
-                "before": float(changed["before"][g]),
-                "after": float(changed["after"][g]),
-            }
-            for g in diff.index[diff != 0]
-        ]
-        return out
+        return d.per_gemeente[[f"changed_{level}" for level in levels]].sum(axis=1)
+
+    def _disruption(
+        self, scenario: str, before: Division, after: Division, division: str
+    ) -> dict[str, Any] | None:
+        """Pupils whose SWV changes against today, before and after the edits."""
+        levels = LEVELS_OF.get(division)
+        if levels is None:
+            return None
+        old = self._before(
+            ("disruption", self.evaluator.key(scenario), division),
+            lambda: self._changed_pupils(before, levels),
+        )
+        new = self._changed_pupils(after, levels) if after is not before else old
+        names = self.evaluator.dataset.units["name"].astype(str)
+        diff = (new - old).round(6)
+        return {
+            "levels": list(levels),
+            "before": float(old.sum()),
+            "after": float(new.sum()),
+            "delta": float(new.sum() - old.sum()),
+            "gemeenten": [
+                {
+                    "code": str(g),
+                    "name": str(names.get(g, g)),
+                    "before": float(old[g]),
+                    "after": float(new[g]),
+                }
+                for g in diff.index[diff != 0]
+            ],
+        }
+
+    def _distances(self, division: Division, level: str) -> np.ndarray:
+        """Distance (km) per gemeente to the nearest location of ``level`` in its SWV, by the
+        rule of ``regio verdict``'s P2 (:func:`geo.checks.travel.distances`)."""
+        ctx = self.resources.checks
+        state = CheckState(
+            ctx,
+            "editor",
+            {},
+            [],
+            None,
+            "",
+            VerdictSettings(),
+            ctx.bounds,  # type: ignore[arg-type]
+        )
+        return distances(state, level, division.reindexed(ctx.units))[0]
 
     def _travel(
-        self, before: Division, after: Division, division: str, touched: list[str]
+        self, scenario: str, before: Division, after: Division, division: str, touched: list[str]
     ) -> dict[str, Any] | None:
         """Pupil-weighted distance (km) to special education, before -> after, over the
         gemeenten in touched regions (before or after), and every gemeente whose distance
@@ -317,39 +412,41 @@ class LiveFigures:
         levels = LEVELS_OF.get(division)
         if levels is None:
             return None
-        ds = self.evaluator.dataset
-        model = self.resources.travel
-        units = model.units
-        a_before, a_after = before.assignment().astype(str), after.assignment().astype(str)
-        concerned = units[
-            a_before.reindex(units).isin(touched) | a_after.reindex(units).isin(touched)
-        ]
-        names = ds.units["name"].astype(str)
-        out: dict[str, Any] = {"levels": list(levels), "gemeenten_concerned": len(concerned)}
+        ctx = self.resources.checks
+        units = ctx.units
+        concerned = np.zeros(len(units), dtype=bool)
+        for d in (before, after):
+            cols = d.regions.get_indexer(pd.Index(touched))
+            shares = d.reindexed(units).shares[:, cols[cols >= 0]]
+            concerned |= np.asarray(shares.sum(axis=1)).ravel() > 0
+        out: dict[str, Any] = {"levels": list(levels), "gemeenten_concerned": int(concerned.sum())}
         rows: dict[str, dict[str, Any]] = {}
         for level in levels:
-            pupils = ds.weight(f"pupils_{level}").reindex(units).fillna(0.0)
-            d0 = model.after(level, a_before)
-            d1 = model.after(level, a_after)
+            pupils = ctx.pupils[level]
+            d0 = self._before(
+                ("distances", self.evaluator.key(scenario), division, level),
+                lambda level=level: self._distances(before, level),
+            )
+            d1 = self._distances(after, level) if after is not before else d0
             out[level] = {
                 "before_km": _weighted_mean(d0[concerned], pupils[concerned]),
                 "after_km": _weighted_mean(d1[concerned], pupils[concerned]),
             }
-            for g in units[~np.isclose(d0.to_numpy(), d1.to_numpy(), equal_nan=True)]:
-                row = rows.setdefault(str(g), {"code": str(g), "name": str(names.get(g, g))})
-                row[f"{level}_before_km"] = _num(d0[g])
-                row[f"{level}_after_km"] = _num(d1[g])
+            for i in np.flatnonzero(~np.isclose(d0, d1, equal_nan=True)):
+                g = str(units[i])
+                row = rows.setdefault(g, {"code": g, "name": str(ctx.names.get(g, g))})
+                row[f"{level}_before_km"] = _num(d0[i])
+                row[f"{level}_after_km"] = _num(d1[i])
         out["changed"] = sorted(rows.values(), key=lambda r: r["code"])
         return out
 
 
-def _weighted_mean(d: pd.Series, w: pd.Series) -> float | None:
+def _weighted_mean(d: np.ndarray, w: np.ndarray) -> float | None:
     """Pupil-weighted mean over finite distances (None when nothing is finite)."""
-    ok = np.isfinite(d.to_numpy(float))
-    weights = w.to_numpy(float)[ok]
-    if not ok.any() or weights.sum() <= 0:
+    ok = np.isfinite(d)
+    if not ok.any() or w[ok].sum() <= 0:
         return None
-    return float(np.average(d.to_numpy(float)[ok], weights=weights))
+    return float(np.average(d[ok], weights=w[ok]))
 
 
 def check_edits_api_safe(edits: Sequence[dict[str, Any]]) -> None:

@@ -120,13 +120,14 @@ class TravelOut(BaseModel):
 
 
 class CheckOut(BaseModel):
-    """One named check with the offending regions (gemeenten for P2)."""
+    """One named check of ``regio verdict`` (:mod:`geo.checks`) with its offenders."""
 
     name: str
     label: str
     passed: bool
     detail: str
-    offenders: list[str]
+    offenders: list[str] = Field(description="codes of the offending regions or gemeenten")
+    problems: list[str] = Field(description="'code: problem' for each offender")
 
 
 class EvaluateOut(BaseModel):

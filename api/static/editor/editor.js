@@ -358,7 +358,8 @@
     const ul = $("checks");
     ul.replaceChildren();
     for (const c of checks) {
-      const li = el("li", { class: c.passed ? "pass" : "fail", id: `check-${c.name}`, "data-passed": String(c.passed) },
+      const li = el("li", { class: c.passed ? "pass" : "fail", id: `check-${c.name}`,
+        "data-passed": String(c.passed), title: c.problems.slice(0, 20).join("\n") },
         `${c.label}: ${c.detail}`);
       if (c.offenders.length) {
         li.append(el("div", { class: "off", text: `offenders: ${c.offenders.slice(0, 12).join(", ")}${c.offenders.length > 12 ? ` … (${c.offenders.length})` : ""}` }));
