@@ -9,7 +9,6 @@ nothing.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, UploadFile
@@ -95,10 +94,8 @@ def check_document(document: dict[str, Any], evaluator: ScenarioEvaluator, *, so
             raise HTTPException(
                 422, f"base: {' -> '.join([scenario_id, *chain])} is a cycle of bases"
             )
-    dataset = dataclasses.replace(evaluator.dataset, divisions=dict(evaluator.divisions(base)))
-    body = {k: v for k, v in document.items() if k != "base"}
     try:
-        validate_scenario(body, dataset, source=source)
+        validate_scenario(document, evaluator.dataset, source=source, bases=evaluator.bases)
     except ValidationError as exc:  # a document the typed model refuses late
         raise HTTPException(422, f"{source}: {exc.errors()[0].get('msg')}") from None
     return scenario_id
