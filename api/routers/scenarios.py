@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from api.deps import ScenarioEvaluator, division_or_404, get_evaluator, get_store
-from api.exchange import read_assignment_csv, read_region_upload, upload_kind
+from api.exchange import read_region_upload, upload_kind
 from api.models import (
     DIVISION_PATTERN,
     ERROR_RESPONSES,
@@ -30,6 +30,7 @@ from api.models import (
 from api.storage import ScenarioStore, StoredScenario, UnsafeScenarioId, check_scenario_id
 from geo.division import NO_REGION
 from geo.scenarios import ScenarioDoc, validate_scenario
+from geo.scenarios.assignment_csv import read_assignment_csv
 
 router = APIRouter(prefix="/api/scenarios", tags=["scenarios"], responses=ERROR_RESPONSES)
 

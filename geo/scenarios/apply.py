@@ -22,8 +22,9 @@ import pandas as pd
 from geo.division import Division
 from geo.errors import DivisionError
 from geo.scenarios import edits
+from geo.scenarios.assignment_csv import AssignmentCsvError, read_assignment_csv
 from geo.scenarios.errors import EditError, ScenarioError
-from geo.scenarios.library import read_scenario_file, resolve_scenario
+from geo.scenarios.library import display_path, read_scenario_file, resolve_scenario
 from geo.scenarios.model import (
     AssignEdit,
     CopyEdit,
@@ -133,7 +134,10 @@ def _assign(edit: AssignEdit, state: _State, index: int) -> None:
         path = Path(str(edit.csv))
         if not path.is_absolute():
             path = state.base_dir / path
-        membership = edits.read_assignment_csv(path)
+        try:
+            membership = read_assignment_csv(path, display_path(path))
+        except AssignmentCsvError as exc:
+            raise EditError("csv", str(exc)) from None
     state.replace(
         edit.division,
         edits.assign(
