@@ -52,9 +52,8 @@ from geo.division import Division
 from geo.errors import RegiokompasError
 from geo.overlap import score
 from geo.overlap.disruption import disruption
-from geo.scenarios import apply_scenario
+from geo.scenarios import apply_scenario, parse_scenario
 from geo.scenarios.errors import EmptiedRegionWarning, ScenarioError
-from geo.scenarios.validate import parse_scenario
 
 LEVELS_OF: dict[str, tuple[str, ...]] = {
     "swv_po": ("po",),
