@@ -147,11 +147,14 @@
       (rows.length > 1 ? ` (${(100 * s).toFixed(1)}%)` : ""));
     return `${unitLabel(code)}: ${parts.join("; ")}${rows.length > 1 ? " — split" : ""}`;
   }
+  /* Restyle only the gemeenten whose look changed (colours are stable across edits, so a
+   * click usually restyles a handful of paths, not all 342). */
   function redrawUnits() {
     if (!unitLayer) return;
     unitLayer.eachLayer((layer) => {
-      layer.setStyle(unitStyle(layer.feature));
-      layer.setTooltipContent(tooltipText(layer.feature.id));
+      const style = unitStyle(layer.feature);
+      const key = `${style.fillColor}|${style.color}|${style.weight}|${style.dashArray}`;
+      if (layer.rkStyle !== key) { layer.setStyle(style); layer.rkStyle = key; }
     });
   }
   function onUnitClick(code) {
@@ -511,7 +514,7 @@
         style: unitStyle,
         onEachFeature: (feature, layer) => {
           state.layers[feature.id] = layer;
-          layer.bindTooltip(feature.properties.name, { sticky: true });
+          layer.bindTooltip(() => tooltipText(feature.id), { sticky: true });
           layer.on("click", () => onUnitClick(feature.id));
         },
       }).addTo(map);
