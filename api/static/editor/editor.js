@@ -407,6 +407,12 @@
   }
 
   // ------------------------------------------------------------------ save
+  function saveError(err) {
+    if (err.status === 409) return `not saved (conflict): ${err.message}`;
+    if (err.status === 401) return "not saved: sign in first (/login, e.g. in another tab); your edits are kept";
+    if (err.status === 403) return `not saved: ${err.message}; your edits are kept (try save as)`;
+    return `not saved: ${err.message}; your edits are kept`;
+  }
   async function save() {
     showError("");
     try {
@@ -419,7 +425,7 @@
       showStatus(`saved: revision ${out.revision}, ${out.edits} edits stored`);
       evaluate({});
     } catch (err) {
-      showError(err.status === 409 ? `not saved (conflict): ${err.message}` : `not saved: ${err.message}`);
+      showError(saveError(err));
       renderEdits();
     }
   }
@@ -437,7 +443,7 @@
       const query = new URLSearchParams({ division: cfg.division, against: cfg.against, weight: cfg.weight });
       window.location.assign(`/edit/${out.id}?${query}`);
     } catch (err) {
-      showError(err.status === 409 ? `not saved (conflict): ${err.message}` : `not saved: ${err.message}`);
+      showError(saveError(err));
     }
   }
 
