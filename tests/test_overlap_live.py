@@ -279,6 +279,7 @@ def run_sequence(data: st.DataObject, division: str, n_steps: int) -> None:
     )
 
 
+@pytest.mark.slow
 @settings(
     max_examples=200,
     deadline=None,
