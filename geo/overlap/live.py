@@ -367,7 +367,7 @@ class LiveSession(EditsMixin):
         codes = [self.slot_code[k] for k in order]
         cont = dict(zip(codes, m.containment.tolist(), strict=True))
         other = [str(c) for c in self.b_columns.tolist()]
-        weights = self.table[order].sum(axis=1).tolist()
+        weights = (self.w @ self.S[:, order]).tolist()  # as Division.totals
         regions = [
             {
                 "code": code,
