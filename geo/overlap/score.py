@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -228,6 +228,17 @@ class Score:
     summary: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     contingency: Contingency | None = field(default=None, repr=False)
+
+    JSON_FIELDS: ClassVar[tuple[str, ...]] = (
+        "division",
+        "against",
+        "weight",
+        "regions",
+        "reverse_regions",
+        "summary",
+        "notes",
+    )
+    """The keys of :meth:`to_dict` (``regio score --json``), in order."""
 
     @cached_property
     def regions(self) -> list[RegionScore]:
