@@ -233,3 +233,37 @@ def test_real_swv_nested_in_one_jeugdregio(dataset, division: str, weight: str) 
     # Europoort (in Rotterdam) is in no SWV: reported, not hidden
     assert s.summary["no_region_division"] > 0
     assert s.summary["total"] + s.summary["no_region_total"] == pytest.approx(w.sum(), rel=1e-12)
+
+
+def test_region_arrays_equal_the_metric_functions_exactly() -> None:
+    """The vectorised per-region arrays behind score() are bit-for-bit the functions of
+    geo.overlap.metrics applied to the table, both ways, with empty rows and split units."""
+    from geo.overlap import metrics
+
+    units = grid(4, 5)
+    a = split_unit(blocks(units, 2, 2, name="a"), "GM0003", {"B0_1": 0.25, "B0_2": 0.75})
+    a = split_unit(a, "GM0007", {NO_REGION: 1.0})
+    b = split_unit(row_bands(units, 4, name="b"), "GM0011", {"R2": 0.4, NO_REGION: 0.6})
+    w = units["pupils_vo"]
+    s = score(a, b, w, weight_name="pupils_vo", tolerance=0.9, min_piece=0.05)
+    real = contingency(a, b, w).real
+    for m, n in ((s.metrics, real), (s.reverse_metrics, real.T)):
+        np.testing.assert_array_equal(m.totals, metrics.row_totals(n))
+        np.testing.assert_array_equal(m.best, metrics.best_match(n))
+        np.testing.assert_array_equal(m.containment, metrics.containment(n))
+        np.testing.assert_array_equal(m.nested, metrics.nested(n, 0.9))
+        np.testing.assert_array_equal(m.splits, metrics.splits(n))
+        np.testing.assert_array_equal(m.splits_above_threshold, metrics.splits(n, 0.05))
+        np.testing.assert_array_equal(m.effective_parts, metrics.effective_parts(n))
+        np.testing.assert_array_equal(m.entropy, metrics.row_entropy(n))
+        np.testing.assert_array_equal(m.iou, metrics.iou(n))
+    summary = s.summary
+    assert summary["ari"] == metrics.adjusted_rand_index(real)
+    assert summary["nmi"] == metrics.normalized_mutual_information(real)
+    assert summary["vi"] == metrics.variation_of_information(real)
+    assert summary["congruence"] == metrics.congruence(real)
+    assert summary["mean_containment"] == metrics.mean_containment(real)
+    assert summary["reverse_mean_containment"] == metrics.mean_containment(real.T)
+    assert summary["nested_share"] == metrics.nested_share(real, 0.9)
+    # the lazily built objects carry the same numbers
+    assert [r.containment for r in s.regions][:2] == s.metrics.containment[:2].tolist()

@@ -5,7 +5,9 @@
 - :func:`score` / :func:`score_contingency` - per-region and whole-division metrics
   (:mod:`geo.overlap.metrics`, formulas in docs/metrics.md);
 - :class:`MoveEvaluator` - incremental evaluation of single-unit moves (neighbours from
-  :func:`geo.adjacency.queen_adjacency`).
+  :func:`geo.adjacency.queen_adjacency`);
+- :mod:`geo.overlap.live` - the map editor's live figures, kept per edit (not imported here:
+  it loads the scenario and travel modules; ``from geo.overlap.live import LiveSession``).
 
 >>> from geo.division import Division
 >>> import pandas as pd

@@ -18,9 +18,14 @@ from __future__ import annotations
 import numpy as np
 
 
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+def ratio(num: np.ndarray, den: np.ndarray, fill: float = np.nan) -> np.ndarray:
+    """``num / den`` where ``den > 0``, else ``fill`` (broadcasting; no warnings).
+
+    >>> ratio(np.array([1.0, 1.0]), np.array([4.0, 0.0])).tolist()
+    [0.25, nan]
+    """
+    out = np.full(np.broadcast(num, den).shape, fill)
+    return np.divide(num, den, out=out, where=den > 0)
 
 
 def row_totals(n: np.ndarray) -> np.ndarray:
@@ -50,7 +55,7 @@ def containment(n: np.ndarray) -> np.ndarray:
     0.75
     """
     top = n.max(axis=1) if n.shape[1] else np.zeros(n.shape[0])
-    return _ratio(top, row_totals(n))
+    return ratio(top, row_totals(n))
 
 
 def nested(n: np.ndarray, tolerance: float = 0.995) -> np.ndarray:
@@ -70,7 +75,7 @@ def splits(n: np.ndarray, min_piece: float = 0.0) -> np.ndarray:
     >>> splits(n).tolist(), splits(n, min_piece=0.05).tolist()
     ([2], [1])
     """
-    share = np.nan_to_num(_ratio(n, row_totals(n)[:, None]), nan=0.0)
+    share = np.nan_to_num(ratio(n, row_totals(n)[:, None]), nan=0.0)
     return ((n > 0) & (share > min_piece)).sum(axis=1)
 
 
@@ -80,14 +85,17 @@ def effective_parts(n: np.ndarray) -> np.ndarray:
     >>> effective_parts(np.array([[1.0, 1.0], [2.0, 0.0]])).tolist()
     [2.0, 1.0]
     """
-    p = _ratio(n, row_totals(n)[:, None])
-    return _ratio(np.ones(n.shape[0]), np.nansum(p**2, axis=1) * (row_totals(n) > 0))
+    p = ratio(n, row_totals(n)[:, None])
+    return ratio(np.ones(n.shape[0]), np.nansum(p**2, axis=1) * (row_totals(n) > 0))
 
 
-def _plogp(p: np.ndarray) -> np.ndarray:
-    """``p * log2(p)`` with ``0 log 0 = 0``."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(p > 0, p * np.log2(np.where(p > 0, p, 1.0)), 0.0)
+def plogp(p: np.ndarray) -> np.ndarray:
+    """``p * log2(p)`` with ``0 log 0 = 0`` (for ``p >= 0``).
+
+    >>> plogp(np.array([0.0, 0.5])).tolist()
+    [0.0, -0.5]
+    """
+    return p * np.log2(p, out=np.zeros_like(p, dtype=float), where=p > 0)
 
 
 def row_entropy(n: np.ndarray) -> np.ndarray:
@@ -96,8 +104,8 @@ def row_entropy(n: np.ndarray) -> np.ndarray:
     >>> row_entropy(np.array([[1.0, 1.0], [3.0, 0.0]])).tolist()
     [1.0, 0.0]
     """
-    p = _ratio(n, row_totals(n)[:, None])
-    h = -_plogp(np.nan_to_num(p, nan=0.0)).sum(axis=1)
+    p = ratio(n, row_totals(n)[:, None])
+    h = -plogp(np.nan_to_num(p, nan=0.0)).sum(axis=1)
     return np.where(row_totals(n) > 0, h + 0.0, np.nan)
 
 
@@ -110,7 +118,7 @@ def iou(n: np.ndarray) -> np.ndarray:
     [[0.5, 0.25], [0.0, 0.6666666666666666]]
     """
     union = row_totals(n)[:, None] + n.sum(axis=0)[None, :] - n
-    return np.nan_to_num(_ratio(n, union), nan=0.0)
+    return np.nan_to_num(ratio(n, union), nan=0.0)
 
 
 def mean_containment(n: np.ndarray) -> float:
@@ -161,7 +169,7 @@ def entropy(counts: np.ndarray) -> float:
     total = counts.sum()
     if total <= 0:
         return float("nan")
-    return float(-_plogp(counts / total).sum() + 0.0)
+    return float(-plogp(counts / total).sum() + 0.0)
 
 
 def conditional_entropy(n: np.ndarray) -> float:
@@ -173,9 +181,9 @@ def conditional_entropy(n: np.ndarray) -> float:
     total = n.sum()
     if total <= 0:
         return float("nan")
-    cond = _ratio(n, n.sum(axis=0)[None, :])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(n > 0, (n / total) * np.log2(np.where(n > 0, cond, 1.0)), 0.0)
+    positive = n > 0
+    cond = ratio(n, n.sum(axis=0)[None, :], fill=1.0)
+    terms = (n / total) * np.log2(cond, out=np.zeros_like(n), where=positive)  # n's layout
     return float(-terms.sum() + 0.0)
 
 
@@ -197,10 +205,11 @@ def variation_of_information(n: np.ndarray) -> float:
     return conditional_entropy(n) + conditional_entropy(n.T)
 
 
-def normalized_mutual_information(n: np.ndarray) -> float:
+def normalized_mutual_information(n: np.ndarray, *, vi: float | None = None) -> float:
     """``NMI = 2 I(A;B) / (H(A) + H(B))`` (arithmetic-mean normalisation, Vinh et al. 2010).
 
-    Both divisions a single region (``H(A) = H(B) = 0``): 1 by convention.
+    Both divisions a single region (``H(A) = H(B) = 0``): 1 by convention. ``vi``: the
+    :func:`variation_of_information` of ``n`` if already known (saves computing it again).
 
     >>> normalized_mutual_information(np.array([[1.0, 0.0], [0.0, 3.0]]))
     1.0
@@ -211,7 +220,9 @@ def normalized_mutual_information(n: np.ndarray) -> float:
     if ha + hb <= 0:
         return 1.0
     # I = (H(A) + H(B) - VI) / 2 avoids the cancellation of I = H(A) - H(A|B) when A = B
-    nmi = (ha + hb - variation_of_information(n)) / (ha + hb)
+    if vi is None:
+        vi = variation_of_information(n)
+    nmi = (ha + hb - vi) / (ha + hb)
     return float(min(1.0, max(0.0, nmi)))
 
 

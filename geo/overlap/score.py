@@ -9,6 +9,11 @@ separately (``no_region_total`` and friends, per region ``no_region``), and a re
 lies only in 'no region' of the other division is listed with ``total = 0`` and a note, never
 dropped.
 
+Speed: every metric is computed as a numpy array over all regions at once
+(:class:`RegionMetrics`); the per-region :class:`RegionScore` objects (with their IoU dicts) are
+built from those arrays only when :attr:`Score.regions` is first read, so :func:`score` on the
+national tables costs well under a millisecond (``benchmarks/overlap.py``).
+
 >>> from geo.division import Division
 >>> a = Division.from_assignment("a", {"x": "A1", "y": "A1", "z": "A2"})
 >>> b = Division.from_assignment("b", {"x": "B1", "y": "B1", "z": "B1"})
@@ -21,7 +26,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -36,6 +42,11 @@ def _num(x: float | np.floating) -> float | None:
     """A JSON-safe float: ``None`` for nan/inf."""
     value = float(x)
     return value if math.isfinite(value) else None
+
+
+def _nums(values: np.ndarray) -> list[float | None]:
+    """:func:`_num` of every element (one ``tolist`` instead of a numpy scalar per element)."""
+    return [v if math.isfinite(v) else None for v in values.tolist()]
 
 
 @dataclass(frozen=True)
@@ -61,18 +72,183 @@ class RegionScore:
         return {**vars(self), "iou": dict(self.iou)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
+class RegionMetrics:
+    """Every per-region metric of one direction as arrays over the regions (rows of ``real``).
+
+    ``best`` is a column index (``-1`` for an empty region); ratios are ``nan`` where the
+    region's total is 0; ``iou`` is the full ``regions x other regions`` Jaccard matrix.
+    """
+
+    real: np.ndarray
+    no_region: np.ndarray
+    labels: pd.Index
+    names: dict[str, str]
+    other_labels: pd.Index
+    other_names: dict[str, str]
+    totals: np.ndarray
+    best: np.ndarray
+    containment: np.ndarray
+    nested: np.ndarray
+    splits: np.ndarray
+    splits_above_threshold: np.ndarray
+    effective_parts: np.ndarray
+    entropy: np.ndarray
+    iou: np.ndarray
+    top: np.ndarray
+    """``max_b n_ab`` per region (0 for an empty region)."""
+
+    @classmethod
+    def both_ways(
+        cls,
+        table: Contingency,
+        tolerance: float,
+        min_piece: float,
+    ) -> tuple[RegionMetrics, RegionMetrics]:
+        """All per-region metrics of the rows (A in B) and of the columns (B in A) of the real
+        part of ``table``, exactly as the functions of :mod:`metrics` define them, with the
+        intermediates both directions share (totals, maxima, pieces, IoU) computed once."""
+        n = table.table
+        real = n[:-1, :-1]
+        row_labels, col_labels = table.row_labels[:-1], table.col_labels[:-1]
+        row_names, col_names = dict(table.row_names), dict(table.col_names)
+        totals = (real.sum(axis=1), real.sum(axis=0))
+        pieces = real > 0
+        union = totals[0][:, None] + totals[1][None, :] - real
+        jac = metrics.ratio(real, union, fill=0.0)
+        fwd = cls._direction(
+            real, 1, totals, pieces, jac, tolerance, min_piece,
+            n[:-1, -1], row_labels, row_names, col_labels, col_names,
+        )  # fmt: skip
+        rev = cls._direction(
+            real, 0, totals, pieces, jac, tolerance, min_piece,
+            n[-1, :-1], col_labels, col_names, row_labels, row_names,
+        )  # fmt: skip
+        return fwd, rev
+
+    @classmethod
+    def _direction(
+        cls,
+        real: np.ndarray,
+        axis: int,
+        totals: tuple[np.ndarray, np.ndarray],
+        pieces: np.ndarray,
+        jac: np.ndarray,
+        tolerance: float,
+        min_piece: float,
+        no_region: np.ndarray,
+        labels: pd.Index,
+        names: dict[str, str],
+        other_labels: pd.Index,
+        other_names: dict[str, str],
+    ) -> RegionMetrics:
+        """The metrics of the rows (``axis=1``) or of the columns (``axis=0``) of ``real``."""
+        total = totals[0] if axis == 1 else totals[1]
+        spread = total[:, None] if axis == 1 else total[None, :]  # broadcast along the regions
+        has_weight = total > 0
+        if real.shape[axis]:
+            top = real.max(axis=axis)
+            best = np.where(has_weight, real.argmax(axis=axis), -1)
+        else:
+            top = np.zeros(len(total))
+            best = np.full(len(total), -1)
+        cont = metrics.ratio(top, total)
+        nest = has_weight & (cont >= tolerance)  # nan (no weight) is never nested
+        share = metrics.ratio(real, spread, fill=0.0)  # p(b|a), 0 for an empty a
+        k_all = (pieces & (share > 0.0)).sum(axis=axis)
+        k_big = k_all if min_piece == 0.0 else (pieces & (share > min_piece)).sum(axis=axis)
+        parts = metrics.ratio(np.ones(len(total)), (share**2).sum(axis=axis) * has_weight)
+        ent = np.where(has_weight, -metrics.plogp(share).sum(axis=axis) + 0.0, np.nan)
+        t = (lambda x: x) if axis == 1 else np.transpose
+        return cls(
+            t(real), no_region, labels, names, other_labels, other_names,
+            total, best, cont, nest, k_all, k_big, parts, ent, t(jac), top,
+        )  # fmt: skip
+
+    def region_scores(self) -> list[RegionScore]:
+        """One :class:`RegionScore` per region, in row order."""
+        codes = [str(c) for c in self.labels.tolist()]
+        other = [str(c) for c in self.other_labels.tolist()]
+        rows, cols = np.nonzero(self.real > 0)
+        values = self.iou[rows, cols].tolist()
+        starts = np.searchsorted(rows, np.arange(len(codes) + 1)).tolist()
+        cols_list = cols.tolist()
+        best = self.best.tolist()
+        out = []
+        for i, (code, total, no_region, cont, nest, k_all, k_big, parts, ent) in enumerate(
+            zip(
+                codes,
+                self.totals.tolist(),
+                self.no_region.tolist(),
+                _nums(self.containment),
+                self.nested.tolist(),
+                self.splits.tolist(),
+                self.splits_above_threshold.tolist(),
+                _nums(self.effective_parts),
+                _nums(self.entropy),
+                strict=True,
+            )
+        ):
+            b = other[best[i]] if best[i] >= 0 else None
+            lo, hi = starts[i], starts[i + 1]
+            out.append(
+                RegionScore(
+                    region=code,
+                    name=str(self.names.get(code, code)),
+                    total=total,
+                    no_region=no_region,
+                    best_match=b,
+                    best_match_name=None if b is None else str(self.other_names.get(b, b)),
+                    containment=cont,
+                    nested=bool(nest),
+                    splits=int(k_all),
+                    splits_above_threshold=int(k_big),
+                    effective_parts=parts,
+                    entropy=ent,
+                    iou={other[j]: v for j, v in zip(cols_list[lo:hi], values[lo:hi], strict=True)},
+                )
+            )
+        return out
+
+
+@dataclass(frozen=True, eq=False)
 class Score:
-    """The result of :func:`score`: regions both ways, a summary, and notes for the reader."""
+    """The result of :func:`score`: regions both ways, a summary, and notes for the reader.
+
+    ``metrics`` / ``reverse_metrics`` hold every per-region metric as arrays;
+    :attr:`regions` / :attr:`reverse_regions` are the same numbers as :class:`RegionScore`
+    objects, built on first use.
+    """
 
     division: str
     against: str
     weight: str
-    regions: list[RegionScore]
-    reverse_regions: list[RegionScore]
+    metrics: RegionMetrics = field(repr=False)
+    reverse_metrics: RegionMetrics = field(repr=False)
     summary: dict[str, Any]
     notes: list[str] = field(default_factory=list)
-    contingency: Contingency | None = field(default=None, repr=False, compare=False)
+    contingency: Contingency | None = field(default=None, repr=False)
+
+    JSON_FIELDS: ClassVar[tuple[str, ...]] = (
+        "division",
+        "against",
+        "weight",
+        "regions",
+        "reverse_regions",
+        "summary",
+        "notes",
+    )
+    """The keys of :meth:`to_dict` (``regio score --json``), in order."""
+
+    @cached_property
+    def regions(self) -> list[RegionScore]:
+        """Per region of the scored division (rows of the table), in region order."""
+        return self.metrics.region_scores()
+
+    @cached_property
+    def reverse_regions(self) -> list[RegionScore]:
+        """Per region of ``against`` (columns of the table), in region order."""
+        return self.reverse_metrics.region_scores()
 
     def to_dict(self) -> dict[str, Any]:
         """Exactly the JSON object printed by ``regio score --json``."""
@@ -93,53 +269,24 @@ class Score:
         return frame.drop(columns=["iou"])
 
 
-def _region_scores(
-    real: np.ndarray,
-    no_region: np.ndarray,
-    labels: pd.Index,
-    names: dict[str, str],
-    other_labels: pd.Index,
-    other_names: dict[str, str],
-    tolerance: float,
-    min_piece: float,
-) -> list[RegionScore]:
-    totals = metrics.row_totals(real)
-    best = metrics.best_match(real)
-    cont = metrics.containment(real)
-    nest = metrics.nested(real, tolerance)
-    k_all = metrics.splits(real)
-    k_big = metrics.splits(real, min_piece)
-    parts = metrics.effective_parts(real)
-    ent = metrics.row_entropy(real)
-    jac = metrics.iou(real)
-    codes = labels.to_numpy()
-    other_codes = other_labels.to_numpy()
-    out = []
-    for i, code in enumerate(codes):
-        overlapping = np.flatnonzero(real[i] > 0)
-        b = other_codes[best[i]] if best[i] >= 0 else None
-        out.append(
-            RegionScore(
-                region=str(code),
-                name=str(names.get(code, code)),
-                total=float(totals[i]),
-                no_region=float(no_region[i]),
-                best_match=None if b is None else str(b),
-                best_match_name=None if b is None else str(other_names.get(b, b)),
-                containment=_num(cont[i]),
-                nested=bool(nest[i]),
-                splits=int(k_all[i]),
-                splits_above_threshold=int(k_big[i]),
-                effective_parts=_num(parts[i]),
-                entropy=_num(ent[i]),
-                iou={str(other_codes[j]): float(jac[i, j]) for j in overlapping},
-            )
-        )
-    return out
-
-
 def _share(part: float, whole: float) -> float | None:
     return _num(part / whole) if whole > 0 else None
+
+
+def _empty_notes(division: str, other: str, m: RegionMetrics) -> list[str]:
+    """A note per region with zero weight in the real table (only in 'no region', or none)."""
+    notes = []
+    for i in np.flatnonzero(m.totals == 0).tolist():
+        code = str(m.labels[i])
+        name = m.names.get(code, code)
+        if m.no_region[i] > 0:
+            notes.append(
+                f"Region {code} ({name}) of {division!r} lies only in no region "
+                f"({NO_REGION}) of {other!r}: weight {m.no_region[i]:.6g}."
+            )
+        else:
+            notes.append(f"Region {code} ({name}) of {division!r} has zero weight.")
+    return notes
 
 
 def score_contingency(
@@ -158,48 +305,13 @@ def score_contingency(
     if not 0.0 <= min_piece < 1.0:
         raise ValueError(f"min_piece is a share of the region's total in [0, 1), got {min_piece}")
     n = table.table
-    real = table.real
-    row_labels, col_labels = table.row_labels[:-1], table.col_labels[:-1]
-    row_names, col_names = dict(table.row_names), dict(table.col_names)
+    col_labels = table.col_labels[:-1]
     a_name, b_name = table.row_division, table.col_division
-
-    regions = _region_scores(
-        real, n[:-1, -1], row_labels, row_names, col_labels, col_names, tolerance, min_piece
-    )
-    reverse = _region_scores(
-        real.T, n[-1, :-1], col_labels, col_names, row_labels, row_names, tolerance, min_piece
-    )
-
-    total_real = float(real.sum())
-    grand_total = float(n.sum())
-    no_a = float(n[-1, :].sum())  # weight in no region of A
-    no_b = float(n[:, -1].sum())  # weight in no region of B
-    no_total = grand_total - total_real  # in no region of A or of B (counted once)
-    summary: dict[str, Any] = {
-        "regions": len(row_labels),
-        "nested_regions": int(sum(r.nested for r in regions)),
-        "nested_share": _num(metrics.nested_share(real, tolerance)),
-        "mean_containment": _num(metrics.mean_containment(real)),
-        "reverse_regions": len(col_labels),
-        "reverse_nested_regions": int(sum(r.nested for r in reverse)),
-        "reverse_nested_share": _num(metrics.nested_share(real.T, tolerance)),
-        "reverse_mean_containment": _num(metrics.mean_containment(real.T)),
-        "congruence": _num(metrics.congruence(real)),
-        "ari": _num(metrics.adjusted_rand_index(real)),
-        "nmi": _num(metrics.normalized_mutual_information(real)),
-        "vi": _num(metrics.variation_of_information(real)),
-        "total_pieces": int((real > 0).sum()),
-        "total": total_real,
-        "grand_total": grand_total,
-        "no_region_total": no_total,
-        "no_region_share": _share(no_total, grand_total),
-        "no_region_division": no_a,
-        "no_region_against": no_b,
-        "empty_regions": [r.region for r in regions if r.total == 0],
-        "reverse_empty_regions": [r.region for r in reverse if r.total == 0],
-        "tolerance": tolerance,
-        "min_piece": min_piece,
-    }
+    fwd, rev = RegionMetrics.both_ways(table, tolerance, min_piece)
+    summary = summarise(n, fwd, rev, tolerance, min_piece)
+    total_real, grand_total = summary["total"], summary["grand_total"]
+    no_a, no_b = summary["no_region_division"], summary["no_region_against"]
+    no_total = summary["no_region_total"]
 
     notes = [
         f"Headline metrics use the weight {weight_name!r} that lies in a region of both "
@@ -214,24 +326,78 @@ def score_contingency(
             f"({NO_REGION}) of {a_name!r} ({no_a:.6g}) or of {b_name!r} ({no_b:.6g}); it is left "
             "out of the headline metrics and reported per region as 'no_region'."
         )
-    for division, other, scores in ((a_name, b_name, regions), (b_name, a_name, reverse)):
-        for r in scores:
-            if r.total == 0 and r.no_region > 0:
-                notes.append(
-                    f"Region {r.region} ({r.name}) of {division!r} lies only in no region "
-                    f"({NO_REGION}) of {other!r}: weight {r.no_region:.6g}."
-                )
-            elif r.total == 0:
-                notes.append(f"Region {r.region} ({r.name}) of {division!r} has zero weight.")
+    notes.extend(_empty_notes(a_name, b_name, fwd))
+    notes.extend(_empty_notes(b_name, a_name, rev))
     if no_a > 0:
         in_b = n[-1, :-1]
-        where = ", ".join(
-            f"{col_labels[j]} {in_b[j]:.6g}" for j in np.argsort(-in_b) if in_b[j] > 0
-        )
+        order = [j for j in np.argsort(-in_b).tolist() if in_b[j] > 0]
+        codes = col_labels[order].tolist()
+        where = ", ".join(f"{c} {v:.6g}" for c, v in zip(codes, in_b[order].tolist(), strict=True))
         if where:
             notes.append(f"No region of {a_name!r} lies in {b_name!r} regions: {where}.")
     notes.extend(table.notes)
-    return Score(a_name, b_name, weight_name, regions, reverse, summary, notes, table)
+    return Score(a_name, b_name, weight_name, fwd, rev, summary, notes, table)
+
+
+def summarise(
+    n: np.ndarray, fwd: RegionMetrics, rev: RegionMetrics, tolerance: float, min_piece: float
+) -> dict[str, Any]:
+    """The ``summary`` dict of a :class:`Score` from the full table ``n`` (with 'no region'
+    row and column last) and the per-region metrics both ways."""
+    real = n[:-1, :-1]
+    total_real = float(real.sum())
+    grand_total = float(n.sum())
+    no_a = float(n[-1, :].sum())  # weight in no region of A
+    no_b = float(n[:, -1].sum())  # weight in no region of B
+    no_total = grand_total - total_real  # in no region of A or of B (counted once)
+    vi = metrics.variation_of_information(real)
+    return {
+        "regions": len(fwd.labels),
+        "nested_regions": int(fwd.nested.sum()),
+        "nested_share": _num(_nested_share(fwd, total_real)),
+        "mean_containment": _num(_mean(fwd.top, total_real)),
+        "reverse_regions": len(rev.labels),
+        "reverse_nested_regions": int(rev.nested.sum()),
+        "reverse_nested_share": _num(_nested_share(rev, total_real)),
+        "reverse_mean_containment": _num(_mean(rev.top, total_real)),
+        "congruence": _num(_congruence(fwd.top, rev.top, total_real)),
+        "ari": _num(metrics.adjusted_rand_index(real)),
+        "nmi": _num(metrics.normalized_mutual_information(real, vi=vi)),
+        "vi": _num(vi),
+        "total_pieces": int((real > 0).sum()),
+        "total": total_real,
+        "grand_total": grand_total,
+        "no_region_total": no_total,
+        "no_region_share": _share(no_total, grand_total),
+        "no_region_division": no_a,
+        "no_region_against": no_b,
+        "empty_regions": _empty(fwd),
+        "reverse_empty_regions": _empty(rev),
+        "tolerance": tolerance,
+        "min_piece": min_piece,
+    }
+
+
+def _mean(top: np.ndarray, total: float) -> float:
+    """:func:`metrics.mean_containment` from the precomputed row (or column) maxima."""
+    return float(top.sum() / total) if total > 0 else float("nan")
+
+
+def _congruence(top: np.ndarray, reverse_top: np.ndarray, total: float) -> float:
+    """:func:`metrics.congruence` from the precomputed row and column maxima."""
+    return float((top.sum() + reverse_top.sum()) / (2.0 * total)) if total > 0 else float("nan")
+
+
+def _empty(m: RegionMetrics) -> list[str]:
+    """Codes of the regions with zero weight in the real table."""
+    return [str(m.labels[i]) for i in np.flatnonzero(m.totals == 0).tolist()]
+
+
+def _nested_share(m: RegionMetrics, total: float) -> float:
+    """:func:`metrics.nested_share` from the precomputed totals and nested flags."""
+    if total <= 0:
+        return float("nan")
+    return float(m.totals[m.nested].sum() / total)
 
 
 def score(

@@ -1,0 +1,511 @@
+"""Live figures for the map editor: a division being edited, updated per action, no national table.
+
+A :class:`LiveSession` holds one edited division (the *start*: e.g. ``swv_po`` of a stored
+scenario revision) against one other division and weight, plus the edits applied so far, and
+keeps up to date, per action, without recomputing anything national:
+
+* the contingency table against ``against`` (rows of the regions an action touches are rebuilt
+  from their gemeenten), from which :meth:`LiveSession.figures` scores everything with
+  :func:`~geo.overlap.score.score_contingency` (the table is small: regions x against regions):
+  headline congruence, nested count, ARI, NMI, VI and every region's containment;
+* the containment before -> after of each region the last action touched, and of every region
+  the edits so far touched (against the start);
+* for SWV divisions (``swv``, ``swv_po``, ``swv_vo``; :data:`~geo.overlap.live_context.SWV_LEVELS`)
+  the pupils whose SWV changes against today (huidig), the definition of
+  :mod:`geo.overlap.disruption`, with its ``received`` table (today's SWVs x new SWVs) updated
+  per touched new SWV;
+* and the pupil-weighted distance to the nearest special-education location in the gemeente's
+  SWV (docs/proposals.md, :meth:`geo.proposals.travel.TravelModel.after`: a location lies in
+  the SWV of its gemeente, a gemeente in the SWV of its largest share), before -> after, for
+  the gemeenten concerned (those in a touched region before or after).
+
+Every figure equals a full recomputation on the applied scenario (``score``, ``disruption``,
+``TravelModel.after``) to 1e-9 (tests/test_overlap_live.py, a hypothesis property test).
+
+API, as the editor's server uses it::
+
+    ctx = live_context(dataset)                       # once per dataset
+    start = LiveSession.start(division, against, weights, weight_name="pupils_po", context=ctx)
+    s = start.copy()                                  # cheap: a few small arrays
+    s.apply(edit)                                     # a scenario edit: move, merge, rename, assign
+    s.figures()                                       # dict: headline, regions, touched, last, ...
+    s.division()                                      # the edited Division (for checks, saving)
+
+or, with a prefix cache per (scenario revision, division, against, weight), :class:`LiveCache`
+in :mod:`geo.overlap.live_cache`: ``cache.session(key, edits, start=...)`` finds the longest
+cached prefix of ``edits``, copies it and applies only the rest.
+
+Edits are :mod:`geo.scenarios.model` edits (or their dicts) on the session's division and follow
+:mod:`geo.scenarios.edits` exactly (same checks, the same :class:`EditError` fields, shares
+bit-for-bit the same). ``assign`` (the editor's "new region") replaces the division; only the
+gemeenten whose shares differ are updated. Other ops or divisions raise :class:`LiveUnsupported`
+(the caller recomputes in full). Weight-specific shares: the session uses
+``division.for_weight(weight)`` where the division offers it (the share row for the weight).
+
+>>> from fixtures.synthetic import synthetic_dataset
+>>> from geo.overlap.live_context import live_context
+>>> ds = synthetic_dataset(4, 4)
+>>> s = LiveSession.start(ds.division("swv_po"), ds.division("jeugdregio"),
+...                       ds.weight("pupils_po"), weight_name="pupils_po",
+...                       context=live_context(ds))
+>>> s.apply({"op": "move", "division": "swv_po", "unit": "GM0001", "to": "C1"})
+>>> f = s.figures()
+>>> from geo.overlap import score
+>>> full = score(s.division(), ds.division("jeugdregio"), ds.weight("pupils_po"),
+...              weight_name="pupils_po").summary
+>>> abs(f["headline"]["after"]["congruence"] - full["congruence"]) < 1e-12
+True
+>>> [(r["code"], round(r["before"], 3), round(r["after"], 3)) for r in f["last"]["regions"]]
+[('C0', 0.541, 0.62), ('C1', 0.521, 0.47)]
+"""
+
+from __future__ import annotations
+
+import copy as _copy
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geo.division import NO_REGION, Division
+from geo.errors import RegiokompasError
+from geo.overlap.contingency import Contingency
+from geo.overlap.live_context import SWV_LEVELS, LiveContext
+from geo.overlap.live_edits import EditsMixin
+from geo.overlap.preconditions import aligned_weights
+from geo.overlap.score import RegionMetrics, score_contingency
+
+HEADLINE = ("congruence", "nested_regions", "regions", "ari", "nmi", "vi")
+"""Summary keys of the headline metrics."""
+
+
+class LiveUnsupported(RegiokompasError):
+    """An edit the live session does not apply (another op or division): recompute in full."""
+
+
+def _num(value: Any) -> float | None:
+    out = float(value)
+    return out if math.isfinite(out) else None
+
+
+def _weighted_mean(d: np.ndarray, w: np.ndarray) -> float | None:
+    """Pupil-weighted mean over finite distances (None when nothing is finite)."""
+    ok = np.isfinite(d)
+    if not ok.any() or w[ok].sum() <= 0:
+        return None
+    return float(np.average(d[ok], weights=w[ok]))
+
+
+def _weight_view(division: Division, weight: str) -> Division:
+    """The division as the weight sees it (weight-specific shares, where a division has them)."""
+    view = getattr(division, "for_weight", None)
+    return view(weight) if callable(view) else division
+
+
+class LiveSession(EditsMixin):
+    """One edited division with incrementally kept figures (see the module docstring).
+
+    State: ``S`` (units x slots) shares, slot 0 is :data:`NO_REGION`; ``slot_code[k]`` the code
+    of slot k (``None`` when free); ``table`` (slots x against columns) the contingency;
+    per level ``received`` (today's SWVs x slots), ``label`` (each gemeente's largest-share
+    slot), ``nearest`` (units x slots: km to the nearest location in that slot) and
+    ``distance`` (km per gemeente).
+    """
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def start(
+        cls,
+        division: Division,
+        against: Division,
+        weights: pd.Series,
+        *,
+        weight_name: str,
+        context: LiveContext | None = None,
+        tolerance: float = 0.995,
+    ) -> LiveSession:
+        """A session on ``division`` (the start state, figures 'before') against ``against``.
+
+        ``context`` (:func:`~geo.overlap.live_context.live_context`) is needed for disruption
+        and travel of SWV divisions; without it those figures are ``None``.
+        """
+        s = cls.__new__(cls)
+        a = _weight_view(division, weight_name)
+        units = context.units if context is not None else a.units
+        a = a.reindexed(units)
+        b = _weight_view(against, weight_name).reindexed(units)
+        s.name, s.against, s.weight_name, s.tolerance = a.name, b.name, weight_name, tolerance
+        s.context = context
+        s.levels = SWV_LEVELS.get(a.name, ()) if context is not None else ()
+        s.units = units
+        s.codes = [str(u) for u in units]
+        s.unit_pos = {u: i for i, u in enumerate(s.codes)}
+        s.w = aligned_weights(a, weights, label=f"weights for {a.name!r} x {b.name!r}")
+        s.T = b.shares.toarray()
+        s.wT = s.w[:, None] * s.T
+        s.b_columns = b.columns
+        s.b_names = dict(b.region_names)
+        codes = [NO_REGION, *map(str, a.regions)]
+        s.slot_code = list(codes)
+        s.code_slot = {c: k for k, c in enumerate(codes)}
+        s.names = {str(c): str(n) for c, n in a.region_names.items()}
+        dense = a.shares.toarray()
+        s.S = np.zeros((len(units), len(codes) + 8))
+        s.S[:, 0] = dense[:, -1]
+        s.S[:, 1 : len(codes)] = dense[:, :-1]
+        s.table = np.zeros((s.S.shape[1], s.T.shape[1]))
+        s.merged_away = {}
+        s.dirty = set()
+        s.edits = []
+        s.last = None
+        s._figures = None
+        s.received, s.label, s.nearest, s.distance = {}, {}, {}, {}
+        everything = np.arange(len(codes))
+        s._rebuild_slots(everything)
+        s._relabel_units(np.arange(len(units)))
+        s._refresh_levels(everything, set(everything.tolist()))
+        s.base = s._snapshot()
+        return s
+
+    def copy(self) -> LiveSession:
+        """An independent session in the same state (arrays copied, the start shared)."""
+        other = _copy.copy(self)
+        other.S = self.S.copy()
+        other.table = self.table.copy()
+        other.slot_code = list(self.slot_code)
+        other.code_slot = dict(self.code_slot)
+        other.names = dict(self.names)
+        other.merged_away = dict(self.merged_away)
+        other.dirty = set(self.dirty)
+        other.edits = list(self.edits)
+        for name in ("received", "label", "nearest", "distance"):
+            setattr(other, name, {k: v.copy() for k, v in getattr(self, name).items()})
+        return other
+
+    # ------------------------------------------------------------------ slots
+    def _slot(self, code: str) -> int:
+        """The slot of ``code``, allocating a free (or new) column for a new code."""
+        found = self.code_slot.get(code)
+        if found is not None:
+            return found
+        free = next((k for k, c in enumerate(self.slot_code) if c is None), None)
+        if free is None:
+            free = len(self.slot_code)
+            self.slot_code.append(None)
+            if free >= self.S.shape[1]:
+                grow = max(8, self.S.shape[1] // 2)
+                self.S = np.hstack([self.S, np.zeros((self.S.shape[0], grow))])
+                self.table = np.vstack([self.table, np.zeros((grow, self.table.shape[1]))])
+                for level in self.levels:
+                    r = self.received[level]
+                    self.received[level] = np.hstack([r, np.zeros((r.shape[0], grow))])
+                    n = self.nearest[level]
+                    self.nearest[level] = np.hstack([n, np.full((n.shape[0], grow), np.inf)])
+        self.slot_code[free] = code
+        self.code_slot[code] = free
+        return free
+
+    def _free(self, slot: int) -> None:
+        code = self.slot_code[slot]
+        self.slot_code[slot] = None
+        self.code_slot.pop(code, None)
+        self.names.pop(code, None)
+        self.S[:, slot] = 0.0
+        self.table[slot] = 0.0
+        for level in self.levels:
+            self.received[level][:, slot] = 0.0
+            self.nearest[level][:, slot] = np.inf
+
+    def _order(self) -> list[int]:
+        """Region slots in code order (as :class:`Division` sorts its regions)."""
+        live = [(c, k) for k, c in enumerate(self.slot_code) if c is not None and k != 0]
+        return [k for _, k in sorted(live)]
+
+    @property
+    def regions(self) -> list[str]:
+        """Region codes in order."""
+        return [self.slot_code[k] for k in self._order()]
+
+    # ------------------------------------------------------------------ incremental pieces
+    def _rebuild_slots(self, slots: np.ndarray) -> None:
+        """Rebuild the contingency rows of ``slots`` from their gemeenten."""
+        for k in np.asarray(slots).tolist():
+            col = self.S[:, k]
+            members = np.flatnonzero(col > 0)
+            self.table[k] = col[members] @ self.wT[members] if len(members) else 0.0
+
+    def _relabel_units(self, rows: np.ndarray) -> set[int]:
+        """Recompute the largest-share slot of ``rows``; returns the slots that changed hosts."""
+        if not self.levels:
+            return set()
+        order = self._order() + [0]  # regions in code order, NO_REGION last (as assignment())
+        sub = self.S[np.ix_(rows, order)]
+        best = np.asarray(order)[sub.argmax(axis=1)]
+        changed: set[int] = set()
+        for level in self.levels:
+            label = self.label.setdefault(level, np.zeros(len(self.units), dtype=np.int64))
+            moved = label[rows] != best
+            changed |= set(label[rows][moved].tolist()) | set(best[moved].tolist())
+            label[rows] = best
+        return changed
+
+    def _refresh_levels(self, slots: np.ndarray, label_slots: set[int]) -> None:
+        """Disruption columns of ``slots``; nearest-location columns of ``label_slots``."""
+        if not self.levels:
+            return
+        ctx = self.context
+        n_slots = self.S.shape[1]
+        for level in self.levels:
+            today, pupils = ctx.today[level], ctx.pupils[level]
+            if level not in self.received:
+                self.received[level] = np.zeros((today.shape[1], n_slots))
+                self.nearest[level] = np.full((len(self.units), n_slots), np.inf)
+            received = self.received[level]
+            for k in np.asarray(slots).tolist():
+                if k == 0:
+                    continue  # a share in no new SWV holds nobody
+                members = np.flatnonzero(self.S[:, k] > 0)
+                capacity = pupils[members] * self.S[members, k]
+                received[:, k] = np.minimum(today[members], capacity[:, None]).sum(axis=0)
+            label, nearest, host = self.label[level], self.nearest[level], ctx.host[level]
+            for k in sorted(label_slots):
+                hosts = np.flatnonzero(label == k)
+                col = host[:, hosts].min(axis=1) if len(hosts) else np.full(len(label), np.inf)
+                if k == 0:
+                    col = np.minimum(col, ctx.outside[level])
+                nearest[:, k] = col
+            self.distance[level] = nearest[np.arange(len(label)), label]
+
+    # ------------------------------------------------------------------ figures
+    def contingency(self) -> Contingency:
+        """The current table as a :class:`Contingency` (regions in code order, 'no region' last)."""
+        order = self._order()
+        codes = [self.slot_code[k] for k in order]
+        return Contingency(
+            self.table[[*order, 0]],
+            pd.Index([*codes, NO_REGION]),
+            self.b_columns,
+            self.name,
+            self.against,
+            {c: self.names.get(c, c) for c in codes},
+            self.b_names,
+        )
+
+    def _metrics(self) -> tuple[dict[str, Any], RegionMetrics]:
+        scored = score_contingency(
+            self.contingency(), weight_name=self.weight_name, tolerance=self.tolerance
+        )
+        return scored.summary, scored.metrics
+
+    def _disruption(self) -> dict[str, np.ndarray]:
+        """Per level: pupils per gemeente whose SWV changes (``changed_<level>``)."""
+        out: dict[str, np.ndarray] = {}
+        order = np.asarray(self._order(), dtype=np.int64)
+        for level in self.levels:
+            today, pupils = self.context.today[level], self.context.pupils[level]
+            received = self.received[level][:, order]
+            has = received.sum(axis=1) > 0
+            cont = np.where(has, order[received.argmax(axis=1)] if len(order) else 0, -1)
+            g, p, v = self.context.today_cells[level]
+            k = cont[p]
+            ok = k >= 0
+            n_slots = self.S.shape[1]
+            continuing = np.bincount(
+                g[ok] * n_slots + k[ok], weights=v[ok], minlength=self.S.size
+            ).reshape(self.S.shape)
+            capacity = pupils[:, None] * self.S
+            capacity[:, 0] = 0.0
+            kept = np.minimum(continuing, capacity).sum(axis=1)
+            out[level] = np.clip(today.sum(axis=1) - kept, 0.0, None)
+        return out
+
+    def _snapshot(self) -> dict[str, Any]:
+        summary, m = self._metrics()
+        rows = {i: self._row(i) for i in range(len(self.units))}
+        return {
+            "summary": summary,
+            "containment": dict(zip(m.labels.tolist(), m.containment.tolist(), strict=True)),
+            "names": dict(self.names),
+            "rows": rows,
+            "label": {lv: self.label[lv].copy() for lv in self.levels},
+            "label_codes": list(self.slot_code),
+            "changed": self._disruption(),
+            "distance": {lv: d.copy() for lv, d in self.distance.items()},
+        }
+
+    def _row(self, i: int) -> dict[str, float]:
+        cols = np.flatnonzero(self.S[i] > 0)
+        return {self.slot_code[k]: float(self.S[i, k]) for k in cols.tolist()}
+
+    def touched(self) -> list[str]:
+        """Codes of the regions (of the start or now) whose gemeenten or shares differ from the
+        start: new, removed, renamed, grown or shrunk."""
+        out: set[str] = set()
+        for i in self.dirty:
+            one, two = self.base["rows"][i], self._row(i)
+            for code in set(one) | set(two):
+                if abs(one.get(code, 0.0) - two.get(code, 0.0)) > 1e-12:
+                    out.add(code)
+        return sorted(out - {NO_REGION})
+
+    def figures(self) -> dict[str, Any]:
+        """Every live figure as a JSON-ready dict (computed once per state).
+
+        Keys: ``division, against, weight, edits`` (count), ``headline`` (``before`` = the
+        start, ``after`` = now: :data:`HEADLINE` of the score summary), ``summary`` (the whole
+        summary now), ``regions`` (code, name, weight, containment, best_match, nested),
+        ``touched`` (code, name, containment before -> after, for every region the edits
+        touched), ``last`` (the last action: ``op`` and its regions before -> after),
+        ``disruption`` and ``travel`` (``None`` for divisions other than SWV divisions).
+        """
+        if self._figures is not None:
+            return self._figures
+        summary, m = self._metrics()
+        base = self.base
+        order = self._order()
+        codes = [self.slot_code[k] for k in order]
+        cont = dict(zip(codes, m.containment.tolist(), strict=True))
+        other = [str(c) for c in self.b_columns.tolist()]
+        weights = (self.w @ self.S[:, order]).tolist()  # as Division.totals
+        regions = [
+            {
+                "code": code,
+                "name": self.names.get(code, code),
+                "weight": weight,
+                "containment": c if c == c else None,  # nan (no weight) -> None
+                "best_match": other[b] if b >= 0 else None,
+                "nested": n,
+            }
+            for code, weight, c, b, n in zip(
+                codes,
+                weights,
+                m.containment.tolist(),
+                m.best.tolist(),
+                m.nested.tolist(),
+                strict=True,
+            )
+        ]
+        touched = self.touched()
+        before_c = base["containment"]
+        self._figures = {
+            "division": self.name,
+            "against": self.against,
+            "weight": self.weight_name,
+            "edits": len(self.edits),
+            "headline": {
+                "before": {k: base["summary"][k] for k in HEADLINE},
+                "after": {k: summary[k] for k in HEADLINE},
+            },
+            "summary": summary,
+            "regions": regions,
+            "touched": [
+                {
+                    "code": code,
+                    "name": self.names.get(code, base["names"].get(code, code)),
+                    "before": _num(before_c[code]) if code in before_c else None,
+                    "after": _num(cont[code]) if code in cont else None,
+                }
+                for code in touched
+            ],
+            "last": self.last,
+            "disruption": self._disruption_figures() if self.levels else None,
+            "travel": self._travel_figures(touched) if self.levels else None,
+        }
+        return self._figures
+
+    def _disruption_figures(self) -> dict[str, Any]:
+        now = self._disruption()
+        before = sum(self.base["changed"][lv] for lv in self.levels)
+        after = sum(now[lv] for lv in self.levels)
+        diff = np.round(after - before, 6)
+        return {
+            "levels": list(self.levels),
+            "before": float(before.sum()),
+            "after": float(after.sum()),
+            "delta": float(after.sum()) - float(before.sum()),
+            "by_level": {lv: float(now[lv].sum()) for lv in self.levels},
+            "gemeenten": [
+                {
+                    "code": self.codes[i],
+                    "name": str(self.context.names[i]),
+                    "before": float(before[i]),
+                    "after": float(after[i]),
+                }
+                for i in np.flatnonzero(diff != 0).tolist()
+            ],
+        }
+
+    def _travel_figures(self, touched: list[str]) -> dict[str, Any]:
+        touched_set = set(touched)
+        concerned = np.zeros(len(self.units), dtype=bool)
+        base_codes = self.base["label_codes"]
+        in_base = np.array([c in touched_set for c in base_codes], dtype=bool)
+        in_now = np.array([c in touched_set for c in self.slot_code], dtype=bool)
+        for level in self.levels:
+            concerned |= in_base[self.base["label"][level]] | in_now[self.label[level]]
+        out: dict[str, Any] = {
+            "levels": list(self.levels),
+            "gemeenten_concerned": int(concerned.sum()),
+        }
+        rows: dict[int, dict[str, Any]] = {}
+        for level in self.levels:
+            d0, d1 = self.base["distance"][level], self.distance[level]
+            pupils = self.context.pupils[level]
+            out[level] = {
+                "before_km": _weighted_mean(d0[concerned], pupils[concerned]),
+                "after_km": _weighted_mean(d1[concerned], pupils[concerned]),
+            }
+            for i in np.flatnonzero(~np.isclose(d0, d1, equal_nan=True)).tolist():
+                row = rows.setdefault(
+                    i, {"code": self.codes[i], "name": str(self.context.names[i])}
+                )
+                row[f"{level}_before_km"] = _num(d0[i])
+                row[f"{level}_after_km"] = _num(d1[i])
+        out["changed"] = [rows[i] for i in sorted(rows, key=self.codes.__getitem__)]
+        return out
+
+    # ------------------------------------------------------------------ results
+    def division(self, name: str | None = None) -> Division:
+        """The edited division now (regions in code order, shares as the edits left them)."""
+        import scipy.sparse as sp
+
+        order = self._order()
+        codes = [self.slot_code[k] for k in order]
+        shares = sp.csr_matrix(self.S[:, [*order, 0]])
+        shares.eliminate_zeros()
+        return Division(
+            name or self.name,
+            self.units,
+            pd.Index(codes, dtype=str),
+            {c: self.names.get(c, c) for c in codes},
+            shares,
+            {},
+        )
+
+    def containment_of(self, slots: list[int]) -> dict[int, float | None]:
+        """Containment of the regions in ``slots`` straight from their table rows."""
+        out: dict[int, float | None] = {}
+        for k in slots:
+            row = self.table[k, :-1]
+            total = row.sum()
+            out[k] = float(row.max() / total) if total > 0 and len(row) else None
+        return out
+
+    def _mark(self, op: str, items: list[tuple[str, float | None, int | None]]) -> None:
+        """Record the last action: ``(code, containment before, slot now or None)`` per region
+        it touched; the containment after is read from the slot's table row."""
+        now = self.containment_of([k for _, _, k in items if k is not None])
+        self.last = {
+            "op": op,
+            "regions": [
+                {
+                    "code": code,
+                    "name": self.names.get(code, code),
+                    "before": before,
+                    "after": None if k is None else now[k],
+                }
+                for code, before, k in items
+            ],
+        }
+        self._figures = None

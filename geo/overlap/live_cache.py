@@ -1,0 +1,126 @@
+"""A prefix cache of live sessions: the editor sends the whole list of tentative edits per click.
+
+Rule: sessions are kept per ``key`` (e.g. ``(scenario, revision, division, against, weight)``)
+and per prefix of the edit list (each edit as canonical JSON). :meth:`LiveCache.session` finds
+the longest cached prefix of ``edits``, copies that session and applies only the remaining
+edits, caching every new prefix it passes. So a click (one more edit) applies one edit, and
+undo/redo (a shorter or an earlier list) applies none. At most ``max_sessions`` sessions are
+kept (least recently used go first); the start of a key is never recomputed while cached.
+
+Sessions returned are shared with the cache: read their figures, do not ``apply`` to them
+(``copy()`` first).
+
+An edit that fails raises :class:`~geo.scenarios.errors.ScenarioError` naming
+``edits[i].field`` (like :func:`geo.scenarios.apply_scenario`), and nothing is cached for it.
+
+>>> from geo.division import Division
+>>> from geo.overlap.live import LiveSession
+>>> import pandas as pd
+>>> d = Division.from_assignment("d", {"GM1": "A", "GM2": "B"})
+>>> cache = LiveCache()
+>>> start = lambda: LiveSession.start(d, d, pd.Series(1.0, index=d.units), weight_name="w")
+>>> edits = [{"op": "move", "division": "d", "unit": "GM1", "to": "B"}]
+>>> cache.session("k", edits, start).regions, cache.session("k", [], start).regions
+(['B'], ['A', 'B'])
+>>> cache.stats["applied"], cache.stats["starts"]
+(1, 1)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
+
+from geo.errors import DivisionError
+from geo.overlap.live import LiveSession
+from geo.overlap.live_edits import parse_edit
+from geo.scenarios.errors import EditError, ScenarioError
+
+
+def edit_key(edit: Any) -> str:
+    """JSON of one edit (model or dict): equal for equal edits given in the same form (a model
+    is dumped by pydantic in field order, a dict with sorted keys; a difference in form only
+    costs a cache miss).
+
+    >>> edit_key({"op": "rename", "division": "d", "region": "A", "name": "x"})
+    '{"division":"d","name":"x","op":"rename","region":"A"}'
+    """
+    if hasattr(edit, "model_dump_json"):
+        return edit.model_dump_json(by_alias=True, exclude_none=True)
+    edit = {k: v for k, v in dict(edit).items() if v is not None}
+    return json.dumps(edit, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+class LiveCache:
+    """Live sessions per key and edit-list prefix (rule in the module docstring)."""
+
+    def __init__(self, max_sessions: int = 256, *, source: str = "edits") -> None:
+        self.max_sessions = max_sessions
+        self.source = source
+        self._sessions: OrderedDict[tuple[Hashable, str], LiveSession] = OrderedDict()
+        self._lock = threading.Lock()
+        self.stats = {"hits": 0, "applied": 0, "starts": 0}
+
+    def _get(self, key: tuple[Hashable, str]) -> LiveSession | None:
+        found = self._sessions.get(key)
+        if found is not None:
+            self._sessions.move_to_end(key)
+        return found
+
+    def _put(self, key: tuple[Hashable, str], session: LiveSession) -> None:
+        self._sessions[key] = session
+        self._sessions.move_to_end(key)
+        while len(self._sessions) > self.max_sessions:
+            self._sessions.popitem(last=False)
+
+    def session(
+        self, key: Hashable, edits: Sequence[Any], start: Callable[[], LiveSession]
+    ) -> LiveSession:
+        """The session of ``key`` with ``edits`` applied (``start()`` makes the start state
+        when the key is not cached)."""
+        digests = [""]
+        for edit in edits:
+            digests.append(hashlib.sha1((digests[-1] + "\0" + edit_key(edit)).encode()).hexdigest())
+        with self._lock:
+            found, depth = None, 0
+            for depth in range(len(edits), -1, -1):
+                found = self._get((key, digests[depth]))
+                if found is not None:
+                    break
+            if found is not None and depth == len(edits):
+                self.stats["hits"] += 1
+                return found
+        if found is None:
+            found, depth = start(), 0
+            with self._lock:
+                self.stats["starts"] += 1
+                self._put((key, ""), found)
+        if depth == len(edits):
+            return found
+        session = found.copy()
+        for i in range(depth, len(edits)):
+            try:
+                session.apply(parse_edit(edits[i]))
+            except EditError as exc:
+                raise ScenarioError(self.source, f"edits[{i}]", exc.field, exc.problem) from None
+            except DivisionError as exc:
+                raise ScenarioError(self.source, f"edits[{i}]", None, str(exc)) from None
+            with self._lock:
+                self.stats["applied"] += 1
+                self._put((key, digests[i + 1]), session)
+            if i + 1 < len(edits):
+                session = session.copy()
+        return session
+
+    def clear(self, key: Hashable | None = None) -> None:
+        """Forget every session (of ``key`` only, when given), e.g. after a save."""
+        with self._lock:
+            if key is None:
+                self._sessions.clear()
+            else:
+                for k in [k for k in self._sessions if k[0] == key]:
+                    del self._sessions[k]
