@@ -1,10 +1,10 @@
 """The map editor's figures: apply tentative edits to a stored scenario and measure them.
 
 One interface, :class:`LiveFigures`, answers ``evaluate(scenario, edits, division, against,
-weight)`` with everything the editor's panel shows. This implementation is a *full recompute*
-(apply the edits with :func:`geo.scenarios.apply_scenario`, score with
-:func:`geo.overlap.score`), so its numbers are by construction those of ``regio score`` on the
-saved scenario; an incremental engine can replace it behind the same interface.
+weight)`` with everything the editor's panel shows: from the incremental engine
+(:mod:`geo.overlap.live`) for the edits the editor makes, else by a full recompute (apply the
+edits with :func:`geo.scenarios.apply_scenario`, score with :func:`geo.overlap.score`); both
+equal ``regio score`` of the saved scenario (``engine`` in the answer says which one ran).
 
 Figures (all for ``division`` of the edited scenario against its ``against``):
 
@@ -14,7 +14,7 @@ Figures (all for ``division`` of the edited scenario against its ``against``):
 * ``disruption``: pupils whose SWV changes against today (huidig), the definition of
   :mod:`geo.overlap.disruption` (PO pupils for ``swv_po``, VO for ``swv_vo``, both for ``swv``);
 * ``travel``: pupil-weighted distance to the nearest special-education location in the
-  gemeente's SWV (the rule of ``regio verdict``'s P2, :func:`geo.checks.travel.distances`),
+  gemeente's SWV (docs/proposals.md, :meth:`geo.proposals.travel.TravelModel.after`),
   before -> after, for the gemeenten concerned (those in touched regions);
 * ``checks``: the hard named checks of ``regio verdict`` (:mod:`geo.checks`: P1, P2, P3, size,
   contiguity) on the edited scenario, with the offending regions or gemeenten.
@@ -28,30 +28,29 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import threading
 import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from api.deps import EvaluationCache, ScenarioEvaluator
-from geo.checks import (
-    CHECKS,
-    CheckState,
-    VerdictContext,
-    VerdictError,
-    VerdictSettings,
-    build_context,
-    verdict,
+from api.editor_parts import (
+    EDIT_SOURCE,
+    editor_resources,
+    json_num,
+    membership_rows,
+    region_adjacency,
+    touched_regions,
+    weighted_mean,
 )
-from geo.checks.travel import distances
+from geo.checks import CHECKS, VerdictError, verdict
 from geo.division import Division
-from geo.errors import RegiokompasError
 from geo.overlap import score
 from geo.overlap.disruption import disruption
+from geo.overlap.live import LiveSession, LiveUnsupported
+from geo.overlap.live_cache import LiveCache
 from geo.scenarios import apply_scenario, parse_scenario
 from geo.scenarios.errors import EmptiedRegionWarning, ScenarioError
 
@@ -65,6 +64,9 @@ LEVELS_OF: dict[str, tuple[str, ...]] = {
 HEADLINE = ("congruence", "nested_regions", "regions", "ari", "nmi", "vi")
 """Summary keys shown as the panel's headline metrics."""
 
+LIVE_OPS = frozenset({"move", "merge", "rename", "assign"})
+"""Edit ops the incremental engine applies (everything the editor page makes)."""
+
 PREFIX_CACHE = 512
 """Applied edit-list prefixes kept per app (a few editing sessions of a few hundred clicks)."""
 
@@ -74,119 +76,22 @@ assert [c.name for c in HARD_CHECKS] == ["P1", "P2", "P3", "size", "contiguity"]
 
 SWV_DIVISIONS = ("swv", "swv_po", "swv_vo")
 
-EDIT_SOURCE = "edits"
-"""Source named in error messages about tentative edits (``edits: edits[2].unit: ...``)."""
-
-
-def _num(value: Any) -> float | None:
-    if value is None:
-        return None
-    out = float(value)
-    return out if np.isfinite(out) else None
-
-
-def region_adjacency(division: Division, adjacency: sp.csr_matrix) -> list[list[str]]:
-    """Pairs ``[a, b]`` (a < b) of regions that share a gemeente border or a split gemeente.
-
-    >>> d = Division.from_assignment("d", {"G1": "A", "G2": "B", "G3": "C"})
-    >>> adj = sp.csr_matrix(np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]]))
-    >>> region_adjacency(d, adj)
-    [['A', 'B'], ['B', 'C']]
-    """
-    s = (division.shares[:, : division.n_regions] > 0).astype(float)
-    touching = (s.T @ adjacency @ s + s.T @ s).tocoo()
-    codes = [str(c) for c in division.regions]
-    pairs = {(codes[i], codes[j]) for i, j in zip(touching.row, touching.col, strict=True) if i < j}
-    return [[a, b] for a, b in sorted(pairs)]
-
-
-def membership_rows(division: Division) -> dict[str, list[tuple[str, float]]]:
-    """``{unit: [(region, share), ...]}`` largest share first (``GEEN`` included).
-
-    >>> membership_rows(Division.from_assignment("d", {"G1": "A"}))
-    {'G1': [('A', 1.0)]}
-    """
-    m = division.shares.tocsr()
-    columns = [str(c) for c in division.columns]
-    out: dict[str, list[tuple[str, float]]] = {}
-    for i, unit in enumerate(division.units.astype(str)):
-        lo, hi = m.indptr[i], m.indptr[i + 1]
-        row = sorted(zip(m.indices[lo:hi], m.data[lo:hi], strict=True), key=lambda x: -x[1])
-        out[unit] = [(columns[j], float(v)) for j, v in row if v > 0]
-    return out
-
-
-def touched_regions(before: Division, after: Division) -> list[str]:
-    """Regions (of either division) whose units or shares differ between ``before`` and
-    ``after``: the regions an edit list touched (new, removed, renamed, grown or shrunk).
-
-    >>> a = Division.from_assignment("d", {"G1": "A", "G2": "A", "G3": "B"})
-    >>> b = Division.from_assignment("d", {"G1": "A", "G2": "B", "G3": "B"})
-    >>> touched_regions(a, b)
-    ['A', 'B']
-    """
-    after = after.reindexed(before.units)
-    codes = before.regions.union(after.regions)
-    one = sp.csr_matrix(before.shares[:, : before.n_regions])
-    two = sp.csr_matrix(after.shares[:, : after.n_regions])
-
-    def spread(m: sp.csr_matrix, regions: pd.Index) -> sp.csr_matrix:
-        cols = codes.get_indexer(regions)
-        move = sp.csr_matrix(
-            (np.ones(len(cols)), (np.arange(len(cols)), cols)), shape=(len(cols), len(codes))
-        )
-        return sp.csr_matrix(m @ move)
-
-    diff = abs(spread(one, before.regions) - spread(two, after.regions))
-    changed = np.asarray((diff > 1e-12).sum(axis=0)).ravel() > 0
-    return sorted(str(c) for c in codes[changed])
-
-
-@dataclasses.dataclass
-class EditorResources:
-    """What the figures need besides the scenario: built once per app and dataset."""
-
-    adjacency: sp.csr_matrix
-    """Gemeente adjacency (queen contiguity, islands linked to their nearest gemeente)."""
-    checks: VerdictContext
-
-
-_RESOURCES: dict[int, EditorResources] = {}
-_RESOURCES_LOCK = threading.Lock()
-
-
-def editor_resources(evaluator: ScenarioEvaluator) -> EditorResources:
-    """The :class:`EditorResources` of the evaluator's dataset (computed on first use)."""
-    key = id(evaluator.dataset)
-    with _RESOURCES_LOCK:
-        found = _RESOURCES.get(key)
-        if found is not None:
-            return found
-        from geo.adjacency import queen_adjacency
-
-        dataset = evaluator.dataset
-        units = pd.Index(dataset.units.index.astype(str))
-        neighbours, _ = queen_adjacency(dataset.units, link_islands=True)
-        pos = {u: i for i, u in enumerate(units)}
-        rows = [pos[u] for u, ns in neighbours.items() for _ in ns]
-        cols = [pos[v] for ns in neighbours.values() for v in ns]
-        adjacency = sp.csr_matrix(
-            (np.ones(len(rows)), (rows, cols)), shape=(len(units), len(units))
-        )
-        checks = build_context(dataset)
-        resources = EditorResources(adjacency, checks)
-        _RESOURCES.clear()
-        _RESOURCES[key] = resources
-        return resources
-
 
 class LiveFigures:
-    """The editor's figures for tentative edits on a stored scenario (full recompute)."""
+    """The editor's figures for tentative edits on a stored scenario.
+
+    Rule: edits of the edited division by ``move``, ``merge``, ``rename`` and ``assign`` (all
+    the editor makes) go through the incremental engine (:class:`geo.overlap.live.LiveSession`
+    with a prefix cache: one click applies one edit and updates only the touched rows); any
+    other edit list is recomputed in full (apply, ``score``, ``disruption``, distances). Both
+    give the same figures (tests/test_overlap_live.py, tests/test_editor_api.py).
+    """
 
     def __init__(self, evaluator: ScenarioEvaluator) -> None:
         self.evaluator = evaluator
         self.resources = editor_resources(evaluator)
         self._prefixes = EvaluationCache(max_entries=PREFIX_CACHE)
+        self.sessions = LiveCache(max_sessions=PREFIX_CACHE, source=EDIT_SOURCE)
 
     def apply(self, scenario: str, edits: Sequence[dict[str, Any]]) -> dict[str, Division]:
         """The stored scenario's divisions with ``edits`` applied after its own edits.
@@ -238,6 +143,68 @@ class LiveFigures:
     ) -> dict[str, Any]:
         """Every figure of the panel (see the module docstring) as a JSON-ready dict."""
         before_all = self.evaluator.divisions(scenario)
+        live = (
+            division in before_all
+            and against in before_all
+            and all(e.get("op") in LIVE_OPS and e.get("division") == division for e in edits)
+        )
+        if live:
+            try:
+                return self._live(scenario, before_all, edits, division, against, weight)
+            except LiveUnsupported:
+                pass
+        return self._full(scenario, before_all, edits, division, against, weight)
+
+    def _live(
+        self,
+        scenario: str,
+        before_all: dict[str, Division],
+        edits: Sequence[dict[str, Any]],
+        division: str,
+        against: str,
+        weight: str,
+    ) -> dict[str, Any]:
+        """The figures from the incremental engine (its prefix cache per revision chain)."""
+        w = self.evaluator.dataset.weight(weight)
+
+        def start() -> LiveSession:
+            return LiveSession.start(
+                before_all[division],
+                before_all[against],
+                w,
+                weight_name=weight,
+                context=self.resources.live,
+            )
+
+        key = (self.evaluator.key(scenario), division, against, weight)
+        session = self.sessions.session(key, list(edits), start)
+        figures = session.figures()
+        a_div = session.division()
+        after_all = {**before_all, division: a_div}
+        keys = ("headline", "regions", "touched", "disruption", "travel")
+        return {
+            "scenario": scenario,
+            "division": division,
+            "against": against,
+            "weight": weight,
+            "edits": len(edits),
+            **{k: figures[k] for k in keys},
+            "checks": self._checks(scenario, after_all, division),
+            "membership": membership_rows(a_div),
+            "adjacency": region_adjacency(a_div, self.resources.adjacency),
+            "engine": "live",
+        }
+
+    def _full(
+        self,
+        scenario: str,
+        before_all: dict[str, Division],
+        edits: Sequence[dict[str, Any]],
+        division: str,
+        against: str,
+        weight: str,
+    ) -> dict[str, Any]:
+        """The figures recomputed in full on the applied edits."""
         after_all = self.apply(scenario, edits)
         for name in (division, against):
             if name not in after_all:
@@ -263,7 +230,7 @@ class LiveFigures:
                 "code": r["region"],
                 "name": r["name"],
                 "weight": float(totals.get(r["region"], 0.0)),
-                "containment": _num(r["containment"]),
+                "containment": json_num(r["containment"]),
                 "best_match": r["best_match"],
                 "nested": bool(r["nested"]),
             }
@@ -276,8 +243,10 @@ class LiveFigures:
                 "name": str(
                     a_div.region_names.get(code, before_all[division].region_names.get(code, code))
                 ),
-                "before": _num(before_rows[code]["containment"]) if code in before_rows else None,
-                "after": _num(after_rows[code]["containment"]) if code in after_rows else None,
+                "before": json_num(before_rows[code]["containment"])
+                if code in before_rows
+                else None,
+                "after": json_num(after_rows[code]["containment"]) if code in after_rows else None,
             }
             for code in touched
         ]
@@ -298,6 +267,7 @@ class LiveFigures:
             "checks": self._checks(scenario, after_all, division),
             "membership": membership_rows(a_div),
             "adjacency": region_adjacency(a_div, self.resources.adjacency),
+            "engine": "full",
         }
 
     # ------------------------------------------------------------------ pieces
@@ -387,20 +357,12 @@ class LiveFigures:
         }
 
     def _distances(self, division: Division, level: str) -> np.ndarray:
-        """Distance (km) per gemeente to the nearest location of ``level`` in its SWV, by the
-        rule of ``regio verdict``'s P2 (:func:`geo.checks.travel.distances`)."""
-        ctx = self.resources.checks
-        state = CheckState(
-            ctx,
-            "editor",
-            {},
-            [],
-            None,
-            "",
-            VerdictSettings(),
-            ctx.bounds,  # type: ignore[arg-type]
-        )
-        return distances(state, level, division.reindexed(ctx.units))[0]
+        """Distance (km) per gemeente to the nearest location of ``level`` in its SWV
+        (docs/proposals.md: a location lies in the SWV of its gemeente, a gemeente in the SWV
+        of its largest share; :meth:`geo.proposals.travel.TravelModel.after`)."""
+        model = self.resources.travel
+        labels = division.reindexed(model.units).assignment().astype(str)
+        return model.after(level, labels).to_numpy(float)
 
     def _travel(
         self, scenario: str, before: Division, after: Division, division: str, touched: list[str]
@@ -428,31 +390,13 @@ class LiveFigures:
             )
             d1 = self._distances(after, level) if after is not before else d0
             out[level] = {
-                "before_km": _weighted_mean(d0[concerned], pupils[concerned]),
-                "after_km": _weighted_mean(d1[concerned], pupils[concerned]),
+                "before_km": weighted_mean(d0[concerned], pupils[concerned]),
+                "after_km": weighted_mean(d1[concerned], pupils[concerned]),
             }
             for i in np.flatnonzero(~np.isclose(d0, d1, equal_nan=True)):
                 g = str(units[i])
                 row = rows.setdefault(g, {"code": g, "name": str(ctx.names.get(g, g))})
-                row[f"{level}_before_km"] = _num(d0[i])
-                row[f"{level}_after_km"] = _num(d1[i])
+                row[f"{level}_before_km"] = json_num(d0[i])
+                row[f"{level}_after_km"] = json_num(d1[i])
         out["changed"] = sorted(rows.values(), key=lambda r: r["code"])
         return out
-
-
-def _weighted_mean(d: np.ndarray, w: np.ndarray) -> float | None:
-    """Pupil-weighted mean over finite distances (None when nothing is finite)."""
-    ok = np.isfinite(d)
-    if not ok.any() or w[ok].sum() <= 0:
-        return None
-    return float(np.average(d[ok], weights=w[ok]))
-
-
-def check_edits_api_safe(edits: Sequence[dict[str, Any]]) -> None:
-    """Refuse file references in edits sent over HTTP (the server reads no client paths)."""
-    for i, edit in enumerate(edits):
-        if isinstance(edit, dict) and edit.get("csv") is not None:
-            raise RegiokompasError(
-                f"{EDIT_SOURCE}: edits[{i}].csv: file references are not accepted over the API; "
-                "send the rows inline as 'membership'"
-            )

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -150,6 +150,9 @@ class EvaluateOut(BaseModel):
     )
     adjacency: list[tuple[str, str]] = Field(
         description="pairs of neighbouring regions (for colouring)"
+    )
+    engine: Literal["live", "full"] = Field(
+        description="live: the incremental engine (geo.overlap.live); full: a full recompute"
     )
     timing_ms: float = Field(description="server time of this evaluation")
 

@@ -267,6 +267,7 @@ def test_evaluate_equals_full_score_of_random_moves(client: TestClient, dataset,
     out = client.post("/api/scenarios/huidig/evaluate", json=body(edits))
     assert out.status_code == 200, out.text
     got = out.json()
+    assert got["engine"] == "live"  # the incremental engine answered, checked against full
     _, expected = full_score(dataset, edits)
     for key in HEADLINE:
         want = expected["summary"][key]
@@ -322,3 +323,18 @@ def test_docs_work_offline(client: TestClient) -> None:
         "/api/scenarios/{scenario}/edits",
         "/api/scenarios/{scenario}/save-as",
     } <= set(paths)
+
+
+def test_edits_the_live_engine_does_not_take_are_recomputed_in_full(
+    client: TestClient, dataset
+) -> None:
+    edits = [{"op": "split_by", "division": "swv_po", "by": "jeugdregio"}]
+    out = client.post("/api/scenarios/huidig/evaluate", json=body(edits)).json()
+    assert out["engine"] == "full"
+    _, expected = full_score(dataset, edits)
+    assert out["headline"]["after"]["congruence"] == pytest.approx(
+        expected["summary"]["congruence"], abs=1e-12
+    )
+    assert out["headline"]["after"]["nested_regions"] == expected["summary"]["regions"]
+    p3 = next(c for c in out["checks"] if c["name"] == "P3")
+    assert p3["passed"]  # cut along the jeugdregio borders: every SWV within one jeugdregio

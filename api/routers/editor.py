@@ -29,7 +29,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ScenarioEvaluator, cached_response, get_evaluator, get_store
-from api.editing import LiveFigures, check_edits_api_safe, editor_resources
+from api.editing import LiveFigures
 from api.editor_links import edit_url
 from api.editor_models import (
     AppendIn,
@@ -39,6 +39,7 @@ from api.editor_models import (
     SavedOut,
     edit_documents,
 )
+from api.editor_parts import check_edits_api_safe, editor_resources
 from api.models import DIVISION_PATTERN, ERROR_RESPONSES, SCENARIO_PATTERN, ErrorOut, WeightName
 from api.routers.home import TEMPLATES
 from api.routers.scenarios import check_document, scenario_url

@@ -1,0 +1,155 @@
+"""The map editor's building blocks: region adjacency, memberships, touched regions, and the
+per-dataset resources (gemeente adjacency, the checks' context, distances, the live engine's
+context), built once per app.
+
+>>> d = Division.from_assignment("d", {"G1": "A", "G2": "B"})
+>>> touched_regions(d, d)
+[]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from api.deps import ScenarioEvaluator
+from geo.checks import VerdictContext, build_context
+from geo.division import Division
+from geo.errors import RegiokompasError
+from geo.overlap.live_context import LiveContext, live_context
+from geo.proposals.travel import TravelModel, travel_model
+
+EDIT_SOURCE = "edits"
+"""Source named in error messages about tentative edits (``edits: edits[2].unit: ...``)."""
+
+
+def json_num(value: Any) -> float | None:
+    if value is None:
+        return None
+    out = float(value)
+    return out if np.isfinite(out) else None
+
+
+def region_adjacency(division: Division, adjacency: sp.csr_matrix) -> list[list[str]]:
+    """Pairs ``[a, b]`` (a < b) of regions that share a gemeente border or a split gemeente.
+
+    >>> d = Division.from_assignment("d", {"G1": "A", "G2": "B", "G3": "C"})
+    >>> adj = sp.csr_matrix(np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]]))
+    >>> region_adjacency(d, adj)
+    [['A', 'B'], ['B', 'C']]
+    """
+    s = (division.shares[:, : division.n_regions] > 0).astype(float)
+    touching = (s.T @ adjacency @ s + s.T @ s).tocoo()
+    codes = [str(c) for c in division.regions]
+    pairs = {(codes[i], codes[j]) for i, j in zip(touching.row, touching.col, strict=True) if i < j}
+    return [[a, b] for a, b in sorted(pairs)]
+
+
+def membership_rows(division: Division) -> dict[str, list[tuple[str, float]]]:
+    """``{unit: [(region, share), ...]}`` largest share first (``GEEN`` included).
+
+    >>> membership_rows(Division.from_assignment("d", {"G1": "A"}))
+    {'G1': [('A', 1.0)]}
+    """
+    m = division.shares.tocsr()
+    columns = [str(c) for c in division.columns]
+    out: dict[str, list[tuple[str, float]]] = {}
+    for i, unit in enumerate(division.units.astype(str)):
+        lo, hi = m.indptr[i], m.indptr[i + 1]
+        row = sorted(zip(m.indices[lo:hi], m.data[lo:hi], strict=True), key=lambda x: -x[1])
+        out[unit] = [(columns[j], float(v)) for j, v in row if v > 0]
+    return out
+
+
+def touched_regions(before: Division, after: Division) -> list[str]:
+    """Regions (of either division) whose units or shares differ between ``before`` and
+    ``after``: the regions an edit list touched (new, removed, renamed, grown or shrunk).
+
+    >>> a = Division.from_assignment("d", {"G1": "A", "G2": "A", "G3": "B"})
+    >>> b = Division.from_assignment("d", {"G1": "A", "G2": "B", "G3": "B"})
+    >>> touched_regions(a, b)
+    ['A', 'B']
+    """
+    after = after.reindexed(before.units)
+    codes = before.regions.union(after.regions)
+    one = sp.csr_matrix(before.shares[:, : before.n_regions])
+    two = sp.csr_matrix(after.shares[:, : after.n_regions])
+
+    def spread(m: sp.csr_matrix, regions: pd.Index) -> sp.csr_matrix:
+        cols = codes.get_indexer(regions)
+        move = sp.csr_matrix(
+            (np.ones(len(cols)), (np.arange(len(cols)), cols)), shape=(len(cols), len(codes))
+        )
+        return sp.csr_matrix(m @ move)
+
+    diff = abs(spread(one, before.regions) - spread(two, after.regions))
+    changed = np.asarray((diff > 1e-12).sum(axis=0)).ravel() > 0
+    return sorted(str(c) for c in codes[changed])
+
+
+@dataclasses.dataclass
+class EditorResources:
+    """What the figures need besides the scenario: built once per app and dataset."""
+
+    adjacency: sp.csr_matrix
+    """Gemeente adjacency (queen contiguity, islands linked to their nearest gemeente)."""
+    checks: VerdictContext
+    travel: TravelModel
+    """Distances to special-education locations (the rule of docs/proposals.md)."""
+    live: LiveContext
+    """The incremental engine's per-dataset arrays (reusing the checks' distance matrices)."""
+
+
+_RESOURCES: dict[int, EditorResources] = {}
+_RESOURCES_LOCK = threading.Lock()
+
+
+def editor_resources(evaluator: ScenarioEvaluator) -> EditorResources:
+    """The :class:`EditorResources` of the evaluator's dataset (computed on first use)."""
+    key = id(evaluator.dataset)
+    with _RESOURCES_LOCK:
+        found = _RESOURCES.get(key)
+        if found is not None:
+            return found
+        from geo.adjacency import queen_adjacency
+
+        dataset = evaluator.dataset
+        units = pd.Index(dataset.units.index.astype(str))
+        neighbours, _ = queen_adjacency(dataset.units, link_islands=True)
+        pos = {u: i for i, u in enumerate(units)}
+        rows = [pos[u] for u, ns in neighbours.items() for _ in ns]
+        cols = [pos[v] for ns in neighbours.values() for v in ns]
+        adjacency = sp.csr_matrix(
+            (np.ones(len(rows)), (rows, cols)), shape=(len(units), len(units))
+        )
+        checks = build_context(dataset)
+        travel = travel_model(dataset.units, dataset.special_schools)
+        live = live_context(dataset, verdict_context=checks)
+        resources = EditorResources(adjacency, checks, travel, live)
+        _RESOURCES.clear()
+        _RESOURCES[key] = resources
+        return resources
+
+
+def weighted_mean(d: np.ndarray, w: np.ndarray) -> float | None:
+    """Pupil-weighted mean over finite distances (None when nothing is finite)."""
+    ok = np.isfinite(d)
+    if not ok.any() or w[ok].sum() <= 0:
+        return None
+    return float(np.average(d[ok], weights=w[ok]))
+
+
+def check_edits_api_safe(edits: Sequence[dict[str, Any]]) -> None:
+    """Refuse file references in edits sent over HTTP (the server reads no client paths)."""
+    for i, edit in enumerate(edits):
+        if isinstance(edit, dict) and edit.get("csv") is not None:
+            raise RegiokompasError(
+                f"{EDIT_SOURCE}: edits[{i}].csv: file references are not accepted over the API; "
+                "send the rows inline as 'membership'"
+            )
