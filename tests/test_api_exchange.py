@@ -72,7 +72,7 @@ def test_csv_problems_name_file_and_line(data: bytes, message: str) -> None:
         (b"unit,region", "x.csv", "csv"),
         (b"{}", "x.geojson", "geojson"),
         (b"{}", "x.json", "geojson"),
-        (b"SQLite format 3\x00....", "upload", "gpkg"),
+        (b"SQLite format 3\x00" + bytes(52) + b"GPKG" + bytes(8), "upload", "gpkg"),
         (b'\xef\xbb\xbf  {"type": 1}', "upload", "geojson"),
         (b"unit,region", "upload", "csv"),
     ],
