@@ -22,6 +22,7 @@ import pandas as pd
 from geo.division import Division
 from geo.errors import DivisionError
 from geo.scenarios import edits
+from geo.scenarios.budget import check_budget
 from geo.scenarios.errors import EditError, ScenarioError
 from geo.scenarios.model import (
     AssignEdit,
@@ -201,6 +202,7 @@ def _apply(doc: ScenarioDoc, dataset: Dataset, stack: tuple[Path, ...]) -> dict[
     base_dir = doc.path.parent if doc.path is not None else Path.cwd()
     state = _State(divisions, pd.Index(dataset.units.index, dtype=str), base_dir)
     for index, edit in enumerate(doc.edits):
+        check_budget(f"{doc.source} edits[{index}]")
         try:
             HANDLERS[edit.op](edit, state, index)
         except EditError as exc:
