@@ -34,10 +34,12 @@ from typing import Annotated, Any, TypeVar
 from fastapi import HTTPException, Query, Request
 from fastapi.responses import Response
 
+from api.limits import Limits
 from api.storage import ScenarioNotFound, ScenarioStore, StoredScenario
 from geo.dataset import Dataset
 from geo.division import Division
 from geo.errors import RegiokompasError
+from geo.scenarios.budget import time_budget
 
 T = TypeVar("T")
 
@@ -148,10 +150,18 @@ class ScenarioEvaluator:
     12
     """
 
-    def __init__(self, dataset: Dataset, store: ScenarioStore, cache: EvaluationCache) -> None:
+    def __init__(
+        self,
+        dataset: Dataset,
+        store: ScenarioStore,
+        cache: EvaluationCache,
+        budget: float | None = None,
+    ) -> None:
         self.dataset = dataset
         self.store = store
         self.cache = cache
+        self.budget = budget
+        """Seconds one scenario (its bases included) may take to apply; None: no limit."""
 
     # ------------------------------------------------------------------ keys
     def chain(self, scenario: str) -> list[StoredScenario]:
@@ -212,8 +222,16 @@ class ScenarioEvaluator:
             base = self._apply(chain[1:]) if len(chain) > 1 else self.dataset.divisions
             dataset = dataclasses.replace(self.dataset, divisions=dict(base))
             head = chain[0]
-            doc = validate_scenario(_api_document(head), dataset, source=f"scenario {head.id!r}")
-            return apply_scenario(doc, dataset)
+            if self.budget is None:
+                doc = validate_scenario(
+                    _api_document(head), dataset, source=f"scenario {head.id!r}"
+                )
+                return apply_scenario(doc, dataset)
+            with time_budget(self.budget, setting="REGIOKOMPAS_EVALUATION_SECONDS"):
+                doc = validate_scenario(
+                    _api_document(head), dataset, source=f"scenario {head.id!r}"
+                )
+                return apply_scenario(doc, dataset)
 
         return self.cache.get_or_compute(key, compute)
 
@@ -381,6 +399,7 @@ class AppState:
         data: str | Path | None = None,
         upload_limit: int = 5 * 1024 * 1024,
         cache_entries: int = 256,
+        limits: Limits | None = None,
     ) -> None:
         self._dataset = dataset
         self._data = data
@@ -389,6 +408,7 @@ class AppState:
         self.cache = EvaluationCache(cache_entries)
         self.jobs = JobRunner()
         self.upload_limit = upload_limit
+        self.limits = limits or Limits()
         self._evaluator: ScenarioEvaluator | None = None
 
     @property
@@ -406,7 +426,9 @@ class AppState:
     def evaluator(self) -> ScenarioEvaluator:
         """The scenario evaluator over :attr:`dataset` and :attr:`store`."""
         if self._evaluator is None:
-            self._evaluator = ScenarioEvaluator(self.dataset, self.store, self.cache)
+            self._evaluator = ScenarioEvaluator(
+                self.dataset, self.store, self.cache, budget=self.limits.evaluation_seconds
+            )
         return self._evaluator
 
     def close(self) -> None:
@@ -439,6 +461,11 @@ async def get_store(request: Request) -> ScenarioStore:
 async def get_evaluator(request: Request) -> ScenarioEvaluator:
     """The scenario evaluator (cached applied divisions and scores)."""
     return get_state(request).evaluator
+
+
+async def get_limits(request: Request) -> Limits:
+    """The cost limits of the app (:class:`api.limits.Limits`)."""
+    return get_state(request).limits
 
 
 async def get_jobs(request: Request) -> JobRunner:

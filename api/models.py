@@ -31,7 +31,9 @@ class ErrorOut(BaseModel):
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "unknown id, division, unit or region"},
+    413: {"model": ErrorOut, "description": "over a size or count limit (the message names it)"},
     422: {"model": ErrorOut, "description": "invalid input (the message names the field)"},
+    429: {"model": ErrorOut, "description": "over a rate limit (the message names it)"},
 }
 """``responses=`` for routes: errors documented with :class:`ErrorOut`."""
 

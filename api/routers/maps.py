@@ -29,6 +29,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from api.deps import EvaluationCache, ScenarioEvaluator, get_evaluator, get_state
 from api.models import DIVISION_PATTERN, ERROR_RESPONSES, SCENARIO_PATTERN, WeightName
+from api.security import nonce_scripts
 from api.storage import ScenarioNotFound
 from geo.errors import RegiokompasError
 from maps.assets import vendor_file
@@ -174,7 +175,7 @@ def compare_page(
                 for side, shown in sides
             ]
             dual = compare_map(evaluator.dataset, views[0], views[1], assets=ASSET_URL)
-            return page_html(dual)
+            return nonce_scripts(page_html(dual))
 
         return page_cache(request).get_or_compute(key, build)
 
@@ -215,7 +216,7 @@ def scenario_page(
                 scenario=scenario,
                 assets=ASSET_URL,
             )
-            return page_html(m)
+            return nonce_scripts(page_html(m))
 
         return page_cache(request).get_or_compute(key, build)
 

@@ -16,8 +16,9 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, 
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from api.deps import ScenarioEvaluator, division_or_404, get_evaluator, get_store
+from api.deps import ScenarioEvaluator, division_or_404, get_evaluator, get_limits, get_store
 from api.exchange import read_assignment_csv, read_region_upload, upload_kind
+from api.limits import ENV, Limits, check_divisions, check_document_limits
 from api.models import (
     DIVISION_PATTERN,
     ERROR_RESPONSES,
@@ -29,8 +30,11 @@ from api.models import (
     ScenarioSummary,
 )
 from api.storage import ScenarioStore, StoredScenario, UnsafeScenarioId, check_scenario_id
+from api.upload_guard import UploadCaps
 from geo.division import NO_REGION
-from geo.scenarios import ScenarioDoc, validate_scenario
+from geo.scenarios import ScenarioDoc, apply_scenario
+from geo.scenarios.budget import time_budget
+from geo.scenarios.validate import parse_scenario
 
 router = APIRouter(prefix="/api/scenarios", tags=["scenarios"], responses=ERROR_RESPONSES)
 
@@ -64,12 +68,22 @@ def summary(stored: StoredScenario) -> ScenarioSummary:
     )
 
 
-def check_document(document: dict[str, Any], evaluator: ScenarioEvaluator, *, source: str) -> str:
+def check_document(
+    document: dict[str, Any],
+    evaluator: ScenarioEvaluator,
+    *,
+    source: str,
+    limits: Limits | None = None,
+) -> str:
     """Validate a scenario document for storing; return its id. Raises 422 naming the field.
 
-    Checks: ``name`` is a safe slug; no ``csv`` file references; ``base`` is a stored scenario
-    that does not lead back to this one; :func:`validate_scenario` accepts it on the base.
+    Checks: the cost ``limits`` first (sizes and counts, :func:`api.limits.check_document_limits`,
+    413); ``name`` is a safe slug; no ``csv`` file references; ``base`` is a stored scenario
+    that does not lead back to this one; :func:`validate_scenario` accepts it on the base within
+    the time budget; the result stays within the division and region limits.
     """
+    limits = limits or Limits()
+    check_document_limits(document, limits)
     try:
         scenario_id = check_scenario_id(document.get("name"))
     except UnsafeScenarioId as exc:
@@ -98,9 +112,11 @@ def check_document(document: dict[str, Any], evaluator: ScenarioEvaluator, *, so
     dataset = dataclasses.replace(evaluator.dataset, divisions=dict(evaluator.divisions(base)))
     body = {k: v for k, v in document.items() if k != "base"}
     try:
-        validate_scenario(body, dataset, source=source)
+        with time_budget(limits.evaluation_seconds, setting=ENV["evaluation_seconds"]):
+            applied = apply_scenario(parse_scenario(body, source=source), dataset)
     except ValidationError as exc:  # a document the typed model refuses late
         raise HTTPException(422, f"{source}: {exc.errors()[0].get('msg')}") from None
+    check_divisions(applied, limits, source=source)
     return scenario_id
 
 
@@ -116,6 +132,7 @@ def create_scenario(
     replace: Annotated[bool, Query(description="replace a stored scenario of this id")] = False,
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
     store: ScenarioStore = Depends(get_store),
+    limits: Limits = Depends(get_limits),
 ) -> ScenarioCreated:
     """Validate a scenario document against the data and store it under its ``name``.
 
@@ -124,7 +141,9 @@ def create_scenario(
     "into": "JZ42"}]}`` -> ``{"id": "plan-a", "url": "/api/scenarios/plan-a", ...}``.
     """
     document = doc.model_dump(mode="json", by_alias=True, exclude_unset=True)
-    scenario_id = check_document(document, evaluator, source=f"POST /api/scenarios {doc.name!r}")
+    scenario_id = check_document(
+        document, evaluator, source=f"POST /api/scenarios {doc.name!r}", limits=limits
+    )
     stored = store.save(scenario_id, document, source="user", replace=replace)
     return ScenarioCreated(
         id=stored.id, url=scenario_url(stored.id), version=stored.version, revision=stored.revision
@@ -161,6 +180,7 @@ def import_scenario(
     replace: Annotated[bool, Form(description="replace a stored scenario of this id")] = False,
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
     store: ScenarioStore = Depends(get_store),
+    limits: Limits = Depends(get_limits),
 ) -> ImportOut:
     """Turn an uploaded assignment into a stored scenario with one ``assign`` edit.
 
@@ -188,6 +208,7 @@ def import_scenario(
             region_key=region_key,
             name_key=name_key,
             repair=repair,
+            caps=UploadCaps(limits.upload_features, limits.upload_vertices),
         )
         edit["assignment"] = upload.assignment.to_dict()
         if upload.region_names:
@@ -201,7 +222,7 @@ def import_scenario(
         "principles": [],
         "edits": [edit],
     }
-    scenario_id = check_document(document, evaluator, source=f"import {filename!r}")
+    scenario_id = check_document(document, evaluator, source=f"import {filename!r}", limits=limits)
     stored = store.save(scenario_id, document, source="import", replace=replace)
     regions = set(edit.get("assignment", {}).values()) | {
         r["region"] for r in edit.get("membership", [])
