@@ -23,11 +23,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import geo
-from api.deps import AppState
 from api.limits import LimitExceeded, Limits, limits_from_env
 from api.ratelimit import RateLimit
 from api.routers import compare, divisions, home, maps, proposals, scenarios, scores, units
 from api.security import SecurityHeaders, cors_origins, install_browser_safety, trusted_hosts
+from api.state import AppState
 from api.storage import (
     ScenarioExists,
     ScenarioNotFound,
