@@ -33,10 +33,10 @@ class AppState:
         self._data = data
         self._dataset_lock = threading.Lock()
         self.store = store
-        self.cache = EvaluationCache(cache_entries)
+        self.limits = limits or Limits()
+        self.cache = EvaluationCache(cache_entries, max_bytes=self.limits.cache_bytes)
         self.jobs = JobRunner()
         self.upload_limit = upload_limit
-        self.limits = limits or Limits()
         self._evaluator: ScenarioEvaluator | None = None
 
     @property
