@@ -167,8 +167,11 @@ def escape_text(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(
-                lambda v: html.escape(v, quote=True) if isinstance(v, str) else v
+            values = out[column].tolist()  # a few hundred short strings: plain Python
+            out[column] = pd.Series(
+                [html.escape(v, quote=True) if isinstance(v, str) else v for v in values],
+                index=out.index,
+                dtype=object,
             )
     return out
 
