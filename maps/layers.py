@@ -161,8 +161,8 @@ def escape_text(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with every text value HTML-escaped: folium's tooltips and popups put property
     values into ``innerHTML``, so a region named ``<img onerror=...>`` must arrive as text.
 
-    >>> escape_text(pd.DataFrame({"n": ["<b>&", None], "x": [1, 2]})).to_dict("list")
-    {'n': ['&lt;b&gt;&amp;', None], 'x': [1, 2]}
+    >>> escape_text(pd.DataFrame({"n": ["<b>&", "ok"], "x": [1, 2]})).to_dict("list")
+    {'n': ['&lt;b&gt;&amp;', 'ok'], 'x': [1, 2]}
     """
     out = frame.copy()
     for column in out.columns:

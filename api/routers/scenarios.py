@@ -9,7 +9,6 @@ nothing.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, UploadFile
@@ -17,7 +16,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from api.deps import ScenarioEvaluator, division_or_404, get_evaluator, get_limits, get_store
-from api.exchange import read_assignment_csv, read_region_upload, upload_kind
+from api.exchange import read_region_upload, upload_kind
 from api.limits import ENV, Limits, check_divisions, check_document_limits
 from api.models import (
     DIVISION_PATTERN,
@@ -32,9 +31,9 @@ from api.models import (
 from api.storage import ScenarioStore, StoredScenario, UnsafeScenarioId, check_scenario_id
 from api.upload_guard import UploadCaps
 from geo.division import NO_REGION
-from geo.scenarios import ScenarioDoc, apply_scenario
+from geo.scenarios import ScenarioDoc, apply_scenario, parse_scenario
+from geo.scenarios.assignment_csv import read_assignment_csv
 from geo.scenarios.budget import time_budget
-from geo.scenarios.validate import parse_scenario
 
 router = APIRouter(prefix="/api/scenarios", tags=["scenarios"], responses=ERROR_RESPONSES)
 
@@ -109,11 +108,10 @@ def check_document(
             raise HTTPException(
                 422, f"base: {' -> '.join([scenario_id, *chain])} is a cycle of bases"
             )
-    dataset = dataclasses.replace(evaluator.dataset, divisions=dict(evaluator.divisions(base)))
-    body = {k: v for k, v in document.items() if k != "base"}
     try:
         with time_budget(limits.evaluation_seconds, setting=ENV["evaluation_seconds"]):
-            applied = apply_scenario(parse_scenario(body, source=source), dataset)
+            parsed = parse_scenario(document, source=source)
+            applied = apply_scenario(parsed, evaluator.dataset, bases=evaluator.bases)
     except ValidationError as exc:  # a document the typed model refuses late
         raise HTTPException(422, f"{source}: {exc.errors()[0].get('msg')}") from None
     check_divisions(applied, limits, source=source)
