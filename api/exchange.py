@@ -175,3 +175,26 @@ def read_region_upload(
         used = set(assignment)
         names = {str(k): str(v) for k, v in first.items() if k in used and pd.notna(v)}
     return RegionUpload(assignment.astype(str), names, low, repaired)
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""First characters a spreadsheet may read as a formula (OWASP CSV injection)."""
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell that starts like a formula (``= + - @``, tab, CR) given
+    a leading ``'``, so a spreadsheet shows it as text instead of running it.
+
+    >>> table = pd.DataFrame({"region": ["=HYPERLINK(1)", "R1"], "share": [1.0, 0.5]})
+    >>> neutralise_formulas(table).to_dict("list")
+    {'region': ["'=HYPERLINK(1)", 'R1'], 'share': [1.0, 0.5]}
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_numeric_dtype(out[column]):
+            continue
+        text = out[column].astype(str)
+        risky = text.str.startswith(FORMULA_START)
+        if risky.any():
+            out[column] = text.where(~risky, "'" + text)
+    return out

@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from api.deps import ScenarioEvaluator, division_or_404, get_evaluator, get_limits, get_store
-from api.exchange import read_region_upload, upload_kind
+from api.exchange import neutralise_formulas, read_region_upload, upload_kind
 from api.limits import ENV, Limits, check_divisions, check_document_limits
 from api.models import (
     DIVISION_PATTERN,
@@ -283,13 +283,14 @@ def assignment_csv(
     division: Annotated[str, Query(pattern=DIVISION_PATTERN, description="e.g. swv_po")],
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
 ) -> Response:
-    """``unit,region,share`` of one division of the scenario (every non-zero share).
+    """``unit,region,share`` of one division of the scenario (every non-zero share); a cell
+    that starts like a spreadsheet formula (``= + - @``) gets a leading ``'``.
 
     The file imports back with ``POST /api/scenarios/import`` and reads in Districtr-style
     tools. Example: ``GET /api/scenarios/huidig/assignment.csv?division=swv_po``.
     """
     d = division_or_404(evaluator, scenario_id, division)
-    text = d.membership.to_csv(index=False, lineterminator="\n")
+    text = neutralise_formulas(d.membership).to_csv(index=False, lineterminator="\n")
     return Response(
         text,
         media_type="text/csv",
