@@ -29,7 +29,7 @@ from api.models import (
     ScenarioSummary,
 )
 from api.storage import ScenarioStore, StoredScenario, UnsafeScenarioId, check_scenario_id
-from api.upload_guard import UploadCaps
+from api.upload_guard import UploadCaps, check_filename
 from geo.division import NO_REGION
 from geo.scenarios import ScenarioDoc, apply_scenario, parse_scenario
 from geo.scenarios.assignment_csv import read_assignment_csv
@@ -186,7 +186,7 @@ def import_scenario(
     gemeente goes to the region covering most of it. Example:
     ``curl -F file=@plan.csv -F name=plan-b -F division=swv_po .../api/scenarios/import``.
     """
-    filename = file.filename or "upload"
+    filename = check_filename(file.filename or "upload")  # a label only: never opened
     data = file.file.read()
     kind = upload_kind(data, filename)
     low: list[dict[str, Any]] = []
