@@ -55,9 +55,9 @@ class Limits:
     """Bytes of scenario documents one user may own."""
     evaluation_seconds: float = 20.0
     """Time budget for applying one scenario (its base chain included)."""
-    cache_bytes: int = 512 * 1024 * 1024
+    cache_bytes: int = 96 * 1024 * 1024
     """Memory of the evaluation cache (applied divisions, scores, bodies), estimated."""
-    page_cache_bytes: int = 64 * 1024 * 1024
+    page_cache_bytes: int = 32 * 1024 * 1024
     """Memory of the rendered map page cache."""
     page_bytes: int = 4 * 1024 * 1024
     """Largest map page served (the national map is ~1 MB)."""
@@ -121,6 +121,11 @@ def limits_from_env(env: Mapping[str, str] | None = None) -> Limits:
     return Limits(**values)
 
 
+def check_rows(what: str, rows: int, limits: Limits) -> None:
+    """Refuse an upload of more rows than one ``assign`` edit may hold (before building it)."""
+    _over(what, rows, limits.membership_rows, "rows", "membership_rows")
+
+
 def _over(what: str, count: int, limit: int, unit: str, field: str, status: int = 413) -> None:
     if count > limit:
         raise LimitExceeded(
@@ -140,8 +145,6 @@ def check_document_limits(document: Mapping[str, Any], limits: Limits) -> int:
     """
     edits = document.get("edits") or []
     _over("edits", len(edits), limits.edits_per_scenario, "edits", "edits_per_scenario")
-    size = document_size(document)
-    _over("document", size, limits.document_bytes, "bytes", "document_bytes")
     for i, edit in enumerate(edits):
         if not isinstance(edit, Mapping):
             continue
@@ -150,13 +153,15 @@ def check_document_limits(document: Mapping[str, Any], limits: Limits) -> int:
         if isinstance(rows, list):
             _over(f"edits[{i}].membership", len(rows), limits.membership_rows, "rows",
                   "membership_rows")  # fmt: skip
-            regions = {r.get("region") for r in rows if isinstance(r, Mapping)}
+            regions = {str(r.get("region")) for r in rows if isinstance(r, Mapping)}
         else:
             regions = set()
         if isinstance(assignment, Mapping):
             regions |= set(map(str, assignment.values()))
         _over(f"edits[{i}]", len(regions - {NO_REGION}), limits.regions_per_division,
               "regions", "regions_per_division")  # fmt: skip
+    size = document_size(document)  # last: the counts above are cheaper than serialising
+    _over("document", size, limits.document_bytes, "bytes", "document_bytes")
     return size
 
 

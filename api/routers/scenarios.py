@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from api.deps import ScenarioEvaluator, division_or_404, get_evaluator, get_limits, get_store
 from api.exchange import neutralise_formulas, read_region_upload, upload_kind
-from api.limits import ENV, Limits, check_divisions, check_document_limits
+from api.limits import ENV, Limits, check_divisions, check_document_limits, check_rows
 from api.models import (
     DIVISION_PATTERN,
     ERROR_RESPONSES,
@@ -193,6 +193,7 @@ def import_scenario(
     edit: dict[str, Any] = {"op": "assign", "division": division}
     if kind == "csv":
         table = read_assignment_csv(data, filename)
+        check_rows(filename, len(table), limits)
         if (table["share"] == 1.0).all() and not table["unit"].duplicated().any():
             edit["assignment"] = dict(zip(table["unit"], table["region"], strict=True))
         else:

@@ -114,7 +114,7 @@ REPEAT_ENTRIES = 512
 """Distinct query strings remembered by :class:`RepeatScores`."""
 
 
-REPEAT_BYTES = 64 * 1024 * 1024
+REPEAT_BYTES = 16 * 1024 * 1024
 """Memory of the remembered bodies (a score body is a few kB)."""
 
 
