@@ -65,7 +65,7 @@ ARCHIVE_MAGIC: dict[bytes, str] = {
 }
 """Leading bytes of containers and binaries refused before anything reads them."""
 
-GDAL_PATH = re.compile(rb"/vsi[a-z0-9_]*/|\b(?:CSV|GPKG|SQLITE|VRT|WFS|PG|MVT|GTIFF):", re.I)
+GDAL_PATH = re.compile(rb"/vsi[a-z0-9_]*/|\b(?:csv|gpkg|sqlite|vrt|wfs|pg|mvt|gtiff):")
 """GDAL virtual file system paths and connection prefixes: never in an upload."""
 
 EXTENSIONS: dict[str, str] = {
@@ -138,7 +138,7 @@ def check_filename(filename: str) -> str:
     """
     if any(ord(c) < 32 for c in filename):
         raise UploadRefused("file name: control characters are not accepted")
-    if GDAL_PATH.search(filename.encode("utf-8", "replace")):
+    if GDAL_PATH.search(filename.lower().encode("utf-8", "replace")):
         raise UploadRefused(f"file name {filename[:80]!r}: GDAL paths are not accepted")
     name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
     if len(name) > 255:
@@ -170,7 +170,8 @@ def sniff_upload(data: bytes, filename: str) -> str:
             raise _refuse(
                 filename, "binary content is not accepted; send CSV, GeoJSON or GeoPackage"
             )
-        if GDAL_PATH.search(data):
+        lowered = data.lower()
+        if (b"/vsi" in lowered or b":" in lowered) and GDAL_PATH.search(lowered):
             raise _refuse(filename, "GDAL paths (/vsi..., CSV:, ...) are not accepted in uploads")
         kind = "geojson" if text.startswith((b"{", b"[")) else "csv"
     claimed = EXTENSIONS.get(Path(filename.lower()).suffix)

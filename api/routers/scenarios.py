@@ -192,6 +192,8 @@ def import_scenario(
     low: list[dict[str, Any]] = []
     edit: dict[str, Any] = {"op": "assign", "division": division}
     if kind == "csv":
+        lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+        check_rows(filename, lines - 1, limits)  # before parsing: an upper bound of the rows
         table = read_assignment_csv(data, filename)
         check_rows(filename, len(table), limits)
         if (table["share"] == 1.0).all() and not table["unit"].duplicated().any():
