@@ -25,10 +25,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import geo
 from api.limits import LimitExceeded, Limits, limits_from_env
 from api.ratelimit import RateLimit
-from api.routers import compare, divisions, home, maps, proposals, scenarios, scores, units
+from api.routers import (
+    compare,
+    divisions,
+    docs,
+    editor,
+    home,
+    maps,
+    proposals,
+    scenarios,
+    scores,
+    units,
+)
 from api.security import SecurityHeaders, cors_origins, install_browser_safety, trusted_hosts
 from api.state import AppState
 from api.storage import (
+    RevisionConflict,
     ScenarioExists,
     ScenarioNotFound,
     ScenarioStore,
@@ -131,6 +143,7 @@ ERROR_STATUS: dict[type[Exception], int] = {
     ScenarioNotFound: 404,
     UnsafeScenarioId: 422,
     ScenarioExists: 409,
+    RevisionConflict: 409,
     RegiokompasError: 422,
 }
 """HTTP status of each typed error (the most specific class wins); the detail is its message."""
@@ -213,6 +226,8 @@ def create_app(
             '`{"detail": "..."}` naming the wrong field or code.'
         ),
         lifespan=lifespan,
+        docs_url=None,  # served by api.routers.docs with local Swagger UI assets
+        redoc_url=None,
     )
     app.state.regio = state
     _install_error_handlers(app)
@@ -233,4 +248,6 @@ def create_app(
     app.include_router(maps.router)
     app.include_router(home.router)
     app.include_router(proposals.router)
+    app.include_router(editor.router)
+    app.include_router(docs.router)
     return app

@@ -11,8 +11,8 @@ visitor's, not the proxy's.
 
 >>> request_kind("POST", "/api/scenarios"), request_kind("GET", "/maps/huidig")
 ('writes', 'reads')
->>> request_kind("GET", "/api/divisions") is None
-True
+>>> request_kind("GET", "/api/divisions") is None, request_kind("POST", "/api/compare")
+(True, 'reads')
 """
 
 from __future__ import annotations
@@ -35,8 +35,16 @@ EXPENSIVE_SUFFIXES = (".csv", ".geojson", ".gpkg")
 """GET exports (an applied division written out)."""
 
 
+READ_POSTS = ("/api/compare",)
+"""POST routes that compute without storing anything: counted as expensive reads."""
+READ_POST_SUFFIXES = ("/evaluate",)
+"""... and POST routes ending so (the editor's live figures)."""
+
+
 def request_kind(method: str, path: str) -> str | None:
     """``writes``, ``reads`` (expensive) or None (not limited)."""
+    if method == "POST" and (path in READ_POSTS or path.endswith(READ_POST_SUFFIXES)):
+        return "reads"
     if method in WRITE_METHODS:
         return "writes"
     if method != "GET":

@@ -28,6 +28,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from api.deps import EvaluationCache, ScenarioEvaluator, get_evaluator, get_state
+from api.editor_links import edit_url
 from api.limits import ENV, LimitExceeded, Limits
 from api.models import DIVISION_PATTERN, ERROR_RESPONSES, SCENARIO_PATTERN, WeightName
 from api.security import nonce_scripts
@@ -189,6 +190,7 @@ def compare_page(
                     side,
                     evaluator.divisions(side),
                     evaluator.score(side, shown, against, weight),
+                    edit_url=edit_url(side, shown, against),
                 )
                 for side, shown in sides
             ]
@@ -233,6 +235,7 @@ def scenario_page(
                 score,
                 scenario=scenario,
                 assets=ASSET_URL,
+                edit_url=edit_url(scenario, division, against),
             )
             return within_page_budget(nonce_scripts(page_html(m)), get_state(request).limits)
 
