@@ -33,6 +33,7 @@ import scipy.sparse as sp
 
 from geo.dataset import Dataset
 from geo.division import Division
+from geo.overlap.disruption import swv_pupils
 from geo.proposals.bounds import SizeBounds, default_size_bounds
 from geo.proposals.travel import LEVELS, gemeente_points, travel_model
 
@@ -102,12 +103,22 @@ class VerdictContext:
     names: pd.Series
     pupils: dict[str, np.ndarray]
     today: dict[str, Division]
+    today_pupils: dict[str, sp.csr_matrix]
+    """Per level ``units x today's SWVs``: pupils x share (``disruption.swv_pupils``)."""
     travel: dict[str, LevelTravel]
     adjacency: sp.csr_matrix
     bounds: SizeBounds
     point_rule: str
+    codes: np.ndarray = field(init=False, repr=False)
+    """Unit codes as a plain array (fast labelling of offenders)."""
+    labels: np.ndarray = field(init=False, repr=False)
+    """Unit names as a plain array."""
     _frames: dict[str, JeugdregioFrame] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        self.codes = np.asarray(self.units, dtype=object)
+        self.labels = np.asarray(self.names.reindex(self.units), dtype=object)
 
     def weight(self, name: str) -> np.ndarray:
         """A dataset weight aligned with :attr:`units` (KeyError names the options)."""
@@ -118,12 +129,14 @@ class VerdictContext:
     def jeugdregio(self, division: Division) -> JeugdregioFrame:
         """The :class:`JeugdregioFrame` of ``division`` (computed once per distinct division)."""
         division = division.reindexed(self.units)
-        labels = division.assignment().astype(str)
-        key = hashlib.sha1("\0".join(labels.tolist()).encode()).hexdigest()
+        m = division.shares
+        digest = hashlib.sha1(m.indptr.tobytes() + m.indices.tobytes() + m.data.tobytes())
+        digest.update("\0".join(map(str, division.regions)).encode())
+        key = digest.hexdigest()
         with self._lock:
             frame = self._frames.get(key)
         if frame is None:
-            frame = self._frame(division, labels)
+            frame = self._frame(division, division.assignment().astype(str))
             with self._lock:
                 if len(self._frames) > 32:
                     self._frames.clear()
@@ -200,12 +213,17 @@ def build_context(dataset: Dataset) -> VerdictContext:
         )
     both = pd.Series(pupils["po"] + pupils["vo"], index=units)
     bounds = default_size_bounds(today["po"], today["vo"], both)
+    today_pupils = {
+        level: swv_pupils(today[level], pd.Series(pupils[level], index=units))[0]
+        for level in LEVELS
+    }
     return VerdictContext(
         dataset,
         units,
         names,
         pupils,
         today,
+        today_pupils,
         travel,
         adjacency_matrix(dataset, units),
         bounds,

@@ -54,11 +54,10 @@ def location_labels(state: CheckState, level: str, division: Division) -> np.nda
         return np.zeros(0, dtype=np.int64)
     regions = division.regions
     kept = regions.get_indexer(lt.school_swv)
-    today = state.ctx.today[level]
-    p_idx = today.regions.get_indexer(lt.school_swv)
+    p_idx = state.ctx.today[level].regions.get_indexer(lt.school_swv)
     # received[p, k]: today's pupils of p that lie in new SWV k (shares multiplied)
-    w = today.shares[:, : today.n_regions].multiply(state.ctx.pupils[level][:, None]).tocsc()
-    received = np.asarray((w.T @ division.shares[:, : division.n_regions]).todense())
+    w = state.ctx.today_pupils[level]
+    received = (w.T @ division.shares[:, : division.n_regions]).toarray()
     m = division.shares[:, : division.n_regions].tocsr()
     counts = np.diff(m.indptr)[lt.school_unit]
     loc = np.repeat(np.arange(n_loc), counts)
@@ -97,18 +96,17 @@ def _level(state: CheckState, subject: Subject, level: str) -> dict[str, object]
     after, near = distances(state, level, division)
     base = frame.baseline[level]
     pupils = ctx.pupils[level]
-    names = ctx.names
+    codes, labels = ctx.codes, ctx.labels
     with np.errstate(invalid="ignore"):
         extra = after - base
     judged = np.isfinite(base) & ~np.isnan(after)
     longer = judged & ((extra > margin + TOLERANCE_KM) | np.isinf(after))
     offenders = []
     for i in np.flatnonzero(longer):
-        code = str(ctx.units[i])
         offenders.append(
             {
-                "code": code,
-                "name": str(names.iloc[i]),
+                "code": str(codes[i]),
+                "name": str(labels[i]),
                 "kind": "gemeente",
                 "level": level,
                 "division": subject.name,
@@ -149,8 +147,8 @@ def _level(state: CheckState, subject: Subject, level: str) -> dict[str, object]
     order = np.argsort(-np.where(fin, extra, -np.inf), kind="stable")[: state.settings.worst]
     worst = [
         {
-            "code": str(ctx.units[i]),
-            "name": str(names.iloc[i]),
+            "code": str(codes[i]),
+            "name": str(labels[i]),
             "after_km": round(float(after[i]), 3),
             "baseline_km": round(float(base[i]), 3),
             "extra_km": round(float(extra[i]), 3),
@@ -161,8 +159,8 @@ def _level(state: CheckState, subject: Subject, level: str) -> dict[str, object]
     forced = frame.forced[level]
     forced_list = [
         {
-            "code": str(ctx.units[i]),
-            "name": str(names.iloc[i]),
+            "code": str(codes[i]),
+            "name": str(labels[i]),
             "before_km": round(float(ctx.travel[level].before[i]), 3),
             "nearest_in_jeugdregio_km": round(float(frame.best[level][i]), 3),
         }
