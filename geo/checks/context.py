@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from geo.checks.base import VerdictError
 from geo.dataset import Dataset
 from geo.division import Division
 from geo.overlap.disruption import swv_pupils
@@ -190,6 +191,12 @@ def adjacency_matrix(dataset: Dataset, units: pd.Index) -> sp.csr_matrix:
 def build_context(dataset: Dataset) -> VerdictContext:
     """Precompute the verdict's context (rule in the module docstring); about 1-2 s on the real
     data, mostly libpysal's adjacency. Keep it and reuse it for every verdict."""
+    missing = [n for n in ("swv_po", "swv_vo") if n not in dataset.divisions]
+    if missing:
+        raise VerdictError(
+            f"the dataset has no division {', '.join(missing)}: today's SWVs are the baseline of "
+            "the verdict (travel, size bounds, disruption)"
+        )
     units = pd.Index(dataset.units.index.astype(str), name="code")
     names = dataset.units["name"].astype(str) if "name" in dataset.units else pd.Series(units)
     names.index = units

@@ -240,16 +240,18 @@ def scenario_verdict(
     """
     from geo.scenarios import apply_scenario, load_scenario
 
-    if isinstance(ctx, Dataset):
-        ctx = build_context(ctx)
+    dataset = ctx if isinstance(ctx, Dataset) else ctx.dataset
     try:
         doc = load_scenario(scenario)
     except RegiokompasError as exc:
         raise VerdictError(f"unknown scenario {scenario!r}: {exc}") from None
     try:
-        divisions = apply_scenario(doc, ctx.dataset)
+        divisions = apply_scenario(doc, dataset)
     except RegiokompasError as exc:
         raise VerdictError(f"scenario {scenario!r} cannot be applied: {exc}") from None
+    subjects_of(divisions, doc.name)  # no SWV division: stop before the context is built
+    if isinstance(ctx, Dataset):
+        ctx = build_context(ctx)
     division, source = None, None
     if jeugdregio is not None:
         division, source = resolve_jeugdregio(ctx.dataset, divisions, jeugdregio, doc.name)
