@@ -11,6 +11,7 @@ import typer
 
 from regio import data
 from regio.propose import ensemble_command, propose_command
+from regio.report import report_command
 from regio.run import run_command
 from regio.score import score_command
 from regio.serve import serve_command
@@ -31,6 +32,7 @@ app.command("variants")(variants_command)
 app.command("propose")(propose_command)
 app.command("ensemble")(ensemble_command)
 app.command("verdict")(verdict_command)
+app.command("report")(report_command)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -112,3 +112,23 @@ def test_real_huidig_exits_1_failing_p1_and_p3(dataset, monkeypatch) -> None:
     assert result.exit_code == 1
     failed = {c["name"] for c in json.loads(result.stdout)["checks"] if c["passed"] is False}
     assert {"P1", "P3"} <= failed
+
+
+def test_report_writes_one_self_contained_html(dense, tmp_path) -> None:
+    out = tmp_path / "r" / "report.html"
+    paths = [scenario_file(tmp_path, c, [3]) for c in ("valid", "two_jeugdregio")]
+    result = runner.invoke(app, ["report", *paths, "--out", str(out), *BOUNDS])
+    assert result.exit_code == 1  # two_jeugdregio fails P3
+    html = out.read_text(encoding="utf-8")
+    assert html.count('class="swv-map"') == 2 and "data:image/png;base64," in html
+    assert "<th>valid<br>" in html and "<th>two_jeugdregio<br>" in html
+    assert "claims principle 3" in html and "claims principle 3" in result.stderr
+    assert 'src="http' not in html and 'href="http' not in html
+
+
+def test_report_keeps_an_existing_file_on_error(dense, tmp_path) -> None:
+    out = tmp_path / "report.html"
+    out.write_text("old", encoding="utf-8")
+    result = runner.invoke(app, ["report", "no_such_scenario", "--out", str(out)])
+    assert result.exit_code == 2 and "unknown scenario 'no_such_scenario'" in result.stderr
+    assert out.read_text(encoding="utf-8") == "old"

@@ -141,28 +141,3 @@ def uniform_regions(state: CheckState) -> CheckResult:
         figures={"divisions": figures, "tolerance": state.settings.tolerance},
         offenders=[],
     )
-
-
-def region_table(state: CheckState) -> pd.DataFrame:
-    """Per SWV of every subject: gemeenten, PO / VO / special pupils (for the report)."""
-    ctx = state.ctx
-    special = ctx.weight("pupils_special")
-    rows = []
-    for subject in state.subjects:
-        d = subject.division
-        shares = d.shares[:, : d.n_regions].tocsc()
-        po, vo, sp_ = (shares.T @ x for x in (ctx.pupils["po"], ctx.pupils["vo"], special))
-        for j, code in enumerate(d.regions):
-            members = state.units[shares.indices[shares.indptr[j] : shares.indptr[j + 1]]]
-            rows.append(
-                {
-                    "division": subject.name,
-                    "code": str(code),
-                    "name": d.region_names.get(code, str(code)),
-                    "gemeenten": sorted(members.tolist()),
-                    "pupils_po": float(po[j]),
-                    "pupils_vo": float(vo[j]),
-                    "pupils_special": float(sp_[j]),
-                }
-            )
-    return pd.DataFrame(rows)
