@@ -23,7 +23,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import geo
-from api.routers import compare, divisions, home, maps, proposals, scenarios, scores, units
+from api.routers import (
+    compare,
+    divisions,
+    home,
+    maps,
+    proposals,
+    scenarios,
+    scores,
+    units,
+    verdicts,
+)
 from api.state import AppState
 from api.storage import (
     ScenarioExists,
@@ -209,6 +219,7 @@ def create_app(
     app.include_router(units.router)
     app.include_router(scores.router)
     app.include_router(scenarios.router)
+    app.include_router(verdicts.router)
     app.include_router(compare.router)
     app.include_router(maps.router)
     app.include_router(home.router)
