@@ -19,8 +19,9 @@ from pydantic import BaseModel, Field
 from api.deps import ScenarioEvaluator, get_evaluator, unknown_as_404
 from api.models import ERROR_RESPONSES, SCENARIO_PATTERN
 
-router = APIRouter(prefix="/api/scenarios", tags=["verdict"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/api/scenarios", tags=["verdict"])
 
+ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorOut"}
 REPORT_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 """The report needs nothing from outside: images are data URIs, styles inline."""
 
@@ -118,6 +119,7 @@ def _verdict(
 @router.get(
     "/{scenario_id}/verdict",
     response_model=VerdictOut,
+    responses=ERROR_RESPONSES,
     summary="Verdict on the three principles, size and contiguity",
 )
 def get_verdict(
@@ -141,7 +143,16 @@ def get_verdict(
     "/{scenario_id}/report",
     response_class=HTMLResponse,
     summary="Printable self-contained HTML report of the verdict",
-    responses={200: {"content": {"text/html": {}}, "description": "the report"}},
+    responses={
+        200: {"content": {"text/html": {}}, "description": "the report"},
+        **{  # errors stay JSON: documented as such (not as the route's text/html)
+            status: {
+                "description": spec["description"],
+                "content": {"application/json": {"schema": ERROR_SCHEMA}},
+            }
+            for status, spec in ERROR_RESPONSES.items()
+        },
+    },
 )
 def get_report(
     scenario_id: ScenarioPath,
