@@ -27,6 +27,7 @@ import hashlib
 import threading
 from dataclasses import dataclass, field
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -74,6 +75,13 @@ class LevelTravel:
     before: np.ndarray
     """Today's distance per gemeente (share-weighted over its current SWVs; ``inf`` where an
     SWV has no location of the level)."""
+    group_dist: np.ndarray
+    """``units x groups``: locations grouped by (gemeente, current SWV), nearest of each group;
+    every location of a group lands in the same new SWV, so the checks work on groups."""
+    group_unit: np.ndarray
+    """Row index of each group's gemeente."""
+    group_swv: np.ndarray
+    """Each group's current SWV."""
 
 
 @dataclass(frozen=True)
@@ -153,7 +161,7 @@ class VerdictContext:
         idx = codes.get_indexer(labels.to_numpy())
         best, baseline, forced = {}, {}, {}
         for level, lt in self.travel.items():
-            near = nearest_by_label(lt.dist, idx[lt.school_unit], len(codes))
+            near = nearest_by_label(lt.group_dist, idx[lt.group_unit], len(codes))
             best[level] = near[np.arange(len(self.units)), idx]
             baseline[level] = np.maximum(lt.before, best[level])
             forced[level] = np.isfinite(lt.before) & (best[level] > lt.before + 1e-9)
@@ -188,9 +196,11 @@ def adjacency_matrix(dataset: Dataset, units: pd.Index) -> sp.csr_matrix:
     return ((m + m.T) > 0).astype(np.int8).tocsr()
 
 
-def build_context(dataset: Dataset) -> VerdictContext:
-    """Precompute the verdict's context (rule in the module docstring); about 1-2 s on the real
-    data, mostly libpysal's adjacency. Keep it and reuse it for every verdict."""
+def build_context(dataset: Dataset, *, points: gpd.GeoSeries | None = None) -> VerdictContext:
+    """Precompute the verdict's context (rule in the module docstring); about 1-3 s on the real
+    data, mostly libpysal's adjacency. Keep it and reuse it for every verdict. ``points``: the
+    gemeente locations (default :func:`geo.proposals.travel.gemeente_points`; a proposal passes
+    the points it was solved with)."""
     missing = [n for n in ("swv_po", "swv_vo") if n not in dataset.divisions]
     if missing:
         raise VerdictError(
@@ -206,17 +216,28 @@ def build_context(dataset: Dataset) -> VerdictContext:
         w = dataset.weight(f"pupils_{level}")
         w.index = w.index.astype(str)
         pupils[level] = w.reindex(units).fillna(0.0).to_numpy(float)
-    points, point_rule = gemeente_points(dataset.units)
+    if points is None:
+        points, point_rule = gemeente_points(dataset.units)
+    else:
+        point_rule = "points given by the caller"
     model = travel_model(dataset.units, dataset.special_schools, points)
     travel = {}
     for level in LEVELS:
         schools = model.schools[level]
         before = model.before(level, today[level]).to_numpy(float)
+        school_unit = units.get_indexer(schools["unit"].to_numpy())
+        school_swv = schools[f"swv_{level}"].astype(str).to_numpy()
+        pairs = pd.MultiIndex.from_arrays([school_unit, school_swv])
+        group_of, groups = pd.factorize(pairs, sort=True)
+        group_dist = nearest_by_label(model.dist[level], np.asarray(group_of), len(groups))
         travel[level] = LevelTravel(
             dist=np.ascontiguousarray(model.dist[level]),
-            school_unit=units.get_indexer(schools["unit"].to_numpy()),
-            school_swv=schools[f"swv_{level}"].astype(str).to_numpy(),
+            school_unit=school_unit,
+            school_swv=school_swv,
             before=np.where(np.isnan(before), np.inf, before),
+            group_dist=np.ascontiguousarray(group_dist),
+            group_unit=np.asarray(groups.get_level_values(0), dtype=np.int64),
+            group_swv=np.asarray(groups.get_level_values(1), dtype=object),
         )
     both = pd.Series(pupils["po"] + pupils["vo"], index=units)
     bounds = default_size_bounds(today["po"], today["vo"], both)

@@ -47,21 +47,22 @@ TOLERANCE_KM = 1e-3
 
 
 def location_labels(state: CheckState, level: str, division: Division) -> np.ndarray:
-    """Index into ``division.regions`` of the new SWV of each location of ``level`` (-1: none)."""
+    """Index into ``division.regions`` of the new SWV of each location group of ``level``
+    (locations of one gemeente and one current SWV; -1: none)."""
     lt = state.ctx.travel[level]
-    n_loc = len(lt.school_unit)
+    n_loc = len(lt.group_unit)
     if n_loc == 0:
         return np.zeros(0, dtype=np.int64)
     regions = division.regions
-    kept = regions.get_indexer(lt.school_swv)
-    p_idx = state.ctx.today[level].regions.get_indexer(lt.school_swv)
+    kept = regions.get_indexer(lt.group_swv)
+    p_idx = state.ctx.today[level].regions.get_indexer(lt.group_swv)
     # received[p, k]: today's pupils of p that lie in new SWV k (shares multiplied)
     w = state.ctx.today_pupils[level]
     received = (w.T @ division.shares[:, : division.n_regions]).toarray()
     m = division.shares[:, : division.n_regions].tocsr()
-    counts = np.diff(m.indptr)[lt.school_unit]
+    counts = np.diff(m.indptr)[lt.group_unit]
     loc = np.repeat(np.arange(n_loc), counts)
-    starts = m.indptr[lt.school_unit]
+    starts = m.indptr[lt.group_unit]
     offs = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
     k = m.indices[np.repeat(starts, counts) + offs]
     share = m.data[np.repeat(starts, counts) + offs]
@@ -78,7 +79,7 @@ def distances(state: CheckState, level: str, division: Division) -> tuple[np.nda
     """``(per gemeente km, units x regions nearest km)`` of ``division`` for ``level``."""
     lt = state.ctx.travel[level]
     labels = location_labels(state, level, division)
-    near = nearest_by_label(lt.dist, labels, division.n_regions)
+    near = nearest_by_label(lt.group_dist, labels, division.n_regions)
     shares = division.shares[:, : division.n_regions].toarray()
     weight = shares.sum(axis=1)
     with np.errstate(invalid="ignore"):

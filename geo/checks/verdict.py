@@ -47,10 +47,26 @@ CHECKS: tuple[Check, ...] = (
 )
 """Every check in the order of the scorecard."""
 
+HARD_CHECKS: tuple[Check, ...] = tuple(c for c in CHECKS if c.hard)
+"""P1, P2, P3, size, contiguity."""
+
+DIVISION_CHECKS: tuple[Check, ...] = (close_to_home, within_jeugdregio, size_bounds, contiguity)
+"""The hard checks of one SWV division (all but P1): what a proposal or an ensemble step must
+meet (``regio propose`` makes ``swv``, so P1 holds by construction)."""
+
 PRINCIPLE_CHECKS: dict[int, str] = {1: "P1", 2: "P2", 3: "P3"}
 """Principle number (``principles: [...]`` of a scenario) -> the check that judges it."""
 
-__all__ = ["CHECKS", "PRINCIPLE_CHECKS", "Verdict", "scenario_verdict", "verdict", "build_context"]
+__all__ = [
+    "CHECKS",
+    "DIVISION_CHECKS",
+    "HARD_CHECKS",
+    "PRINCIPLE_CHECKS",
+    "Verdict",
+    "build_context",
+    "scenario_verdict",
+    "verdict",
+]
 
 
 @dataclass(frozen=True)
@@ -82,6 +98,19 @@ class Verdict:
     def principle(self, number: int) -> CheckResult:
         """The result judging principle 1, 2 or 3."""
         return self.result(PRINCIPLE_CHECKS[number])
+
+    def violations(self, codes: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """Offenders of the failed hard checks (``check`` added), only those whose ``code`` (an
+        SWV or gemeente code) is in ``codes`` when given: what an ensemble step of one jeugdregio
+        must not have."""
+        wanted = None if codes is None else set(codes)
+        return [
+            {"check": r.name, **o}
+            for r in self.results
+            if r.hard and r.passed is False
+            for o in r.offenders
+            if wanted is None or o.get("code") in wanted
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of ``regio verdict --json`` and ``GET /api/scenarios/{id}/verdict``."""
