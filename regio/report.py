@@ -18,8 +18,9 @@ from typing import Annotated
 
 import typer
 
+from geo.atomic import write_atomic
 from geo.errors import RegiokompasError
-from regio.common import DataOption, console, fail, open_dataset, write_atomic
+from regio.common import DataOption, console, fail, open_dataset
 from regio.verdict import (
     JeugdregioOption,
     MarginOption,
