@@ -28,7 +28,7 @@ REPORT_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 ScenarioPath = Annotated[str, Path(pattern=SCENARIO_PATTERN, description="scenario id")]
 
 
-class CheckOut(BaseModel):
+class VerdictCheckOut(BaseModel):
     """One check of the verdict (schema in docs/verdict.md)."""
 
     name: str = Field(description="P1, P2, P3, size, contiguity (hard); disruption, uniform")
@@ -70,7 +70,7 @@ class VerdictOut(BaseModel):
     principles_claimed: list[int]
     warnings: list[str] = Field(description="principles the scenario claims but fails")
     settings: VerdictSettingsOut
-    checks: list[CheckOut]
+    checks: list[VerdictCheckOut]
 
 
 JeugdregioQuery = Annotated[
