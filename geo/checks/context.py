@@ -4,10 +4,10 @@ Rule: :func:`build_context` computes from the dataset, once,
 
 * today's SWVs (``swv_po``, ``swv_vo``) and the PO / VO pupils per gemeente;
 * per level the gemeente x special-education-location distance matrix in km (straight line,
-  EPSG:28992; 342 x 694 for PO and 342 x 511 for VO on the real data, :mod:`geo.proposals.travel`),
+  EPSG:28992; 342 x 694 for PO and 342 x 511 for VO on the real data, :mod:`geo.checks.locations`),
   each location's gemeente and current SWV, and today's distance per gemeente (*before*);
 * the queen adjacency of the gemeenten (libpysal, no island links) as a sparse matrix;
-* the default size bounds (the range of today's SWVs, :mod:`geo.proposals.bounds`).
+* the default size bounds (the range of today's SWVs, :mod:`geo.checks.sizes`).
 
 What depends on the jeugdregio division checked against (the principle-3 travel baseline, the
 island links of the contiguity graph) is computed on first use per division and kept
@@ -33,11 +33,11 @@ import pandas as pd
 import scipy.sparse as sp
 
 from geo.checks.base import VerdictError
+from geo.checks.locations import LEVELS, gemeente_points, travel_model
+from geo.checks.sizes import SizeBounds, default_size_bounds
 from geo.dataset import Dataset
 from geo.division import Division
 from geo.overlap.disruption import swv_pupils
-from geo.proposals.bounds import SizeBounds, default_size_bounds
-from geo.proposals.travel import LEVELS, gemeente_points, travel_model
 
 LEVEL_NAMES: dict[str, str] = {"po": "PO", "vo": "VO"}
 
@@ -155,7 +155,7 @@ class VerdictContext:
         return frame
 
     def _frame(self, division: Division, labels: pd.Series) -> JeugdregioFrame:
-        from geo.proposals.graph import region_graphs
+        from geo.checks.graph import region_graphs
 
         codes = pd.Index(sorted(pd.unique(labels)))
         idx = codes.get_indexer(labels.to_numpy())
@@ -199,7 +199,7 @@ def adjacency_matrix(dataset: Dataset, units: pd.Index) -> sp.csr_matrix:
 def build_context(dataset: Dataset, *, points: gpd.GeoSeries | None = None) -> VerdictContext:
     """Precompute the verdict's context (rule in the module docstring); about 1-3 s on the real
     data, mostly libpysal's adjacency. Keep it and reuse it for every verdict. ``points``: the
-    gemeente locations (default :func:`geo.proposals.travel.gemeente_points`; a proposal passes
+    gemeente locations (default :func:`geo.checks.locations.gemeente_points`; a proposal passes
     the points it was solved with)."""
     missing = [n for n in ("swv_po", "swv_vo") if n not in dataset.divisions]
     if missing:

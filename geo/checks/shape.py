@@ -6,11 +6,11 @@ Rules:
   (pupils_po[g] + pupils_vo[g])`` (a new SWV serves both levels; today's SWVs are measured the
   same way). It passes when every SWV lies within ``[min_pupils, max_pupils]``; default: the
   range of today's 76 PO and 74 VO SWVs (7,425 to 142,727 on the real data,
-  :func:`geo.proposals.bounds.default_size_bounds`). The figures also name the jeugdregio's
+  :func:`geo.checks.sizes.default_size_bounds`). The figures also name the jeugdregio's
   too small for any SWV inside them to reach the minimum.
 * **contiguity**: the gemeenten with a share in an SWV must form one connected piece over queen
   contiguity, with the islands and Zeeuws-Vlaanderen linked to the nearest mainland gemeente of
-  their jeugdregio exactly as proposals do (:mod:`geo.proposals.graph`). Each violator is listed
+  their jeugdregio exactly as proposals do (:mod:`geo.checks.graph`). Each violator is listed
   with its parts (gemeenten), largest first.
 
 >>> from fixtures.proposal_grids import layout_dataset

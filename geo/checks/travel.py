@@ -1,6 +1,6 @@
 """Principle 2: support close to home — no longer way to special education than today.
 
-Rule (the definitions of :mod:`geo.proposals.travel`, for any SWV division):
+Rule (the definitions of :mod:`geo.checks.locations`, for any SWV division):
 
 * A special-education location belongs to a *new* SWV: its current SWV (its postcode's
   ``swv_po`` / ``swv_vo``) when the scenario keeps that code; otherwise, among the new SWVs of

@@ -29,12 +29,12 @@ from geo.checks.context import VerdictContext, build_context
 from geo.checks.principles import one_swv, within_jeugdregio
 from geo.checks.reported import disrupted, uniform_regions
 from geo.checks.shape import contiguity, size_bounds
+from geo.checks.sizes import SizeBounds
 from geo.checks.state import CheckState, Subject, subjects_of
 from geo.checks.travel import close_to_home
 from geo.dataset import Dataset
 from geo.division import Division
 from geo.errors import RegiokompasError
-from geo.proposals.bounds import SizeBounds
 
 CHECKS: tuple[Check, ...] = (
     one_swv,
