@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app, upload_limit_from_env
+from api.auth.accounts import AuditEntry, User
+from api.auth.credentials import Credential
 from api.storage import (
     ScenarioExists,
+    ScenarioInUse,
     ScenarioNotFound,
     ScenarioStore,
     StoredScenario,
@@ -143,11 +147,14 @@ def test_dataset_is_loaded_lazily_from_data(
 
 
 class MemoryStore(ScenarioStore):
-    """Another backend: a dict. Shows that the API needs nothing beyond ScenarioStore."""
+    """Another backend: dicts. Shows that the API needs nothing beyond ScenarioStore."""
 
     def __init__(self) -> None:
         self.rows: dict[str, StoredScenario] = {}
         self.revisions = 0
+        self.users: dict[str, User] = {}
+        self.creds: dict[tuple[str, str], Credential] = {}
+        self.log: list[AuditEntry] = []
 
     def list(self) -> list[StoredScenario]:
         return [self.rows[k] for k in sorted(self.rows)]
@@ -161,7 +168,10 @@ class MemoryStore(ScenarioStore):
     def revision(self, scenario_id: str) -> int:
         return self.get(scenario_id).revision
 
-    def save(self, scenario_id, document, *, source="user", replace=False) -> StoredScenario:
+    def save(
+        self, scenario_id, document, *, source="user", replace=False, owner=None,
+        visibility=None, actor="system",
+    ) -> StoredScenario:  # fmt: skip
         check_scenario_id(scenario_id)
         old = self.rows.get(scenario_id)
         if old is not None and not replace:
@@ -170,16 +180,66 @@ class MemoryStore(ScenarioStore):
         row = StoredScenario(
             scenario_id, dict(document), 1 if old is None else old.version + 1, self.revisions,
             source, document_sha256(document), "now", "now",
+            owner or (old.owner if old else None),
+            visibility or (old.visibility if old else "private"),
         )  # fmt: skip
+        self.rows[scenario_id] = row
+        self.audit(actor, "scenario.save", scenario_id, revision=row.revision)
+        return row
+
+    def delete(self, scenario_id: str, *, actor: str = "system") -> StoredScenario:
+        row = self.get(scenario_id)
+        if any(s.base == scenario_id for s in self.rows.values()):
+            raise ScenarioInUse(f"scenario {scenario_id!r} is a base")
+        del self.rows[scenario_id]
+        self.audit(actor, "scenario.delete", scenario_id)
+        return row
+
+    def set_visibility(self, scenario_id, visibility, *, actor="system") -> StoredScenario:
+        self.revisions += 1
+        row = dataclasses.replace(
+            self.get(scenario_id), visibility=visibility, revision=self.revisions
+        )
         self.rows[scenario_id] = row
         return row
 
-    def delete(self, scenario_id: str) -> None:
-        self.get(scenario_id)
-        del self.rows[scenario_id]
-
     def verify(self) -> list[str]:
         return []
+
+    def add_user(self, user, *, replace=False, actor="system") -> None:
+        self.users[user.name] = user
+
+    def get_user(self, name):
+        return self.users.get(name)
+
+    def list_users(self):
+        return [self.users[k] for k in sorted(self.users)]
+
+    def remove_user(self, name, *, actor="system") -> None:
+        del self.users[name]
+
+    def add_credential(self, cred, *, actor="system") -> None:
+        self.creds[(cred.kind, cred.id)] = cred
+
+    def get_credential(self, kind, cred_id):
+        return self.creds.get((kind, cred_id))
+
+    def list_credentials(self, kind, *, user=None, scenario_id=None):
+        return [
+            c
+            for (k, _), c in self.creds.items()
+            if k == kind and user in (None, c.user) and scenario_id in (None, c.scenario_id)
+        ]
+
+    def remove_credential(self, kind, cred_id, *, actor="system") -> bool:
+        return self.creds.pop((kind, cred_id), None) is not None
+
+    def audit(self, actor, action, target, *, revision=None, detail="") -> None:
+        entry = AuditEntry(len(self.log) + 1, "now", actor, action, target, revision, detail)
+        self.log.append(entry)
+
+    def audit_log(self, limit=100):
+        return self.log[::-1][:limit]
 
 
 def test_another_store_backend_plugs_in() -> None:
