@@ -15,7 +15,7 @@ from geo.data.download_manifest import MANIFEST
 def test_layout_is_consistent() -> None:
     paths = [s.path for s in MANIFEST]
     assert len(paths) == len(set(paths))
-    assert {s.group for s in MANIFEST} == {"cbs", "population", "schools", "swv"}
+    assert {s.group for s in MANIFEST} == {"cbs", "pc4", "population", "schools", "swv"}
     for i, source in enumerate(MANIFEST):
         assert len(source.sha256) == 64 and int(source.sha256, 16) >= 0
         assert source.size > 0 and source.urls

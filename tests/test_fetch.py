@@ -348,6 +348,21 @@ def test_broken_annex_is_a_fetch_error(synthetic: Synthetic, tmp_path: Path) -> 
     assert not (tmp_path / "swv/swv.csv").exists() and _no_part_files(tmp_path)
 
 
+def test_mirror_only_file_needs_a_mirror(synthetic: Synthetic, tmp_path: Path) -> None:
+    data = b'{"type": "FeatureCollection", "features": []}'
+    path = "pc4/p.geojson"
+    (synthetic.upstream.root / path).parent.mkdir(parents=True, exist_ok=True)
+    (synthetic.upstream.root / path).write_bytes(data)
+    origin = synthetic.upstream.url + "up/p.rda"
+    manifest = (Source(path, (origin,), _sha(data), len(data), make="mirror_only"),)
+    with pytest.raises(FetchError, match=r"pc4/p\.geojson: no public address .*up/p\.rda"):
+        fetch(tmp_path, manifest=manifest, progress=False)
+    assert not (tmp_path / path).exists() and _no_part_files(tmp_path)
+    assert "up/p.rda" not in synthetic.upstream.requests  # the origin is informative only
+    fetch(tmp_path, base_url=synthetic.upstream.url, manifest=manifest, progress=False)
+    assert (tmp_path / path).read_bytes() == data
+
+
 def test_rejects_a_base_url_without_http(tmp_path: Path) -> None:
     with pytest.raises(RegiokompasError, match="ftp://x"):
         fetch(tmp_path, base_url="ftp://x", progress=False)

@@ -1,16 +1,21 @@
 """Where every public source file comes from, and its known-good sha256.
 
-One :class:`Source` per file of the data layout (``cbs/``, ``population/``, ``schools/``,
-``swv/``; the same as ``../shared/data``). The sha256 and byte counts were computed once from
-the verified copies in ``../shared/data`` (see each folder's SOURCES.md) and are the values a
-download must reproduce.
+One :class:`Source` per file of the data layout (``cbs/``, ``pc4/``, ``population/``,
+``schools/``, ``swv/``; the same as ``../shared/data``). The sha256 and byte counts were
+computed once from the verified copies in ``../shared/data`` (see each folder's SOURCES.md)
+and are the values a download must reproduce.
 
-Three ways to make a file (:attr:`Source.make`):
+Four ways to make a file (:attr:`Source.make`):
 
 - ``"copy"``: download :attr:`Source.urls` byte for byte;
 - ``"unzip"``: extract :attr:`Source.member` from the layout file :attr:`Source.derived_from`;
 - ``"swv_annex"``: download the Regeling's XML and turn its annex table into the CSV
-  (:func:`geo.data.swv_annex.annex_to_csv`).
+  (:func:`geo.data.swv_annex.annex_to_csv`);
+- ``"mirror_only"``: the file has no public address as-is (it was converted from the public
+  file at :attr:`Source.urls`, which is informative only); it can be fetched from a mirror
+  (``--base-url``) only. ``pc4/pc4_2020_inwoners_2021.geojson`` is such a file: the CBS PC4
+  polygons as republished in the R package certegis (``.rda``), converted to GeoJSON with the
+  CBS inhabitants joined (see ``pc4/SOURCES.md``).
 
 With a mirror (``--base-url``) every file is a plain copy of ``<base-url>/<path>``.
 
@@ -27,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Literal
 
-Make = Literal["copy", "unzip", "swv_annex"]
+Make = Literal["copy", "unzip", "swv_annex", "mirror_only"]
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,7 @@ class Source:
 
     @property
     def group(self) -> str:
-        """The layout folder (``cbs``, ``population``, ``schools``, ``swv``)."""
+        """The layout folder (``cbs``, ``pc4``, ``population``, ``schools``, ``swv``)."""
         return PurePosixPath(self.path).parts[0]
 
 
@@ -72,6 +77,10 @@ _KWB = (
 )
 _GEOINZICHT = f"{_RAW}/AnneVersion/geoinzicht-app/167d2924cc99b8748885f0bda2f5152dbe2fd3ae"
 _SCHOLEN = f"{_RAW}/edugis-repo/data-nl-scholen/d1feb2c262a00bed52412d718ced79d02cb6b194"
+_CERTEGIS = (
+    # The R package certegis at the commit that last changed its PC4 polygons (2022-06-10).
+    f"{_RAW}/certe-medical-epidemiology/certegis/0438ae5a68dd758bf150529f78ff6cacad924e45"
+)
 _REGELING_XML = (
     # The XML of the consolidated text valid on 2015-04-23. The second address is the BWB
     # repository of KOOP; neither could be tried from the development machine (no internet).
@@ -110,6 +119,13 @@ MANIFEST: tuple[Source, ...] = (
         "arbeidsmarktregio_2025",
         "0513a585d703071e42ca46285dd432258c3731d2e0396808fac931df0ee1919e",
         24947,
+    ),
+    Source(
+        "pc4/pc4_2020_inwoners_2021.geojson",
+        (f"{_CERTEGIS}/data/geo_postcodes4.rda",),
+        "8aafea107741b510f06c047dc7adb7f5e055226e87a8566eae3dce4ae64e3146",
+        8692951,
+        make="mirror_only",
     ),
     Source(
         "population/cbs_kwb2024_85984NED_gm_wk_stripped.json",

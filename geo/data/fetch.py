@@ -9,10 +9,11 @@ Files already present with the right sha256 are kept (unless ``force``).
 
 Sources (see :mod:`geo.data.download_manifest`): the CBS boundaries from cartomap, the population
 and school files from GitHub at fixed commits, the school GeoJSON unzipped from its archive,
-and the SWV postcode CSV parsed from the annex of the Regeling (BWBR0032324, 2015-04-23) on
-wetten.overheid.nl. That XML parser (:mod:`geo.data.swv_annex`) was never run against the real
-host (no internet while it was written); it is tested on generated XML only, and its output
-must still match the known-good sha256 of the CSV.
+the SWV postcode CSV parsed from the annex of the Regeling (BWBR0032324, 2015-04-23) on
+wetten.overheid.nl, and the PC4 GeoJSON from a mirror only (it was converted from an R data
+file and has no public address as-is). That XML parser (:mod:`geo.data.swv_annex`) was never
+run against the real host (no internet while it was written); it is tested on generated XML
+only, and its output must still match the known-good sha256 of the CSV.
 
 With ``base_url`` (a mirror carrying the layout) every file, the CSV included, is fetched as
 ``<base_url>/<path>``, e.g. ``<base_url>/cbs/gemeente_2025.topojson``.
@@ -365,6 +366,14 @@ def fetch(
                     url = _unzip(source, root, target, advance)
                 elif source.make == "swv_annex":
                     url = _swv_annex(client, source, target, advance)
+                elif source.make == "mirror_only":
+                    raise FetchError(
+                        source.path,
+                        source.urls[0],
+                        "no public address serves this exact file (it was converted from the "
+                        "source named here, see its folder's SOURCES.md); fetch it from a mirror "
+                        "with --base-url",
+                    )
                 else:
                     url = _copy(client, source, source.urls, target, advance)
                 fetched[source.path] = {
