@@ -15,18 +15,31 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import geo
+from api.auth.policy import check_routes, enforce
 from api.deps import AppState
-from api.routers import compare, divisions, home, maps, proposals, scenarios, scores, units
+from api.routers import (
+    compare,
+    divisions,
+    home,
+    login,
+    maps,
+    proposals,
+    scenarios,
+    scores,
+    sharing,
+    units,
+)
 from api.storage import (
     ScenarioExists,
+    ScenarioInUse,
     ScenarioNotFound,
     ScenarioStore,
     UnsafeScenarioId,
@@ -127,6 +140,7 @@ ERROR_STATUS: dict[type[Exception], int] = {
     ScenarioNotFound: 404,
     UnsafeScenarioId: 422,
     ScenarioExists: 409,
+    ScenarioInUse: 409,
     RegiokompasError: 422,
 }
 """HTTP status of each typed error (the most specific class wins); the detail is its message."""
@@ -141,7 +155,11 @@ def _message_handler(status: int) -> Callable[[Request, Exception], Awaitable[JS
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if maps.wants_html(request) and not request.url.path.startswith("/api/"):
+            page = maps.error_page(exc.status_code, str(exc.detail))  # a browser on a page
+            page.headers.update(exc.headers or {})
+            return page
         return JSONResponse(
             {"detail": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers
         )
@@ -198,6 +216,7 @@ def create_app(
             '`{"detail": "..."}` naming the wrong field or code.'
         ),
         lifespan=lifespan,
+        dependencies=[Depends(enforce)],  # every route goes through api.auth.policy.POLICY
     )
     app.state.regio = state
     _install_error_handlers(app)
@@ -213,4 +232,7 @@ def create_app(
     app.include_router(maps.router)
     app.include_router(home.router)
     app.include_router(proposals.router)
+    app.include_router(sharing.router)
+    app.include_router(login.router)
+    check_routes(app)
     return app

@@ -105,8 +105,9 @@ class ScenarioStore(AccountStore, ABC):
 
         In the same transaction: its ``base`` must be stored, not lead back to it, and the
         chain stay within :data:`MAX_BASE_DEPTH` (else :class:`BadBase`), and the save is
-        written to the audit log as done by ``actor``. A replacement keeps the owner and
-        visibility unless given; a new scenario is ``private`` unless from the library.
+        written to the audit log as done by ``actor``. ``owner`` is the owner of a new scenario
+        (a replacement keeps its owner, and its visibility unless given); a new scenario is
+        ``private`` unless from the library.
         """
 
     @abstractmethod
@@ -311,7 +312,7 @@ class SQLiteScenarioStore(SQLiteLibrary, SQLiteAccounts, ScenarioStore):
             revision = int(cur.lastrowid or 0)
             version = 1 if old is None else old[0] + 1
             created = now if old is None else old[1]
-            if owner is None and old is not None:
+            if old is not None:  # a replacement never changes the owner
                 owner = old[2]
             if visibility is None:
                 default = "published" if source == "library" else "private"

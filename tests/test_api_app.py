@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app, upload_limit_from_env
 from api.auth.accounts import AuditEntry, User
 from api.auth.credentials import Credential
+from api.auth.policy import POLICY, PUBLIC
 from api.storage import (
     ScenarioExists,
     ScenarioInUse,
@@ -38,9 +39,9 @@ ISSUE_PATHS = {
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+def client(tmp_path_factory: pytest.TempPathFactory, sign_in) -> TestClient:
     app = create_app(synthetic_dataset(), tmp_path_factory.mktemp("state"), upload_limit=2_000)
-    return TestClient(app, raise_server_exceptions=False)
+    return sign_in(TestClient(app, raise_server_exceptions=False))
 
 
 def test_openapi_lists_every_endpoint_of_the_issue(client: TestClient) -> None:
@@ -101,8 +102,9 @@ def test_oversized_chunked_body_gets_413_while_streaming(client: TestClient) -> 
     assert client.get("/api/scenarios").json() == before
 
 
-def test_unexpected_errors_are_json_500(tmp_path: Path) -> None:
+def test_unexpected_errors_are_json_500(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     app = create_app(synthetic_dataset(), tmp_path, library_dir=None)
+    monkeypatch.setitem(POLICY, ("GET", "/boom"), PUBLIC)  # a new route needs its policy entry
 
     @app.get("/boom")
     def boom() -> None:
@@ -180,7 +182,7 @@ class MemoryStore(ScenarioStore):
         row = StoredScenario(
             scenario_id, dict(document), 1 if old is None else old.version + 1, self.revisions,
             source, document_sha256(document), "now", "now",
-            owner or (old.owner if old else None),
+            old.owner if old else owner,
             visibility or (old.visibility if old else "private"),
         )  # fmt: skip
         self.rows[scenario_id] = row
@@ -242,9 +244,9 @@ class MemoryStore(ScenarioStore):
         return self.log[::-1][:limit]
 
 
-def test_another_store_backend_plugs_in() -> None:
+def test_another_store_backend_plugs_in(sign_in) -> None:
     store = MemoryStore()
-    client = TestClient(create_app(synthetic_dataset(), store=store))
+    client = sign_in(TestClient(create_app(synthetic_dataset(), store=store)))
     doc = {
         "name": "plan",
         "description": "merge",

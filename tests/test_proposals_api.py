@@ -29,8 +29,8 @@ def app(synthetic, tmp_path: Path):
 
 
 @pytest.fixture
-def client(app):
-    with TestClient(app) as c:
+def client(app, sign_in):
+    with sign_in(TestClient(app)) as c:
         yield c
 
 

@@ -20,9 +20,11 @@ import threading
 import weakref
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Path
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.auth.policy import enforce
+from api.auth.principal import Principal
 from api.deps import JobRunner, ScenarioEvaluator, get_evaluator, get_jobs, get_store
 from api.models import ERROR_RESPONSES, SCENARIO_PATTERN, ErrorOut
 from api.routers.home import BASELINE, compare_links, map_url
@@ -136,6 +138,7 @@ def _run(
     request: ProposalRequest,
     evaluator: ScenarioEvaluator,
     store: ScenarioStore,
+    user: str,
 ) -> dict[str, Any]:
     """The job: solve, validate the scenario like any other, store it, return the result."""
     dataset = evaluator.dataset
@@ -157,8 +160,19 @@ def _run(
     if request.base is not None:
         document["base"] = request.base
     scenario_id = check_document(document, evaluator, source=f"proposal {request.name!r}")
-    store.save(scenario_id, document, source="user", replace=request.replace)
+    store.save(
+        scenario_id, document, source="user", replace=request.replace, owner=user, actor=user
+    )
     return {"scenario_id": scenario_id, "report": proposal.report}
+
+
+def job_owners(http: Request) -> dict[str, str]:
+    """The app's ``job id -> user who started it`` (read by the policy's ``job`` check)."""
+    state = http.app.state.regio
+    owners = getattr(state, "job_owners", None)
+    if owners is None:
+        owners = state.job_owners = {}
+    return owners
 
 
 @router.post(
@@ -170,9 +184,11 @@ def _run(
 )
 def start_proposal(
     request: ProposalRequest,
+    http: Request,
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
     store: ScenarioStore = Depends(get_store),
     jobs: JobRunner = Depends(get_jobs),
+    principal: Principal = Depends(enforce),
 ) -> ProposalJobCreated:
     """Queue ``regio propose`` with these settings; poll the returned ``url``."""
     if not request.replace:
@@ -203,8 +219,13 @@ def start_proposal(
                 f"{len(active)} proposals are queued or running; poll "
                 f"/api/proposals/{active[0]} and try again when one has finished",
             )
-        job = jobs.submit(JOB_KIND, _run, request, evaluator, store)
+        job = jobs.submit(JOB_KIND, _run, request, evaluator, store, principal.name)
         _active[jobs] = [*active, job.id]
+        owners = job_owners(http)
+        owners[job.id] = principal.name
+        if len(owners) > 2 * jobs.max_jobs:  # forget jobs the runner has dropped
+            for old in [j for j in owners if _status(jobs, j) is None]:
+                owners.pop(old, None)
     return ProposalJobCreated(job_id=job.id, status=job.status, url=f"/api/proposals/{job.id}")  # type: ignore[arg-type]
 
 

@@ -8,6 +8,10 @@ Hot path: :class:`RepeatScores` (ASGI middleware) answers a ``GET /api/scores`` 
 string was answered with 200 before, and whose scenario chain has the same revisions as then,
 straight from the cache — without FastAPI's parameter validation, which would give the same
 result again. Anything else (new query, changed scenario, any error) goes through the route.
+Only scores of published scenarios (or of no scenario) are remembered there, since the
+middleware runs before the access policy; publishing or hiding a scenario is a new revision,
+and a request with an ``Authorization`` header always goes through the route (a bad token is
+a 401 there).
 """
 
 from __future__ import annotations
@@ -85,9 +89,11 @@ async def get_scores(
         body = await run_in_threadpool(
             score_json, evaluator, key, scenario, division, against, weight, tolerance, min_piece
         )
-    repeat_cache(request.app.state.regio).put(
-        request.scope["query_string"], (scenario, chain, body)
-    )
+    if scenario is None or evaluator.stored(scenario).visibility == "published":
+        # only what anyone may read is answered by RepeatScores (which skips the policy)
+        repeat_cache(request.app.state.regio).put(
+            request.scope["query_string"], (scenario, chain, body)
+        )
     return Response(body, media_type="application/json")
 
 
@@ -114,7 +120,12 @@ class RepeatScores:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET" and scope["path"] == router.prefix:
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "GET"
+            and scope["path"] == router.prefix
+            and not any(name == b"authorization" for name, _ in scope["headers"])
+        ):
             state = scope["app"].state.regio
             entry = repeat_cache(state).get(scope["query_string"])
             if entry is not None:
