@@ -23,8 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import geo
-from api.auth.policy import check_routes, enforce
-from api.deps import AppState
+from api.auth.policy import check_routes, document_responses, enforce
 from api.routers import (
     compare,
     divisions,
@@ -37,6 +36,7 @@ from api.routers import (
     sharing,
     units,
 )
+from api.state import AppState
 from api.storage import (
     ScenarioExists,
     ScenarioInUse,
@@ -235,4 +235,5 @@ def create_app(
     app.include_router(sharing.router)
     app.include_router(login.router)
     check_routes(app)
+    document_responses(app)
     return app

@@ -221,3 +221,19 @@ def test_delete_removes_share_links(store) -> None:
     assert store.list_credentials("share") == []
     with pytest.raises(ScenarioNotFound):
         store.delete("p")
+
+
+def test_the_deepest_stored_chain_can_be_shown(store) -> None:
+    """The same limit when stored and when shown: the deepest chain the store accepts is one
+    the evaluator applies (chain-16 used to be stored but never shown)."""
+    from api.cache import EvaluationCache
+    from api.evaluator import ScenarioEvaluator
+    from fixtures.synthetic import synthetic_dataset
+
+    store.save("chain-1", doc("chain-1"))
+    for i in range(2, MAX_BASE_DEPTH + 1):
+        store.save(f"chain-{i}", doc(f"chain-{i}", f"chain-{i - 1}"))
+    evaluator = ScenarioEvaluator(synthetic_dataset(), store, EvaluationCache())
+    deepest = f"chain-{MAX_BASE_DEPTH}"
+    assert len(evaluator.chain(deepest)) == MAX_BASE_DEPTH
+    assert "jeugdregio" in evaluator.divisions(deepest)

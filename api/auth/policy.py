@@ -152,6 +152,43 @@ def check_routes(app: FastAPI) -> None:
         raise RuntimeError(f"routes without an entry in api.auth.policy.POLICY: {listed}")
 
 
+_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+_DOCUMENTED = {
+    "401": "no user: sign in (session) or send 'Authorization: Bearer <token>'; or a bad token",
+    "403": "not allowed: another user's or a library scenario, admins only, or a CSRF failure",
+    "404": "unknown scenario (or one the caller may not see)",
+}
+
+
+def document_responses(app: FastAPI) -> None:
+    """Add the policy's answers (401, 403, 404) to every operation of ``app.openapi()``."""
+    plain = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = plain()
+        for path, operations in schema.get("paths", {}).items():
+            for method, operation in operations.items():
+                rule = rule_for(method.upper(), path)
+                if rule is None:
+                    continue
+                codes = ["401"]  # a bad bearer token is refused everywhere
+                if rule.access in NEEDS_USER:
+                    codes.append("403")
+                if rule.reads or rule.target or rule.job:
+                    codes.append("404")
+                responses = operation.setdefault("responses", {})
+                for code in codes:
+                    responses.setdefault(
+                        code, {"description": _DOCUMENTED[code], "content": _ERROR}
+                    )
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 async def _values(request: Request, spec: str) -> list[str]:
     """The scenario ids a request names at ``spec`` (valid slugs only; the route's own
     validation answers 422 for the rest)."""

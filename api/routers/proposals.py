@@ -168,11 +168,7 @@ def _run(
 
 def job_owners(http: Request) -> dict[str, str]:
     """The app's ``job id -> user who started it`` (read by the policy's ``job`` check)."""
-    state = http.app.state.regio
-    owners = getattr(state, "job_owners", None)
-    if owners is None:
-        owners = state.job_owners = {}
-    return owners
+    return http.app.state.regio.job_owners
 
 
 @router.post(
