@@ -5,8 +5,8 @@ real code instead of stopping at 401. Bounded: a few examples per operation, no 
 deadline (a loaded CI machine must not make it flaky), and the whole module stays well under
 60 s. Every operation must never answer 5xx; the ``/api/*`` operations must also match their
 documented schema (status code, content type, body), so the ``{"detail": ...}`` error shape and
-the pydantic response models are checked on random input. (schemathesis' pytest plugin does not run under pytest 9, so the operations
-are driven with hypothesis directly.)
+the pydantic response models are checked on random input. (schemathesis' pytest plugin does not
+run under pytest 9, so the operations are driven with hypothesis directly.)
 """
 
 from __future__ import annotations
