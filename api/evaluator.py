@@ -7,8 +7,7 @@ applies each link once per revision of the chain, and caches divisions and score
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from api.cache import EvaluationCache
 from api.storage import MAX_BASE_DEPTH, ScenarioNotFound, ScenarioStore, StoredScenario
@@ -16,10 +15,8 @@ from geo.dataset import Dataset
 from geo.division import Division
 from geo.errors import RegiokompasError
 
-
-def _api_document(stored: StoredScenario) -> dict[str, Any]:
-    """The stored document with ``base`` removed (bases are applied by the evaluator)."""
-    return {k: v for k, v in stored.document.items() if k != "base"}
+if TYPE_CHECKING:
+    from geo.scenarios import ScenarioDoc
 
 
 class ScenarioEvaluator:
@@ -94,15 +91,23 @@ class ScenarioEvaluator:
         key = ("divisions", tuple((s.id, s.revision) for s in chain))
 
         def compute() -> dict[str, Division]:
-            from geo.scenarios import apply_scenario, validate_scenario
+            from geo.scenarios import apply_scenario, parse_scenario
 
-            base = self._apply(chain[1:]) if len(chain) > 1 else self.dataset.divisions
-            dataset = dataclasses.replace(self.dataset, divisions=dict(base))
-            head = chain[0]
-            doc = validate_scenario(_api_document(head), dataset, source=f"scenario {head.id!r}")
-            return apply_scenario(doc, dataset)
+            head, rest = chain[0], chain[1:]
+
+            def bases(base: str, doc: ScenarioDoc) -> dict[str, Division]:
+                # the chain was resolved (and checked) above: its next link is this base
+                return self._apply(rest) if rest else self.dataset.divisions
+
+            doc = parse_scenario(head.document, source=f"scenario {head.id!r}")
+            return apply_scenario(doc, self.dataset, bases=bases)  # checked while applied
 
         return self.cache.get_or_compute(key, compute)
+
+    def bases(self, base: str, doc: ScenarioDoc | None = None) -> dict[str, Division]:
+        """The divisions of the stored scenario ``base``: the :class:`geo.scenarios.BaseResolver`
+        of stored scenarios (errors name the broken link of the base chain)."""
+        return self.divisions(base)
 
     def division(self, scenario: str | None, name: str) -> Division:
         """One division of a scenario; :class:`KeyError` names the options."""
