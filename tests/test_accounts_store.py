@@ -237,3 +237,13 @@ def test_the_deepest_stored_chain_can_be_shown(store) -> None:
     deepest = f"chain-{MAX_BASE_DEPTH}"
     assert len(evaluator.chain(deepest)) == MAX_BASE_DEPTH
     assert "jeugdregio" in evaluator.divisions(deepest)
+
+
+def test_removing_a_user_disowns_their_scenarios_with_a_new_revision(store) -> None:
+    """A user added again under the same name does not get the old scenarios back, also not
+    through a cache keyed by revision."""
+    add_user(store, "ann", "correct horse battery")
+    before = store.save("mine", doc("mine"), owner="ann").revision
+    store.remove_user("ann")
+    after = store.get("mine")
+    assert after.owner is None and after.revision > before

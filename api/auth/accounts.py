@@ -210,7 +210,17 @@ class SQLiteAccounts(AccountStore):
             if cur.rowcount == 0:
                 raise AccountNotFound(f"unknown user {name!r}")
             cur.execute("DELETE FROM credentials WHERE user = ?", (name,))
-            cur.execute("UPDATE scenarios SET owner = NULL WHERE owner = ?", (name,))
+            owned = cur.execute("SELECT id, sha256 FROM scenarios WHERE owner = ?", (name,))
+            for scenario_id, digest in owned.fetchall():  # a new revision: no cache keeps the owner
+                cur.execute(
+                    "INSERT INTO revisions (scenario_id, action, sha256, at) "
+                    "VALUES (?, 'disown', ?, ?)",
+                    (scenario_id, digest, now_iso()),
+                )
+                cur.execute(
+                    "UPDATE scenarios SET owner = NULL, revision = ? WHERE id = ?",
+                    (cur.lastrowid, scenario_id),
+                )
             self._audit(cur, actor, "user.remove", name)
 
     # ------------------------------------------------------------------ credentials

@@ -228,8 +228,9 @@ async def _asks_replace(request: Request) -> bool:
 
 
 def _stored(request: Request, scenario_id: str) -> StoredScenario | None:
+    """The stored scenario (through the evaluator's per-revision cache: a revision lookup)."""
     try:
-        return request.app.state.regio.store.get(scenario_id)
+        return request.app.state.regio.evaluator.stored(scenario_id)
     except ScenarioNotFound:
         return None
 
