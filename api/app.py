@@ -27,6 +27,8 @@ from api.auth.policy import check_routes, document_responses, enforce
 from api.routers import (
     compare,
     divisions,
+    docs,
+    editor,
     home,
     login,
     maps,
@@ -38,6 +40,7 @@ from api.routers import (
 )
 from api.state import AppState
 from api.storage import (
+    RevisionConflict,
     ScenarioExists,
     ScenarioInUse,
     ScenarioNotFound,
@@ -141,6 +144,7 @@ ERROR_STATUS: dict[type[Exception], int] = {
     UnsafeScenarioId: 422,
     ScenarioExists: 409,
     ScenarioInUse: 409,
+    RevisionConflict: 409,
     RegiokompasError: 422,
 }
 """HTTP status of each typed error (the most specific class wins); the detail is its message."""
@@ -217,6 +221,8 @@ def create_app(
         ),
         lifespan=lifespan,
         dependencies=[Depends(enforce)],  # every route goes through api.auth.policy.POLICY
+        docs_url=None,  # served by api.routers.docs with local Swagger UI assets
+        redoc_url=None,
     )
     app.state.regio = state
     _install_error_handlers(app)
@@ -232,6 +238,8 @@ def create_app(
     app.include_router(maps.router)
     app.include_router(home.router)
     app.include_router(proposals.router)
+    app.include_router(editor.router)
+    app.include_router(docs.router)
     app.include_router(sharing.router)
     app.include_router(login.router)
     check_routes(app)

@@ -46,6 +46,10 @@ class ScenarioExists(StorageError):
     """A scenario with this id is stored already (and ``replace`` was not asked)."""
 
 
+class RevisionConflict(StorageError):
+    """A save named the revision it started from, and the scenario has been saved since."""
+
+
 class ScenarioInUse(StorageError):
     """A scenario other stored scenarios use as their ``base`` (cannot be deleted)."""
 

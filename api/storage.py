@@ -39,6 +39,7 @@ from api.records import (
     SOURCES,
     VISIBILITIES,
     BadBase,
+    RevisionConflict,
     ScenarioExists,
     ScenarioInUse,
     ScenarioNotFound,
@@ -64,6 +65,7 @@ __all__ = [  # re-exported: callers import the store's vocabulary from here
     "BadBase",
     "ScenarioExists",
     "ScenarioInUse",
+    "RevisionConflict",
     "ScenarioNotFound",
     "StorageError",
     "StoredScenario",
@@ -100,6 +102,7 @@ class ScenarioStore(AccountStore, ABC):
         owner: str | None = None,
         visibility: str | None = None,
         actor: str = "system",
+        expected_revision: int | None = None,
     ) -> StoredScenario:
         """Store a document atomically; :class:`ScenarioExists` unless ``replace``.
 
@@ -107,7 +110,8 @@ class ScenarioStore(AccountStore, ABC):
         chain stay within :data:`MAX_BASE_DEPTH` (else :class:`BadBase`), and the save is
         written to the audit log as done by ``actor``. ``owner`` is the owner of a new scenario
         (a replacement keeps its owner, and its visibility unless given); a new scenario is
-        ``private`` unless from the library.
+        ``private`` unless from the library. With ``expected_revision``, the stored scenario
+        must still be at that revision, else :class:`RevisionConflict`.
         """
 
     @abstractmethod
@@ -279,6 +283,7 @@ class SQLiteScenarioStore(SQLiteLibrary, SQLiteAccounts, ScenarioStore):
         owner: str | None = None,
         visibility: str | None = None,
         actor: str = "system",
+        expected_revision: int | None = None,
     ) -> StoredScenario:
         check_scenario_id(scenario_id)
         if source not in SOURCES:
@@ -296,9 +301,16 @@ class SQLiteScenarioStore(SQLiteLibrary, SQLiteAccounts, ScenarioStore):
         now = _now()
         with self._transaction() as cur:
             old = cur.execute(
-                "SELECT version, created_at, owner, visibility FROM scenarios WHERE id = ?",
+                "SELECT version, created_at, owner, visibility, revision FROM scenarios "
+                "WHERE id = ?",
                 (scenario_id,),
             ).fetchone()
+            if expected_revision is not None and (old is None or old[4] != expected_revision):
+                now_at = "deleted" if old is None else f"now at revision {old[4]}"
+                raise RevisionConflict(
+                    f"scenario {scenario_id!r} was saved by someone else since revision "
+                    f"{expected_revision} ({now_at}); nothing was stored"
+                )
             if old is not None and not replace:
                 raise ScenarioExists(
                     f"scenario {scenario_id!r} exists already (version {old[0]}); "

@@ -43,6 +43,9 @@ def merge_doc(name: str, block: str = "B0") -> dict:
     }
 
 
+MOVE = {"op": "move", "division": "jeugdregio", "unit": "GM0000", "to": "B1_1"}
+"""An editor edit valid on every target (moves one gemeente to another jeugdregio)."""
+
 ASSIGNMENT_CSV = (
     (synthetic_dataset().division("jeugdregio").membership[["unit", "region", "share"]])
     .to_csv(index=False)
@@ -60,6 +63,7 @@ class Case:
     share_token: str
     fresh: str
     job_id: str
+    revision: int
 
 
 Request = tuple[str, str, dict[str, Any]]
@@ -133,6 +137,25 @@ EXAMPLES: dict[tuple[str, str], Callable[[Case], Request]] = {
     ),
     ("GET", "/maps/{scenario}"): lambda c: ("GET", f"/maps/{c.target}?division=swv_po", {}),
     ("GET", "/api/audit"): lambda c: ("GET", "/api/audit", {}),
+    ("GET", "/docs/static/{name}"): lambda c: ("GET", "/docs/static/swagger-ui.css", {}),
+    ("GET", "/edit/static/{name}"): lambda c: ("GET", "/edit/static/editor.js", {}),
+    ("GET", "/edit/{scenario}"): lambda c: ("GET", f"/edit/{c.target}?division=swv_po", {}),
+    ("GET", "/api/editor/gemeenten.geojson"): lambda c: (
+        "GET", "/api/editor/gemeenten.geojson", {}
+    ),
+    ("POST", "/api/scenarios/{scenario}/evaluate"): lambda c: (
+        "POST", f"/api/scenarios/{c.target}/evaluate",
+        {"json": {"division": "swv_po", "against": "jeugdregio", "weight": "area",
+                  "edits": [MOVE]}},
+    ),
+    ("POST", "/api/scenarios/{scenario}/edits"): lambda c: (
+        "POST", f"/api/scenarios/{c.target}/edits", {"json": {"base_revision": c.revision,
+                                                              "edits": [MOVE]}},
+    ),
+    ("POST", "/api/scenarios/{scenario}/save-as"): lambda c: (
+        "POST", f"/api/scenarios/{c.target}/save-as",
+        {"json": {"name": c.fresh, "base_revision": c.revision, "edits": [MOVE]}},
+    ),
 }  # fmt: skip
 """A valid request per route (for the cells where the caller is allowed)."""
 
@@ -196,10 +219,11 @@ def new_case(app: FastAPI, client: TestClient, owner_headers: dict, visibility: 
     store = app.state.regio.store
     n = next(_counter)
     target = f"t{n}"
-    store.save(target, merge_doc(target), owner=OWNER, visibility=visibility, actor=OWNER)
+    saved = store.save(target, merge_doc(target), owner=OWNER, visibility=visibility, actor=OWNER)
     cred, token = new_credential("share", scenario_id=target)
     store.add_credential(cred, actor=OWNER)
-    return Case(target, cred.id, token, f"fresh{n}", owner_job(app, client, owner_headers))
+    job = owner_job(app, client, owner_headers)
+    return Case(target, cred.id, token, f"fresh{n}", job, store.revision(target) or saved.revision)
 
 
 _jobs: dict[int, str] = {}
@@ -363,6 +387,7 @@ def test_public_rule_is_the_default_nowhere() -> None:
     public_writes = {
         k for k, rule in POLICY.items() if k[0] != "GET" and rule.access not in NEEDS_USER
     }
-    assert public_writes == {("POST", "/login"), ("POST", "/logout"), ("POST", "/api/compare")}
-    assert POLICY[("POST", "/api/compare")].reads  # compare only reads, checked per scenario
+    reads = {("POST", "/api/compare"), ("POST", "/api/scenarios/{scenario}/evaluate")}
+    assert public_writes == {("POST", "/login"), ("POST", "/logout")} | reads
+    assert all(POLICY[k].reads for k in reads)  # they only read, checked per scenario
     assert POLICY[("GET", "/")] is PUBLIC

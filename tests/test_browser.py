@@ -79,6 +79,15 @@ def seed_account(state: Path) -> None:
         store.close()
 
 
+def sign_in_browser(d: WebDriver, server: str) -> None:
+    """Sign the browser in as the planner through the real sign-in form."""
+    d.get(f"{server}/login")
+    d.find_element(By.NAME, "name").send_keys(PLANNER)
+    d.find_element(By.NAME, "password").send_keys(PASSWORD)
+    d.find_element(By.CSS_SELECTOR, "#login button[type=submit]").click()
+    WebDriverWait(d, 30).until(lambda x: x.find_elements(By.ID, "account"))
+
+
 @pytest.fixture(scope="module")
 def server(
     dataset: object, data_dir: Path, cache_dir: Path, tmp_path_factory: pytest.TempPathFactory
@@ -209,11 +218,7 @@ def test_home_page(server: str, browser: WebDriver) -> None:
     assert f"{server}/docs" in hrefs and f"{server}/openapi.json" in hrefs
     assert f"{server}/login" in hrefs
     # sign in through the real form: the session cookie brings the upload form with its token
-    d.get(f"{server}/login")
-    d.find_element(By.NAME, "name").send_keys(PLANNER)
-    d.find_element(By.NAME, "password").send_keys(PASSWORD)
-    d.find_element(By.CSS_SELECTOR, "#login button[type=submit]").click()
-    WebDriverWait(d, 30).until(lambda x: x.find_elements(By.ID, "upload"))
+    sign_in_browser(d, server)
     assert f"Signed in as {PLANNER}" in d.find_element(By.ID, "account").text
     upload = d.find_element(By.ID, "upload")
     assert upload.get_attribute("action").endswith("/api/scenarios/import")

@@ -68,8 +68,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/"): PUBLIC,
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
-    ("GET", "/docs/oauth2-redirect"): PUBLIC,
-    ("GET", "/redoc"): PUBLIC,
+    ("GET", "/docs/static/{name}"): PUBLIC,
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): PUBLIC,
     ("GET", "/login/once"): PUBLIC,
@@ -104,6 +103,14 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/maps/static/vendor/{asset:path}"): PUBLIC,
     ("GET", "/maps/compare"): Rule("read", reads=("query:left", "query:right"), share=True),
     ("GET", "/maps/{scenario}"): Rule("read", reads=("path:scenario",), share=True),
+    # the map editor: anyone may try edits on what they can read; saving needs the owner
+    # (append to the scenario) or a user (save as a new scenario based on it)
+    ("GET", "/edit/static/{name}"): PUBLIC,
+    ("GET", "/edit/{scenario}"): Rule("read", reads=("path:scenario",)),
+    ("GET", "/api/editor/gemeenten.geojson"): PUBLIC,
+    ("POST", "/api/scenarios/{scenario}/evaluate"): Rule("read", reads=("path:scenario",)),
+    ("POST", "/api/scenarios/{scenario}/edits"): Rule("owner", target="path:scenario"),
+    ("POST", "/api/scenarios/{scenario}/save-as"): Rule("user", reads=("path:scenario",)),
     # administration
     ("GET", "/api/audit"): Rule("admin"),
 }
