@@ -7,6 +7,7 @@ applies each link once per revision of the chain, and caches divisions and score
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
 from api.cache import EvaluationCache
@@ -14,6 +15,7 @@ from api.storage import MAX_BASE_DEPTH, ScenarioNotFound, ScenarioStore, StoredS
 from geo.dataset import Dataset
 from geo.division import Division
 from geo.errors import RegiokompasError
+from geo.scenarios.budget import time_budget
 
 if TYPE_CHECKING:
     from geo.scenarios import ScenarioDoc
@@ -32,10 +34,18 @@ class ScenarioEvaluator:
     12
     """
 
-    def __init__(self, dataset: Dataset, store: ScenarioStore, cache: EvaluationCache) -> None:
+    def __init__(
+        self,
+        dataset: Dataset,
+        store: ScenarioStore,
+        cache: EvaluationCache,
+        budget: float | None = None,
+    ) -> None:
         self.dataset = dataset
         self.store = store
         self.cache = cache
+        self.budget = budget
+        """Seconds one scenario (its bases included) may take to apply; None: no limit."""
 
     # ------------------------------------------------------------------ keys
     def chain(self, scenario: str) -> list[StoredScenario]:
@@ -100,7 +110,12 @@ class ScenarioEvaluator:
                 return self._apply(rest) if rest else self.dataset.divisions
 
             doc = parse_scenario(head.document, source=f"scenario {head.id!r}")
-            return apply_scenario(doc, self.dataset, bases=bases)  # checked while applied
+            with (
+                time_budget(self.budget, setting="REGIOKOMPAS_EVALUATION_SECONDS")
+                if self.budget is not None
+                else nullcontext()
+            ):
+                return apply_scenario(doc, self.dataset, bases=bases)  # checked while applied
 
         return self.cache.get_or_compute(key, compute)
 

@@ -53,6 +53,7 @@ def serve_command(
         os.environ["REGIOKOMPAS_STATE"] = str(state_dir(state))
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     base_url = f"http://{shown if ':' not in shown else f'[{shown}]'}:{port}"
+    os.environ["REGIOKOMPAS_SERVE_HOST"] = host  # a trusted Host name (api.security)
     try:  # fail fast, without a traceback, when the store cannot be opened or created
         store = open_store()
         try:

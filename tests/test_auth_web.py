@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.auth.bootstrap import add_user
 from api.auth.principal import SESSION_COOKIE
+from api.limits import Limits
 from fixtures.accounts import bearer
 from fixtures.synthetic import synthetic_dataset
 
@@ -27,7 +28,10 @@ PLAN = {
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory):
-    app = create_app(synthetic_dataset(), tmp_path_factory.mktemp("state"), library_dir=None)
+    unlimited = Limits(rate_writes="100000/minute", rate_reads="100000/minute")  # one client
+    app = create_app(
+        synthetic_dataset(), tmp_path_factory.mktemp("state"), library_dir=None, limits=unlimited
+    )
     add_user(app.state.regio.store, "ann", "ann's long password")
     add_user(app.state.regio.store, "bob", "bob's long password")
     return app

@@ -24,10 +24,13 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.auth.credentials import new_credential
 from api.auth.policy import NEEDS_USER, POLICY, PUBLIC, Rule, app_routes, check_routes
+from api.limits import Limits
 from fixtures.accounts import bearer
 from fixtures.synthetic import synthetic_dataset
 
 PRINCIPALS = ("anonymous", "other", "owner", "admin", "share")
+UNLIMITED = Limits(rate_writes="100000/minute", rate_reads="100000/minute")
+"""All cells come from one test client: the per-client rate limits are not under test here."""
 OWNER, OTHER, ADMIN = "ann", "bob", "root"
 
 
@@ -193,7 +196,7 @@ def expected(rule: Rule, who: str, visibility: str) -> int | None:
 def app() -> FastAPI:
     import tempfile
 
-    app = create_app(synthetic_dataset(), tempfile.mkdtemp(), library_dir=None)
+    app = create_app(synthetic_dataset(), tempfile.mkdtemp(), library_dir=None, limits=UNLIMITED)
     store = app.state.regio.store
     store.save("huidig", merge_doc("huidig"), source="library", visibility="published")
     return app

@@ -99,6 +99,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     # proposals (background jobs that store a scenario)
     ("POST", "/api/proposals"): Rule("user", reads=("field:base",), replaces="body:name"),
     ("GET", "/api/proposals/{job_id}"): Rule("user", job="path:job_id"),
+    ("DELETE", "/api/proposals/{job_id}"): Rule("user", job="path:job_id"),
     # maps
     ("GET", "/maps/static/vendor/{asset:path}"): PUBLIC,
     ("GET", "/maps/compare"): Rule("read", reads=("query:left", "query:right"), share=True),
@@ -297,10 +298,13 @@ async def enforce(request: Request) -> Principal:
                 raise HTTPException(409, f"name: scenario id {scenario_id!r} is taken")
             raise HTTPException(403, _not_yours(stored, principal))
     if rule.job is not None:
-        owners = getattr(request.app.state.regio, "job_owners", {})
-        for job_id in [request.path_params.get(rule.job.partition(":")[2])]:
-            if not principal.is_admin and owners.get(job_id) != principal.name:
-                raise HTTPException(404, f"job_id: unknown proposal job {job_id!r}")
+        job_id = request.path_params.get(rule.job.partition(":")[2])
+        try:
+            owner = request.app.state.regio.jobs.get(job_id).owner
+        except KeyError:
+            owner = None  # unknown: the route answers its own 404
+        if owner is not None and not principal.is_admin and owner != principal.name:
+            raise HTTPException(404, f"job_id: unknown proposal job {job_id!r}")
     request.state.principal = principal
     return principal
 

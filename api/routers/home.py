@@ -26,6 +26,7 @@ from api.auth.principal import Principal
 from api.deps import ScenarioEvaluator, get_evaluator, get_store
 from api.editor_links import edit_url
 from api.models import WeightName
+from api.security import nonce_scripts
 from api.storage import ScenarioStore, StoredScenario
 from geo.dataset import WEIGHTS
 from geo.errors import RegiokompasError
@@ -200,4 +201,4 @@ def home(
             evaluator.dataset.divisions, key=lambda d: (d not in UPLOAD_FIRST, d)
         ),
     )
-    return HTMLResponse(page)
+    return HTMLResponse(nonce_scripts(page))
