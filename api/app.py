@@ -39,6 +39,7 @@ from api.routers import (
     scores,
     sharing,
     units,
+    verdicts,
 )
 from api.security import SecurityHeaders, cors_origins, install_browser_safety, trusted_hosts
 from api.state import AppState
@@ -254,6 +255,7 @@ def create_app(
     app.include_router(units.router)
     app.include_router(scores.router)
     app.include_router(scenarios.router)
+    app.include_router(verdicts.router)
     app.include_router(compare.router)
     app.include_router(maps.router)
     app.include_router(home.router)

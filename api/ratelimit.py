@@ -31,8 +31,8 @@ from api.limits import ENV, Limits
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 EXPENSIVE_PREFIXES = ("/maps/", "/api/scores", "/api/compare", "/api/verdict", "/api/report")
 """GET paths (prefixes) that compute or render; ``/maps/static/`` is excluded."""
-EXPENSIVE_SUFFIXES = (".csv", ".geojson", ".gpkg")
-"""GET exports (an applied division written out)."""
+EXPENSIVE_SUFFIXES = (".csv", ".geojson", ".gpkg", "/verdict", "/report")
+"""GET exports (an applied division written out) and a scenario's verdict and report."""
 
 
 READ_POSTS = ("/api/compare",)

@@ -92,6 +92,10 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/api/scenarios/{scenario_id}/assignment.csv"): Rule(
         "read", reads=("path:scenario_id",), share=True
     ),
+    ("GET", "/api/scenarios/{scenario_id}/verdict"): Rule("read", reads=("path:scenario_id",)),
+    ("GET", "/api/scenarios/{scenario_id}/report"): Rule(
+        "read", reads=("path:scenario_id",), share=True
+    ),
     ("PUT", "/api/scenarios/{scenario_id}/visibility"): OWNER,
     ("GET", "/api/scenarios/{scenario_id}/shares"): OWNER,
     ("POST", "/api/scenarios/{scenario_id}/shares"): OWNER,
