@@ -187,7 +187,11 @@ def main() -> None:
     base = baseline_ms()
     state = Path(tempfile.mkdtemp(prefix="regio-load-")) / "state"
     token = seed_token(state, "planner")
-    server = start_server(state, args=["--workers", str(args.workers)])
+    # all clients share one loopback address: the per-client rate limits would turn the load
+    # into 429s, so they are lifted here (they are tested in tests/attacks/test_limits.py)
+    unlimited = {"REGIOKOMPAS_RATE_READS": "100000000/minute"}
+    unlimited["REGIOKOMPAS_RATE_WRITES"] = "100000/minute"
+    server = start_server(state, args=["--workers", str(args.workers)], env=unlimited)
     try:
         port = server.port
         created = httpx.post(
