@@ -29,10 +29,12 @@ from geo.scenarios.model import (
     DeriveSwvEdit,
     MergeEdit,
     MoveEdit,
+    MovePostcodeEdit,
     RenameEdit,
     ScenarioDoc,
     SplitByEdit,
 )
+from geo.scenarios.postcodes import move_postcode
 
 if TYPE_CHECKING:
     from geo.dataset import Dataset
@@ -46,6 +48,8 @@ class _State:
     units: pd.Index
     base_dir: Path
     merged_away: dict[str, dict[str, tuple[int, str]]] = field(default_factory=dict)
+    postcodes: pd.DataFrame | None = None
+    """The PC4 layer (:attr:`geo.dataset.Dataset.postcodes`), for postcode moves."""
     """division -> {region code merged away: (edit index, code it went into)}"""
 
     def division(self, name: str, field_name: str = "division") -> Division:
@@ -81,6 +85,15 @@ def _move(edit: MoveEdit, state: _State, index: int) -> None:
     state.check_regions(edit.division, "from", [edit.from_])
     state.divisions[edit.division] = edits.move(
         division, edit.unit, edit.to, from_=edit.from_, share=edit.share
+    )
+
+
+def _move_postcode(edit: MovePostcodeEdit, state: _State, index: int) -> None:
+    division = state.division(edit.division)
+    state.check_regions(edit.division, "to", [edit.to])
+    state.check_regions(edit.division, "from", [edit.from_])
+    state.divisions[edit.division] = move_postcode(
+        division, state.postcodes, edit.pc4, edit.to, from_=edit.from_
     )
 
 
@@ -168,6 +181,7 @@ def _copy(edit: CopyEdit, state: _State, index: int) -> None:
 
 HANDLERS: dict[str, Callable[..., None]] = {
     "move": _move,
+    "move_postcode": _move_postcode,
     "merge": _merge,
     "rename": _rename,
     "assign": _assign,
@@ -199,7 +213,12 @@ def _base_divisions(
 def _apply(doc: ScenarioDoc, dataset: Dataset, stack: tuple[Path, ...]) -> dict[str, Division]:
     divisions = _base_divisions(doc, dataset, stack)
     base_dir = doc.path.parent if doc.path is not None else Path.cwd()
-    state = _State(divisions, pd.Index(dataset.units.index, dtype=str), base_dir)
+    state = _State(
+        divisions,
+        pd.Index(dataset.units.index, dtype=str),
+        base_dir,
+        postcodes=getattr(dataset, "postcodes", None),
+    )
     for index, edit in enumerate(doc.edits):
         try:
             HANDLERS[edit.op](edit, state, index)

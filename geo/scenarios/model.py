@@ -68,6 +68,23 @@ class MoveEdit(_Edit):
     )
 
 
+class MovePostcodeEdit(_Edit):
+    """Move a 4-digit postcode (the Regeling's legal unit) to another SWV of the same division.
+
+    Each gemeente the postcode lies in gives, for every weight, the postcode's part of that
+    weight from the postcode's current SWV to ``to`` (the PC4 layer's figures)."""
+
+    op: Literal["move_postcode"]
+    pc4: Annotated[str, Field(pattern=r"^\d{4}$", description="the 4-digit postcode, e.g. 3197")]
+    to: Code = Field(description="existing region (SWV) that receives the postcode")
+    from_: Code | None = Field(
+        None,
+        alias="from",
+        description="region the postcode lies in now (default: its SWV in the Regeling, or "
+        "where an earlier edit moved it)",
+    )
+
+
 class MergeEdit(_Edit):
     """Merge regions into one region."""
 
@@ -160,11 +177,19 @@ class CopyEdit(_Edit):
 
 
 Edit = Annotated[
-    MoveEdit | MergeEdit | RenameEdit | AssignEdit | DeriveSwvEdit | SplitByEdit | CopyEdit,
+    MoveEdit
+    | MovePostcodeEdit
+    | MergeEdit
+    | RenameEdit
+    | AssignEdit
+    | DeriveSwvEdit
+    | SplitByEdit
+    | CopyEdit,
     Field(discriminator="op"),
 ]
 OPS: tuple[str, ...] = (
     "move",
+    "move_postcode",
     "merge",
     "rename",
     "assign",

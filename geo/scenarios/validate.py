@@ -30,6 +30,7 @@ from geo.scenarios.model import (
     DeriveSwvEdit,
     MergeEdit,
     MoveEdit,
+    MovePostcodeEdit,
     RenameEdit,
     ScenarioDoc,
     SplitByEdit,
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 
 OP_MODELS: dict[str, type[BaseModel]] = {
     "move": MoveEdit,
+    "move_postcode": MovePostcodeEdit,
     "merge": MergeEdit,
     "rename": RenameEdit,
     "assign": AssignEdit,
