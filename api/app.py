@@ -23,8 +23,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import geo
-from api.deps import AppState
 from api.routers import compare, divisions, home, maps, proposals, scenarios, scores, units
+from api.state import AppState
 from api.storage import (
     ScenarioExists,
     ScenarioNotFound,

@@ -2,19 +2,15 @@
 
 Rules:
 
-- CSV: a header naming a unit column (``unit``; also ``id``, ``code``, ``geoid``, ``geoid20``)
-  and a region column (``region``; also ``district``, ``assignment``), optional ``share``
-  (default 1); ``,`` or ``;`` separated, UTF-8 (a BOM is fine). Codes stay text; a bare
-  number ``363`` is read as gemeente code ``GM0363``.
+- CSV: :func:`geo.scenarios.assignment_csv.read_assignment_csv`, the reader a scenario's
+  ``csv:`` edit uses too (``,`` or ``;``, decimal commas, a BOM, bare codes ``363`` -> ``GM0363``).
 - GeoJSON / GeoPackage: polygons with a region code property (``region_key``). A layer without
   CRS, coordinates that do not fit the CRS, non-polygon or invalid geometries (unless
   ``repair``) are refused naming the feature. Each gemeente goes wholly to the region that
   covers the largest part of its area (:func:`geo.geometry.assign.assign`, in EPSG:28992).
 
-Every problem raises :class:`UploadError` naming the file and the field, row or feature.
-
->>> read_assignment_csv(b"unit;region\\n363;R1\\n", "a.csv").to_dict("records")
-[{'unit': 'GM0363', 'region': 'R1', 'share': 1.0}]
+Every problem raises :class:`UploadError` (CSV: :class:`AssignmentCsvError`) naming the file
+and the field, row or feature.
 """
 
 from __future__ import annotations
@@ -35,8 +31,6 @@ from geo.geometry.assign import assign
 from geo.geometry.repair import POLYGONAL_TYPES
 from geo.geometry.repair import repair as repair_geometries
 
-UNIT_COLUMNS = ("unit", "id", "code", "geoid", "geoid20")
-REGION_COLUMNS = ("region", "district", "assignment")
 GPKG_MAGIC = b"SQLite format 3\x00"
 
 
@@ -81,62 +75,6 @@ def _text(data: bytes, filename: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise UploadError(f"{filename}: not UTF-8 text (byte {exc.start})") from None
-
-
-def _unit_code(code: str) -> str:
-    return f"GM{int(code):04d}" if code.isdigit() else code
-
-
-def read_assignment_csv(data: bytes, filename: str) -> pd.DataFrame:
-    """A ``unit, region, share`` table from CSV bytes (see the module rules)."""
-    text = _text(data, filename)
-    if not text.strip():
-        raise UploadError(f"{filename}: the file is empty")
-    header = text.splitlines()[0]
-    sep = ";" if header.count(";") > header.count(",") else ","
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise UploadError(f"{filename}: not a readable CSV ({exc})") from None
-    lower = {str(c).strip().lower(): c for c in frame.columns}
-    unit_col = next((lower[c] for c in UNIT_COLUMNS if c in lower), None)
-    region_col = next((lower[c] for c in REGION_COLUMNS if c in lower), None)
-    if unit_col is None or region_col is None:
-        found = ", ".join(map(str, frame.columns))
-        raise UploadError(
-            f"{filename}: header must name a unit column ({'/'.join(UNIT_COLUMNS)}) and a "
-            f"region column ({'/'.join(REGION_COLUMNS)}); found {found}"
-        )
-    if frame.empty:
-        raise UploadError(f"{filename}: no rows after the header")
-    out = pd.DataFrame(
-        {
-            "unit": frame[unit_col].astype(str).str.strip().map(_unit_code),
-            "region": frame[region_col].astype(str).str.strip(),
-        }
-    )
-    if "share" in lower:
-        raw = frame[lower["share"]].astype(str).str.strip().replace("", "1")
-        if sep == ";":
-            raw = raw.str.replace(",", ".", regex=False)
-        share = pd.to_numeric(raw, errors="coerce")
-        bad = share.isna() | (share < 0) | (share > 1)
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise UploadError(
-                f"{filename}, line {i + 2}: share {frame[lower['share']].iloc[i]!r} is not a "
-                "number between 0 and 1"
-            )
-        out["share"] = share.astype(float)
-    else:
-        out["share"] = 1.0
-    empty = (out["unit"] == "") | (out["region"] == "")
-    if empty.any():
-        line = int(np.flatnonzero(empty.to_numpy())[0]) + 2
-        raise UploadError(f"{filename}, line {line}: empty unit or region")
-    return out
 
 
 def _read_layer(data: bytes, filename: str, kind: str) -> gpd.GeoDataFrame:

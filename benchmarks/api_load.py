@@ -34,7 +34,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo's fixtures/
 
-from api.deps import EvaluationCache, ScenarioEvaluator  # noqa: E402
+from api.cache import EvaluationCache  # noqa: E402
+from api.evaluator import ScenarioEvaluator  # noqa: E402
 from api.storage import open_store  # noqa: E402
 from fixtures.server import start_server  # noqa: E402
 from geo.data.store import load_dataset  # noqa: E402

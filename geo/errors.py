@@ -38,7 +38,3 @@ class RepairedGeometryWarning(RegiokompasWarning):
 
 class LowOverlapWarning(RegiokompasWarning):
     """A unit was assigned to a region that covers less of it than the threshold."""
-
-
-class UnmatchedWarning(RegiokompasWarning):
-    """Records could not be matched (postcodes not in the SWV table, schools outside every unit)."""

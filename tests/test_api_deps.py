@@ -128,6 +128,35 @@ def test_base_chain_is_applied_in_order(evaluator: ScenarioEvaluator) -> None:
     assert "B0_1" in evaluator.division("b", "jeugdregio").regions
 
 
+def test_each_edit_is_applied_once_per_evaluation(
+    evaluator: ScenarioEvaluator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checking and applying a stored scenario is one pass over its edits (and its base's)."""
+    from geo.scenarios import apply
+
+    calls: list[str] = []
+    merge = apply.HANDLERS["merge"]
+
+    def counting(edit, state, index):  # noqa: ANN001 - the handler signature
+        calls.append(edit.into)
+        return merge(edit, state, index)
+
+    monkeypatch.setitem(apply.HANDLERS, "merge", counting)
+    evaluator.store.save("a", merge_doc("a", ["B0_0", "B0_1"], "B0_0"))
+    evaluator.store.save("b", merge_doc("b", ["B0_2", "B0_3"], "B0_2", base="a"))
+    assert evaluator.division("b", "jeugdregio").n_regions == 10
+    assert sorted(calls) == ["B0_0", "B0_2"]
+    evaluator.division("a", "jeugdregio")  # the base's evaluation was cached on the way
+    assert len(calls) == 2
+
+
+def test_bad_edit_of_a_stored_scenario_is_named(evaluator: ScenarioEvaluator) -> None:
+    """Applying once still checks: a stored document that no longer fits names the edit."""
+    evaluator.store.save("bad", merge_doc("bad", ["B0_0", "NOPE"], "B0_0"))
+    with pytest.raises(RegiokompasError, match=r"scenario 'bad'.*edits\[0\].*NOPE"):
+        evaluator.divisions("bad")
+
+
 def test_cycles_and_missing_bases_are_named(evaluator: ScenarioEvaluator) -> None:
     store = evaluator.store
     store.save("x", merge_doc("x", ["B0_0", "B0_1"], "B0_0", base="y"))

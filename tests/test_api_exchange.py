@@ -12,7 +12,6 @@ import shapely
 
 from api.exchange import (
     UploadError,
-    read_assignment_csv,
     read_region_upload,
     upload_kind,
 )
@@ -31,39 +30,6 @@ def block_regions(n_rows: int = 6, n_cols: int = 8) -> gpd.GeoDataFrame:
     expected = blocks(g, 2, 2).assignment()
     frame = gpd.GeoDataFrame({"region": expected.to_numpy()}, geometry=g.geometry.values, crs=g.crs)
     return frame.dissolve(by="region", as_index=False)
-
-
-# ---------------------------------------------------------------------- CSV
-def test_csv_with_aliases_semicolons_and_decimal_commas() -> None:
-    data = "\ufeffGEOID;District;Share\n363;A;0,25\nGM0363;B;0,75\nGM0014;A;\n".encode()
-    table = read_assignment_csv(data, "plan.csv")
-    assert table.to_dict("records") == [
-        {"unit": "GM0363", "region": "A", "share": 0.25},
-        {"unit": "GM0363", "region": "B", "share": 0.75},
-        {"unit": "GM0014", "region": "A", "share": 1.0},
-    ]
-
-
-def test_csv_codes_stay_text() -> None:
-    table = read_assignment_csv(b"unit,region\nGM0001,01\n", "a.csv")
-    assert table["region"].tolist() == ["01"]
-
-
-@pytest.mark.parametrize(
-    ("data", "message"),
-    [
-        (b"", "a.csv: the file is empty"),
-        (b"gemeente,regio\nGM1,A\n", "header must name a unit column"),
-        (b"unit,region\n", "no rows after the header"),
-        (b"unit,region,share\nGM1,A,veel\n", "line 2: share 'veel' is not a number"),
-        (b"unit,region,share\nGM1,A,1.5\n", "line 2: share '1.5' is not a number between 0"),
-        (b"unit,region\nGM1,A\n,B\n", "line 3: empty unit or region"),
-        (b"unit,region\n\xff\xfe,A\n", "not UTF-8 text"),
-    ],
-)
-def test_csv_problems_name_file_and_line(data: bytes, message: str) -> None:
-    with pytest.raises(UploadError, match=message):
-        read_assignment_csv(data, "a.csv")
 
 
 @pytest.mark.parametrize(

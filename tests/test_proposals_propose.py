@@ -323,3 +323,23 @@ def test_real_proposal_for_the_41_jeugdregios(dataset) -> None:
         divisions["swv"], divisions["jeugdregio"], dataset.weight("pupils"), weight_name="pupils"
     )
     assert s.summary["nested_share"] == 1.0
+
+
+@pytest.mark.integration
+def test_real_proposal_passes_every_hard_check(dataset, national) -> None:
+    """The scenario `regio propose` writes passes the verdict (geo.checks), claims included."""
+    from geo.checks import build_context, verdict
+
+    doc = parse_scenario(national.scenario, source="proposal")
+    v = verdict(
+        build_context(dataset),
+        apply_scenario(doc, dataset),
+        scenario=doc.name,
+        principles=doc.principles,
+    )
+    failed = {r.name: r.summary for r in v.results if r.hard and not r.passed}
+    assert failed == {}
+    assert v.warnings == []
+    assert v.result("disruption").figures["disrupted"] == pytest.approx(
+        national.report["totals"]["disrupted"], abs=1.0
+    )

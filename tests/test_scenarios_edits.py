@@ -193,40 +193,6 @@ def test_assign_rejects_names_of_regions_that_do_not_occur() -> None:
     assert info.value.field == "region_names"
 
 
-def test_read_assignment_csv_conventions(tmp_path) -> None:
-    districtr = tmp_path / "districtr.csv"
-    districtr.write_text("GEOID20,District\nGM1,01\nGM2, 2\n")
-    assert edits.read_assignment_csv(districtr).to_dict("records") == [
-        {"unit": "GM1", "region": "01", "share": 1.0},
-        {"unit": "GM2", "region": "2", "share": 1.0},
-    ]
-    shares = tmp_path / "shares.csv"
-    shares.write_text("unit,region,share\nGM1,A,0.25\nGM1,B,0.75\n")
-    assert edits.read_assignment_csv(shares)["share"].tolist() == [0.25, 0.75]
-
-
-@pytest.mark.parametrize(
-    ("text", "words"),
-    [
-        ("gemeente,swv\nGM1,A\n", "header must name"),
-        ("unit,region,share\nGM1,A,half\n", "line 2"),
-        ("unit,region\nGM1,A\n,B\n", "line 3"),
-    ],
-)
-def test_read_assignment_csv_errors_name_file_and_line(tmp_path, text, words) -> None:
-    path = tmp_path / "bad.csv"
-    path.write_text(text)
-    with pytest.raises(EditError) as info:
-        edits.read_assignment_csv(path)
-    assert info.value.field == "csv" and "bad.csv" in info.value.problem
-    assert words in info.value.problem
-
-
-def test_read_assignment_csv_missing_file(tmp_path) -> None:
-    with pytest.raises(EditError, match="file not found"):
-        edits.read_assignment_csv(tmp_path / "nope.csv")
-
-
 # ----------------------------------------------------------------------------------- derive_swv
 def _components_by_networkx(po: Division, vo: Division) -> dict[str, frozenset[str]]:
     """Unit -> the set of PO and VO codes in its connected component (independent check)."""

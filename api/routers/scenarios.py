@@ -9,7 +9,6 @@ nothing.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, UploadFile
@@ -17,7 +16,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from api.deps import ScenarioEvaluator, division_or_404, get_evaluator, get_store
-from api.exchange import read_assignment_csv, read_region_upload, upload_kind
+from api.exchange import read_region_upload, upload_kind
 from api.models import (
     DIVISION_PATTERN,
     ERROR_RESPONSES,
@@ -31,6 +30,7 @@ from api.models import (
 from api.storage import ScenarioStore, StoredScenario, UnsafeScenarioId, check_scenario_id
 from geo.division import NO_REGION
 from geo.scenarios import ScenarioDoc, validate_scenario
+from geo.scenarios.assignment_csv import read_assignment_csv
 
 router = APIRouter(prefix="/api/scenarios", tags=["scenarios"], responses=ERROR_RESPONSES)
 
@@ -95,10 +95,8 @@ def check_document(document: dict[str, Any], evaluator: ScenarioEvaluator, *, so
             raise HTTPException(
                 422, f"base: {' -> '.join([scenario_id, *chain])} is a cycle of bases"
             )
-    dataset = dataclasses.replace(evaluator.dataset, divisions=dict(evaluator.divisions(base)))
-    body = {k: v for k, v in document.items() if k != "base"}
     try:
-        validate_scenario(body, dataset, source=source)
+        validate_scenario(document, evaluator.dataset, source=source, bases=evaluator.bases)
     except ValidationError as exc:  # a document the typed model refuses late
         raise HTTPException(422, f"{source}: {exc.errors()[0].get('msg')}") from None
     return scenario_id

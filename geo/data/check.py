@@ -102,7 +102,6 @@ def check_dataset(dataset: Dataset) -> dict[str, Any]:
     if report["crosswalk"].get("units_2025_without_2015_source"):
         problems.append("gemeenten 2025 reached by no 2015 gemeente in the crosswalk")
     report["name_matches_normalised"] = build.get("name_matches_normalised", {})
-    report["unmatched_names"] = []  # the build fails on any unmatched name; none got here
     report["low_overlap"] = {k: len(v) for k, v in build.get("low_overlap", {}).items()}
     report["lowest_overlap"] = {
         k: min((r["share"] for r in v), default=1.0)

@@ -16,7 +16,7 @@ like any scenario: exact disruption (:mod:`geo.overlap.disruption`), pupil-weigh
 pupils_po) and swv_vo (pupils_vo) restricted to the jeugdregio's gemeenten.
 
 >>> from fixtures.synthetic import synthetic_dataset
->>> from geo.proposals.propose import ProposalSettings
+>>> from geo.proposals.problem import ProposalSettings
 >>> r = ensemble(synthetic_dataset(4, 4), "B0_0", steps=3, seed=1,
 ...              settings=ProposalSettings(min_pupils=1, time_limit=5), n_swvs=2)
 >>> len(r.table), r.summary["swvs"]
@@ -47,17 +47,15 @@ from geo.dataset import Dataset
 from geo.division import Division
 from geo.overlap import score
 from geo.proposals.errors import ProposalError
-from geo.proposals.propose import (
+from geo.proposals.problem import (
     Context,
     ProposalSettings,
     count_ranges,
-    evaluate,
-    json_safe,
-    national,
-    new_codes,
+    evaluate_labels,
     prepare,
     region_problem,
 )
+from geo.proposals.report import json_safe
 from geo.proposals.solve import solve_region
 from geo.proposals.travel import LEVELS
 
@@ -124,8 +122,7 @@ class _Scorer:
             return self.cache[key]
         ctx = self.ctx
         heads = {u: min(part) for part in key for u in part}
-        codes = new_codes(ctx, heads)
-        d, dist = evaluate(ctx, national(ctx, codes))
+        codes, d, dist = evaluate_labels(ctx, heads)
         per = d.per_gemeente.loc[self.units]
         row: dict[str, Any] = {
             "swvs": len(key),

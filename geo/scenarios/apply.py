@@ -12,17 +12,19 @@ nothing is returned.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import pandas as pd
 
 from geo.division import Division
 from geo.errors import DivisionError
 from geo.scenarios import edits
+from geo.scenarios.assignment_csv import AssignmentCsvError, read_assignment_csv
 from geo.scenarios.errors import EditError, ScenarioError
+from geo.scenarios.library import display_path, read_scenario_file, resolve_scenario
 from geo.scenarios.model import (
     AssignEdit,
     CopyEdit,
@@ -145,7 +147,10 @@ def _assign(edit: AssignEdit, state: _State, index: int) -> None:
         path = Path(str(edit.csv))
         if not path.is_absolute():
             path = state.base_dir / path
-        membership = edits.read_assignment_csv(path)
+        try:
+            membership = read_assignment_csv(path, display_path(path))
+        except AssignmentCsvError as exc:
+            raise EditError("csv", str(exc)) from None
     state.replace(
         edit.division,
         edits.assign(
@@ -191,27 +196,59 @@ HANDLERS: dict[str, Callable[..., None]] = {
 }
 
 
-def _base_divisions(
-    doc: ScenarioDoc, dataset: Dataset, stack: tuple[Path, ...]
+class BaseResolver(Protocol):
+    """Finds the divisions a scenario's ``base`` names: ``resolver(base, doc)``.
+
+    ``doc`` is the document whose ``base`` is asked (for relative paths and error messages).
+    Errors raise :class:`ScenarioError` (or :class:`~geo.errors.RegiokompasError`) naming the
+    broken link. :class:`FileBases` reads files and library names; the API resolves stored
+    scenario ids (:class:`api.evaluator.ScenarioEvaluator`).
+    """
+
+    def __call__(self, base: str, doc: ScenarioDoc) -> Mapping[str, Division]: ...
+
+
+@dataclass(frozen=True)
+class FileBases:
+    """Bases given as scenario files or library names, applied recursively.
+
+    Rule: ``base`` resolves relative to the document's own file (else the working directory),
+    then as a library name (:func:`~geo.scenarios.library.resolve_scenario`); a base that leads
+    back to a scenario already on the way is a cycle.
+    """
+
+    dataset: Dataset
+    stack: tuple[Path, ...] = ()
+    """The files applied on the way here (to detect cycles of bases)."""
+
+    def __call__(self, base: str, doc: ScenarioDoc) -> Mapping[str, Division]:
+        relative_to = doc.path.parent if doc.path is not None else None
+        try:
+            path = resolve_scenario(base, relative_to=relative_to).resolve()
+        except ScenarioError as exc:
+            raise ScenarioError(doc.source, None, "base", exc.problem) from None
+        stack = self.stack or ((doc.path.resolve(),) if doc.path is not None else ())
+        if path in stack:
+            chain = " -> ".join(p.stem for p in (*stack, path))
+            raise ScenarioError(doc.source, None, "base", f"cycle of bases: {chain}")
+        return apply_scenario(
+            read_scenario_file(path), self.dataset, bases=FileBases(self.dataset, (*stack, path))
+        )
+
+
+def apply_scenario(
+    doc: ScenarioDoc, dataset: Dataset, *, bases: BaseResolver | None = None
 ) -> dict[str, Division]:
+    """All divisions of the dataset with the scenario's base and edits applied.
+
+    Rule: start from the base scenario (found by ``bases``, default :class:`FileBases`) or the
+    dataset's divisions; apply the edits in order; each result keeps every unit, shares summing
+    to 1 and the share in no region. The dataset itself is not changed.
+    """
     if doc.base is None:
-        return dict(dataset.divisions)
-    from geo.scenarios.library import read_scenario_file, resolve_scenario
-
-    relative_to = doc.path.parent if doc.path is not None else None
-    try:
-        path = resolve_scenario(doc.base, relative_to=relative_to).resolve()
-    except ScenarioError as exc:
-        raise ScenarioError(doc.source, None, "base", exc.problem) from None
-    if path in stack:
-        chain = " -> ".join(p.stem for p in (*stack, path))
-        raise ScenarioError(doc.source, None, "base", f"cycle of bases: {chain}")
-    base = read_scenario_file(path)
-    return _apply(base, dataset, (*stack, path))
-
-
-def _apply(doc: ScenarioDoc, dataset: Dataset, stack: tuple[Path, ...]) -> dict[str, Division]:
-    divisions = _base_divisions(doc, dataset, stack)
+        divisions = dict(dataset.divisions)
+    else:
+        divisions = dict((bases or FileBases(dataset))(doc.base, doc))
     base_dir = doc.path.parent if doc.path is not None else Path.cwd()
     state = _State(
         divisions,
@@ -227,14 +264,3 @@ def _apply(doc: ScenarioDoc, dataset: Dataset, stack: tuple[Path, ...]) -> dict[
         except DivisionError as exc:
             raise ScenarioError(doc.source, f"edits[{index}]", None, str(exc)) from None
     return state.divisions
-
-
-def apply_scenario(doc: ScenarioDoc, dataset: Dataset) -> dict[str, Division]:
-    """All divisions of the dataset with the scenario's base and edits applied.
-
-    Rule: start from the base scenario (applied recursively; a cycle of bases is an error) or
-    the dataset's divisions; apply the edits in order; each result keeps every unit, shares
-    summing to 1 and the share in no region. The dataset itself is not changed.
-    """
-    start = (doc.path.resolve(),) if doc.path is not None else ()
-    return _apply(doc, dataset, start)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -218,62 +217,6 @@ def rename(
 
 
 # -------------------------------------------------------------------------------------- assign
-UNIT_COLUMNS = ("unit", "id", "code", "geoid", "geoid20")
-REGION_COLUMNS = ("region", "district", "assignment")
-
-
-def read_assignment_csv(path: str | Path) -> pd.DataFrame:
-    """Read a block-assignment CSV into a ``unit, region, share`` table.
-
-    Rule: a header row is required. The unit column is ``unit`` (also accepted: ``id``, ``code``,
-    ``GEOID``, ``GEOID20``, as exported by Districtr and Dave's Redistricting), the region
-    column ``region`` (also: ``district``, ``assignment``), both case-insensitive; an optional
-    ``share`` column gives fractional shares (default 1). Codes are read as text, so ``01``
-    stays ``01``. Problems raise :class:`EditError` for the field ``csv`` naming the file.
-
-    >>> import io, tempfile, os
-    >>> p = os.path.join(tempfile.mkdtemp(), "a.csv")
-    >>> _ = open(p, "w").write("GEOID20,District\\nGM1,01\\n")
-    >>> read_assignment_csv(p).to_dict("records")
-    [{'unit': 'GM1', 'region': '01', 'share': 1.0}]
-    """
-    path = Path(path)
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except FileNotFoundError:
-        raise EditError("csv", f"{path}: file not found") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise EditError("csv", f"{path}: not a readable CSV ({exc})") from None
-    lower = {str(c).strip().lower(): c for c in frame.columns}
-    unit_col = next((lower[c] for c in UNIT_COLUMNS if c in lower), None)
-    region_col = next((lower[c] for c in REGION_COLUMNS if c in lower), None)
-    if unit_col is None or region_col is None:
-        raise EditError(
-            "csv",
-            f"{path}: header must name a unit column ({'/'.join(UNIT_COLUMNS)}) and a region "
-            f"column ({'/'.join(REGION_COLUMNS)}); found {', '.join(map(str, frame.columns))}",
-        )
-    out = pd.DataFrame(
-        {
-            "unit": frame[unit_col].astype(str).str.strip(),
-            "region": frame[region_col].astype(str).str.strip(),
-        }
-    )
-    if "share" in lower:
-        share = pd.to_numeric(frame[lower["share"]].replace("", "1"), errors="coerce")
-        if share.isna().any():
-            line = int(np.flatnonzero(share.isna())[0]) + 2
-            raise EditError("csv", f"{path}, line {line}: share is not a number")
-        out["share"] = share.astype(float)
-    else:
-        out["share"] = 1.0
-    empty = (out["unit"] == "") | (out["region"] == "")
-    if empty.any():
-        line = int(np.flatnonzero(empty)[0]) + 2
-        raise EditError("csv", f"{path}, line {line}: empty unit or region")
-    return out
-
-
 def assign(
     name: str,
     membership: pd.DataFrame,

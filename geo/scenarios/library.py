@@ -18,7 +18,7 @@ import yaml
 from geo.config import SCENARIO_LIBRARY
 from geo.scenarios.errors import ScenarioError
 from geo.scenarios.model import ScenarioDoc
-from geo.scenarios.validate import parse_scenario
+from geo.scenarios.parse import parse_scenario
 
 SUFFIXES: tuple[str, ...] = (".yaml", ".yml", ".json")
 

@@ -134,8 +134,10 @@ def move_postcode(
     >>> d = Division.from_assignment("swv_po", {"G": "A", "H": "B"})
     >>> d = d.with_weight_shares({"area_km2": d.shares, "inhabitants": d.shares})
     >>> moved = move_postcode(d, pcs, "1001", "B")
-    >>> moved.for_weight("inhabitants").unit_regions("G"), moved.for_weight("area").unit_regions("G")
-    ({'A': 0.75, 'B': 0.25}, {'A': 0.25, 'B': 0.75})
+    >>> moved.for_weight("inhabitants").unit_regions("G")
+    {'A': 0.75, 'B': 0.25}
+    >>> moved.for_weight("area").unit_regions("G")
+    {'A': 0.25, 'B': 0.75}
     """
     if postcodes is None or postcodes.empty:
         raise EditError("pc4", "this dataset has no PC4 layer; rebuild it ('regio data build')")

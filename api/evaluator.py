@@ -1,0 +1,148 @@
+"""The scenario service: applied divisions and scores of stored scenarios, cached per revision.
+
+A stored scenario may name a stored ``base``; the evaluator follows that chain (nearest first),
+applies each link once per revision of the chain, and caches divisions and scores in the
+:class:`~api.cache.EvaluationCache` under keys holding every ``(id, revision)`` of the chain.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from api.cache import EvaluationCache
+from api.storage import ScenarioNotFound, ScenarioStore, StoredScenario
+from geo.dataset import Dataset
+from geo.division import Division
+from geo.errors import RegiokompasError
+
+if TYPE_CHECKING:
+    from geo.scenarios import ScenarioDoc
+
+MAX_BASE_DEPTH = 16
+"""Longest chain of ``base`` scenarios followed before it is called a cycle."""
+
+
+class ScenarioEvaluator:
+    """Applied divisions and scores of stored scenarios, cached per revision.
+
+    ``scenario=None`` means the current divisions of the dataset.
+
+    >>> from fixtures.synthetic import synthetic_dataset
+    >>> import tempfile; from api.storage import open_store
+    >>> store = open_store(tempfile.mkdtemp(), library_dir=None)
+    >>> ev = ScenarioEvaluator(synthetic_dataset(), store, EvaluationCache())
+    >>> ev.division(None, "jeugdregio").n_regions
+    12
+    """
+
+    def __init__(self, dataset: Dataset, store: ScenarioStore, cache: EvaluationCache) -> None:
+        self.dataset = dataset
+        self.store = store
+        self.cache = cache
+
+    # ------------------------------------------------------------------ keys
+    def chain(self, scenario: str) -> list[StoredScenario]:
+        """The scenario followed by its bases (nearest first); errors name the broken link."""
+        out: list[StoredScenario] = []
+        seen: set[str] = set()
+        current: str | None = scenario
+        while current is not None:
+            if current in seen or len(out) >= MAX_BASE_DEPTH:
+                raise RegiokompasError(
+                    f"scenario {scenario!r}: base chain {' -> '.join(s.id for s in out)} -> "
+                    f"{current} loops or is deeper than {MAX_BASE_DEPTH}"
+                )
+            seen.add(current)
+            try:
+                stored = self.stored(current)
+            except ScenarioNotFound:
+                if out:
+                    raise RegiokompasError(
+                        f"scenario {out[-1].id!r}: base {current!r} is not a stored scenario"
+                    ) from None
+                raise
+            out.append(stored)
+            base = stored.document.get("base")
+            current = base if isinstance(base, str) and base else None
+        return out
+
+    def stored(self, scenario: str) -> StoredScenario:
+        """A stored scenario, read from the store only when its revision changed."""
+        revision = self.store.revision(scenario)
+        hit = self.cache.get(("stored", scenario, revision))
+        if hit is not None:
+            return hit
+        stored = self.store.get(scenario)
+        self.cache.put(("stored", scenario, stored.revision), stored)
+        return stored
+
+    def key(self, scenario: str | None) -> tuple[tuple[str, int], ...]:
+        """Cache key of a scenario: ``(id, revision)`` along its base chain."""
+        if scenario is None:
+            return ()
+        return tuple((s.id, s.revision) for s in self.chain(scenario))
+
+    # ------------------------------------------------------------------ evaluation
+    def divisions(self, scenario: str | None) -> dict[str, Division]:
+        """All divisions with the scenario's edits (and its bases' edits) applied."""
+        if scenario is None:
+            return self.dataset.divisions
+        chain = self.chain(scenario)
+        return self._apply(chain)
+
+    def _apply(self, chain: list[StoredScenario]) -> dict[str, Division]:
+        key = ("divisions", tuple((s.id, s.revision) for s in chain))
+
+        def compute() -> dict[str, Division]:
+            from geo.scenarios import apply_scenario, parse_scenario
+
+            head, rest = chain[0], chain[1:]
+
+            def bases(base: str, doc: ScenarioDoc) -> dict[str, Division]:
+                # the chain was resolved (and checked) above: its next link is this base
+                return self._apply(rest) if rest else self.dataset.divisions
+
+            doc = parse_scenario(head.document, source=f"scenario {head.id!r}")
+            return apply_scenario(doc, self.dataset, bases=bases)  # checked while applied
+
+        return self.cache.get_or_compute(key, compute)
+
+    def bases(self, base: str, doc: ScenarioDoc | None = None) -> dict[str, Division]:
+        """The divisions of the stored scenario ``base``: the :class:`geo.scenarios.BaseResolver`
+        of stored scenarios (errors name the broken link of the base chain)."""
+        return self.divisions(base)
+
+    def division(self, scenario: str | None, name: str) -> Division:
+        """One division of a scenario; :class:`KeyError` names the options."""
+        divisions = self.divisions(scenario)
+        if name not in divisions:
+            where = f" in scenario {scenario!r}" if scenario else ""
+            raise KeyError(
+                f"unknown division {name!r}{where}; choose one of {', '.join(sorted(divisions))}"
+            )
+        return divisions[name]
+
+    def score(
+        self,
+        scenario: str | None,
+        division: str,
+        against: str,
+        weight: str,
+        *,
+        tolerance: float = 0.995,
+        min_piece: float = 0.0,
+    ) -> dict[str, Any]:
+        """``geo.overlap.score(...).to_dict()`` for a scenario, cached per revision."""
+        key = ("score", self.key(scenario), division, against, weight, tolerance, min_piece)
+
+        def compute() -> dict[str, Any]:
+            from geo.overlap import score
+
+            a = self.division(scenario, division)
+            b = self.division(scenario, against)
+            weights = self.dataset.weight(weight)
+            return score(
+                a, b, weights, weight_name=weight, tolerance=tolerance, min_piece=min_piece
+            ).to_dict()
+
+        return self.cache.get_or_compute(key, compute)

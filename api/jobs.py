@@ -1,0 +1,102 @@
+"""Background jobs: long tasks (e.g. proposal searches) run in a small thread pool.
+
+>>> runner = JobRunner(max_workers=1)
+>>> runner.wait(runner.submit("demo", lambda: 6 * 7).id).status
+'done'
+>>> runner.shutdown()
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from geo.errors import RegiokompasError
+
+
+@dataclass
+class Job:
+    """One background job and its outcome."""
+
+    id: str
+    kind: str
+    status: str = "queued"
+    """``queued``, ``running``, ``done`` or ``failed``."""
+    created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+    finished_at: str | None = None
+    result: Any = None
+    error: str | None = None
+
+
+class JobRunner:
+    """Runs long tasks (e.g. proposal searches) in a small thread pool; jobs are kept in memory.
+
+    >>> runner = JobRunner(max_workers=1)
+    >>> job = runner.submit("demo", lambda: 6 * 7)
+    >>> runner.wait(job.id).result
+    42
+    >>> runner.shutdown()
+    """
+
+    def __init__(self, max_workers: int = 1, max_jobs: int = 1000) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="regio-job")
+        self._jobs: OrderedDict[str, Job] = OrderedDict()
+        self._futures: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self.max_jobs = max_jobs
+
+    def submit(self, kind: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Job:
+        """Queue ``fn(*args, **kwargs)``; its return value becomes ``job.result``.
+
+        A :class:`RegiokompasError` becomes ``job.error`` (its message); other exceptions too,
+        prefixed with their type.
+        """
+        job = Job(id=uuid.uuid4().hex[:16], kind=kind)
+
+        def run() -> None:
+            job.status = "running"
+            try:
+                job.result = fn(*args, **kwargs)
+                job.status = "done"
+            except RegiokompasError as exc:
+                job.error, job.status = str(exc), "failed"
+            except Exception as exc:  # noqa: BLE001 - reported to the client, not swallowed
+                job.error = f"{type(exc).__name__}: {exc}"
+                job.status = "failed"
+                traceback.print_exc()
+            finally:
+                job.finished_at = datetime.now(UTC).isoformat()
+
+        with self._lock:
+            self._jobs[job.id] = job
+            while len(self._jobs) > self.max_jobs:
+                old, _ = self._jobs.popitem(last=False)
+                self._futures.pop(old, None)
+            self._futures[job.id] = self._pool.submit(run)
+        return job
+
+    def get(self, job_id: str) -> Job:
+        """A job by id; :class:`KeyError` if unknown."""
+        with self._lock:
+            if job_id not in self._jobs:
+                raise KeyError(f"unknown job {job_id!r}")
+            return self._jobs[job_id]
+
+    def wait(self, job_id: str, timeout: float | None = None) -> Job:
+        """Block until the job has finished (for tests and scripts)."""
+        with self._lock:
+            future = self._futures.get(job_id)
+        if future is not None:
+            future.result(timeout=timeout)
+        return self.get(job_id)
+
+    def shutdown(self) -> None:
+        """Stop accepting jobs; running ones finish."""
+        self._pool.shutdown(wait=False, cancel_futures=True)

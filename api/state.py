@@ -1,0 +1,60 @@
+"""The shared state of one app (``app.state.regio``): dataset, store, cache, evaluator, jobs.
+
+The dataset is loaded lazily, once, on first use (so the app starts without the store built).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from api.cache import EvaluationCache
+from api.evaluator import ScenarioEvaluator
+from api.jobs import JobRunner
+from api.storage import ScenarioStore
+from geo.dataset import Dataset
+
+
+class AppState:
+    """Everything the routers share; one per app (``app.state.regio``)."""
+
+    def __init__(
+        self,
+        *,
+        dataset: Dataset | None,
+        store: ScenarioStore,
+        data: str | Path | None = None,
+        upload_limit: int = 5 * 1024 * 1024,
+        cache_entries: int = 256,
+    ) -> None:
+        self._dataset = dataset
+        self._data = data
+        self._dataset_lock = threading.Lock()
+        self.store = store
+        self.cache = EvaluationCache(cache_entries)
+        self.jobs = JobRunner()
+        self.upload_limit = upload_limit
+        self._evaluator: ScenarioEvaluator | None = None
+
+    @property
+    def dataset(self) -> Dataset:
+        """The dataset, loaded with :func:`geo.data.store.load_dataset` on first use."""
+        if self._dataset is None:
+            with self._dataset_lock:
+                if self._dataset is None:
+                    from geo.data.store import load_dataset
+
+                    self._dataset = load_dataset(self._data)
+        return self._dataset
+
+    @property
+    def evaluator(self) -> ScenarioEvaluator:
+        """The scenario evaluator over :attr:`dataset` and :attr:`store`."""
+        if self._evaluator is None:
+            self._evaluator = ScenarioEvaluator(self.dataset, self.store, self.cache)
+        return self._evaluator
+
+    def close(self) -> None:
+        """Stop the job runner and close the store."""
+        self.jobs.shutdown()
+        self.store.close()

@@ -1,0 +1,213 @@
+"""Precompute once what the checks need and what no scenario changes (the verdict's context).
+
+Rule: :func:`build_context` computes from the dataset, once,
+
+* today's SWVs (``swv_po``, ``swv_vo``) and the PO / VO pupils per gemeente;
+* per level the gemeente x special-education-location distance matrix in km (straight line,
+  EPSG:28992; 342 x 694 for PO and 342 x 511 for VO on the real data, :mod:`geo.proposals.travel`),
+  each location's gemeente and current SWV, and today's distance per gemeente (*before*);
+* the queen adjacency of the gemeenten (libpysal, no island links) as a sparse matrix;
+* the default size bounds (the range of today's SWVs, :mod:`geo.proposals.bounds`).
+
+What depends on the jeugdregio division checked against (the principle-3 travel baseline, the
+island links of the contiguity graph) is computed on first use per division and kept
+(:meth:`VerdictContext.jeugdregio`), so the editor's second click on the same scenario costs only
+the checks themselves.
+
+>>> from fixtures.proposal_grids import layout_dataset
+>>> ds = layout_dataset(["AA", "AA"], ["AB", "AB"], schools=[("GM0000", "SO")])
+>>> ctx = build_context(ds)
+>>> ctx.travel["po"].dist.shape, ctx.travel["po"].before.round(3).tolist()
+((4, 1), [0.0, inf, 1.0, inf])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from geo.dataset import Dataset
+from geo.division import Division
+from geo.proposals.bounds import SizeBounds, default_size_bounds
+from geo.proposals.travel import LEVELS, gemeente_points, travel_model
+
+LEVEL_NAMES: dict[str, str] = {"po": "PO", "vo": "VO"}
+
+
+def nearest_by_label(dist: np.ndarray, labels: np.ndarray, n_labels: int) -> np.ndarray:
+    """``units x n_labels``: the smallest distance to a location of each label (``inf`` when
+    no location has it; locations with a negative label are ignored).
+
+    >>> d = np.array([[1.0, 5.0, 2.0]])
+    >>> nearest_by_label(d, np.array([0, 0, 2]), 3).tolist()
+    [[1.0, inf, 2.0]]
+    """
+    out = np.full((dist.shape[0], n_labels), np.inf)
+    keep = labels >= 0
+    if not keep.any() or n_labels == 0:
+        return out
+    order = np.argsort(labels[keep], kind="stable")
+    sorted_labels = labels[keep][order]
+    sub = dist[:, np.flatnonzero(keep)[order]]
+    starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
+    out[:, sorted_labels[starts]] = np.minimum.reduceat(sub, starts, axis=1)
+    return out
+
+
+@dataclass(frozen=True)
+class LevelTravel:
+    """Special-education locations of one level and today's distances."""
+
+    dist: np.ndarray
+    """``units x locations`` in km."""
+    school_unit: np.ndarray
+    """Row index (into the context's units) of each location's gemeente."""
+    school_swv: np.ndarray
+    """Each location's current SWV of the level (its postcode's ``swv_po`` / ``swv_vo``)."""
+    before: np.ndarray
+    """Today's distance per gemeente (share-weighted over its current SWVs; ``inf`` where an
+    SWV has no location of the level)."""
+
+
+@dataclass(frozen=True)
+class JeugdregioFrame:
+    """What the checks derive from one jeugdregio division (cached per division)."""
+
+    division: Division
+    labels: pd.Series
+    """Each gemeente's jeugdregio (largest share)."""
+    best: dict[str, np.ndarray]
+    """Per level: distance to the nearest location inside the gemeente's jeugdregio."""
+    baseline: dict[str, np.ndarray]
+    """Per level: ``max(before, best)``: today's distance unless principle 3 forbids it."""
+    forced: dict[str, np.ndarray]
+    """Per level: True where principle 3 makes today's distance unreachable."""
+    links: list[dict[str, object]]
+    """Island links of the contiguity graph (``island``, ``linked_to``, ``distance_km``)."""
+    link_edges: np.ndarray
+    """``k x 2`` unit row indices of those links."""
+
+
+@dataclass
+class VerdictContext:
+    """Everything precomputed for :func:`geo.checks.verdict` (see the module docstring)."""
+
+    dataset: Dataset
+    units: pd.Index
+    names: pd.Series
+    pupils: dict[str, np.ndarray]
+    today: dict[str, Division]
+    travel: dict[str, LevelTravel]
+    adjacency: sp.csr_matrix
+    bounds: SizeBounds
+    point_rule: str
+    _frames: dict[str, JeugdregioFrame] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def weight(self, name: str) -> np.ndarray:
+        """A dataset weight aligned with :attr:`units` (KeyError names the options)."""
+        w = self.dataset.weight(name)
+        w.index = w.index.astype(str)
+        return w.reindex(self.units).fillna(0.0).to_numpy(float)
+
+    def jeugdregio(self, division: Division) -> JeugdregioFrame:
+        """The :class:`JeugdregioFrame` of ``division`` (computed once per distinct division)."""
+        division = division.reindexed(self.units)
+        labels = division.assignment().astype(str)
+        key = hashlib.sha1("\0".join(labels.tolist()).encode()).hexdigest()
+        with self._lock:
+            frame = self._frames.get(key)
+        if frame is None:
+            frame = self._frame(division, labels)
+            with self._lock:
+                if len(self._frames) > 32:
+                    self._frames.clear()
+                self._frames[key] = frame
+        elif frame.division is not division:
+            frame = JeugdregioFrame(division, *[getattr(frame, f) for f in _FRAME_FIELDS])
+        return frame
+
+    def _frame(self, division: Division, labels: pd.Series) -> JeugdregioFrame:
+        from geo.proposals.graph import region_graphs
+
+        codes = pd.Index(sorted(pd.unique(labels)))
+        idx = codes.get_indexer(labels.to_numpy())
+        best, baseline, forced = {}, {}, {}
+        for level, lt in self.travel.items():
+            near = nearest_by_label(lt.dist, idx[lt.school_unit], len(codes))
+            best[level] = near[np.arange(len(self.units)), idx]
+            baseline[level] = np.maximum(lt.before, best[level])
+            forced[level] = np.isfinite(lt.before) & (best[level] > lt.before + 1e-9)
+        rows, cols = self.adjacency.nonzero()
+        adjacency: dict[str, set[str]] = {u: set() for u in self.units}
+        for i, j in zip(self.units[rows], self.units[cols], strict=True):
+            adjacency[i].add(j)
+        graphs = region_graphs(self.dataset.units, labels, adjacency)
+        links = [link for g in graphs.values() for link in g.graph["links"]]
+        edges = np.array(
+            [[self.units.get_loc(x["island"]), self.units.get_loc(x["linked_to"])] for x in links],
+            dtype=np.int64,
+        ).reshape(-1, 2)
+        return JeugdregioFrame(division, labels, best, baseline, forced, links, edges)
+
+
+_FRAME_FIELDS = ("labels", "best", "baseline", "forced", "links", "link_edges")
+
+
+def adjacency_matrix(dataset: Dataset, units: pd.Index) -> sp.csr_matrix:
+    """Queen contiguity (libpysal, no island links) as a symmetric 0/1 ``units x units`` matrix."""
+    from geo.adjacency import queen_adjacency
+
+    frame = dataset.units.copy()
+    frame.index = frame.index.astype(str)
+    adjacency, _ = queen_adjacency(frame.loc[units], link_islands=False)
+    pairs = [(units.get_loc(u), units.get_loc(v)) for u, ns in adjacency.items() for v in ns]
+    if not pairs:
+        return sp.csr_matrix((len(units), len(units)))
+    i, j = np.array(pairs).T
+    m = sp.csr_matrix((np.ones(len(i)), (i, j)), shape=(len(units), len(units)))
+    return ((m + m.T) > 0).astype(np.int8).tocsr()
+
+
+def build_context(dataset: Dataset) -> VerdictContext:
+    """Precompute the verdict's context (rule in the module docstring); about 1-2 s on the real
+    data, mostly libpysal's adjacency. Keep it and reuse it for every verdict."""
+    units = pd.Index(dataset.units.index.astype(str), name="code")
+    names = dataset.units["name"].astype(str) if "name" in dataset.units else pd.Series(units)
+    names.index = units
+    today = {level: dataset.division(f"swv_{level}").reindexed(units) for level in LEVELS}
+    pupils = {}
+    for level in LEVELS:
+        w = dataset.weight(f"pupils_{level}")
+        w.index = w.index.astype(str)
+        pupils[level] = w.reindex(units).fillna(0.0).to_numpy(float)
+    points, point_rule = gemeente_points(dataset.units)
+    model = travel_model(dataset.units, dataset.special_schools, points)
+    travel = {}
+    for level in LEVELS:
+        schools = model.schools[level]
+        before = model.before(level, today[level]).to_numpy(float)
+        travel[level] = LevelTravel(
+            dist=np.ascontiguousarray(model.dist[level]),
+            school_unit=units.get_indexer(schools["unit"].to_numpy()),
+            school_swv=schools[f"swv_{level}"].astype(str).to_numpy(),
+            before=np.where(np.isnan(before), np.inf, before),
+        )
+    both = pd.Series(pupils["po"] + pupils["vo"], index=units)
+    bounds = default_size_bounds(today["po"], today["vo"], both)
+    return VerdictContext(
+        dataset,
+        units,
+        names,
+        pupils,
+        today,
+        travel,
+        adjacency_matrix(dataset, units),
+        bounds,
+        point_rule,
+    )

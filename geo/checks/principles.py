@@ -1,0 +1,186 @@
+"""Principle 1 (one SWV for PO and VO) and principle 3 (every SWV within one jeugdregio).
+
+Rules:
+
+* **P1** passes when the scenario has a division ``swv``, or its ``swv_po`` and ``swv_vo`` are
+  the same division. Otherwise the offenders are the PO SWVs whose area (gemeenten and shares)
+  is no VO SWV's area, and the VO SWVs likewise.
+* **P3** weighs each SWV against the jeugdregio division checked against (the scenario's own
+  ``jeugdregio`` unless another is named) with the settings' weight (default the SWV's own
+  pupils) and tolerance (default 0.995, as ``regio score``): containment = the SWV's weight in
+  its best-matching jeugdregio / its weight in any jeugdregio. It passes when every SWV's
+  containment reaches the tolerance. Each violator is listed with its pieces (jeugdregio, share
+  of the weight, pupils). Weight in no SWV (Europoort) or in no jeugdregio is left out, as in
+  :mod:`geo.overlap`.
+
+>>> from fixtures.proposal_grids import layout_dataset
+>>> from geo.checks import build_context, verdict
+>>> ds = layout_dataset(["AB", "AB"], ["AA", "BB"])
+>>> v = verdict(build_context(ds), ds.divisions)
+>>> v.result("P1").passed, v.result("P3").passed, [o["code"] for o in v.result("P3").offenders]
+(False, False, ['POA', 'POB', 'VOA', 'VOB'])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from geo.checks.base import CheckResult, check
+from geo.checks.state import CheckState, Subject
+from geo.division import NO_REGION, Division
+from geo.overlap import metrics
+from geo.overlap.contingency import table_of
+
+
+def _areas(division: Division) -> dict[frozenset, str]:
+    """``{frozenset((unit, share)): region}`` of every region (its area as a set)."""
+    m = division.membership
+    m = m[m["region"] != NO_REGION]
+    keys = list(zip(m["unit"], np.round(m["share"].to_numpy(), 9), strict=True))
+    out: dict[frozenset, str] = {}
+    for region, rows in pd.Series(keys, index=m.index).groupby(m["region"].to_numpy()):
+        out[frozenset(rows)] = str(region)
+    return out
+
+
+@check("P1", hard=True, title="Principle 1: one SWV for PO and VO")
+def one_swv(state: CheckState) -> CheckResult:
+    """One division serves PO and VO (``swv``, or ``swv_po`` = ``swv_vo``)."""
+    divisions = state.divisions
+    if "swv" in divisions:
+        n = divisions["swv"].n_regions
+        return one_swv.result(
+            True,
+            summary=f"division swv: {n} SWVs for PO and VO together",
+            figures={"division": "swv", "swvs": n},
+        )
+    po, vo = divisions.get("swv_po"), divisions.get("swv_vo")
+    if po is None or vo is None:
+        have = "swv_po" if po is not None else "swv_vo"
+        return one_swv.result(
+            False,
+            summary=f"only {have}: the other level has no SWV division",
+            figures={"divisions": [have]},
+            offenders=[{"code": have, "name": have, "problem": "the other level has none"}],
+        )
+    if len(state.subjects) == 1:
+        return one_swv.result(
+            True,
+            summary=f"swv_po and swv_vo are the same division ({po.n_regions} SWVs)",
+            figures={"division": "swv_po = swv_vo", "swvs": po.n_regions},
+        )
+    po_areas, vo_areas = _areas(po), _areas(vo)
+    common = set(po_areas) & set(vo_areas)
+    offenders = []
+    for level, division, areas in (("PO", po, po_areas), ("VO", vo, vo_areas)):
+        other = "VO" if level == "PO" else "PO"
+        for area, code in sorted(areas.items(), key=lambda kv: kv[1]):
+            if area in common and level == "VO":
+                continue  # listed once, with its PO twin
+            problem = (
+                f"the same area as {other} SWV {vo_areas[area]}, but a separate SWV"
+                if area in common
+                else f"{level} SWV whose area is no {other} SWV's area"
+            )
+            offenders.append(
+                {
+                    "code": code,
+                    "name": division.region_names.get(code, code),
+                    "division": division.name,
+                    "problem": problem,
+                }
+            )
+    return one_swv.result(
+        False,
+        summary=f"separate divisions: {po.n_regions} PO and {vo.n_regions} VO SWVs, "
+        f"{len(common)} with the same area",
+        figures={
+            "divisions": ["swv_po", "swv_vo"],
+            "swvs_po": po.n_regions,
+            "swvs_vo": vo.n_regions,
+            "same_area": len(common),
+        },
+        offenders=offenders,
+    )
+
+
+def containment_table(state: CheckState, subject: Subject) -> dict[str, object]:
+    """Weight and pupils of each SWV of ``subject`` per jeugdregio, and its containment."""
+    jz = state.jeugdregio.division
+    w, weight_name = state.weight(subject)
+    n = table_of(subject.division, jz, w)[:-1, :-1]
+    pupils = state.pupils(subject)
+    p = n if weight_name == "+".join(f"pupils_{x}" for x in subject.levels) else None
+    if p is None:
+        p = table_of(subject.division, jz, pupils)[:-1, :-1]
+    return {
+        "n": n,
+        "pupils": p,
+        "weight": weight_name,
+        "containment": metrics.containment(n),
+        "best": metrics.best_match(n),
+    }
+
+
+@check("P3", hard=True, title="Principle 3: every SWV within one jeugdregio")
+def within_jeugdregio(state: CheckState) -> CheckResult:
+    """Every SWV's containment in one jeugdregio reaches the tolerance."""
+    tol = state.settings.tolerance
+    jz = state.jeugdregio.division
+    per: dict[str, dict[str, object]] = {}
+    offenders = []
+    for subject in state.subjects:
+        t = containment_table(state, subject)
+        n, pupils, cont = t["n"], t["pupils"], t["containment"]
+        regions = subject.division.regions
+        judged = np.isfinite(cont)
+        bad = judged & (cont < tol)
+        per[subject.name] = {
+            "swvs": len(regions),
+            "nested": int((judged & ~bad).sum()),
+            "not_nested": int(bad.sum()),
+            "without_weight": [str(r) for r in regions[~judged]],
+            "weight": t["weight"],
+        }
+        for i in np.flatnonzero(bad):
+            row = n[i]
+            order = np.argsort(-row, kind="stable")
+            pieces = [
+                {
+                    "jeugdregio": str(jz.regions[j]),
+                    "name": jz.region_names.get(jz.regions[j], str(jz.regions[j])),
+                    "share": round(float(row[j] / row.sum()), 4),
+                    "pupils": round(float(pupils[i, j]), 1),
+                }
+                for j in order
+                if row[j] > 0
+            ]
+            code = str(regions[i])
+            offenders.append(
+                {
+                    "code": code,
+                    "name": subject.division.region_names.get(code, code),
+                    "division": subject.name,
+                    "containment": round(float(cont[i]), 4),
+                    "pieces": pieces,
+                    "problem": f"in {len(pieces)} jeugdregio's: "
+                    + ", ".join(f"{x['jeugdregio']} {x['share']:.1%}" for x in pieces[:4]),
+                }
+            )
+    total_bad = sum(int(p["not_nested"]) for p in per.values())
+    total = sum(int(p["swvs"]) for p in per.values())
+    return within_jeugdregio.result(
+        total_bad == 0,
+        summary=f"{total - total_bad} of {total} SWVs within one of the "
+        f"{jz.n_regions} jeugdregio's ({state.jeugdregio_source}), tolerance {tol}",
+        figures={
+            "jeugdregio": state.jeugdregio_source,
+            "jeugdregios": jz.n_regions,
+            "tolerance": tol,
+            "weight": state.settings.weight,
+            "divisions": per,
+            "not_nested": total_bad,
+        },
+        offenders=offenders,
+    )

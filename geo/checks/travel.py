@@ -1,0 +1,240 @@
+"""Principle 2: support close to home — no longer way to special education than today.
+
+Rule (the definitions of :mod:`geo.proposals.travel`, for any SWV division):
+
+* A special-education location belongs to a *new* SWV: its current SWV (its postcode's
+  ``swv_po`` / ``swv_vo``) when the scenario keeps that code; otherwise, among the new SWVs of
+  the gemeente it stands in, the one that received most of its current SWV's pupils (ties: the
+  larger share of the gemeente). For a division of whole gemeenten this is simply the SWV of its
+  gemeente; for today's division it is the postcode's SWV, so huidig is measured exactly as
+  *before*.
+* A gemeente's distance (km, straight line in EPSG:28992 from its pupil-weighted point) is the
+  share-weighted mean, over its SWVs, of the distance to the nearest location of the level in
+  that SWV (PO: SBAO/SO/(V)SO, VO: VSO/(V)SO); ``inf`` when an SWV has none.
+* Baseline = today's distance, except where principle 3 alone makes it unreachable (today's
+  nearest location lies outside the gemeente's jeugdregio and every location inside is
+  farther): there the baseline is the nearest location inside the jeugdregio. Those gemeenten
+  are listed separately (``forced_by_principle_3``).
+* P2 passes when no gemeente's distance and no SWV's pupil-weighted mean distance exceeds its
+  baseline (mean) + ``margin_km`` (default 0) by more than 1 m (rounding); a gemeente without any
+  location in its SWV while it has a finite baseline fails. The worst gemeenten are listed in km.
+
+>>> from fixtures.proposal_grids import layout_dataset
+>>> from geo.checks import build_context, verdict
+>>> ds = layout_dataset(["AAA"], ["AAB"], schools=[("GM0000", "SO"), ("GM0002", "SO")])
+>>> ctx = build_context(ds)
+>>> verdict(ctx, ds.divisions).result("P2").passed
+True
+>>> from geo.division import Division
+>>> swv = Division.from_assignment("swv", {"GM0000": "X", "GM0001": "X", "GM0002": "X"})
+>>> p2 = verdict(ctx, {**ds.divisions, "swv": swv}).result("P2")
+>>> p2.passed, p2.figures["levels"]["po"]["gemeenten_longer"]
+(True, 0)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from geo.checks.base import CheckResult, check
+from geo.checks.context import LEVEL_NAMES, nearest_by_label
+from geo.checks.state import CheckState, Subject
+from geo.division import Division
+
+TOLERANCE_KM = 1e-3
+"""Slack when comparing distances with their allowed maximum (1 m)."""
+
+
+def location_labels(state: CheckState, level: str, division: Division) -> np.ndarray:
+    """Index into ``division.regions`` of the new SWV of each location of ``level`` (-1: none)."""
+    lt = state.ctx.travel[level]
+    n_loc = len(lt.school_unit)
+    if n_loc == 0:
+        return np.zeros(0, dtype=np.int64)
+    regions = division.regions
+    kept = regions.get_indexer(lt.school_swv)
+    today = state.ctx.today[level]
+    p_idx = today.regions.get_indexer(lt.school_swv)
+    # received[p, k]: today's pupils of p that lie in new SWV k (shares multiplied)
+    w = today.shares[:, : today.n_regions].multiply(state.ctx.pupils[level][:, None]).tocsc()
+    received = np.asarray((w.T @ division.shares[:, : division.n_regions]).todense())
+    m = division.shares[:, : division.n_regions].tocsr()
+    counts = np.diff(m.indptr)[lt.school_unit]
+    loc = np.repeat(np.arange(n_loc), counts)
+    starts = m.indptr[lt.school_unit]
+    offs = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    k = m.indices[np.repeat(starts, counts) + offs]
+    share = m.data[np.repeat(starts, counts) + offs]
+    p = p_idx[loc]
+    rec = np.where(p >= 0, received[np.maximum(p, 0), k], 0.0)
+    order = np.lexsort((-share, -rec, loc))
+    first = np.r_[True, loc[order][1:] != loc[order][:-1]] if len(order) else np.zeros(0, bool)
+    chosen = np.full(n_loc, -1, dtype=np.int64)
+    chosen[loc[order][first]] = k[order][first]
+    return np.where(kept >= 0, kept, chosen)
+
+
+def distances(state: CheckState, level: str, division: Division) -> tuple[np.ndarray, np.ndarray]:
+    """``(per gemeente km, units x regions nearest km)`` of ``division`` for ``level``."""
+    lt = state.ctx.travel[level]
+    labels = location_labels(state, level, division)
+    near = nearest_by_label(lt.dist, labels, division.n_regions)
+    shares = division.shares[:, : division.n_regions].toarray()
+    weight = shares.sum(axis=1)
+    with np.errstate(invalid="ignore"):
+        values = np.where(shares > 0, near, 0.0)
+        out = np.where(weight > 0, (values * shares).sum(axis=1) / np.maximum(weight, 1e-300), 0)
+    inf_any = ((shares > 0) & np.isinf(near)).any(axis=1)
+    out = np.where(inf_any, np.inf, np.where(weight > 0, out, np.nan))
+    return out, near
+
+
+def _level(state: CheckState, subject: Subject, level: str) -> dict[str, object]:
+    """Figures and offenders of one subject and level."""
+    ctx, frame, margin = state.ctx, state.jeugdregio, state.settings.margin_km
+    division = subject.division
+    after, near = distances(state, level, division)
+    base = frame.baseline[level]
+    pupils = ctx.pupils[level]
+    names = ctx.names
+    with np.errstate(invalid="ignore"):
+        extra = after - base
+    judged = np.isfinite(base) & ~np.isnan(after)
+    longer = judged & ((extra > margin + TOLERANCE_KM) | np.isinf(after))
+    offenders = []
+    for i in np.flatnonzero(longer):
+        code = str(ctx.units[i])
+        offenders.append(
+            {
+                "code": code,
+                "name": str(names.iloc[i]),
+                "kind": "gemeente",
+                "level": level,
+                "division": subject.name,
+                "baseline_km": round(float(base[i]), 3),
+                "after_km": round(float(after[i]), 3) if np.isfinite(after[i]) else None,
+                "extra_km": round(float(extra[i]), 3) if np.isfinite(extra[i]) else None,
+                "problem": f"{LEVEL_NAMES[level]} {after[i]:.1f} km, baseline {base[i]:.1f} km"
+                if np.isfinite(after[i])
+                else f"{LEVEL_NAMES[level]}: no location in its SWV (baseline {base[i]:.1f} km)",
+            }
+        )
+    # per SWV: pupil-weighted mean of its gemeenten's distances (weights: pupils x share)
+    # against the same mean of their baselines
+    shares = division.shares[:, : division.n_regions].toarray()
+    w = shares * pupils[:, None]
+    ok = np.isfinite(base)[:, None] & (w > 0)
+    wsum = np.where(ok, w, 0).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        swv_after = np.where(ok, w * after[:, None], 0).sum(axis=0) / wsum
+        swv_base = np.where(ok, w * base[:, None], 0).sum(axis=0) / wsum
+    swv_bad = (wsum > 0) & (swv_after > swv_base + margin + TOLERANCE_KM)
+    for j in np.flatnonzero(swv_bad):
+        code = str(division.regions[j])
+        offenders.append(
+            {
+                "code": code,
+                "name": division.region_names.get(code, code),
+                "kind": "swv",
+                "level": level,
+                "division": subject.name,
+                "baseline_km": round(float(swv_base[j]), 3),
+                "after_km": round(float(swv_after[j]), 3) if np.isfinite(swv_after[j]) else None,
+                "problem": f"{LEVEL_NAMES[level]} pupil-weighted mean {swv_after[j]:.2f} km, "
+                f"baseline {swv_base[j]:.2f} km",
+            }
+        )
+    fin = judged & np.isfinite(after)
+    order = np.argsort(-np.where(fin, extra, -np.inf), kind="stable")[: state.settings.worst]
+    worst = [
+        {
+            "code": str(ctx.units[i]),
+            "name": str(names.iloc[i]),
+            "after_km": round(float(after[i]), 3),
+            "baseline_km": round(float(base[i]), 3),
+            "extra_km": round(float(extra[i]), 3),
+        }
+        for i in order
+        if fin[i]
+    ]
+    forced = frame.forced[level]
+    forced_list = [
+        {
+            "code": str(ctx.units[i]),
+            "name": str(names.iloc[i]),
+            "before_km": round(float(ctx.travel[level].before[i]), 3),
+            "nearest_in_jeugdregio_km": round(float(frame.best[level][i]), 3),
+        }
+        for i in np.flatnonzero(forced)
+    ]
+
+    def mean(values: np.ndarray) -> float | None:
+        m = np.isfinite(values) & (pupils > 0)
+        return round(float((values[m] * pupils[m]).sum() / pupils[m].sum()), 3) if m.any() else None
+
+    return {
+        "figures": {
+            "division": subject.name,
+            "weighted_mean_km": {
+                "before": mean(ctx.travel[level].before),
+                "baseline": mean(base),
+                "after": mean(after),
+            },
+            "max_extra_km": round(float(extra[fin].max()), 3) if fin.any() else None,
+            "gemeenten_longer": int(longer.sum()),
+            "swvs_longer": int(swv_bad.sum()),
+            "without_location": int((np.isinf(after) & (pupils > 0)).sum()),
+            "forced_by_principle_3": forced_list,
+            "worst": worst,
+        },
+        "offenders": offenders,
+        "after": after,
+        "swv_after": swv_after,
+    }
+
+
+def level_results(state: CheckState) -> dict[tuple[str, str], dict[str, object]]:
+    """``{(subject, level): figures, offenders, after}`` (memoised on the state)."""
+
+    def compute() -> dict[tuple[str, str], dict[str, object]]:
+        return {
+            (s.name, level): _level(state, s, level) for s in state.subjects for level in s.levels
+        }
+
+    return state.memo("travel", compute)
+
+
+@check("P2", hard=True, title="Principle 2: support close to home")
+def close_to_home(state: CheckState) -> CheckResult:
+    """No gemeente and no SWV mean farther from special education than the baseline + margin."""
+    results = level_results(state)
+    offenders = [o for r in results.values() for o in r["offenders"]]
+    levels = {level: r["figures"] for (_, level), r in results.items()}
+    n_g = sum(1 for o in offenders if o["kind"] == "gemeente")
+    n_s = len(offenders) - n_g
+    means = {lv: f["weighted_mean_km"] for lv, f in levels.items()}
+    parts = [f"{LEVEL_NAMES[lv]} {m['before']} -> {m['after']} km" for lv, m in means.items()]
+    return close_to_home.result(
+        not offenders,
+        summary=f"{n_g} gemeente(n) and {n_s} SWV mean(s) farther than baseline + "
+        f"{state.settings.margin_km} km; pupil-weighted " + ", ".join(parts),
+        figures={
+            "margin_km": state.settings.margin_km,
+            "point_rule": state.ctx.point_rule,
+            "distance_rule": "straight line in EPSG:28992 (km) to the nearest special-education "
+            "location of the level in the same SWV; PO: SBAO/SO/(V)SO, VO: VSO/(V)SO",
+            "levels": levels,
+            "forced_by_principle_3": sum(len(f["forced_by_principle_3"]) for f in levels.values()),
+        },
+        offenders=offenders,
+    )
+
+
+def per_gemeente(state: CheckState) -> pd.DataFrame:
+    """``<level>_after_km`` and ``<level>_baseline_km`` per gemeente (for reports)."""
+    out = pd.DataFrame(index=state.units)
+    for (_, level), r in level_results(state).items():
+        out[f"{level}_after_km"] = r["after"]
+        out[f"{level}_baseline_km"] = state.jeugdregio.baseline[level]
+    return out
