@@ -25,6 +25,7 @@ from geo.data import sources
 from geo.data.pc4 import name_to_unit, place_pc4, read_pc4, to_metric
 from geo.data.pc4_swv import pc4_swv
 from geo.data.pc4_weights import add_pupils, piece_weights, school_swv
+from geo.geometry.repair import make_valid_polygonal
 
 
 @dataclass
@@ -93,7 +94,13 @@ def unit_parts(
             {"division": [], "unit": [], "region": []}, geometry=[], crs=CRS_WEB
         )
     out = pd.concat(frames, ignore_index=True)[["division", "unit", "region", "geometry"]]
-    return gpd.GeoDataFrame(out, geometry="geometry", crs=CRS_METRIC).to_crs(CRS_WEB)
+    web = gpd.GeoDataFrame(out, geometry="geometry", crs=CRS_METRIC).to_crs(CRS_WEB)
+    bad = ~web.is_valid.to_numpy()
+    if bad.any():  # projection can make a thin part self-touch
+        geoms = web.geometry.to_numpy().copy()
+        geoms[bad] = make_valid_polygonal(geoms[bad])
+        web = web.set_geometry(geoms)
+    return web
 
 
 def nearest_own_pc4(
