@@ -110,6 +110,8 @@ class _Open(BaseModel):
 class RegionScore(_Open):
     """How one region of the division lies in the regions of the other."""
 
+    # the fields of geo.overlap.score.RegionScore, in its order (tests/test_api_models.py)
+
     region: str
     name: str
     total: float

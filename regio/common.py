@@ -6,17 +6,12 @@ stderr naming the problem, no traceback, exit code 2) and loads the data through
 imports only light modules (typer, rich, the weight names); heavy ones are imported inside the
 functions, so ``regio --help`` starts fast.
 
->>> import tempfile
->>> target = Path(tempfile.mkdtemp()) / "out" / "a.txt"
->>> write_atomic(target, lambda tmp: tmp.write_text("ok", encoding="utf-8"))
->>> target.read_text(encoding="utf-8"), [p.name for p in target.parent.iterdir()]
-('ok', ['a.txt'])
+Output files are written with :func:`geo.atomic.write_atomic`.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -103,20 +98,3 @@ def scenario_divisions(scenario: str, dataset: Dataset) -> tuple[ScenarioDoc, di
         return doc, apply_scenario(doc, dataset)
     except RegiokompasError as exc:
         fail(str(exc))
-
-
-def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write`` on a temporary file next to ``path``, then rename it to ``path``.
-
-    Rule: the file at ``path`` is replaced only by a complete new file; on any failure the old
-    file stays as it was and the temporary file is removed. Missing directories are created.
-    """
-    path = path.expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

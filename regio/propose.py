@@ -19,8 +19,9 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from geo.atomic import write_atomic
 from geo.errors import RegiokompasError, RegiokompasWarning
-from regio.common import DataOption, JsonOption, console, fail, open_dataset, stdout, write_atomic
+from regio.common import DataOption, JsonOption, console, fail, open_dataset, stdout
 
 if TYPE_CHECKING:
     from geo.proposals.propose import ProposalSettings

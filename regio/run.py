@@ -28,6 +28,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from geo.atomic import write_atomic
 from geo.dataset import WEIGHTS
 from geo.errors import RegiokompasError
 from regio.common import (
@@ -41,7 +42,6 @@ from regio.common import (
     open_dataset,
     scenario_divisions,
     stdout,
-    write_atomic,
 )
 
 if TYPE_CHECKING:
@@ -230,7 +230,7 @@ def execute(
 def write_tables(results: Sequence[Result], out: Path, meta: dict[str, Any]) -> dict[str, Path]:
     """Write summary and region tables (CSV and Parquet) plus ``run.json`` into ``out``.
 
-    Each file is written atomically (:func:`~regio.common.write_atomic`).
+    Each file is written atomically (:func:`~geo.atomic.write_atomic`).
     """
     import pandas as pd
 

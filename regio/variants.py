@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
+from geo.atomic import write_atomic
 from geo.errors import RegiokompasError
 from regio.common import (
     AgainstOption,
@@ -35,7 +36,6 @@ from regio.common import (
     open_dataset,
     scenario_divisions,
     stdout,
-    write_atomic,
 )
 
 if TYPE_CHECKING:

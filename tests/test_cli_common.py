@@ -68,22 +68,6 @@ def test_unknown_weight_and_division_list_the_options() -> None:
     )
 
 
-def test_write_atomic_keeps_the_old_file_when_writing_fails(tmp_path: Path) -> None:
-    target = tmp_path / "table.csv"
-    target.write_text("old\n", encoding="utf-8")
-
-    def half_written(tmp: Path) -> None:
-        tmp.write_text("new but incompl", encoding="utf-8")
-        raise OSError("disk full")
-
-    with pytest.raises(OSError, match="disk full"):
-        common.write_atomic(target, half_written)
-    assert target.read_text(encoding="utf-8") == "old\n"
-    assert [p.name for p in tmp_path.iterdir()] == ["table.csv"]  # no temporary file left
-    common.write_atomic(target, lambda tmp: tmp.write_text("new\n", encoding="utf-8"))
-    assert target.read_text(encoding="utf-8") == "new\n"
-
-
 def test_docstring_examples() -> None:
     module = importlib.import_module("regio.common")
     assert doctest.testmod(module).failed == 0

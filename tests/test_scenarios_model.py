@@ -86,3 +86,15 @@ def test_defaults_and_aliases() -> None:
 def test_principles_are_documented() -> None:
     assert sorted(PRINCIPLES) == [1, 2, 3]
     assert "principles" in SCENARIO_SCHEMA["properties"]
+
+
+def test_one_table_of_edit_ops_drives_ops_models_union_and_handlers() -> None:
+    from typing import get_args
+
+    from geo.scenarios.apply import HANDLERS
+    from geo.scenarios.model import EDIT_MODELS, OP_MODELS, Edit, op_of
+
+    assert OPS == tuple(op_of(m) for m in EDIT_MODELS)
+    assert list(OP_MODELS.values()) == list(EDIT_MODELS)
+    assert get_args(get_args(Edit)[0]) == EDIT_MODELS
+    assert set(HANDLERS) == set(OPS)

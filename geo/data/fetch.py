@@ -33,7 +33,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -53,6 +52,7 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
+from geo.atomic import AtomicFile, write_atomic
 from geo.config import data_dir
 from geo.data.download_manifest import MANIFEST, Source
 from geo.data.swv_annex import annex_to_csv
@@ -103,32 +103,18 @@ def _sha256_file(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-class _Staged:
-    """A temporary file beside ``target`` that becomes ``target`` only via :meth:`commit`."""
+class _Staged(AtomicFile):
+    """An :class:`~geo.atomic.AtomicFile` that also hashes and counts what is written."""
 
     def __init__(self, target: Path) -> None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-        self.target = target
-        self.tmp = Path(name)
-        self.fh = os.fdopen(fd, "wb")
+        super().__init__(target)
         self.digest = hashlib.sha256()
         self.size = 0
 
     def write(self, chunk: bytes) -> None:
-        self.fh.write(chunk)
+        super().write(chunk)
         self.digest.update(chunk)
         self.size += len(chunk)
-
-    def commit(self) -> None:
-        self.fh.flush()
-        os.fsync(self.fh.fileno())
-        self.fh.close()
-        os.replace(self.tmp, self.target)
-
-    def discard(self) -> None:
-        self.fh.close()
-        self.tmp.unlink(missing_ok=True)
 
 
 def _stream(client: httpx.Client, url: str, path: str, sink: _Staged, advance: _Advance) -> None:
@@ -272,23 +258,13 @@ def _read_fetched(root: Path) -> dict[str, dict[str, object]]:
     return dict(files)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    sink = _Staged(path)
-    try:
-        sink.write(text.encode("utf-8"))
-        sink.commit()
-    except BaseException:
-        sink.discard()
-        raise
-
-
 def _write_manifests(root: Path, entries: dict[str, dict[str, object]]) -> None:
     ordered = dict(sorted(entries.items()))
-    _write_atomic(
+    write_atomic(
         root / FETCHED_JSON, json.dumps({"files": ordered}, indent=2, ensure_ascii=False) + "\n"
     )
     lines = "".join(f"{e['sha256']}  {p}\n" for p, e in ordered.items())
-    _write_atomic(root / CHECKSUMS, lines)
+    write_atomic(root / CHECKSUMS, lines)
 
 
 def fetch(

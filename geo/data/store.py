@@ -30,6 +30,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo import config
+from geo.atomic import write_atomic
 from geo.data import sources
 from geo.dataset import Dataset
 from geo.division import Division
@@ -117,9 +118,7 @@ def write_store(dataset: Dataset, root: Path, key: str) -> Path:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    pointer_tmp = root / f".current-{os.getpid()}.json"
-    pointer_tmp.write_text(json.dumps({"key": key}))
-    os.replace(pointer_tmp, root / "current.json")
+    write_atomic(root / "current.json", json.dumps({"key": key}))
     return final
 
 

@@ -34,6 +34,7 @@ import shapely
 from geo.dataset import WEIGHTS
 from geo.division import NO_REGION
 from geo.errors import GeometryError
+from geo.geometry.intersections import intersecting_pieces
 from geo.overlap.contingency import Contingency
 from geo.preconditions import (
     require_key_columns,
@@ -58,9 +59,8 @@ def _labels(frame: gpd.GeoDataFrame, key: str, name: str) -> tuple[np.ndarray, p
 
 def _check_no_overlap(geoms: np.ndarray, labels: np.ndarray, name: str) -> None:
     """Raise :class:`GeometryError` naming two features of one layer that overlap."""
-    tree = shapely.STRtree(geoms)
-    i, j = tree.query(geoms, predicate="intersects")
-    keep = i < j
+    i, j = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    keep = i < j  # each pair once, not a feature with itself
     i, j = i[keep], j[keep]
     if not len(i):
         return
@@ -145,8 +145,7 @@ def overlay_contingency(
     crs_name = regions_a.crs.to_string()
 
     # all pieces a ∩ b, vectorised through the spatial index of B
-    ia, ib = shapely.STRtree(gb).query(ga, predicate="intersects")
-    pieces = shapely.intersection(ga[ia], gb[ib])
+    ia, ib, pieces = intersecting_pieces(ga, gb)
 
     factor = _metre_factor(regions_a) / 1e6  # CRS units² -> km²
     if weight == "area" and units is None:
@@ -165,13 +164,11 @@ def overlay_contingency(
         unit_area = shapely.area(gu)
         w = unit_area * factor if weight == "area" else _unit_weights(units, weight)
         density = np.divide(w, unit_area, out=np.zeros_like(w), where=unit_area > 0)
-        tree = shapely.STRtree(gu)
 
         def prorated(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             """Weight inside each geometry, prorated from the units by area (index, value)."""
-            ig, iu = tree.query(geoms, predicate="intersects")
-            part = shapely.area(shapely.intersection(geoms[ig], gu[iu])) * density[iu]
-            return ig, part
+            ig, iu, cut = intersecting_pieces(geoms, gu)
+            return ig, shapely.area(cut) * density[iu]
 
         ip, part = prorated(pieces)
         np.add.at(table, (la[ia[ip]], lb[ib[ip]]), part)

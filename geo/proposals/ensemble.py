@@ -43,6 +43,7 @@ from gerrychain.proposals.tree_proposals import MetagraphError
 from gerrychain.tree import BalanceError, ReselectException, bipartition_tree
 from gerrychain.updaters import Tally
 
+from geo.atomic import write_atomic
 from geo.dataset import Dataset
 from geo.division import Division
 from geo.overlap import score
@@ -358,8 +359,8 @@ def write_ensemble(result: EnsembleResult, out: Path | str) -> dict[str, Path]:
         "json": out / "ensemble.json",
         "png": out / "ensemble.png",
     }
-    result.table.to_csv(files["csv"], index=False)
-    files["json"].write_text(json.dumps(result.summary, ensure_ascii=False, indent=1))
+    write_atomic(files["csv"], lambda tmp: result.table.to_csv(tmp, index=False))
+    write_atomic(files["json"], json.dumps(result.summary, ensure_ascii=False, indent=1))
     fig, ax = plt.subplots(figsize=(6, 4.5), dpi=100)
     t = result.table
     ax.scatter(
@@ -384,6 +385,6 @@ def write_ensemble(result: EnsembleResult, out: Path | str) -> dict[str, Path]:
     ax.set_title(f"{result.region} {result.summary['name']}: {result.summary['swvs']} SWVs")
     ax.legend(loc="best", fontsize=8)
     fig.tight_layout()
-    fig.savefig(files["png"])
+    write_atomic(files["png"], lambda tmp: fig.savefig(tmp, format="png"))
     plt.close(fig)
     return files

@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import pandas as pd
+from pydantic import BaseModel
 
 from geo.division import Division
 from geo.errors import DivisionError
@@ -26,6 +27,7 @@ from geo.scenarios.assignment_csv import AssignmentCsvError, read_assignment_csv
 from geo.scenarios.errors import EditError, ScenarioError
 from geo.scenarios.library import display_path, read_scenario_file, resolve_scenario
 from geo.scenarios.model import (
+    OPS,
     AssignEdit,
     CopyEdit,
     DeriveSwvEdit,
@@ -35,11 +37,14 @@ from geo.scenarios.model import (
     RenameEdit,
     ScenarioDoc,
     SplitByEdit,
+    op_of,
 )
 from geo.scenarios.postcodes import move_postcode
 
 if TYPE_CHECKING:
     from geo.dataset import Dataset
+
+Handler = TypeVar("Handler", bound=Callable[..., None])
 
 
 @dataclass
@@ -81,6 +86,25 @@ class _State:
         self.merged_away.pop(name, None)
 
 
+HANDLERS: dict[str, Callable[[Any, _State, int], None]] = {}
+"""op -> the function that applies an edit of that op (``handler(edit, state, index)``); filled
+by :func:`handles` from the models of :data:`~geo.scenarios.model.EDIT_MODELS`."""
+
+
+def handles(model: type[BaseModel]) -> Callable[[Handler], Handler]:
+    """Register the decorated function as the handler of ``model``'s op (one per op)."""
+
+    def register(fn: Handler) -> Handler:
+        op = op_of(model)
+        if op in HANDLERS:
+            raise RuntimeError(f"edit op {op!r} has two handlers")
+        HANDLERS[op] = fn
+        return fn
+
+    return register
+
+
+@handles(MoveEdit)
 def _move(edit: MoveEdit, state: _State, index: int) -> None:
     division = state.division(edit.division)
     state.check_regions(edit.division, "to", [edit.to])
@@ -90,6 +114,7 @@ def _move(edit: MoveEdit, state: _State, index: int) -> None:
     )
 
 
+@handles(MovePostcodeEdit)
 def _move_postcode(edit: MovePostcodeEdit, state: _State, index: int) -> None:
     division = state.division(edit.division)
     state.check_regions(edit.division, "to", [edit.to])
@@ -99,6 +124,7 @@ def _move_postcode(edit: MovePostcodeEdit, state: _State, index: int) -> None:
     )
 
 
+@handles(MergeEdit)
 def _merge(edit: MergeEdit, state: _State, index: int) -> None:
     division = state.division(edit.division)
     for code in edit.regions:
@@ -121,6 +147,7 @@ def _merge(edit: MergeEdit, state: _State, index: int) -> None:
     state.divisions[edit.division] = result
 
 
+@handles(RenameEdit)
 def _rename(edit: RenameEdit, state: _State, index: int) -> None:
     division = state.division(edit.division)
     state.check_regions(edit.division, "region", [edit.region])
@@ -129,6 +156,7 @@ def _rename(edit: RenameEdit, state: _State, index: int) -> None:
     )
 
 
+@handles(AssignEdit)
 def _assign(edit: AssignEdit, state: _State, index: int) -> None:
     if edit.assignment is not None:
         source_field = "assignment"
@@ -163,12 +191,14 @@ def _assign(edit: AssignEdit, state: _State, index: int) -> None:
     )
 
 
+@handles(DeriveSwvEdit)
 def _derive_swv(edit: DeriveSwvEdit, state: _State, index: int) -> None:
     po = state.division(edit.po, "po")
     vo = state.division(edit.vo, "vo")
     state.replace(edit.division, edits.derive_swv(po, vo, rule=edit.rule, name=edit.division))
 
 
+@handles(SplitByEdit)
 def _split_by(edit: SplitByEdit, state: _State, index: int) -> None:
     division = state.division(edit.division)
     if edit.by == edit.division:
@@ -178,22 +208,16 @@ def _split_by(edit: SplitByEdit, state: _State, index: int) -> None:
     state.replace(name, edits.split_by(division, by, name=name))
 
 
+@handles(CopyEdit)
 def _copy(edit: CopyEdit, state: _State, index: int) -> None:
     source = state.division(edit.from_, "from")
     state.replace(edit.division, edits.copy(source, edit.division))
     state.merged_away[edit.division] = dict(state.merged_away.get(edit.from_, {}))
 
 
-HANDLERS: dict[str, Callable[..., None]] = {
-    "move": _move,
-    "move_postcode": _move_postcode,
-    "merge": _merge,
-    "rename": _rename,
-    "assign": _assign,
-    "derive_swv": _derive_swv,
-    "split_by": _split_by,
-    "copy": _copy,
-}
+_missing = set(OPS) - set(HANDLERS)
+if _missing:  # pragma: no cover - a programming error, caught by every test run
+    raise RuntimeError(f"edit op(s) {sorted(_missing)} have no handler in geo.scenarios.apply")
 
 
 class BaseResolver(Protocol):

@@ -15,8 +15,10 @@ It is stored as YAML or JSON; :data:`SCENARIO_SCHEMA` is its JSON Schema (also w
 from __future__ import annotations
 
 import json
+import operator
+from functools import reduce
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
@@ -176,27 +178,34 @@ class CopyEdit(_Edit):
     from_: DivisionName = Field(alias="from", description="the division to copy")
 
 
-Edit = Annotated[
-    MoveEdit
-    | MovePostcodeEdit
-    | MergeEdit
-    | RenameEdit
-    | AssignEdit
-    | DeriveSwvEdit
-    | SplitByEdit
-    | CopyEdit,
-    Field(discriminator="op"),
-]
-OPS: tuple[str, ...] = (
-    "move",
-    "move_postcode",
-    "merge",
-    "rename",
-    "assign",
-    "derive_swv",
-    "split_by",
-    "copy",
+EDIT_MODELS: tuple[type[_Edit], ...] = (
+    MoveEdit,
+    MovePostcodeEdit,
+    MergeEdit,
+    RenameEdit,
+    AssignEdit,
+    DeriveSwvEdit,
+    SplitByEdit,
+    CopyEdit,
 )
+"""The one table of edit ops, in the documented order: a new op is a model class here plus its
+handler in :mod:`geo.scenarios.apply` (registered with ``@handles``); :data:`OPS`,
+:data:`OP_MODELS`, the :data:`Edit` union and the JSON Schema derive from it."""
+
+
+def op_of(model: type[_Edit]) -> str:
+    """The ``op`` literal of an edit model.
+
+    >>> op_of(MoveEdit)
+    'move'
+    """
+    (op,) = get_args(model.model_fields["op"].annotation)
+    return op
+
+
+OPS: tuple[str, ...] = tuple(op_of(m) for m in EDIT_MODELS)
+OP_MODELS: dict[str, type[_Edit]] = dict(zip(OPS, EDIT_MODELS, strict=True))
+Edit = Annotated[reduce(operator.or_, EDIT_MODELS), Field(discriminator="op")]
 
 
 class ScenarioDoc(BaseModel):

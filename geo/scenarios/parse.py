@@ -19,29 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from geo.scenarios.errors import ScenarioError
-from geo.scenarios.model import (
-    OPS,
-    AssignEdit,
-    CopyEdit,
-    DeriveSwvEdit,
-    MergeEdit,
-    MoveEdit,
-    MovePostcodeEdit,
-    RenameEdit,
-    ScenarioDoc,
-    SplitByEdit,
-)
-
-OP_MODELS: dict[str, type[BaseModel]] = {
-    "move": MoveEdit,
-    "move_postcode": MovePostcodeEdit,
-    "merge": MergeEdit,
-    "rename": RenameEdit,
-    "assign": AssignEdit,
-    "derive_swv": DeriveSwvEdit,
-    "split_by": SplitByEdit,
-    "copy": CopyEdit,
-}
+from geo.scenarios.model import OP_MODELS, OPS, ScenarioDoc
 
 
 def _allowed_fields(model: type[BaseModel]) -> list[str]:
