@@ -95,10 +95,9 @@ def build_dataset(data: Path, progress: Progress | None = None) -> Dataset:
         source=sources.SOURCE_FILES["swv"] + " vs " + sources.SOURCE_FILES["gemeente_2015"],
     )
     table["code2015"] = table["gemeente"].map(name_to_2015)
+    official_2015 = dict(zip(g2015_web["code"], g2015_web["name"], strict=True))
     report["name_matches_normalised"] = {
-        n: c
-        for n, c in name_to_2015.items()
-        if n != dict(zip(g2015_web["code"], g2015_web["name"], strict=True))[c]
+        n: c for n, c in name_to_2015.items() if n != official_2015[c]
     }
 
     step("schools")

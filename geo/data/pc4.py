@@ -131,17 +131,20 @@ def name_to_unit(
     to25 = dict(zip(best["source"], best["target"], strict=True))
     lookup: dict[str, str] = {}
     for table, via in ((units_2015, to25), (units, None)):  # 2025 names win
+        keys = {code: normalise_name(name) for code, name in table.items()}
+        exact = set(keys.values())
         stripped: dict[str, list[str]] = {}
-        for code, name in table.items():
-            key = normalise_name(name)
+        for code, key in keys.items():
             target = code if via is None else via.get(code)
             if target is not None:
                 stripped.setdefault(strip_qualifier(key), []).append(target)
                 lookup[key] = target
         for key, targets in stripped.items():
-            if len(set(targets)) == 1 and key not in {normalise_name(n) for n in table.values()}:
+            if len(set(targets)) == 1 and key not in exact:
                 lookup[key] = targets[0]
-    return names.map(lambda n: lookup.get(normalise_name(n)) if n else None)
+    unique = pd.unique(names)
+    found = {n: lookup.get(normalise_name(n)) if n else None for n in unique}
+    return names.map(found)
 
 
 def place_pc4(

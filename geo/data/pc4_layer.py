@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -65,30 +66,40 @@ def unit_parts(
         split = pieces[pieces["unit"].isin(n.index[n > 1])]
         if split.empty:
             continue
+        area = split.groupby(["unit", division])["area_km2"].sum().reset_index()
+        area = area.sort_values(["unit", "area_km2"], ascending=[True, False])
+        largest = area.drop_duplicates("unit")
+        small = split.merge(largest[["unit", division]], how="left", indicator=True)
+        small = small[small["_merge"] == "left_only"]
         cut = shapely.intersection(
-            geom_of_pc4.reindex(split["pc4"]).to_numpy(),
-            geom_of_unit.reindex(split["unit"]).to_numpy(),
+            geom_of_pc4.reindex(small["pc4"]).to_numpy(),
+            geom_of_unit.reindex(small["unit"]).to_numpy(),
         )
-        frame = gpd.GeoDataFrame(
-            {"unit": split["unit"].to_numpy(), "region": split[division].to_numpy()},
+        others = gpd.GeoDataFrame(
+            {"unit": small["unit"].to_numpy(), "region": small[division].to_numpy()},
             geometry=cut,
             crs=CRS_METRIC,
         ).dissolve(by=["unit", "region"], as_index=False)
-        frame["area"] = frame.area
-        frame = frame.sort_values(["unit", "area"], ascending=[True, False], ignore_index=True)
-        first = ~frame["unit"].duplicated()
-        geoms = frame.geometry.to_numpy().copy()
-        for unit, rows in frame.groupby("unit").indices.items():  # ~20 split gemeenten
-            taken = None
-            for i in rows[1:]:  # smaller parts: minus what earlier parts hold
-                if taken is not None:
-                    geoms[i] = shapely.difference(geoms[i], taken)
-                taken = geoms[i] if taken is None else shapely.union(taken, geoms[i])
-            largest = geom_of_unit[unit]
-            geoms[rows[0]] = largest if taken is None else shapely.difference(largest, taken)
-        frame = frame.set_geometry(geoms)
-        frame = frame.loc[~frame.is_empty | first]
-        frames.append(frame.drop(columns="area").assign(division=division))
+        others["area"] = others.area
+        others = others.sort_values(["unit", "area"], ascending=[True, False], ignore_index=True)
+        geoms = others.geometry.to_numpy().copy()
+        for rows in others.groupby("unit").indices.values():  # ~30 split gemeenten
+            taken = geoms[rows[0]]
+            for i in rows[1:]:  # a later part gives up what an earlier one holds
+                geoms[i] = shapely.difference(geoms[i], taken)
+                taken = shapely.union(taken, geoms[i])
+        others = others.set_geometry(geoms).drop(columns="area")
+        taken = others.dissolve(by="unit").geometry.reindex(largest["unit"]).to_numpy()
+        whole = geom_of_unit.reindex(largest["unit"]).to_numpy()
+        missing = pd.isna(taken)
+        rest = np.where(missing, whole, shapely.difference(whole, np.where(missing, whole, taken)))
+        first = gpd.GeoDataFrame(
+            {"unit": largest["unit"].to_numpy(), "region": largest[division].to_numpy()},
+            geometry=rest,
+            crs=CRS_METRIC,
+        )
+        frame = pd.concat([first, others[~others.is_empty]], ignore_index=True)
+        frames.append(frame.assign(division=division))
     if not frames:
         return gpd.GeoDataFrame(
             {"division": [], "unit": [], "region": []}, geometry=[], crs=CRS_WEB
@@ -106,22 +117,28 @@ def unit_parts(
 def nearest_own_pc4(
     schools: gpd.GeoDataFrame, metric: gpd.GeoDataFrame, pieces: pd.DataFrame
 ) -> pd.Series:
-    """Per school: the PC4 of its own gemeente (``unit``) nearest to its point (0 m when the
-    point lies in it), searched within 5 km; ``NaN`` when there is none."""
+    """Per school: the PC4 of its own gemeente (``unit``) holding its point, else the nearest
+    one within 5 km; ``NaN`` when there is none."""
     points = schools.geometry.to_crs(CRS_METRIC).values
-    left, right = metric.sindex.query(points, predicate="dwithin", distance=5000.0)
-    pairs = pd.DataFrame(
-        {
-            "school": left,
-            "pc4": metric["code"].to_numpy()[right],
-            "unit": schools["unit"].astype(str).to_numpy()[left],
-            "distance": shapely.distance(points[left], metric.geometry.values[right]),
-        }
+    territory = pd.MultiIndex.from_frame(pieces[["pc4", "unit"]].astype(str))
+    units = schools["unit"].astype(str).to_numpy()
+    codes = metric["code"].to_numpy()
+
+    def own_pairs(predicate: str, rows: np.ndarray, **kw: float) -> pd.DataFrame:
+        left, right = metric.sindex.query(points[rows], predicate=predicate, **kw)
+        pairs = pd.DataFrame({"school": rows[left], "pc4": codes[right]})
+        pairs["unit"] = units[pairs["school"].to_numpy()]
+        return pairs[pd.MultiIndex.from_frame(pairs[["pc4", "unit"]]).isin(territory)]
+
+    inside = own_pairs("intersects", np.arange(len(points))).drop_duplicates("school")
+    rest = np.setdiff1d(np.arange(len(points)), inside["school"].to_numpy())
+    near = own_pairs("dwithin", rest, distance=5000.0)
+    position = pd.Index(codes).get_indexer(near["pc4"].to_numpy())
+    near["distance"] = shapely.distance(
+        points[near["school"].to_numpy()], metric.geometry.values[position]
     )
-    own = pd.MultiIndex.from_frame(pairs[["pc4", "unit"]]).isin(
-        pd.MultiIndex.from_frame(pieces[["pc4", "unit"]].astype(str))
-    )
-    best = pairs[own].sort_values("distance").drop_duplicates("school")
+    near = near.sort_values("distance").drop_duplicates("school")
+    best = pd.concat([inside, near[["school", "pc4", "unit"]]], ignore_index=True)
     return pd.Series(best["pc4"].to_numpy(), index=schools.index[best["school"]]).reindex(
         schools.index
     )
