@@ -23,9 +23,21 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import geo
-from api.routers import compare, divisions, home, maps, proposals, scenarios, scores, units
+from api.routers import (
+    compare,
+    divisions,
+    docs,
+    editor,
+    home,
+    maps,
+    proposals,
+    scenarios,
+    scores,
+    units,
+)
 from api.state import AppState
 from api.storage import (
+    RevisionConflict,
     ScenarioExists,
     ScenarioNotFound,
     ScenarioStore,
@@ -127,6 +139,7 @@ ERROR_STATUS: dict[type[Exception], int] = {
     ScenarioNotFound: 404,
     UnsafeScenarioId: 422,
     ScenarioExists: 409,
+    RevisionConflict: 409,
     RegiokompasError: 422,
 }
 """HTTP status of each typed error (the most specific class wins); the detail is its message."""
@@ -198,6 +211,8 @@ def create_app(
             '`{"detail": "..."}` naming the wrong field or code.'
         ),
         lifespan=lifespan,
+        docs_url=None,  # served by api.routers.docs with local Swagger UI assets
+        redoc_url=None,
     )
     app.state.regio = state
     _install_error_handlers(app)
@@ -213,4 +228,6 @@ def create_app(
     app.include_router(maps.router)
     app.include_router(home.router)
     app.include_router(proposals.router)
+    app.include_router(editor.router)
+    app.include_router(docs.router)
     return app

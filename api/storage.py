@@ -69,6 +69,10 @@ class ScenarioExists(StorageError):
     """A scenario with this id is stored already (and ``replace`` was not asked)."""
 
 
+class RevisionConflict(StorageError):
+    """A save named the revision it started from, and the scenario has been saved since."""
+
+
 def check_scenario_id(scenario_id: object) -> str:
     """Return ``scenario_id`` if it is a safe slug, else raise :class:`UnsafeScenarioId`.
 
@@ -132,8 +136,13 @@ class ScenarioStore(ABC):
         *,
         source: str = "user",
         replace: bool = False,
+        expected_revision: int | None = None,
     ) -> StoredScenario:
-        """Store a document atomically; :class:`ScenarioExists` unless ``replace``."""
+        """Store a document atomically; :class:`ScenarioExists` unless ``replace``.
+
+        With ``expected_revision``, the stored scenario must still be at that revision (checked
+        in the same transaction as the write), else :class:`RevisionConflict`.
+        """
 
     @abstractmethod
     def delete(self, scenario_id: str) -> None:
@@ -302,6 +311,7 @@ class SQLiteScenarioStore(ScenarioStore):
         *,
         source: str = "user",
         replace: bool = False,
+        expected_revision: int | None = None,
     ) -> StoredScenario:
         check_scenario_id(scenario_id)
         if source not in SOURCES:
@@ -314,8 +324,14 @@ class SQLiteScenarioStore(ScenarioStore):
         now = _now()
         with self._transaction() as cur:
             old = cur.execute(
-                "SELECT version, created_at FROM scenarios WHERE id = ?", (scenario_id,)
+                "SELECT version, created_at, revision FROM scenarios WHERE id = ?", (scenario_id,)
             ).fetchone()
+            if expected_revision is not None and (old is None or old[2] != expected_revision):
+                now_at = "deleted" if old is None else f"now at revision {old[2]}"
+                raise RevisionConflict(
+                    f"scenario {scenario_id!r} was saved by someone else since revision "
+                    f"{expected_revision} ({now_at}); nothing was stored"
+                )
             if old is not None and not replace:
                 raise ScenarioExists(
                     f"scenario {scenario_id!r} exists already (version {old[0]}); "

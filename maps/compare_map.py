@@ -36,6 +36,8 @@ class ScenarioView:
     scenario: str
     divisions: Mapping[str, Division]
     score: Mapping[str, Any]
+    edit_url: str | None = None
+    """The editor page of this side (an "edit on the map" link in its box), if any."""
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -77,7 +79,7 @@ def _add_side(
         change_layer(geometry, changes["swv_changes"]).add_to(m)
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
     HtmlControl(
-        metrics_table_html(view.score, f"scenario {view.scenario}"),
+        metrics_table_html(view.score, f"scenario {view.scenario}", edit_url=view.edit_url),
         position=position,
         css_class="rk-box rk-metrics",
     ).add_to(m)

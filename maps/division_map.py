@@ -128,6 +128,7 @@ def division_map(
     assets: str | None = None,
     tiles: str | None = DEFAULT_TILES,
     mark_changes: bool = True,
+    edit_url: str | None = None,
 ) -> folium.Map:
     """The map of ``score['division']`` coloured by containment in ``score['against']``.
 
@@ -142,7 +143,7 @@ def division_map(
     default: special-education locations, provinces and every other division of ``divisions``
     (or those in ``overlays``). A layer control toggles them; the legend explains colours and
     lines; a box shows the summary metrics. ``assets`` is the URL prefix of the vendored Leaflet
-    (None: CDN).
+    (None: CDN); ``edit_url`` adds an "edit on the map" link (the editor page) to the box.
 
     >>> # m = division_map(dataset, divisions, score, scenario="huidig"); page_html(m)
     """
@@ -195,7 +196,7 @@ def division_map(
     label = change_label(changes) if changes is not None else None
     legend_control(division.name, against.name, changes=label).add_to(m)
     HtmlControl(
-        metrics_table_html(score, f"scenario {scenario}"),
+        metrics_table_html(score, f"scenario {scenario}", edit_url=edit_url),
         position="bottomleft",
         css_class="rk-box rk-metrics",
     ).add_to(m)

@@ -235,7 +235,9 @@ SUMMARY_FIELDS: tuple[tuple[str, str], ...] = (
 """Summary metrics of a score shown on maps and the home page, with their labels."""
 
 
-def metrics_table_html(score: Mapping[str, object], title: str) -> str:
+def metrics_table_html(
+    score: Mapping[str, object], title: str, *, edit_url: str | None = None
+) -> str:
     """HTML box with a score's headline summary metrics (keys missing from the score skipped).
 
     >>> s = {"division": "swv_po", "against": "jeugdregio", "weight": "inhabitants",
@@ -255,4 +257,9 @@ def metrics_table_html(score: Mapping[str, object], title: str) -> str:
         f"{html.escape(str(score.get('division')))} vs {html.escape(str(score.get('against')))}"
         f", weight {html.escape(str(score.get('weight')))}"
     )
-    return f"<h4>{html.escape(title)}</h4><div>{subtitle}</div><table>{rows}</table>"
+    edit = (
+        f'<p><a class="rk-edit" href="{html.escape(edit_url)}">edit on the map</a></p>'
+        if edit_url
+        else ""
+    )
+    return f"<h4>{html.escape(title)}</h4><div>{subtitle}</div><table>{rows}</table>{edit}"

@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from api.deps import ScenarioEvaluator, get_evaluator, get_store
+from api.editor_links import edit_url
 from api.models import WeightName
 from api.storage import ScenarioStore, StoredScenario
 from geo.dataset import WEIGHTS
@@ -55,6 +56,8 @@ class ScenarioRow(BaseModel):
     congruence: dict[str, str]
     map_divisions: list[str]
     map_urls: dict[str, str]
+    edit_urls: dict[str, str]
+    """Division -> the map editor of that division."""
     compare_urls: dict[str, str]
     """Link text -> compare view beside the baseline (``swv_po``, ``swv vs swv_vo``, ...)."""
     error: str | None = None
@@ -139,6 +142,7 @@ def scenario_row(
         "congruence": {},
         "map_divisions": [],
         "map_urls": {},
+        "edit_urls": {},
         "compare_urls": {},
     }
     try:
@@ -149,6 +153,7 @@ def scenario_row(
                 row["congruence"][division] = format_metric(summary.get("congruence"))
                 row["map_divisions"].append(division)
                 row["map_urls"][division] = map_url(stored.id, division, weight)
+                row["edit_urls"][division] = edit_url(stored.id, division, AGAINST)
             else:
                 row["congruence"][division] = "–"
         row["compare_urls"] = compare_links(

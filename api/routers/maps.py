@@ -28,6 +28,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from api.deps import EvaluationCache, ScenarioEvaluator, get_evaluator, get_state
+from api.editor_links import edit_url
 from api.models import DIVISION_PATTERN, ERROR_RESPONSES, SCENARIO_PATTERN, WeightName
 from api.storage import ScenarioNotFound
 from geo.errors import RegiokompasError
@@ -170,6 +171,7 @@ def compare_page(
                     side,
                     evaluator.divisions(side),
                     evaluator.score(side, shown, against, weight),
+                    edit_url=edit_url(side, shown, against),
                 )
                 for side, shown in sides
             ]
@@ -214,6 +216,7 @@ def scenario_page(
                 score,
                 scenario=scenario,
                 assets=ASSET_URL,
+                edit_url=edit_url(scenario, division, against),
             )
             return page_html(m)
 

@@ -1,0 +1,26 @@
+"""URLs of the map editor page (shared by the home page, the map pages and the editor).
+
+>>> edit_url("huidig", "swv_po", "jeugdregio")
+'/edit/huidig?division=swv_po&against=jeugdregio&weight=pupils_po'
+>>> edit_url("p", "swv", "jeugdregio").endswith("weight=pupils")
+True
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+EDIT_WEIGHT: dict[str, str] = {"swv_po": "pupils_po", "swv_vo": "pupils_vo"}
+"""The editor's default weight per division (``pupils`` for any other)."""
+
+
+def edit_url(scenario: str, division: str, against: str, weight: str | None = None) -> str:
+    """The editor page of ``division`` in ``scenario`` against ``against``."""
+    query = urlencode(
+        {
+            "division": division,
+            "against": against,
+            "weight": weight or EDIT_WEIGHT.get(division, "pupils"),
+        }
+    )
+    return f"/edit/{scenario}?{query}"

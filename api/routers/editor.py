@@ -1,0 +1,317 @@
+"""The map editor: ``/edit/{scenario}`` and the API behind it.
+
+- ``GET /edit/{scenario}?division=swv_po&against=jeugdregio&weight=pupils_po`` — the editor page
+  (HTML; its script and style are static files under ``/edit/static/``, Leaflet is vendored);
+- ``GET /api/editor/gemeenten.geojson`` — gemeente polygons with a normalised search key;
+- ``POST /api/scenarios/{scenario}/evaluate`` — the panel's figures for tentative edits
+  (nothing stored);
+- ``POST /api/scenarios/{scenario}/edits`` — append edits to a stored scenario (a new
+  revision), naming the base revision: 409 when the scenario was saved since;
+- ``POST /api/scenarios/{scenario}/save-as`` — store a new scenario (``base`` = this one) with
+  the edits, also naming the base revision.
+
+Rule: every edit is validated against the scenario's divisions before anything is stored; a
+bad edit gets 422 naming ``edits[i].field``; a refused request stores nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from pathlib import Path as FsPath
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import pandas as pd
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import ScenarioEvaluator, cached_response, get_evaluator, get_store
+from api.editing import LiveFigures, check_edits_api_safe, editor_resources
+from api.editor_links import edit_url
+from api.editor_models import (
+    AppendIn,
+    EvaluateIn,
+    EvaluateOut,
+    SaveAsIn,
+    SavedOut,
+    edit_documents,
+)
+from api.models import DIVISION_PATTERN, ERROR_RESPONSES, SCENARIO_PATTERN, ErrorOut, WeightName
+from api.routers.home import TEMPLATES
+from api.routers.scenarios import check_document, scenario_url
+from api.storage import RevisionConflict, ScenarioNotFound, ScenarioStore
+from maps.geometry import feature_collection, web_geometry
+
+router = APIRouter(tags=["editor"], responses=ERROR_RESPONSES)
+
+STATIC_DIR = FsPath(__file__).resolve().parent.parent / "static" / "editor"
+"""The editor's script and style sheet (served under ``/edit/static/``)."""
+
+CONFLICT = {409: {"model": ErrorOut, "description": "the scenario was saved since base_revision"}}
+
+ScenarioPath = Annotated[str, Path(pattern=SCENARIO_PATTERN, description="stored scenario id")]
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    "'s-Hertogenbosch": ("den bosch",),
+    "'s-Gravenhage": ("den haag", "the hague"),
+}
+"""Names planners type for gemeenten whose official name differs."""
+
+
+def search_key(name: str) -> str:
+    """A gemeente name for searching: accents and punctuation removed, lower case, plus the
+    common aliases (the page normalises the query the same way).
+
+    >>> search_key("Súdwest-Fryslân")
+    'sudwest fryslan'
+    >>> search_key("'s-Hertogenbosch")
+    's hertogenbosch|den bosch'
+    """
+    keys = [name, *ALIASES.get(name, ())]
+    out = []
+    for key in keys:
+        text = unicodedata.normalize("NFKD", key)
+        text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+        out.append(re.sub(r"[^a-z0-9]+", " ", text).strip())
+    return "|".join(out)
+
+
+def live_figures(request: Request) -> LiveFigures:
+    """The app's :class:`LiveFigures` (created on first use)."""
+    state = request.app.state.regio
+    live = getattr(state, "live_figures", None)
+    if live is None:
+        live = LiveFigures(state.evaluator)
+        state.live_figures = live
+    return live
+
+
+# ---------------------------------------------------------------------- page and assets
+@router.get("/edit/static/{name}", include_in_schema=False)
+def editor_asset(name: str) -> FileResponse:
+    """The editor's ``editor.js`` / ``editor.css``; 404 for anything else."""
+    path = (STATIC_DIR / name).resolve()
+    if not path.is_relative_to(STATIC_DIR) or not path.is_file():
+        raise HTTPException(404, f"no editor asset {name!r}")
+    return FileResponse(path, headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/edit/{scenario}", response_class=HTMLResponse, summary="Map editor of a scenario")
+def editor_page(
+    scenario: ScenarioPath,
+    division: Annotated[str, Query(pattern=DIVISION_PATTERN)] = "swv_po",
+    against: Annotated[str, Query(pattern=DIVISION_PATTERN)] = "jeugdregio",
+    weight: WeightName = "pupils_po",
+    evaluator: ScenarioEvaluator = Depends(get_evaluator),
+) -> HTMLResponse:
+    """Edit ``division`` of ``scenario`` on the map with live figures against ``against``.
+
+    Example: ``/edit/huidig?division=swv_po&against=jeugdregio&weight=pupils_po``.
+    """
+    try:
+        stored = evaluator.stored(scenario)
+        divisions = evaluator.divisions(scenario)
+    except ScenarioNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    for name in (division, against):
+        if name not in divisions:
+            raise HTTPException(
+                404,
+                f"unknown division {name!r} in scenario {scenario!r}; choose one of "
+                f"{', '.join(sorted(divisions))}",
+            )
+    page = TEMPLATES.get_template("editor.html").render(
+        scenario=scenario,
+        revision=stored.revision,
+        division=division,
+        against=against,
+        weight=weight,
+        description=str(stored.document.get("description", "")),
+        stored_edits=len(stored.document.get("edits") or []),
+        map_url=f"/maps/{scenario}?"
+        + urlencode({"division": division, "against": against, "weight": weight}),
+    )
+    return HTMLResponse(page)
+
+
+@router.get(
+    "/api/editor/gemeenten.geojson",
+    summary="Gemeente polygons for the editor (with a search key)",
+    responses={200: {"content": {"application/geo+json": {}}}},
+)
+def gemeenten_geojson(evaluator: ScenarioEvaluator = Depends(get_evaluator)) -> Response:
+    """Every gemeente as a GeoJSON feature with ``name`` and ``search`` (normalised name and
+    aliases: "sudwest" finds Súdwest-Fryslân, "den bosch" finds 's-Hertogenbosch)."""
+
+    def compute() -> bytes:
+        import json
+
+        units = evaluator.dataset.units
+        names = units["name"].astype(str)
+        codes = units.index.astype(str)
+        adjacency = editor_resources(evaluator).adjacency.tolil()
+        props = pd.DataFrame(
+            {
+                "name": names.to_numpy(),
+                "search": [search_key(n) for n in names],
+                "neighbours": [[str(codes[j]) for j in row] for row in adjacency.rows],
+            },
+            index=codes,
+        )
+        return json.dumps(feature_collection(web_geometry(units.geometry), props)).encode()
+
+    return cached_response(evaluator, ("editor_gemeenten",), compute, "application/geo+json")
+
+
+# ---------------------------------------------------------------------- API
+def _check_revision(store: ScenarioStore, scenario: str, base_revision: int | None) -> int:
+    """The scenario's current revision; 409 when ``base_revision`` is given and differs."""
+    current = store.revision(scenario)
+    if base_revision is not None and base_revision != current:
+        raise HTTPException(
+            409,
+            f"scenario {scenario!r} was saved by someone else since you started (your base "
+            f"revision {base_revision}, now {current}); nothing was stored and your edits are "
+            "kept: save them as a new scenario, or reload to start from the newer version",
+        )
+    return current
+
+
+@router.post(
+    "/api/scenarios/{scenario}/evaluate",
+    response_model=EvaluateOut,
+    summary="Figures of tentative edits (nothing stored)",
+    responses=CONFLICT,
+)
+async def evaluate_edits(
+    scenario: ScenarioPath,
+    body: EvaluateIn,
+    live: LiveFigures = Depends(live_figures),
+    store: ScenarioStore = Depends(get_store),
+) -> Any:
+    """Apply ``edits`` after the stored scenario's own edits and return the editor's figures:
+    headline metrics before/after, every region, containment of touched regions before ->
+    after, pupils whose SWV changes against huidig, travel change, checks.
+
+    Example body: ``{"division": "swv_po", "against": "jeugdregio", "weight": "pupils_po",
+    "edits": [{"op": "move", "division": "swv_po", "unit": "GM0772", "to": "PO3008"}]}``.
+    """
+    start = time.perf_counter()
+    edits = edit_documents(body.edits)
+    check_edits_api_safe(edits)
+
+    def run() -> dict[str, Any]:
+        revision = _check_revision(store, scenario, body.base_revision)
+        try:
+            out = live.evaluate(scenario, edits, body.division, body.against, body.weight)
+        except KeyError as exc:
+            if isinstance(exc, ScenarioNotFound):
+                raise
+            raise HTTPException(404, str(exc.args[0]) if exc.args else "unknown") from None
+        return {**out, "revision": revision}
+
+    out = await run_in_threadpool(run)
+    out["timing_ms"] = (time.perf_counter() - start) * 1e3
+    return out
+
+
+def _save(
+    store: ScenarioStore,
+    evaluator: ScenarioEvaluator,
+    scenario_id: str,
+    document: dict[str, Any],
+    *,
+    replace: bool,
+    expected_revision: int | None,
+    division: str,
+) -> SavedOut:
+    check_document(document, evaluator, source="edits")
+    try:
+        stored = store.save(
+            scenario_id, document, replace=replace, expected_revision=expected_revision
+        )
+    except RevisionConflict as exc:
+        raise HTTPException(409, f"{exc}; your edits are kept in the page") from None
+    return SavedOut(
+        id=stored.id,
+        url=scenario_url(stored.id),
+        version=stored.version,
+        revision=stored.revision,
+        edits=len(stored.document.get("edits") or []),
+        editor_url=edit_url(stored.id, division, "jeugdregio"),
+    )
+
+
+@router.post(
+    "/api/scenarios/{scenario}/edits",
+    response_model=SavedOut,
+    summary="Append edits to a stored scenario (new revision)",
+    responses=CONFLICT,
+)
+def append_edits(
+    scenario: ScenarioPath,
+    body: AppendIn,
+    evaluator: ScenarioEvaluator = Depends(get_evaluator),
+    store: ScenarioStore = Depends(get_store),
+) -> SavedOut:
+    """Store the scenario with ``edits`` appended, if it is still at ``base_revision`` (else
+    409, nothing stored). Example body: ``{"base_revision": 7, "edits": [{"op": "move",
+    "division": "swv_po", "unit": "GM0772", "to": "PO3008"}]}``.
+    """
+    edits = edit_documents(body.edits)
+    check_edits_api_safe(edits)
+    _check_revision(store, scenario, body.base_revision)
+    stored = store.get(scenario)
+    document = {**stored.document, "edits": [*(stored.document.get("edits") or []), *edits]}
+    division = str(edits[0].get("division", "swv_po"))
+    return _save(
+        store,
+        evaluator,
+        scenario,
+        document,
+        replace=True,
+        expected_revision=body.base_revision,
+        division=division,
+    )
+
+
+@router.post(
+    "/api/scenarios/{scenario}/save-as",
+    response_model=SavedOut,
+    status_code=201,
+    summary="Store the edits as a new scenario based on this one",
+    responses=CONFLICT,
+)
+def save_as(
+    scenario: ScenarioPath,
+    body: SaveAsIn,
+    evaluator: ScenarioEvaluator = Depends(get_evaluator),
+    store: ScenarioStore = Depends(get_store),
+) -> SavedOut:
+    """A new scenario ``name`` with ``base: <scenario>`` and the edits, if ``scenario`` is still
+    at ``base_revision`` (else 409); 409 too when ``name`` exists."""
+    edits = edit_documents(body.edits)
+    check_edits_api_safe(edits)
+    _check_revision(store, scenario, body.base_revision)
+    stored = store.get(scenario)
+    document: dict[str, Any] = {
+        "name": body.name,
+        "description": body.description
+        or f"{scenario} with {len(edits)} edit(s) made in the map editor",
+        "principles": list(stored.document.get("principles") or []),
+        "base": scenario,
+        "edits": edits,
+    }
+    division = str(edits[0].get("division", "swv_po"))
+    return _save(
+        store,
+        evaluator,
+        body.name,
+        document,
+        replace=False,
+        expected_revision=None,
+        division=division,
+    )
