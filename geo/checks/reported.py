@@ -48,7 +48,10 @@ def changes(state: CheckState) -> pd.DataFrame:
         today = ctx.today
         po, vo = today["po"], today["vo"]
         zero = pd.Series(0.0, index=state.units)
-        pupils = {lv: pd.Series(ctx.pupils[lv], index=state.units) for lv in ("po", "vo")}
+        pupils = {  # named, so the exact pupil shares of split gemeenten are used
+            lv: pd.Series(ctx.pupils[lv], index=state.units, name=f"pupils_{lv}")
+            for lv in ("po", "vo")
+        }
         out = pd.DataFrame(
             {"pupils_po": pupils["po"], "pupils_vo": pupils["vo"]}, index=state.units
         )
@@ -58,8 +61,8 @@ def changes(state: CheckState) -> pd.DataFrame:
             levels = [lv for lv in subject.levels if not same_division(subject.division, today[lv])]
             if not levels:
                 continue  # today's division itself: nobody changes
-            p = pupils["po"] if "po" in levels else zero
-            v = pupils["vo"] if "vo" in levels else zero
+            p = pupils["po"] if "po" in levels else zero.rename("pupils_po")
+            v = pupils["vo"] if "vo" in levels else zero.rename("pupils_vo")
             d = disruption(subject.division, po, vo, p, v).per_gemeente.reindex(state.units)
             for level in levels:
                 out[f"changed_{level}"] = d[f"changed_{level}"].to_numpy()
@@ -145,7 +148,14 @@ def region_table(state: CheckState) -> pd.DataFrame:
     for subject in state.subjects:
         d = subject.division
         shares = d.shares[:, : d.n_regions].tocsc()
-        po, vo, sp_ = (shares.T @ x for x in (ctx.pupils["po"], ctx.pupils["vo"], special))
+        po, vo, sp_ = (
+            d.shares_for(k)[:, : d.n_regions].T @ x
+            for k, x in (
+                ("pupils_po", ctx.pupils["po"]),
+                ("pupils_vo", ctx.pupils["vo"]),
+                ("pupils_special", special),
+            )
+        )
         for j, code in enumerate(d.regions):
             members = state.units[shares.indices[shares.indptr[j] : shares.indptr[j + 1]]]
             rows.append(

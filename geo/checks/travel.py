@@ -57,9 +57,12 @@ def location_labels(state: CheckState, level: str, division: Division) -> np.nda
     today = state.ctx.today[level]
     p_idx = today.regions.get_indexer(lt.school_swv)
     # received[p, k]: today's pupils of p that lie in new SWV k (shares multiplied)
-    w = today.shares[:, : today.n_regions].multiply(state.ctx.pupils[level][:, None]).tocsc()
-    received = np.asarray((w.T @ division.shares[:, : division.n_regions]).todense())
-    m = division.shares[:, : division.n_regions].tocsr()
+    weight = f"pupils_{level}"  # the exact pupil shares of split gemeenten
+    today_shares = today.shares_for(weight)[:, : today.n_regions]
+    new_shares = division.shares_for(weight)[:, : division.n_regions]
+    w = today_shares.multiply(state.ctx.pupils[level][:, None]).tocsc()
+    received = np.asarray((w.T @ new_shares).todense())
+    m = new_shares.tocsr()
     counts = np.diff(m.indptr)[lt.school_unit]
     loc = np.repeat(np.arange(n_loc), counts)
     starts = m.indptr[lt.school_unit]
@@ -80,7 +83,7 @@ def distances(state: CheckState, level: str, division: Division) -> tuple[np.nda
     lt = state.ctx.travel[level]
     labels = location_labels(state, level, division)
     near = nearest_by_label(lt.dist, labels, division.n_regions)
-    shares = division.shares[:, : division.n_regions].toarray()
+    shares = division.shares_for(f"pupils_{level}")[:, : division.n_regions].toarray()
     weight = shares.sum(axis=1)
     with np.errstate(invalid="ignore"):
         values = np.where(shares > 0, near, 0.0)
