@@ -159,9 +159,29 @@ def unit_frame(
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=geometry.crs)
 
 
+def escape_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text value HTML-escaped: folium's tooltips and popups put property
+    values into ``innerHTML``, so a region named ``<img onerror=...>`` must arrive as text.
+
+    >>> escape_text(pd.DataFrame({"n": ["<b>&", "ok"], "x": [1, 2]})).to_dict("list")
+    {'n': ['&lt;b&gt;&amp;', 'ok'], 'x': [1, 2]}
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            values = out[column].tolist()  # a few hundred short strings: plain Python
+            out[column] = pd.Series(
+                [html.escape(v, quote=True) if isinstance(v, str) else v for v in values],
+                index=out.index,
+                dtype=object,
+            )
+    return out
+
+
 def _geojson(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> dict[str, Any]:
-    """GeoJSON dict of ``columns`` with the index as feature id (folium keys styles by id)."""
-    return feature_collection(frame.geometry, pd.DataFrame(frame[list(columns)]))
+    """GeoJSON dict of ``columns`` (text HTML-escaped, :func:`escape_text`) with the index as
+    feature id (folium keys styles by id)."""
+    return feature_collection(frame.geometry, escape_text(pd.DataFrame(frame[list(columns)])))
 
 
 def unit_layer(
@@ -294,7 +314,7 @@ def school_layer(
         crs=schools.crs,
     )
     return folium.GeoJson(
-        feature_collection(points, properties),
+        feature_collection(points, escape_text(properties)),
         name=name,
         marker=folium.CircleMarker(**SCHOOL_STYLE),
         tooltip=folium.GeoJsonTooltip(

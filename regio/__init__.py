@@ -11,10 +11,12 @@ import typer
 
 from regio import data
 from regio.propose import ensemble_command, propose_command
+from regio.report import report_command
 from regio.run import run_command
 from regio.score import score_command
 from regio.serve import serve_command
 from regio.variants import variants_command
+from regio.verdict import verdict_command
 
 app = typer.Typer(
     name="regio",
@@ -29,6 +31,8 @@ app.command("run")(run_command)
 app.command("variants")(variants_command)
 app.command("propose")(propose_command)
 app.command("ensemble")(ensemble_command)
+app.command("verdict")(verdict_command)
+app.command("report")(report_command)
 
 
 def main() -> None:  # pragma: no cover - console entry point

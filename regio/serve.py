@@ -47,6 +47,7 @@ def serve_command(
         os.environ["REGIOKOMPAS_DATA"] = str(data_dir(data))
     if state is not None:
         os.environ["REGIOKOMPAS_STATE"] = str(state_dir(state))
+    os.environ["REGIOKOMPAS_SERVE_HOST"] = host  # a trusted Host name (api.security)
     try:  # fail fast, without a traceback, when the store cannot be opened or created
         open_store().close()
     except RegiokompasError as exc:

@@ -15,8 +15,9 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, 
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from api.deps import ScenarioEvaluator, division_or_404, get_evaluator, get_store
-from api.exchange import read_region_upload, upload_kind
+from api.deps import ScenarioEvaluator, division_or_404, get_evaluator, get_limits, get_store
+from api.exchange import neutralise_formulas, read_region_upload, upload_kind
+from api.limits import ENV, Limits, check_divisions, check_document_limits, check_rows
 from api.models import (
     DIVISION_PATTERN,
     ERROR_RESPONSES,
@@ -28,9 +29,11 @@ from api.models import (
     ScenarioSummary,
 )
 from api.storage import ScenarioStore, StoredScenario, UnsafeScenarioId, check_scenario_id
+from api.upload_guard import UploadCaps, check_filename
 from geo.division import NO_REGION
-from geo.scenarios import ScenarioDoc, validate_scenario
+from geo.scenarios import ScenarioDoc, apply_scenario, parse_scenario
 from geo.scenarios.assignment_csv import read_assignment_csv
+from geo.scenarios.budget import time_budget
 
 router = APIRouter(prefix="/api/scenarios", tags=["scenarios"], responses=ERROR_RESPONSES)
 
@@ -64,12 +67,22 @@ def summary(stored: StoredScenario) -> ScenarioSummary:
     )
 
 
-def check_document(document: dict[str, Any], evaluator: ScenarioEvaluator, *, source: str) -> str:
+def check_document(
+    document: dict[str, Any],
+    evaluator: ScenarioEvaluator,
+    *,
+    source: str,
+    limits: Limits | None = None,
+) -> str:
     """Validate a scenario document for storing; return its id. Raises 422 naming the field.
 
-    Checks: ``name`` is a safe slug; no ``csv`` file references; ``base`` is a stored scenario
-    that does not lead back to this one; :func:`validate_scenario` accepts it on the base.
+    Checks: the cost ``limits`` first (sizes and counts, :func:`api.limits.check_document_limits`,
+    413); ``name`` is a safe slug; no ``csv`` file references; ``base`` is a stored scenario
+    that does not lead back to this one; :func:`validate_scenario` accepts it on the base within
+    the time budget; the result stays within the division and region limits.
     """
+    limits = limits or Limits()
+    check_document_limits(document, limits)
     try:
         scenario_id = check_scenario_id(document.get("name"))
     except UnsafeScenarioId as exc:
@@ -96,9 +109,12 @@ def check_document(document: dict[str, Any], evaluator: ScenarioEvaluator, *, so
                 422, f"base: {' -> '.join([scenario_id, *chain])} is a cycle of bases"
             )
     try:
-        validate_scenario(document, evaluator.dataset, source=source, bases=evaluator.bases)
+        with time_budget(limits.evaluation_seconds, setting=ENV["evaluation_seconds"]):
+            parsed = parse_scenario(document, source=source)
+            applied = apply_scenario(parsed, evaluator.dataset, bases=evaluator.bases)
     except ValidationError as exc:  # a document the typed model refuses late
         raise HTTPException(422, f"{source}: {exc.errors()[0].get('msg')}") from None
+    check_divisions(applied, limits, source=source)
     return scenario_id
 
 
@@ -114,6 +130,7 @@ def create_scenario(
     replace: Annotated[bool, Query(description="replace a stored scenario of this id")] = False,
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
     store: ScenarioStore = Depends(get_store),
+    limits: Limits = Depends(get_limits),
 ) -> ScenarioCreated:
     """Validate a scenario document against the data and store it under its ``name``.
 
@@ -122,7 +139,9 @@ def create_scenario(
     "into": "JZ42"}]}`` -> ``{"id": "plan-a", "url": "/api/scenarios/plan-a", ...}``.
     """
     document = doc.model_dump(mode="json", by_alias=True, exclude_unset=True)
-    scenario_id = check_document(document, evaluator, source=f"POST /api/scenarios {doc.name!r}")
+    scenario_id = check_document(
+        document, evaluator, source=f"POST /api/scenarios {doc.name!r}", limits=limits
+    )
     stored = store.save(scenario_id, document, source="user", replace=replace)
     return ScenarioCreated(
         id=stored.id, url=scenario_url(stored.id), version=stored.version, revision=stored.revision
@@ -159,6 +178,7 @@ def import_scenario(
     replace: Annotated[bool, Form(description="replace a stored scenario of this id")] = False,
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
     store: ScenarioStore = Depends(get_store),
+    limits: Limits = Depends(get_limits),
 ) -> ImportOut:
     """Turn an uploaded assignment into a stored scenario with one ``assign`` edit.
 
@@ -166,13 +186,16 @@ def import_scenario(
     gemeente goes to the region covering most of it. Example:
     ``curl -F file=@plan.csv -F name=plan-b -F division=swv_po .../api/scenarios/import``.
     """
-    filename = file.filename or "upload"
+    filename = check_filename(file.filename or "upload")  # a label only: never opened
     data = file.file.read()
     kind = upload_kind(data, filename)
     low: list[dict[str, Any]] = []
     edit: dict[str, Any] = {"op": "assign", "division": division}
     if kind == "csv":
+        lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+        check_rows(filename, lines - 1, limits)  # before parsing: an upper bound of the rows
         table = read_assignment_csv(data, filename)
+        check_rows(filename, len(table), limits)
         if (table["share"] == 1.0).all() and not table["unit"].duplicated().any():
             edit["assignment"] = dict(zip(table["unit"], table["region"], strict=True))
         else:
@@ -186,6 +209,7 @@ def import_scenario(
             region_key=region_key,
             name_key=name_key,
             repair=repair,
+            caps=UploadCaps(limits.upload_features, limits.upload_vertices),
         )
         edit["assignment"] = upload.assignment.to_dict()
         if upload.region_names:
@@ -199,7 +223,7 @@ def import_scenario(
         "principles": [],
         "edits": [edit],
     }
-    scenario_id = check_document(document, evaluator, source=f"import {filename!r}")
+    scenario_id = check_document(document, evaluator, source=f"import {filename!r}", limits=limits)
     stored = store.save(scenario_id, document, source="import", replace=replace)
     regions = set(edit.get("assignment", {}).values()) | {
         r["region"] for r in edit.get("membership", [])
@@ -262,13 +286,14 @@ def assignment_csv(
     division: Annotated[str, Query(pattern=DIVISION_PATTERN, description="e.g. swv_po")],
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
 ) -> Response:
-    """``unit,region,share`` of one division of the scenario (every non-zero share).
+    """``unit,region,share`` of one division of the scenario (every non-zero share); a cell
+    that starts like a spreadsheet formula (``= + - @``) gets a leading ``'``.
 
     The file imports back with ``POST /api/scenarios/import`` and reads in Districtr-style
     tools. Example: ``GET /api/scenarios/huidig/assignment.csv?division=swv_po``.
     """
     d = division_or_404(evaluator, scenario_id, division)
-    text = d.membership.to_csv(index=False, lineterminator="\n")
+    text = neutralise_formulas(d.membership).to_csv(index=False, lineterminator="\n")
     return Response(
         text,
         media_type="text/csv",

@@ -27,7 +27,14 @@ from api.deps import (
     get_evaluator,
     unknown_as_404,
 )
-from api.models import DIVISION_PATTERN, ERROR_RESPONSES, ScoreOut, WeightName
+from api.models import (
+    DIVISION_PATTERN,
+    ERROR_RESPONSES,
+    MIN_PIECE_RANGE,
+    TOLERANCE_RANGE,
+    ScoreOut,
+    WeightName,
+)
 from geo.errors import RegiokompasError
 
 router = APIRouter(prefix="/api/scores", tags=["scores"], responses=ERROR_RESPONSES)
@@ -66,10 +73,22 @@ async def get_scores(
     weight: WeightName = "area",
     scenario: ScenarioQuery = None,
     tolerance: Annotated[
-        float, Query(gt=0, le=1, description="containment counted as nested from here")
+        float,
+        Query(
+            ge=TOLERANCE_RANGE[0],
+            le=TOLERANCE_RANGE[1],
+            allow_inf_nan=False,
+            description="containment counted as nested from here (0.5 to 1)",
+        ),
     ] = 0.995,
     min_piece: Annotated[
-        float, Query(ge=0, le=1, description="pieces below this share are not counted as splits")
+        float,
+        Query(
+            ge=MIN_PIECE_RANGE[0],
+            le=MIN_PIECE_RANGE[1],
+            allow_inf_nan=False,
+            description="pieces below this share are not counted as splits (0 to 0.5)",
+        ),
     ] = 0.0,
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
 ) -> Response:
@@ -95,11 +114,15 @@ REPEAT_ENTRIES = 512
 """Distinct query strings remembered by :class:`RepeatScores`."""
 
 
+REPEAT_BYTES = 16 * 1024 * 1024
+"""Memory of the remembered bodies (a score body is a few kB)."""
+
+
 def repeat_cache(state: Any) -> EvaluationCache:
     """The app's ``query string -> (scenario, revision chain, body)`` cache."""
     cache = getattr(state, "repeat_scores", None)
     if cache is None:
-        cache = state.repeat_scores = EvaluationCache(REPEAT_ENTRIES)
+        cache = state.repeat_scores = EvaluationCache(REPEAT_ENTRIES, max_bytes=REPEAT_BYTES)
     return cache
 
 

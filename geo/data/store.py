@@ -40,9 +40,18 @@ STORE_FORMAT = 2
 """Bump when the layout of the store changes."""
 
 GEO_DIR = Path(__file__).resolve().parent.parent
-BUILD_CODE = ("data/**/*.py", "geometry/**/*.py", "division.py", "dataset.py", "preconditions.py")
+BUILD_CODE = (
+    "data/**/*.py",
+    "geometry/**/*.py",
+    "division.py",
+    "dataset.py",
+    "preconditions.py",
+    "config.py",
+)
 """Globs (under geo/) of the code that keys the store: the whole build package, the geometric
-verbs it uses and the core types it writes. A change to any of these files triggers a rebuild."""
+verbs it uses, the core types it writes and the settings (CRS) it reads - every module the build
+imports but the error types (tests/test_store.py checks this on the import graph). A change to
+any of these files triggers a rebuild."""
 
 
 def build_code_files() -> list[Path]:

@@ -105,6 +105,45 @@ def _pairwise_min(w: sp.csr_matrix, m: sp.csr_matrix) -> sp.csr_matrix:
     return sp.csr_matrix((values, (w.indices[wi], m.indices[mj])), shape=(w.shape[1], m.shape[1]))
 
 
+@dataclass(frozen=True)
+class LevelChanges:
+    """The numbers behind :func:`disruption` for one level (arrays, no labels)."""
+
+    received: np.ndarray
+    """``current x new``: pupils of each current SWV each new SWV can hold (rule 2)."""
+    continuation: np.ndarray
+    """Per current SWV: column of its continuation, ``-1`` when it has no pupils."""
+    changed: np.ndarray
+    """Per gemeente: pupils of the level that change SWV."""
+    total: np.ndarray
+    """Per gemeente: pupils of the level in a current SWV (the rest is in no SWV)."""
+
+
+def level_changes(w: sp.csr_matrix, capacity: sp.csr_matrix) -> LevelChanges:
+    """Rules 2 and 3 for one level, on matrices: ``w`` = ``units x current`` pupils
+    (:func:`swv_pupils`), ``capacity`` = ``units x new`` pupils each new SWV can hold
+    (``pupils[g] * n[g, k]``, new codes in sorted order). Callers that judge many divisions
+    (``geo.checks``) precompute ``w`` once.
+
+    >>> w = sp.csr_matrix(np.array([[10.0], [5.0]]))
+    >>> level_changes(w, sp.csr_matrix(np.array([[10.0, 0.0], [0.0, 5.0]]))).changed.tolist()
+    [0.0, 5.0]
+    """
+    received = _pairwise_min(w, capacity).toarray()  # current x new
+    has_pupils = received.sum(axis=1) > 0
+    best = received.argmax(axis=1) if received.shape[1] else np.zeros(len(received), int)
+    keeps = sp.csr_matrix(
+        (np.ones(int(has_pupils.sum())), (np.flatnonzero(has_pupils), best[has_pupils])),
+        shape=received.shape,
+    )
+    continuing = sp.csr_matrix(w @ keeps)  # pupils of g whose current SWV continues in k
+    kept = np.asarray(continuing.minimum(capacity).sum(axis=1)).ravel()
+    total = np.asarray(w.sum(axis=1)).ravel()
+    return LevelChanges(
+        received, np.where(has_pupils, best, -1), np.clip(total - kept, 0.0, None), total
+    )
+
+
 def disruption(
     assignment: pd.Series | Division,
     swv_po: Division,
@@ -128,20 +167,12 @@ def disruption(
         capacity = sp.csr_matrix(
             sp.diags(pupils.reindex(units).fillna(0.0).to_numpy(float)) @ shares
         )  # pupils of g the new SWV k can hold
-        received = _pairwise_min(w, capacity).toarray()  # current x new
-        has_pupils = received.sum(axis=1) > 0
-        best = received.argmax(axis=1)
-        for code, ok, k in zip(regions, has_pupils, best, strict=True):
-            continuation[str(code)] = str(codes[k]) if ok else None
-        keeps = sp.csr_matrix(
-            (np.ones(int(has_pupils.sum())), (np.flatnonzero(has_pupils), best[has_pupils])),
-            shape=(len(regions), len(codes)),
-        )
-        continuing = sp.csr_matrix(w @ keeps)  # pupils of g whose current SWV continues in k
-        kept = np.asarray(continuing.minimum(capacity).sum(axis=1)).ravel()
-        total = np.asarray(w.sum(axis=1)).ravel()
-        changed[level] = np.clip(total - kept, 0.0, None)
-        changed[f"total_{level}"] = total
+        lc = level_changes(w, capacity)
+        received = lc.received
+        for code, k in zip(regions, lc.continuation, strict=True):
+            continuation[str(code)] = str(codes[k]) if k >= 0 else None
+        changed[level] = lc.changed
+        changed[f"total_{level}"] = lc.total
         nz = np.nonzero(received)
         flows.append(
             pd.DataFrame(

@@ -24,6 +24,7 @@ from geo.division import Division
 from geo.errors import DivisionError
 from geo.scenarios import edits
 from geo.scenarios.assignment_csv import AssignmentCsvError, read_assignment_csv
+from geo.scenarios.budget import check_budget
 from geo.scenarios.errors import EditError, ScenarioError
 from geo.scenarios.library import display_path, read_scenario_file, resolve_scenario
 from geo.scenarios.model import (
@@ -281,6 +282,7 @@ def apply_scenario(
         postcodes=getattr(dataset, "postcodes", None),
     )
     for index, edit in enumerate(doc.edits):
+        check_budget(f"{doc.source} edits[{index}]")
         try:
             HANDLERS[edit.op](edit, state, index)
         except EditError as exc:
