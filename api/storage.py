@@ -220,7 +220,8 @@ class SQLiteScenarioStore(ScenarioStore):
             raise StorageError(f"{self.path}: cannot open the scenario store: {exc}") from exc
         self._lock = threading.RLock()
         self._local = threading.local()
-        self._readers: list[sqlite3.Connection] = []
+        self._readers: list[tuple[threading.Thread, sqlite3.Connection]] = []
+        """Read connections and the threads that opened them (closed once a thread is gone)."""
         try:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=FULL")
@@ -274,7 +275,13 @@ class SQLiteScenarioStore(ScenarioStore):
                 raise StorageError(f"{self.path}: cannot read the scenario store: {exc}") from exc
             self._local.conn = conn
             with self._lock:
-                self._readers.append(conn)
+                # threads come and go (thread pools retire idle workers): close the readers of
+                # finished threads so their connections do not pile up
+                for thread, old in self._readers:
+                    if not thread.is_alive():
+                        old.close()
+                self._readers = [(t, c) for t, c in self._readers if t.is_alive()]
+                self._readers.append((threading.current_thread(), conn))
         return conn
 
     def list(self) -> list[StoredScenario]:
@@ -426,7 +433,7 @@ class SQLiteScenarioStore(ScenarioStore):
 
     def close(self) -> None:
         with self._lock:
-            for conn in self._readers:
+            for _, conn in self._readers:
                 conn.close()
             self._readers.clear()
             self._local = threading.local()

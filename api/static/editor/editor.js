@@ -147,11 +147,14 @@
       (rows.length > 1 ? ` (${(100 * s).toFixed(1)}%)` : ""));
     return `${unitLabel(code)}: ${parts.join("; ")}${rows.length > 1 ? " — split" : ""}`;
   }
+  /* Restyle only the gemeenten whose look changed (colours are stable across edits, so a
+   * click usually restyles a handful of paths, not all 342). */
   function redrawUnits() {
     if (!unitLayer) return;
     unitLayer.eachLayer((layer) => {
-      layer.setStyle(unitStyle(layer.feature));
-      layer.setTooltipContent(tooltipText(layer.feature.id));
+      const style = unitStyle(layer.feature);
+      const key = `${style.fillColor}|${style.color}|${style.weight}|${style.dashArray}`;
+      if (layer.rkStyle !== key) { layer.setStyle(style); layer.rkStyle = key; }
     });
   }
   function onUnitClick(code) {
@@ -404,6 +407,12 @@
   }
 
   // ------------------------------------------------------------------ save
+  function saveError(err) {
+    if (err.status === 409) return `not saved (conflict): ${err.message}`;
+    if (err.status === 401) return "not saved: sign in first (/login, e.g. in another tab); your edits are kept";
+    if (err.status === 403) return `not saved: ${err.message}; your edits are kept (try save as)`;
+    return `not saved: ${err.message}; your edits are kept`;
+  }
   async function save() {
     showError("");
     try {
@@ -416,7 +425,7 @@
       showStatus(`saved: revision ${out.revision}, ${out.edits} edits stored`);
       evaluate({});
     } catch (err) {
-      showError(err.status === 409 ? `not saved (conflict): ${err.message}` : `not saved: ${err.message}`);
+      showError(saveError(err));
       renderEdits();
     }
   }
@@ -434,7 +443,7 @@
       const query = new URLSearchParams({ division: cfg.division, against: cfg.against, weight: cfg.weight });
       window.location.assign(`/edit/${out.id}?${query}`);
     } catch (err) {
-      showError(err.status === 409 ? `not saved (conflict): ${err.message}` : `not saved: ${err.message}`);
+      showError(saveError(err));
     }
   }
 
@@ -511,7 +520,7 @@
         style: unitStyle,
         onEachFeature: (feature, layer) => {
           state.layers[feature.id] = layer;
-          layer.bindTooltip(feature.properties.name, { sticky: true });
+          layer.bindTooltip(() => tooltipText(feature.id), { sticky: true });
           layer.on("click", () => onUnitClick(feature.id));
         },
       }).addTo(map);
