@@ -15,14 +15,15 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import geo
+from api.auth.policy import check_routes, document_responses, enforce
 from api.limits import LimitExceeded, Limits, limits_from_env
 from api.ratelimit import RateLimit
 from api.routers import (
@@ -31,10 +32,12 @@ from api.routers import (
     docs,
     editor,
     home,
+    login,
     maps,
     proposals,
     scenarios,
     scores,
+    sharing,
     units,
     verdicts,
 )
@@ -43,6 +46,7 @@ from api.state import AppState
 from api.storage import (
     RevisionConflict,
     ScenarioExists,
+    ScenarioInUse,
     ScenarioNotFound,
     ScenarioStore,
     UnsafeScenarioId,
@@ -144,6 +148,7 @@ ERROR_STATUS: dict[type[Exception], int] = {
     ScenarioNotFound: 404,
     UnsafeScenarioId: 422,
     ScenarioExists: 409,
+    ScenarioInUse: 409,
     RevisionConflict: 409,
     RegiokompasError: 422,
 }
@@ -159,7 +164,11 @@ def _message_handler(status: int) -> Callable[[Request, Exception], Awaitable[JS
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if maps.wants_html(request) and not request.url.path.startswith("/api/"):
+            page = maps.error_page(exc.status_code, str(exc.detail))  # a browser on a page
+            page.headers.update(exc.headers or {})
+            return page
         return JSONResponse(
             {"detail": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers
         )
@@ -227,6 +236,7 @@ def create_app(
             '`{"detail": "..."}` naming the wrong field or code.'
         ),
         lifespan=lifespan,
+        dependencies=[Depends(enforce)],  # every route goes through api.auth.policy.POLICY
         docs_url=None,  # served by api.routers.docs with local Swagger UI assets
         redoc_url=None,
     )
@@ -252,4 +262,8 @@ def create_app(
     app.include_router(proposals.router)
     app.include_router(editor.router)
     app.include_router(docs.router)
+    app.include_router(sharing.router)
+    app.include_router(login.router)
+    check_routes(app)
+    document_responses(app)
     return app

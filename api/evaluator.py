@@ -12,7 +12,7 @@ from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
 from api.cache import EvaluationCache
-from api.storage import ScenarioNotFound, ScenarioStore, StoredScenario
+from api.storage import MAX_BASE_DEPTH, ScenarioNotFound, ScenarioStore, StoredScenario
 from geo.dataset import Dataset
 from geo.division import Division
 from geo.errors import RegiokompasError
@@ -21,9 +21,6 @@ from geo.scenarios.budget import time_budget
 if TYPE_CHECKING:
     from geo.checks import Verdict, VerdictContext, VerdictSettings
     from geo.scenarios import ScenarioDoc
-
-MAX_BASE_DEPTH = 16
-"""Longest chain of ``base`` scenarios followed before it is called a cycle."""
 
 
 class ScenarioEvaluator:

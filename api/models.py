@@ -195,6 +195,10 @@ class ScenarioSummary(BaseModel):
     base: str | None
     edits: int = Field(description="number of edits")
     source: Literal["library", "user", "import"]
+    owner: str | None = Field(None, description="user who owns it (none: library or unowned)")
+    visibility: Literal["private", "published"] = Field(
+        "published", description="private: owner and admins only; published: everyone"
+    )
     version: int
     revision: int
     created_at: str

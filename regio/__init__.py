@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from regio import data
+from regio import accounts, data
 from regio.propose import ensemble_command, propose_command
 from regio.report import report_command
 from regio.run import run_command
@@ -25,6 +25,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(data.app, name="data")
+app.add_typer(accounts.users_app, name="users")
+app.add_typer(accounts.tokens_app, name="tokens")
+app.add_typer(accounts.library_app, name="library")
 app.command("serve")(serve_command)
 app.command("score")(score_command)
 app.command("run")(run_command)

@@ -35,8 +35,8 @@ def state(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def client(dataset, state: Path) -> TestClient:
-    return TestClient(create_app(dataset, state, upload_limit=200_000))
+def client(dataset, state: Path, sign_in) -> TestClient:
+    return sign_in(TestClient(create_app(dataset, state, upload_limit=200_000)))
 
 
 def stored(client: TestClient) -> list[dict]:

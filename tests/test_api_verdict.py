@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from fixtures.accounts import sign_in
 from fixtures.verdict_cases import CASES, grid_dataset
 
 BOUNDS = {"min_pupils": 400, "max_pupils": 3000}
@@ -28,7 +29,9 @@ def document(case: str, principles: list[int]) -> dict:
 
 @pytest.fixture
 def client(tmp_path: Path) -> TestClient:
-    client = TestClient(create_app(grid_dataset("dense"), tmp_path / "state", library_dir=None))
+    client = sign_in(
+        TestClient(create_app(grid_dataset("dense"), tmp_path / "state", library_dir=None))
+    )
     for case in ("valid", "two_jeugdregio"):
         assert client.post("/api/scenarios", json=document(case, [1, 3])).status_code == 201
     return client
@@ -86,7 +89,7 @@ def test_bad_input_is_a_clear_error(client, path, params, status, message) -> No
 def test_scenario_without_swv_division_is_422(tmp_path: Path) -> None:
     ds = grid_dataset("dense")
     del ds.divisions["swv_po"], ds.divisions["swv_vo"]
-    client = TestClient(create_app(ds, tmp_path / "state", library_dir=None))
+    client = sign_in(TestClient(create_app(ds, tmp_path / "state", library_dir=None)))
     doc = {"name": "leeg", "description": "no SWVs", "principles": [], "edits": []}
     assert client.post("/api/scenarios", json=doc).status_code == 201
     r = client.get("/api/scenarios/leeg/verdict")

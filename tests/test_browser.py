@@ -59,6 +59,35 @@ def _regio_command() -> list[str]:
     return [sys.executable, "-c", "from regio import main; main()"]
 
 
+PLANNER, PASSWORD = "planner", "browser test password"
+TOKEN: dict[str, str] = {}
+"""The planner's ``Authorization`` header (filled by :func:`seed_account`)."""
+
+
+def seed_account(state: Path) -> None:
+    """A planner with a password (for the sign-in form) and an API token, before the server
+    starts (so it prints no first-start link)."""
+    from api.auth.bootstrap import add_user
+    from api.storage import open_store
+    from fixtures.accounts import bearer
+
+    store = open_store(state, library_dir=None)
+    try:
+        add_user(store, PLANNER, PASSWORD)
+        TOKEN.update(bearer(store, PLANNER))
+    finally:
+        store.close()
+
+
+def sign_in_browser(d: WebDriver, server: str) -> None:
+    """Sign the browser in as the planner through the real sign-in form."""
+    d.get(f"{server}/login")
+    d.find_element(By.NAME, "name").send_keys(PLANNER)
+    d.find_element(By.NAME, "password").send_keys(PASSWORD)
+    d.find_element(By.CSS_SELECTOR, "#login button[type=submit]").click()
+    WebDriverWait(d, 30).until(lambda x: x.find_elements(By.ID, "account"))
+
+
 @pytest.fixture(scope="module")
 def server(
     dataset: object, data_dir: Path, cache_dir: Path, tmp_path_factory: pytest.TempPathFactory
@@ -67,6 +96,7 @@ def server(
     del dataset  # built once by the fixture into cache_dir, so the server only loads it
     port = _free_port()
     state = tmp_path_factory.mktemp("browser-state")
+    seed_account(state)
     log = (tmp_path_factory.mktemp("browser-log") / "serve.log").open("w+")
     env = {**os.environ, "REGIOKOMPAS_DATA": str(data_dir), "REGIOKOMPAS_CACHE": str(cache_dir)}
     command = [*_regio_command(), "serve", "--host", "127.0.0.1", "--port", str(port)]
@@ -183,10 +213,19 @@ def test_home_page(server: str, browser: WebDriver) -> None:
     huidig = d.find_element(By.ID, "scenario-huidig")
     congruence = huidig.find_elements(By.CSS_SELECTOR, "td.num")[0].text
     assert congruence.startswith("0.") and len(congruence) == 5
-    upload = d.find_element(By.ID, "upload")
-    assert upload.get_attribute("action").endswith("/api/scenarios/import")
+    assert d.find_elements(By.ID, "upload") == []  # reading needs no account, uploading does
     hrefs = {a.get_attribute("href") for a in d.find_elements(By.TAG_NAME, "a")}
     assert f"{server}/docs" in hrefs and f"{server}/openapi.json" in hrefs
+    assert f"{server}/login" in hrefs
+    # sign in through the real form: the session cookie brings the upload form with its token
+    sign_in_browser(d, server)
+    assert f"Signed in as {PLANNER}" in d.find_element(By.ID, "account").text
+    upload = d.find_element(By.ID, "upload")
+    assert upload.get_attribute("action").endswith("/api/scenarios/import")
+    token = upload.find_element(By.NAME, "csrf_token").get_attribute("value")
+    assert len(token) >= 40
+    cookie = d.get_cookie("regio_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
     _screenshot(d, "browser_home.png")
     assert _script_errors(d) == []
 
@@ -267,11 +306,19 @@ def test_proposal_map_outlines_changed_gemeenten_beside_huidig(
     request = urllib.request.Request(
         f"{server}/api/scenarios",
         data=json.dumps(doc).encode(),
-        headers={"content-type": "application/json"},
+        headers={"content-type": "application/json", **TOKEN},
         method="POST",
     )
     with urllib.request.urlopen(request, timeout=30) as r:
         assert r.status == 201
+    publish = urllib.request.Request(  # new scenarios are private; the browser is anonymous
+        f"{server}/api/scenarios/browser-voorstel/visibility",
+        data=json.dumps({"visibility": "published"}).encode(),
+        headers={"content-type": "application/json", **TOKEN},
+        method="PUT",
+    )
+    with urllib.request.urlopen(publish, timeout=30) as r:
+        assert r.status == 200
     changes = swv_changes(dataset, Division.from_assignment("swv", assignment))
     assert changes is not None
     changed = changes.index[changes["swv_changes"]]

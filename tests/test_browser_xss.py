@@ -106,7 +106,8 @@ def xss_server(
     state = tmp_path_factory.mktemp("xss-state")
     store = open_store(state, library_dir=SCENARIO_LIBRARY)
     try:
-        store.save("xss", xss_document(dataset), source="user")
+        # published: the (anonymous) browser reads it like any visitor
+        store.save("xss", xss_document(dataset), source="user", visibility="published")
     finally:
         store.close()
     port = _free_port()

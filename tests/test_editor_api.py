@@ -30,8 +30,9 @@ HEADLINE = ("congruence", "nested_regions", "regions", "ari", "nmi", "vi")
 
 
 @pytest.fixture(scope="module")
-def client(dataset, tmp_path_factory: pytest.TempPathFactory) -> TestClient:
-    return TestClient(create_app(dataset, tmp_path_factory.mktemp("editor-state")))
+def client(dataset, tmp_path_factory: pytest.TempPathFactory, sign_in) -> TestClient:
+    app = create_app(dataset, tmp_path_factory.mktemp("editor-state"))
+    return sign_in(TestClient(app), "editor-admin", admin=True)  # may also edit the library
 
 
 def body(edits: list[dict]) -> dict:

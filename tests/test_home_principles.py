@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from fixtures.accounts import sign_in
 from fixtures.verdict_cases import CASES, grid_dataset
 
 CELL = re.compile(r'<td class="principle ([^"]*)" title="([^"]*)">([^<]*)</td>')
@@ -38,7 +39,9 @@ def rows(page: str) -> dict[str, list[tuple[str, str, str]]]:
 
 
 def test_principle_columns_and_report_links(tmp_path: Path) -> None:
-    client = TestClient(create_app(grid_dataset("dense"), tmp_path / "state", library_dir=None))
+    client = sign_in(
+        TestClient(create_app(grid_dataset("dense"), tmp_path / "state", library_dir=None))
+    )
     for case in ("valid", "two_jeugdregio"):
         assert client.post("/api/scenarios", json=document(case, [1, 3])).status_code == 201
     nothing = {"name": "today", "description": "no edits", "principles": [], "edits": []}

@@ -36,9 +36,9 @@ def _combined(ds: Dataset) -> dict:
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def client(tmp_path_factory: pytest.TempPathFactory, sign_in) -> Iterator[TestClient]:
     app = create_app(synthetic_dataset(), tmp_path_factory.mktemp("state"), library_dir=None)
-    with TestClient(app) as client:
+    with sign_in(TestClient(app)) as client:
         empty = {"name": "huidig", "description": "current", "principles": [], "edits": []}
         assert client.post("/api/scenarios", json=empty).status_code == 201
         assert client.post("/api/scenarios", json=ALIGNED).status_code == 201
@@ -198,7 +198,7 @@ def test_real_map_pages(dataset: Dataset, tmp_path: Path) -> None:
 
 
 @pytest.mark.integration
-def test_real_map_and_compare_of_a_combined_swv(dataset: Dataset, tmp_path: Path) -> None:
+def test_real_map_and_compare_of_a_combined_swv(dataset: Dataset, tmp_path: Path, sign_in) -> None:
     """swv = one SWV per jeugdregio (an assign edit); changed gemeenten counted here by pandas."""
     from geo.division import NO_REGION
 
@@ -224,7 +224,7 @@ def test_real_map_and_compare_of_a_combined_swv(dataset: Dataset, tmp_path: Path
         for row in moved.itertuples():
             moves.setdefault(row.unit, []).append(f"{level.upper()} {row.region} → {row.new}")
     app = create_app(dataset, tmp_path)
-    with TestClient(app) as client:
+    with sign_in(TestClient(app)) as client:
         assert client.post("/api/scenarios", json=doc).status_code == 201
         r = client.get(f"/maps/{doc['name']}?division=swv&against=jeugdregio&weight=pupils")
         assert r.status_code == 200 and len(r.content) < 1_500_000

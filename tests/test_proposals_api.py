@@ -29,8 +29,8 @@ def app(synthetic, tmp_path: Path):
 
 
 @pytest.fixture
-def client(app):
-    with TestClient(app) as c:
+def client(app, sign_in):
+    with sign_in(TestClient(app)) as c:
         yield c
 
 
@@ -139,12 +139,11 @@ def test_bad_requests_name_the_field(client: TestClient, body: dict, field: str)
     assert field in response.json()["detail"]
 
 
-def test_too_many_running_proposals_get_429(app, client: TestClient) -> None:
-    """One slot per client (REGIOKOMPAS_PROPOSAL_SLOTS_PER_USER), two in the app."""
+def test_too_many_running_proposals_get_429(app, client: TestClient, sign_in) -> None:
+    """One slot per user (REGIOKOMPAS_PROPOSAL_SLOTS_PER_USER), two in the app."""
     release = threading.Event()
     blocker = app.state.regio.jobs.submit("other", release.wait)  # occupies the only worker
-    clients = [client, TestClient(app, client=("10.0.0.2", 5000))]
-    clients.append(TestClient(app, client=("10.0.0.3", 5000)))
+    clients = [client, sign_in(TestClient(app), "planner-2"), sign_in(TestClient(app), "p-3")]
     try:
         ids = [c.post("/api/proposals", json={"name": f"p-{i}"}) for i, c in enumerate(clients)]
         second = client.post("/api/proposals", json={"name": "p-x"})
@@ -155,8 +154,8 @@ def test_too_many_running_proposals_get_429(app, client: TestClient) -> None:
     finally:
         release.set()
     app.state.regio.jobs.wait(blocker.id, timeout=10)
-    for r in ids[:2]:
-        assert finish(app, client, r.json()["job_id"])["status"] == "done"
+    for c, r in zip(clients[:2], ids[:2], strict=True):  # each sees their own job only
+        assert finish(app, c, r.json()["job_id"])["status"] == "done"
     assert client.post("/api/proposals", json={"name": "p-3"}).status_code == 202
 
 
@@ -165,15 +164,16 @@ def test_unknown_job_is_404(client: TestClient) -> None:
     assert response.status_code == 404 and "0123456789abcdef" in response.json()["detail"]
 
 
-def test_cancel_a_queued_proposal_stores_nothing(app, client: TestClient) -> None:
+def test_cancel_a_queued_proposal_stores_nothing(app, client: TestClient, sign_in) -> None:
     release = threading.Event()
     blocker = app.state.regio.jobs.submit("other", release.wait)  # the proposal stays queued
     try:
         started = client.post("/api/proposals", json={"name": "cancel-me"})
         assert started.status_code == 202
         job_id = started.json()["job_id"]
-        other = TestClient(app, client=("10.0.0.9", 5000))
-        assert other.delete(f"/api/proposals/{job_id}").status_code == 403
+        other = sign_in(TestClient(app), "someone-else")
+        assert other.delete(f"/api/proposals/{job_id}").status_code == 404  # not theirs to see
+        assert TestClient(app).delete(f"/api/proposals/{job_id}").status_code == 401
         cancelled = client.delete(f"/api/proposals/{job_id}")
         assert cancelled.status_code == 200
         assert cancelled.json()["status"] == "cancelled"
@@ -200,7 +200,7 @@ def test_cancel_a_running_proposal_stops_it_before_storing(app, client: TestClie
         return "stored"
 
     jobs = app.state.regio.jobs
-    job = jobs.submit("proposal", slow, owner="client:testclient")
+    job = jobs.submit("proposal", slow, owner="planner")  # the signed-in client's user
     assert started.wait(10)
     response = client.delete(f"/api/proposals/{job.id}")
     assert response.status_code == 200

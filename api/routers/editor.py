@@ -28,6 +28,8 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from api.auth.policy import enforce
+from api.auth.principal import Principal
 from api.deps import ScenarioEvaluator, cached_response, get_evaluator, get_store
 from api.editing import LiveFigures, check_edits_api_safe, editor_resources
 from api.editor_links import edit_url
@@ -106,6 +108,7 @@ def editor_page(
     against: Annotated[str, Query(pattern=DIVISION_PATTERN)] = "jeugdregio",
     weight: WeightName = "pupils_po",
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
+    principal: Principal = Depends(enforce),
 ) -> HTMLResponse:
     """Edit ``division`` of ``scenario`` on the map with live figures against ``against``.
 
@@ -123,7 +126,9 @@ def editor_page(
                 f"unknown division {name!r} in scenario {scenario!r}; choose one of "
                 f"{', '.join(sorted(divisions))}",
             )
+    session = principal.credential if principal.via == "session" else None
     page = TEMPLATES.get_template("editor.html").render(
+        csrf_token=session.csrf if session else "",
         scenario=scenario,
         revision=stored.revision,
         division=division,
@@ -227,11 +232,17 @@ def _save(
     replace: bool,
     expected_revision: int | None,
     division: str,
+    principal: Principal,
 ) -> SavedOut:
     check_document(document, evaluator, source="edits")
     try:
         stored = store.save(
-            scenario_id, document, replace=replace, expected_revision=expected_revision
+            scenario_id,
+            document,
+            replace=replace,
+            expected_revision=expected_revision,
+            owner=principal.name,
+            actor=principal.name,
         )
     except RevisionConflict as exc:
         raise HTTPException(409, f"{exc}; your edits are kept in the page") from None
@@ -256,6 +267,7 @@ def append_edits(
     body: AppendIn,
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
     store: ScenarioStore = Depends(get_store),
+    principal: Principal = Depends(enforce),
 ) -> SavedOut:
     """Store the scenario with ``edits`` appended, if it is still at ``base_revision`` (else
     409, nothing stored). Example body: ``{"base_revision": 7, "edits": [{"op": "move",
@@ -275,6 +287,7 @@ def append_edits(
         replace=True,
         expected_revision=body.base_revision,
         division=division,
+        principal=principal,
     )
 
 
@@ -290,6 +303,7 @@ def save_as(
     body: SaveAsIn,
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
     store: ScenarioStore = Depends(get_store),
+    principal: Principal = Depends(enforce),
 ) -> SavedOut:
     """A new scenario ``name`` with ``base: <scenario>`` and the edits, if ``scenario`` is still
     at ``base_revision`` (else 409); 409 too when ``name`` exists."""
@@ -314,4 +328,5 @@ def save_as(
         replace=False,
         expected_revision=None,
         division=division,
+        principal=principal,
     )

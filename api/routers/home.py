@@ -21,6 +21,8 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
+from api.auth.policy import enforce
+from api.auth.principal import Principal
 from api.deps import ScenarioEvaluator, get_evaluator, get_store
 from api.editor_links import edit_url
 from api.models import WeightName
@@ -229,11 +231,14 @@ def home(
     weight: WeightName = "inhabitants",
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
     store: ScenarioStore = Depends(get_store),
+    principal: Principal = Depends(enforce),
 ) -> HTMLResponse:
-    """The stored scenarios as a table of headline metrics with links to maps and compare views,
-    an upload form for an assignment CSV and links to ``/docs`` and ``/openapi.json``.
+    """The stored scenarios the caller may read as a table of headline metrics with links to
+    maps and compare views, an upload form for an assignment CSV (signed-in users) and links to
+    ``/docs`` and ``/openapi.json``.
     """
-    stored = sorted(store.list(), key=lambda s: (s.id != BASELINE, s.id))
+    readable = [s for s in store.list() if principal.can_read(s)]
+    stored = sorted(readable, key=lambda s: (s.id != BASELINE, s.id))
     ids = {s.id for s in stored}
     baseline = BASELINE if BASELINE in ids else (stored[0].id if stored else BASELINE)
     try:
@@ -241,7 +246,10 @@ def home(
     except (RegiokompasError, KeyError, ValueError):
         baseline_divisions = frozenset()
     rows = [scenario_row(s, evaluator, weight, baseline, baseline_divisions) for s in stored]
+    session = principal.credential if principal.via == "session" else None
     page = TEMPLATES.get_template("home.html").render(
+        user=principal.user.name if principal.user else None,
+        csrf_token=session.csrf if session else "",
         rows=[row.model_dump() for row in rows],
         divisions=HEADLINE_DIVISIONS,
         principle_labels=[(n, f"principle {n}: {text}") for n, text in PRINCIPLES.items()],

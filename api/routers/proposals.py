@@ -19,9 +19,11 @@ import dataclasses
 import threading
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi import APIRouter, Depends, HTTPException, Path
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.auth.policy import enforce
+from api.auth.principal import Principal
 from api.deps import JobRunner, ScenarioEvaluator, get_evaluator, get_jobs, get_limits, get_store
 from api.jobs import Job, check_cancelled
 from api.limits import ENV, Limits
@@ -55,14 +57,9 @@ _active_lock = threading.Lock()
 """Makes counting the active jobs and submitting one atomic."""
 
 
-def job_owner(request: Request) -> str:
-    """Who starts or cancels a job: the signed-in user once accounts exist, else the client
-    address (a dependency, so the accounts work can replace it in one place)."""
-    user = getattr(request.state, "user", None)
-    name = getattr(user, "name", None) or getattr(user, "username", None)
-    if isinstance(name, str) and name:
-        return f"user:{name}"
-    return f"client:{request.client.host if request.client else 'unknown'}"
+def job_owner(principal: Principal = Depends(enforce)) -> str:
+    """Who starts or cancels a job: the signed-in user (the policy admits users only)."""
+    return principal.name
 
 
 class ProposalRequest(BaseModel):
@@ -157,8 +154,10 @@ def _run(
     evaluator: ScenarioEvaluator,
     store: ScenarioStore,
     limits: Limits | None = None,
+    user: str = "system",
 ) -> dict[str, Any]:
-    """The job: solve, validate the scenario like any other, store it, return the result."""
+    """The job: solve, validate the scenario like any other, store it as ``user``'s, return
+    the result."""
     dataset = evaluator.dataset
     if request.base is not None:
         dataset = dataclasses.replace(dataset, divisions=dict(evaluator.divisions(request.base)))
@@ -183,7 +182,9 @@ def _run(
         document, evaluator, source=f"proposal {request.name!r}", limits=limits
     )
     check_cancelled()  # a cancelled proposal is never stored
-    store.save(scenario_id, document, source="user", replace=request.replace)
+    store.save(
+        scenario_id, document, source="user", replace=request.replace, owner=user, actor=user
+    )
     return {"scenario_id": scenario_id, "report": proposal.report}
 
 
@@ -244,7 +245,7 @@ def start_proposal(
                 f"{limits.proposal_slots} ({ENV['proposal_slots']}); try again when one has "
                 "finished",
             )
-        job = jobs.submit(JOB_KIND, _run, request, evaluator, store, limits, owner=owner)
+        job = jobs.submit(JOB_KIND, _run, request, evaluator, store, limits, owner, owner=owner)
     return ProposalJobCreated(job_id=job.id, status=job.status, url=f"/api/proposals/{job.id}")  # type: ignore[arg-type]
 
 
@@ -281,13 +282,14 @@ def proposal_job(jobs: JobRunner, job_id: str) -> Job:
 def cancel_proposal(
     job_id: JobPath,
     jobs: JobRunner = Depends(get_jobs),
-    owner: str = Depends(job_owner),
+    principal: Principal = Depends(enforce),
 ) -> ProposalJobCancelled:
     """Cancel a queued or running proposal started by the caller: a queued one never starts, a
     running one stops before its next jeugdregio and stores nothing. A finished job is left as
-    it is (its status is returned). 403 for someone else's job, 404 for an unknown id."""
+    it is (its status is returned). 404 for an unknown id and for someone else's job (the
+    policy shows a job only to who started it and admins)."""
     job = proposal_job(jobs, job_id)
-    if job.owner is not None and job.owner != owner:
+    if job.owner is not None and job.owner != principal.name and not principal.is_admin:
         raise HTTPException(403, f"job_id: proposal {job_id!r} was started by someone else")
     job = jobs.cancel(job_id)
     return ProposalJobCancelled(

@@ -4,7 +4,9 @@ Rule: a scenario is stored only after :func:`geo.scenarios.validate_scenario` ac
 against the data (with its ``base``, a stored scenario id, applied first); its id is its
 ``name``, which must be a safe slug. File references (``csv:`` in an ``assign`` edit) are
 refused over the API: the server never reads a path a client chose. A failed request stores
-nothing.
+nothing. Who may do what is :data:`api.auth.policy.POLICY`: writes need a user, a new
+scenario belongs to its creator and starts ``private``; the list shows what the caller may
+read; every write is in the audit log under the caller's name.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, 
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from api.auth.policy import enforce
+from api.auth.principal import Principal
 from api.deps import ScenarioEvaluator, division_or_404, get_evaluator, get_limits, get_store
 from api.exchange import neutralise_formulas, read_region_upload, upload_kind
 from api.limits import ENV, Limits, check_divisions, check_document_limits, check_rows
@@ -28,7 +32,14 @@ from api.models import (
     ScenarioOut,
     ScenarioSummary,
 )
-from api.storage import ScenarioStore, StoredScenario, UnsafeScenarioId, check_scenario_id
+from api.storage import (
+    BadBase,
+    ScenarioInUse,
+    ScenarioStore,
+    StoredScenario,
+    UnsafeScenarioId,
+    check_scenario_id,
+)
 from api.upload_guard import UploadCaps, check_filename
 from geo.division import NO_REGION
 from geo.scenarios import ScenarioDoc, apply_scenario, parse_scenario
@@ -59,6 +70,8 @@ def summary(stored: StoredScenario) -> ScenarioSummary:
         base=base if isinstance(base, str) else None,
         edits=len(doc.get("edits", []) or []),
         source=stored.source,  # type: ignore[arg-type]
+        owner=stored.owner,
+        visibility=stored.visibility,  # type: ignore[arg-type]
         version=stored.version,
         revision=stored.revision,
         created_at=stored.created_at,
@@ -118,6 +131,31 @@ def check_document(
     return scenario_id
 
 
+def save(
+    store: ScenarioStore,
+    principal: Principal,
+    scenario_id: str,
+    document: dict[str, Any],
+    *,
+    source: str,
+    replace: bool,
+) -> StoredScenario:
+    """Store a checked document for ``principal``: a new scenario is theirs; a replaced one
+    keeps its owner. A base deleted meanwhile (the store re-checks it in the same
+    transaction) is a 422 naming it."""
+    try:
+        return store.save(
+            scenario_id,
+            document,
+            source=source,
+            replace=replace,
+            owner=principal.name,
+            actor=principal.name,
+        )
+    except BadBase as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
 @router.post(
     "",
     response_model=ScenarioCreated,
@@ -131,6 +169,7 @@ def create_scenario(
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
     store: ScenarioStore = Depends(get_store),
     limits: Limits = Depends(get_limits),
+    principal: Principal = Depends(enforce),
 ) -> ScenarioCreated:
     """Validate a scenario document against the data and store it under its ``name``.
 
@@ -142,16 +181,18 @@ def create_scenario(
     scenario_id = check_document(
         document, evaluator, source=f"POST /api/scenarios {doc.name!r}", limits=limits
     )
-    stored = store.save(scenario_id, document, source="user", replace=replace)
+    stored = save(store, principal, scenario_id, document, source="user", replace=replace)
     return ScenarioCreated(
         id=stored.id, url=scenario_url(stored.id), version=stored.version, revision=stored.revision
     )
 
 
 @router.get("", response_model=list[ScenarioSummary], summary="Stored scenarios")
-def list_scenarios(store: ScenarioStore = Depends(get_store)) -> list[ScenarioSummary]:
-    """All stored scenarios (library and user), ordered by id."""
-    return [summary(s) for s in store.list()]
+def list_scenarios(
+    store: ScenarioStore = Depends(get_store), principal: Principal = Depends(enforce)
+) -> list[ScenarioSummary]:
+    """The stored scenarios the caller may read (published ones, and their own), by id."""
+    return [summary(s) for s in store.list() if principal.can_read(s)]
 
 
 @router.post(
@@ -179,6 +220,7 @@ def import_scenario(
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
     store: ScenarioStore = Depends(get_store),
     limits: Limits = Depends(get_limits),
+    principal: Principal = Depends(enforce),
 ) -> ImportOut:
     """Turn an uploaded assignment into a stored scenario with one ``assign`` edit.
 
@@ -224,7 +266,7 @@ def import_scenario(
         "edits": [edit],
     }
     scenario_id = check_document(document, evaluator, source=f"import {filename!r}", limits=limits)
-    stored = store.save(scenario_id, document, source="import", replace=replace)
+    stored = save(store, principal, scenario_id, document, source="import", replace=replace)
     regions = set(edit.get("assignment", {}).values()) | {
         r["region"] for r in edit.get("membership", [])
     }
@@ -259,19 +301,17 @@ def get_scenario(
     responses={409: {"model": ErrorOut, "description": "other scenarios are built on it"}},
 )
 def delete_scenario(
-    scenario_id: ScenarioPath, store: ScenarioStore = Depends(get_store)
+    scenario_id: ScenarioPath,
+    store: ScenarioStore = Depends(get_store),
+    principal: Principal = Depends(enforce),
 ) -> ScenarioSummary:
     """Delete a stored scenario; returns what was deleted. 404 names an unknown id; 409 when
-    another stored scenario uses it as its ``base`` (delete that one first)."""
-    stored = store.get(scenario_id)
-    users = sorted(s.id for s in store.list() if s.document.get("base") == scenario_id)
-    if users:
-        raise HTTPException(
-            409,
-            f"scenario {scenario_id!r} is the base of {', '.join(map(repr, users))}; "
-            "delete or rebase those first",
-        )
-    store.delete(scenario_id)
+    another stored scenario uses it as its ``base`` (delete that one first; checked in the
+    same transaction as the delete, so no scenario is ever left without its base)."""
+    try:
+        stored = store.delete(scenario_id, actor=principal.name)
+    except ScenarioInUse as exc:
+        raise HTTPException(409, str(exc)) from None
     return summary(stored)
 
 

@@ -8,6 +8,11 @@ Hot path: :class:`RepeatScores` (ASGI middleware) answers a ``GET /api/scores`` 
 string was answered with 200 before, and whose scenario chain has the same revisions as then,
 straight from the cache — without FastAPI's parameter validation, which would give the same
 result again. Anything else (new query, changed scenario, any error) goes through the route.
+Only scores of published scenarios (or of no scenario) are remembered there, since the
+middleware runs before the access policy; publishing or hiding a scenario is a new revision.
+Such an answer is the same for every caller, so it is served whatever credentials the request
+carries (a bad token on a remembered public score is not looked at; everywhere else it is a
+401).
 """
 
 from __future__ import annotations
@@ -104,9 +109,11 @@ async def get_scores(
         body = await run_in_threadpool(
             score_json, evaluator, key, scenario, division, against, weight, tolerance, min_piece
         )
-    repeat_cache(request.app.state.regio).put(
-        request.scope["query_string"], (scenario, chain, body)
-    )
+    if scenario is None or evaluator.stored(scenario).visibility == "published":
+        # only what anyone may read is answered by RepeatScores (which skips the policy)
+        repeat_cache(request.app.state.regio).put(
+            request.scope["query_string"], (scenario, chain, body)
+        )
     return Response(body, media_type="application/json")
 
 
