@@ -29,10 +29,12 @@ import shapely
 from geo.dataset import WEIGHTS, Dataset
 from geo.division import NO_REGION, Division
 from maps.geometry import PRECISION, dissolve_regions, feature_collection, split_unit_geometry
+from maps.parts import fine_units, no_region_parts
 from maps.style import (
     AGAINST_STYLE,
     CHANGE_STYLE,
     NO_DATA_COLOR,
+    NO_REGION_STYLE,
     REGION_STYLE,
     SCHOOL_STYLE,
     SPLIT_STYLE,
@@ -223,8 +225,19 @@ def border_layer(
     name: str,
     style: Mapping[str, object],
     show: bool = True,
+    parts: gpd.GeoDataFrame | None = None,
 ) -> folium.GeoJson:
-    """Dissolved region borders of ``division`` (cached), drawn without fill, not interactive."""
+    """Dissolved region borders of ``division`` (cached), drawn without fill, not interactive.
+
+    With ``parts`` (:attr:`geo.dataset.Dataset.unit_parts`), gemeenten split over SWVs are cut
+    along their postcode borders (:func:`maps.parts.fine_units`): the real SWV borders."""
+    if parts is not None and len(division.split_units()):
+        fine, region = fine_units(geometry, division, parts)
+        if len(fine) > len(geometry):
+            geometry = fine
+            division = Division.from_assignment(
+                division.name, region, region_names=division.region_names
+            )
     regions = dissolve_regions(geometry, division)
     return folium.GeoJson(
         feature_collection(regions.geometry),
@@ -233,6 +246,24 @@ def border_layer(
         show=show,
         interactive=False,
         smooth_factor=0.5,
+    )
+
+
+def no_region_layer(
+    geometry: gpd.GeoSeries, division: Division, parts: gpd.GeoDataFrame | None, *, name: str
+) -> folium.GeoJson | None:
+    """Grey, hatched-looking fill of the parts of split gemeenten in no region (the Europoort,
+    in no SWV); None when there are none."""
+    if parts is None or not len(division.unassigned()):
+        return None
+    pieces = no_region_parts(geometry, division, parts)
+    if pieces.empty:
+        return None
+    return folium.GeoJson(
+        feature_collection(pieces),
+        name=name,
+        style_function=lambda feature: dict(NO_REGION_STYLE),
+        interactive=False,
     )
 
 

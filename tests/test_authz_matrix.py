@@ -394,3 +394,17 @@ def test_public_rule_is_the_default_nowhere() -> None:
     assert public_writes == {("POST", "/login"), ("POST", "/logout")} | reads
     assert all(POLICY[k].reads for k in reads)  # they only read, checked per scenario
     assert POLICY[("GET", "/")] is PUBLIC
+
+
+def test_changing_a_stored_scenario_needs_its_owner_in_the_table() -> None:
+    """The matrix checks the routes against the table; this pins the table to the issue: every
+    route that changes or removes a stored scenario (or its share links) is ``owner`` (the
+    owner or an admin), never just any user."""
+    changing = {
+        (m, p)
+        for (m, p) in POLICY
+        if ("{scenario_id}" in p or "{scenario}" in p)
+        and (m in ("PUT", "DELETE") or p.endswith(("/edits", "/shares")) and m == "POST")
+    }
+    assert ("DELETE", "/api/scenarios/{scenario_id}") in changing and len(changing) >= 5
+    assert {k: POLICY[k].access for k in changing} == {k: "owner" for k in changing}

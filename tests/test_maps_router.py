@@ -212,7 +212,7 @@ def test_real_map_and_compare_of_a_combined_swv(dataset: Dataset, tmp_path: Path
     expected: set[str] = set()
     moves: dict[str, list[str]] = {}
     for level in ("po", "vo"):
-        m = dataset.division(f"swv_{level}").membership
+        m = dataset.division(f"swv_{level}").for_weight(f"pupils_{level}").membership
         m = m[m["region"] != NO_REGION].copy()
         m["pupils"] = m["share"] * m["unit"].map(dataset.units[f"pupils_{level}"].astype(float))
         m["new"] = m["unit"].map(new)

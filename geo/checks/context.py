@@ -242,7 +242,9 @@ def build_context(dataset: Dataset, *, points: gpd.GeoSeries | None = None) -> V
     both = pd.Series(pupils["po"] + pupils["vo"], index=units)
     bounds = default_size_bounds(today["po"], today["vo"], both)
     today_pupils = {
-        level: swv_pupils(today[level], pd.Series(pupils[level], index=units))[0]
+        level: swv_pupils(  # named: the exact pupil shares of split gemeenten
+            today[level], pd.Series(pupils[level], index=units, name=f"pupils_{level}")
+        )[0]
         for level in LEVELS
     }
     return VerdictContext(

@@ -127,7 +127,7 @@ class TravelModel:
         labels = self.schools[level][f"swv_{level}"].astype(str).to_numpy()
         nearest = self._nearest_by_label(level, labels)
         nearest = nearest.reindex(columns=division.regions).fillna(np.inf)  # SWV without school
-        shares = division.shares[:, : division.n_regions].toarray()
+        shares = division.shares_for(f"pupils_{level}")[:, : division.n_regions].toarray()
         weight = shares.sum(axis=1)
         values = np.where(shares > 0, nearest.to_numpy(), 0.0)
         with np.errstate(invalid="ignore"):

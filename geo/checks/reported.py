@@ -52,10 +52,11 @@ def changes(state: CheckState) -> pd.DataFrame:
         for subject in state.subjects:
             d = subject.division
             order = np.argsort(np.asarray(d.regions, dtype=str), kind="stable")  # sorted codes
-            shares = d.shares[:, : d.n_regions][:, order]
             for level in subject.levels:
                 if same_division(d, ctx.today[level]):
                     continue  # today's division itself: nobody changes
+                # the exact pupil shares of split gemeenten (issue 11)
+                shares = d.shares_for(f"pupils_{level}")[:, : d.n_regions][:, order]
                 capacity = sp.csr_matrix(sp.diags(ctx.pupils[level]) @ shares)
                 changed[level] = level_changes(ctx.today_pupils[level], capacity).changed
         out = pd.DataFrame(

@@ -58,8 +58,9 @@ def location_labels(state: CheckState, level: str, division: Division) -> np.nda
     p_idx = state.ctx.today[level].regions.get_indexer(lt.group_swv)
     # received[p, k]: today's pupils of p that lie in new SWV k (shares multiplied)
     w = state.ctx.today_pupils[level]
-    received = (w.T @ division.shares[:, : division.n_regions]).toarray()
-    m = division.shares[:, : division.n_regions].tocsr()
+    pupil_shares = division.shares_for(f"pupils_{level}")[:, : division.n_regions]
+    received = (w.T @ pupil_shares).toarray()
+    m = pupil_shares.tocsr()
     counts = np.diff(m.indptr)[lt.group_unit]
     loc = np.repeat(np.arange(n_loc), counts)
     starts = m.indptr[lt.group_unit]
@@ -80,7 +81,7 @@ def distances(state: CheckState, level: str, division: Division) -> tuple[np.nda
     lt = state.ctx.travel[level]
     labels = location_labels(state, level, division)
     near = nearest_by_label(lt.group_dist, labels, division.n_regions)
-    shares = division.shares[:, : division.n_regions].toarray()
+    shares = division.shares_for(f"pupils_{level}")[:, : division.n_regions].toarray()
     weight = shares.sum(axis=1)
     with np.errstate(invalid="ignore"):
         values = np.where(shares > 0, near, 0.0)
@@ -121,7 +122,7 @@ def _level(state: CheckState, subject: Subject, level: str) -> dict[str, object]
         )
     # per SWV: pupil-weighted mean of its gemeenten's distances (weights: pupils x share)
     # against the same mean of their baselines
-    shares = division.shares[:, : division.n_regions].toarray()
+    shares = division.shares_for(f"pupils_{level}")[:, : division.n_regions].toarray()
     w = shares * pupils[:, None]
     ok = np.isfinite(base)[:, None] & (w > 0)
     wsum = np.where(ok, w, 0).sum(axis=0)

@@ -63,19 +63,24 @@ class Disruption:
 
 
 def swv_pupils(division: Division, pupils: pd.Series) -> tuple[sp.csr_matrix, pd.Index]:
-    """``W[g, p] = pupils[g] * share[g, p]`` over the regions of ``division`` (no NO_REGION)."""
+    """``W[g, p] = pupils[g] * share[g, p]`` over the regions of ``division`` (no NO_REGION);
+    the shares are those for the weight ``pupils.name`` (the exact pupil shares of a gemeente
+    split by postcode, :meth:`~geo.division.Division.shares_for`)."""
     w = pupils.reindex(division.units).fillna(0.0).to_numpy(float)
-    matrix = sp.diags(w) @ division.shares[:, : division.n_regions]
+    matrix = sp.diags(w) @ division.shares_for(pupils.name)[:, : division.n_regions]
     return sp.csr_matrix(matrix), division.regions
 
 
-def _new_shares(new: pd.Series | Division, units: pd.Index) -> tuple[sp.csr_matrix, pd.Index]:
-    """``units x new codes`` (codes sorted): each gemeente's share in each new SWV."""
+def _new_shares(
+    new: pd.Series | Division, units: pd.Index, weight: str | None = None
+) -> tuple[sp.csr_matrix, pd.Index]:
+    """``units x new codes`` (codes sorted): each gemeente's share in each new SWV (for a
+    division with weight-specific shares: its shares for ``weight``)."""
     if isinstance(new, Division):
         new = new.reindexed(units)
         codes = pd.Index(sorted(map(str, new.regions)))
         order = pd.Index(new.regions.astype(str)).get_indexer(codes)
-        return sp.csr_matrix(new.shares[:, order]), codes
+        return sp.csr_matrix(new.shares_for(weight)[:, order]), codes
     labels = new.astype(str).reindex(units)
     if labels.isna().any():
         raise KeyError(f"assignment misses gemeente(n) {list(labels.index[labels.isna()][:5])}")
@@ -155,6 +160,8 @@ def disruption(
     changed: dict[str, np.ndarray] = {}
     flows: list[pd.DataFrame] = []
     for level, division, pupils in (("po", swv_po, pupils_po), ("vo", swv_vo, pupils_vo)):
+        if isinstance(assignment, Division) and assignment.weight_shares:
+            shares, codes = _new_shares(assignment, units, pupils.name)
         division = division.reindexed(units)
         w, regions = swv_pupils(division, pupils)
         capacity = sp.csr_matrix(
