@@ -30,7 +30,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth.policy import enforce
 from api.auth.principal import Principal
-from api.deps import ScenarioEvaluator, cached_response, get_evaluator, get_store
+from api.deps import ScenarioEvaluator, cached_response, get_evaluator, get_limits, get_store
 from api.editing import LiveFigures, check_edits_api_safe, editor_resources
 from api.editor_links import edit_url
 from api.editor_models import (
@@ -41,9 +41,10 @@ from api.editor_models import (
     SavedOut,
     edit_documents,
 )
+from api.limits import Limits
 from api.models import DIVISION_PATTERN, ERROR_RESPONSES, SCENARIO_PATTERN, ErrorOut, WeightName
 from api.routers.home import TEMPLATES
-from api.routers.scenarios import check_document, scenario_url
+from api.routers.scenarios import check_document, enforce_owner_quota, scenario_url
 from api.storage import RevisionConflict, ScenarioNotFound, ScenarioStore
 from maps.geometry import feature_collection, web_geometry
 
@@ -233,8 +234,10 @@ def _save(
     expected_revision: int | None,
     division: str,
     principal: Principal,
+    limits: Limits,
 ) -> SavedOut:
-    check_document(document, evaluator, source="edits")
+    check_document(document, evaluator, source="edits", limits=limits)
+    enforce_owner_quota(store, principal, scenario_id, document, limits)
     try:
         stored = store.save(
             scenario_id,
@@ -268,6 +271,7 @@ def append_edits(
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
     store: ScenarioStore = Depends(get_store),
     principal: Principal = Depends(enforce),
+    limits: Limits = Depends(get_limits),
 ) -> SavedOut:
     """Store the scenario with ``edits`` appended, if it is still at ``base_revision`` (else
     409, nothing stored). Example body: ``{"base_revision": 7, "edits": [{"op": "move",
@@ -288,6 +292,7 @@ def append_edits(
         expected_revision=body.base_revision,
         division=division,
         principal=principal,
+        limits=limits,
     )
 
 
@@ -304,6 +309,7 @@ def save_as(
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
     store: ScenarioStore = Depends(get_store),
     principal: Principal = Depends(enforce),
+    limits: Limits = Depends(get_limits),
 ) -> SavedOut:
     """A new scenario ``name`` with ``base: <scenario>`` and the edits, if ``scenario`` is still
     at ``base_revision`` (else 409); 409 too when ``name`` exists."""
@@ -329,4 +335,5 @@ def save_as(
         expected_revision=None,
         division=division,
         principal=principal,
+        limits=limits,
     )

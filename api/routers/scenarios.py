@@ -21,7 +21,15 @@ from api.auth.policy import enforce
 from api.auth.principal import Principal
 from api.deps import ScenarioEvaluator, division_or_404, get_evaluator, get_limits, get_store
 from api.exchange import neutralise_formulas, read_region_upload, upload_kind
-from api.limits import ENV, Limits, check_divisions, check_document_limits, check_rows
+from api.limits import (
+    ENV,
+    Limits,
+    check_divisions,
+    check_document_limits,
+    check_owner_quota,
+    check_rows,
+    document_size,
+)
 from api.models import (
     DIVISION_PATTERN,
     ERROR_RESPONSES,
@@ -131,6 +139,29 @@ def check_document(
     return scenario_id
 
 
+def enforce_owner_quota(
+    store: ScenarioStore,
+    principal: Principal,
+    scenario_id: str,
+    document: dict[str, Any],
+    limits: Limits,
+) -> None:
+    """Refuse (413, naming the setting) a save that would give the signed-in planner more
+    scenarios or stored bytes than ``limits`` allow. Admins are exempt; a replacement counts
+    only the difference in size."""
+    if principal.user is None or principal.is_admin:
+        return
+    owned = {s.id: s for s in store.list() if s.owner == principal.name}
+    replacing = owned.pop(scenario_id, None)
+    check_owner_quota(
+        [document_size(s.document) for s in owned.values()],
+        document_size(document),
+        limits,
+        owner=principal.name,
+        replacing=document_size(replacing.document) if replacing is not None else 0,
+    )
+
+
 def save(
     store: ScenarioStore,
     principal: Principal,
@@ -139,10 +170,12 @@ def save(
     *,
     source: str,
     replace: bool,
+    limits: Limits | None = None,
 ) -> StoredScenario:
     """Store a checked document for ``principal``: a new scenario is theirs; a replaced one
-    keeps its owner. A base deleted meanwhile (the store re-checks it in the same
-    transaction) is a 422 naming it."""
+    keeps its owner. The owner's quota (:func:`enforce_owner_quota`) is checked first. A base
+    deleted meanwhile (the store re-checks it in the same transaction) is a 422 naming it."""
+    enforce_owner_quota(store, principal, scenario_id, document, limits or Limits())
     try:
         return store.save(
             scenario_id,
@@ -181,7 +214,9 @@ def create_scenario(
     scenario_id = check_document(
         document, evaluator, source=f"POST /api/scenarios {doc.name!r}", limits=limits
     )
-    stored = save(store, principal, scenario_id, document, source="user", replace=replace)
+    stored = save(
+        store, principal, scenario_id, document, source="user", replace=replace, limits=limits
+    )
     return ScenarioCreated(
         id=stored.id, url=scenario_url(stored.id), version=stored.version, revision=stored.revision
     )
@@ -266,7 +301,9 @@ def import_scenario(
         "edits": [edit],
     }
     scenario_id = check_document(document, evaluator, source=f"import {filename!r}", limits=limits)
-    stored = save(store, principal, scenario_id, document, source="import", replace=replace)
+    stored = save(
+        store, principal, scenario_id, document, source="import", replace=replace, limits=limits
+    )
     regions = set(edit.get("assignment", {}).values()) | {
         r["region"] for r in edit.get("membership", [])
     }

@@ -200,6 +200,29 @@ def test_owner_quota_counts_scenarios_and_bytes() -> None:
     check_owner_quota([400, 400, 100], 150, limits, owner="ann", replacing=100)
 
 
+def test_owner_quota_is_enforced_on_save(dataset, tmp_path) -> None:
+    """A planner's third scenario (limit 2) is refused through the API and stores nothing;
+    replacing one of the two still works, and another planner has their own quota."""
+    app, client = limited(dataset, tmp_path, scenarios_per_user=2)
+    for name in ("q1", "q2"):
+        assert post(client, {"name": name, "description": "d"}).status_code == 201
+    before = state_of(app)
+    response = post(client, {"name": "q3", "description": "d"})
+    assert_refused(app, response, 413, "REGIOKOMPAS_MAX_SCENARIOS_PER_USER", before)
+    again = post(client, {"name": "q2", "description": "longer"}, replace="true")
+    assert again.status_code in (200, 201), again.text
+    other = writer(TestClient(app), "trudy")
+    assert post(other, {"name": "t1", "description": "d"}).status_code == 201
+
+
+def test_owner_byte_quota_is_enforced_on_save(dataset, tmp_path) -> None:
+    app, client = limited(dataset, tmp_path, bytes_per_user=200)
+    assert post(client, {"name": "b1", "description": "x" * 50}).status_code == 201
+    before = state_of(app)
+    response = post(client, {"name": "b2", "description": "x" * 150})
+    assert_refused(app, response, 413, "REGIOKOMPAS_MAX_BYTES_PER_USER", before)
+
+
 # ---------------------------------------------------------------------- rate limits
 def test_writes_over_the_rate_limit_get_429(dataset, tmp_path) -> None:
     app, client = limited(dataset, tmp_path, rate_writes="3/minute")
