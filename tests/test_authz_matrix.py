@@ -29,8 +29,14 @@ from fixtures.accounts import bearer
 from fixtures.synthetic import synthetic_dataset
 
 PRINCIPALS = ("anonymous", "other", "owner", "admin", "share")
-UNLIMITED = Limits(rate_writes="100000/minute", rate_reads="100000/minute")
-"""All cells come from one test client: the per-client rate limits are not under test here."""
+UNLIMITED = Limits(
+    rate_writes="100000/minute",
+    rate_reads="100000/minute",
+    scenarios_per_user=1_000_000,
+    bytes_per_user=10**12,
+)
+"""All cells come from one test client and one owner: rate limits and per-user quotas are not
+under test here (tests/attacks/test_limits.py tests them)."""
 OWNER, OTHER, ADMIN = "ann", "bob", "root"
 
 
