@@ -7,6 +7,7 @@ saves screenshots to ``artifacts/``. Skipped only when Chromium is missing outsi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -88,16 +89,14 @@ def sign_in_browser(d: WebDriver, server: str) -> None:
     WebDriverWait(d, 30).until(lambda x: x.find_elements(By.ID, "account"))
 
 
-@pytest.fixture(scope="module")
-def server(
-    dataset: object, data_dir: Path, cache_dir: Path, tmp_path_factory: pytest.TempPathFactory
+@contextlib.contextmanager
+def running_server(
+    state: Path, data_dir: Path, cache_dir: Path, log_dir: Path, ready: str = "/api/scenarios"
 ) -> Iterator[str]:
-    """``regio serve`` on a free loopback port with a fresh state dir; yields its base URL."""
-    del dataset  # built once by the fixture into cache_dir, so the server only loads it
+    """``regio serve`` on a free loopback port with ``state``; yields its base URL once
+    ``ready`` answers 200, and stops the server afterwards (its log in ``log_dir``)."""
     port = _free_port()
-    state = tmp_path_factory.mktemp("browser-state")
-    seed_account(state)
-    log = (tmp_path_factory.mktemp("browser-log") / "serve.log").open("w+")
+    log = (log_dir / "serve.log").open("w+")
     env = {**os.environ, "REGIOKOMPAS_DATA": str(data_dir), "REGIOKOMPAS_CACHE": str(cache_dir)}
     command = [*_regio_command(), "serve", "--host", "127.0.0.1", "--port", str(port)]
     proc = subprocess.Popen(
@@ -114,7 +113,7 @@ def server(
                 log.seek(0)
                 pytest.fail(f"regio serve exited with {proc.returncode}:\n{log.read()[-3000:]}")
             try:
-                with urllib.request.urlopen(f"{base}/api/scenarios", timeout=5) as r:
+                with urllib.request.urlopen(f"{base}{ready}", timeout=5) as r:
                     if r.status == 200:
                         break
             except (urllib.error.URLError, ConnectionError, TimeoutError):
@@ -131,6 +130,18 @@ def server(
             proc.kill()
             proc.wait(timeout=15)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def server(
+    dataset: object, data_dir: Path, cache_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """``regio serve`` on a free loopback port with a fresh state dir; yields its base URL."""
+    del dataset  # built once by the fixture into cache_dir, so the server only loads it
+    state = tmp_path_factory.mktemp("browser-state")
+    seed_account(state)
+    with running_server(state, data_dir, cache_dir, tmp_path_factory.mktemp("browser-log")) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

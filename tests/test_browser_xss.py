@@ -11,11 +11,6 @@ still work under the Content-Security-Policy).
 
 from __future__ import annotations
 
-import os
-import subprocess
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,11 +18,9 @@ import pytest
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from tests.test_browser import (
-    START_TIMEOUT,
-    _free_port,
-    _regio_command,
     _script_errors,
     _wait_for_shapes,
+    running_server,
 )
 from tests.test_browser import browser as _chromium
 
@@ -110,41 +103,9 @@ def xss_server(
         store.save("xss", xss_document(dataset), source="user", visibility="published")
     finally:
         store.close()
-    port = _free_port()
-    log = (tmp_path_factory.mktemp("xss-log") / "serve.log").open("w+")
-    env = {**os.environ, "REGIOKOMPAS_DATA": str(data_dir), "REGIOKOMPAS_CACHE": str(cache_dir)}
-    command = [*_regio_command(), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    proc = subprocess.Popen(
-        [*command, "--state", str(state), "--log-level", "warning"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + START_TIMEOUT
-    try:
-        while True:
-            if proc.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"regio serve exited with {proc.returncode}:\n{log.read()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/api/scenarios/xss", timeout=5) as r:
-                    if r.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"regio serve did not answer within {START_TIMEOUT:.0f} s")
-            time.sleep(0.3)
+    log_dir = tmp_path_factory.mktemp("xss-log")
+    with running_server(state, data_dir, cache_dir, log_dir, ready="/api/scenarios/xss") as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
-        log.close()
 
 
 def assert_nothing_ran(driver: WebDriver, title: str) -> None:
