@@ -144,15 +144,16 @@ def server(
         yield base
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
-    """Headless Chromium driven by the Debian chromedriver."""
+@contextlib.contextmanager
+def chromium(
+    profile: Path, window: str = "1400,1000", logs: tuple[str, ...] = ("browser",)
+) -> Iterator[WebDriver]:
+    """Headless Chromium driven by the Debian chromedriver, with the ``logs`` (e.g. ``browser``,
+    ``performance``) recorded; quits and removes ``profile`` afterwards."""
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
         pytest.fail("CI needs /usr/bin/chromium and /usr/bin/chromedriver (see .ci/run)")
-
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    profile = tmp_path_factory.mktemp("chromium-profile")
     for flag in (
         "--headless",
         "--no-sandbox",
@@ -160,11 +161,11 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-dev-shm-usage",
-        "--window-size=1400,1000",
+        f"--window-size={window}",
         f"--user-data-dir={profile}",
     ):
         options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    options.set_capability("goog:loggingPrefs", dict.fromkeys(logs, "ALL"))
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.set_page_load_timeout(60)
     try:
@@ -172,6 +173,13 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    """Headless Chromium driven by the Debian chromedriver."""
+    with chromium(tmp_path_factory.mktemp("chromium-profile")) as driver:
+        yield driver
 
 
 UNIT_PATH = """
