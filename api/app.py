@@ -15,35 +15,44 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import geo
+from api.auth.policy import check_routes, document_responses, enforce
+from api.limits import LimitExceeded, Limits, limits_from_env
+from api.ratelimit import RateLimit
 from api.routers import (
     compare,
     divisions,
     docs,
     editor,
     home,
+    login,
     maps,
     proposals,
     scenarios,
     scores,
+    sharing,
     units,
+    verdicts,
 )
+from api.security import SecurityHeaders, cors_origins, install_browser_safety, trusted_hosts
 from api.state import AppState
 from api.storage import (
     RevisionConflict,
     ScenarioExists,
+    ScenarioInUse,
     ScenarioNotFound,
     ScenarioStore,
     UnsafeScenarioId,
     open_store,
 )
+from api.upload_guard import lock_down_gdal
 from geo.config import SCENARIO_LIBRARY
 from geo.dataset import Dataset
 from geo.errors import RegiokompasError
@@ -139,6 +148,7 @@ ERROR_STATUS: dict[type[Exception], int] = {
     ScenarioNotFound: 404,
     UnsafeScenarioId: 422,
     ScenarioExists: 409,
+    ScenarioInUse: 409,
     RevisionConflict: 409,
     RegiokompasError: 422,
 }
@@ -154,7 +164,11 @@ def _message_handler(status: int) -> Callable[[Request, Exception], Awaitable[JS
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if maps.wants_html(request) and not request.url.path.startswith("/api/"):
+            page = maps.error_page(exc.status_code, str(exc.detail))  # a browser on a page
+            page.headers.update(exc.headers or {})
+            return page
         return JSONResponse(
             {"detail": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers
         )
@@ -165,6 +179,10 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     for error, status in ERROR_STATUS.items():
         app.add_exception_handler(error, _message_handler(status))
+
+    @app.exception_handler(LimitExceeded)
+    async def over_limit(_: Request, exc: LimitExceeded) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=exc.status)
 
     @app.exception_handler(Exception)
     async def server_error(_: Request, exc: Exception) -> JSONResponse:
@@ -182,12 +200,18 @@ def create_app(
     upload_limit: int | None = None,
     library_dir: str | Path | None = SCENARIO_LIBRARY,
     store: ScenarioStore | None = None,
+    limits: Limits | None = None,
+    hosts: list[str] | None = None,
 ) -> FastAPI:
     """The regiokompas app over ``dataset`` (default: :func:`geo.data.store.load_dataset` of
     ``data``, loaded at startup) with scenarios stored in ``state_dir`` (default
     :func:`geo.config.state_dir`); ``library_dir`` scenarios are seeded on first start.
     ``store`` replaces the SQLite store with another :class:`api.storage.ScenarioStore`.
+    ``limits`` (default :func:`api.limits.limits_from_env`) bound what requests may cost;
+    ``hosts`` are the accepted Host names (default :func:`api.security.trusted_hosts`).
     """
+    lock_down_gdal()  # no network, no virtual file systems for GDAL in this process
+    limits = limits if limits is not None else limits_from_env()
     if store is None:
         store = open_store(state_dir, library_dir=library_dir)
     state = AppState(
@@ -195,6 +219,7 @@ def create_app(
         store=store,
         data=data,
         upload_limit=upload_limit if upload_limit is not None else upload_limit_from_env(),
+        limits=limits,
     )
 
     @asynccontextmanager
@@ -211,23 +236,34 @@ def create_app(
             '`{"detail": "..."}` naming the wrong field or code.'
         ),
         lifespan=lifespan,
+        dependencies=[Depends(enforce)],  # every route goes through api.auth.policy.POLICY
         docs_url=None,  # served by api.routers.docs with local Swagger UI assets
         redoc_url=None,
     )
     app.state.regio = state
     _install_error_handlers(app)
     app.add_middleware(BodySizeLimit, limit=state.upload_limit)
+    app.add_middleware(RateLimit, limits=limits)  # cache hits of RepeatScores are not counted
     app.add_middleware(scores.RepeatScores)  # repeated score queries skip the rest
-    app.add_middleware(GZipPages)  # outermost: only HTML pages are compressed
+    app.add_middleware(SecurityHeaders)  # inside GZipPages: sees the page before compression
+    app.add_middleware(GZipPages)  # only HTML pages are compressed
+    install_browser_safety(  # outermost: CORS (when configured), then the Host check
+        app, hosts=hosts if hosts is not None else trusted_hosts(), origins=cors_origins()
+    )
 
     app.include_router(divisions.router)
     app.include_router(units.router)
     app.include_router(scores.router)
     app.include_router(scenarios.router)
+    app.include_router(verdicts.router)
     app.include_router(compare.router)
     app.include_router(maps.router)
     app.include_router(home.router)
     app.include_router(proposals.router)
     app.include_router(editor.router)
     app.include_router(docs.router)
+    app.include_router(sharing.router)
+    app.include_router(login.router)
+    check_routes(app)
+    document_responses(app)
     return app

@@ -22,6 +22,7 @@ from fastapi.responses import Response
 from api.cache import EvaluationCache
 from api.evaluator import ScenarioEvaluator
 from api.jobs import Job, JobRunner
+from api.limits import Limits
 from api.state import AppState
 from api.storage import ScenarioStore
 from geo.division import Division
@@ -37,6 +38,7 @@ __all__ = [
     "division_or_404",
     "get_evaluator",
     "get_jobs",
+    "get_limits",
     "get_state",
     "get_store",
     "not_found",
@@ -106,6 +108,11 @@ async def get_store(request: Request) -> ScenarioStore:
 async def get_evaluator(request: Request) -> ScenarioEvaluator:
     """The scenario evaluator (cached applied divisions and scores)."""
     return get_state(request).evaluator
+
+
+async def get_limits(request: Request) -> Limits:
+    """The cost limits of the app (:class:`api.limits.Limits`)."""
+    return get_state(request).limits
 
 
 async def get_jobs(request: Request) -> JobRunner:

@@ -7,19 +7,20 @@ applies each link once per revision of the chain, and caches divisions and score
 
 from __future__ import annotations
 
+import threading
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
 from api.cache import EvaluationCache
-from api.storage import ScenarioNotFound, ScenarioStore, StoredScenario
+from api.storage import MAX_BASE_DEPTH, ScenarioNotFound, ScenarioStore, StoredScenario
 from geo.dataset import Dataset
 from geo.division import Division
 from geo.errors import RegiokompasError
+from geo.scenarios.budget import time_budget
 
 if TYPE_CHECKING:
+    from geo.checks import Verdict, VerdictContext, VerdictSettings
     from geo.scenarios import ScenarioDoc
-
-MAX_BASE_DEPTH = 16
-"""Longest chain of ``base`` scenarios followed before it is called a cycle."""
 
 
 class ScenarioEvaluator:
@@ -35,10 +36,85 @@ class ScenarioEvaluator:
     12
     """
 
-    def __init__(self, dataset: Dataset, store: ScenarioStore, cache: EvaluationCache) -> None:
+    def __init__(
+        self,
+        dataset: Dataset,
+        store: ScenarioStore,
+        cache: EvaluationCache,
+        budget: float | None = None,
+    ) -> None:
         self.dataset = dataset
         self.store = store
         self.cache = cache
+        self._verdict_context: VerdictContext | None = None
+        self._verdict_lock = threading.Lock()
+        self.budget = budget
+        """Seconds one scenario (its bases included) may take to apply; None: no limit."""
+
+    # ------------------------------------------------------------------ verdict
+    @property
+    def verdict_context(self) -> VerdictContext:
+        """The :class:`geo.checks.VerdictContext` of the dataset, built once (about 1-3 s) and
+        shared by every verdict: the verdict API, the home page and the editor's live panel."""
+        if self._verdict_context is None:
+            with self._verdict_lock:
+                if self._verdict_context is None:
+                    from geo.checks import build_context
+
+                    self._verdict_context = build_context(self.dataset)
+        return self._verdict_context
+
+    def verdict(
+        self,
+        scenario: str,
+        *,
+        jeugdregio: str | None = None,
+        settings: VerdictSettings | None = None,
+    ) -> Verdict:
+        """:func:`geo.checks.verdict` of a stored scenario, cached per revision (of the scenario
+        and of ``jeugdregio``, a division of the scenario or a stored scenario's jeugdregio).
+
+        Raises :class:`KeyError` for an unknown scenario or jeugdregio division and
+        :class:`geo.checks.VerdictError` for a scenario that cannot be judged.
+        """
+        from geo.checks import VerdictSettings, subjects_of, verdict
+
+        settings = settings or VerdictSettings()
+        divisions = self.divisions(scenario)
+        subjects_of(divisions, scenario)  # no SWV division: say so before building the context
+        source, other_key = None, ()
+        if jeugdregio is None:
+            division = None
+        elif jeugdregio in divisions:
+            division, source = divisions[jeugdregio], f"{scenario}: {jeugdregio}"
+        else:
+            try:
+                other = self.divisions(jeugdregio)
+            except ScenarioNotFound:
+                raise KeyError(
+                    f"unknown jeugdregio division {jeugdregio!r}: neither a division of "
+                    f"scenario {scenario!r} ({', '.join(sorted(divisions))}) nor a stored "
+                    "scenario"
+                ) from None
+            if "jeugdregio" not in other:
+                raise KeyError(f"stored scenario {jeugdregio!r} has no division 'jeugdregio'")
+            division, source = other["jeugdregio"], f"{jeugdregio}: jeugdregio"
+            other_key = self.key(jeugdregio)
+        key = ("verdict", self.key(scenario), jeugdregio, other_key, settings)
+        principles = self.stored(scenario).document.get("principles") or []
+
+        def compute() -> Verdict:
+            return verdict(
+                self.verdict_context,
+                divisions,
+                scenario=scenario,
+                jeugdregio=division,
+                jeugdregio_source=source,
+                settings=settings,
+                principles=[p for p in principles if isinstance(p, int)],
+            )
+
+        return self.cache.get_or_compute(key, compute)
 
     # ------------------------------------------------------------------ keys
     def chain(self, scenario: str) -> list[StoredScenario]:
@@ -103,7 +179,12 @@ class ScenarioEvaluator:
                 return self._apply(rest) if rest else self.dataset.divisions
 
             doc = parse_scenario(head.document, source=f"scenario {head.id!r}")
-            return apply_scenario(doc, self.dataset, bases=bases)  # checked while applied
+            with (
+                time_budget(self.budget, setting="REGIOKOMPAS_EVALUATION_SECONDS")
+                if self.budget is not None
+                else nullcontext()
+            ):
+                return apply_scenario(doc, self.dataset, bases=bases)  # checked while applied
 
         return self.cache.get_or_compute(key, compute)
 

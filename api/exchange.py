@@ -15,8 +15,6 @@ and the field, row or feature.
 
 from __future__ import annotations
 
-import io
-import json
 import warnings
 from dataclasses import dataclass, field
 
@@ -25,17 +23,20 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from api.upload_guard import (
+    UploadCaps,
+    UploadError,
+    UploadRefused,
+    check_filename,
+    read_polygons,
+    sniff_upload,
+)
 from geo.config import CRS_METRIC
-from geo.errors import RegiokompasError
 from geo.geometry.assign import assign
 from geo.geometry.repair import POLYGONAL_TYPES
 from geo.geometry.repair import repair as repair_geometries
 
-GPKG_MAGIC = b"SQLite format 3\x00"
-
-
-class UploadError(RegiokompasError):
-    """An uploaded file cannot be used; the message names the file and what is wrong."""
+__all__ = ["UploadError", "UploadRefused"]
 
 
 @dataclass
@@ -51,23 +52,13 @@ class RegionUpload:
 
 
 def upload_kind(data: bytes, filename: str) -> str:
-    """``csv``, ``geojson`` or ``gpkg`` from the file name, else from the content.
+    """``csv``, ``geojson`` or ``gpkg`` from the content (:func:`api.upload_guard.sniff_upload`);
+    archives, XML (VRT), other binaries and GDAL paths raise :class:`UploadRefused` (422).
 
     >>> upload_kind(b'{"type": "FeatureCollection"}', "upload"), upload_kind(b"unit,region", "x")
     ('geojson', 'csv')
     """
-    name = filename.lower()
-    if name.endswith(".csv") or name.endswith(".txt"):
-        return "csv"
-    if name.endswith((".geojson", ".json")):
-        return "geojson"
-    if name.endswith(".gpkg"):
-        return "gpkg"
-    if data.startswith(GPKG_MAGIC):
-        return "gpkg"
-    if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
-        return "geojson"
-    return "csv"
+    return sniff_upload(data, check_filename(filename))
 
 
 def _text(data: bytes, filename: str) -> str:
@@ -77,35 +68,10 @@ def _text(data: bytes, filename: str) -> str:
         raise UploadError(f"{filename}: not UTF-8 text (byte {exc.start})") from None
 
 
-def _read_layer(data: bytes, filename: str, kind: str) -> gpd.GeoDataFrame:
-    if kind == "geojson":
-        try:
-            document = json.loads(_text(data, filename))
-        except json.JSONDecodeError as exc:
-            raise UploadError(
-                f"{filename}: invalid GeoJSON: JSON syntax error at line {exc.lineno}, "
-                f"column {exc.colno}: {exc.msg}"
-            ) from None
-        if not isinstance(document, dict) or document.get("type") not in (
-            "FeatureCollection",
-            "Feature",
-        ):
-            got = document.get("type") if isinstance(document, dict) else type(document).__name__
-            raise UploadError(
-                f"{filename}: invalid GeoJSON: top-level 'type' must be FeatureCollection or "
-                f"Feature (got {got!r})"
-            )
-        if document["type"] == "FeatureCollection" and not isinstance(
-            document.get("features"), list
-        ):
-            raise UploadError(f"{filename}: invalid GeoJSON: 'features' must be a list")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return gpd.read_file(io.BytesIO(data))
-    except Exception as exc:  # noqa: BLE001 - GDAL raises several types for bad files
-        label = "GeoJSON" if kind == "geojson" else "GeoPackage"
-        raise UploadError(f"{filename}: invalid {label}: {exc}") from None
+def _read_layer(
+    data: bytes, filename: str, kind: str, caps: UploadCaps | None = None
+) -> gpd.GeoDataFrame:
+    return read_polygons(data, filename, kind, caps)
 
 
 def _check_crs(layer: gpd.GeoDataFrame, filename: str, netherlands: tuple[float, ...]) -> None:
@@ -138,6 +104,7 @@ def read_region_upload(
     region_key: str = "region",
     name_key: str | None = None,
     repair: bool = False,
+    caps: UploadCaps | None = None,
 ) -> RegionUpload:
     """Assign every unit of ``units`` (GeoDataFrame indexed by code) to an uploaded region.
 
@@ -152,7 +119,7 @@ def read_region_upload(
     kind = upload_kind(data, filename)
     if kind == "csv":
         raise UploadError(f"{filename}: expected GeoJSON or GeoPackage polygons, got CSV")
-    layer = _read_layer(data, filename, kind)
+    layer = _read_layer(data, filename, kind, caps)
     if layer.empty:
         raise UploadError(f"{filename}: the layer has no features")
     if region_key not in layer.columns:
@@ -208,3 +175,26 @@ def read_region_upload(
         used = set(assignment)
         names = {str(k): str(v) for k, v in first.items() if k in used and pd.notna(v)}
     return RegionUpload(assignment.astype(str), names, low, repaired)
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""First characters a spreadsheet may read as a formula (OWASP CSV injection)."""
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell that starts like a formula (``= + - @``, tab, CR) given
+    a leading ``'``, so a spreadsheet shows it as text instead of running it.
+
+    >>> table = pd.DataFrame({"region": ["=HYPERLINK(1)", "R1"], "share": [1.0, 0.5]})
+    >>> neutralise_formulas(table).to_dict("list")
+    {'region': ["'=HYPERLINK(1)", 'R1'], 'share': [1.0, 0.5]}
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_numeric_dtype(out[column]):
+            continue
+        text = out[column].astype(str)
+        risky = text.str.startswith(FORMULA_START)
+        if risky.any():
+            out[column] = text.where(~risky, "'" + text)
+    return out

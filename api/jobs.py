@@ -28,11 +28,29 @@ class Job:
     id: str
     kind: str
     status: str = "queued"
-    """``queued``, ``running``, ``done`` or ``failed``."""
+    """``queued``, ``running``, ``done``, ``failed`` or ``cancelled``."""
+    owner: str | None = None
+    """Who started it (user name, or client address when anonymous): slots and cancelling."""
+    cancel_requested: threading.Event = field(default_factory=threading.Event, repr=False)
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
     finished_at: str | None = None
     result: Any = None
     error: str | None = None
+
+
+class JobCancelled(RegiokompasError):
+    """Raised inside a job (by :func:`check_cancelled`) once its cancel was requested."""
+
+
+_current = threading.local()
+
+
+def check_cancelled() -> None:
+    """In a job's thread: raise :class:`JobCancelled` if the job was asked to stop (call it at
+    safe points, e.g. between the jeugdregio's of a proposal); elsewhere a no-op."""
+    job = getattr(_current, "job", None)
+    if job is not None and job.cancel_requested.is_set():
+        raise JobCancelled(f"job {job.id} was cancelled")
 
 
 class JobRunner:
@@ -52,19 +70,28 @@ class JobRunner:
         self._lock = threading.Lock()
         self.max_jobs = max_jobs
 
-    def submit(self, kind: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Job:
+    def submit(
+        self, kind: str, fn: Callable[..., Any], *args: Any, owner: str | None = None, **kwargs: Any
+    ) -> Job:
         """Queue ``fn(*args, **kwargs)``; its return value becomes ``job.result``.
 
         A :class:`RegiokompasError` becomes ``job.error`` (its message); other exceptions too,
         prefixed with their type.
         """
-        job = Job(id=uuid.uuid4().hex[:16], kind=kind)
+        job = Job(id=uuid.uuid4().hex[:16], kind=kind, owner=owner)
 
         def run() -> None:
+            if job.cancel_requested.is_set():  # cancelled while queued
+                job.status, job.error = "cancelled", "cancelled on request"
+                job.finished_at = datetime.now(UTC).isoformat()
+                return
             job.status = "running"
+            _current.job = job
             try:
                 job.result = fn(*args, **kwargs)
                 job.status = "done"
+            except JobCancelled:
+                job.error, job.status = "cancelled on request", "cancelled"
             except RegiokompasError as exc:
                 job.error, job.status = str(exc), "failed"
             except Exception as exc:  # noqa: BLE001 - reported to the client, not swallowed
@@ -72,6 +99,7 @@ class JobRunner:
                 job.status = "failed"
                 traceback.print_exc()
             finally:
+                _current.job = None
                 job.finished_at = datetime.now(UTC).isoformat()
 
         with self._lock:
@@ -88,6 +116,33 @@ class JobRunner:
             if job_id not in self._jobs:
                 raise KeyError(f"unknown job {job_id!r}")
             return self._jobs[job_id]
+
+    def cancel(self, job_id: str) -> Job:
+        """Ask a job to stop: a queued one never starts (``cancelled`` at once), a running one
+        stops at its next :func:`check_cancelled`; a finished one is left as it is.
+        :class:`KeyError` if unknown."""
+        job = self.get(job_id)
+        if job.status in ("done", "failed", "cancelled"):
+            return job
+        job.cancel_requested.set()
+        with self._lock:
+            future = self._futures.get(job_id)
+        if future is not None and future.cancel():  # had not started: it never will
+            job.status, job.error = "cancelled", "cancelled on request"
+            job.finished_at = datetime.now(UTC).isoformat()
+        return job
+
+    def active(self, kind: str, owner: str | None = None) -> list[Job]:
+        """Queued or running jobs of ``kind`` (of ``owner`` when given), oldest first."""
+        with self._lock:
+            jobs = list(self._jobs.values())
+        return [
+            j
+            for j in jobs
+            if j.kind == kind
+            and j.status in ("queued", "running")
+            and (owner is None or j.owner == owner)
+        ]
 
     def wait(self, job_id: str, timeout: float | None = None) -> Job:
         """Block until the job has finished (for tests and scripts)."""

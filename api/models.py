@@ -29,9 +29,17 @@ class ErrorOut(BaseModel):
     detail: str = Field(description="what is wrong, naming the field, id or code")
 
 
+TOLERANCE_RANGE = (0.5, 1.0)
+"""Accepted ``tolerance`` (containment counted as nested from here): below 0.5 a region would
+be 'nested' in a region holding less than half of it."""
+MIN_PIECE_RANGE = (0.0, 0.5)
+"""Accepted ``min_piece`` (pieces below this share are not splits): at most half a region."""
+
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "unknown id, division, unit or region"},
+    413: {"model": ErrorOut, "description": "over a size or count limit (the message names it)"},
     422: {"model": ErrorOut, "description": "invalid input (the message names the field)"},
+    429: {"model": ErrorOut, "description": "over a rate limit (the message names it)"},
 }
 """``responses=`` for routes: errors documented with :class:`ErrorOut`."""
 
@@ -187,6 +195,10 @@ class ScenarioSummary(BaseModel):
     base: str | None
     edits: int = Field(description="number of edits")
     source: Literal["library", "user", "import"]
+    owner: str | None = Field(None, description="user who owns it (none: library or unowned)")
+    visibility: Literal["private", "published"] = Field(
+        "published", description="private: owner and admins only; published: everyone"
+    )
     version: int
     revision: int
     created_at: str
@@ -225,7 +237,9 @@ class CompareIn(BaseModel):
     division: str = Field("swv_po", pattern=DIVISION_PATTERN)
     against: str = Field("jeugdregio", pattern=DIVISION_PATTERN)
     weight: WeightName = "area"
-    tolerance: float = Field(0.995, gt=0, le=1)
+    tolerance: float = Field(
+        0.995, ge=TOLERANCE_RANGE[0], le=TOLERANCE_RANGE[1], allow_inf_nan=False
+    )
 
 
 class CompareRow(BaseModel):

@@ -11,6 +11,7 @@ from pathlib import Path
 from api.cache import EvaluationCache
 from api.evaluator import ScenarioEvaluator
 from api.jobs import JobRunner
+from api.limits import Limits
 from api.storage import ScenarioStore
 from geo.dataset import Dataset
 
@@ -26,12 +27,14 @@ class AppState:
         data: str | Path | None = None,
         upload_limit: int = 5 * 1024 * 1024,
         cache_entries: int = 256,
+        limits: Limits | None = None,
     ) -> None:
         self._dataset = dataset
         self._data = data
         self._dataset_lock = threading.Lock()
         self.store = store
-        self.cache = EvaluationCache(cache_entries)
+        self.limits = limits or Limits()
+        self.cache = EvaluationCache(cache_entries, max_bytes=self.limits.cache_bytes)
         self.jobs = JobRunner()
         self.upload_limit = upload_limit
         self._evaluator: ScenarioEvaluator | None = None
@@ -51,7 +54,9 @@ class AppState:
     def evaluator(self) -> ScenarioEvaluator:
         """The scenario evaluator over :attr:`dataset` and :attr:`store`."""
         if self._evaluator is None:
-            self._evaluator = ScenarioEvaluator(self.dataset, self.store, self.cache)
+            self._evaluator = ScenarioEvaluator(
+                self.dataset, self.store, self.cache, budget=self.limits.evaluation_seconds
+            )
         return self._evaluator
 
     def close(self) -> None:

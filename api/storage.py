@@ -21,99 +21,62 @@ Another database can replace SQLite by implementing :class:`ScenarioStore`.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import re
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from api.auth.accounts import AccountStore, SQLiteAccounts
+from api.library import SQLiteLibrary, library_documents
+from api.records import (
+    MAX_BASE_DEPTH,
+    SCENARIO_ID,
+    SOURCES,
+    VISIBILITIES,
+    BadBase,
+    RevisionConflict,
+    ScenarioExists,
+    ScenarioInUse,
+    ScenarioNotFound,
+    StorageError,
+    StoredScenario,
+    UnsafeScenarioId,
+    check_scenario_id,
+    document_sha256,
+)
+from api.records import now_ms as _now
+from api.schema import SCHEMA_VERSION, migrate
 from geo.config import SCENARIO_LIBRARY, state_dir
 from geo.errors import RegiokompasError
 
-SCHEMA_VERSION = 1
-"""Version of the SQLite schema (``PRAGMA user_version``)."""
-
 DB_NAME = "scenarios.sqlite3"
-SCENARIO_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-"""A safe scenario id: lower-case slug, never a path."""
 
-SOURCES = ("library", "user", "import")
-
-
-class StorageError(RegiokompasError):
-    """The scenario store cannot be opened or written."""
-
-
-class UnsafeScenarioId(StorageError, ValueError):
-    """A scenario id that is not a safe slug (e.g. ``../../x``)."""
-
-
-class ScenarioNotFound(StorageError, KeyError):
-    """No stored scenario has this id."""
-
-    def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0]) if self.args else "scenario not found"
-
-
-class ScenarioExists(StorageError):
-    """A scenario with this id is stored already (and ``replace`` was not asked)."""
+__all__ = [  # re-exported: callers import the store's vocabulary from here
+    "MAX_BASE_DEPTH",
+    "SCENARIO_ID",
+    "SCHEMA_VERSION",
+    "SOURCES",
+    "VISIBILITIES",
+    "BadBase",
+    "ScenarioExists",
+    "ScenarioInUse",
+    "RevisionConflict",
+    "ScenarioNotFound",
+    "StorageError",
+    "StoredScenario",
+    "UnsafeScenarioId",
+    "check_scenario_id",
+    "document_sha256",
+    "library_documents",
+]
 
 
-class RevisionConflict(StorageError):
-    """A save named the revision it started from, and the scenario has been saved since."""
-
-
-def check_scenario_id(scenario_id: object) -> str:
-    """Return ``scenario_id`` if it is a safe slug, else raise :class:`UnsafeScenarioId`.
-
-    >>> check_scenario_id("swv_binnen_jeugdregio")
-    'swv_binnen_jeugdregio'
-    >>> check_scenario_id("../../x")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    api.storage.UnsafeScenarioId: scenario id '../../x' is not a safe slug (...)
-    """
-    if not isinstance(scenario_id, str) or not SCENARIO_ID.fullmatch(scenario_id):
-        raise UnsafeScenarioId(
-            f"scenario id {scenario_id!r} is not a safe slug ({SCENARIO_ID.pattern})"
-        )
-    return scenario_id
-
-
-def document_sha256(document: Mapping[str, Any]) -> str:
-    """SHA-256 of the canonical JSON form (sorted keys) of a document."""
-    canonical = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
-class StoredScenario:
-    """One stored scenario: its document and bookkeeping."""
-
-    id: str
-    document: dict[str, Any]
-    version: int
-    """1 for the first save under this id, +1 for each replacement."""
-    revision: int
-    """Store-wide, never reused number of this save (changes on every save)."""
-    source: str
-    """``library``, ``user`` or ``import``."""
-    sha256: str
-    created_at: str
-    updated_at: str
-
-
-class ScenarioStore(ABC):
+class ScenarioStore(AccountStore, ABC):
     """What the API needs from a scenario store; implement it for another database."""
 
     @abstractmethod
@@ -136,17 +99,34 @@ class ScenarioStore(ABC):
         *,
         source: str = "user",
         replace: bool = False,
+        owner: str | None = None,
+        visibility: str | None = None,
+        actor: str = "system",
         expected_revision: int | None = None,
     ) -> StoredScenario:
         """Store a document atomically; :class:`ScenarioExists` unless ``replace``.
 
-        With ``expected_revision``, the stored scenario must still be at that revision (checked
-        in the same transaction as the write), else :class:`RevisionConflict`.
+        In the same transaction: its ``base`` must be stored, not lead back to it, and the
+        chain stay within :data:`MAX_BASE_DEPTH` (else :class:`BadBase`), and the save is
+        written to the audit log as done by ``actor``. ``owner`` is the owner of a new scenario
+        (a replacement keeps its owner, and its visibility unless given); a new scenario is
+        ``private`` unless from the library. With ``expected_revision``, the stored scenario
+        must still be at that revision, else :class:`RevisionConflict`.
         """
 
     @abstractmethod
-    def delete(self, scenario_id: str) -> None:
-        """Remove a scenario; raises :class:`ScenarioNotFound` if there is none."""
+    def delete(self, scenario_id: str, *, actor: str = "system") -> StoredScenario:
+        """Remove a scenario and its share links; return what was removed.
+
+        :class:`ScenarioNotFound` if there is none; :class:`ScenarioInUse` when another
+        scenario is built on it (checked in the same transaction as the delete).
+        """
+
+    @abstractmethod
+    def set_visibility(
+        self, scenario_id: str, visibility: str, *, actor: str = "system"
+    ) -> StoredScenario:
+        """Publish or hide a scenario (a new revision, so caches of it are not reused)."""
 
     @abstractmethod
     def verify(self) -> list[str]:
@@ -156,36 +136,9 @@ class ScenarioStore(ABC):
         """Release resources."""
 
 
-_SCHEMA = """
-CREATE TABLE scenarios (
-    id         TEXT PRIMARY KEY,
-    document   TEXT NOT NULL,
-    sha256     TEXT NOT NULL,
-    version    INTEGER NOT NULL,
-    revision   INTEGER NOT NULL,
-    source     TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE TABLE revisions (
-    revision    INTEGER PRIMARY KEY AUTOINCREMENT,
-    scenario_id TEXT NOT NULL,
-    action      TEXT NOT NULL,
-    sha256      TEXT,
-    at          TEXT NOT NULL
-);
-CREATE TABLE library_seeded (
-    name   TEXT PRIMARY KEY,
-    sha256 TEXT NOT NULL,
-    at     TEXT NOT NULL
-);
-"""
-
-_COLUMNS = "id, document, version, revision, source, sha256, created_at, updated_at"
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+_COLUMNS = (
+    "id, document, version, revision, source, sha256, created_at, updated_at, owner, visibility"
+)
 
 
 def _row(row: tuple[Any, ...]) -> StoredScenario:
@@ -198,10 +151,12 @@ def _row(row: tuple[Any, ...]) -> StoredScenario:
         sha256=row[5],
         created_at=row[6],
         updated_at=row[7],
+        owner=row[8],
+        visibility=row[9],
     )
 
 
-class SQLiteScenarioStore(ScenarioStore):
+class SQLiteScenarioStore(SQLiteLibrary, SQLiteAccounts, ScenarioStore):
     """Scenario store in one SQLite file (``<state dir>/scenarios.sqlite3``).
 
     Writes go through one connection guarded by a lock; reads use one read-only connection per
@@ -220,7 +175,8 @@ class SQLiteScenarioStore(ScenarioStore):
             raise StorageError(f"{self.path}: cannot open the scenario store: {exc}") from exc
         self._lock = threading.RLock()
         self._local = threading.local()
-        self._readers: list[sqlite3.Connection] = []
+        self._readers: list[tuple[threading.Thread, sqlite3.Connection]] = []
+        """Read connections and the threads that opened them (closed once a thread is gone)."""
         try:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=FULL")
@@ -233,16 +189,10 @@ class SQLiteScenarioStore(ScenarioStore):
     # ------------------------------------------------------------------ schema
     def _migrate(self) -> None:
         with self._transaction() as cur:
-            version = cur.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise StorageError(
-                    f"{self.path}: schema version {version} is newer than this regiokompas "
-                    f"supports ({SCHEMA_VERSION}); upgrade regiokompas"
-                )
-            if version == 0:
-                for statement in filter(str.strip, _SCHEMA.split(";")):
-                    cur.execute(statement)
-                cur.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            try:
+                migrate(cur, self.path)
+            except RegiokompasError as exc:
+                raise StorageError(str(exc)) from None
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Cursor]:
@@ -274,7 +224,13 @@ class SQLiteScenarioStore(ScenarioStore):
                 raise StorageError(f"{self.path}: cannot read the scenario store: {exc}") from exc
             self._local.conn = conn
             with self._lock:
-                self._readers.append(conn)
+                # threads come and go (thread pools retire idle workers): close the readers of
+                # finished threads so their connections do not pile up
+                for thread, old in self._readers:
+                    if not thread.is_alive():
+                        old.close()
+                self._readers = [(t, c) for t, c in self._readers if t.is_alive()]
+                self._readers.append((threading.current_thread(), conn))
         return conn
 
     def list(self) -> list[StoredScenario]:
@@ -304,6 +260,26 @@ class SQLiteScenarioStore(ScenarioStore):
         return int(row[0])
 
     # ------------------------------------------------------------------ writes
+    @staticmethod
+    def _check_base(cur: sqlite3.Cursor, scenario_id: str, base: str | None) -> None:
+        """Inside the save's transaction: the base chain exists, has no cycle, is not too deep."""
+        chain = [scenario_id]
+        current = base
+        while current is not None:
+            if current in chain:
+                raise BadBase(f"base: {' -> '.join([*chain, current])} is a cycle of bases")
+            row = cur.execute("SELECT base FROM scenarios WHERE id = ?", (current,)).fetchone()
+            if row is None:
+                where = "base" if len(chain) == 1 else f"base of {chain[-1]!r}"
+                raise BadBase(f"{where}: unknown scenario {current!r}")
+            chain.append(current)
+            if len(chain) > MAX_BASE_DEPTH:
+                raise BadBase(
+                    f"base: the chain {' -> '.join(chain)} -> ... is deeper than "
+                    f"{MAX_BASE_DEPTH} scenarios"
+                )
+            current = row[0]
+
     def save(
         self,
         scenario_id: str,
@@ -311,23 +287,33 @@ class SQLiteScenarioStore(ScenarioStore):
         *,
         source: str = "user",
         replace: bool = False,
+        owner: str | None = None,
+        visibility: str | None = None,
+        actor: str = "system",
         expected_revision: int | None = None,
     ) -> StoredScenario:
         check_scenario_id(scenario_id)
         if source not in SOURCES:
             raise StorageError(f"source {source!r} is not one of {', '.join(SOURCES)}")
+        if visibility is not None and visibility not in VISIBILITIES:
+            raise StorageError(f"visibility {visibility!r} is not one of {VISIBILITIES}")
         try:
             text = json.dumps(document, ensure_ascii=False)
         except (TypeError, ValueError) as exc:
             raise StorageError(f"scenario {scenario_id!r}: document is not JSON: {exc}") from exc
+        base = document.get("base")
+        if base is not None and not isinstance(base, str):
+            raise BadBase(f"base: must be a scenario id, not {type(base).__name__}")
         digest = document_sha256(document)
         now = _now()
         with self._transaction() as cur:
             old = cur.execute(
-                "SELECT version, created_at, revision FROM scenarios WHERE id = ?", (scenario_id,)
+                "SELECT version, created_at, owner, visibility, revision FROM scenarios "
+                "WHERE id = ?",
+                (scenario_id,),
             ).fetchone()
-            if expected_revision is not None and (old is None or old[2] != expected_revision):
-                now_at = "deleted" if old is None else f"now at revision {old[2]}"
+            if expected_revision is not None and (old is None or old[4] != expected_revision):
+                now_at = "deleted" if old is None else f"now at revision {old[4]}"
                 raise RevisionConflict(
                     f"scenario {scenario_id!r} was saved by someone else since revision "
                     f"{expected_revision} ({now_at}); nothing was stored"
@@ -337,74 +323,87 @@ class SQLiteScenarioStore(ScenarioStore):
                     f"scenario {scenario_id!r} exists already (version {old[0]}); "
                     "save with replace to make a new version"
                 )
+            self._check_base(cur, scenario_id, base)
             cur.execute(
                 "INSERT INTO revisions (scenario_id, action, sha256, at) VALUES (?, 'save', ?, ?)",
                 (scenario_id, digest, now),
             )
-            revision = cur.lastrowid
+            revision = int(cur.lastrowid or 0)
             version = 1 if old is None else old[0] + 1
             created = now if old is None else old[1]
+            if old is not None:  # a replacement never changes the owner
+                owner = old[2]
+            if visibility is None:
+                default = "published" if source == "library" else "private"
+                visibility = old[3] if old is not None else default
             cur.execute(
-                "INSERT OR REPLACE INTO scenarios "
-                "(id, document, sha256, version, revision, source, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (scenario_id, text, digest, version, revision, source, created, now),
+                "INSERT OR REPLACE INTO scenarios (id, document, sha256, version, revision, "
+                "source, created_at, updated_at, owner, visibility, base) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (scenario_id, text, digest, version, revision, source, created, now, owner)
+                + (visibility, base),
             )
+            action = "scenario.create" if old is None else "scenario.replace"
+            self._audit(cur, actor, action, scenario_id, revision, f"source={source}")
         return StoredScenario(
-            scenario_id, json.loads(text), version, int(revision or 0), source, digest, created, now
-        )
+            scenario_id, json.loads(text), version, revision, source, digest, created, now,
+            owner, visibility,
+        )  # fmt: skip
 
-    def delete(self, scenario_id: str) -> None:
+    def delete(self, scenario_id: str, *, actor: str = "system") -> StoredScenario:
         check_scenario_id(scenario_id)
         with self._transaction() as cur:
-            cur.execute("DELETE FROM scenarios WHERE id = ?", (scenario_id,))
-            if cur.rowcount == 0:
+            row = cur.execute(
+                f"SELECT {_COLUMNS} FROM scenarios WHERE id = ?", (scenario_id,)
+            ).fetchone()
+            if row is None:
                 raise ScenarioNotFound(f"unknown scenario {scenario_id!r}")
+            users = [
+                r[0]
+                for r in cur.execute(
+                    "SELECT id FROM scenarios WHERE base = ? ORDER BY id", (scenario_id,)
+                )
+            ]
+            if users:
+                raise ScenarioInUse(
+                    f"scenario {scenario_id!r} is the base of {', '.join(map(repr, users))}; "
+                    "delete or rebase those first"
+                )
+            cur.execute("DELETE FROM scenarios WHERE id = ?", (scenario_id,))
+            cur.execute(
+                "DELETE FROM credentials WHERE kind = 'share' AND scenario_id = ?", (scenario_id,)
+            )
             cur.execute(
                 "INSERT INTO revisions (scenario_id, action, sha256, at) "
                 "VALUES (?, 'delete', NULL, ?)",
                 (scenario_id, _now()),
             )
+            self._audit(cur, actor, "scenario.delete", scenario_id, int(cur.lastrowid or 0))
+        return _row(row)
 
-    def seed_library(self, documents: Mapping[str, Mapping[str, Any]]) -> list[str]:
-        """Store library documents never seeded before (one transaction); return their ids.
-
-        A library scenario is seeded once: deleting or replacing it later is respected.
-        """
-        now = _now()
-        seeded: list[str] = []
+    def set_visibility(
+        self, scenario_id: str, visibility: str, *, actor: str = "system"
+    ) -> StoredScenario:
+        check_scenario_id(scenario_id)
+        if visibility not in VISIBILITIES:
+            raise StorageError(f"visibility {visibility!r} is not one of {VISIBILITIES}")
         with self._transaction() as cur:
-            done = {r[0] for r in cur.execute("SELECT name FROM library_seeded")}
-            for name, document in sorted(documents.items()):
-                if name in done:
-                    continue
-                check_scenario_id(name)
-                digest = document_sha256(document)
-                exists = cur.execute("SELECT 1 FROM scenarios WHERE id = ?", (name,)).fetchone()
-                if exists is None:
-                    cur.execute(
-                        "INSERT INTO revisions (scenario_id, action, sha256, at) "
-                        "VALUES (?, 'seed', ?, ?)",
-                        (name, digest, now),
-                    )
-                    cur.execute(
-                        "INSERT INTO scenarios (id, document, sha256, version, revision, source, "
-                        "created_at, updated_at) VALUES (?, ?, ?, 1, ?, 'library', ?, ?)",
-                        (
-                            name,
-                            json.dumps(document, ensure_ascii=False),
-                            digest,
-                            cur.lastrowid,
-                            now,
-                            now,
-                        ),
-                    )
-                    seeded.append(name)
-                cur.execute(
-                    "INSERT INTO library_seeded (name, sha256, at) VALUES (?, ?, ?)",
-                    (name, digest, now),
-                )
-        return seeded
+            row = cur.execute("SELECT sha256 FROM scenarios WHERE id = ?", (scenario_id,))
+            digest = row.fetchone()
+            if digest is None:
+                raise ScenarioNotFound(f"unknown scenario {scenario_id!r}")
+            cur.execute(
+                "INSERT INTO revisions (scenario_id, action, sha256, at) "
+                "VALUES (?, 'visibility', ?, ?)",
+                (scenario_id, digest[0], _now()),
+            )
+            revision = int(cur.lastrowid or 0)
+            cur.execute(
+                "UPDATE scenarios SET visibility = ?, revision = ? WHERE id = ?",
+                (visibility, revision, scenario_id),
+            )
+            self._audit(cur, actor, f"scenario.{visibility}", scenario_id, revision)
+        return self.get(scenario_id)
 
     # ------------------------------------------------------------------ checks
     def verify(self) -> list[str]:
@@ -426,32 +425,11 @@ class SQLiteScenarioStore(ScenarioStore):
 
     def close(self) -> None:
         with self._lock:
-            for conn in self._readers:
+            for _, conn in self._readers:
                 conn.close()
             self._readers.clear()
             self._local = threading.local()
             self._conn.close()
-
-
-def library_documents(
-    directory: str | os.PathLike[str] | None = SCENARIO_LIBRARY,
-) -> dict[str, dict]:
-    """The raw documents of ``<directory>/*.yaml`` keyed by file stem (the scenario id).
-
-    Raises :class:`StorageError` naming the file when one is not a YAML mapping.
-    """
-    if directory is None:
-        return {}
-    out: dict[str, dict] = {}
-    for path in sorted(Path(directory).glob("*.yaml")):
-        try:
-            document = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise StorageError(f"{path}: cannot read library scenario: {exc}") from exc
-        if not isinstance(document, dict):
-            raise StorageError(f"{path}: a scenario document must be a mapping")
-        out[check_scenario_id(path.stem)] = document
-    return out
 
 
 def open_store(

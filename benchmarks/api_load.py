@@ -13,8 +13,14 @@ the scenario, score, serialise), i.e. what one request costs without the evaluat
 never-seen ``tolerance`` (0.99 + a unique tiny offset), so every request misses the cache and the
 server scores it afresh: the uncached p50 under the same load, divided by the cached p50.
 
+Authentication is on: every request carries ``Authorization: Bearer <token>`` of a planner, so
+it goes through the access policy (token lookup, scenario visibility) and never through the
+anonymous repeat-cache shortcut; one of the queries is the planner's own *private* scenario.
+A shorter anonymous phase with the same clients (no token, no private scenario) is measured in
+the same run as the comparison (``scores_anonymous_p95``).
+
 Prints p50/p95/p99/max latency, throughput, errors, and ends with ``RESULT`` lines:
-``scores_p50``, ``scores_p95``, ``scores_errors``, plus the baseline and its ratio.
+``scores_p50``, ``scores_p95``, ``scores_errors``, plus the baselines and their ratio.
 Run: ``.venv/bin/python benchmarks/api_load.py [--clients 50 --duration 30]``.
 """
 
@@ -30,6 +36,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+import httpx
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo's fixtures/
@@ -37,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo's fi
 from api.cache import EvaluationCache  # noqa: E402
 from api.evaluator import ScenarioEvaluator  # noqa: E402
 from api.storage import open_store  # noqa: E402
+from fixtures.accounts import seed_token  # noqa: E402
 from fixtures.server import start_server  # noqa: E402
 from geo.data.store import load_dataset  # noqa: E402
 
@@ -50,7 +58,12 @@ QUERIES: list[dict[str, str]] = [
     {"division": "swv_vo", "against": "jeugdregio", "weight": "inhabitants",
      "scenario": "jeugdregio_41"},
     {"division": "swv_po", "against": "jeugdregio", "weight": "inhabitants_0_15"},
+    {"division": "swv_vo", "against": "jeugdregio", "weight": "pupils_vo", "scenario": "mijn-plan"},
 ]  # fmt: skip
+PRIVATE = "mijn-plan"
+"""The planner's private scenario (a copy of swv_binnen_jeugdregio) among the queries."""
+AUTH: dict[str, str] = {}
+"""The ``Authorization`` header every client sends (empty: anonymous)."""
 
 
 def path_of(query: dict[str, str]) -> str:
@@ -61,7 +74,10 @@ async def fetch(
     reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str, port: int
 ) -> tuple[int, bytes]:
     """One keep-alive GET; returns (status, body)."""
-    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\n\r\n"
+    auth = "".join(f"{k}: {v}\r\n" for k, v in AUTH.items())
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\n{auth}\r\n"
+    )
     writer.write(request.encode())
     await writer.drain()
     head = await reader.readuntil(b"\r\n\r\n")
@@ -84,6 +100,7 @@ async def client(
     latencies: list[float],
     errors: list[str],
     uncached: bool = False,
+    queries: list[dict[str, str]] = QUERIES,
 ) -> None:
     """One closed-loop client: request, wait for the answer, next request."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -91,7 +108,7 @@ async def client(
     try:
         while time.perf_counter() < until and budget[0] > 0:
             budget[0] -= 1
-            query = QUERIES[i % len(QUERIES)]
+            query = queries[i % len(queries)]
             if uncached:  # a tolerance never asked before: the server must score afresh
                 query = {**query, "tolerance": f"{0.99 + (k * 100_000 + i) * 1e-12:.15f}"}
             path = path_of(query)
@@ -111,22 +128,40 @@ async def client(
         writer.close()
 
 
-async def load(port: int, clients: int, duration: float, max_requests: int, uncached: bool = False):
+async def load(
+    port: int,
+    clients: int,
+    duration: float,
+    max_requests: int,
+    uncached: bool = False,
+    queries: list[dict[str, str]] = QUERIES,
+):
     latencies: list[float] = []
     errors: list[str] = []
     budget = [max_requests]
     start = time.perf_counter()
     until = start + duration
     await asyncio.gather(
-        *(client(k, port, until, budget, latencies, errors, uncached) for k in range(clients))
+        *(
+            client(k, port, until, budget, latencies, errors, uncached, queries)
+            for k in range(clients)
+        )
     )
     return latencies, errors, time.perf_counter() - start
+
+
+def private_document() -> dict:
+    """The private scenario's document: the library's swv_binnen_jeugdregio under a new name."""
+    from api.storage import library_documents
+
+    return {**library_documents()["swv_binnen_jeugdregio"], "name": PRIVATE}
 
 
 def baseline_ms(repeats: int = 3) -> float:
     """Median in-process time of one uncached score request (apply scenario, score, JSON)."""
     ds = load_dataset()
     store = open_store(tempfile.mkdtemp(prefix="regio-bench-"))
+    store.save(PRIVATE, private_document(), owner="planner")
     times = []
     for _ in range(repeats):
         for q in QUERIES:
@@ -146,13 +181,26 @@ def main() -> None:
     parser.add_argument("--max-requests", type=int, default=300_000)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--baseline-duration", type=float, default=5.0)
+    parser.add_argument("--anonymous-duration", type=float, default=10.0)
     args = parser.parse_args()
 
     base = baseline_ms()
     state = Path(tempfile.mkdtemp(prefix="regio-load-")) / "state"
-    server = start_server(state, args=["--workers", str(args.workers)])
+    token = seed_token(state, "planner")
+    # all clients share one loopback address: the per-client rate limits would turn the load
+    # into 429s, so they are lifted here (they are tested in tests/attacks/test_limits.py)
+    unlimited = {"REGIOKOMPAS_RATE_READS": "100000000/minute"}
+    unlimited["REGIOKOMPAS_RATE_WRITES"] = "100000/minute"
+    server = start_server(state, args=["--workers", str(args.workers)], env=unlimited)
     try:
         port = server.port
+        created = httpx.post(
+            f"{server.url}/api/scenarios", json=private_document(), headers=token, timeout=120
+        )
+        assert created.status_code == 201, created.text
+        hidden = httpx.get(f"{server.url}/api/scenarios/{PRIVATE}", timeout=30)
+        assert hidden.status_code == 404  # private: anonymous callers do not see it
+        AUTH.update(token)
 
         async def warm() -> list[float]:
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -172,6 +220,11 @@ def main() -> None:
         )
         miss_latencies, miss_errors, miss_elapsed = asyncio.run(
             load(port, args.clients, args.baseline_duration, 5_000, uncached=True)
+        )
+        AUTH.clear()  # the comparison: anonymous clients on the published scenarios
+        public = [q for q in QUERIES if q.get("scenario") != PRIVATE]
+        anon_latencies, anon_errors, _ = asyncio.run(
+            load(port, args.clients, args.anonymous_duration, args.max_requests, queries=public)
         )
     finally:
         server.stop()
@@ -195,6 +248,13 @@ def main() -> None:
     print(f"target p95 < 50 ms: {'met' if p95 < 50 else 'NOT met'}; errors: {len(errors)}")
     for e in errors[:5]:
         print(f"  error: {e}")
+    anon = np.array(anon_latencies) * 1000
+    anon_p95 = float(np.percentile(anon, 95)) if len(anon) else float("nan")
+    print(
+        f"comparison (anonymous, no token, published scenarios only): {len(anon)} ok, "
+        f"{len(anon_errors)} errors, p50 {np.percentile(anon, 50):.2f} ms, p95 {anon_p95:.2f} ms"
+    )
+    print("auth: on (every request above carries a planner's bearer token)")
     print(f"RESULT scores_p50 {p50:.2f} ms")
     print(f"RESULT scores_p95 {p95:.2f} ms")
     print(f"RESULT scores_p99 {p99:.2f} ms")
@@ -203,6 +263,7 @@ def main() -> None:
     print(f"RESULT scores_uncached_inprocess {base:.2f} ms")
     print(f"RESULT scores_uncached_load_p50 {miss_p50:.1f} ms")
     print(f"RESULT scores_uncached_vs_cached_p50_ratio {miss_p50 / p50:.1f} ratio")
+    print(f"RESULT scores_anonymous_p95 {anon_p95:.2f} ms")
 
 
 if __name__ == "__main__":

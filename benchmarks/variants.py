@@ -48,8 +48,10 @@ def scratch_congruence(
 
 def main() -> None:
     dataset = load_dataset()
-    a, b = dataset.division("swv_po"), dataset.division("jeugdregio")
     weights = dataset.weight("pupils_po")
+    # the exact pupil shares of the split gemeenten (weight-specific shares, issue 11)
+    a = dataset.division("swv_po").for_weight(weights.name)
+    b = dataset.division("jeugdregio")
     adjacency, _ = queen_adjacency(dataset.units)
 
     start = time.perf_counter()

@@ -30,7 +30,8 @@ WEIGHTS: dict[str, str] = {
 WEIGHT_NOTES: dict[str, str] = {
     "area": "land + water area in km², computed in EPSG:28992 from the CBS boundaries",
     "inhabitants": "registered inhabitants on 1 Jan 2024 (CBS KWB 2024)",
-    "inhabitants_0_15": "ESTIMATE: inhabitants x rounded percentage aged 0-15 (KWB 2024, ±0.5 pp)",
+    "inhabitants_0_15": "inhabitants aged 0-14 (CBS age groups 0-4, 5-9, 10-14 per PC4, 1 Jan "
+    "2021, raked with the inhabitants to the 2024 gemeente totals)",
     "pupils_po": "pupils of regular primary schools (DUO, 2023-2024)",
     "pupils_vo": "pupils of secondary schools incl. praktijkonderwijs (DUO, 2023)",
     "pupils_special": "pupils of SBO, SO, VSO and (V)SO locations (DUO, 2023-2024)",
@@ -52,6 +53,13 @@ class Dataset:
     swv_po, swv_vo``, geometry EPSG:4326."""
     report: dict = field(default_factory=dict)
     """The build report (crosswalk, repairs, unmatched records, fractional cases)."""
+    postcodes: pd.DataFrame | None = None
+    """The PC4 layer: one row per PC4 within one gemeente: ``pc4, unit, fraction, kind,
+    area_km2, inhabitants, inhabitants_0_15, swv_po, swv_vo, rule, from_pc4, plaats``
+    (:mod:`geo.data.pc4_layer`)."""
+    unit_parts: gpd.GeoDataFrame | None = None
+    """``division, unit, region`` + geometry (EPSG:4326): gemeenten split over SWVs cut into
+    their SWV parts along PC4 borders (for maps of the real SWV borders)."""
 
     def weight(self, name: str) -> pd.Series:
         """Weight per unit by its public name (see :data:`WEIGHTS`); KeyError names the options."""

@@ -7,6 +7,14 @@ is kept explicitly in the column :data:`NO_REGION`, never dropped.
 Internally the shares are a sparse ``units x (regions + [NO_REGION])`` matrix, so comparing two
 divisions is a sparse matrix product (see :mod:`geo.overlap`).
 
+Weight-specific shares: a unit split over regions (a gemeente split over SWVs by postcode) has
+different shares for different weights: its area share in an SWV is the area of its postcodes
+there, its inhabitant share their inhabitants. Such a division carries one matrix per weight
+in :attr:`Division.weight_shares` (keyed by the weight column, e.g. ``inhabitants``);
+:meth:`Division.shares_for` picks the matrix for a weight and falls back to :attr:`shares`,
+and :meth:`Division.for_weight` gives the division as seen by one weight (what
+:func:`geo.overlap.contingency` and :func:`geo.overlap.score` use, by the weights Series' name).
+
 >>> d = Division.from_assignment("toy", {"GM1": "A", "GM2": "A", "GM3": "B"})
 >>> d.n_regions, list(d.regions)
 (2, ['A', 'B'])
@@ -24,6 +32,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 from geo.errors import DivisionError
+
+WEIGHT_ALIASES: dict[str, str] = {"area": "area_km2", "pupils": "pupils_total"}
+"""Public weight names (see :data:`geo.dataset.WEIGHTS`) whose column has another name."""
 
 NO_REGION = "GEEN"
 """Region code for the share of a unit that belongs to no region (e.g. 'geen SWV')."""
@@ -45,6 +56,10 @@ class Division:
     region_names: Mapping[str, str]
     shares: sp.csr_matrix
     meta: Mapping[str, object] = field(default_factory=dict)
+    weight_shares: Mapping[str, sp.csr_matrix] = field(default_factory=dict)
+    """Optional share matrices per weight column (same shape as :attr:`shares`); a weight
+    without a matrix uses :attr:`shares`."""
+    _views: dict[str, Division] = field(default_factory=dict, repr=False, compare=False)
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -151,6 +166,68 @@ class Division:
         )
         return out.sort_values(["unit", "share"], ascending=[True, False], ignore_index=True)
 
+    # ------------------------------------------------------------------ weight-specific shares
+    def shares_for(self, weight: str | None) -> sp.csr_matrix:
+        """The share matrix for ``weight`` (a weight column such as ``inhabitants``, or a public
+        weight name such as ``area``); :attr:`shares` when there is no matrix for it.
+
+        >>> d = Division.from_assignment("d", {"GM1": "A"})
+        >>> d.shares_for("inhabitants") is d.shares
+        True
+        """
+        if weight is None or not self.weight_shares:
+            return self.shares
+        key = WEIGHT_ALIASES.get(str(weight), str(weight))
+        return self.weight_shares.get(key, self.shares)
+
+    def for_weight(self, weight: str | None) -> Division:
+        """This division as seen by one weight: :attr:`shares` replaced by
+        :meth:`shares_for` (memoised; the division itself when nothing differs).
+
+        >>> import scipy.sparse as sp
+        >>> d = Division.from_membership("d", pd.DataFrame(
+        ...     {"unit": ["g", "g"], "region": ["A", "B"], "share": [0.5, 0.5]}))
+        >>> w = d.with_weight_shares({"area_km2": sp.csr_matrix([[0.9, 0.1, 0.0]])})
+        >>> w.for_weight("area").unit_regions("g")
+        {'A': 0.9, 'B': 0.1}
+        """
+        matrix = self.shares_for(weight)
+        if matrix is self.shares:
+            return self
+        key = str(weight)
+        view = self._views.get(key)
+        if view is None:
+            view = Division(
+                self.name, self.units, self.regions, self.region_names, matrix, self.meta
+            )
+            self._views[key] = view
+        return view
+
+    def with_weight_shares(self, matrices: Mapping[str, sp.spmatrix]) -> Division:
+        """A copy carrying ``matrices`` (weight column -> matrix shaped like :attr:`shares`);
+        each is validated like :attr:`shares`."""
+        clean = {}
+        for key, matrix in matrices.items():
+            m = sp.csr_matrix(matrix)
+            if m.shape != self.shares.shape:
+                raise DivisionError(
+                    f"division {self.name!r}: shares for weight {key!r} have shape {m.shape}, "
+                    f"expected {self.shares.shape}"
+                )
+            m.eliminate_zeros()
+            Division(self.name, self.units, self.regions, self.region_names, m).validate()
+            clean[WEIGHT_ALIASES.get(key, key)] = m
+        return Division(
+            self.name, self.units, self.regions, self.region_names, self.shares, self.meta, clean
+        )
+
+    def weight_membership(self) -> pd.DataFrame:
+        """Long table ``weight, unit, region, share`` of every weight-specific matrix."""
+        frames = [self.for_weight(key).membership.assign(weight=key) for key in self.weight_shares]
+        if not frames:
+            return pd.DataFrame(columns=["weight", "unit", "region", "share"])
+        return pd.concat(frames, ignore_index=True)[["weight", "unit", "region", "share"]]
+
     # ------------------------------------------------------------------ queries
     def validate(self) -> None:
         """Raise :class:`DivisionError` unless shares are >= 0 and sum to 1 ± 1e-9 per unit."""
@@ -199,9 +276,9 @@ class Division:
         return {self.units[i]: float(v) for i, v in zip(col.indices, col.data, strict=True)}
 
     def totals(self, weights: pd.Series) -> pd.Series:
-        """Weight per column (regions and 'no region'): ``shares.T @ w``."""
+        """Weight per column (regions and 'no region'): ``shares_for(weights.name).T @ w``."""
         w = weights.reindex(self.units).fillna(0.0).to_numpy(float)
-        return pd.Series(self.shares.T @ w, index=self.columns)
+        return pd.Series(self.shares_for(weights.name).T @ w, index=self.columns)
 
     def reindexed(self, units: pd.Index) -> Division:
         """The same division over ``units`` (same set, possibly another order)."""
@@ -213,10 +290,24 @@ class Division:
                 )
             order = self.units.get_indexer(units)
             return Division(
-                self.name, units, self.regions, self.region_names, self.shares[order], self.meta
+                self.name,
+                units,
+                self.regions,
+                self.region_names,
+                self.shares[order],
+                self.meta,
+                {k: m[order] for k, m in self.weight_shares.items()},
             )
         return self
 
     def renamed(self, name: str) -> Division:
-        """A copy with another name."""
-        return Division(name, self.units, self.regions, self.region_names, self.shares, self.meta)
+        """A copy with another name (weight-specific shares kept)."""
+        return Division(
+            name,
+            self.units,
+            self.regions,
+            self.region_names,
+            self.shares,
+            self.meta,
+            self.weight_shares,
+        )

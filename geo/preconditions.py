@@ -9,7 +9,7 @@ that is wrong. Arguments that are ``None`` (optional layers) are not checked.
 - :func:`require_key_columns` - each GeoDataFrame has the key field another argument names;
 - :func:`require_valid_geometry` - no empty or invalid geometry, unless the call passes
   ``repair=True``: then invalid features are repaired
-  (:func:`geo.geometry.repair.make_valid_polygonal`) and listed in a
+  (:func:`make_valid_polygonal`, also used by :func:`geo.geometry.repair.repair`) and listed in a
   :class:`~geo.errors.RepairedGeometryWarning`.
 
 :func:`precondition` turns a check of the arguments (by parameter name) into such a decorator; the
@@ -46,6 +46,29 @@ Arguments = dict[str, Any]
 Check = Callable[[str, Arguments], None]
 """``check(function_name, arguments)``: raise a typed error, or return (possibly after
 replacing arguments, e.g. by a repaired or reordered copy)."""
+
+
+POLYGONAL_TYPES = (3, 6)
+"""shapely type ids of Polygon and MultiPolygon."""
+
+
+def make_valid_polygonal(geoms: np.ndarray) -> np.ndarray:
+    """``shapely.make_valid`` of each geometry, keeping only its polygonal parts.
+
+    ``make_valid`` may return a collection with lines or points next to the polygons (the
+    collapsed parts of a ring); those are dropped and the polygonal parts united.
+
+    >>> bowtie = shapely.Polygon([(0, 0), (2, 2), (2, 0), (0, 2)])
+    >>> [g.geom_type for g in make_valid_polygonal(np.array([bowtie]))]
+    ['MultiPolygon']
+    """
+    fixed = shapely.make_valid(np.asarray(geoms, dtype=object))
+    parts, owner = shapely.get_parts(fixed, return_index=True)
+    polygonal = np.isin(shapely.get_type_id(parts), POLYGONAL_TYPES)
+    out = np.empty(len(fixed), dtype=object)
+    for i in range(len(fixed)):  # a handful of repaired features; no vectorised grouped union
+        out[i] = shapely.union_all(parts[polygonal & (owner == i)])
+    return out
 
 
 def precondition(check: Check) -> Callable[[F], F]:
@@ -156,8 +179,6 @@ def require_valid_geometry(**keys: str | None) -> Callable[[F], F]:
                     "pass repair=True to repair it with shapely.make_valid"
                 )
             import geopandas as gpd  # loaded already: the frame is a GeoDataFrame
-
-            from geo.geometry.repair import make_valid_polygonal
 
             geoms = geoms.copy()
             geoms[invalid] = make_valid_polygonal(geoms[invalid])

@@ -74,6 +74,8 @@ def vendor_file(relative: str) -> Path:
     'leaflet.js'
     """
     root = VENDOR_DIR.resolve()
+    if "\x00" in relative:
+        raise FileNotFoundError(f"no map asset {relative!r}")
     candidate = (root / relative).resolve()
     if not candidate.is_relative_to(root) or not candidate.is_file():
         raise FileNotFoundError(f"no map asset {relative!r}")

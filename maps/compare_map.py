@@ -67,8 +67,13 @@ def _add_side(
         name=f"{view.scenario}: {division.name} by containment",
         changes=changes["text"] if changes is not None else None,
     ).add_to(m)
-    border_layer(geometry, division, name=f"{division.name} borders", style=REGION_STYLE).add_to(m)
-    border_layer(geometry, against, name=f"{against.name} borders", style=AGAINST_STYLE).add_to(m)
+    parts = dataset.unit_parts
+    border_layer(
+        geometry, division, name=f"{division.name} borders", style=REGION_STYLE, parts=parts
+    ).add_to(m)
+    border_layer(
+        geometry, against, name=f"{against.name} borders", style=AGAINST_STYLE, parts=parts
+    ).add_to(m)
     split_layer(geometry, division, name=f"split gemeenten ({division.name})").add_to(m)
     if changes is not None:
         change_layer(geometry, changes["swv_changes"]).add_to(m)

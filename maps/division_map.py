@@ -23,6 +23,7 @@ from maps.layers import (
     border_layer,
     change_layer,
     legend_control,
+    no_region_layer,
     school_layer,
     split_layer,
     unit_layer,
@@ -158,8 +159,16 @@ def division_map(
     changes = swv_changes(dataset, division) if mark_changes else None
     texts = changes["text"] if changes is not None else None
     unit_layer(dataset, geometry, division, against, score, weight, changes=texts).add_to(m)
-    border_layer(geometry, division, name=f"{division.name} borders", style=REGION_STYLE).add_to(m)
-    border_layer(geometry, against, name=f"{against.name} borders", style=AGAINST_STYLE).add_to(m)
+    parts = dataset.unit_parts
+    no_region = no_region_layer(geometry, division, parts, name=f"no {division.name} region")
+    if no_region is not None:
+        no_region.add_to(m)
+    border_layer(
+        geometry, division, name=f"{division.name} borders", style=REGION_STYLE, parts=parts
+    ).add_to(m)
+    border_layer(
+        geometry, against, name=f"{against.name} borders", style=AGAINST_STYLE, parts=parts
+    ).add_to(m)
     split_layer(geometry, division, name=f"gemeenten split between {division.name} regions").add_to(
         m
     )
@@ -179,7 +188,9 @@ def division_map(
             )
         style = {"color": overlay_color(name), "weight": 2.0, "fill": False, "opacity": 0.8}
         label = OVERLAY_LABELS.get(name, f"{name} borders")
-        border_layer(geometry, divisions[name], name=label, style=style, show=False).add_to(m)
+        border_layer(
+            geometry, divisions[name], name=label, style=style, show=False, parts=parts
+        ).add_to(m)
 
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     label = change_label(changes) if changes is not None else None

@@ -29,10 +29,12 @@ import shapely
 from geo.dataset import WEIGHTS, Dataset
 from geo.division import NO_REGION, Division
 from maps.geometry import PRECISION, dissolve_regions, feature_collection, split_unit_geometry
+from maps.parts import fine_units, no_region_parts
 from maps.style import (
     AGAINST_STYLE,
     CHANGE_STYLE,
     NO_DATA_COLOR,
+    NO_REGION_STYLE,
     REGION_STYLE,
     SCHOOL_STYLE,
     SPLIT_STYLE,
@@ -157,9 +159,29 @@ def unit_frame(
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=geometry.crs)
 
 
+def escape_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text value HTML-escaped: folium's tooltips and popups put property
+    values into ``innerHTML``, so a region named ``<img onerror=...>`` must arrive as text.
+
+    >>> escape_text(pd.DataFrame({"n": ["<b>&", "ok"], "x": [1, 2]})).to_dict("list")
+    {'n': ['&lt;b&gt;&amp;', 'ok'], 'x': [1, 2]}
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            values = out[column].tolist()  # a few hundred short strings: plain Python
+            out[column] = pd.Series(
+                [html.escape(v, quote=True) if isinstance(v, str) else v for v in values],
+                index=out.index,
+                dtype=object,
+            )
+    return out
+
+
 def _geojson(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> dict[str, Any]:
-    """GeoJSON dict of ``columns`` with the index as feature id (folium keys styles by id)."""
-    return feature_collection(frame.geometry, pd.DataFrame(frame[list(columns)]))
+    """GeoJSON dict of ``columns`` (text HTML-escaped, :func:`escape_text`) with the index as
+    feature id (folium keys styles by id)."""
+    return feature_collection(frame.geometry, escape_text(pd.DataFrame(frame[list(columns)])))
 
 
 def unit_layer(
@@ -203,8 +225,19 @@ def border_layer(
     name: str,
     style: Mapping[str, object],
     show: bool = True,
+    parts: gpd.GeoDataFrame | None = None,
 ) -> folium.GeoJson:
-    """Dissolved region borders of ``division`` (cached), drawn without fill, not interactive."""
+    """Dissolved region borders of ``division`` (cached), drawn without fill, not interactive.
+
+    With ``parts`` (:attr:`geo.dataset.Dataset.unit_parts`), gemeenten split over SWVs are cut
+    along their postcode borders (:func:`maps.parts.fine_units`): the real SWV borders."""
+    if parts is not None and len(division.split_units()):
+        fine, region = fine_units(geometry, division, parts)
+        if len(fine) > len(geometry):
+            geometry = fine
+            division = Division.from_assignment(
+                division.name, region, region_names=division.region_names
+            )
     regions = dissolve_regions(geometry, division)
     return folium.GeoJson(
         feature_collection(regions.geometry),
@@ -213,6 +246,24 @@ def border_layer(
         show=show,
         interactive=False,
         smooth_factor=0.5,
+    )
+
+
+def no_region_layer(
+    geometry: gpd.GeoSeries, division: Division, parts: gpd.GeoDataFrame | None, *, name: str
+) -> folium.GeoJson | None:
+    """Grey, hatched-looking fill of the parts of split gemeenten in no region (the Europoort,
+    in no SWV); None when there are none."""
+    if parts is None or not len(division.unassigned()):
+        return None
+    pieces = no_region_parts(geometry, division, parts)
+    if pieces.empty:
+        return None
+    return folium.GeoJson(
+        feature_collection(pieces),
+        name=name,
+        style_function=lambda feature: dict(NO_REGION_STYLE),
+        interactive=False,
     )
 
 
@@ -263,7 +314,7 @@ def school_layer(
         crs=schools.crs,
     )
     return folium.GeoJson(
-        feature_collection(points, properties),
+        feature_collection(points, escape_text(properties)),
         name=name,
         marker=folium.CircleMarker(**SCHOOL_STYLE),
         tooltip=folium.GeoJsonTooltip(

@@ -48,6 +48,16 @@ SPLIT_STYLE: dict[str, object] = {
 }
 """Gemeenten split between regions: a dashed magenta outline."""
 
+NO_REGION_STYLE: dict[str, object] = {
+    "color": "#555555",
+    "weight": 1.0,
+    "dashArray": "2 3",
+    "fill": True,
+    "fillColor": "#9e9e9e",
+    "fillOpacity": 0.55,
+}
+"""Parts of split gemeenten in no region (the Europoort, in no SWV): grey fill, dotted edge."""
+
 CHANGE_STYLE: dict[str, object] = {
     "color": "#00b7d4",
     "weight": 4.5,

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import typer
 
-from regio import data
+from regio import accounts, data
 from regio.propose import ensemble_command, propose_command
+from regio.report import report_command
 from regio.run import run_command
 from regio.score import score_command
 from regio.serve import serve_command
 from regio.variants import variants_command
+from regio.verdict import verdict_command
 
 app = typer.Typer(
     name="regio",
@@ -23,12 +25,17 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(data.app, name="data")
+app.add_typer(accounts.users_app, name="users")
+app.add_typer(accounts.tokens_app, name="tokens")
+app.add_typer(accounts.library_app, name="library")
 app.command("serve")(serve_command)
 app.command("score")(score_command)
 app.command("run")(run_command)
 app.command("variants")(variants_command)
 app.command("propose")(propose_command)
 app.command("ensemble")(ensemble_command)
+app.command("verdict")(verdict_command)
+app.command("report")(report_command)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -118,6 +118,7 @@ def _print_report(report: dict) -> None:
     )
     for row in s["postcode_not_in_swv_table"]:
         out.print(f"  postcode not in SWV table: {row['postcode']} {row['naam']} ({row['type']})")
+    _print_pc4(report.get("pc4") or {})
     out.print(f"lowest best overlap per division: {report['lowest_overlap']}")
     out.print(f"repaired geometries: {len(report['repaired_geometries'])}")
     if report["problems"]:
@@ -125,3 +126,41 @@ def _print_report(report: dict) -> None:
             out.print(f"[bold red]problem:[/] {problem}")
     else:
         out.print("[bold green]no problems[/]")
+
+
+def _print_pc4(pc4: dict) -> None:
+    """The PC4 layer part of ``regio data check`` (all of it is in ``--json``)."""
+    if not pc4:
+        return
+    out = common.stdout
+    per = pc4["pc4s_per_gemeente"]
+    cov = pc4["area_coverage"]
+    out.print(f"[bold]PC4 layer[/] {pc4['pc4s']} PC4s; PC4s per gemeente (area coverage):")
+    out.print("  " + "; ".join(f"{u} {n} ({cov.get(u, 0):.2f})" for u, n in sorted(per.items())))
+    for u, c in pc4["area_coverage_outside_90_110_percent"].items():
+        out.print(f"  area coverage outside 90-110%: {u} {c:.3f}")
+    for row in pc4["crossing_gemeente_border"]:
+        parts = ", ".join(f"{u} {f:.3f}" for u, f in row["pieces"].items())
+        out.print(f"  PC4 {row['pc4']} crosses a gemeente border: {parts}")
+    for row in pc4["derived_swv"]:
+        src = f" (split off {row['from_pc4']})" if row["from_pc4"] else ""
+        out.print(
+            f"  SWV derived for PC4 {row['pc4']} ({row['unit']}): {row['swv_po']} / "
+            f"{row['swv_vo']} by rule {row['rule']}{src}, 2015 gemeente {row['code2015']}"
+        )
+    for row in pc4["annex_without_polygon"]:
+        out.print(
+            f"  annex postcode without a 2020 polygon: {row['pc4']} {row['gemeente_2015']} "
+            f"{row['swv_po']} / {row['swv_vo']}; nearest 2020 PC4 {row['nearest_pc4_2020']} "
+            f"{'same SWV' if row['same_swv'] else 'OTHER SWV'}"
+        )
+    if pc4["pc4_without_polygon"] or pc4["pc4_without_inhabitants"]:
+        out.print(
+            f"  PC4 features without polygon: {pc4['pc4_without_polygon']}; "
+            f"without inhabitants: {pc4['pc4_without_inhabitants']}"
+        )
+    for column, row in pc4["no_swv"].items():
+        out.print(
+            f"  {column} no SWV (GEEN): PC4 {', '.join(row['pc4'])}: "
+            f"{row['inhabitants']:,.0f} inhabitants, {row['area_km2']:,.1f} km²"
+        )

@@ -1,5 +1,8 @@
 """``regio serve``: the web app (maps and API) on the real data, with durable scenarios.
 
+First start (no users in the store): an ``admin`` account is created and a one-time login link
+is printed, like Jupyter's token link, so ``make serve`` needs no extra step.
+
 Rule: ``--data`` and ``--state`` are handed to the app through ``REGIOKOMPAS_DATA`` and
 ``REGIOKOMPAS_STATE`` (so every worker process sees them); uvicorn builds the app with the
 factory :func:`api.app.create_app`, which loads the dataset before it accepts requests and
@@ -39,6 +42,7 @@ def serve_command(
     """Serve the maps and the API with uvicorn (docs at /docs, schema at /openapi.json)."""
     import uvicorn
 
+    from api.auth.bootstrap import first_start
     from api.storage import open_store
     from geo.config import data_dir, state_dir
     from geo.errors import RegiokompasError
@@ -47,13 +51,27 @@ def serve_command(
         os.environ["REGIOKOMPAS_DATA"] = str(data_dir(data))
     if state is not None:
         os.environ["REGIOKOMPAS_STATE"] = str(state_dir(state))
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    base_url = f"http://{shown if ':' not in shown else f'[{shown}]'}:{port}"
+    os.environ["REGIOKOMPAS_SERVE_HOST"] = host  # a trusted Host name (api.security)
     try:  # fail fast, without a traceback, when the store cannot be opened or created
-        open_store().close()
+        store = open_store()
+        try:
+            link = first_start(store, base_url)
+        finally:
+            store.close()
     except RegiokompasError as exc:
         fail(str(exc))
-    console.print(
-        f"regiokompas on http://{host}:{port}/  (data: {data_dir()}, scenarios: {state_dir()})"
-    )
+    console.print(f"regiokompas on {base_url}/  (data: {data_dir()}, scenarios: {state_dir()})")
+    if link is not None:
+        console.print(
+            "First start: created the user 'admin'. Sign in once with this link "
+            "(valid 24 h, works once), then set a password with "
+            "'regio users add admin --admin --replace':\n"
+            f"    {link}",
+            soft_wrap=True,
+            highlight=False,
+        )
     uvicorn.run(
         "api.app:create_app",
         factory=True,

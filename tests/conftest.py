@@ -39,3 +39,12 @@ def dataset(data_dir: Path, cache_dir: Path):
     from geo.data.store import load_dataset
 
     return load_dataset(data_dir, cache_dir)
+
+
+@pytest.fixture(scope="session")
+def sign_in():
+    """``sign_in(client, name="planner", admin=False)``: the client now sends a bearer token of
+    that user (created on first use) with every request."""
+    from fixtures.accounts import sign_in
+
+    return sign_in

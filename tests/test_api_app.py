@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app, upload_limit_from_env
+from api.auth.accounts import AuditEntry, User
+from api.auth.credentials import Credential
+from api.auth.policy import POLICY, PUBLIC
 from api.storage import (
     ScenarioExists,
+    ScenarioInUse,
     ScenarioNotFound,
     ScenarioStore,
     StoredScenario,
@@ -34,9 +39,9 @@ ISSUE_PATHS = {
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+def client(tmp_path_factory: pytest.TempPathFactory, sign_in) -> TestClient:
     app = create_app(synthetic_dataset(), tmp_path_factory.mktemp("state"), upload_limit=2_000)
-    return TestClient(app, raise_server_exceptions=False)
+    return sign_in(TestClient(app, raise_server_exceptions=False))
 
 
 def test_openapi_lists_every_endpoint_of_the_issue(client: TestClient) -> None:
@@ -97,8 +102,9 @@ def test_oversized_chunked_body_gets_413_while_streaming(client: TestClient) -> 
     assert client.get("/api/scenarios").json() == before
 
 
-def test_unexpected_errors_are_json_500(tmp_path: Path) -> None:
+def test_unexpected_errors_are_json_500(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     app = create_app(synthetic_dataset(), tmp_path, library_dir=None)
+    monkeypatch.setitem(POLICY, ("GET", "/boom"), PUBLIC)  # a new route needs its policy entry
 
     @app.get("/boom")
     def boom() -> None:
@@ -143,11 +149,14 @@ def test_dataset_is_loaded_lazily_from_data(
 
 
 class MemoryStore(ScenarioStore):
-    """Another backend: a dict. Shows that the API needs nothing beyond ScenarioStore."""
+    """Another backend: dicts. Shows that the API needs nothing beyond ScenarioStore."""
 
     def __init__(self) -> None:
         self.rows: dict[str, StoredScenario] = {}
         self.revisions = 0
+        self.users: dict[str, User] = {}
+        self.creds: dict[tuple[str, str], Credential] = {}
+        self.log: list[AuditEntry] = []
 
     def list(self) -> list[StoredScenario]:
         return [self.rows[k] for k in sorted(self.rows)]
@@ -161,7 +170,10 @@ class MemoryStore(ScenarioStore):
     def revision(self, scenario_id: str) -> int:
         return self.get(scenario_id).revision
 
-    def save(self, scenario_id, document, *, source="user", replace=False) -> StoredScenario:
+    def save(
+        self, scenario_id, document, *, source="user", replace=False, owner=None,
+        visibility=None, actor="system",
+    ) -> StoredScenario:  # fmt: skip
         check_scenario_id(scenario_id)
         old = self.rows.get(scenario_id)
         if old is not None and not replace:
@@ -170,21 +182,71 @@ class MemoryStore(ScenarioStore):
         row = StoredScenario(
             scenario_id, dict(document), 1 if old is None else old.version + 1, self.revisions,
             source, document_sha256(document), "now", "now",
+            old.owner if old else owner,
+            visibility or (old.visibility if old else "private"),
         )  # fmt: skip
         self.rows[scenario_id] = row
+        self.audit(actor, "scenario.save", scenario_id, revision=row.revision)
         return row
 
-    def delete(self, scenario_id: str) -> None:
-        self.get(scenario_id)
+    def delete(self, scenario_id: str, *, actor: str = "system") -> StoredScenario:
+        row = self.get(scenario_id)
+        if any(s.base == scenario_id for s in self.rows.values()):
+            raise ScenarioInUse(f"scenario {scenario_id!r} is a base")
         del self.rows[scenario_id]
+        self.audit(actor, "scenario.delete", scenario_id)
+        return row
+
+    def set_visibility(self, scenario_id, visibility, *, actor="system") -> StoredScenario:
+        self.revisions += 1
+        row = dataclasses.replace(
+            self.get(scenario_id), visibility=visibility, revision=self.revisions
+        )
+        self.rows[scenario_id] = row
+        return row
 
     def verify(self) -> list[str]:
         return []
 
+    def add_user(self, user, *, replace=False, actor="system") -> None:
+        self.users[user.name] = user
 
-def test_another_store_backend_plugs_in() -> None:
+    def get_user(self, name):
+        return self.users.get(name)
+
+    def list_users(self):
+        return [self.users[k] for k in sorted(self.users)]
+
+    def remove_user(self, name, *, actor="system") -> None:
+        del self.users[name]
+
+    def add_credential(self, cred, *, actor="system") -> None:
+        self.creds[(cred.kind, cred.id)] = cred
+
+    def get_credential(self, kind, cred_id):
+        return self.creds.get((kind, cred_id))
+
+    def list_credentials(self, kind, *, user=None, scenario_id=None):
+        return [
+            c
+            for (k, _), c in self.creds.items()
+            if k == kind and user in (None, c.user) and scenario_id in (None, c.scenario_id)
+        ]
+
+    def remove_credential(self, kind, cred_id, *, actor="system") -> bool:
+        return self.creds.pop((kind, cred_id), None) is not None
+
+    def audit(self, actor, action, target, *, revision=None, detail="") -> None:
+        entry = AuditEntry(len(self.log) + 1, "now", actor, action, target, revision, detail)
+        self.log.append(entry)
+
+    def audit_log(self, limit=100):
+        return self.log[::-1][:limit]
+
+
+def test_another_store_backend_plugs_in(sign_in) -> None:
     store = MemoryStore()
-    client = TestClient(create_app(synthetic_dataset(), store=store))
+    client = sign_in(TestClient(create_app(synthetic_dataset(), store=store)))
     doc = {
         "name": "plan",
         "description": "merge",

@@ -9,8 +9,8 @@ from api.app import create_app
 
 
 @pytest.fixture(scope="module")
-def client(dataset, tmp_path_factory: pytest.TempPathFactory) -> TestClient:
-    return TestClient(create_app(dataset, tmp_path_factory.mktemp("state")))
+def client(dataset, tmp_path_factory: pytest.TempPathFactory, sign_in) -> TestClient:
+    return sign_in(TestClient(create_app(dataset, tmp_path_factory.mktemp("state"))))
 
 
 @pytest.mark.integration

@@ -38,7 +38,7 @@ def block_regions(n_rows: int = 6, n_cols: int = 8) -> gpd.GeoDataFrame:
         (b"unit,region", "x.csv", "csv"),
         (b"{}", "x.geojson", "geojson"),
         (b"{}", "x.json", "geojson"),
-        (b"SQLite format 3\x00....", "upload", "gpkg"),
+        (b"SQLite format 3\x00" + bytes(52) + b"GPKG" + bytes(8), "upload", "gpkg"),
         (b'\xef\xbb\xbf  {"type": 1}', "upload", "geojson"),
         (b"unit,region", "upload", "csv"),
     ],

@@ -86,9 +86,9 @@ def test_scenario_csv_edit(ds: Dataset, tmp_path: Path, variant: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def client(ds: Dataset, tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+def client(ds: Dataset, tmp_path_factory: pytest.TempPathFactory, sign_in) -> TestClient:
     app = create_app(ds, tmp_path_factory.mktemp("state"), library_dir=None)
-    with TestClient(app) as c:
+    with sign_in(TestClient(app)) as c:
         yield c
 
 

@@ -7,6 +7,7 @@ saves screenshots to ``artifacts/``. Skipped only when Chromium is missing outsi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -59,15 +60,43 @@ def _regio_command() -> list[str]:
     return [sys.executable, "-c", "from regio import main; main()"]
 
 
-@pytest.fixture(scope="module")
-def server(
-    dataset: object, data_dir: Path, cache_dir: Path, tmp_path_factory: pytest.TempPathFactory
+PLANNER, PASSWORD = "planner", "browser test password"
+TOKEN: dict[str, str] = {}
+"""The planner's ``Authorization`` header (filled by :func:`seed_account`)."""
+
+
+def seed_account(state: Path) -> None:
+    """A planner with a password (for the sign-in form) and an API token, before the server
+    starts (so it prints no first-start link)."""
+    from api.auth.bootstrap import add_user
+    from api.storage import open_store
+    from fixtures.accounts import bearer
+
+    store = open_store(state, library_dir=None)
+    try:
+        add_user(store, PLANNER, PASSWORD)
+        TOKEN.update(bearer(store, PLANNER))
+    finally:
+        store.close()
+
+
+def sign_in_browser(d: WebDriver, server: str) -> None:
+    """Sign the browser in as the planner through the real sign-in form."""
+    d.get(f"{server}/login")
+    d.find_element(By.NAME, "name").send_keys(PLANNER)
+    d.find_element(By.NAME, "password").send_keys(PASSWORD)
+    d.find_element(By.CSS_SELECTOR, "#login button[type=submit]").click()
+    WebDriverWait(d, 30).until(lambda x: x.find_elements(By.ID, "account"))
+
+
+@contextlib.contextmanager
+def running_server(
+    state: Path, data_dir: Path, cache_dir: Path, log_dir: Path, ready: str = "/api/scenarios"
 ) -> Iterator[str]:
-    """``regio serve`` on a free loopback port with a fresh state dir; yields its base URL."""
-    del dataset  # built once by the fixture into cache_dir, so the server only loads it
+    """``regio serve`` on a free loopback port with ``state``; yields its base URL once
+    ``ready`` answers 200, and stops the server afterwards (its log in ``log_dir``)."""
     port = _free_port()
-    state = tmp_path_factory.mktemp("browser-state")
-    log = (tmp_path_factory.mktemp("browser-log") / "serve.log").open("w+")
+    log = (log_dir / "serve.log").open("w+")
     env = {**os.environ, "REGIOKOMPAS_DATA": str(data_dir), "REGIOKOMPAS_CACHE": str(cache_dir)}
     command = [*_regio_command(), "serve", "--host", "127.0.0.1", "--port", str(port)]
     proc = subprocess.Popen(
@@ -84,7 +113,7 @@ def server(
                 log.seek(0)
                 pytest.fail(f"regio serve exited with {proc.returncode}:\n{log.read()[-3000:]}")
             try:
-                with urllib.request.urlopen(f"{base}/api/scenarios", timeout=5) as r:
+                with urllib.request.urlopen(f"{base}{ready}", timeout=5) as r:
                     if r.status == 200:
                         break
             except (urllib.error.URLError, ConnectionError, TimeoutError):
@@ -104,14 +133,27 @@ def server(
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
-    """Headless Chromium driven by the Debian chromedriver."""
+def server(
+    dataset: object, data_dir: Path, cache_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """``regio serve`` on a free loopback port with a fresh state dir; yields its base URL."""
+    del dataset  # built once by the fixture into cache_dir, so the server only loads it
+    state = tmp_path_factory.mktemp("browser-state")
+    seed_account(state)
+    with running_server(state, data_dir, cache_dir, tmp_path_factory.mktemp("browser-log")) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def chromium(
+    profile: Path, window: str = "1400,1000", logs: tuple[str, ...] = ("browser",)
+) -> Iterator[WebDriver]:
+    """Headless Chromium driven by the Debian chromedriver, with the ``logs`` (e.g. ``browser``,
+    ``performance``) recorded; quits and removes ``profile`` afterwards."""
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
         pytest.fail("CI needs /usr/bin/chromium and /usr/bin/chromedriver (see .ci/run)")
-
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    profile = tmp_path_factory.mktemp("chromium-profile")
     for flag in (
         "--headless",
         "--no-sandbox",
@@ -119,11 +161,11 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-dev-shm-usage",
-        "--window-size=1400,1000",
+        f"--window-size={window}",
         f"--user-data-dir={profile}",
     ):
         options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    options.set_capability("goog:loggingPrefs", dict.fromkeys(logs, "ALL"))
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.set_page_load_timeout(60)
     try:
@@ -131,6 +173,13 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    """Headless Chromium driven by the Debian chromedriver."""
+    with chromium(tmp_path_factory.mktemp("chromium-profile")) as driver:
+        yield driver
 
 
 UNIT_PATH = """
@@ -183,10 +232,19 @@ def test_home_page(server: str, browser: WebDriver) -> None:
     huidig = d.find_element(By.ID, "scenario-huidig")
     congruence = huidig.find_elements(By.CSS_SELECTOR, "td.num")[0].text
     assert congruence.startswith("0.") and len(congruence) == 5
-    upload = d.find_element(By.ID, "upload")
-    assert upload.get_attribute("action").endswith("/api/scenarios/import")
+    assert d.find_elements(By.ID, "upload") == []  # reading needs no account, uploading does
     hrefs = {a.get_attribute("href") for a in d.find_elements(By.TAG_NAME, "a")}
     assert f"{server}/docs" in hrefs and f"{server}/openapi.json" in hrefs
+    assert f"{server}/login" in hrefs
+    # sign in through the real form: the session cookie brings the upload form with its token
+    sign_in_browser(d, server)
+    assert f"Signed in as {PLANNER}" in d.find_element(By.ID, "account").text
+    upload = d.find_element(By.ID, "upload")
+    assert upload.get_attribute("action").endswith("/api/scenarios/import")
+    token = upload.find_element(By.NAME, "csrf_token").get_attribute("value")
+    assert len(token) >= 40
+    cookie = d.get_cookie("regio_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
     _screenshot(d, "browser_home.png")
     assert _script_errors(d) == []
 
@@ -267,11 +325,19 @@ def test_proposal_map_outlines_changed_gemeenten_beside_huidig(
     request = urllib.request.Request(
         f"{server}/api/scenarios",
         data=json.dumps(doc).encode(),
-        headers={"content-type": "application/json"},
+        headers={"content-type": "application/json", **TOKEN},
         method="POST",
     )
     with urllib.request.urlopen(request, timeout=30) as r:
         assert r.status == 201
+    publish = urllib.request.Request(  # new scenarios are private; the browser is anonymous
+        f"{server}/api/scenarios/browser-voorstel/visibility",
+        data=json.dumps({"visibility": "published"}).encode(),
+        headers={"content-type": "application/json", **TOKEN},
+        method="PUT",
+    )
+    with urllib.request.urlopen(publish, timeout=30) as r:
+        assert r.status == 200
     changes = swv_changes(dataset, Division.from_assignment("swv", assignment))
     assert changes is not None
     changed = changes.index[changes["swv_changes"]]

@@ -23,12 +23,14 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.test_browser import (  # noqa: F401 - fixtures
+    TOKEN,
     _regio_command,
     _screenshot,
     _script_errors,
     _wait_for_shapes,
     browser,
     server,
+    sign_in_browser,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -105,6 +107,7 @@ def test_editor_move_undo_save_reload_compare_conflict(
     import os
 
     d = browser
+    sign_in_browser(d, server)  # saving needs a user (the planner); trying edits does not
     d.get(f"{server}/")
     link = d.find_element(By.CSS_SELECTOR, "#scenario-huidig a.edit")
     assert link.text == "edit swv_po"
@@ -201,7 +204,7 @@ def test_editor_move_undo_save_reload_compare_conflict(
     request = urllib.request.Request(
         f"{server}/api/scenarios/{SAVED}/edits",
         data=json.dumps({"base_revision": revision, "edits": [other]}).encode(),
-        headers={"content-type": "application/json"},
+        headers={"content-type": "application/json", **TOKEN},  # the same planner, by script
         method="POST",
     )
     with urllib.request.urlopen(request, timeout=30) as r:

@@ -58,3 +58,32 @@ def test_unusable_state_dir_is_a_clear_error(
 def test_bad_port_is_refused() -> None:
     result = CliRunner().invoke(app, ["serve", "--port", "70000"])
     assert result.exit_code == 2
+
+
+def test_first_start_prints_a_one_time_login_link_that_signs_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh state dir: ``regio serve`` creates the admin and prints a link; the link signs the
+    browser in once; a second start prints none."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from fixtures.synthetic import synthetic_dataset
+
+    monkeypatch.setattr("uvicorn.run", lambda *a, **kw: None)
+    monkeypatch.setenv("REGIOKOMPAS_STATE", str(tmp_path))
+    first = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0", "--port", "8123"])
+    assert first.exit_code == 0, first.output
+    assert "created the user 'admin'" in first.output
+    link = next(w for w in first.output.split() if "/login/once?token=" in w)
+    assert link.startswith("http://127.0.0.1:8123/login/once?token=")
+    second = CliRunner().invoke(app, ["serve", "--port", "8123"])
+    assert "/login/once" not in second.output
+
+    client = TestClient(create_app(synthetic_dataset(), tmp_path, library_dir=None))
+    path = link.removeprefix("http://127.0.0.1:8123")
+    signed = client.get(path, follow_redirects=False)
+    assert signed.status_code == 303 and "regio_session" in signed.cookies
+    assert client.get("/api/me").json()["user"] == "admin"
+    spent = TestClient(client.app).get(path, follow_redirects=False)
+    assert spent.status_code == 404 and "not valid" in spent.text

@@ -26,8 +26,9 @@ def synthetic(monkeypatch):
 
 
 def congruence(a: Division, b: Division, w: pd.Series) -> float:
-    """(sum of row maxima + sum of column maxima) / 2N over real regions, with pandas."""
-    ma, mb = a.membership, b.membership
+    """(sum of row maxima + sum of column maxima) / 2N over real regions, with pandas (each
+    division's shares for the weight ``w.name``, as the engine uses them)."""
+    ma, mb = a.for_weight(w.name).membership, b.for_weight(w.name).membership
     ma, mb = ma[ma["region"] != NO_REGION], mb[mb["region"] != NO_REGION]
     pieces = ma.merge(mb, on="unit", suffixes=("_a", "_b"))
     pieces["n"] = pieces["share_a"] * pieces["share_b"] * pieces["unit"].map(w)

@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from api.storage import DB_NAME, document_sha256, open_store
+from fixtures.accounts import seed_token
 from fixtures.server import running_server, start_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -40,6 +41,7 @@ def scenario(client: int, i: int, region: str) -> dict:
 def test_acknowledged_saves_survive_sigkill(dataset, tmp_path: Path) -> None:
     state = tmp_path / "state"
     region = str(dataset.divisions["jeugdregio"].regions[0])
+    headers = seed_token(state, "planner")
     server = start_server(state)
     acknowledged: dict[str, dict] = {}
     refused: list[str] = []
@@ -48,7 +50,7 @@ def test_acknowledged_saves_survive_sigkill(dataset, tmp_path: Path) -> None:
     stop = threading.Event()
 
     def save_loop(k: int) -> None:
-        with httpx.Client(base_url=server.url, timeout=30.0) as client:
+        with httpx.Client(base_url=server.url, timeout=30.0, headers=headers) as client:
             i = 0
             while not stop.is_set():
                 doc = scenario(k, i, region)
@@ -88,7 +90,10 @@ def test_acknowledged_saves_survive_sigkill(dataset, tmp_path: Path) -> None:
     assert store.verify() == []
     store.close()
 
-    with running_server(state) as again, httpx.Client(base_url=again.url, timeout=30) as client:
+    with (
+        running_server(state) as again,
+        httpx.Client(base_url=again.url, timeout=30, headers=headers) as client,
+    ):
         listed = {s["id"] for s in client.get("/api/scenarios").json()}
         assert set(acknowledged) <= listed
         assert {"huidig", "po_vo_samen"} <= listed  # the library is still there, once

@@ -30,8 +30,9 @@ HEADLINE = ("congruence", "nested_regions", "regions", "ari", "nmi", "vi")
 
 
 @pytest.fixture(scope="module")
-def client(dataset, tmp_path_factory: pytest.TempPathFactory) -> TestClient:
-    return TestClient(create_app(dataset, tmp_path_factory.mktemp("editor-state")))
+def client(dataset, tmp_path_factory: pytest.TempPathFactory, sign_in) -> TestClient:
+    app = create_app(dataset, tmp_path_factory.mktemp("editor-state"))
+    return sign_in(TestClient(app), "editor-admin", admin=True)  # may also edit the library
 
 
 def body(edits: list[dict]) -> dict:
@@ -275,7 +276,11 @@ def test_evaluate_equals_full_score_of_random_moves(client: TestClient, dataset,
     cont = {r["code"]: r["containment"] for r in got["regions"]}
     want = {r["region"]: r["containment"] for r in expected["regions"]}
     assert cont.keys() == want.keys()
-    assert np.allclose([cont[k] for k in want], list(want.values()), atol=1e-9)
+    # a region may keep territory but no pupils (e.g. PO2401 after Almere leaves: a Lelystad
+    # postcode): its containment is None on both sides
+    assert {k for k, v in cont.items() if v is None} == {k for k, v in want.items() if v is None}
+    both = [k for k, v in want.items() if v is not None]
+    assert np.allclose([cont[k] for k in both], [want[k] for k in both], atol=1e-9)
 
 
 # ---------------------------------------------------------------------- page, search, docs

@@ -1,11 +1,12 @@
 """Fuzz the whole API with schemathesis against its own /openapi.json: no 5xx, ever.
 
-Bounded: a few examples per operation, no per-example deadline (a loaded CI machine must not
-make it flaky), and the whole module stays well under 60 s. Every operation must never answer
-5xx; the ``/api/*`` operations must also match their documented schema (status code, content
-type, body), so the ``{"detail": ...}`` error shape and the pydantic response models are checked
-on random input. (schemathesis' pytest plugin does not run under pytest 9, so the operations
-are driven with hypothesis directly.)
+Authenticated as a planner (a bearer token on every request), so the write routes run their
+real code instead of stopping at 401. Bounded: a few examples per operation, no per-example
+deadline (a loaded CI machine must not make it flaky), and the whole module stays well under
+60 s. Every operation must never answer 5xx; the ``/api/*`` operations must also match their
+documented schema (status code, content type, body), so the ``{"detail": ...}`` error shape and
+the pydantic response models are checked on random input. (schemathesis' pytest plugin does not
+run under pytest 9, so the operations are driven with hypothesis directly.)
 """
 
 from __future__ import annotations
@@ -21,10 +22,13 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api.app import create_app
+from fixtures.accounts import bearer
 
 pytestmark = pytest.mark.integration
 
 MAX_EXAMPLES = 25
+HEADERS: dict[str, str] = {}
+"""The fuzzer's ``Authorization`` header (a planner's API token)."""
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -36,6 +40,7 @@ CHECKS = [
 @pytest.fixture(scope="module")
 def api_schema(dataset, tmp_path_factory: pytest.TempPathFactory):
     app = create_app(dataset, tmp_path_factory.mktemp("fuzz-state"), upload_limit=100_000)
+    HEADERS.update(bearer(app.state.regio.store, "fuzzer"))  # authenticated: writes get in
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
@@ -52,7 +57,7 @@ def fuzz(operation, checks: list) -> int:
         suppress_health_check=list(HealthCheck),
     )
     def run(case) -> None:
-        calls.append(case.call_and_validate(checks=checks).status_code)
+        calls.append(case.call_and_validate(checks=checks, headers=HEADERS).status_code)
 
     run()
     return len(calls)

@@ -170,3 +170,30 @@ def test_national_map_is_light_and_complete(dataset: Dataset) -> None:
     assert len(found["provinces"].features) == 12
     assert "rk-legend" in page
     assert f"{s['summary']['congruence']:.3f}" in page
+
+
+def test_national_map_draws_the_real_swv_borders(dataset: Dataset) -> None:
+    """Inside split gemeenten the SWV borders follow the postcodes: Hoek van Holland (part of
+    Rotterdam) lies in PO2803's area, Weesp (part of Amsterdam) in PO2709's, and the Europoort
+    is drawn as 'no SWV'; the SWV areas neither overlap nor leave gaps where they meet."""
+    import shapely
+
+    s = _score(dataset, "swv_po", "jeugdregio", "inhabitants")
+    page = page_html(division_map(dataset, dataset.divisions, s, scenario="huidig"))
+    found = page_layers(page)
+    borders = {
+        f["id"]: shapely.geometry.shape(f["geometry"]) for f in found["swv_po borders"].features
+    }
+    assert len(borders) == 76
+    hoek_van_holland, weesp = shapely.Point(4.13, 51.977), shapely.Point(5.042, 52.307)
+    rotterdam_centre, amsterdam_centre = shapely.Point(4.48, 51.92), shapely.Point(4.90, 52.37)
+    assert borders["PO2803"].contains(hoek_van_holland)
+    assert borders["PO2806"].contains(rotterdam_centre)
+    assert borders["PO2709"].contains(weesp)
+    assert borders["PO2707"].contains(amsterdam_centre)
+    no_swv = found["no swv_po region"]
+    europoort = shapely.union_all([shapely.geometry.shape(f["geometry"]) for f in no_swv.features])
+    assert europoort.contains(shapely.Point(4.05, 51.96))  # Maasvlakte
+    assert not any(b.contains(shapely.Point(4.05, 51.96)) for b in borders.values())
+    # neighbours share borders exactly: the areas of PO2803 and PO2806 do not overlap
+    assert shapely.area(shapely.intersection(borders["PO2803"], borders["PO2806"])) < 1e-7

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -61,9 +62,9 @@ def _parse(text: str) -> _Page:
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def client(tmp_path_factory: pytest.TempPathFactory, sign_in) -> Iterator[TestClient]:
     app = create_app(synthetic_dataset(), tmp_path_factory.mktemp("state"), library_dir=None)
-    with TestClient(app) as client:
+    with sign_in(TestClient(app)) as client:
         docs = [
             {"name": "huidig", "description": "current", "principles": [], "edits": []},
             {
@@ -163,7 +164,12 @@ def test_a_combined_swv_is_compared_with_todays_po_and_vo(client: TestClient) ->
 def test_a_scenario_that_cannot_be_evaluated_shows_its_error(client: TestClient) -> None:
     store = client.app.state.regio.store  # type: ignore[attr-defined]
     broken = {"name": "broken", "description": "x", "principles": [], "base": "gone", "edits": []}
-    store.save("broken", broken, source="user")
+    # the store refuses a missing base now; an older database may still hold one
+    store.save("broken", {**broken, "base": None}, source="user", visibility="published")
+    store._conn.execute(
+        "UPDATE scenarios SET document = ?, revision = revision + 1000 WHERE id = 'broken'",
+        (json.dumps(broken),),
+    )
     try:
         r = client.get("/")
         assert r.status_code == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,9 +36,9 @@ def _combined(ds: Dataset) -> dict:
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def client(tmp_path_factory: pytest.TempPathFactory, sign_in) -> Iterator[TestClient]:
     app = create_app(synthetic_dataset(), tmp_path_factory.mktemp("state"), library_dir=None)
-    with TestClient(app) as client:
+    with sign_in(TestClient(app)) as client:
         empty = {"name": "huidig", "description": "current", "principles": [], "edits": []}
         assert client.post("/api/scenarios", json=empty).status_code == 201
         assert client.post("/api/scenarios", json=ALIGNED).status_code == 201
@@ -65,9 +66,16 @@ def test_map_page_uses_the_scenarios_score(client: TestClient) -> None:
     assert "gemeenten: swv_vo by containment" in page_layers(r.text)
 
 
+def _without_nonce(page: str) -> str:
+    """The page with its per-response CSP nonce blanked (a cached page gets a new nonce)."""
+    return re.sub(r'nonce="[^"]+"', 'nonce=""', page)
+
+
 def test_map_page_is_cached_per_revision(client: TestClient) -> None:
     first = client.get("/maps/aligned").text
-    assert client.get("/maps/aligned").text == first
+    again = client.get("/maps/aligned").text
+    assert _without_nonce(again) == _without_nonce(first)
+    assert re.findall(r'nonce="([^"]+)"', again)[0] != re.findall(r'nonce="([^"]+)"', first)[0]
     changed = {**ALIGNED, "edits": [{"op": "copy", "division": "swv_po", "from": "ggdregio"}]}
     r = client.post("/api/scenarios?replace=true", json=changed)
     assert r.status_code == 201
@@ -190,7 +198,7 @@ def test_real_map_pages(dataset: Dataset, tmp_path: Path) -> None:
 
 
 @pytest.mark.integration
-def test_real_map_and_compare_of_a_combined_swv(dataset: Dataset, tmp_path: Path) -> None:
+def test_real_map_and_compare_of_a_combined_swv(dataset: Dataset, tmp_path: Path, sign_in) -> None:
     """swv = one SWV per jeugdregio (an assign edit); changed gemeenten counted here by pandas."""
     from geo.division import NO_REGION
 
@@ -204,7 +212,7 @@ def test_real_map_and_compare_of_a_combined_swv(dataset: Dataset, tmp_path: Path
     expected: set[str] = set()
     moves: dict[str, list[str]] = {}
     for level in ("po", "vo"):
-        m = dataset.division(f"swv_{level}").membership
+        m = dataset.division(f"swv_{level}").for_weight(f"pupils_{level}").membership
         m = m[m["region"] != NO_REGION].copy()
         m["pupils"] = m["share"] * m["unit"].map(dataset.units[f"pupils_{level}"].astype(float))
         m["new"] = m["unit"].map(new)
@@ -216,7 +224,7 @@ def test_real_map_and_compare_of_a_combined_swv(dataset: Dataset, tmp_path: Path
         for row in moved.itertuples():
             moves.setdefault(row.unit, []).append(f"{level.upper()} {row.region} → {row.new}")
     app = create_app(dataset, tmp_path)
-    with TestClient(app) as client:
+    with sign_in(TestClient(app)) as client:
         assert client.post("/api/scenarios", json=doc).status_code == 201
         r = client.get(f"/maps/{doc['name']}?division=swv&against=jeugdregio&weight=pupils")
         assert r.status_code == 200 and len(r.content) < 1_500_000

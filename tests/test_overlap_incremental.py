@@ -180,8 +180,9 @@ def test_docstring_examples() -> None:
 def test_real_border_moves_agree_with_recomputing(dataset) -> None:
     from geo.adjacency import queen_adjacency
 
-    a, b = dataset.division("swv_po"), dataset.division("jeugdregio")
     w = dataset.weight("pupils_po")
+    # the evaluator works on the weight's shares (exact pupil shares of split gemeenten)
+    a, b = dataset.division("swv_po").for_weight(w.name), dataset.division("jeugdregio")
     ev = MoveEvaluator(a, b, w)
     adjacency, _ = queen_adjacency(dataset.units)
     moves = ev.border_moves(adjacency)

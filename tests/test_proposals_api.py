@@ -29,8 +29,8 @@ def app(synthetic, tmp_path: Path):
 
 
 @pytest.fixture
-def client(app):
-    with TestClient(app) as c:
+def client(app, sign_in):
+    with sign_in(TestClient(app)) as c:
         yield c
 
 
@@ -139,21 +139,73 @@ def test_bad_requests_name_the_field(client: TestClient, body: dict, field: str)
     assert field in response.json()["detail"]
 
 
-def test_too_many_running_proposals_get_429(app, client: TestClient) -> None:
+def test_too_many_running_proposals_get_429(app, client: TestClient, sign_in) -> None:
+    """One slot per user (REGIOKOMPAS_PROPOSAL_SLOTS_PER_USER), two in the app."""
     release = threading.Event()
     blocker = app.state.regio.jobs.submit("other", release.wait)  # occupies the only worker
+    clients = [client, sign_in(TestClient(app), "planner-2"), sign_in(TestClient(app), "p-3")]
     try:
-        ids = [client.post("/api/proposals", json={"name": f"p-{i}"}) for i in range(3)]
+        ids = [c.post("/api/proposals", json={"name": f"p-{i}"}) for i, c in enumerate(clients)]
+        second = client.post("/api/proposals", json={"name": "p-x"})
         assert [r.status_code for r in ids] == [202, 202, 429]
-        assert "queued or running" in ids[2].json()["detail"]
+        assert "REGIOKOMPAS_PROPOSAL_SLOTS" in ids[2].json()["detail"]
+        assert second.status_code == 429
+        assert "REGIOKOMPAS_PROPOSAL_SLOTS_PER_USER" in second.json()["detail"]
     finally:
         release.set()
     app.state.regio.jobs.wait(blocker.id, timeout=10)
-    for r in ids[:2]:
-        assert finish(app, client, r.json()["job_id"])["status"] == "done"
+    for c, r in zip(clients[:2], ids[:2], strict=True):  # each sees their own job only
+        assert finish(app, c, r.json()["job_id"])["status"] == "done"
     assert client.post("/api/proposals", json={"name": "p-3"}).status_code == 202
 
 
 def test_unknown_job_is_404(client: TestClient) -> None:
     response = client.get("/api/proposals/0123456789abcdef")
     assert response.status_code == 404 and "0123456789abcdef" in response.json()["detail"]
+
+
+def test_cancel_a_queued_proposal_stores_nothing(app, client: TestClient, sign_in) -> None:
+    release = threading.Event()
+    blocker = app.state.regio.jobs.submit("other", release.wait)  # the proposal stays queued
+    try:
+        started = client.post("/api/proposals", json={"name": "cancel-me"})
+        assert started.status_code == 202
+        job_id = started.json()["job_id"]
+        other = sign_in(TestClient(app), "someone-else")
+        assert other.delete(f"/api/proposals/{job_id}").status_code == 404  # not theirs to see
+        assert TestClient(app).delete(f"/api/proposals/{job_id}").status_code == 401
+        cancelled = client.delete(f"/api/proposals/{job_id}")
+        assert cancelled.status_code == 200
+        assert cancelled.json()["status"] == "cancelled"
+        # the slot is free again at once
+        assert client.post("/api/proposals", json={"name": "after-cancel"}).status_code == 202
+    finally:
+        release.set()
+    app.state.regio.jobs.wait(blocker.id, timeout=10)
+    assert client.get(f"/api/proposals/{job_id}").json()["status"] == "cancelled"
+    assert client.get("/api/scenarios/cancel-me").status_code == 404
+    assert client.delete("/api/proposals/0123456789abcdef").status_code == 404
+
+
+def test_cancel_a_running_proposal_stops_it_before_storing(app, client: TestClient) -> None:
+    from api.jobs import JobCancelled, check_cancelled
+
+    started = threading.Event()
+    proceed = threading.Event()
+
+    def slow() -> str:  # a stand-in job that reaches a stopping point after the cancel
+        started.set()
+        proceed.wait(10)
+        check_cancelled()
+        return "stored"
+
+    jobs = app.state.regio.jobs
+    job = jobs.submit("proposal", slow, owner="planner")  # the signed-in client's user
+    assert started.wait(10)
+    response = client.delete(f"/api/proposals/{job.id}")
+    assert response.status_code == 200
+    assert response.json() == {"job_id": job.id, "status": "running", "cancel_requested": True}
+    proceed.set()
+    assert jobs.wait(job.id, timeout=10).status == "cancelled"
+    assert job.result is None
+    assert issubclass(JobCancelled, Exception)

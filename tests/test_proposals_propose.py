@@ -286,7 +286,7 @@ def test_real_disruption_matches_an_independent_count(dataset, national) -> None
     floor = 0.0
     jz = dataset.division("jeugdregio").assignment()
     for level in ("po", "vo"):
-        m = dataset.division(f"swv_{level}").membership
+        m = dataset.division(f"swv_{level}").for_weight(f"pupils_{level}").membership
         m = m[m["region"] != "GEEN"].copy()
         m["w"] = m["share"] * m["unit"].map(dataset.weight(f"pupils_{level}"))
         m["new"] = m["unit"].map(new)

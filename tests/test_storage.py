@@ -198,3 +198,21 @@ def test_two_stores_on_one_file_see_each_other(tmp_path: Path) -> None:
     assert b.get("p").document == doc("p")
     a.close()
     b.close()
+
+
+def test_read_connections_of_finished_threads_are_closed(tmp_path) -> None:
+    """Thread pools retire idle workers; each new thread opens a read connection. The store
+    closes the ones of finished threads, so a long-running server does not pile them up (the
+    abuse benchmark's memory growth came from this)."""
+    import threading
+
+    store = open_store(tmp_path, library_dir=None)
+    try:
+        for _ in range(50):
+            thread = threading.Thread(target=store.list)
+            thread.start()
+            thread.join()
+        store.list()
+        assert len(store._readers) <= 2
+    finally:
+        store.close()

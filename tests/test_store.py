@@ -72,3 +72,19 @@ def test_truncated_topojson_is_named(data_copy: Path, tmp_path: Path) -> None:
     path.write_text(path.read_text()[:500])
     with pytest.raises(SourceError, match="provincie_2025.topojson: cannot be read"):
         store.build_store(data_copy, tmp_path / "cache")
+
+
+def test_every_module_the_build_imports_keys_the_store() -> None:
+    """No rebuild trap: the store key covers all code the build runs (read off the import graph,
+    function-level imports included), except the error types, which cannot change the data."""
+    import grimp
+
+    from geo.data.store import GEO_DIR, build_code_files
+
+    graph = grimp.build_graph("geo", cache_dir=None)
+    used = graph.find_upstream_modules("geo.data.build") | {"geo.data.build", "geo.data.store"}
+    keyed = {
+        ".".join(("geo", *p.relative_to(GEO_DIR).with_suffix("").parts)).removesuffix(".__init__")
+        for p in build_code_files()
+    }
+    assert used - keyed <= {"geo.errors"}, sorted(used - keyed)

@@ -28,7 +28,9 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import ScenarioEvaluator, cached_response, get_evaluator, get_store
+from api.auth.policy import enforce
+from api.auth.principal import Principal
+from api.deps import ScenarioEvaluator, cached_response, get_evaluator, get_limits, get_store
 from api.editing import LiveFigures
 from api.editor_links import edit_url
 from api.editor_models import (
@@ -40,9 +42,10 @@ from api.editor_models import (
     edit_documents,
 )
 from api.editor_parts import check_edits_api_safe, editor_resources
+from api.limits import Limits
 from api.models import DIVISION_PATTERN, ERROR_RESPONSES, SCENARIO_PATTERN, ErrorOut, WeightName
 from api.routers.home import TEMPLATES
-from api.routers.scenarios import check_document, scenario_url
+from api.routers.scenarios import check_document, enforce_owner_quota, scenario_url
 from api.storage import RevisionConflict, ScenarioNotFound, ScenarioStore
 from maps.geometry import feature_collection, web_geometry
 
@@ -107,6 +110,7 @@ def editor_page(
     against: Annotated[str, Query(pattern=DIVISION_PATTERN)] = "jeugdregio",
     weight: WeightName = "pupils_po",
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
+    principal: Principal = Depends(enforce),
 ) -> HTMLResponse:
     """Edit ``division`` of ``scenario`` on the map with live figures against ``against``.
 
@@ -124,7 +128,9 @@ def editor_page(
                 f"unknown division {name!r} in scenario {scenario!r}; choose one of "
                 f"{', '.join(sorted(divisions))}",
             )
+    session = principal.credential if principal.via == "session" else None
     page = TEMPLATES.get_template("editor.html").render(
+        csrf_token=session.csrf if session else "",
         scenario=scenario,
         revision=stored.revision,
         division=division,
@@ -228,11 +234,19 @@ def _save(
     replace: bool,
     expected_revision: int | None,
     division: str,
+    principal: Principal,
+    limits: Limits,
 ) -> SavedOut:
-    check_document(document, evaluator, source="edits")
+    check_document(document, evaluator, source="edits", limits=limits)
+    enforce_owner_quota(store, principal, scenario_id, document, limits)
     try:
         stored = store.save(
-            scenario_id, document, replace=replace, expected_revision=expected_revision
+            scenario_id,
+            document,
+            replace=replace,
+            expected_revision=expected_revision,
+            owner=principal.name,
+            actor=principal.name,
         )
     except RevisionConflict as exc:
         raise HTTPException(409, f"{exc}; your edits are kept in the page") from None
@@ -257,6 +271,8 @@ def append_edits(
     body: AppendIn,
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
     store: ScenarioStore = Depends(get_store),
+    principal: Principal = Depends(enforce),
+    limits: Limits = Depends(get_limits),
 ) -> SavedOut:
     """Store the scenario with ``edits`` appended, if it is still at ``base_revision`` (else
     409, nothing stored). Example body: ``{"base_revision": 7, "edits": [{"op": "move",
@@ -276,6 +292,8 @@ def append_edits(
         replace=True,
         expected_revision=body.base_revision,
         division=division,
+        principal=principal,
+        limits=limits,
     )
 
 
@@ -291,6 +309,8 @@ def save_as(
     body: SaveAsIn,
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
     store: ScenarioStore = Depends(get_store),
+    principal: Principal = Depends(enforce),
+    limits: Limits = Depends(get_limits),
 ) -> SavedOut:
     """A new scenario ``name`` with ``base: <scenario>`` and the edits, if ``scenario`` is still
     at ``base_revision`` (else 409); 409 too when ``name`` exists."""
@@ -315,4 +335,6 @@ def save_as(
         replace=False,
         expected_revision=None,
         division=division,
+        principal=principal,
+        limits=limits,
     )

@@ -19,14 +19,18 @@ from urllib.parse import urlencode
 import jinja2
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from api.auth.policy import enforce
+from api.auth.principal import Principal
 from api.deps import ScenarioEvaluator, get_evaluator, get_store
 from api.editor_links import edit_url
 from api.models import WeightName
+from api.security import nonce_scripts
 from api.storage import ScenarioStore, StoredScenario
 from geo.dataset import WEIGHTS
 from geo.errors import RegiokompasError
+from geo.scenarios.model import PRINCIPLES
 from maps.style import format_metric
 
 router = APIRouter(tags=["home"])
@@ -60,7 +64,57 @@ class ScenarioRow(BaseModel):
     """Division -> the map editor of that division."""
     compare_urls: dict[str, str]
     """Link text -> compare view beside the baseline (``swv_po``, ``swv vs swv_vo``, ...)."""
+    principles: dict[str, PrincipleCell] = {}
+    """Principle number ('1', '2', '3') -> its cell (:func:`principle_cells`)."""
+    report_url: str = ""
+    verdict_url: str = ""
     error: str | None = None
+
+
+class PrincipleCell(BaseModel):
+    """One principle column of the home page: a mark and the reason shown on hover."""
+
+    mark: str = Field(description="✔ passes, ✗ fails, – not judged")
+    passed: bool | None
+    why: str = Field(description="the check's summary, its first offenders, the claim")
+    claimed: bool = Field(description="the scenario's document claims this principle")
+
+
+def principle_cells(verdict: Any, claimed: Iterable[int]) -> dict[str, PrincipleCell]:
+    """The three principle cells of a verdict (:mod:`geo.checks`): ✔/✗ and why.
+
+    >>> from fixtures.verdict_cases import case
+    >>> from geo.checks import build_context, verdict
+    >>> ds, divisions, settings, _ = case("two_jeugdregio")
+    >>> cells = principle_cells(verdict(build_context(ds), divisions, settings=settings), [3])
+    >>> cells["3"].mark, cells["3"].claimed, cells["3"].why.splitlines()[1]
+    ('✗', True, "X: in 2 jeugdregio's: JA 80.0%, JB 20.0%")
+    """
+    claimed = set(claimed)
+    cells = {}
+    for number in (1, 2, 3):
+        r = verdict.principle(number)
+        lines = [f"{r.name}: {r.summary}"]
+        lines += [f"{o['code']}: {o['problem']}" for o in r.offenders[:5]]
+        if len(r.offenders) > 5:
+            lines.append(f"... and {len(r.offenders) - 5} more (see the report)")
+        if number in claimed:
+            lines.append(
+                "claimed by the scenario" + ("" if r.passed else ": the claim does not hold")
+            )
+        cells[str(number)] = PrincipleCell(
+            mark="✔" if r.passed else "✗",
+            passed=r.passed,
+            why="\n".join(lines),
+            claimed=number in claimed,
+        )
+    return cells
+
+
+def unjudged_cells(reason: str) -> dict[str, PrincipleCell]:
+    """Cells of a scenario that cannot be judged (e.g. no SWV division): – and the reason."""
+    cell = PrincipleCell(mark="–", passed=None, why=reason, claimed=False)
+    return {str(n): cell for n in (1, 2, 3)}
 
 
 def map_url(scenario: str, division: str, weight: str) -> str:
@@ -161,6 +215,14 @@ def scenario_row(
         )
     except (RegiokompasError, KeyError, ValueError) as exc:
         row["error"] = str(exc)
+    if row.get("error") is None:
+        claimed = [p for p in stored.document.get("principles") or [] if isinstance(p, int)]
+        try:
+            row["principles"] = principle_cells(evaluator.verdict(stored.id), claimed)
+            row["report_url"] = f"/api/scenarios/{stored.id}/report"
+            row["verdict_url"] = f"/api/scenarios/{stored.id}/verdict"
+        except (RegiokompasError, KeyError, ValueError) as exc:
+            row["principles"] = unjudged_cells(f"not judged: {exc}")
     return ScenarioRow(**row)
 
 
@@ -169,11 +231,14 @@ def home(
     weight: WeightName = "inhabitants",
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
     store: ScenarioStore = Depends(get_store),
+    principal: Principal = Depends(enforce),
 ) -> HTMLResponse:
-    """The stored scenarios as a table of headline metrics with links to maps and compare views,
-    an upload form for an assignment CSV and links to ``/docs`` and ``/openapi.json``.
+    """The stored scenarios the caller may read as a table of headline metrics with links to
+    maps and compare views, an upload form for an assignment CSV (signed-in users) and links to
+    ``/docs`` and ``/openapi.json``.
     """
-    stored = sorted(store.list(), key=lambda s: (s.id != BASELINE, s.id))
+    readable = [s for s in store.list() if principal.can_read(s)]
+    stored = sorted(readable, key=lambda s: (s.id != BASELINE, s.id))
     ids = {s.id for s in stored}
     baseline = BASELINE if BASELINE in ids else (stored[0].id if stored else BASELINE)
     try:
@@ -181,9 +246,13 @@ def home(
     except (RegiokompasError, KeyError, ValueError):
         baseline_divisions = frozenset()
     rows = [scenario_row(s, evaluator, weight, baseline, baseline_divisions) for s in stored]
+    session = principal.credential if principal.via == "session" else None
     page = TEMPLATES.get_template("home.html").render(
+        user=principal.user.name if principal.user else None,
+        csrf_token=session.csrf if session else "",
         rows=[row.model_dump() for row in rows],
         divisions=HEADLINE_DIVISIONS,
+        principle_labels=[(n, f"principle {n}: {text}") for n, text in PRINCIPLES.items()],
         against=AGAINST,
         baseline=baseline,
         weight=weight,
@@ -192,4 +261,4 @@ def home(
             evaluator.dataset.divisions, key=lambda d: (d not in UPLOAD_FIRST, d)
         ),
     )
-    return HTMLResponse(page)
+    return HTMLResponse(nonce_scripts(page))

@@ -29,7 +29,9 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from api.deps import EvaluationCache, ScenarioEvaluator, get_evaluator, get_state
 from api.editor_links import edit_url
+from api.limits import ENV, LimitExceeded, Limits
 from api.models import DIVISION_PATTERN, ERROR_RESPONSES, SCENARIO_PATTERN, WeightName
+from api.security import nonce_scripts
 from api.storage import ScenarioNotFound
 from geo.errors import RegiokompasError
 from maps.assets import vendor_file
@@ -88,7 +90,9 @@ def page_cache(request: Request) -> EvaluationCache:
     state = get_state(request)
     cache = getattr(state, "map_pages", None)
     if cache is None:
-        cache = EvaluationCache(max_entries=PAGE_CACHE_ENTRIES)
+        cache = EvaluationCache(
+            max_entries=PAGE_CACHE_ENTRIES, max_bytes=state.limits.page_cache_bytes
+        )
         state.map_pages = cache  # type: ignore[attr-defined]
     return cache
 
@@ -110,10 +114,25 @@ def error_page(status: int, message: str) -> HTMLResponse:
     return HTMLResponse(body, status_code=status)
 
 
+def within_page_budget(page: str, limits: Limits) -> str:
+    """``page``, or :class:`LimitExceeded` (413) when it is over ``limits.page_bytes``: a
+    scenario whose map would be huge is refused, never served (nor cached)."""
+    size = len(page.encode("utf-8"))
+    if size > limits.page_bytes:
+        raise LimitExceeded(
+            f"map page: {size} bytes exceed the limit of {limits.page_bytes} "
+            f"({ENV['page_bytes']}); show fewer divisions or regions"
+        )
+    return page
+
+
 def render_or_error(request: Request, render: Callable[[], str]) -> Response:
-    """``render()`` as an HTML response; unknown names -> 404, invalid ones -> 422."""
+    """``render()`` as an HTML response; unknown names -> 404, invalid ones -> 422, over a
+    limit -> its status (413)."""
     try:
         return HTMLResponse(render())
+    except LimitExceeded as exc:
+        status, message = exc.status, str(exc)
     except (ScenarioNotFound, KeyError) as exc:
         status, message = 404, str(exc) if isinstance(exc, ScenarioNotFound) else exc.args[0]
     except (RegiokompasError, ValueError) as exc:
@@ -176,7 +195,7 @@ def compare_page(
                 for side, shown in sides
             ]
             dual = compare_map(evaluator.dataset, views[0], views[1], assets=ASSET_URL)
-            return page_html(dual)
+            return within_page_budget(nonce_scripts(page_html(dual)), get_state(request).limits)
 
         return page_cache(request).get_or_compute(key, build)
 
@@ -218,7 +237,7 @@ def scenario_page(
                 assets=ASSET_URL,
                 edit_url=edit_url(scenario, division, against),
             )
-            return page_html(m)
+            return within_page_budget(nonce_scripts(page_html(m)), get_state(request).limits)
 
         return page_cache(request).get_or_compute(key, build)
 

@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-import weakref
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import JobRunner, ScenarioEvaluator, get_evaluator, get_jobs, get_store
+from api.auth.policy import enforce
+from api.auth.principal import Principal
+from api.deps import JobRunner, ScenarioEvaluator, get_evaluator, get_jobs, get_limits, get_store
+from api.jobs import Job, check_cancelled
+from api.limits import ENV, Limits
 from api.models import ERROR_RESPONSES, SCENARIO_PATTERN, ErrorOut
 from api.routers.home import BASELINE, compare_links, map_url
 from api.routers.scenarios import check_document, scenario_url
@@ -47,11 +50,16 @@ JOB_KIND = "proposal"
 LINK_WEIGHT = "pupils"
 """Weight of the map and compare links of a finished proposal (it is about pupils)."""
 
-MAX_ACTIVE_JOBS = 2
-"""Proposal jobs queued or running at once per app; more get 429 (the solver is CPU-bound)."""
+MAX_ACTIVE_JOBS = Limits().proposal_slots
+"""Default proposal jobs queued or running at once per app (``REGIOKOMPAS_PROPOSAL_SLOTS``)."""
 
-_active: weakref.WeakKeyDictionary[JobRunner, list[str]] = weakref.WeakKeyDictionary()
 _active_lock = threading.Lock()
+"""Makes counting the active jobs and submitting one atomic."""
+
+
+def job_owner(principal: Principal = Depends(enforce)) -> str:
+    """Who starts or cancels a job: the signed-in user (the policy admits users only)."""
+    return principal.name
 
 
 class ProposalRequest(BaseModel):
@@ -92,15 +100,24 @@ class ProposalJobCreated(BaseModel):
     """The accepted job."""
 
     job_id: str
-    status: Literal["queued", "running", "done", "failed"]
+    status: Literal["queued", "running", "done", "failed", "cancelled"]
     url: str = Field(description="GET this for the status and, when done, the result")
+
+
+class ProposalJobCancelled(BaseModel):
+    """The job after a cancel: ``cancelled`` at once when it was queued; ``running`` with
+    ``cancel_requested`` until it reaches its next stopping point."""
+
+    job_id: str
+    status: Literal["queued", "running", "done", "failed", "cancelled"]
+    cancel_requested: bool
 
 
 class ProposalJobOut(BaseModel):
     """Status of a proposal job and, when done, the stored scenario and the report."""
 
     job_id: str
-    status: Literal["queued", "running", "done", "failed"]
+    status: Literal["queued", "running", "done", "failed", "cancelled"]
     created_at: str
     finished_at: str | None = None
     error: str | None = Field(None, description="why the job failed (names jeugdregio and bound)")
@@ -136,8 +153,11 @@ def _run(
     request: ProposalRequest,
     evaluator: ScenarioEvaluator,
     store: ScenarioStore,
+    limits: Limits | None = None,
+    user: str = "system",
 ) -> dict[str, Any]:
-    """The job: solve, validate the scenario like any other, store it, return the result."""
+    """The job: solve, validate the scenario like any other, store it as ``user``'s, return
+    the result."""
     dataset = evaluator.dataset
     if request.base is not None:
         dataset = dataclasses.replace(dataset, divisions=dict(evaluator.divisions(request.base)))
@@ -152,12 +172,19 @@ def _run(
         max_extra_mean_km=request.max_extra_mean_km,
         name=request.name,
     )
-    proposal = propose(dataset, settings, warn=False)  # the report lists what warnings say
+    proposal = propose(  # the report lists what warnings say; a cancel stops between regions
+        dataset, settings, warn=False, progress=lambda *_: check_cancelled()
+    )
     document = dict(proposal.scenario or {})
     if request.base is not None:
         document["base"] = request.base
-    scenario_id = check_document(document, evaluator, source=f"proposal {request.name!r}")
-    store.save(scenario_id, document, source="user", replace=request.replace)
+    scenario_id = check_document(
+        document, evaluator, source=f"proposal {request.name!r}", limits=limits
+    )
+    check_cancelled()  # a cancelled proposal is never stored
+    store.save(
+        scenario_id, document, source="user", replace=request.replace, owner=user, actor=user
+    )
     return {"scenario_id": scenario_id, "report": proposal.report}
 
 
@@ -173,8 +200,14 @@ def start_proposal(
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
     store: ScenarioStore = Depends(get_store),
     jobs: JobRunner = Depends(get_jobs),
+    limits: Limits = Depends(get_limits),
+    owner: str = Depends(job_owner),
 ) -> ProposalJobCreated:
-    """Queue ``regio propose`` with these settings; poll the returned ``url``."""
+    """Queue ``regio propose`` with these settings; poll the returned ``url``.
+
+    429 when the caller already has ``REGIOKOMPAS_PROPOSAL_SLOTS_PER_USER`` proposals queued or
+    running, or the app ``REGIOKOMPAS_PROPOSAL_SLOTS``; ``DELETE`` the job's url to cancel one.
+    """
     if not request.replace:
         try:
             store.get(request.name)
@@ -196,15 +229,23 @@ def start_proposal(
     ):
         raise HTTPException(422, "min_pupils: above max_pupils")
     with _active_lock:
-        active = [j for j in _active.get(jobs, []) if _status(jobs, j) in ("queued", "running")]
-        if len(active) >= MAX_ACTIVE_JOBS:
+        mine = jobs.active(JOB_KIND, owner)
+        if len(mine) >= limits.proposal_slots_per_user:
             raise HTTPException(
                 429,
-                f"{len(active)} proposals are queued or running; poll "
-                f"/api/proposals/{active[0]} and try again when one has finished",
+                f"you have {len(mine)} proposal(s) queued or running, the limit per user is "
+                f"{limits.proposal_slots_per_user} ({ENV['proposal_slots_per_user']}); wait for "
+                f"/api/proposals/{mine[0].id} or cancel it with DELETE",
             )
-        job = jobs.submit(JOB_KIND, _run, request, evaluator, store)
-        _active[jobs] = [*active, job.id]
+        active = jobs.active(JOB_KIND)
+        if len(active) >= limits.proposal_slots:
+            raise HTTPException(
+                429,
+                f"{len(active)} proposals are queued or running, the limit is "
+                f"{limits.proposal_slots} ({ENV['proposal_slots']}); try again when one has "
+                "finished",
+            )
+        job = jobs.submit(JOB_KIND, _run, request, evaluator, store, limits, owner, owner=owner)
     return ProposalJobCreated(job_id=job.id, status=job.status, url=f"/api/proposals/{job.id}")  # type: ignore[arg-type]
 
 
@@ -221,6 +262,43 @@ def result_links(evaluator: ScenarioEvaluator, scenario_id: str) -> tuple[str, d
     return map_url(scenario_id, "swv", LINK_WEIGHT), links
 
 
+def proposal_job(jobs: JobRunner, job_id: str) -> Job:
+    """The proposal job of this id, or a 404 naming it."""
+    try:
+        job = jobs.get(job_id)
+    except KeyError:
+        raise HTTPException(404, f"job_id: unknown proposal job {job_id!r}") from None
+    if job.kind != JOB_KIND:
+        raise HTTPException(404, f"job_id: {job_id!r} is not a proposal job")
+    return job
+
+
+@router.delete(
+    "/{job_id}",
+    response_model=ProposalJobCancelled,
+    summary="Cancel a proposal",
+    responses={403: {"model": ErrorOut, "description": "someone else's proposal"}},
+)
+def cancel_proposal(
+    job_id: JobPath,
+    jobs: JobRunner = Depends(get_jobs),
+    principal: Principal = Depends(enforce),
+) -> ProposalJobCancelled:
+    """Cancel a queued or running proposal started by the caller: a queued one never starts, a
+    running one stops before its next jeugdregio and stores nothing. A finished job is left as
+    it is (its status is returned). 404 for an unknown id and for someone else's job (the
+    policy shows a job only to who started it and admins)."""
+    job = proposal_job(jobs, job_id)
+    if job.owner is not None and job.owner != principal.name and not principal.is_admin:
+        raise HTTPException(403, f"job_id: proposal {job_id!r} was started by someone else")
+    job = jobs.cancel(job_id)
+    return ProposalJobCancelled(
+        job_id=job.id,
+        status=job.status,  # type: ignore[arg-type]
+        cancel_requested=job.cancel_requested.is_set(),
+    )
+
+
 @router.get("/{job_id}", response_model=ProposalJobOut, summary="Status and result of a proposal")
 def get_proposal(
     job_id: JobPath,
@@ -229,12 +307,7 @@ def get_proposal(
 ) -> ProposalJobOut:
     """The job's status; when ``done`` also the stored scenario, the report and the links to its
     map and to the compare view beside huidig."""
-    try:
-        job = jobs.get(job_id)
-    except KeyError:
-        raise HTTPException(404, f"job_id: unknown proposal job {job_id!r}") from None
-    if job.kind != JOB_KIND:
-        raise HTTPException(404, f"job_id: {job_id!r} is not a proposal job")
+    job = proposal_job(jobs, job_id)
     result = job.result if isinstance(job.result, dict) else {}
     scenario_id = result.get("scenario_id")
     links = result_links(evaluator, scenario_id) if scenario_id else (None, {})

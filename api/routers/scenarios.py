@@ -4,7 +4,9 @@ Rule: a scenario is stored only after :func:`geo.scenarios.validate_scenario` ac
 against the data (with its ``base``, a stored scenario id, applied first); its id is its
 ``name``, which must be a safe slug. File references (``csv:`` in an ``assign`` edit) are
 refused over the API: the server never reads a path a client chose. A failed request stores
-nothing.
+nothing. Who may do what is :data:`api.auth.policy.POLICY`: writes need a user, a new
+scenario belongs to its creator and starts ``private``; the list shows what the caller may
+read; every write is in the audit log under the caller's name.
 """
 
 from __future__ import annotations
@@ -15,8 +17,19 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, 
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from api.deps import ScenarioEvaluator, division_or_404, get_evaluator, get_store
-from api.exchange import read_region_upload, upload_kind
+from api.auth.policy import enforce
+from api.auth.principal import Principal
+from api.deps import ScenarioEvaluator, division_or_404, get_evaluator, get_limits, get_store
+from api.exchange import neutralise_formulas, read_region_upload, upload_kind
+from api.limits import (
+    ENV,
+    Limits,
+    check_divisions,
+    check_document_limits,
+    check_owner_quota,
+    check_rows,
+    document_size,
+)
 from api.models import (
     DIVISION_PATTERN,
     ERROR_RESPONSES,
@@ -27,10 +40,19 @@ from api.models import (
     ScenarioOut,
     ScenarioSummary,
 )
-from api.storage import ScenarioStore, StoredScenario, UnsafeScenarioId, check_scenario_id
+from api.storage import (
+    BadBase,
+    ScenarioInUse,
+    ScenarioStore,
+    StoredScenario,
+    UnsafeScenarioId,
+    check_scenario_id,
+)
+from api.upload_guard import UploadCaps, check_filename
 from geo.division import NO_REGION
-from geo.scenarios import ScenarioDoc, validate_scenario
+from geo.scenarios import ScenarioDoc, apply_scenario, parse_scenario
 from geo.scenarios.assignment_csv import read_assignment_csv
+from geo.scenarios.budget import time_budget
 
 router = APIRouter(prefix="/api/scenarios", tags=["scenarios"], responses=ERROR_RESPONSES)
 
@@ -56,6 +78,8 @@ def summary(stored: StoredScenario) -> ScenarioSummary:
         base=base if isinstance(base, str) else None,
         edits=len(doc.get("edits", []) or []),
         source=stored.source,  # type: ignore[arg-type]
+        owner=stored.owner,
+        visibility=stored.visibility,  # type: ignore[arg-type]
         version=stored.version,
         revision=stored.revision,
         created_at=stored.created_at,
@@ -64,12 +88,22 @@ def summary(stored: StoredScenario) -> ScenarioSummary:
     )
 
 
-def check_document(document: dict[str, Any], evaluator: ScenarioEvaluator, *, source: str) -> str:
+def check_document(
+    document: dict[str, Any],
+    evaluator: ScenarioEvaluator,
+    *,
+    source: str,
+    limits: Limits | None = None,
+) -> str:
     """Validate a scenario document for storing; return its id. Raises 422 naming the field.
 
-    Checks: ``name`` is a safe slug; no ``csv`` file references; ``base`` is a stored scenario
-    that does not lead back to this one; :func:`validate_scenario` accepts it on the base.
+    Checks: the cost ``limits`` first (sizes and counts, :func:`api.limits.check_document_limits`,
+    413); ``name`` is a safe slug; no ``csv`` file references; ``base`` is a stored scenario
+    that does not lead back to this one; :func:`validate_scenario` accepts it on the base within
+    the time budget; the result stays within the division and region limits.
     """
+    limits = limits or Limits()
+    check_document_limits(document, limits)
     try:
         scenario_id = check_scenario_id(document.get("name"))
     except UnsafeScenarioId as exc:
@@ -96,10 +130,63 @@ def check_document(document: dict[str, Any], evaluator: ScenarioEvaluator, *, so
                 422, f"base: {' -> '.join([scenario_id, *chain])} is a cycle of bases"
             )
     try:
-        validate_scenario(document, evaluator.dataset, source=source, bases=evaluator.bases)
+        with time_budget(limits.evaluation_seconds, setting=ENV["evaluation_seconds"]):
+            parsed = parse_scenario(document, source=source)
+            applied = apply_scenario(parsed, evaluator.dataset, bases=evaluator.bases)
     except ValidationError as exc:  # a document the typed model refuses late
         raise HTTPException(422, f"{source}: {exc.errors()[0].get('msg')}") from None
+    check_divisions(applied, limits, source=source)
     return scenario_id
+
+
+def enforce_owner_quota(
+    store: ScenarioStore,
+    principal: Principal,
+    scenario_id: str,
+    document: dict[str, Any],
+    limits: Limits,
+) -> None:
+    """Refuse (413, naming the setting) a save that would give the signed-in planner more
+    scenarios or stored bytes than ``limits`` allow. Admins are exempt; a replacement counts
+    only the difference in size."""
+    if principal.user is None or principal.is_admin:
+        return
+    owned = {s.id: s for s in store.list() if s.owner == principal.name}
+    replacing = owned.pop(scenario_id, None)
+    check_owner_quota(
+        [document_size(s.document) for s in owned.values()],
+        document_size(document),
+        limits,
+        owner=principal.name,
+        replacing=document_size(replacing.document) if replacing is not None else 0,
+    )
+
+
+def save(
+    store: ScenarioStore,
+    principal: Principal,
+    scenario_id: str,
+    document: dict[str, Any],
+    *,
+    source: str,
+    replace: bool,
+    limits: Limits | None = None,
+) -> StoredScenario:
+    """Store a checked document for ``principal``: a new scenario is theirs; a replaced one
+    keeps its owner. The owner's quota (:func:`enforce_owner_quota`) is checked first. A base
+    deleted meanwhile (the store re-checks it in the same transaction) is a 422 naming it."""
+    enforce_owner_quota(store, principal, scenario_id, document, limits or Limits())
+    try:
+        return store.save(
+            scenario_id,
+            document,
+            source=source,
+            replace=replace,
+            owner=principal.name,
+            actor=principal.name,
+        )
+    except BadBase as exc:
+        raise HTTPException(422, str(exc)) from None
 
 
 @router.post(
@@ -114,6 +201,8 @@ def create_scenario(
     replace: Annotated[bool, Query(description="replace a stored scenario of this id")] = False,
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
     store: ScenarioStore = Depends(get_store),
+    limits: Limits = Depends(get_limits),
+    principal: Principal = Depends(enforce),
 ) -> ScenarioCreated:
     """Validate a scenario document against the data and store it under its ``name``.
 
@@ -122,17 +211,23 @@ def create_scenario(
     "into": "JZ42"}]}`` -> ``{"id": "plan-a", "url": "/api/scenarios/plan-a", ...}``.
     """
     document = doc.model_dump(mode="json", by_alias=True, exclude_unset=True)
-    scenario_id = check_document(document, evaluator, source=f"POST /api/scenarios {doc.name!r}")
-    stored = store.save(scenario_id, document, source="user", replace=replace)
+    scenario_id = check_document(
+        document, evaluator, source=f"POST /api/scenarios {doc.name!r}", limits=limits
+    )
+    stored = save(
+        store, principal, scenario_id, document, source="user", replace=replace, limits=limits
+    )
     return ScenarioCreated(
         id=stored.id, url=scenario_url(stored.id), version=stored.version, revision=stored.revision
     )
 
 
 @router.get("", response_model=list[ScenarioSummary], summary="Stored scenarios")
-def list_scenarios(store: ScenarioStore = Depends(get_store)) -> list[ScenarioSummary]:
-    """All stored scenarios (library and user), ordered by id."""
-    return [summary(s) for s in store.list()]
+def list_scenarios(
+    store: ScenarioStore = Depends(get_store), principal: Principal = Depends(enforce)
+) -> list[ScenarioSummary]:
+    """The stored scenarios the caller may read (published ones, and their own), by id."""
+    return [summary(s) for s in store.list() if principal.can_read(s)]
 
 
 @router.post(
@@ -159,6 +254,8 @@ def import_scenario(
     replace: Annotated[bool, Form(description="replace a stored scenario of this id")] = False,
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
     store: ScenarioStore = Depends(get_store),
+    limits: Limits = Depends(get_limits),
+    principal: Principal = Depends(enforce),
 ) -> ImportOut:
     """Turn an uploaded assignment into a stored scenario with one ``assign`` edit.
 
@@ -166,13 +263,16 @@ def import_scenario(
     gemeente goes to the region covering most of it. Example:
     ``curl -F file=@plan.csv -F name=plan-b -F division=swv_po .../api/scenarios/import``.
     """
-    filename = file.filename or "upload"
+    filename = check_filename(file.filename or "upload")  # a label only: never opened
     data = file.file.read()
     kind = upload_kind(data, filename)
     low: list[dict[str, Any]] = []
     edit: dict[str, Any] = {"op": "assign", "division": division}
     if kind == "csv":
+        lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+        check_rows(filename, lines - 1, limits)  # before parsing: an upper bound of the rows
         table = read_assignment_csv(data, filename)
+        check_rows(filename, len(table), limits)
         if (table["share"] == 1.0).all() and not table["unit"].duplicated().any():
             edit["assignment"] = dict(zip(table["unit"], table["region"], strict=True))
         else:
@@ -186,6 +286,7 @@ def import_scenario(
             region_key=region_key,
             name_key=name_key,
             repair=repair,
+            caps=UploadCaps(limits.upload_features, limits.upload_vertices),
         )
         edit["assignment"] = upload.assignment.to_dict()
         if upload.region_names:
@@ -199,8 +300,10 @@ def import_scenario(
         "principles": [],
         "edits": [edit],
     }
-    scenario_id = check_document(document, evaluator, source=f"import {filename!r}")
-    stored = store.save(scenario_id, document, source="import", replace=replace)
+    scenario_id = check_document(document, evaluator, source=f"import {filename!r}", limits=limits)
+    stored = save(
+        store, principal, scenario_id, document, source="import", replace=replace, limits=limits
+    )
     regions = set(edit.get("assignment", {}).values()) | {
         r["region"] for r in edit.get("membership", [])
     }
@@ -235,19 +338,17 @@ def get_scenario(
     responses={409: {"model": ErrorOut, "description": "other scenarios are built on it"}},
 )
 def delete_scenario(
-    scenario_id: ScenarioPath, store: ScenarioStore = Depends(get_store)
+    scenario_id: ScenarioPath,
+    store: ScenarioStore = Depends(get_store),
+    principal: Principal = Depends(enforce),
 ) -> ScenarioSummary:
     """Delete a stored scenario; returns what was deleted. 404 names an unknown id; 409 when
-    another stored scenario uses it as its ``base`` (delete that one first)."""
-    stored = store.get(scenario_id)
-    users = sorted(s.id for s in store.list() if s.document.get("base") == scenario_id)
-    if users:
-        raise HTTPException(
-            409,
-            f"scenario {scenario_id!r} is the base of {', '.join(map(repr, users))}; "
-            "delete or rebase those first",
-        )
-    store.delete(scenario_id)
+    another stored scenario uses it as its ``base`` (delete that one first; checked in the
+    same transaction as the delete, so no scenario is ever left without its base)."""
+    try:
+        stored = store.delete(scenario_id, actor=principal.name)
+    except ScenarioInUse as exc:
+        raise HTTPException(409, str(exc)) from None
     return summary(stored)
 
 
@@ -262,13 +363,14 @@ def assignment_csv(
     division: Annotated[str, Query(pattern=DIVISION_PATTERN, description="e.g. swv_po")],
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
 ) -> Response:
-    """``unit,region,share`` of one division of the scenario (every non-zero share).
+    """``unit,region,share`` of one division of the scenario (every non-zero share); a cell
+    that starts like a spreadsheet formula (``= + - @``) gets a leading ``'``.
 
     The file imports back with ``POST /api/scenarios/import`` and reads in Districtr-style
     tools. Example: ``GET /api/scenarios/huidig/assignment.csv?division=swv_po``.
     """
     d = division_or_404(evaluator, scenario_id, division)
-    text = d.membership.to_csv(index=False, lineterminator="\n")
+    text = neutralise_formulas(d.membership).to_csv(index=False, lineterminator="\n")
     return Response(
         text,
         media_type="text/csv",

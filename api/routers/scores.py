@@ -8,6 +8,11 @@ Hot path: :class:`RepeatScores` (ASGI middleware) answers a ``GET /api/scores`` 
 string was answered with 200 before, and whose scenario chain has the same revisions as then,
 straight from the cache — without FastAPI's parameter validation, which would give the same
 result again. Anything else (new query, changed scenario, any error) goes through the route.
+Only scores of published scenarios (or of no scenario) are remembered there, since the
+middleware runs before the access policy; publishing or hiding a scenario is a new revision.
+Such an answer is the same for every caller, so it is served whatever credentials the request
+carries (a bad token on a remembered public score is not looked at; everywhere else it is a
+401).
 """
 
 from __future__ import annotations
@@ -27,7 +32,14 @@ from api.deps import (
     get_evaluator,
     unknown_as_404,
 )
-from api.models import DIVISION_PATTERN, ERROR_RESPONSES, ScoreOut, WeightName
+from api.models import (
+    DIVISION_PATTERN,
+    ERROR_RESPONSES,
+    MIN_PIECE_RANGE,
+    TOLERANCE_RANGE,
+    ScoreOut,
+    WeightName,
+)
 from geo.errors import RegiokompasError
 
 router = APIRouter(prefix="/api/scores", tags=["scores"], responses=ERROR_RESPONSES)
@@ -66,10 +78,22 @@ async def get_scores(
     weight: WeightName = "area",
     scenario: ScenarioQuery = None,
     tolerance: Annotated[
-        float, Query(gt=0, le=1, description="containment counted as nested from here")
+        float,
+        Query(
+            ge=TOLERANCE_RANGE[0],
+            le=TOLERANCE_RANGE[1],
+            allow_inf_nan=False,
+            description="containment counted as nested from here (0.5 to 1)",
+        ),
     ] = 0.995,
     min_piece: Annotated[
-        float, Query(ge=0, le=1, description="pieces below this share are not counted as splits")
+        float,
+        Query(
+            ge=MIN_PIECE_RANGE[0],
+            le=MIN_PIECE_RANGE[1],
+            allow_inf_nan=False,
+            description="pieces below this share are not counted as splits (0 to 0.5)",
+        ),
     ] = 0.0,
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
 ) -> Response:
@@ -85,9 +109,11 @@ async def get_scores(
         body = await run_in_threadpool(
             score_json, evaluator, key, scenario, division, against, weight, tolerance, min_piece
         )
-    repeat_cache(request.app.state.regio).put(
-        request.scope["query_string"], (scenario, chain, body)
-    )
+    if scenario is None or evaluator.stored(scenario).visibility == "published":
+        # only what anyone may read is answered by RepeatScores (which skips the policy)
+        repeat_cache(request.app.state.regio).put(
+            request.scope["query_string"], (scenario, chain, body)
+        )
     return Response(body, media_type="application/json")
 
 
@@ -95,11 +121,15 @@ REPEAT_ENTRIES = 512
 """Distinct query strings remembered by :class:`RepeatScores`."""
 
 
+REPEAT_BYTES = 16 * 1024 * 1024
+"""Memory of the remembered bodies (a score body is a few kB)."""
+
+
 def repeat_cache(state: Any) -> EvaluationCache:
     """The app's ``query string -> (scenario, revision chain, body)`` cache."""
     cache = getattr(state, "repeat_scores", None)
     if cache is None:
-        cache = state.repeat_scores = EvaluationCache(REPEAT_ENTRIES)
+        cache = state.repeat_scores = EvaluationCache(REPEAT_ENTRIES, max_bytes=REPEAT_BYTES)
     return cache
 
 

@@ -46,10 +46,20 @@ from geo.checks.base import (
 )
 from geo.checks.context import VerdictContext, build_context
 from geo.checks.state import CheckState, Subject, subjects_of
-from geo.checks.verdict import CHECKS, PRINCIPLE_CHECKS, Verdict, scenario_verdict, verdict
+from geo.checks.verdict import (
+    CHECKS,
+    DIVISION_CHECKS,
+    HARD_CHECKS,
+    PRINCIPLE_CHECKS,
+    Verdict,
+    scenario_verdict,
+    verdict,
+)
 
 __all__ = [
     "CHECKS",
+    "DIVISION_CHECKS",
+    "HARD_CHECKS",
     "PRINCIPLE_CHECKS",
     "Check",
     "CheckResult",

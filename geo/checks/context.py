@@ -4,10 +4,10 @@ Rule: :func:`build_context` computes from the dataset, once,
 
 * today's SWVs (``swv_po``, ``swv_vo``) and the PO / VO pupils per gemeente;
 * per level the gemeente x special-education-location distance matrix in km (straight line,
-  EPSG:28992; 342 x 694 for PO and 342 x 511 for VO on the real data, :mod:`geo.proposals.travel`),
+  EPSG:28992; 342 x 694 for PO and 342 x 511 for VO on the real data, :mod:`geo.checks.locations`),
   each location's gemeente and current SWV, and today's distance per gemeente (*before*);
 * the queen adjacency of the gemeenten (libpysal, no island links) as a sparse matrix;
-* the default size bounds (the range of today's SWVs, :mod:`geo.proposals.bounds`).
+* the default size bounds (the range of today's SWVs, :mod:`geo.checks.sizes`).
 
 What depends on the jeugdregio division checked against (the principle-3 travel baseline, the
 island links of the contiguity graph) is computed on first use per division and kept
@@ -27,14 +27,17 @@ import hashlib
 import threading
 from dataclasses import dataclass, field
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from geo.checks.base import VerdictError
+from geo.checks.locations import LEVELS, gemeente_points, travel_model
+from geo.checks.sizes import SizeBounds, default_size_bounds
 from geo.dataset import Dataset
 from geo.division import Division
-from geo.proposals.bounds import SizeBounds, default_size_bounds
-from geo.proposals.travel import LEVELS, gemeente_points, travel_model
+from geo.overlap.disruption import swv_pupils
 
 LEVEL_NAMES: dict[str, str] = {"po": "PO", "vo": "VO"}
 
@@ -72,6 +75,13 @@ class LevelTravel:
     before: np.ndarray
     """Today's distance per gemeente (share-weighted over its current SWVs; ``inf`` where an
     SWV has no location of the level)."""
+    group_dist: np.ndarray
+    """``units x groups``: locations grouped by (gemeente, current SWV), nearest of each group;
+    every location of a group lands in the same new SWV, so the checks work on groups."""
+    group_unit: np.ndarray
+    """Row index of each group's gemeente."""
+    group_swv: np.ndarray
+    """Each group's current SWV."""
 
 
 @dataclass(frozen=True)
@@ -102,12 +112,22 @@ class VerdictContext:
     names: pd.Series
     pupils: dict[str, np.ndarray]
     today: dict[str, Division]
+    today_pupils: dict[str, sp.csr_matrix]
+    """Per level ``units x today's SWVs``: pupils x share (``disruption.swv_pupils``)."""
     travel: dict[str, LevelTravel]
     adjacency: sp.csr_matrix
     bounds: SizeBounds
     point_rule: str
+    codes: np.ndarray = field(init=False, repr=False)
+    """Unit codes as a plain array (fast labelling of offenders)."""
+    labels: np.ndarray = field(init=False, repr=False)
+    """Unit names as a plain array."""
     _frames: dict[str, JeugdregioFrame] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        self.codes = np.asarray(self.units, dtype=object)
+        self.labels = np.asarray(self.names.reindex(self.units), dtype=object)
 
     def weight(self, name: str) -> np.ndarray:
         """A dataset weight aligned with :attr:`units` (KeyError names the options)."""
@@ -118,12 +138,14 @@ class VerdictContext:
     def jeugdregio(self, division: Division) -> JeugdregioFrame:
         """The :class:`JeugdregioFrame` of ``division`` (computed once per distinct division)."""
         division = division.reindexed(self.units)
-        labels = division.assignment().astype(str)
-        key = hashlib.sha1("\0".join(labels.tolist()).encode()).hexdigest()
+        m = division.shares
+        digest = hashlib.sha1(m.indptr.tobytes() + m.indices.tobytes() + m.data.tobytes())
+        digest.update("\0".join(map(str, division.regions)).encode())
+        key = digest.hexdigest()
         with self._lock:
             frame = self._frames.get(key)
         if frame is None:
-            frame = self._frame(division, labels)
+            frame = self._frame(division, division.assignment().astype(str))
             with self._lock:
                 if len(self._frames) > 32:
                     self._frames.clear()
@@ -133,13 +155,13 @@ class VerdictContext:
         return frame
 
     def _frame(self, division: Division, labels: pd.Series) -> JeugdregioFrame:
-        from geo.proposals.graph import region_graphs
+        from geo.checks.graph import region_graphs
 
         codes = pd.Index(sorted(pd.unique(labels)))
         idx = codes.get_indexer(labels.to_numpy())
         best, baseline, forced = {}, {}, {}
         for level, lt in self.travel.items():
-            near = nearest_by_label(lt.dist, idx[lt.school_unit], len(codes))
+            near = nearest_by_label(lt.group_dist, idx[lt.group_unit], len(codes))
             best[level] = near[np.arange(len(self.units)), idx]
             baseline[level] = np.maximum(lt.before, best[level])
             forced[level] = np.isfinite(lt.before) & (best[level] > lt.before + 1e-9)
@@ -174,9 +196,17 @@ def adjacency_matrix(dataset: Dataset, units: pd.Index) -> sp.csr_matrix:
     return ((m + m.T) > 0).astype(np.int8).tocsr()
 
 
-def build_context(dataset: Dataset) -> VerdictContext:
-    """Precompute the verdict's context (rule in the module docstring); about 1-2 s on the real
-    data, mostly libpysal's adjacency. Keep it and reuse it for every verdict."""
+def build_context(dataset: Dataset, *, points: gpd.GeoSeries | None = None) -> VerdictContext:
+    """Precompute the verdict's context (rule in the module docstring); about 1-3 s on the real
+    data, mostly libpysal's adjacency. Keep it and reuse it for every verdict. ``points``: the
+    gemeente locations (default :func:`geo.checks.locations.gemeente_points`; a proposal passes
+    the points it was solved with)."""
+    missing = [n for n in ("swv_po", "swv_vo") if n not in dataset.divisions]
+    if missing:
+        raise VerdictError(
+            f"the dataset has no division {', '.join(missing)}: today's SWVs are the baseline of "
+            "the verdict (travel, size bounds, disruption)"
+        )
     units = pd.Index(dataset.units.index.astype(str), name="code")
     names = dataset.units["name"].astype(str) if "name" in dataset.units else pd.Series(units)
     names.index = units
@@ -186,26 +216,44 @@ def build_context(dataset: Dataset) -> VerdictContext:
         w = dataset.weight(f"pupils_{level}")
         w.index = w.index.astype(str)
         pupils[level] = w.reindex(units).fillna(0.0).to_numpy(float)
-    points, point_rule = gemeente_points(dataset.units)
+    if points is None:
+        points, point_rule = gemeente_points(dataset.units)
+    else:
+        point_rule = "points given by the caller"
     model = travel_model(dataset.units, dataset.special_schools, points)
     travel = {}
     for level in LEVELS:
         schools = model.schools[level]
         before = model.before(level, today[level]).to_numpy(float)
+        school_unit = units.get_indexer(schools["unit"].to_numpy())
+        school_swv = schools[f"swv_{level}"].astype(str).to_numpy()
+        pairs = pd.MultiIndex.from_arrays([school_unit, school_swv])
+        group_of, groups = pd.factorize(pairs, sort=True)
+        group_dist = nearest_by_label(model.dist[level], np.asarray(group_of), len(groups))
         travel[level] = LevelTravel(
             dist=np.ascontiguousarray(model.dist[level]),
-            school_unit=units.get_indexer(schools["unit"].to_numpy()),
-            school_swv=schools[f"swv_{level}"].astype(str).to_numpy(),
+            school_unit=school_unit,
+            school_swv=school_swv,
             before=np.where(np.isnan(before), np.inf, before),
+            group_dist=np.ascontiguousarray(group_dist),
+            group_unit=np.asarray(groups.get_level_values(0), dtype=np.int64),
+            group_swv=np.asarray(groups.get_level_values(1), dtype=object),
         )
     both = pd.Series(pupils["po"] + pupils["vo"], index=units)
     bounds = default_size_bounds(today["po"], today["vo"], both)
+    today_pupils = {
+        level: swv_pupils(  # named: the exact pupil shares of split gemeenten
+            today[level], pd.Series(pupils[level], index=units, name=f"pupils_{level}")
+        )[0]
+        for level in LEVELS
+    }
     return VerdictContext(
         dataset,
         units,
         names,
         pupils,
         today,
+        today_pupils,
         travel,
         adjacency_matrix(dataset, units),
         bounds,

@@ -24,23 +24,24 @@ Rules:
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from geo.checks.base import CheckResult, check
 from geo.checks.state import CheckState, Subject
-from geo.division import NO_REGION, Division
+from geo.division import Division
 from geo.overlap import metrics
 from geo.overlap.contingency import table_of
 
 
-def _areas(division: Division) -> dict[frozenset, str]:
-    """``{frozenset((unit, share)): region}`` of every region (its area as a set)."""
-    m = division.membership
-    m = m[m["region"] != NO_REGION]
-    keys = list(zip(m["unit"], np.round(m["share"].to_numpy(), 9), strict=True))
-    out: dict[frozenset, str] = {}
-    for region, rows in pd.Series(keys, index=m.index).groupby(m["region"].to_numpy()):
-        out[frozenset(rows)] = str(region)
+def _areas(division: Division) -> dict[bytes, str]:
+    """``{area key: region}``: a region's area is its gemeenten with their shares (9 decimals)."""
+    m = division.shares[:, : division.n_regions].tocsc()
+    m.sort_indices()
+    out: dict[bytes, str] = {}
+    units = np.asarray(division.units, dtype=object)
+    for j, code in enumerate(np.asarray(division.regions, dtype=object)):
+        lo, hi = m.indptr[j], m.indptr[j + 1]
+        rows = units[m.indices[lo:hi]]
+        out["|".join(rows).encode() + np.round(m.data[lo:hi], 9).tobytes()] = str(code)
     return out
 
 
@@ -128,12 +129,13 @@ def within_jeugdregio(state: CheckState) -> CheckResult:
     """Every SWV's containment in one jeugdregio reaches the tolerance."""
     tol = state.settings.tolerance
     jz = state.jeugdregio.division
+    jz_codes = np.asarray(jz.regions, dtype=object)
     per: dict[str, dict[str, object]] = {}
     offenders = []
     for subject in state.subjects:
         t = containment_table(state, subject)
         n, pupils, cont = t["n"], t["pupils"], t["containment"]
-        regions = subject.division.regions
+        regions = np.asarray(subject.division.regions, dtype=object)
         judged = np.isfinite(cont)
         bad = judged & (cont < tol)
         per[subject.name] = {
@@ -148,8 +150,8 @@ def within_jeugdregio(state: CheckState) -> CheckResult:
             order = np.argsort(-row, kind="stable")
             pieces = [
                 {
-                    "jeugdregio": str(jz.regions[j]),
-                    "name": jz.region_names.get(jz.regions[j], str(jz.regions[j])),
+                    "jeugdregio": str(jz_codes[j]),
+                    "name": jz.region_names.get(jz_codes[j], str(jz_codes[j])),
                     "share": round(float(row[j] / row.sum()), 4),
                     "pupils": round(float(pupils[i, j]), 1),
                 }

@@ -23,13 +23,15 @@ Rules:
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from geo.checks.base import CheckResult, check
 from geo.checks.state import CheckState, same_division
 from geo.overlap import metrics
 from geo.overlap.contingency import table_of
-from geo.overlap.disruption import disruption
+from geo.overlap.disruption import level_changes
 
 UNIFORM_DIVISIONS: tuple[str, ...] = (
     "ggdregio",
@@ -41,28 +43,31 @@ UNIFORM_DIVISIONS: tuple[str, ...] = (
 
 
 def changes(state: CheckState) -> pd.DataFrame:
-    """Per gemeente ``pupils_po, pupils_vo, changed_po, changed_vo, changed, swv_changes``."""
+    """Per gemeente ``pupils_po, pupils_vo, changed_po, changed_vo, changed, swv_changes``
+    (:func:`geo.overlap.disruption.level_changes` on today's precomputed pupil matrices)."""
 
     def compute() -> pd.DataFrame:
         ctx = state.ctx
-        today = ctx.today
-        po, vo = today["po"], today["vo"]
-        zero = pd.Series(0.0, index=state.units)
-        pupils = {lv: pd.Series(ctx.pupils[lv], index=state.units) for lv in ("po", "vo")}
-        out = pd.DataFrame(
-            {"pupils_po": pupils["po"], "pupils_vo": pupils["vo"]}, index=state.units
-        )
-        out["changed_po"] = 0.0
-        out["changed_vo"] = 0.0
+        changed = {lv: np.zeros(len(state.units)) for lv in ("po", "vo")}
         for subject in state.subjects:
-            levels = [lv for lv in subject.levels if not same_division(subject.division, today[lv])]
-            if not levels:
-                continue  # today's division itself: nobody changes
-            p = pupils["po"] if "po" in levels else zero
-            v = pupils["vo"] if "vo" in levels else zero
-            d = disruption(subject.division, po, vo, p, v).per_gemeente.reindex(state.units)
-            for level in levels:
-                out[f"changed_{level}"] = d[f"changed_{level}"].to_numpy()
+            d = subject.division
+            order = np.argsort(np.asarray(d.regions, dtype=str), kind="stable")  # sorted codes
+            for level in subject.levels:
+                if same_division(d, ctx.today[level]):
+                    continue  # today's division itself: nobody changes
+                # the exact pupil shares of split gemeenten (issue 11)
+                shares = d.shares_for(f"pupils_{level}")[:, : d.n_regions][:, order]
+                capacity = sp.csr_matrix(sp.diags(ctx.pupils[level]) @ shares)
+                changed[level] = level_changes(ctx.today_pupils[level], capacity).changed
+        out = pd.DataFrame(
+            {
+                "pupils_po": ctx.pupils["po"],
+                "pupils_vo": ctx.pupils["vo"],
+                "changed_po": changed["po"],
+                "changed_vo": changed["vo"],
+            },
+            index=state.units,
+        )
         out["changed"] = out["changed_po"] + out["changed_vo"]
         out["swv_changes"] = out["changed"] > 1e-9
         return out
@@ -74,31 +79,33 @@ def changes(state: CheckState) -> pd.DataFrame:
 def disrupted(state: CheckState) -> CheckResult:
     """Pupils (and gemeenten) whose SWV changes against today (reported)."""
     per = changes(state)
-    names = state.ctx.names
-    changed = per[per["swv_changes"]].sort_values("changed", ascending=False)
     levels = sorted({lv for s in state.subjects for lv in s.levels})
     counted = float(sum(per[f"pupils_{lv}"].sum() for lv in levels))
     total = float(per["changed"].sum())
+    codes, labels = state.ctx.codes, state.ctx.labels
+    rows = np.flatnonzero(per["swv_changes"].to_numpy())
+    rows = rows[np.argsort(-per["changed"].to_numpy()[rows], kind="stable")]
+    cpo, cvo = per["changed_po"].to_numpy(), per["changed_vo"].to_numpy()
     offenders = [
         {
-            "code": str(g),
-            "name": str(names[g]),
-            "changed_po": round(float(r.changed_po), 1),
-            "changed_vo": round(float(r.changed_vo), 1),
-            "problem": f"{r.changed:,.0f} pupils change SWV",
+            "code": str(codes[i]),
+            "name": str(labels[i]),
+            "changed_po": round(float(cpo[i]), 1),
+            "changed_vo": round(float(cvo[i]), 1),
+            "problem": f"{cpo[i] + cvo[i]:,.0f} pupils change SWV",
         }
-        for g, r in changed.iterrows()
+        for i in rows
     ]
     return disrupted.result(
         None,
         summary=f"{total:,.0f} pupils ({total / counted if counted else 0:.1%}) in "
-        f"{len(changed)} gemeenten change SWV against today",
+        f"{len(rows)} gemeenten change SWV against today",
         figures={
             "disrupted": round(total, 1),
             "disrupted_po": round(float(per["changed_po"].sum()), 1),
             "disrupted_vo": round(float(per["changed_vo"].sum()), 1),
             "share": round(total / counted, 6) if counted else 0.0,
-            "gemeenten_changed": int(len(changed)),
+            "gemeenten_changed": int(len(rows)),
             "levels": levels,
             "definition": "a pupil keeps their SWV iff their gemeente's new SWV continues their "
             "current SWV (the new SWV receiving most of its pupils); docs/proposals.md",
@@ -135,28 +142,3 @@ def uniform_regions(state: CheckState) -> CheckResult:
         figures={"divisions": figures, "tolerance": state.settings.tolerance},
         offenders=[],
     )
-
-
-def region_table(state: CheckState) -> pd.DataFrame:
-    """Per SWV of every subject: gemeenten, PO / VO / special pupils (for the report)."""
-    ctx = state.ctx
-    special = ctx.weight("pupils_special")
-    rows = []
-    for subject in state.subjects:
-        d = subject.division
-        shares = d.shares[:, : d.n_regions].tocsc()
-        po, vo, sp_ = (shares.T @ x for x in (ctx.pupils["po"], ctx.pupils["vo"], special))
-        for j, code in enumerate(d.regions):
-            members = state.units[shares.indices[shares.indptr[j] : shares.indptr[j + 1]]]
-            rows.append(
-                {
-                    "division": subject.name,
-                    "code": str(code),
-                    "name": d.region_names.get(code, str(code)),
-                    "gemeenten": sorted(members.tolist()),
-                    "pupils_po": float(po[j]),
-                    "pupils_vo": float(vo[j]),
-                    "pupils_special": float(sp_[j]),
-                }
-            )
-    return pd.DataFrame(rows)

@@ -6,11 +6,11 @@ Rules:
   (pupils_po[g] + pupils_vo[g])`` (a new SWV serves both levels; today's SWVs are measured the
   same way). It passes when every SWV lies within ``[min_pupils, max_pupils]``; default: the
   range of today's 76 PO and 74 VO SWVs (7,425 to 142,727 on the real data,
-  :func:`geo.proposals.bounds.default_size_bounds`). The figures also name the jeugdregio's
+  :func:`geo.checks.sizes.default_size_bounds`). The figures also name the jeugdregio's
   too small for any SWV inside them to reach the minimum.
 * **contiguity**: the gemeenten with a share in an SWV must form one connected piece over queen
   contiguity, with the islands and Zeeuws-Vlaanderen linked to the nearest mainland gemeente of
-  their jeugdregio exactly as proposals do (:mod:`geo.proposals.graph`). Each violator is listed
+  their jeugdregio exactly as proposals do (:mod:`geo.checks.graph`). Each violator is listed
   with its parts (gemeenten), largest first.
 
 >>> from fixtures.proposal_grids import layout_dataset
@@ -91,38 +91,55 @@ def _graph(state: CheckState) -> sp.csr_matrix:
     return ((ctx.adjacency + links + links.T) > 0).tocsr()
 
 
+def swv_parts(graph: sp.csr_matrix, shares: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """Connected parts of every region: nodes are the (gemeente, region) pairs with a share; two
+    nodes of the same region are joined when their gemeenten are neighbours in ``graph``.
+
+    Returns ``[node_unit, node_region, node_part]`` stacked as ``nodes x 3`` and the number of
+    parts per region.
+
+    >>> g = sp.csr_matrix(np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]]))
+    >>> s = sp.csr_matrix(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]]))
+    >>> swv_parts(g, s)[1].tolist()
+    [2, 1]
+    """
+    s = sp.csr_matrix(shares)
+    s.sort_indices()
+    deg = np.diff(s.indptr)
+    node_unit = np.repeat(np.arange(s.shape[0]), deg)
+    node_region = s.indices
+    g = graph.tocoo()
+    a, b = g.row, g.col
+    na, nb = deg[a], deg[b]
+    counts = na * nb
+    edge = np.repeat(np.arange(len(a)), counts)
+    t = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    ia = s.indptr[a[edge]] + t // np.maximum(nb[edge], 1)
+    ib = s.indptr[b[edge]] + t % np.maximum(nb[edge], 1)
+    same = node_region[ia] == node_region[ib]
+    n = len(node_unit)
+    adj = sp.csr_matrix((np.ones(int(same.sum())), (ia[same], ib[same])), shape=(n, n))
+    _, part = connected_components(adj, directed=False)
+    pairs = np.unique(np.c_[node_region, part], axis=0)
+    per_region = np.bincount(pairs[:, 0], minlength=s.shape[1])
+    return np.c_[node_unit, node_region, part], per_region
+
+
 @check("contiguity", hard=True, title="Contiguity: every SWV one connected piece")
 def contiguity(state: CheckState) -> CheckResult:
     """Every SWV's gemeenten connected (queen contiguity, islands linked as in proposals)."""
-    graph = _graph(state).tocoo()
-    names = state.ctx.names
+    graph = _graph(state)
+    codes, labels = state.ctx.codes, state.ctx.labels
     offenders = []
     total = 0
     for subject in state.subjects:
         d = subject.division
-        m = d.shares[:, : d.n_regions].tocoo()
-        nodes = pd.DataFrame({"unit": m.row, "swv": m.col})
+        nodes, per_region = swv_parts(graph, d.shares[:, : d.n_regions])
         total += d.n_regions
-        node_id = pd.Series(np.arange(len(nodes)), index=pd.MultiIndex.from_frame(nodes))
-        # an edge of the SWV graph: two adjacent gemeenten that both have a share in the SWV
-        pairs = pd.DataFrame({"a": graph.row, "b": graph.col}).merge(
-            nodes, left_on="a", right_on="unit"
-        )
-        key = pd.MultiIndex.from_arrays([pairs["b"], pairs["swv"]])
-        hit = node_id.reindex(key).to_numpy()
-        ok = ~np.isnan(hit)
-        src = node_id.reindex(pd.MultiIndex.from_arrays([pairs["a"], pairs["swv"]])).to_numpy()
-        adj = sp.csr_matrix(
-            (np.ones(int(ok.sum())), (src[ok].astype(int), hit[ok].astype(int))),
-            shape=(len(nodes), len(nodes)),
-        )
-        _, comp = connected_components(adj, directed=False)
-        nodes["comp"] = comp
-        parts_per = nodes.groupby("swv")["comp"].nunique()
-        for j in parts_per.index[parts_per > 1]:
-            rows = nodes[nodes["swv"] == j]
+        for j in np.flatnonzero(per_region > 1):
+            mine = nodes[nodes[:, 1] == j]
             parts = sorted(
-                (sorted(state.units[rows.loc[rows["comp"] == c, "unit"]]) for c in set(rows.comp)),
+                (sorted(codes[mine[mine[:, 2] == c, 0]]) for c in np.unique(mine[:, 2])),
                 key=lambda p: (-len(p), p),
             )
             code = str(d.regions[j])
@@ -133,7 +150,10 @@ def contiguity(state: CheckState) -> CheckResult:
                     "division": subject.name,
                     "parts": parts,
                     "problem": f"{len(parts)} parts; detached: "
-                    + "; ".join(", ".join(f"{g} {names[g]}" for g in p[:3]) for p in parts[1:3]),
+                    + "; ".join(
+                        ", ".join(f"{g} {labels[state.units.get_loc(g)]}" for g in p[:3])
+                        for p in parts[1:3]
+                    ),
                 }
             )
     return contiguity.result(

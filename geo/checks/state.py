@@ -28,8 +28,8 @@ import pandas as pd
 
 from geo.checks.base import VerdictError, VerdictSettings
 from geo.checks.context import JeugdregioFrame, VerdictContext
+from geo.checks.sizes import SizeBounds
 from geo.division import Division
-from geo.proposals.bounds import SizeBounds
 
 SWV_DIVISIONS = ("swv", "swv_po", "swv_vo")
 

@@ -1,6 +1,6 @@
 """Principle 2: support close to home — no longer way to special education than today.
 
-Rule (the definitions of :mod:`geo.proposals.travel`, for any SWV division):
+Rule (the definitions of :mod:`geo.checks.locations`, for any SWV division):
 
 * A special-education location belongs to a *new* SWV: its current SWV (its postcode's
   ``swv_po`` / ``swv_vo``) when the scenario keeps that code; otherwise, among the new SWVs of
@@ -47,22 +47,23 @@ TOLERANCE_KM = 1e-3
 
 
 def location_labels(state: CheckState, level: str, division: Division) -> np.ndarray:
-    """Index into ``division.regions`` of the new SWV of each location of ``level`` (-1: none)."""
+    """Index into ``division.regions`` of the new SWV of each location group of ``level``
+    (locations of one gemeente and one current SWV; -1: none)."""
     lt = state.ctx.travel[level]
-    n_loc = len(lt.school_unit)
+    n_loc = len(lt.group_unit)
     if n_loc == 0:
         return np.zeros(0, dtype=np.int64)
     regions = division.regions
-    kept = regions.get_indexer(lt.school_swv)
-    today = state.ctx.today[level]
-    p_idx = today.regions.get_indexer(lt.school_swv)
+    kept = regions.get_indexer(lt.group_swv)
+    p_idx = state.ctx.today[level].regions.get_indexer(lt.group_swv)
     # received[p, k]: today's pupils of p that lie in new SWV k (shares multiplied)
-    w = today.shares[:, : today.n_regions].multiply(state.ctx.pupils[level][:, None]).tocsc()
-    received = np.asarray((w.T @ division.shares[:, : division.n_regions]).todense())
-    m = division.shares[:, : division.n_regions].tocsr()
-    counts = np.diff(m.indptr)[lt.school_unit]
+    w = state.ctx.today_pupils[level]
+    pupil_shares = division.shares_for(f"pupils_{level}")[:, : division.n_regions]
+    received = (w.T @ pupil_shares).toarray()
+    m = pupil_shares.tocsr()
+    counts = np.diff(m.indptr)[lt.group_unit]
     loc = np.repeat(np.arange(n_loc), counts)
-    starts = m.indptr[lt.school_unit]
+    starts = m.indptr[lt.group_unit]
     offs = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
     k = m.indices[np.repeat(starts, counts) + offs]
     share = m.data[np.repeat(starts, counts) + offs]
@@ -79,8 +80,8 @@ def distances(state: CheckState, level: str, division: Division) -> tuple[np.nda
     """``(per gemeente km, units x regions nearest km)`` of ``division`` for ``level``."""
     lt = state.ctx.travel[level]
     labels = location_labels(state, level, division)
-    near = nearest_by_label(lt.dist, labels, division.n_regions)
-    shares = division.shares[:, : division.n_regions].toarray()
+    near = nearest_by_label(lt.group_dist, labels, division.n_regions)
+    shares = division.shares_for(f"pupils_{level}")[:, : division.n_regions].toarray()
     weight = shares.sum(axis=1)
     with np.errstate(invalid="ignore"):
         values = np.where(shares > 0, near, 0.0)
@@ -97,18 +98,17 @@ def _level(state: CheckState, subject: Subject, level: str) -> dict[str, object]
     after, near = distances(state, level, division)
     base = frame.baseline[level]
     pupils = ctx.pupils[level]
-    names = ctx.names
+    codes, labels = ctx.codes, ctx.labels
     with np.errstate(invalid="ignore"):
         extra = after - base
     judged = np.isfinite(base) & ~np.isnan(after)
     longer = judged & ((extra > margin + TOLERANCE_KM) | np.isinf(after))
     offenders = []
     for i in np.flatnonzero(longer):
-        code = str(ctx.units[i])
         offenders.append(
             {
-                "code": code,
-                "name": str(names.iloc[i]),
+                "code": str(codes[i]),
+                "name": str(labels[i]),
                 "kind": "gemeente",
                 "level": level,
                 "division": subject.name,
@@ -122,7 +122,7 @@ def _level(state: CheckState, subject: Subject, level: str) -> dict[str, object]
         )
     # per SWV: pupil-weighted mean of its gemeenten's distances (weights: pupils x share)
     # against the same mean of their baselines
-    shares = division.shares[:, : division.n_regions].toarray()
+    shares = division.shares_for(f"pupils_{level}")[:, : division.n_regions].toarray()
     w = shares * pupils[:, None]
     ok = np.isfinite(base)[:, None] & (w > 0)
     wsum = np.where(ok, w, 0).sum(axis=0)
@@ -149,8 +149,8 @@ def _level(state: CheckState, subject: Subject, level: str) -> dict[str, object]
     order = np.argsort(-np.where(fin, extra, -np.inf), kind="stable")[: state.settings.worst]
     worst = [
         {
-            "code": str(ctx.units[i]),
-            "name": str(names.iloc[i]),
+            "code": str(codes[i]),
+            "name": str(labels[i]),
             "after_km": round(float(after[i]), 3),
             "baseline_km": round(float(base[i]), 3),
             "extra_km": round(float(extra[i]), 3),
@@ -161,8 +161,8 @@ def _level(state: CheckState, subject: Subject, level: str) -> dict[str, object]
     forced = frame.forced[level]
     forced_list = [
         {
-            "code": str(ctx.units[i]),
-            "name": str(names.iloc[i]),
+            "code": str(codes[i]),
+            "name": str(labels[i]),
             "before_km": round(float(ctx.travel[level].before[i]), 3),
             "nearest_in_jeugdregio_km": round(float(frame.best[level][i]), 3),
         }

@@ -29,12 +29,12 @@ from geo.checks.context import VerdictContext, build_context
 from geo.checks.principles import one_swv, within_jeugdregio
 from geo.checks.reported import disrupted, uniform_regions
 from geo.checks.shape import contiguity, size_bounds
+from geo.checks.sizes import SizeBounds
 from geo.checks.state import CheckState, Subject, subjects_of
 from geo.checks.travel import close_to_home
 from geo.dataset import Dataset
 from geo.division import Division
 from geo.errors import RegiokompasError
-from geo.proposals.bounds import SizeBounds
 
 CHECKS: tuple[Check, ...] = (
     one_swv,
@@ -47,10 +47,26 @@ CHECKS: tuple[Check, ...] = (
 )
 """Every check in the order of the scorecard."""
 
+HARD_CHECKS: tuple[Check, ...] = tuple(c for c in CHECKS if c.hard)
+"""P1, P2, P3, size, contiguity."""
+
+DIVISION_CHECKS: tuple[Check, ...] = (close_to_home, within_jeugdregio, size_bounds, contiguity)
+"""The hard checks of one SWV division (all but P1): what a proposal or an ensemble step must
+meet (``regio propose`` makes ``swv``, so P1 holds by construction)."""
+
 PRINCIPLE_CHECKS: dict[int, str] = {1: "P1", 2: "P2", 3: "P3"}
 """Principle number (``principles: [...]`` of a scenario) -> the check that judges it."""
 
-__all__ = ["CHECKS", "PRINCIPLE_CHECKS", "Verdict", "scenario_verdict", "verdict", "build_context"]
+__all__ = [
+    "CHECKS",
+    "DIVISION_CHECKS",
+    "HARD_CHECKS",
+    "PRINCIPLE_CHECKS",
+    "Verdict",
+    "build_context",
+    "scenario_verdict",
+    "verdict",
+]
 
 
 @dataclass(frozen=True)
@@ -82,6 +98,19 @@ class Verdict:
     def principle(self, number: int) -> CheckResult:
         """The result judging principle 1, 2 or 3."""
         return self.result(PRINCIPLE_CHECKS[number])
+
+    def violations(self, codes: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """Offenders of the failed hard checks (``check`` added), only those whose ``code`` (an
+        SWV or gemeente code) is in ``codes`` when given: what an ensemble step of one jeugdregio
+        must not have."""
+        wanted = None if codes is None else set(codes)
+        return [
+            {"check": r.name, **o}
+            for r in self.results
+            if r.hard and r.passed is False
+            for o in r.offenders
+            if wanted is None or o.get("code") in wanted
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of ``regio verdict --json`` and ``GET /api/scenarios/{id}/verdict``."""
@@ -240,16 +269,18 @@ def scenario_verdict(
     """
     from geo.scenarios import apply_scenario, load_scenario
 
-    if isinstance(ctx, Dataset):
-        ctx = build_context(ctx)
+    dataset = ctx if isinstance(ctx, Dataset) else ctx.dataset
     try:
         doc = load_scenario(scenario)
     except RegiokompasError as exc:
         raise VerdictError(f"unknown scenario {scenario!r}: {exc}") from None
     try:
-        divisions = apply_scenario(doc, ctx.dataset)
+        divisions = apply_scenario(doc, dataset)
     except RegiokompasError as exc:
         raise VerdictError(f"scenario {scenario!r} cannot be applied: {exc}") from None
+    subjects_of(divisions, doc.name)  # no SWV division: stop before the context is built
+    if isinstance(ctx, Dataset):
+        ctx = build_context(ctx)
     division, source = None, None
     if jeugdregio is not None:
         division, source = resolve_jeugdregio(ctx.dataset, divisions, jeugdregio, doc.name)

@@ -2,9 +2,12 @@
 
 Rule: the units are the 342 CBS gemeenten of 2025. CBS region divisions (jeugdregio, provincie,
 ggdregio, veiligheidsregio, arbeidsmarktregio) assign each gemeente wholly to the region with the
-largest overlap (:func:`geo.geometry.assign.assign`). swv_po and swv_vo come from the 2015
-postcode table through the 2015 -> 2025 crosswalk (:func:`geo.data.crosswalk.crosswalk`) and
-:func:`geo.data.swv.swv_membership`. Each gemeente also gets its pupil-weighted point
+largest overlap (:func:`geo.geometry.assign.assign`). swv_po and swv_vo are postcode-exact:
+each PC4 lies in a 2025 gemeente and carries the SWV of the Regeling's annex
+(:mod:`geo.data.pc4_layer`); a gemeente's share in an SWV is computed per weight from its PC4s
+(area, inhabitants, inhabitants_0_15) and schools (pupils), and kept as weight-specific
+shares (:meth:`geo.division.Division.shares_for`); the default shares are the inhabitant
+shares (:data:`DEFAULT_SWV_WEIGHT`). Each gemeente also gets its pupil-weighted point
 (:func:`geo.data.schools.pupil_weighted_points`: columns ``point_x``, ``point_y`` in EPSG:28992
 metres and ``point_rule``).
 
@@ -25,8 +28,10 @@ from geo.config import CRS_METRIC, CRS_WEB
 from geo.data import sources
 from geo.data.crosswalk import crosswalk
 from geo.data.names import DUO_ALIASES, match_names
+from geo.data.pc4_layer import build_pc4_layer
+from geo.data.pc4_swv import NO_SWV_VALUES
+from geo.data.pc4_weights import PIECE_WEIGHTS, PUPIL_WEIGHTS, swv_shares
 from geo.data.schools import locate_schools, pupil_weighted_points
-from geo.data.swv import NO_SWV_VALUES, swv_membership
 from geo.data.weights import unit_weights
 from geo.dataset import Dataset
 from geo.division import NO_REGION, Division
@@ -35,6 +40,11 @@ from geo.geometry.assign import assign
 from geo.geometry.repair import repair
 
 Progress = Callable[[str], None]
+
+DEFAULT_SWV_WEIGHT = "inhabitants"
+"""The weight whose shares an SWV division uses where no weight-specific matrix applies (a
+custom weight, the map's largest-share colouring, exports): inhabitants keep the Europoort's
+tiny 'no SWV' share explicit, which pupil shares (no schools there) cannot."""
 
 
 def _boundaries(data: Path, key: str, report: dict) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
@@ -85,10 +95,9 @@ def build_dataset(data: Path, progress: Progress | None = None) -> Dataset:
         source=sources.SOURCE_FILES["swv"] + " vs " + sources.SOURCE_FILES["gemeente_2015"],
     )
     table["code2015"] = table["gemeente"].map(name_to_2015)
+    official_2015 = dict(zip(g2015_web["code"], g2015_web["name"], strict=True))
     report["name_matches_normalised"] = {
-        n: c
-        for n, c in name_to_2015.items()
-        if n != dict(zip(g2015_web["code"], g2015_web["name"], strict=True))[c]
+        n: c for n, c in name_to_2015.items() if n != official_2015[c]
     }
 
     step("schools")
@@ -143,27 +152,55 @@ def build_dataset(data: Path, progress: Progress | None = None) -> Dataset:
     missing_targets = sorted(set(unit_codes) - targets_reached)
     report["crosswalk"]["units_2025_without_2015_source"] = missing_targets
 
+    step("PC4 layer")
+    inhabitants = sources.read_population(sources.source_path(data, "population"))
+    layer = build_pc4_layer(
+        data,
+        units_web=units_web,
+        units_metric=units_metric,
+        gemeenten_2015=g2015_web,
+        gemeenten_2015_metric=g2015_metric,
+        crosswalk_2015=xw,
+        annex=table,
+        schools=schools,
+        inhabitants_2024=inhabitants,
+    )
+    report["pc4"] = layer.report
+
     step("swv_po / swv_vo")
-    report["swv_methods"] = {}
-    for name, column, level in (("swv_po", "po_swv", "po"), ("swv_vo", "vo_swv", "vo")):
-        membership, methods = swv_membership(table, xw, schools, column=column, pupils_level=level)
-        report["swv_methods"][name] = methods.round(6).to_dict("records")
-        divisions[name] = Division.from_membership(
-            name,
-            membership,
-            units=unit_codes,
-            region_names={c: c for c in set(table[column]) - set(NO_SWV_VALUES)},
-            meta={
-                "source": sources.SOURCE_FILES["swv"],
-                "rule": "postcodes via 2015->2025 crosswalk; splits weighted by pupils",
-            },
+    for name in ("swv_po", "swv_vo"):
+        default = DEFAULT_SWV_WEIGHT
+        per_weight = swv_shares(layer.pieces, name, unit_codes)
+        column = "po_swv" if name == "swv_po" else "vo_swv"
+        names = {c: c for c in set(table[column]) - set(NO_SWV_VALUES)}
+
+        meta = {
+            "source": sources.SOURCE_FILES["swv"] + " + " + sources.SOURCE_FILES["pc4"],
+            "rule": "postcode-exact (PC4 layer); shares per weight, default by inhabitants",
+            "default_weight": default,
+        }
+        matrices = {
+            k: Division.from_membership(name, m, units=unit_codes, region_names=names).shares
+            for k, m in per_weight.items()
+        }
+        base = Division.from_membership(
+            name, per_weight[default], units=unit_codes, region_names=names, meta=meta
         )
+        divisions[name] = base.with_weight_shares(matrices)
 
     step("weights")
-    inhabitants = sources.read_population(sources.source_path(data, "population"))
     ages = sources.read_age_shares(sources.source_path(data, "population_ages"))
+    youth = layer.pieces.groupby("unit")["inhabitants_0_15"].sum()
     weights = unit_weights(
-        units_web, inhabitants, ages, schools, population_source=sources.SOURCE_FILES["population"]
+        units_web,
+        inhabitants,
+        ages,
+        schools,
+        population_source=sources.SOURCE_FILES["population"],
+        youth=youth,
+    )
+    report["inhabitants_0_15_kwb_estimate"] = int(
+        (weights["inhabitants"] * ages["pct_0_15"].reindex(weights.index) / 100).round().sum()
     )
     units = gpd.GeoDataFrame(
         pd.concat([units_web.set_index("code")[["name"]], weights], axis=1),
@@ -191,4 +228,26 @@ def build_dataset(data: Path, progress: Progress | None = None) -> Dataset:
     )
     report["schools"] = school_report
     step("done")
-    return Dataset(units=units, divisions=divisions, special_schools=special_schools, report=report)
+    postcodes = layer.pieces[
+        [
+            "pc4",
+            "unit",
+            "fraction",
+            "kind",
+            *PIECE_WEIGHTS,
+            *PUPIL_WEIGHTS,
+            "swv_po",
+            "swv_vo",
+            "rule",
+            "from_pc4",
+            "plaats",
+        ]
+    ]
+    return Dataset(
+        units=units,
+        divisions=divisions,
+        special_schools=special_schools,
+        report=report,
+        postcodes=postcodes.reset_index(drop=True),
+        unit_parts=layer.parts,
+    )

@@ -33,7 +33,7 @@ def normalise_name(name: str) -> str:
     return re.sub(r"[^A-Z0-9]+", " ", text).strip()
 
 
-def _strip_qualifier(key: str) -> str:
+def strip_qualifier(key: str) -> str:
     """'HENGELO O' -> 'HENGELO' (CBS adds a province qualifier in parentheses)."""
     return re.sub(r" (L|O|NH|ZH|Z|GLD|U|FR|DR|GR|OV|NB|FL)$", "", key)
 
@@ -54,7 +54,7 @@ def match_names(
     by_key: dict[str, str] = {normalise_name(n): code for code, n in candidates.items()}
     stripped: dict[str, list[str]] = {}
     for key, code in by_key.items():
-        stripped.setdefault(_strip_qualifier(key), []).append(code)
+        stripped.setdefault(strip_qualifier(key), []).append(code)
     alias_keys = {normalise_name(k): normalise_name(v) for k, v in (aliases or {}).items()}
     result: dict[str, str] = {}
     unmatched: list[str] = []

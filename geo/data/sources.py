@@ -4,6 +4,7 @@ The layout is that of ``../shared/data`` (see each folder's SOURCES.md)::
 
     cbs/gemeente_2025.topojson ... cbs/arbeidsmarktregio_2025.topojson
     swv/swv_pc4_2015.csv
+    pc4/pc4_2020_inwoners_2021.geojson
     population/cbs_kwb2024_85984NED_gm_wk_stripped.json
     population/geoinzicht_gemeenten_2024.geojson
     schools/duo_scholen_20241122.geojson
@@ -38,6 +39,7 @@ SOURCE_FILES: dict[str, str] = {
     "gemeente_2015": "cbs/gemeente_2015.topojson",
     **REGION_FILES,
     "swv": "swv/swv_pc4_2015.csv",
+    "pc4": "pc4/pc4_2020_inwoners_2021.geojson",
     "population": "population/cbs_kwb2024_85984NED_gm_wk_stripped.json",
     "population_ages": "population/geoinzicht_gemeenten_2024.geojson",
     "schools": "schools/duo_scholen_20241122.geojson",

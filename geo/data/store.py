@@ -6,7 +6,10 @@ into a temporary directory and renamed into place; the pointer ``current.json`` 
 atomically last, so a failed build never damages the previous store.
 
 Layout: ``<cache>/store/<fingerprint>/{units.parquet, memberships.parquet, regions.parquet,
-special_schools.parquet, report.json, manifest.json}``.
+special_schools.parquet, postcodes.parquet, unit_parts.parquet, report.json, manifest.json}``.
+``memberships.parquet`` holds every division's shares (column ``weight`` empty) and the
+weight-specific shares (``weight`` = the weight column, see
+:meth:`geo.division.Division.shares_for`).
 
 >>> STORE_FORMAT >= 1
 True
@@ -33,13 +36,22 @@ from geo.dataset import Dataset
 from geo.division import Division
 from geo.errors import SourceError
 
-STORE_FORMAT = 1
+STORE_FORMAT = 2
 """Bump when the layout of the store changes."""
 
 GEO_DIR = Path(__file__).resolve().parent.parent
-BUILD_CODE = ("data/**/*.py", "geometry/**/*.py", "division.py", "dataset.py", "preconditions.py")
+BUILD_CODE = (
+    "data/**/*.py",
+    "geometry/**/*.py",
+    "division.py",
+    "dataset.py",
+    "preconditions.py",
+    "config.py",
+)
 """Globs (under geo/) of the code that keys the store: the whole build package, the geometric
-verbs it uses and the core types it writes. A change to any of these files triggers a rebuild."""
+verbs it uses, the core types it writes and the settings (CRS) it reads - every module the build
+imports but the error types (tests/test_store.py checks this on the import graph). A change to
+any of these files triggers a rebuild."""
 
 
 def build_code_files() -> list[Path]:
@@ -77,7 +89,12 @@ def write_store(dataset: Dataset, root: Path, key: str) -> Path:
         units = dataset.units.reset_index()
         units.to_parquet(tmp / "units.parquet")
         memberships = pd.concat(
-            [d.membership.assign(division=name) for name, d in dataset.divisions.items()],
+            [d.membership.assign(division=name, weight="") for name, d in dataset.divisions.items()]
+            + [
+                d.weight_membership().assign(division=name)
+                for name, d in dataset.divisions.items()
+                if d.weight_shares
+            ],
             ignore_index=True,
         )
         memberships.to_parquet(tmp / "memberships.parquet")
@@ -95,6 +112,10 @@ def write_store(dataset: Dataset, root: Path, key: str) -> Path:
         )
         regions.to_parquet(tmp / "regions.parquet")
         dataset.special_schools.to_parquet(tmp / "special_schools.parquet")
+        if dataset.postcodes is not None:
+            dataset.postcodes.to_parquet(tmp / "postcodes.parquet")
+        if dataset.unit_parts is not None:
+            dataset.unit_parts.to_parquet(tmp / "unit_parts.parquet")
         (tmp / "report.json").write_text(
             json.dumps(dataset.report, ensure_ascii=False, indent=1, default=str)
         )
@@ -119,16 +140,45 @@ def read_store(path: Path) -> Dataset:
     members_by_division = dict(tuple(memberships.groupby("division", sort=False)))
     for name, group in regions.groupby("division", sort=False):
         members = members_by_division[name]
-        divisions[str(name)] = Division.from_membership(
+        names = dict(zip(group["code"], group["name"], strict=True))
+        by_weight = dict(tuple(members.groupby("weight", sort=False)))
+        division = Division.from_membership(
             str(name),
-            members,
+            by_weight.pop(""),
             units=units.index,
-            region_names=dict(zip(group["code"], group["name"], strict=True)),
+            region_names=names,
             meta=json.loads(group["meta"].iloc[0]),
         )
+        if by_weight:
+            division = division.with_weight_shares(
+                {
+                    str(k): Division.from_membership(
+                        str(name), m, units=units.index, region_names=names
+                    ).shares
+                    for k, m in by_weight.items()
+                }
+            )
+        divisions[str(name)] = division
     special = gpd.read_parquet(path / "special_schools.parquet")
     report = json.loads((path / "report.json").read_text())
-    return Dataset(units=units, divisions=divisions, special_schools=special, report=report)
+    postcodes = (
+        pd.read_parquet(path / "postcodes.parquet")
+        if (path / "postcodes.parquet").is_file()
+        else None
+    )
+    parts = (
+        gpd.read_parquet(path / "unit_parts.parquet")
+        if (path / "unit_parts.parquet").is_file()
+        else None
+    )
+    return Dataset(
+        units=units,
+        divisions=divisions,
+        special_schools=special,
+        report=report,
+        postcodes=postcodes,
+        unit_parts=parts,
+    )
 
 
 def build_store(

@@ -1,8 +1,9 @@
 """Repair invalid geometries before any overlay, and say which ones were repaired.
 
 Rule: a geometry that ``shapely.is_valid`` rejects is replaced by ``shapely.make_valid``, keeping
-only its polygonal parts (:func:`make_valid_polygonal`); every repaired feature is listed (with
-``is_valid_reason``) in a :class:`RepairedGeometryWarning` and in the returned report.
+only its polygonal parts (:func:`geo.preconditions.make_valid_polygonal`, shared with the
+``repair=True`` precondition); every repaired feature is listed (with ``is_valid_reason``) in a
+:class:`RepairedGeometryWarning` and in the returned report.
 
 >>> import geopandas as gpd, shapely
 >>> bowtie = shapely.Polygon([(0, 0), (1, 1), (1, 0), (0, 1)])
@@ -21,28 +22,9 @@ import numpy as np
 import shapely
 
 from geo.errors import RepairedGeometryWarning
+from geo.preconditions import POLYGONAL_TYPES, make_valid_polygonal
 
-POLYGONAL_TYPES = (3, 6)
-"""shapely type ids of Polygon and MultiPolygon."""
-
-
-def make_valid_polygonal(geoms: np.ndarray) -> np.ndarray:
-    """``shapely.make_valid`` of each geometry, keeping only its polygonal parts.
-
-    ``make_valid`` may return a collection with lines or points next to the polygons (the
-    collapsed parts of a ring); those are dropped and the polygonal parts united.
-
-    >>> bowtie = shapely.Polygon([(0, 0), (2, 2), (2, 0), (0, 2)])
-    >>> [g.geom_type for g in make_valid_polygonal(np.array([bowtie]))]
-    ['MultiPolygon']
-    """
-    fixed = shapely.make_valid(np.asarray(geoms, dtype=object))
-    parts, owner = shapely.get_parts(fixed, return_index=True)
-    polygonal = np.isin(shapely.get_type_id(parts), POLYGONAL_TYPES)
-    out = np.empty(len(fixed), dtype=object)
-    for i in range(len(fixed)):  # a handful of repaired features; no vectorised grouped union
-        out[i] = shapely.union_all(parts[polygonal & (owner == i)])
-    return out
+__all__ = ["POLYGONAL_TYPES", "make_valid_polygonal", "repair"]
 
 
 def repair(

@@ -129,6 +129,8 @@ def contingency(a: Division, b: Division, weights: pd.Series) -> Contingency:
     ``A.T @ diag(w) @ B``; every unit needs a finite weight >= 0 (a
     :class:`~geo.errors.DivisionError` names the unit otherwise). Both divisions must cover the
     same units. The 'no region' row/column (:data:`~geo.division.NO_REGION`) comes last.
+    A division with weight-specific shares is seen through the weight named by
+    ``weights.name`` (:meth:`~geo.division.Division.for_weight`).
 
     >>> from geo.division import Division
     >>> d = Division.from_assignment("d", {"x": "A", "y": "B"})
@@ -136,6 +138,7 @@ def contingency(a: Division, b: Division, weights: pd.Series) -> Contingency:
     [1.0, 3.0, 0.0]
     """
     w = aligned_weights(a, weights, label=f"weights for {a.name!r} x {b.name!r}")
+    a, b = a.for_weight(weights.name), b.for_weight(weights.name)
     return Contingency(
         table_of(a, b, w),
         columns_of(a),  # regions + [NO_REGION]

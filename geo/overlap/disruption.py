@@ -63,19 +63,24 @@ class Disruption:
 
 
 def swv_pupils(division: Division, pupils: pd.Series) -> tuple[sp.csr_matrix, pd.Index]:
-    """``W[g, p] = pupils[g] * share[g, p]`` over the regions of ``division`` (no NO_REGION)."""
+    """``W[g, p] = pupils[g] * share[g, p]`` over the regions of ``division`` (no NO_REGION);
+    the shares are those for the weight ``pupils.name`` (the exact pupil shares of a gemeente
+    split by postcode, :meth:`~geo.division.Division.shares_for`)."""
     w = pupils.reindex(division.units).fillna(0.0).to_numpy(float)
-    matrix = sp.diags(w) @ division.shares[:, : division.n_regions]
+    matrix = sp.diags(w) @ division.shares_for(pupils.name)[:, : division.n_regions]
     return sp.csr_matrix(matrix), division.regions
 
 
-def _new_shares(new: pd.Series | Division, units: pd.Index) -> tuple[sp.csr_matrix, pd.Index]:
-    """``units x new codes`` (codes sorted): each gemeente's share in each new SWV."""
+def _new_shares(
+    new: pd.Series | Division, units: pd.Index, weight: str | None = None
+) -> tuple[sp.csr_matrix, pd.Index]:
+    """``units x new codes`` (codes sorted): each gemeente's share in each new SWV (for a
+    division with weight-specific shares: its shares for ``weight``)."""
     if isinstance(new, Division):
         new = new.reindexed(units)
         codes = pd.Index(sorted(map(str, new.regions)))
         order = pd.Index(new.regions.astype(str)).get_indexer(codes)
-        return sp.csr_matrix(new.shares[:, order]), codes
+        return sp.csr_matrix(new.shares_for(weight)[:, order]), codes
     labels = new.astype(str).reindex(units)
     if labels.isna().any():
         raise KeyError(f"assignment misses gemeente(n) {list(labels.index[labels.isna()][:5])}")
@@ -100,6 +105,45 @@ def _pairwise_min(w: sp.csr_matrix, m: sp.csr_matrix) -> sp.csr_matrix:
     return sp.csr_matrix((values, (w.indices[wi], m.indices[mj])), shape=(w.shape[1], m.shape[1]))
 
 
+@dataclass(frozen=True)
+class LevelChanges:
+    """The numbers behind :func:`disruption` for one level (arrays, no labels)."""
+
+    received: np.ndarray
+    """``current x new``: pupils of each current SWV each new SWV can hold (rule 2)."""
+    continuation: np.ndarray
+    """Per current SWV: column of its continuation, ``-1`` when it has no pupils."""
+    changed: np.ndarray
+    """Per gemeente: pupils of the level that change SWV."""
+    total: np.ndarray
+    """Per gemeente: pupils of the level in a current SWV (the rest is in no SWV)."""
+
+
+def level_changes(w: sp.csr_matrix, capacity: sp.csr_matrix) -> LevelChanges:
+    """Rules 2 and 3 for one level, on matrices: ``w`` = ``units x current`` pupils
+    (:func:`swv_pupils`), ``capacity`` = ``units x new`` pupils each new SWV can hold
+    (``pupils[g] * n[g, k]``, new codes in sorted order). Callers that judge many divisions
+    (``geo.checks``) precompute ``w`` once.
+
+    >>> w = sp.csr_matrix(np.array([[10.0], [5.0]]))
+    >>> level_changes(w, sp.csr_matrix(np.array([[10.0, 0.0], [0.0, 5.0]]))).changed.tolist()
+    [0.0, 5.0]
+    """
+    received = _pairwise_min(w, capacity).toarray()  # current x new
+    has_pupils = received.sum(axis=1) > 0
+    best = received.argmax(axis=1) if received.shape[1] else np.zeros(len(received), int)
+    keeps = sp.csr_matrix(
+        (np.ones(int(has_pupils.sum())), (np.flatnonzero(has_pupils), best[has_pupils])),
+        shape=received.shape,
+    )
+    continuing = sp.csr_matrix(w @ keeps)  # pupils of g whose current SWV continues in k
+    kept = np.asarray(continuing.minimum(capacity).sum(axis=1)).ravel()
+    total = np.asarray(w.sum(axis=1)).ravel()
+    return LevelChanges(
+        received, np.where(has_pupils, best, -1), np.clip(total - kept, 0.0, None), total
+    )
+
+
 def disruption(
     assignment: pd.Series | Division,
     swv_po: Division,
@@ -116,25 +160,19 @@ def disruption(
     changed: dict[str, np.ndarray] = {}
     flows: list[pd.DataFrame] = []
     for level, division, pupils in (("po", swv_po, pupils_po), ("vo", swv_vo, pupils_vo)):
+        if isinstance(assignment, Division) and assignment.weight_shares:
+            shares, codes = _new_shares(assignment, units, pupils.name)
         division = division.reindexed(units)
         w, regions = swv_pupils(division, pupils)
         capacity = sp.csr_matrix(
             sp.diags(pupils.reindex(units).fillna(0.0).to_numpy(float)) @ shares
         )  # pupils of g the new SWV k can hold
-        received = _pairwise_min(w, capacity).toarray()  # current x new
-        has_pupils = received.sum(axis=1) > 0
-        best = received.argmax(axis=1)
-        for code, ok, k in zip(regions, has_pupils, best, strict=True):
-            continuation[str(code)] = str(codes[k]) if ok else None
-        keeps = sp.csr_matrix(
-            (np.ones(int(has_pupils.sum())), (np.flatnonzero(has_pupils), best[has_pupils])),
-            shape=(len(regions), len(codes)),
-        )
-        continuing = sp.csr_matrix(w @ keeps)  # pupils of g whose current SWV continues in k
-        kept = np.asarray(continuing.minimum(capacity).sum(axis=1)).ravel()
-        total = np.asarray(w.sum(axis=1)).ravel()
-        changed[level] = np.clip(total - kept, 0.0, None)
-        changed[f"total_{level}"] = total
+        lc = level_changes(w, capacity)
+        received = lc.received
+        for code, k in zip(regions, lc.continuation, strict=True):
+            continuation[str(code)] = str(codes[k]) if k >= 0 else None
+        changed[level] = lc.changed
+        changed[f"total_{level}"] = lc.total
         nz = np.nonzero(received)
         flows.append(
             pd.DataFrame(

@@ -57,6 +57,7 @@ class MoveEvaluator:
         self._unit_pos = {str(code): i for i, code in enumerate(a.units)}
         self._column_pos = {str(code): j for j, code in enumerate(a.columns)}
         self.w = aligned_weights(a, weights, label=f"weights for {a.name!r} x {b.name!r}")
+        a, b = a.for_weight(weights.name), b.for_weight(weights.name)  # weight-specific shares
         self.share_a = a.shares.toarray()
         self.share_b = b.shares.toarray()
         self.n_rows = len(a.regions)  # index of the 'no region' row

@@ -69,32 +69,22 @@ import numpy as np
 import pandas as pd
 
 from geo.division import NO_REGION, Division
-from geo.errors import RegiokompasError
 from geo.overlap.contingency import Contingency
 from geo.overlap.live_context import SWV_LEVELS, LiveContext
-from geo.overlap.live_edits import EditsMixin
+from geo.overlap.live_edits import EditsMixin, LiveUnsupported
+from geo.overlap.live_figures import disruption_figures, travel_figures
 from geo.overlap.preconditions import aligned_weights
 from geo.overlap.score import RegionMetrics, score_contingency
+
+__all__ = ["HEADLINE", "LiveSession", "LiveUnsupported"]
 
 HEADLINE = ("congruence", "nested_regions", "regions", "ari", "nmi", "vi")
 """Summary keys of the headline metrics."""
 
 
-class LiveUnsupported(RegiokompasError):
-    """An edit the live session does not apply (another op or division): recompute in full."""
-
-
 def _num(value: Any) -> float | None:
     out = float(value)
     return out if math.isfinite(out) else None
-
-
-def _weighted_mean(d: np.ndarray, w: np.ndarray) -> float | None:
-    """Pupil-weighted mean over finite distances (None when nothing is finite)."""
-    ok = np.isfinite(d)
-    if not ok.any() or w[ok].sum() <= 0:
-        return None
-    return float(np.average(d[ok], weights=w[ok]))
 
 
 def _weight_view(division: Division, weight: str) -> Division:
@@ -156,7 +146,7 @@ class LiveSession(EditsMixin):
         s.S[:, 1 : len(codes)] = dense[:, :-1]
         s.table = np.zeros((s.S.shape[1], s.T.shape[1]))
         s.merged_away = {}
-        s.dirty = set()
+        s.row_touched = {}
         s.edits = []
         s.last = None
         s._figures = None
@@ -177,7 +167,7 @@ class LiveSession(EditsMixin):
         other.code_slot = dict(self.code_slot)
         other.names = dict(self.names)
         other.merged_away = dict(self.merged_away)
-        other.dirty = set(self.dirty)
+        other.row_touched = dict(self.row_touched)
         other.edits = list(self.edits)
         for name in ("received", "label", "nearest", "distance"):
             setattr(other, name, {k: v.copy() for k, v in getattr(self, name).items()})
@@ -338,16 +328,25 @@ class LiveSession(EditsMixin):
         cols = np.flatnonzero(self.S[i] > 0)
         return {self.slot_code[k]: float(self.S[i, k]) for k in cols.tolist()}
 
+    def _touch(self, rows: list[int]) -> None:
+        """Remember, for gemeenten ``rows`` whose shares or region codes just changed, the
+        regions where they now differ from the start."""
+        for i in rows:
+            one, two = self.base["rows"][i], self._row(i)
+            diff = frozenset(
+                code
+                for code in set(one) | set(two)
+                if abs(one.get(code, 0.0) - two.get(code, 0.0)) > 1e-12
+            )
+            if diff:
+                self.row_touched[i] = diff
+            else:
+                self.row_touched.pop(i, None)
+
     def touched(self) -> list[str]:
         """Codes of the regions (of the start or now) whose gemeenten or shares differ from the
         start: new, removed, renamed, grown or shrunk."""
-        out: set[str] = set()
-        for i in self.dirty:
-            one, two = self.base["rows"][i], self._row(i)
-            for code in set(one) | set(two):
-                if abs(one.get(code, 0.0) - two.get(code, 0.0)) > 1e-12:
-                    out.add(code)
-        return sorted(out - {NO_REGION})
+        return sorted(frozenset().union(*self.row_touched.values()) - {NO_REGION})
 
     def figures(self) -> dict[str, Any]:
         """Every live figure as a JSON-ready dict (computed once per state).
@@ -409,61 +408,10 @@ class LiveSession(EditsMixin):
                 for code in touched
             ],
             "last": self.last,
-            "disruption": self._disruption_figures() if self.levels else None,
-            "travel": self._travel_figures(touched) if self.levels else None,
+            "disruption": disruption_figures(self, self._disruption()) if self.levels else None,
+            "travel": travel_figures(self, touched) if self.levels else None,
         }
         return self._figures
-
-    def _disruption_figures(self) -> dict[str, Any]:
-        now = self._disruption()
-        before = sum(self.base["changed"][lv] for lv in self.levels)
-        after = sum(now[lv] for lv in self.levels)
-        diff = np.round(after - before, 6)
-        return {
-            "levels": list(self.levels),
-            "before": float(before.sum()),
-            "after": float(after.sum()),
-            "delta": float(after.sum()) - float(before.sum()),
-            "by_level": {lv: float(now[lv].sum()) for lv in self.levels},
-            "gemeenten": [
-                {
-                    "code": self.codes[i],
-                    "name": str(self.context.names[i]),
-                    "before": float(before[i]),
-                    "after": float(after[i]),
-                }
-                for i in np.flatnonzero(diff != 0).tolist()
-            ],
-        }
-
-    def _travel_figures(self, touched: list[str]) -> dict[str, Any]:
-        touched_set = set(touched)
-        concerned = np.zeros(len(self.units), dtype=bool)
-        base_codes = self.base["label_codes"]
-        in_base = np.array([c in touched_set for c in base_codes], dtype=bool)
-        in_now = np.array([c in touched_set for c in self.slot_code], dtype=bool)
-        for level in self.levels:
-            concerned |= in_base[self.base["label"][level]] | in_now[self.label[level]]
-        out: dict[str, Any] = {
-            "levels": list(self.levels),
-            "gemeenten_concerned": int(concerned.sum()),
-        }
-        rows: dict[int, dict[str, Any]] = {}
-        for level in self.levels:
-            d0, d1 = self.base["distance"][level], self.distance[level]
-            pupils = self.context.pupils[level]
-            out[level] = {
-                "before_km": _weighted_mean(d0[concerned], pupils[concerned]),
-                "after_km": _weighted_mean(d1[concerned], pupils[concerned]),
-            }
-            for i in np.flatnonzero(~np.isclose(d0, d1, equal_nan=True)).tolist():
-                row = rows.setdefault(
-                    i, {"code": self.codes[i], "name": str(self.context.names[i])}
-                )
-                row[f"{level}_before_km"] = _num(d0[i])
-                row[f"{level}_after_km"] = _num(d1[i])
-        out["changed"] = [rows[i] for i in sorted(rows, key=self.codes.__getitem__)]
-        return out
 
     # ------------------------------------------------------------------ results
     def division(self, name: str | None = None) -> Division:

@@ -35,10 +35,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
-from geo.errors import DivisionError
+from geo.errors import DivisionError, EditError, ScenarioError
 from geo.overlap.live import LiveSession
-from geo.overlap.live_edits import parse_edit
-from geo.scenarios.errors import EditError, ScenarioError
 
 
 def edit_key(edit: Any) -> str:
@@ -104,7 +102,7 @@ class LiveCache:
         session = found.copy()
         for i in range(depth, len(edits)):
             try:
-                session.apply(parse_edit(edits[i]))
+                session.apply(edits[i])
             except EditError as exc:
                 raise ScenarioError(self.source, f"edits[{i}]", exc.field, exc.problem) from None
             except DivisionError as exc:

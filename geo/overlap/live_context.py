@@ -143,7 +143,9 @@ def _context(
     today, today_regions, cells, host, outside = {}, {}, {}, {}, {}
     for level in LEVELS:
         current = today_divisions[level]
-        shares = current.shares[:, : current.n_regions].toarray()
+        exact = getattr(current, "shares_for", None)  # pupil shares of split gemeenten (pc4)
+        matrix = exact(f"pupils_{level}") if callable(exact) else current.shares
+        shares = matrix[:, : current.n_regions].toarray()
         today[level] = pupils[level][:, None] * shares
         today_regions[level] = current.regions
         g, p = np.nonzero(today[level])

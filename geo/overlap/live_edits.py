@@ -24,89 +24,136 @@ touches, and then updates the session's tables for those regions:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
-from pydantic import TypeAdapter, ValidationError
 
 from geo.division import NO_REGION, SHARE_TOLERANCE
-from geo.errors import DivisionError
-from geo.scenarios import edits as division_edits
-from geo.scenarios.errors import EditError
-from geo.scenarios.model import AssignEdit, Edit, MergeEdit, MoveEdit, RenameEdit
+from geo.errors import EditError, RegiokompasError
 
-if TYPE_CHECKING:
-    from geo.overlap.live import LiveSession
 
-_EDIT = TypeAdapter(Edit)
+class LiveUnsupported(RegiokompasError):
+    """An edit the live session does not apply (another op or division): recompute in full."""
+
+
+OPS = ("move", "merge", "rename", "assign")
+"""The ops a live session applies (others: :class:`LiveUnsupported`)."""
+
+_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "move": (("unit", "to"), ("from_", "share")),
+    "merge": (("regions", "into"), ("name",)),
+    "rename": (("region",), ("code", "name")),
+    "assign": ((), ("assignment", "membership", "csv", "region_names")),
+}
+"""Per op: required and optional fields (as the attributes of :mod:`geo.scenarios.model`)."""
 
 
 def parse_edit(edit: Any) -> Any:
-    """A scenario edit model from a model or a dict; :class:`EditError` names the field.
+    """An edit as an object with the attributes of a :mod:`geo.scenarios.model` edit: the
+    model itself (duck-typed: the engine does not import the scenario package, which stands on
+    it), or a namespace made from a dict in the scenario document format (``from`` for
+    ``from_``). A missing field raises :class:`EditError` naming it.
 
-    >>> parse_edit({"op": "rename", "division": "d", "region": "A", "name": "x"}).op
-    'rename'
+    >>> parse_edit({"op": "move", "division": "d", "unit": "GM1", "to": "A", "from": "B"}).from_
+    'B'
     """
-    if isinstance(edit, MoveEdit | MergeEdit | RenameEdit | AssignEdit):
-        return edit
-    if hasattr(edit, "model_dump"):
-        edit = edit.model_dump(by_alias=True, exclude_unset=True)
-    try:
-        return _EDIT.validate_python(edit)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = [str(x) for x in first["loc"] if not isinstance(x, int)]
-        field = loc[-1] if len(loc) > 1 else (loc[0] if loc else "op")
-        raise EditError(field, first["msg"]) from None
+    if not isinstance(edit, dict):
+        return edit  # a scenario edit model (validated by pydantic)
+    d = dict(edit)
+    if "from" in d:
+        d["from_"] = d.pop("from")
+    for key in ("op", "division"):
+        if not isinstance(d.get(key), str):
+            raise EditError(key, f"field {key!r} is required")
+    required, optional = _FIELDS.get(d["op"], ((), ()))
+    for key in required:
+        if d.get(key) is None:
+            raise EditError(key.rstrip("_"), f"field {key.rstrip('_')!r} is required")
+    for key in optional:
+        d.setdefault(key, None)
+    if d["op"] == "move" and d["share"] is not None and not 0 < float(d["share"]) <= 1:
+        raise EditError("share", "share must be > 0 and <= 1")
+    if d["op"] == "rename" and d["code"] is None and d["name"] is None:
+        raise EditError("code", "give a new 'code' or 'name' (or both)")
+    if d["op"] == "assign":
+        given = [k for k in ("assignment", "membership", "csv") if d[k] is not None]
+        if len(given) != 1:
+            raise EditError("assignment", "give exactly one of 'assignment', 'membership' or 'csv'")
+        if d["membership"] is not None:
+            d["membership"] = [
+                SimpleNamespace(unit=str(m["unit"]), region=str(m["region"]),
+                                share=float(m.get("share", 1.0)))
+                for m in d["membership"]
+            ]  # fmt: skip
+    return SimpleNamespace(**d)
 
 
 def assigned_shares(
-    unit_pos: dict[str, int], rows: list[tuple[str, str, float]], names: dict[str, str] | None
-) -> tuple[list[str], np.ndarray] | None:
+    unit_pos: dict[str, int],
+    rows: list[tuple[str, str, float]],
+    names: dict[str, str] | None,
+    field: str,
+) -> tuple[list[str], np.ndarray]:
     """``(region codes in order, units x (regions + [NO_REGION]) shares)`` of an ``assign``
-    table, as :func:`geo.scenarios.edits.assign` builds it; ``None`` when the table has any
-    problem or a repeated (unit, region) pair, so that the scenario code words the error.
+    table, with the checks and fields of :func:`geo.scenarios.edits.assign` (every unit listed,
+    no other unit, shares >= 0 summing to 1 per unit, names only for regions that occur); a
+    repeated (unit, region) pair is added up.
 
-    >>> codes, m = assigned_shares({"a": 0, "b": 1}, [("a", "X", 1.0), ("b", "GEEN", 1.0)], None)
+    >>> codes, m = assigned_shares({"a": 0, "b": 1}, [("a", "X", 1.0), ("b", "GEEN", 1.0)],
+    ...                            None, "membership")
     >>> codes, m.tolist()
     (['X'], [[1.0, 0.0], [0.0, 1.0]])
     """
-    seen: set[tuple[str, str]] = set()
+    unknown = sorted({u for u, _, _ in rows if u not in unit_pos})
+    if unknown:
+        raise EditError(field, f"unknown unit(s) {', '.join(map(repr, unknown[:5]))}")
+    listed = {u for u, _, _ in rows}
+    missing = [u for u in unit_pos if u not in listed]
+    if missing:
+        raise EditError(
+            field,
+            f"{len(missing)} unit(s) are not assigned, e.g. {', '.join(map(repr, missing[:5]))}; "
+            f"list every unit (use region {NO_REGION!r} for a share in no region)",
+        )
+    cells: dict[tuple[str, str], float] = {}
     sums = [0.0] * len(unit_pos)
     for unit, region, share in rows:
-        i = unit_pos.get(unit)
-        if i is None or (unit, region) in seen or not share >= 0:
-            return None
-        seen.add((unit, region))
-        sums[i] += share
-    if len({u for u, _ in seen}) != len(unit_pos):
-        return None
-    if any(abs(total - 1.0) > SHARE_TOLERANCE for total in sums):
-        return None
-    codes = sorted({r for _, r in seen} - {NO_REGION})
-    if set(names or {}) - set(codes):
-        return None
+        if not share >= 0:
+            raise EditError(field, f"unit {unit!r} has a share that is not a number >= 0")
+        key = (unit, str(region))
+        cells[key] = cells[key] + share if key in cells else float(share)
+        sums[unit_pos[unit]] += share
+    off = [(u, sums[i]) for u, i in unit_pos.items() if abs(sums[i] - 1.0) > SHARE_TOLERANCE]
+    if off:
+        raise EditError(
+            field,
+            f"shares of unit {off[0][0]!r} sum to {off[0][1]:.6g}, not 1 "
+            f"({len(off)} unit(s) affected)",
+        )
+    codes = sorted({r for _, r in cells} - {NO_REGION})
+    extra = sorted(set(names or {}) - set(codes))
+    if extra:
+        raise EditError("region_names", f"names given for regions that do not occur: {extra[:5]}")
     col = {c: j for j, c in enumerate(codes)} | {NO_REGION: len(codes)}
     dense = np.zeros((len(unit_pos), len(codes) + 1))
-    for unit, region, share in rows:
-        dense[unit_pos[unit], col[region]] = float(share)
+    for (unit, region), share in cells.items():
+        dense[unit_pos[unit], col[region]] = share
     return codes, dense
 
 
 class EditsMixin:
     """``apply`` and the four actions of :class:`~geo.overlap.live.LiveSession`."""
 
-    def apply(self: LiveSession, edit: Any) -> None:
+    def apply(self, edit: Any) -> None:
         """Apply one scenario edit (model or dict) to the session's division.
 
         Raises :class:`EditError` (field and problem, nothing changed) for an edit the scenario
-        code would refuse, and :class:`~geo.overlap.live.LiveUnsupported` for an op other than
+        code would refuse, and :class:`LiveUnsupported` for an op other than
         move, merge, rename and assign or another division.
         """
-        from geo.overlap.live import LiveUnsupported
-
         edit = parse_edit(edit)
-        if edit.op not in ("move", "merge", "rename", "assign"):
+        if edit.op not in OPS:
             raise LiveUnsupported(f"the live session does not apply {edit.op!r} edits")
         if edit.division != self.name:
             raise LiveUnsupported(
@@ -117,7 +164,7 @@ class EditsMixin:
         self._figures = None
 
     # ------------------------------------------------------------------ checks
-    def _unit(self: LiveSession, unit: str) -> int:
+    def _unit(self, unit: str) -> int:
         if unit not in self.unit_pos:
             raise EditError(
                 "unit",
@@ -126,7 +173,7 @@ class EditsMixin:
             )
         return self.unit_pos[unit]
 
-    def _gone(self: LiveSession, field: str, code: str | None) -> None:
+    def _gone(self, field: str, code: str | None) -> None:
         """A clearer message for a code that an earlier merge removed (as apply does)."""
         if code is not None and code not in self.code_slot and code in self.merged_away:
             index, into = self.merged_away[code]
@@ -134,7 +181,7 @@ class EditsMixin:
                 field, f"region {code!r} no longer exists: edits[{index}] merged it into {into!r}"
             )
 
-    def _region(self: LiveSession, field: str, code: str) -> int:
+    def _region(self, field: str, code: str) -> int:
         """The slot of region ``code``; :class:`EditError` for NO_REGION or an unknown code."""
         if code == NO_REGION:
             raise EditError(
@@ -151,7 +198,7 @@ class EditsMixin:
             )
         return self.code_slot[code]
 
-    def _sorted_row(self: LiveSession, i: int) -> dict[str, float]:
+    def _sorted_row(self, i: int) -> dict[str, float]:
         """Unit ``i``'s non-zero shares in column order (regions by code, NO_REGION last)."""
         row = self._row(i)
         return {c: row[c] for c in sorted(set(row) - {NO_REGION})} | (
@@ -159,7 +206,7 @@ class EditsMixin:
         )
 
     # ------------------------------------------------------------------ move
-    def _move(self: LiveSession, edit: MoveEdit) -> None:
+    def _move(self, edit: Any) -> None:
         self._gone("to", edit.to)
         self._gone("from", edit.from_)
         i = self._unit(edit.unit)
@@ -204,16 +251,16 @@ class EditsMixin:
             self.S[i, k] = 0.0 if amount >= self.S[i, k] else self.S[i, k] - amount
         k_to = self.code_slot[to]
         self.S[i, k_to] = self.S[i, k_to] + sum(moving.values())
-        self.dirty.add(i)
         emptied = [k for k in slots[:-1] if not (self.S[:, k] > 0).any()]
         items = [(self.slot_code[k], before[k], k) for k in slots]
         self._update(slots, np.array([i]))
         for k in emptied:
             self._free(k)
+        self._touch([i])
         self._mark("move", [(c, b, None if k in emptied else k) for c, b, k in items])
 
     # ------------------------------------------------------------------ merge
-    def _merge(self: LiveSession, edit: MergeEdit) -> None:
+    def _merge(self, edit: Any) -> None:
         into = edit.into
         for code in edit.regions:
             self._gone("regions", code)
@@ -260,7 +307,6 @@ class EditsMixin:
         k_into = self._slot(into)
         self.S[rows, k_into] = total
         self.names[into] = name
-        self.dirty |= set(rows.tolist())
         index = len(self.edits)
         for code in set(edit.regions) | ({into} if exists else set()):
             if code != into:
@@ -278,9 +324,10 @@ class EditsMixin:
         ]
         if keep is None:
             items.append((into, None, k_into))
+        self._touch(rows.tolist())
         self._mark("merge", items)
 
-    def _clear(self: LiveSession, k: int) -> None:
+    def _clear(self, k: int) -> None:
         """Empty slot ``k`` (already released from the code maps)."""
         self.slot_code[k] = None
         self.S[:, k] = 0.0
@@ -289,7 +336,7 @@ class EditsMixin:
             self.received[level][:, k] = 0.0
 
     # ------------------------------------------------------------------ rename
-    def _rename(self: LiveSession, edit: RenameEdit) -> None:
+    def _rename(self, edit: Any) -> None:
         self._gone("region", edit.region)
         k = self._region("region", edit.region)
         new = edit.region if edit.code is None else edit.code
@@ -307,43 +354,27 @@ class EditsMixin:
         self.code_slot[new] = k
         self.names[new] = name
         rows = np.flatnonzero(self.S[:, k] > 0)
-        self.dirty |= set(rows.tolist())
         # code order decides ties of a split gemeente's largest share: relabel its gemeenten
         self._update([], rows)
         items = [(new, before[k], k)] if new == edit.region else [(edit.region, before[k], None)]
         if new != edit.region:
             items.append((new, None, k))
+        self._touch(rows.tolist())
         self._mark("rename", items)
 
     # ------------------------------------------------------------------ assign
-    def _assign(self: LiveSession, edit: AssignEdit) -> None:
+    def _assign(self, edit: Any) -> None:
         if edit.assignment is not None:
-            rows = [(u, r, 1.0) for u, r in edit.assignment.items()]
+            rows = [(str(u), str(r), 1.0) for u, r in edit.assignment.items()]
             field = "assignment"
         elif edit.membership is not None:
-            rows = [(m.unit, m.region, m.share) for m in edit.membership]
+            rows = [(str(m.unit), str(m.region), float(m.share)) for m in edit.membership]
             field = "membership"
         else:
             raise EditError("csv", "the live session takes inline assignments only")
-        fast = assigned_shares(self.unit_pos, rows, edit.region_names)
-        if fast is None:  # a problem or an unusual table: the scenario code decides (and words it)
-            import pandas as pd
-
-            membership = pd.DataFrame(rows, columns=["unit", "region", "share"])
-            try:
-                new = division_edits.assign(
-                    self.name, membership, self.units, region_names=edit.region_names, field=field
-                )
-            except DivisionError as exc:
-                raise EditError(field, str(exc)) from None
-            new = new.reindexed(self.units)
-            dense = new.shares.toarray()
-            codes = [str(c) for c in new.regions]
-            names = {str(c): str(n) for c, n in new.region_names.items()}
-        else:
-            codes, dense = fast
-            given = edit.region_names or {}
-            names = {c: str(given.get(c, c)) for c in codes}
+        codes, dense = assigned_shares(self.unit_pos, rows, edit.region_names, field)
+        given = edit.region_names or {}
+        names = {c: str(given.get(c, c)) for c in codes}
         old_slots = self._order()
         before = self.containment_of(old_slots)
         old_codes = {k: self.slot_code[k] for k in old_slots}
@@ -361,7 +392,6 @@ class EditsMixin:
             self._clear(k)
         self.names = names
         self.merged_away = {}
-        self.dirty |= set(changed_rows.tolist())
         self._update(sorted(set(changed_slots) | set(gone)), changed_rows)
         items = [
             (old_codes[k], before[k], k if k not in gone else None)
@@ -369,10 +399,11 @@ class EditsMixin:
             if k in gone or k in changed_slots
         ]
         items += [(c, None, k) for c, k in slot_of.items() if k not in old_codes]
+        self._touch(changed_rows.tolist())
         self._mark("assign", items)
 
     # ------------------------------------------------------------------ shared
-    def _update(self: LiveSession, slots: list[int], rows: np.ndarray) -> None:
+    def _update(self, slots: list[int], rows: np.ndarray) -> None:
         """Tables of ``slots`` and labels of gemeenten ``rows`` after their shares changed."""
         slots_arr = np.asarray(sorted(set(slots)), dtype=np.int64)
         self._rebuild_slots(slots_arr)

@@ -6,11 +6,13 @@ that jeugdregio with the same number of SWVs (``n_swvs``; default the proposal's
 Each step is a ReCom proposal (merge two adjacent SWVs, draw a spanning tree, cut it into two
 balanced parts) whose balance window ``[target(1 - eps), target(1 + eps)]`` is exactly the size
 bounds ``[min_pupils, max_pupils]`` (``target = (min + max) / 2``), and is accepted only
-when it meets the same constraints as the proposal: contiguous (ReCom keeps that), every SWV
-within ``[min_pupils, max_pupils]``, and the travel margins (every gemeente's distance at most
-its baseline + ``max_extra_km``, the jeugdregio's pupil-weighted mean at most its baseline mean
-+ ``max_extra_mean_km``). A rejected step — also one where no pair of SWVs can be re-split within
-``MAX_ATTEMPTS`` spanning trees — repeats the current division. Every sample is scored
+when it meets the same constraints as the proposal, judged by the named checks of
+:mod:`geo.checks` (``DIVISION_CHECKS``: P2 with margin ``max_extra_km``, P3, size within
+``[min_pupils, max_pupils]``, contiguity; an offender in this jeugdregio rejects the step, listed
+in the column ``violations``), plus the proposals' own jeugdregio-mean margin (the jeugdregio's
+pupil-weighted mean at most its baseline mean + ``max_extra_mean_km``). A rejected step -
+also one where no pair of SWVs can be re-split within ``MAX_ATTEMPTS`` spanning trees -
+repeats the current division. Every sample is scored
 like any scenario: exact disruption (:mod:`geo.overlap.disruption`), pupil-weighted distances
 (:mod:`geo.proposals.travel`) and :func:`geo.overlap.score` against today's swv_po (weighted by
 pupils_po) and swv_vo (pupils_vo) restricted to the jeugdregio's gemeenten.
@@ -44,6 +46,7 @@ from gerrychain.tree import BalanceError, ReselectException, bipartition_tree
 from gerrychain.updaters import Tally
 
 from geo.atomic import write_atomic
+from geo.checks import DIVISION_CHECKS, VerdictSettings, build_context, verdict
 from geo.dataset import Dataset
 from geo.division import Division
 from geo.overlap import score
@@ -53,6 +56,7 @@ from geo.proposals.problem import (
     ProposalSettings,
     count_ranges,
     evaluate_labels,
+    national,
     prepare,
     region_problem,
 )
@@ -100,9 +104,15 @@ class _Scorer:
             level: ds.weight(f"pupils_{level}").rename(lambda c: str(c)) for level in LEVELS
         }
         base = ctx.before.loc[self.units]
-        self.allowed = {
-            level: base[f"{level}_baseline_km"] + ctx.settings.max_extra_km for level in LEVELS
-        }
+        # the hard rules of a division are written once, in geo.checks (P2 per gemeente with
+        # the margin max_extra_km, P3, size, contiguity); only the jeugdregio-mean margin of
+        # proposals (max_extra_mean_km) is checked here
+        self.checks = build_context(ds, points=ctx.travel.points)
+        self.check_settings = VerdictSettings(
+            margin_km=ctx.settings.max_extra_km,
+            min_pupils=ctx.bounds.min_pupils,
+            max_pupils=ctx.bounds.max_pupils,
+        )
         self.mean_allowed = {}
         for level in LEVELS:
             b = base[f"{level}_baseline_km"]
@@ -133,10 +143,18 @@ class _Scorer:
         }
         sizes = ctx.sizes.reindex(self.units).groupby(codes.reindex(self.units).to_numpy()).sum()
         row["smallest_swv"], row["largest_swv"] = float(sizes.min()), float(sizes.max())
-        valid = bool(
-            sizes.min() >= ctx.bounds.min_pupils - 1e-6
-            and sizes.max() <= ctx.bounds.max_pupils + 1e-6
+        full = national(ctx, codes)
+        judged = verdict(
+            self.checks,
+            {"swv": Division.from_assignment("swv", full, units=full.index)},
+            scenario=f"ensemble {self.region}",
+            jeugdregio=ctx.jeugdregio,
+            settings=self.check_settings,
+            checks=DIVISION_CHECKS,
         )
+        broken = judged.violations([*self.units, *pd.unique(codes.reindex(self.units))])
+        row["violations"] = "; ".join(sorted({f"{o['check']} {o['code']}" for o in broken}))
+        valid = not broken
         total_w, total_wd = 0.0, 0.0
         extra = -math.inf
         for level in LEVELS:
@@ -150,12 +168,10 @@ class _Scorer:
             )
             total_w += float(w[ok].sum())
             total_wd += float((after[ok] * w[ok]).sum())
-            allowed = self.allowed[level]
-            lim = np.isfinite(allowed)
-            over = (after[lim] - allowed[lim]).max() if lim.any() else -math.inf
-            extra = max(extra, float(over) + ctx.settings.max_extra_km)
-            if lim.any() and (over > TOLERANCE_KM or not np.isfinite(after[lim]).all()):
-                valid = False
+            baseline = ctx.before.loc[self.units, f"{level}_baseline_km"]
+            lim = np.isfinite(baseline) & ok
+            if lim.any():
+                extra = max(extra, float((after[lim] - baseline[lim]).max()))
             base = np.isfinite(ctx.before.loc[self.units, f"{level}_baseline_km"])
             if self.mean_allowed[level] is not None:
                 weighted = float((after[base] * w[base]).sum())

@@ -29,3 +29,7 @@ class TimeLimitWarning(RegiokompasWarning):
 
 class ForcedTravelWarning(RegiokompasWarning):
     """Principle 3 alone makes some gemeenten's distance to special education longer."""
+
+
+class ProposalCheckWarning(RegiokompasWarning):
+    """The proposal fails one of its own hard checks (:mod:`geo.checks`): a solver bug to report."""

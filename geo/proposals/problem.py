@@ -230,7 +230,8 @@ def region_problem(ctx: Context, region: str, n_swvs: tuple[int, int]) -> Region
         pupils = ctx.dataset.weight(f"pupils_{level}")
         pupils.index = pupils.index.astype(str)
         rows = division.units.get_indexer(units)
-        w = division.shares[rows][:, division.regions.get_indexer(mine)].toarray()
+        shares = division.shares_for(f"pupils_{level}")  # the exact pupil shares
+        w = shares[rows][:, division.regions.get_indexer(mine)].toarray()
         w = w * pupils.reindex(units).fillna(0.0).to_numpy()[:, None]
         for j, code in enumerate(mine):
             keep[str(code)] = np.rint(w[:, j]).astype(np.int64)

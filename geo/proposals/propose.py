@@ -50,6 +50,7 @@ from geo.proposals.bounds import apportion_target
 from geo.proposals.errors import (
     ForcedTravelWarning,
     InfeasibleError,
+    ProposalCheckWarning,
     ProposalError,
     TimeLimitWarning,
 )
@@ -67,7 +68,7 @@ from geo.proposals.problem import (
     prepare,
     region_problem,
 )
-from geo.proposals.report import build_report, region_names, scenario_document
+from geo.proposals.report import build_report, json_safe, region_names, scenario_document
 from geo.proposals.solve import RegionSolution, solve_region
 
 __all__ = [
@@ -167,6 +168,36 @@ def _solve_target(
     return {region: run(region, (k, k), True) for region, k in best[target][1].items()}
 
 
+def self_check(ctx: Context, division: Division) -> dict[str, Any]:
+    """The proposal judged by the named checks of :mod:`geo.checks` that one division must meet
+    (P2 with margin ``max_extra_km``, P3, size, contiguity) against the jeugdregio division it
+    was solved in: ``{"passed", "checks": {name: passed}, "violations": [...]}``. The solver's
+    constraints are these rules; this is the independent re-check, written once."""
+    from geo.checks import DIVISION_CHECKS, VerdictSettings, build_context, verdict
+
+    v = verdict(
+        build_context(ctx.dataset, points=ctx.travel.points),
+        {"swv": division},
+        scenario=ctx.settings.name,
+        jeugdregio=ctx.jeugdregio,
+        jeugdregio_source=ctx.settings.jeugdregio,
+        settings=VerdictSettings(
+            margin_km=ctx.settings.max_extra_km,
+            min_pupils=ctx.bounds.min_pupils,
+            max_pupils=ctx.bounds.max_pupils,
+        ),
+        checks=DIVISION_CHECKS,
+    )
+    return json_safe(
+        {
+            "passed": v.passed,
+            "checks": {r.name: r.passed for r in v.results},
+            "violations": v.violations()[:50],
+            "definitions": "docs/verdict.md",
+        }
+    )
+
+
 def propose(
     dataset: Dataset,
     settings: ProposalSettings | None = None,
@@ -228,6 +259,15 @@ def propose(
         meta={"rule": "regio propose", "jeugdregio": settings.jeugdregio},
     )
     report = build_report(ctx, solutions, codes, d, dist, names, solve_seconds)
+    if settings.regions is None:
+        report["verdict"] = self_check(ctx, division)
+        if warn and not report["verdict"]["passed"]:
+            warnings.warn(
+                "the proposal fails its own hard checks (geo.checks): "
+                + "; ".join(f"{o['check']} {o['code']}" for o in report["verdict"]["violations"]),
+                ProposalCheckWarning,
+                stacklevel=2,
+            )
     scenario = (
         None if settings.regions is not None else scenario_document(ctx, codes, names, report)
     )

@@ -24,6 +24,7 @@ from geo.division import Division
 from geo.errors import DivisionError
 from geo.scenarios import edits
 from geo.scenarios.assignment_csv import AssignmentCsvError, read_assignment_csv
+from geo.scenarios.budget import check_budget
 from geo.scenarios.errors import EditError, ScenarioError
 from geo.scenarios.library import display_path, read_scenario_file, resolve_scenario
 from geo.scenarios.model import (
@@ -33,11 +34,13 @@ from geo.scenarios.model import (
     DeriveSwvEdit,
     MergeEdit,
     MoveEdit,
+    MovePostcodeEdit,
     RenameEdit,
     ScenarioDoc,
     SplitByEdit,
     op_of,
 )
+from geo.scenarios.postcodes import move_postcode
 
 if TYPE_CHECKING:
     from geo.dataset import Dataset
@@ -53,6 +56,8 @@ class _State:
     units: pd.Index
     base_dir: Path
     merged_away: dict[str, dict[str, tuple[int, str]]] = field(default_factory=dict)
+    postcodes: pd.DataFrame | None = None
+    """The PC4 layer (:attr:`geo.dataset.Dataset.postcodes`), for postcode moves."""
     """division -> {region code merged away: (edit index, code it went into)}"""
 
     def division(self, name: str, field_name: str = "division") -> Division:
@@ -107,6 +112,16 @@ def _move(edit: MoveEdit, state: _State, index: int) -> None:
     state.check_regions(edit.division, "from", [edit.from_])
     state.divisions[edit.division] = edits.move(
         division, edit.unit, edit.to, from_=edit.from_, share=edit.share
+    )
+
+
+@handles(MovePostcodeEdit)
+def _move_postcode(edit: MovePostcodeEdit, state: _State, index: int) -> None:
+    division = state.division(edit.division)
+    state.check_regions(edit.division, "to", [edit.to])
+    state.check_regions(edit.division, "from", [edit.from_])
+    state.divisions[edit.division] = move_postcode(
+        division, state.postcodes, edit.pc4, edit.to, from_=edit.from_
     )
 
 
@@ -260,8 +275,14 @@ def apply_scenario(
     else:
         divisions = dict((bases or FileBases(dataset))(doc.base, doc))
     base_dir = doc.path.parent if doc.path is not None else Path.cwd()
-    state = _State(divisions, pd.Index(dataset.units.index, dtype=str), base_dir)
+    state = _State(
+        divisions,
+        pd.Index(dataset.units.index, dtype=str),
+        base_dir,
+        postcodes=getattr(dataset, "postcodes", None),
+    )
     for index, edit in enumerate(doc.edits):
+        check_budget(f"{doc.source} edits[{index}]")
         try:
             HANDLERS[edit.op](edit, state, index)
         except EditError as exc:

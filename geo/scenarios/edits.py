@@ -1,7 +1,9 @@
 """The edit verbs of a scenario: one function per operation, each returning a new Division.
 
 Every edit keeps the invariants of a division: each unit's shares sum to 1 and the share of a
-unit in no region (:data:`~geo.division.NO_REGION`) is kept as it is. So the weighted totals of a
+unit in no region (:data:`~geo.division.NO_REGION`) is kept as it is. A division's
+weight-specific shares go through every edit alike (:func:`geo.scenarios.postcodes.per_weight`);
+postcodes move with :func:`geo.scenarios.postcodes.move_postcode`. So the weighted totals of a
 division, ``sum(shares x weight)``, are the same before and after every edit.
 
 >>> from geo.division import Division
@@ -26,6 +28,7 @@ from scipy.sparse.csgraph import connected_components
 from geo.division import NO_REGION, SHARE_TOLERANCE, Division
 from geo.errors import DivisionError
 from geo.scenarios.errors import EditError, EmptiedRegionWarning
+from geo.scenarios.postcodes import per_weight
 from geo.scenarios.preconditions import require_regions, require_same_units, require_units
 
 SwvRule = Literal["components", "vo_base", "po_base"]
@@ -74,6 +77,7 @@ def _relabel(
 
 
 # ---------------------------------------------------------------------------------------- move
+@per_weight
 @require_units("unit")
 @require_regions("to", "from_")
 def move(
@@ -151,6 +155,7 @@ def move(
 
 
 # --------------------------------------------------------------------------------------- merge
+@per_weight
 @require_regions("regions")
 def merge(
     division: Division, regions: Sequence[str], into: str, *, name: str | None = None
@@ -185,6 +190,7 @@ def merge(
 
 
 # -------------------------------------------------------------------------------------- rename
+@per_weight
 @require_regions("region")
 def rename(
     division: Division, region: str, *, code: str | None = None, name: str | None = None
@@ -308,9 +314,11 @@ def derive_swv(
             dict(base.region_names),
             base.shares,
             {**base.meta, "rule": rule, "from": [po.name, vo.name]},
+            base.weight_shares,
         )
 
-    p, v = _region_part(po), _region_part(vo)
+    territory = "area_km2"  # link SWVs that share territory (the default shares without it)
+    p, v = _region_part(po.for_weight(territory)), _region_part(vo.for_weight(territory))
     link = ((p.T @ v) > 0).astype(np.int8)  # PO region x VO region share a unit
     graph = sp.bmat([[None, link], [link.T, None]], format="csr")
     n_components, label = connected_components(graph, directed=False)
@@ -318,35 +326,46 @@ def derive_swv(
     members = pd.Series(nodes.to_numpy(), index=pd.RangeIndex(len(nodes))).groupby(label).agg(list)
     codes = members.map(lambda codes: f"SWV{PIECE_SEPARATOR}{codes[0]}")
     names = members.map(lambda codes: " + ".join(codes))
-
-    # each unit: the component of any of its regions (all of them are in the same component)
+    # each unit: the component of any of its regions by territory (all in the same component)
     unit_nodes = sp.hstack([p, v]).tocsr()
     unit_nodes.eliminate_zeros()
     has_region = np.diff(unit_nodes.indptr) > 0
     first_node = unit_nodes.indices[unit_nodes.indptr[:-1][has_region]]
-    no_region = np.minimum(_no_region(po), _no_region(vo))
-    no_region = np.where(has_region, no_region, 1.0)
-    rows = pd.DataFrame(
-        {
-            "unit": po.units.to_numpy()[has_region],
-            "region": codes.to_numpy()[label[first_node]],
-            "share": 1.0 - no_region[has_region],
-        }
-    )
-    geen = pd.DataFrame({"unit": po.units.to_numpy(), "region": NO_REGION, "share": no_region})
-    membership = pd.concat([rows, geen], ignore_index=True)
+    region_of_unit = codes.to_numpy()[label[first_node]]
     meta = {
         "rule": rule,
         "from": [po.name, vo.name],
         "members": dict(zip(codes, members, strict=True)),
         "components": int(n_components),
     }
-    used = set(rows["region"])
-    region_names = {c: n for c, n in zip(codes, names, strict=True) if c in used}
-    return _rebuild(po, membership, region_names, name=name, meta=meta)
+
+    def joint(po_view: Division, vo_view: Division) -> Division:
+        no_region = np.minimum(_no_region(po_view), _no_region(vo_view))
+        no_region = np.where(has_region, no_region, 1.0)
+        rows = pd.DataFrame(
+            {
+                "unit": po.units.to_numpy()[has_region],
+                "region": region_of_unit,
+                "share": 1.0 - no_region[has_region],
+            }
+        )
+        geen = pd.DataFrame({"unit": po.units.to_numpy(), "region": NO_REGION, "share": no_region})
+        membership = pd.concat([rows, geen], ignore_index=True)
+        used = set(region_of_unit)
+        region_names = {c: n for c, n in zip(codes, names, strict=True) if c in used}
+        return _rebuild(po, membership, region_names, name=name, meta=meta)
+
+    result = joint(po, vo)
+    keys = sorted(set(po.weight_shares) | set(vo.weight_shares))
+    if not keys:
+        return result
+    return result.with_weight_shares(
+        {k: joint(po.for_weight(k), vo.for_weight(k)).shares for k in keys}
+    )
 
 
 # ------------------------------------------------------------------------------------ split_by
+@per_weight
 @require_same_units("by")
 def split_by(division: Division, by: Division, *, name: str | None = None) -> Division:
     """Cut every region of ``division`` along the regions of ``by``.

@@ -58,7 +58,7 @@ def read_document(text: str, *, source: str, json_syntax: bool = False) -> Any:
     >>> read_document("name: x\\nname: y\\n", source="a.yaml")
     Traceback (most recent call last):
     ...
-    geo.scenarios.errors.ScenarioError: a.yaml: line 2, column 1: duplicate key 'name'
+    geo.errors.ScenarioError: a.yaml: line 2, column 1: duplicate key 'name'
     """
     if json_syntax:
 

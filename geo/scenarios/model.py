@@ -70,6 +70,23 @@ class MoveEdit(_Edit):
     )
 
 
+class MovePostcodeEdit(_Edit):
+    """Move a 4-digit postcode (the Regeling's legal unit) to another SWV of the same division.
+
+    Each gemeente the postcode lies in gives, for every weight, the postcode's part of that
+    weight from the postcode's current SWV to ``to`` (the PC4 layer's figures)."""
+
+    op: Literal["move_postcode"]
+    pc4: Annotated[str, Field(pattern=r"^\d{4}$", description="the 4-digit postcode, e.g. 3197")]
+    to: Code = Field(description="existing region (SWV) that receives the postcode")
+    from_: Code | None = Field(
+        None,
+        alias="from",
+        description="region the postcode lies in now (default: its SWV in the Regeling, or "
+        "where an earlier edit moved it)",
+    )
+
+
 class MergeEdit(_Edit):
     """Merge regions into one region."""
 
@@ -163,6 +180,7 @@ class CopyEdit(_Edit):
 
 EDIT_MODELS: tuple[type[_Edit], ...] = (
     MoveEdit,
+    MovePostcodeEdit,
     MergeEdit,
     RenameEdit,
     AssignEdit,

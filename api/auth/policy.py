@@ -1,0 +1,319 @@
+"""The one policy table every route goes through.
+
+Rule: :data:`POLICY` maps ``(METHOD, path template)`` of every route of the app to a
+:class:`Rule`. :func:`enforce` is a dependency of the whole app (so of every route, including
+routes added later): it finds the route's rule, identifies the caller
+(:func:`api.auth.principal.identify`) and answers, before the route runs:
+
+- **401** when the rule needs a user and there is none (anonymous, share link, bad token);
+- **404** ``unknown scenario 'x'`` when a scenario the request names is not stored *or* not
+  visible to the caller (a private scenario is never revealed);
+- **403** when the caller sees the scenario but may not change it (another planner's, the
+  library for a planner), or a planner asks for an admin route;
+- a route without an entry is refused (403), and :func:`check_routes` makes app creation fail.
+
+Access levels: ``public`` (anyone), ``read`` (anyone who can read the named scenarios),
+``user`` (a signed-in user), ``owner`` (a user who may change the scenario in the path),
+``admin``. ``share=True`` lets a share link (``?share=``) read the shared scenario there.
+Routes get the caller with ``principal: Principal = Depends(enforce)`` (computed once).
+
+>>> POLICY[("DELETE", "/api/scenarios/{scenario_id}")].access
+'owner'
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from fastapi import FastAPI, HTTPException, Request
+from starlette.routing import Mount
+
+from api.auth.principal import Principal, identify
+from api.records import SCENARIO_ID, ScenarioNotFound, StoredScenario
+
+Access = Literal["public", "read", "user", "owner", "admin"]
+NEEDS_USER: frozenset[str] = frozenset({"user", "owner", "admin"})
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may call one route."""
+
+    access: Access
+    reads: tuple[str, ...] = ()
+    """Request values naming scenarios the caller must be able to read: ``path:NAME``,
+    ``query:NAME`` or ``body:NAME`` (a JSON or form field; a list names several) answer 404;
+    ``field:NAME`` (a field of a document, such as its ``base``) answers 422 naming it."""
+    target: str | None = None
+    """``owner`` routes: where the scenario to change is named (e.g. ``path:scenario_id``)."""
+    replaces: str | None = None
+    """``user`` routes that store under a chosen id (``body:name``): when the request asks to
+    ``replace`` (query, JSON or form field), an existing scenario of that id must be the
+    caller's to change."""
+    job: str | None = None
+    """A background job named here must have been started by the caller (or an admin)."""
+    share: bool = False
+    """A share link may read its scenario through this route."""
+
+
+PUBLIC = Rule("public")
+SCENARIO_QUERY = Rule("read", reads=("query:scenario",))
+OWNER = Rule("owner", target="path:scenario_id")
+
+POLICY: dict[tuple[str, str], Rule] = {
+    # pages and documents of the app itself
+    ("GET", "/"): PUBLIC,
+    ("GET", "/openapi.json"): PUBLIC,
+    ("GET", "/docs"): PUBLIC,
+    ("GET", "/docs/static/{name}"): PUBLIC,
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("GET", "/login/once"): PUBLIC,
+    ("POST", "/logout"): PUBLIC,
+    ("GET", "/api/me"): PUBLIC,
+    ("GET", "/share/{token}"): PUBLIC,  # the page checks the link itself (404 when revoked)
+    # reference data, optionally of a scenario
+    ("GET", "/api/divisions"): SCENARIO_QUERY,
+    ("GET", "/api/divisions/{name}.geojson"): SCENARIO_QUERY,
+    ("GET", "/api/divisions/{name}"): SCENARIO_QUERY,
+    ("GET", "/api/units"): SCENARIO_QUERY,
+    ("GET", "/api/units/{code}"): SCENARIO_QUERY,
+    ("GET", "/api/scores"): SCENARIO_QUERY,
+    ("POST", "/api/compare"): Rule("read", reads=("body:scenarios",)),
+    # scenarios
+    ("GET", "/api/scenarios"): PUBLIC,  # lists only what the caller may read
+    ("POST", "/api/scenarios"): Rule("user", reads=("field:base",), replaces="body:name"),
+    ("POST", "/api/scenarios/import"): Rule("user", replaces="body:name"),
+    ("GET", "/api/scenarios/{scenario_id}"): Rule("read", reads=("path:scenario_id",), share=True),
+    ("DELETE", "/api/scenarios/{scenario_id}"): OWNER,
+    ("GET", "/api/scenarios/{scenario_id}/assignment.csv"): Rule(
+        "read", reads=("path:scenario_id",), share=True
+    ),
+    ("GET", "/api/scenarios/{scenario_id}/verdict"): Rule("read", reads=("path:scenario_id",)),
+    ("GET", "/api/scenarios/{scenario_id}/report"): Rule(
+        "read", reads=("path:scenario_id",), share=True
+    ),
+    ("PUT", "/api/scenarios/{scenario_id}/visibility"): OWNER,
+    ("GET", "/api/scenarios/{scenario_id}/shares"): OWNER,
+    ("POST", "/api/scenarios/{scenario_id}/shares"): OWNER,
+    ("DELETE", "/api/scenarios/{scenario_id}/shares/{share_id}"): OWNER,
+    # proposals (background jobs that store a scenario)
+    ("POST", "/api/proposals"): Rule("user", reads=("field:base",), replaces="body:name"),
+    ("GET", "/api/proposals/{job_id}"): Rule("user", job="path:job_id"),
+    ("DELETE", "/api/proposals/{job_id}"): Rule("user", job="path:job_id"),
+    # maps
+    ("GET", "/maps/static/vendor/{asset:path}"): PUBLIC,
+    ("GET", "/maps/compare"): Rule("read", reads=("query:left", "query:right"), share=True),
+    ("GET", "/maps/{scenario}"): Rule("read", reads=("path:scenario",), share=True),
+    # the map editor: anyone may try edits on what they can read; saving needs the owner
+    # (append to the scenario) or a user (save as a new scenario based on it)
+    ("GET", "/edit/static/{name}"): PUBLIC,
+    ("GET", "/edit/{scenario}"): Rule("read", reads=("path:scenario",)),
+    ("GET", "/api/editor/gemeenten.geojson"): PUBLIC,
+    ("POST", "/api/scenarios/{scenario}/evaluate"): Rule("read", reads=("path:scenario",)),
+    ("POST", "/api/scenarios/{scenario}/edits"): Rule("owner", target="path:scenario"),
+    ("POST", "/api/scenarios/{scenario}/save-as"): Rule("user", reads=("path:scenario",)),
+    # administration
+    ("GET", "/api/audit"): Rule("admin"),
+}
+"""``(METHOD, path template)`` -> :class:`Rule` for every route of the app."""
+
+
+def rule_for(method: str, path: str) -> Rule | None:
+    """The rule of a route (``HEAD`` uses the ``GET`` rule)."""
+    return POLICY.get(("GET" if method == "HEAD" else method, path))
+
+
+def _flat_routes(routes: Iterable[Any]) -> Iterable[Any]:
+    """Every route, also those of included routers (FastAPI keeps those as one branch)."""
+    for route in routes:
+        contexts = getattr(route, "effective_route_contexts", None)
+        if contexts is not None:
+            yield from contexts()
+        else:
+            yield route
+
+
+def app_routes(app: FastAPI) -> list[tuple[str, str]]:
+    """``(METHOD, path)`` of every route of ``app`` (``HEAD`` of a ``GET`` route left out)."""
+    out: list[tuple[str, str]] = []
+    for route in _flat_routes(app.routes):
+        if isinstance(route, Mount):
+            out.append(("GET", route.path + "/{path:path}"))
+            continue
+        methods = set(getattr(route, "methods", None) or {"GET"})
+        if "GET" in methods:
+            methods.discard("HEAD")
+        out += [(m, route.path) for m in sorted(methods)]
+    return out
+
+
+def missing_rules(app: FastAPI) -> list[tuple[str, str]]:
+    """Routes of ``app`` without an entry in :data:`POLICY`."""
+    return [r for r in app_routes(app) if rule_for(*r) is None]
+
+
+def check_routes(app: FastAPI) -> None:
+    """Raise ``RuntimeError`` naming every route that has no policy entry."""
+    missing = missing_rules(app)
+    if missing:
+        listed = ", ".join(f"{m} {p}" for m, p in missing)
+        raise RuntimeError(f"routes without an entry in api.auth.policy.POLICY: {listed}")
+
+
+_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+_DOCUMENTED = {
+    "401": "no user: sign in (session) or send 'Authorization: Bearer <token>'; or a bad token",
+    "403": "not allowed: another user's or a library scenario, admins only, or a CSRF failure",
+    "404": "unknown scenario (or one the caller may not see)",
+}
+
+
+def document_responses(app: FastAPI) -> None:
+    """Add the policy's answers (401, 403, 404) to every operation of ``app.openapi()``."""
+    plain = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = plain()
+        for path, operations in schema.get("paths", {}).items():
+            for method, operation in operations.items():
+                rule = rule_for(method.upper(), path)
+                if rule is None:
+                    continue
+                codes = ["401"]  # a bad bearer token is refused everywhere
+                if rule.access in NEEDS_USER:
+                    codes.append("403")
+                if rule.reads or rule.target or rule.job:
+                    codes.append("404")
+                responses = operation.setdefault("responses", {})
+                for code in codes:
+                    responses.setdefault(
+                        code, {"description": _DOCUMENTED[code], "content": _ERROR}
+                    )
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+async def _values(request: Request, spec: str) -> list[str]:
+    """The scenario ids a request names at ``spec`` (valid slugs only; the route's own
+    validation answers 422 for the rest)."""
+    where, _, name = spec.partition(":")
+    value: Any = None
+    if where == "path":
+        value = request.path_params.get(name)
+    elif where == "query":
+        value = request.query_params.get(name)
+    elif where in ("body", "field"):
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+            value = (await request.form()).get(name)
+        else:
+            try:
+                body = json.loads(await request.body() or b"null")
+            except ValueError:
+                body = None
+            value = body.get(name) if isinstance(body, dict) else None
+    values: Iterable[Any] = value if isinstance(value, list) else [value]
+    return [v for v in values if isinstance(v, str) and SCENARIO_ID.fullmatch(v)]
+
+
+async def _asks_replace(request: Request) -> bool:
+    """True when the request asks to replace (``?replace=true`` or a ``replace`` field)."""
+    values = [request.query_params.get("replace")]
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        values.append((await request.form()).get("replace"))  # type: ignore[arg-type]
+    elif request.method in ("POST", "PUT"):
+        try:
+            body = json.loads(await request.body() or b"null")
+        except ValueError:
+            body = None
+        values.append(body.get("replace") if isinstance(body, dict) else None)
+    return any(v is True or str(v).lower() in ("true", "1", "on", "yes") for v in values)
+
+
+def _stored(request: Request, scenario_id: str) -> StoredScenario | None:
+    """The stored scenario (through the evaluator's per-revision cache: a revision lookup)."""
+    try:
+        return request.app.state.regio.evaluator.stored(scenario_id)
+    except ScenarioNotFound:
+        return None
+
+
+def unknown(scenario_id: str) -> HTTPException:
+    """The 404 of an unknown *or hidden* scenario (the same words for both)."""
+    return HTTPException(404, f"unknown scenario {scenario_id!r}")
+
+
+def readable(request: Request, principal: Principal, scenario_id: str) -> StoredScenario:
+    """The stored scenario if ``principal`` may read it, else :func:`unknown` (404)."""
+    stored = _stored(request, scenario_id)
+    if stored is None or not principal.can_read(stored):
+        raise unknown(scenario_id)
+    return stored
+
+
+async def enforce(request: Request) -> Principal:
+    """The app-wide dependency: apply the route's :class:`Rule`; return the caller."""
+    route = request.scope.get("route")
+    rule = rule_for(request.method, getattr(route, "path", ""))
+    if rule is None:  # fail closed; check_routes keeps this from happening
+        raise HTTPException(403, f"no access rule for {request.method} {request.url.path}")
+    cached = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    store = request.app.state.regio.store
+    principal = await identify(
+        request, store, needs_user=rule.access in NEEDS_USER, share_ok=rule.share
+    )
+    if rule.access in NEEDS_USER and not principal.is_user:
+        raise HTTPException(
+            401, "sign in first: a session (/login) or 'Authorization: Bearer <token>'",
+            {"WWW-Authenticate": "Bearer"},
+        )  # fmt: skip
+    if rule.access == "admin" and not principal.is_admin:
+        raise HTTPException(403, "only an admin may do this")
+    for spec in rule.reads:
+        for scenario_id in await _values(request, spec):
+            try:
+                readable(request, principal, scenario_id)
+            except HTTPException as exc:
+                if spec.startswith("field:"):
+                    raise HTTPException(422, f"{spec[6:]}: {exc.detail}") from None
+                raise
+    if rule.target is not None:
+        for scenario_id in await _values(request, rule.target):
+            stored = readable(request, principal, scenario_id)
+            if not principal.can_change(stored):
+                raise HTTPException(403, _not_yours(stored, principal))
+    if rule.replaces is not None and await _asks_replace(request):
+        for scenario_id in await _values(request, rule.replaces):
+            stored = _stored(request, scenario_id)
+            if stored is None or principal.can_change(stored):
+                continue
+            if not principal.can_read(stored):
+                raise HTTPException(409, f"name: scenario id {scenario_id!r} is taken")
+            raise HTTPException(403, _not_yours(stored, principal))
+    if rule.job is not None:
+        job_id = request.path_params.get(rule.job.partition(":")[2])
+        try:
+            owner = request.app.state.regio.jobs.get(job_id).owner
+        except KeyError:
+            owner = None  # unknown: the route answers its own 404
+        if owner is not None and not principal.is_admin and owner != principal.name:
+            raise HTTPException(404, f"job_id: unknown proposal job {job_id!r}")
+    request.state.principal = principal
+    return principal
+
+
+def _not_yours(stored: StoredScenario, principal: Principal) -> str:
+    if stored.owner is None:
+        return f"scenario {stored.id!r} is a library scenario: only an admin may change it"
+    return f"scenario {stored.id!r} belongs to another user: {principal.name} may only read it"

@@ -1,0 +1,167 @@
+"""``/api/scenarios/{id}/verdict`` and ``/report``: the verdict of a stored scenario.
+
+Rule: the same checks as ``regio verdict`` (:mod:`geo.checks`), on the stored scenario applied
+with its base chain, against its own jeugdregio division or the one named by ``?jeugdregio=`` (a
+division of the scenario or a stored scenario whose ``jeugdregio`` is used). Cached per revision
+of the scenario (and of that jeugdregio scenario). The report is the self-contained HTML of
+``regio report`` (:mod:`maps.report`). Unknown scenario or jeugdregio division: 404; a scenario
+without an SWV division or bounds that cannot be met: 422; both name the problem.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
+
+from api.deps import ScenarioEvaluator, get_evaluator, unknown_as_404
+from api.models import ERROR_RESPONSES, SCENARIO_PATTERN
+
+router = APIRouter(prefix="/api/scenarios", tags=["verdict"])
+
+ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorOut"}
+ScenarioPath = Annotated[str, Path(pattern=SCENARIO_PATTERN, description="scenario id")]
+
+
+class VerdictCheckOut(BaseModel):
+    """One check of the verdict (schema in docs/verdict.md)."""
+
+    name: str = Field(description="P1, P2, P3, size, contiguity (hard); disruption, uniform")
+    title: str
+    hard: bool = Field(description="hard checks decide the verdict; the others are reported")
+    passed: bool | None = Field(description="null for a reported check")
+    summary: str
+    figures: dict[str, Any]
+    offenders: list[dict[str, Any]] = Field(
+        description="regions or gemeenten breaking the check, each with code, name, problem"
+    )
+
+
+class JeugdregioOut(BaseModel):
+    """The jeugdregio division the scenario was checked against."""
+
+    source: str
+    division: str
+    regions: int
+
+
+class VerdictSettingsOut(BaseModel):
+    """The settings the checks ran with."""
+
+    tolerance: float
+    weight: str
+    margin_km: float
+    min_pupils: float
+    max_pupils: float
+
+
+class VerdictOut(BaseModel):
+    """The verdict of one scenario: ``regio verdict --json``."""
+
+    scenario: str
+    passed: bool = Field(description="every hard check passes")
+    jeugdregio: JeugdregioOut
+    divisions: list[str] = Field(description="the SWV divisions judged (swv, or swv_po and swv_vo)")
+    principles_claimed: list[int]
+    warnings: list[str] = Field(description="principles the scenario claims but fails")
+    settings: VerdictSettingsOut
+    checks: list[VerdictCheckOut]
+
+
+JeugdregioQuery = Annotated[
+    str | None,
+    Query(
+        pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$",
+        description="division of the scenario, or a stored scenario whose jeugdregio is used "
+        "(default: the scenario's own jeugdregio)",
+    ),
+]
+ToleranceQuery = Annotated[float, Query(ge=0, le=1, description="P3 containment tolerance")]
+WeightQuery = Annotated[
+    str,
+    Query(
+        pattern=r"^[a-z0-9_]{1,40}$",
+        description="P3 weight: pupils (the SWV's level) or a weight name",
+    ),
+]
+MarginQuery = Annotated[float, Query(ge=0, le=1000, description="P2 margin in km")]
+PupilsQuery = Annotated[float | None, Query(ge=0, description="size bound (PO+VO pupils)")]
+
+
+def _verdict(
+    evaluator: ScenarioEvaluator,
+    scenario_id: str,
+    jeugdregio: str | None,
+    tolerance: float,
+    weight: str,
+    margin_km: float,
+    min_pupils: float | None,
+    max_pupils: float | None,
+) -> Any:
+    from geo.checks import VerdictSettings
+
+    settings = VerdictSettings(
+        tolerance=tolerance,
+        weight=weight,
+        margin_km=margin_km,
+        min_pupils=min_pupils,
+        max_pupils=max_pupils,
+    )
+    with unknown_as_404():
+        return evaluator.verdict(scenario_id, jeugdregio=jeugdregio, settings=settings)
+
+
+@router.get(
+    "/{scenario_id}/verdict",
+    response_model=VerdictOut,
+    responses=ERROR_RESPONSES,
+    summary="Verdict on the three principles, size and contiguity",
+)
+def get_verdict(
+    scenario_id: ScenarioPath,
+    jeugdregio: JeugdregioQuery = None,
+    tolerance: ToleranceQuery = 0.995,
+    weight: WeightQuery = "pupils",
+    margin_km: MarginQuery = 0.0,
+    min_pupils: PupilsQuery = None,
+    max_pupils: PupilsQuery = None,
+    evaluator: ScenarioEvaluator = Depends(get_evaluator),
+) -> VerdictOut:
+    """Every check of :mod:`geo.checks` on a stored scenario (``regio verdict --json``)."""
+    v = _verdict(
+        evaluator, scenario_id, jeugdregio, tolerance, weight, margin_km, min_pupils, max_pupils
+    )
+    return VerdictOut.model_validate(v.to_dict())
+
+
+@router.get(
+    "/{scenario_id}/report",
+    response_class=HTMLResponse,
+    summary="Printable self-contained HTML report of the verdict",
+    responses={
+        200: {"content": {"text/html": {}}, "description": "the report"},
+        **{  # errors stay JSON: documented as such (not as the route's text/html)
+            status: {
+                "description": spec["description"],
+                "content": {"application/json": {"schema": ERROR_SCHEMA}},
+            }
+            for status, spec in ERROR_RESPONSES.items()
+        },
+    },
+)
+def get_report(
+    scenario_id: ScenarioPath,
+    jeugdregio: JeugdregioQuery = None,
+    evaluator: ScenarioEvaluator = Depends(get_evaluator),
+) -> HTMLResponse:
+    """The ``regio report`` HTML of one stored scenario: scorecard, map, tables, sources."""
+    from maps.report import render_report
+
+    v = _verdict(evaluator, scenario_id, jeugdregio, 0.995, "pupils", 0.0, None, None)
+    key = ("report", evaluator.key(scenario_id), jeugdregio, id(v))
+    made, html = evaluator.cache.get_or_compute(key, lambda: (v, render_report([v])))
+    if made is not v:  # an id reused after eviction: render this verdict
+        html = render_report([v])
+    return HTMLResponse(html)  # its own meta CSP forbids any request (and api.security adds one)

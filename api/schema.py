@@ -1,0 +1,118 @@
+"""The SQLite schema of the scenario store and its in-place migrations.
+
+Rule: ``PRAGMA user_version`` is the schema version. :data:`MIGRATIONS` ``[n]`` lifts a database
+from version ``n`` to ``n + 1``; :func:`migrate` runs the missing steps in the caller's
+transaction, so an upgrade either completes or leaves the file as it was. A fresh file runs
+every step from 0. Never edit a released step: add a new one.
+
+- 0 -> 1: scenarios, revisions, library_seeded.
+- 1 -> 2: accounts and ownership: scenario ``owner``, ``visibility`` and ``base`` columns
+  (existing scenarios stay ``published`` with no owner, so only admins change them), ``users``,
+  ``credentials`` (API tokens, browser sessions, share links, one-time login links; only
+  hashes of their secrets) and the ``audit`` log.
+
+>>> import sqlite3
+>>> conn = sqlite3.connect(":memory:", isolation_level=None)
+>>> migrate(conn.cursor(), ":memory:")
+(0, 2)
+>>> sorted(r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'"))[:3]
+['audit', 'credentials', 'library_seeded']
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from geo.errors import RegiokompasError
+
+_V1 = """
+CREATE TABLE scenarios (
+    id         TEXT PRIMARY KEY,
+    document   TEXT NOT NULL,
+    sha256     TEXT NOT NULL,
+    version    INTEGER NOT NULL,
+    revision   INTEGER NOT NULL,
+    source     TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE revisions (
+    revision    INTEGER PRIMARY KEY AUTOINCREMENT,
+    scenario_id TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    sha256      TEXT,
+    at          TEXT NOT NULL
+);
+CREATE TABLE library_seeded (
+    name   TEXT PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    at     TEXT NOT NULL
+);
+"""
+
+_V2 = """
+ALTER TABLE scenarios ADD COLUMN owner TEXT;
+ALTER TABLE scenarios ADD COLUMN visibility TEXT NOT NULL DEFAULT 'published';
+ALTER TABLE scenarios ADD COLUMN base TEXT;
+UPDATE scenarios SET base = json_extract(document, '$.base')
+    WHERE json_valid(document) AND json_type(document, '$.base') = 'text';
+CREATE INDEX scenarios_base ON scenarios (base);
+CREATE TABLE users (
+    name          TEXT PRIMARY KEY,
+    role          TEXT NOT NULL CHECK (role IN ('admin', 'planner')),
+    password_hash TEXT NOT NULL,
+    created_at    TEXT NOT NULL
+);
+CREATE TABLE credentials (
+    id          TEXT NOT NULL,
+    kind        TEXT NOT NULL CHECK (kind IN ('token', 'session', 'share', 'login')),
+    secret_hash TEXT NOT NULL,
+    user        TEXT REFERENCES users (name) ON DELETE CASCADE,
+    scenario_id TEXT,
+    label       TEXT NOT NULL DEFAULT '',
+    csrf        TEXT,
+    created_at  TEXT NOT NULL,
+    expires_at  TEXT,
+    PRIMARY KEY (kind, id)
+);
+CREATE INDEX credentials_scenario ON credentials (scenario_id);
+CREATE TABLE audit (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    at          TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    target      TEXT NOT NULL,
+    revision    INTEGER,
+    detail      TEXT NOT NULL DEFAULT ''
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+"""``MIGRATIONS[n]`` upgrades schema version ``n`` to ``n + 1``."""
+
+SCHEMA_VERSION = len(MIGRATIONS)
+"""Version of the SQLite schema (``PRAGMA user_version``) this code writes."""
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+def migrate(cur: sqlite3.Cursor, path: object) -> tuple[int, int]:
+    """Upgrade the database of ``cur`` to :data:`SCHEMA_VERSION`; return ``(from, to)``.
+
+    Runs inside the caller's transaction. A database newer than this code is refused with an
+    error naming both versions (never downgraded).
+    """
+    version = cur.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise RegiokompasError(
+            f"{path}: schema version {version} is newer than this regiokompas supports "
+            f"({SCHEMA_VERSION}); upgrade regiokompas"
+        )
+    for step in range(version, SCHEMA_VERSION):
+        for statement in _statements(MIGRATIONS[step]):
+            cur.execute(statement)
+    if version != SCHEMA_VERSION:
+        cur.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    return version, SCHEMA_VERSION

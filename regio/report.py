@@ -1,0 +1,73 @@
+"""``regio report SCENARIO... --out report.html``: a printable report of the verdicts.
+
+One self-contained HTML file (no external requests; print to PDF from a browser): a scorecard
+with one column per scenario, then per scenario a map of its SWVs, the checks, a per-SWV table
+and the gemeenten whose SWV changes, and the sources (:mod:`maps.report`). The file is written
+through a temporary file, so an existing report survives any error. Exit status as
+``regio verdict``: 0 when every scenario passes every hard check, 1 otherwise, 2 on bad input.
+
+Example::
+
+    regio report huidig po_vo_samen swv_binnen_jeugdregio --out report.html
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from geo.atomic import write_atomic
+from geo.errors import RegiokompasError
+from regio.common import DataOption, console, fail, open_dataset
+from regio.verdict import (
+    JeugdregioOption,
+    MarginOption,
+    MaxOption,
+    MinOption,
+    VerdictToleranceOption,
+    VerdictWeightOption,
+    settings_from,
+)
+
+
+def report_command(
+    scenarios: Annotated[
+        list[str], typer.Argument(help="Scenario files (YAML/JSON) or library names.")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")],
+    jeugdregio: JeugdregioOption = None,
+    tolerance: VerdictToleranceOption = 0.995,
+    weight: VerdictWeightOption = "pupils",
+    margin_km: MarginOption = 0.0,
+    min_pupils: MinOption = None,
+    max_pupils: MaxOption = None,
+    data: DataOption = None,
+) -> None:
+    """Write a self-contained HTML report (scorecard, maps, tables) of one or more scenarios."""
+    from geo.checks import build_context, scenario_verdict
+    from maps.report import render_report
+
+    if out.suffix.lower() not in (".html", ".htm"):
+        fail(f"--out {out}: the report is HTML; name the file *.html")
+    settings = settings_from(tolerance, weight, margin_km, min_pupils, max_pupils)
+    dataset = open_dataset(data)
+    try:
+        ctx = build_context(dataset)
+        verdicts = [
+            scenario_verdict(ctx, s, jeugdregio=jeugdregio, settings=settings) for s in scenarios
+        ]
+    except RegiokompasError as exc:
+        fail(str(exc))
+    for v in verdicts:
+        for warning in v.warnings:
+            console.print(f"[bold yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
+    html = render_report(verdicts)
+    write_atomic(out, lambda tmp: tmp.write_text(html, encoding="utf-8"))
+    passed = [v.scenario for v in verdicts if v.passed]
+    console.print(
+        f"wrote {out} ({len(html) / 1e6:.1f} MB): {len(verdicts)} scenario(s), "
+        f"{len(passed)} passing every hard check"
+    )
+    raise typer.Exit(0 if len(passed) == len(verdicts) else 1)
