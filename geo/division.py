@@ -24,6 +24,7 @@ and :meth:`Division.for_weight` gives the division as seen by one weight (what
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -143,10 +144,26 @@ class Division:
         return cls.from_membership(name, membership, units, region_names, meta)
 
     # ------------------------------------------------------------------ properties
-    @property
+    @functools.cached_property
     def columns(self) -> pd.Index:
-        """Region codes followed by :data:`NO_REGION`: the columns of :attr:`shares`."""
+        """Region codes followed by :data:`NO_REGION`: the columns of :attr:`shares`
+        (computed once per division: a division never changes)."""
         return self.regions.append(pd.Index([NO_REGION]))
+
+    @functools.cached_property
+    def column_codes(self) -> list[str]:
+        """:attr:`columns` as a list of str (computed once)."""
+        return [str(c) for c in self.columns.tolist()]
+
+    @functools.cached_property
+    def column_position(self) -> dict[str, int]:
+        """``{code: column}`` of :attr:`columns` (computed once)."""
+        return {c: j for j, c in enumerate(self.column_codes)}
+
+    @functools.cached_property
+    def unit_position(self) -> dict[str, int]:
+        """``{unit: row}`` of :attr:`units` (computed once)."""
+        return {str(u): i for i, u in enumerate(self.units.tolist())}
 
     @property
     def n_regions(self) -> int:
@@ -265,8 +282,13 @@ class Division:
         """``{region: share}`` of one unit (raises KeyError for an unknown unit)."""
         if unit not in self.units:
             raise KeyError(f"unknown unit {unit!r} in division {self.name!r}")
-        row = self.shares.getrow(self.units.get_loc(unit))
-        return {self.columns[j]: float(v) for j, v in zip(row.indices, row.data, strict=True)}
+        m, codes = self.shares, self.column_codes
+        i = self.unit_position[unit]
+        lo, hi = m.indptr[i], m.indptr[i + 1]
+        return {
+            codes[j]: v
+            for j, v in zip(m.indices[lo:hi].tolist(), m.data[lo:hi].tolist(), strict=True)
+        }
 
     def region_units(self, region: str) -> dict[str, float]:
         """``{unit: share}`` of one region (raises KeyError for an unknown region)."""

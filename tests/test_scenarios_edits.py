@@ -373,6 +373,72 @@ def test_move_of_a_share_is_exact(d, data) -> None:
     assert after_row[to] == pytest.approx(before_row.get(to, 0.0) + share)
 
 
+def _move_by_table(d: Division, unit: str, to: str, from_: str | None, share: float | None):
+    """The move rule written on the membership table (independent of the CSR splice)."""
+    row = d.unit_regions(unit)
+    in_regions = {r: s for r, s in row.items() if r != NO_REGION}
+    if from_ is None and share is not None:
+        from_ = next(iter(in_regions))
+    if from_ is None:
+        moving = {r: s for r, s in in_regions.items() if r != to}
+    else:
+        have = in_regions[from_]
+        moving = {from_: min(have if share is None else share, have)}
+    m = d.membership
+    rows = m.loc[m["unit"] == unit].set_index("region")["share"]
+    for region, amount in moving.items():
+        rows[region] = 0.0 if amount >= rows[region] else rows[region] - amount
+    rows[to] = rows.get(to, 0.0) + sum(moving.values())
+    new = pd.concat(
+        [m.loc[m["unit"] != unit], pd.DataFrame({"unit": unit, "region": rows.index,
+                                                 "share": rows.to_numpy()})],
+        ignore_index=True,
+    )  # fmt: skip
+    new = new.loc[new["share"] > 0]
+    names = {c: n for c, n in d.region_names.items() if c in set(new["region"])}
+    return Division.from_membership(d.name, new, units=d.units, region_names=names)
+
+
+@pytest.mark.filterwarnings("ignore::geo.scenarios.errors.EmptiedRegionWarning")
+@settings(max_examples=150, deadline=None)
+@given(d=fractional_division(), data=st.data())
+def test_move_equals_the_membership_table_rule_bit_for_bit(d, data) -> None:
+    m = d.membership
+    in_regions = m[m["region"] != NO_REGION]
+    if in_regions.empty or d.n_regions < 2:
+        return
+    row = in_regions.iloc[data.draw(st.integers(0, len(in_regions) - 1))]
+    to = data.draw(st.sampled_from([r for r in d.regions if r != row["region"]]))
+    whole = data.draw(st.booleans())
+    split = len([r for r in d.unit_regions(row["unit"]) if r != NO_REGION]) > 1
+    from_ = None if whole and not split else row["region"]
+    share = None if whole else data.draw(st.floats(1e-6, float(row["share"])))
+    got = edits.move(d, row["unit"], to, from_=from_, share=share)
+    want = _move_by_table(d, row["unit"], to, from_, share)
+    assert list(got.regions) == list(want.regions)
+    assert dict(got.region_names) == dict(want.region_names)
+    assert (got.shares != want.shares).nnz == 0  # exactly the same floats
+    assert got.shares.has_sorted_indices
+
+
+def test_move_to_a_new_region_needs_a_free_code() -> None:
+    d = Division.from_assignment("d", {"a": "X", "b": "X", "c": "Y"})
+    new = edits.move(d, "b", "Z", name="Nieuw")
+    assert list(new.regions) == ["X", "Y", "Z"] and new.region_names["Z"] == "Nieuw"
+    assert new.unit_regions("b") == {"Z": 1.0}
+    with pytest.raises(EditError, match="already exists") as info:
+        edits.move(d, "b", "Y", name="Nieuw")
+    assert info.value.field == "to"
+    with pytest.raises(EditError, match="reserved") as info:
+        edits.move(d, "b", NO_REGION, name="Nieuw")
+    with pytest.raises(EditError, match="unknown region 'Z'"):
+        edits.move(d, "b", "Z")  # without a name, 'to' must exist
+    # the last unit of a region may start a new one: the old region disappears
+    with pytest.warns(EmptiedRegionWarning):
+        only = edits.move(d, "c", "W", name="w")
+    assert list(only.regions) == ["W", "X"]
+
+
 def test_bands_fixture_sanity() -> None:
     """The fixtures used above behave as documented (guards the expectations of this module)."""
     units = grid(6, 8)

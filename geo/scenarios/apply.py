@@ -108,10 +108,11 @@ def handles(model: type[BaseModel]) -> Callable[[Handler], Handler]:
 @handles(MoveEdit)
 def _move(edit: MoveEdit, state: _State, index: int) -> None:
     division = state.division(edit.division)
-    state.check_regions(edit.division, "to", [edit.to])
+    if edit.name is None:
+        state.check_regions(edit.division, "to", [edit.to])
     state.check_regions(edit.division, "from", [edit.from_])
     state.divisions[edit.division] = edits.move(
-        division, edit.unit, edit.to, from_=edit.from_, share=edit.share
+        division, edit.unit, edit.to, from_=edit.from_, share=edit.share, name=edit.name
     )
 
 

@@ -29,7 +29,12 @@ from geo.division import NO_REGION, SHARE_TOLERANCE, Division
 from geo.errors import DivisionError
 from geo.scenarios.errors import EditError, EmptiedRegionWarning
 from geo.scenarios.postcodes import per_weight
-from geo.scenarios.preconditions import require_regions, require_same_units, require_units
+from geo.scenarios.preconditions import (
+    check_region,
+    require_regions,
+    require_same_units,
+    require_units,
+)
 
 SwvRule = Literal["components", "vo_base", "po_base"]
 SWV_RULES: tuple[str, ...] = ("components", "vo_base", "po_base")
@@ -77,9 +82,60 @@ def _relabel(
 
 
 # ---------------------------------------------------------------------------------------- move
+def _require_target(division: Division, to: str, name: str | None) -> None:
+    """``to`` must be a region of the division; with ``name``, a code that is no region yet."""
+    if name is None:
+        check_region(division, "to", to)
+        return
+    if to == NO_REGION:
+        raise EditError("to", f"{NO_REGION!r} is reserved for the share in no region")
+    if to in division.regions:
+        raise EditError(
+            "to",
+            f"region {to!r} already exists in division {division.name!r}; leave out 'name' to "
+            "move into it, or choose a new code for a new region",
+        )
+
+
+def _with_row(
+    division: Division, i: int, row: Mapping[str, float], regions: pd.Index, names: dict[str, str]
+) -> Division:
+    """``division`` with unit ``i``'s shares replaced by ``row`` over the columns of ``regions``
+    (plus :data:`NO_REGION`); zero shares are dropped. When the regions stay the same only the
+    row is spliced into the CSR arrays (no pandas, no re-sorting)."""
+    same = regions is division.regions
+    columns = division.columns if same else regions.append(pd.Index([NO_REGION]))
+    codes = [c for c, v in row.items() if v > 0]
+    position = division.column_position if same else {c: j for j, c in enumerate(columns)}
+    cols = np.array([position[c] for c in codes], dtype=np.int64)
+    order = np.argsort(cols, kind="stable")
+    cols, values = cols[order], np.array([row[c] for c in codes], dtype=float)[order]
+    m = division.shares.tocsr()
+    if same:
+        lo, hi = m.indptr[i], m.indptr[i + 1]
+        data = np.r_[m.data[:lo], values, m.data[hi:]]
+        indices = np.r_[m.indices[:lo], cols, m.indices[hi:]].astype(m.indices.dtype)
+        indptr = m.indptr.copy()
+        indptr[i + 1 :] += len(values) - (hi - lo)
+        matrix = sp.csr_matrix((data, indices, indptr), shape=m.shape)
+    else:
+        old = m.tocoo()
+        keep = old.row != i
+        where = columns.get_indexer(division.columns)[old.col[keep]]
+        matrix = sp.csr_matrix(
+            (np.r_[old.data[keep], values], (np.r_[old.row[keep], np.full(len(cols), i)],
+                                             np.r_[where, cols])),
+            shape=(len(division.units), len(columns)),
+        )  # fmt: skip
+    matrix.eliminate_zeros()
+    result = Division(division.name, division.units, regions, names, matrix, dict(division.meta))
+    result.validate()
+    return result
+
+
 @per_weight
 @require_units("unit")
-@require_regions("to", "from_")
+@require_regions("from_")
 def move(
     division: Division,
     unit: str,
@@ -87,20 +143,27 @@ def move(
     *,
     from_: str | None = None,
     share: float | None = None,
+    name: str | None = None,
 ) -> Division:
-    """Move a unit, or a share of it, to another region.
+    """Move a unit, or a share of it, to another region (or to a new region).
 
     Rule: ``share`` is a share of the whole unit (0 < share <= 1). With ``from_``, that share
     (default: all the unit has in ``from_``) goes from ``from_`` to ``to``; moving more than the
     unit has there is refused (its shares would no longer sum to 1). Without ``from_``, all the
     unit's shares in regions go to ``to`` (with ``share``, the unit must lie in exactly one
     region). The unit's share in no region always stays where it is. A region left without any
-    unit disappears (with an :class:`EmptiedRegionWarning`).
+    unit disappears (with an :class:`EmptiedRegionWarning`). With ``name``, ``to`` is a new
+    region (its code must not exist yet) named ``name``. Only the unit's row of the share matrix
+    changes (no table is rebuilt), so a move costs well under a millisecond on the real data.
 
     >>> d = Division.from_assignment("d", {"GM1": "A", "GM2": "B"})
     >>> move(d, "GM1", "B", share=0.25).unit_regions("GM1")
     {'A': 0.75, 'B': 0.25}
+    >>> new = move(d, "GM2", "C", name="Nieuw")
+    >>> list(new.regions), new.region_names["C"]
+    (['A', 'C'], 'Nieuw')
     """
+    _require_target(division, to, name)
     row = division.unit_regions(unit)
     in_regions = {region: s for region, s in row.items() if region != NO_REGION}
     if not in_regions:
@@ -132,18 +195,16 @@ def move(
             )
         moving = {from_: min(amount, have)}
 
-    membership = division.membership
-    is_unit = membership["unit"] == unit
-    rows = membership.loc[is_unit].set_index("region")["share"]
     for region, amount in moving.items():
-        rows[region] = 0.0 if amount >= rows[region] else rows[region] - amount
-    rows[to] = rows.get(to, 0.0) + sum(moving.values())
-    unit_rows = pd.DataFrame({"unit": unit, "region": rows.index, "share": rows.to_numpy()})
-    new = pd.concat([membership.loc[~is_unit], unit_rows], ignore_index=True)
-    emptied = {
-        region for region in moving if not (new.loc[new["share"] > 0, "region"] == region).any()
-    }
-    names = {code: n for code, n in division.region_names.items() if code not in emptied}
+        row[region] = 0.0 if amount >= row[region] else row[region] - amount
+    row[to] = row.get(to, 0.0) + sum(moving.values())
+    i = division.unit_position[unit]
+    losing = [region for region in moving if row[region] <= 0]
+    if losing:
+        holders = np.bincount(division.shares.indices, minlength=division.shares.shape[1])
+        emptied = {r for r in losing if holders[division.column_position[r]] == 1}
+    else:
+        emptied = set()
     if emptied:
         warnings.warn(
             f"division {division.name!r}: moving unit {unit!r} left region(s) "
@@ -151,7 +212,13 @@ def move(
             EmptiedRegionWarning,
             stacklevel=3,
         )
-    return _rebuild(division, new, names)
+    if not emptied and name is None:  # the usual click: same regions, one row changes
+        return _with_row(division, i, row, division.regions, dict(division.region_names))
+    names = {**division.region_names, **({to: str(name)} if name is not None else {})}
+    new = set(division.regions.tolist()) - emptied | ({to} if name is not None else set())
+    regions = pd.Index(sorted(new), dtype=str)
+    names = {code: str(names.get(code, code)) for code in regions}
+    return _with_row(division, i, row, regions, names)
 
 
 # --------------------------------------------------------------------------------------- merge

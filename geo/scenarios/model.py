@@ -55,7 +55,7 @@ class MoveEdit(_Edit):
 
     op: Literal["move"]
     unit: Code = Field(description="unit code (gemeente, GMxxxx)")
-    to: Code = Field(description="existing region that receives the unit")
+    to: Code = Field(description="region that receives the unit (with 'name': a new region)")
     from_: Code | None = Field(
         None,
         alias="from",
@@ -67,6 +67,11 @@ class MoveEdit(_Edit):
         le=1,
         description="share of the whole unit to move (default: all it has in 'from', or all of "
         "it outside 'no region')",
+    )
+    name: str | None = Field(
+        None,
+        description="make 'to' a new region with this name ('to' must not be a region yet): "
+        "the editor's 'new region'",
     )
 
 

@@ -50,6 +50,8 @@ WEIGHT_COLUMNS = (
 
 def _aligned(matrix: Division, columns: pd.Index) -> sp.csr_matrix | None:
     """``matrix.shares`` with its columns placed on ``columns``; None if a share would be lost."""
+    if matrix.columns is columns or matrix.columns.equals(columns):
+        return matrix.shares
     src = matrix.columns
     where = columns.get_indexer(src)
     coo = matrix.shares.tocoo()

@@ -69,7 +69,7 @@ def require_units(*parameters: str) -> Callable[[F], F]:
     """The named arguments must be unit codes of the division (the first argument)."""
 
     def check(division: Division, parameter: str, code: str) -> None:
-        if code not in division.units:
+        if code not in division.unit_position:
             raise EditError(
                 field_name(parameter),
                 f"unknown unit {code!r}: not a unit of division {division.name!r} "
@@ -79,27 +79,29 @@ def require_units(*parameters: str) -> Callable[[F], F]:
     return _each_code(parameters, check)
 
 
+def check_region(division: Division, parameter: str, code: str) -> None:
+    """Raise :class:`EditError` for ``parameter`` unless ``code`` is a region of ``division``
+    (``NO_REGION`` is not one)."""
+    if code == NO_REGION:
+        raise EditError(
+            field_name(parameter),
+            f"{NO_REGION!r} is the share in no region, not a region; edits keep it as it is",
+        )
+    if code not in division.column_position:
+        raise EditError(
+            field_name(parameter),
+            f"unknown region {code!r} in division {division.name!r}; regions "
+            f"are {_first_few(division.regions)}",
+        )
+
+
 def require_regions(*parameters: str) -> Callable[[F], F]:
     """The named arguments (a code, a list of codes or None) must be regions of the division.
 
     ``NO_REGION`` is not a region: the share in no region is fixed by the source data and no edit
     moves, merges or renames it.
     """
-
-    def check(division: Division, parameter: str, code: str) -> None:
-        if code == NO_REGION:
-            raise EditError(
-                field_name(parameter),
-                f"{NO_REGION!r} is the share in no region, not a region; edits keep it as it is",
-            )
-        if code not in division.regions:
-            raise EditError(
-                field_name(parameter),
-                f"unknown region {code!r} in division {division.name!r}; regions "
-                f"are {_first_few(division.regions)}",
-            )
-
-    return _each_code(parameters, check)
+    return _each_code(parameters, check_region)
 
 
 def require_same_units(field: str) -> Callable[[F], F]:
