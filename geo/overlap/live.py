@@ -1,8 +1,11 @@
 """Live figures for the map editor: a division being edited, updated per action, no national table.
 
 A :class:`LiveSession` holds one edited division (the *start*: e.g. ``swv_po`` of a stored
-scenario revision) against one other division and weight, plus the edits applied so far, and
-keeps up to date, per action, without recomputing anything national:
+scenario revision) against one other division and weight. After each action the caller hands
+it the division as the scenario code made it (:meth:`LiveSession.sync`: the edit functions of
+:mod:`geo.scenarios` stay the one definition of what an edit does, weight-specific shares
+included); the session finds the gemeenten whose shares (for its weight) changed and keeps up
+to date, without recomputing anything national:
 
 * the contingency table against ``against`` (rows of the regions an action touches are rebuilt
   from their gemeenten), from which :meth:`LiveSession.figures` scores everything with
@@ -13,45 +16,34 @@ keeps up to date, per action, without recomputing anything national:
 * for SWV divisions (``swv``, ``swv_po``, ``swv_vo``; :data:`~geo.overlap.live_context.SWV_LEVELS`)
   the pupils whose SWV changes against today (huidig), the definition of
   :mod:`geo.overlap.disruption`, with its ``received`` table (today's SWVs x new SWVs) updated
-  per touched new SWV;
-* and the pupil-weighted distance to the nearest special-education location in the gemeente's
-  SWV (docs/proposals.md, :meth:`geo.proposals.travel.TravelModel.after`: a location lies in
-  the SWV of its gemeente, a gemeente in the SWV of its largest share), before -> after, for
-  the gemeenten concerned (those in a touched region before or after).
+  per touched new SWV.
 
-Every figure equals a full recomputation on the applied scenario (``score``, ``disruption``,
-``TravelModel.after``) to 1e-9 (tests/test_overlap_live.py, a hypothesis property test).
+Every figure equals a full recomputation on the applied scenario (``score``, ``disruption``)
+to 1e-9 (tests/test_overlap_live.py, a hypothesis property test over divisions with
+weight-specific shares).
 
 API, as the editor's server uses it::
 
     ctx = live_context(dataset)                       # once per dataset
     start = LiveSession.start(division, against, weights, weight_name="pupils_po", context=ctx)
     s = start.copy()                                  # cheap: a few small arrays
-    s.apply(edit)                                     # a scenario edit: move, merge, rename, assign
+    s.sync(edited_division, op="move")                # the division after one more edit
     s.figures()                                       # dict: headline, regions, touched, last, ...
-    s.division()                                      # the edited Division (for checks, saving)
 
 or, with a prefix cache per (scenario revision, division, against, weight), :class:`LiveCache`
-in :mod:`geo.overlap.live_cache`: ``cache.session(key, edits, start=...)`` finds the longest
-cached prefix of ``edits``, copies it and applies only the rest.
-
-Edits are :mod:`geo.scenarios.model` edits (or their dicts) on the session's division and follow
-:mod:`geo.scenarios.edits` exactly (same checks, the same :class:`EditError` fields, shares
-bit-for-bit the same). ``assign`` (the editor's "new region") replaces the division; only the
-gemeenten whose shares differ are updated. Other ops or divisions raise :class:`LiveUnsupported`
-(the caller recomputes in full). Weight-specific shares: the session uses
-``division.for_weight(weight)`` where the division offers it (the share row for the weight).
+in :mod:`geo.overlap.live_cache`.
 
 >>> from fixtures.synthetic import synthetic_dataset
 >>> from geo.overlap.live_context import live_context
+>>> from geo.scenarios.edits import move
 >>> ds = synthetic_dataset(4, 4)
->>> s = LiveSession.start(ds.division("swv_po"), ds.division("jeugdregio"),
-...                       ds.weight("pupils_po"), weight_name="pupils_po",
-...                       context=live_context(ds))
->>> s.apply({"op": "move", "division": "swv_po", "unit": "GM0001", "to": "C1"})
+>>> po = ds.division("swv_po")
+>>> s = LiveSession.start(po, ds.division("jeugdregio"), ds.weight("pupils_po"),
+...                       weight_name="pupils_po", context=live_context(ds))
+>>> s.sync(move(po, "GM0001", "C1"), op="move")
 >>> f = s.figures()
 >>> from geo.overlap import score
->>> full = score(s.division(), ds.division("jeugdregio"), ds.weight("pupils_po"),
+>>> full = score(move(po, "GM0001", "C1"), ds.division("jeugdregio"), ds.weight("pupils_po"),
 ...              weight_name="pupils_po").summary
 >>> abs(f["headline"]["after"]["congruence"] - full["congruence"]) < 1e-12
 True
@@ -67,16 +59,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from geo.division import NO_REGION, Division
 from geo.overlap.contingency import Contingency
 from geo.overlap.live_context import SWV_LEVELS, LiveContext
-from geo.overlap.live_edits import EditsMixin, LiveUnsupported
-from geo.overlap.live_figures import disruption_figures, travel_figures
+from geo.overlap.live_figures import disruption_figures
 from geo.overlap.preconditions import aligned_weights
 from geo.overlap.score import RegionMetrics, score_contingency
 
-__all__ = ["HEADLINE", "LiveSession", "LiveUnsupported"]
+__all__ = ["HEADLINE", "LiveSession"]
 
 HEADLINE = ("congruence", "nested_regions", "regions", "ari", "nmi", "vi")
 """Summary keys of the headline metrics."""
@@ -93,14 +85,12 @@ def _weight_view(division: Division, weight: str) -> Division:
     return view(weight) if callable(view) else division
 
 
-class LiveSession(EditsMixin):
+class LiveSession:
     """One edited division with incrementally kept figures (see the module docstring).
 
-    State: ``S`` (units x slots) shares, slot 0 is :data:`NO_REGION`; ``slot_code[k]`` the code
-    of slot k (``None`` when free); ``table`` (slots x against columns) the contingency;
-    per level ``received`` (today's SWVs x slots), ``label`` (each gemeente's largest-share
-    slot), ``nearest`` (units x slots: km to the nearest location in that slot) and
-    ``distance`` (km per gemeente).
+    State: ``S`` (units x slots) shares for the session's weight, slot 0 is
+    :data:`NO_REGION`; ``slot_code[k]`` the code of slot k (``None`` when free); ``table``
+    (slots x against columns) the contingency; per level ``received`` (today's SWVs x slots).
     """
 
     # ------------------------------------------------------------------ construction
@@ -117,8 +107,8 @@ class LiveSession(EditsMixin):
     ) -> LiveSession:
         """A session on ``division`` (the start state, figures 'before') against ``against``.
 
-        ``context`` (:func:`~geo.overlap.live_context.live_context`) is needed for disruption
-        and travel of SWV divisions; without it those figures are ``None``.
+        ``context`` (:func:`~geo.overlap.live_context.live_context`) is needed for the
+        disruption of SWV divisions; without it that figure is ``None``.
         """
         s = cls.__new__(cls)
         a = _weight_view(division, weight_name)
@@ -130,7 +120,6 @@ class LiveSession(EditsMixin):
         s.levels = SWV_LEVELS.get(a.name, ()) if context is not None else ()
         s.units = units
         s.codes = [str(u) for u in units]
-        s.unit_pos = {u: i for i, u in enumerate(s.codes)}
         s.w = aligned_weights(a, weights, label=f"weights for {a.name!r} x {b.name!r}")
         s.T = b.shares.toarray()
         s.wT = s.w[:, None] * s.T
@@ -145,16 +134,15 @@ class LiveSession(EditsMixin):
         s.S[:, 0] = dense[:, -1]
         s.S[:, 1 : len(codes)] = dense[:, :-1]
         s.table = np.zeros((s.S.shape[1], s.T.shape[1]))
-        s.merged_away = {}
         s.row_touched = {}
-        s.edits = []
+        s.edits = 0
         s.last = None
         s._figures = None
-        s.received, s.label, s.nearest, s.distance = {}, {}, {}, {}
+        s._division = a
+        s.received = {}
         everything = np.arange(len(codes))
         s._rebuild_slots(everything)
-        s._relabel_units(np.arange(len(units)))
-        s._refresh_levels(everything, set(everything.tolist()))
+        s._refresh_levels(everything)
         s.base = s._snapshot()
         return s
 
@@ -166,12 +154,61 @@ class LiveSession(EditsMixin):
         other.slot_code = list(self.slot_code)
         other.code_slot = dict(self.code_slot)
         other.names = dict(self.names)
-        other.merged_away = dict(self.merged_away)
         other.row_touched = dict(self.row_touched)
-        other.edits = list(self.edits)
-        for name in ("received", "label", "nearest", "distance"):
-            setattr(other, name, {k: v.copy() for k, v in getattr(self, name).items()})
+        other.received = {k: v.copy() for k, v in self.received.items()}
         return other
+
+    # ------------------------------------------------------------------ the one action
+    def sync(self, division: Division, *, op: str = "edit") -> None:
+        """Bring the session to ``division``: the edited division after one more action, as
+        the scenario code made it (regions, names and shares; the session reads the shares of
+        its weight). Only gemeenten whose shares differ and regions whose columns differ are
+        updated; ``op`` names the action in :attr:`last`.
+
+        Rule: a region of ``division`` keeps its slot (its table row) while its code exists;
+        new codes take free slots; codes that are gone free theirs. Raises ``ValueError`` for
+        a division over other units or of another name.
+        """
+        if division.name != self.name:
+            raise ValueError(f"the live session edits {self.name!r}, not {division.name!r}")
+        view = _weight_view(division, self.weight_name)
+        if not view.units.equals(self.units):
+            view = view.reindexed(self.units)
+        codes = [str(c) for c in view.regions]
+        dense = view.shares.toarray()
+        old_slots = self._order()
+        old_codes = {k: self.slot_code[k] for k in old_slots}
+        keep = set(codes)
+        gone = [k for k in old_slots if old_codes[k] not in keep]
+        slot_of = {c: self._slot(c) for c in codes}  # before gone slots are released
+        for k in gone:
+            self.code_slot.pop(old_codes[k])
+        target = np.zeros_like(self.S)
+        target[:, 0] = dense[:, -1]
+        target[:, [slot_of[c] for c in codes]] = dense[:, :-1]
+        differ = target != self.S
+        changed_rows = np.flatnonzero(differ.any(axis=1))
+        changed_slots = set(np.flatnonzero(differ.any(axis=0)).tolist())
+        before = self.containment_of(sorted((changed_slots | set(gone)) & set(old_codes)))
+        self.S = target
+        names = {c: str(view.region_names.get(c, c)) for c in codes}
+        renamed = {slot_of[c] for c in codes if names[c] != self.names.get(c)}
+        self.names = names
+        for k in gone:
+            self._clear(k)
+        slots = np.asarray(sorted(changed_slots | set(gone)), dtype=np.int64)
+        self._rebuild_slots(slots)
+        self._refresh_levels(slots)
+        items: list[tuple[str, float | None, int | None]] = [
+            (old_codes[k], before.get(k), None if k in gone else k)
+            for k in old_slots
+            if k in gone or k in changed_slots or (k in renamed and old_codes[k] in keep)
+        ]
+        items += [(c, None, k) for c, k in slot_of.items() if k not in old_codes]
+        self._touch(changed_rows.tolist())
+        self._division = view
+        self.edits += 1
+        self._mark(op, sorted(items, key=lambda item: item[0]))
 
     # ------------------------------------------------------------------ slots
     def _slot(self, code: str) -> int:
@@ -190,22 +227,17 @@ class LiveSession(EditsMixin):
                 for level in self.levels:
                     r = self.received[level]
                     self.received[level] = np.hstack([r, np.zeros((r.shape[0], grow))])
-                    n = self.nearest[level]
-                    self.nearest[level] = np.hstack([n, np.full((n.shape[0], grow), np.inf)])
         self.slot_code[free] = code
         self.code_slot[code] = free
         return free
 
-    def _free(self, slot: int) -> None:
-        code = self.slot_code[slot]
-        self.slot_code[slot] = None
-        self.code_slot.pop(code, None)
-        self.names.pop(code, None)
-        self.S[:, slot] = 0.0
-        self.table[slot] = 0.0
+    def _clear(self, k: int) -> None:
+        """Empty slot ``k`` (already released from the code maps)."""
+        self.slot_code[k] = None
+        self.S[:, k] = 0.0
+        self.table[k] = 0.0
         for level in self.levels:
-            self.received[level][:, slot] = 0.0
-            self.nearest[level][:, slot] = np.inf
+            self.received[level][:, k] = 0.0
 
     def _order(self) -> list[int]:
         """Region slots in code order (as :class:`Division` sorts its regions)."""
@@ -225,23 +257,8 @@ class LiveSession(EditsMixin):
             members = np.flatnonzero(col > 0)
             self.table[k] = col[members] @ self.wT[members] if len(members) else 0.0
 
-    def _relabel_units(self, rows: np.ndarray) -> set[int]:
-        """Recompute the largest-share slot of ``rows``; returns the slots that changed hosts."""
-        if not self.levels:
-            return set()
-        order = self._order() + [0]  # regions in code order, NO_REGION last (as assignment())
-        sub = self.S[np.ix_(rows, order)]
-        best = np.asarray(order)[sub.argmax(axis=1)]
-        changed: set[int] = set()
-        for level in self.levels:
-            label = self.label.setdefault(level, np.zeros(len(self.units), dtype=np.int64))
-            moved = label[rows] != best
-            changed |= set(label[rows][moved].tolist()) | set(best[moved].tolist())
-            label[rows] = best
-        return changed
-
-    def _refresh_levels(self, slots: np.ndarray, label_slots: set[int]) -> None:
-        """Disruption columns of ``slots``; nearest-location columns of ``label_slots``."""
+    def _refresh_levels(self, slots: np.ndarray) -> None:
+        """The disruption columns (pupils received from today's SWVs) of ``slots``."""
         if not self.levels:
             return
         ctx = self.context
@@ -250,7 +267,6 @@ class LiveSession(EditsMixin):
             today, pupils = ctx.today[level], ctx.pupils[level]
             if level not in self.received:
                 self.received[level] = np.zeros((today.shape[1], n_slots))
-                self.nearest[level] = np.full((len(self.units), n_slots), np.inf)
             received = self.received[level]
             for k in np.asarray(slots).tolist():
                 if k == 0:
@@ -258,14 +274,6 @@ class LiveSession(EditsMixin):
                 members = np.flatnonzero(self.S[:, k] > 0)
                 capacity = pupils[members] * self.S[members, k]
                 received[:, k] = np.minimum(today[members], capacity[:, None]).sum(axis=0)
-            label, nearest, host = self.label[level], self.nearest[level], ctx.host[level]
-            for k in sorted(label_slots):
-                hosts = np.flatnonzero(label == k)
-                col = host[:, hosts].min(axis=1) if len(hosts) else np.full(len(label), np.inf)
-                if k == 0:
-                    col = np.minimum(col, ctx.outside[level])
-                nearest[:, k] = col
-            self.distance[level] = nearest[np.arange(len(label)), label]
 
     # ------------------------------------------------------------------ figures
     def contingency(self) -> Contingency:
@@ -318,10 +326,7 @@ class LiveSession(EditsMixin):
             "containment": dict(zip(m.labels.tolist(), m.containment.tolist(), strict=True)),
             "names": dict(self.names),
             "rows": rows,
-            "label": {lv: self.label[lv].copy() for lv in self.levels},
-            "label_codes": list(self.slot_code),
             "changed": self._disruption(),
-            "distance": {lv: d.copy() for lv, d in self.distance.items()},
         }
 
     def _row(self, i: int) -> dict[str, float]:
@@ -351,12 +356,12 @@ class LiveSession(EditsMixin):
     def figures(self) -> dict[str, Any]:
         """Every live figure as a JSON-ready dict (computed once per state).
 
-        Keys: ``division, against, weight, edits`` (count), ``headline`` (``before`` = the
-        start, ``after`` = now: :data:`HEADLINE` of the score summary), ``summary`` (the whole
-        summary now), ``regions`` (code, name, weight, containment, best_match, nested),
-        ``touched`` (code, name, containment before -> after, for every region the edits
-        touched), ``last`` (the last action: ``op`` and its regions before -> after),
-        ``disruption`` and ``travel`` (``None`` for divisions other than SWV divisions).
+        Keys: ``division, against, weight, edits`` (actions synced), ``headline``
+        (``before`` = the start, ``after`` = now: :data:`HEADLINE` of the score summary),
+        ``summary`` (the whole summary now), ``regions`` (code, name, weight, containment,
+        best_match, nested), ``touched`` (code, name, containment before -> after, for every
+        region the edits touched), ``last`` (the last action: ``op`` and its regions before ->
+        after) and ``disruption`` (``None`` for divisions other than SWV divisions).
         """
         if self._figures is not None:
             return self._figures
@@ -385,13 +390,12 @@ class LiveSession(EditsMixin):
                 strict=True,
             )
         ]
-        touched = self.touched()
         before_c = base["containment"]
         self._figures = {
             "division": self.name,
             "against": self.against,
             "weight": self.weight_name,
-            "edits": len(self.edits),
+            "edits": self.edits,
             "headline": {
                 "before": {k: base["summary"][k] for k in HEADLINE},
                 "after": {k: summary[k] for k in HEADLINE},
@@ -405,31 +409,26 @@ class LiveSession(EditsMixin):
                     "before": _num(before_c[code]) if code in before_c else None,
                     "after": _num(cont[code]) if code in cont else None,
                 }
-                for code in touched
+                for code in self.touched()
             ],
             "last": self.last,
             "disruption": disruption_figures(self, self._disruption()) if self.levels else None,
-            "travel": travel_figures(self, touched) if self.levels else None,
         }
         return self._figures
 
     # ------------------------------------------------------------------ results
-    def division(self, name: str | None = None) -> Division:
-        """The edited division now (regions in code order, shares as the edits left them)."""
-        import scipy.sparse as sp
+    def division(self) -> Division:
+        """The edited division now, as the session's weight sees it (the last division synced,
+        or the start)."""
+        return self._division
 
+    def shares(self) -> sp.csr_matrix:
+        """The session's own share matrix (regions in code order, 'no region' last): what the
+        incremental tables were built from (tests compare it with :meth:`division`)."""
         order = self._order()
-        codes = [self.slot_code[k] for k in order]
-        shares = sp.csr_matrix(self.S[:, [*order, 0]])
-        shares.eliminate_zeros()
-        return Division(
-            name or self.name,
-            self.units,
-            pd.Index(codes, dtype=str),
-            {c: self.names.get(c, c) for c in codes},
-            shares,
-            {},
-        )
+        m = sp.csr_matrix(self.S[:, [*order, 0]])
+        m.eliminate_zeros()
+        return m
 
     def containment_of(self, slots: list[int]) -> dict[int, float | None]:
         """Containment of the regions in ``slots`` straight from their table rows."""

@@ -2,26 +2,26 @@
 
 Rule: sessions are kept per ``key`` (e.g. ``(scenario, revision, division, against, weight)``)
 and per prefix of the edit list (each edit as canonical JSON). :meth:`LiveCache.session` finds
-the longest cached prefix of ``edits``, copies that session and applies only the remaining
-edits, caching every new prefix it passes. So a click (one more edit) applies one edit, and
-undo/redo (a shorter or an earlier list) applies none. At most ``max_sessions`` sessions are
+the longest cached prefix of ``edits``, copies that session and advances it over the remaining
+edits with ``step(session, i)`` (the caller's: e.g. sync the session to the division after
+``edits[: i + 1]``), caching every new prefix it passes. So a click (one more edit) costs one
+step, and undo/redo (a shorter or an earlier list) none. At most ``max_sessions`` sessions are
 kept (least recently used go first); the start of a key is never recomputed while cached.
 
-Sessions returned are shared with the cache: read their figures, do not ``apply`` to them
-(``copy()`` first).
-
-An edit that fails raises :class:`~geo.scenarios.errors.ScenarioError` naming
-``edits[i].field`` (like :func:`geo.scenarios.apply_scenario`), and nothing is cached for it.
+Sessions returned are shared with the cache: read their figures, do not change them
+(``copy()`` first). An exception from ``step`` propagates, and nothing is cached for that edit.
 
 >>> from geo.division import Division
 >>> from geo.overlap.live import LiveSession
+>>> from geo.scenarios.edits import move
 >>> import pandas as pd
->>> d = Division.from_assignment("d", {"GM1": "A", "GM2": "B"})
+>>> d = Division.from_assignment("d", {"GM1": "A", "GM2": "A", "GM3": "B"})
 >>> cache = LiveCache()
 >>> start = lambda: LiveSession.start(d, d, pd.Series(1.0, index=d.units), weight_name="w")
 >>> edits = [{"op": "move", "division": "d", "unit": "GM1", "to": "B"}]
->>> cache.session("k", edits, start).regions, cache.session("k", [], start).regions
-(['B'], ['A', 'B'])
+>>> step = lambda session, i: session.sync(move(d, "GM1", "B"), op="move")
+>>> cache.session("k", edits, start, step).edits, cache.session("k", [], start, step).edits
+(1, 0)
 >>> cache.stats["applied"], cache.stats["starts"]
 (1, 1)
 """
@@ -35,7 +35,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
-from geo.errors import DivisionError, EditError, ScenarioError
 from geo.overlap.live import LiveSession
 
 
@@ -56,9 +55,8 @@ def edit_key(edit: Any) -> str:
 class LiveCache:
     """Live sessions per key and edit-list prefix (rule in the module docstring)."""
 
-    def __init__(self, max_sessions: int = 256, *, source: str = "edits") -> None:
+    def __init__(self, max_sessions: int = 256) -> None:
         self.max_sessions = max_sessions
-        self.source = source
         self._sessions: OrderedDict[tuple[Hashable, str], LiveSession] = OrderedDict()
         self._lock = threading.Lock()
         self.stats = {"hits": 0, "applied": 0, "starts": 0}
@@ -76,10 +74,14 @@ class LiveCache:
             self._sessions.popitem(last=False)
 
     def session(
-        self, key: Hashable, edits: Sequence[Any], start: Callable[[], LiveSession]
+        self,
+        key: Hashable,
+        edits: Sequence[Any],
+        start: Callable[[], LiveSession],
+        step: Callable[[LiveSession, int], None],
     ) -> LiveSession:
-        """The session of ``key`` with ``edits`` applied (``start()`` makes the start state
-        when the key is not cached)."""
+        """The session of ``key`` after ``edits`` (``start()`` makes the start state when the
+        key is not cached; ``step(session, i)`` advances a session by ``edits[i]``)."""
         digests = [""]
         for edit in edits:
             digests.append(hashlib.sha1((digests[-1] + "\0" + edit_key(edit)).encode()).hexdigest())
@@ -101,12 +103,7 @@ class LiveCache:
             return found
         session = found.copy()
         for i in range(depth, len(edits)):
-            try:
-                session.apply(edits[i])
-            except EditError as exc:
-                raise ScenarioError(self.source, f"edits[{i}]", exc.field, exc.problem) from None
-            except DivisionError as exc:
-                raise ScenarioError(self.source, f"edits[{i}]", None, str(exc)) from None
+            step(session, i)
             with self._lock:
                 self.stats["applied"] += 1
                 self._put((key, digests[i + 1]), session)
