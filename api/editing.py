@@ -1,10 +1,13 @@
 """The map editor's figures: apply tentative edits to a stored scenario and measure them.
 
 One interface, :class:`LiveFigures`, answers ``evaluate(scenario, edits, division, against,
-weight)`` with everything the editor's panel shows: from the incremental engine
-(:mod:`geo.overlap.live`) for the edits the editor makes, else by a full recompute (apply the
-edits with :func:`geo.scenarios.apply_scenario`, score with :func:`geo.overlap.score`); both
-equal ``regio score`` of the saved scenario (``engine`` in the answer says which one ran).
+weight)`` with everything the editor's panel shows. Edits are applied by the scenario code
+(:func:`geo.scenarios.apply_scenario`, one edit per click thanks to a prefix cache); the
+headline, regions, touched regions and disruption then come from the incremental engine
+(:mod:`geo.overlap.live`, synced to the edited division: only the gemeenten whose shares
+changed are recomputed) whenever the ``against`` division is unchanged, else from a full
+recompute (:func:`geo.overlap.score`, :func:`geo.overlap.disruption.disruption`). Both equal
+``regio score`` of the saved scenario (``engine`` in the answer says which one ran).
 
 Figures (all for ``division`` of the edited scenario against its ``against``):
 
@@ -14,7 +17,7 @@ Figures (all for ``division`` of the edited scenario against its ``against``):
 * ``disruption``: pupils whose SWV changes against today (huidig), the definition of
   :mod:`geo.overlap.disruption` (PO pupils for ``swv_po``, VO for ``swv_vo``, both for ``swv``);
 * ``travel``: pupil-weighted distance to the nearest special-education location in the
-  gemeente's SWV (docs/proposals.md, :meth:`geo.proposals.travel.TravelModel.after`),
+  gemeente's SWV (the rule of ``regio verdict``'s P2, :func:`geo.checks.travel.distances`),
   before -> after, for the gemeenten concerned (those in touched regions);
 * ``checks``: the hard named checks of ``regio verdict`` (:mod:`geo.checks`: P1, P2, P3, size,
   contiguity) on the edited scenario, with the offending regions or gemeenten.
@@ -28,6 +31,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -45,11 +49,12 @@ from api.editor_parts import (
     touched_regions,
     weighted_mean,
 )
-from geo.checks import CHECKS, VerdictError, verdict
+from geo.checks import CHECKS, CheckState, VerdictError, VerdictSettings, verdict
+from geo.checks.travel import distances
 from geo.division import Division
 from geo.overlap import score
 from geo.overlap.disruption import disruption
-from geo.overlap.live import LiveSession, LiveUnsupported
+from geo.overlap.live import LiveSession
 from geo.overlap.live_cache import LiveCache
 from geo.scenarios import apply_scenario, parse_scenario
 from geo.scenarios.errors import EmptiedRegionWarning, ScenarioError
@@ -64,11 +69,11 @@ LEVELS_OF: dict[str, tuple[str, ...]] = {
 HEADLINE = ("congruence", "nested_regions", "regions", "ari", "nmi", "vi")
 """Summary keys shown as the panel's headline metrics."""
 
-LIVE_OPS = frozenset({"move", "merge", "rename", "assign"})
-"""Edit ops the incremental engine applies (everything the editor page makes)."""
-
 PREFIX_CACHE = 512
 """Applied edit-list prefixes kept per app (a few editing sessions of a few hundred clicks)."""
+
+LIVE_SESSIONS = 128
+"""Live sessions kept per app (each holds a few dense gemeente x region arrays, ~0.3 MB)."""
 
 HARD_CHECKS = tuple(c for c in CHECKS if c.hard)
 """The pass/fail checks the panel shows (P1, P2, P3, size, contiguity; P1 first)."""
@@ -77,34 +82,59 @@ assert [c.name for c in HARD_CHECKS] == ["P1", "P2", "P3", "size", "contiguity"]
 SWV_DIVISIONS = ("swv", "swv_po", "swv_vo")
 
 
+def shifted(exc: ScenarioError, offset: int) -> ScenarioError:
+    """``exc`` about ``edits[i]`` of a tail of the edit list, renumbered for the whole list.
+
+    >>> str(shifted(ScenarioError("edits", "edits[1]", "to", "unknown region"), 5))
+    'edits: edits[6].to: unknown region'
+    """
+    match = re.fullmatch(r"edits\[(\d+)\](.*)", exc.position or "")
+    if not match or offset == 0:
+        return exc
+    position = f"edits[{int(match.group(1)) + offset}]{match.group(2)}"
+    return ScenarioError(exc.source, position, exc.field, exc.problem)
+
+
 class LiveFigures:
     """The editor's figures for tentative edits on a stored scenario.
 
-    Rule: edits of the edited division by ``move``, ``merge``, ``rename`` and ``assign`` (all
-    the editor makes) go through the incremental engine (:class:`geo.overlap.live.LiveSession`
-    with a prefix cache: one click applies one edit and updates only the touched rows); any
-    other edit list is recomputed in full (apply, ``score``, ``disruption``, distances). Both
-    give the same figures (tests/test_overlap_live.py, tests/test_editor_api.py).
+    Rule: the edits are applied by the scenario code (prefix-cached); when ``against`` is the
+    same division before and after them, the incremental engine
+    (:class:`geo.overlap.live.LiveSession`, prefix-cached per revision chain, synced per edit)
+    gives the headline, regions, touched regions and disruption, else they are recomputed in
+    full. Travel and the checks are those of ``regio verdict`` on the edited division. Both
+    paths give the same figures (tests/test_overlap_live.py, tests/test_editor_api.py).
     """
 
     def __init__(self, evaluator: ScenarioEvaluator) -> None:
         self.evaluator = evaluator
         self.resources = editor_resources(evaluator)
         self._prefixes = EvaluationCache(max_entries=PREFIX_CACHE)
-        self.sessions = LiveCache(max_sessions=PREFIX_CACHE, source=EDIT_SOURCE)
+        self.sessions = LiveCache(max_sessions=LIVE_SESSIONS)
 
-    def apply(self, scenario: str, edits: Sequence[dict[str, Any]]) -> dict[str, Division]:
-        """The stored scenario's divisions with ``edits`` applied after its own edits.
-
-        Rule: the divisions after every prefix of an edit list are cached (per scenario revision
-        chain), so a click that appends one edit applies one edit, not the whole list again.
-        Raises :class:`~geo.scenarios.errors.ScenarioError` naming ``edits[i].field``.
-        """
+    def prefix_keys(self, scenario: str, edits: Sequence[dict[str, Any]]) -> list[tuple]:
+        """Cache keys of every prefix of ``edits`` on the scenario's revision chain: a hash
+        chain over the edits as canonical JSON (``keys[k]`` is the prefix of length ``k``)."""
         chain = self.evaluator.key(scenario)
         keys = [("editor_prefix", chain, "")]
         for edit in edits:
             text = keys[-1][2] + json.dumps(edit, sort_keys=True)
             keys.append(("editor_prefix", chain, hashlib.sha256(text.encode()).hexdigest()))
+        return keys
+
+    def apply(
+        self,
+        scenario: str,
+        edits: Sequence[dict[str, Any]],
+        keys: list[tuple] | None = None,
+    ) -> dict[str, Division]:
+        """The stored scenario's divisions with ``edits`` applied after its own edits.
+
+        Rule: the divisions after every prefix of an edit list are cached (per scenario revision
+        chain), so a click that appends one edit parses and applies one edit, not the whole list
+        again. Raises :class:`~geo.scenarios.errors.ScenarioError` naming ``edits[i].field``.
+        """
+        keys = keys if keys is not None else self.prefix_keys(scenario, edits)
         start, divisions = 0, self.evaluator.divisions(scenario)
         for k in range(len(edits), 0, -1):
             hit = self._prefixes.get(keys[k])
@@ -113,11 +143,14 @@ class LiveFigures:
                 break
         if start == len(edits):
             return divisions
-        doc = parse_scenario(
-            {"name": "edits", "description": f"tentative edits on {scenario}", "edits": edits},
-            source=EDIT_SOURCE,
-        )
-        tail = doc.model_copy(update={"edits": doc.edits[start:]}).with_source(EDIT_SOURCE)
+        try:
+            tail = parse_scenario(
+                {"name": "edits", "description": f"tentative edits on {scenario}",
+                 "edits": list(edits[start:])},
+                source=EDIT_SOURCE,
+            )  # fmt: skip
+        except ScenarioError as exc:
+            raise shifted(exc, start) from None
         for i, edit in enumerate(tail.edits):
             one = tail.model_copy(update={"edits": [edit]}).with_source(EDIT_SOURCE)
             dataset = dataclasses.replace(self.evaluator.dataset, divisions=dict(divisions))
@@ -143,55 +176,79 @@ class LiveFigures:
     ) -> dict[str, Any]:
         """Every figure of the panel (see the module docstring) as a JSON-ready dict."""
         before_all = self.evaluator.divisions(scenario)
+        keys = self.prefix_keys(scenario, edits)
+        after_all = self.apply(scenario, edits, keys)
+        for name in (division, against):
+            if name not in after_all:
+                raise KeyError(
+                    f"unknown division {name!r} in scenario {scenario!r}; choose one of "
+                    f"{', '.join(sorted(after_all))}"
+                )
         live = (
             division in before_all
-            and against in before_all
-            and all(e.get("op") in LIVE_OPS and e.get("division") == division for e in edits)
+            and division != against
+            and before_all.get(against) is after_all[against]
         )
+        if division not in before_all:
+            before_all = {**before_all, division: after_all[division]}
         if live:
-            try:
-                return self._live(scenario, before_all, edits, division, against, weight)
-            except LiveUnsupported:
-                pass
-        return self._full(scenario, before_all, edits, division, against, weight)
-
-    def _live(
-        self,
-        scenario: str,
-        before_all: dict[str, Division],
-        edits: Sequence[dict[str, Any]],
-        division: str,
-        against: str,
-        weight: str,
-    ) -> dict[str, Any]:
-        """The figures from the incremental engine (its prefix cache per revision chain)."""
-        w = self.evaluator.dataset.weight(weight)
-
-        def start() -> LiveSession:
-            return LiveSession.start(
-                before_all[division],
-                before_all[against],
-                w,
-                weight_name=weight,
-                context=self.resources.live,
-            )
-
-        key = (self.evaluator.key(scenario), division, against, weight)
-        session = self.sessions.session(key, list(edits), start)
-        figures = session.figures()
-        a_div = session.division()
-        after_all = {**before_all, division: a_div}
-        keys = ("headline", "regions", "touched", "disruption", "travel")
+            figures = self._live(scenario, before_all, edits, keys, division, against, weight)
+        else:
+            figures = self._full(scenario, before_all, after_all, edits, division, against, weight)
+        a_div = after_all[division]
+        touched = [t["code"] for t in figures["touched"]]
         return {
             "scenario": scenario,
             "division": division,
             "against": against,
             "weight": weight,
             "edits": len(edits),
-            **{k: figures[k] for k in keys},
+            **figures,
+            "travel": self._travel(scenario, before_all[division], a_div, division, touched),
             "checks": self._checks(scenario, after_all, division),
             "membership": membership_rows(a_div),
             "adjacency": region_adjacency(a_div, self.resources.adjacency),
+        }
+
+    def _live(
+        self,
+        scenario: str,
+        before_all: dict[str, Division],
+        edits: Sequence[dict[str, Any]],
+        keys: list[tuple],
+        division: str,
+        against: str,
+        weight: str,
+    ) -> dict[str, Any]:
+        """Headline, regions, touched and disruption from the incremental engine: the session
+        of the longest cached prefix of ``edits``, synced to the division after each further
+        edit (:meth:`apply` has those divisions cached already)."""
+        dataset = self.evaluator.dataset
+
+        def start() -> LiveSession:
+            return LiveSession.start(
+                before_all[division],
+                before_all[against],
+                dataset.weight(weight),
+                weight_name=weight,
+                context=self.resources.live,
+            )
+
+        def step(session: LiveSession, i: int) -> None:
+            edited = self.apply(scenario, edits[: i + 1], keys[: i + 2])[division]
+            session.sync(edited, op=str(edits[i].get("op", "edit")))
+
+        key = (self.evaluator.key(scenario), division, against, weight)
+        digests = [k[2] for k in keys]
+        f = self.sessions.session(key, list(edits), start, step, digests=digests).figures()
+        disruption = f["disruption"]
+        if disruption is not None:
+            disruption = {k: v for k, v in disruption.items() if k != "by_level"}
+        return {
+            "headline": f["headline"],
+            "regions": f["regions"],
+            "touched": f["touched"],
+            "disruption": disruption,
             "engine": "live",
         }
 
@@ -199,32 +256,23 @@ class LiveFigures:
         self,
         scenario: str,
         before_all: dict[str, Division],
+        after_all: dict[str, Division],
         edits: Sequence[dict[str, Any]],
         division: str,
         against: str,
         weight: str,
     ) -> dict[str, Any]:
-        """The figures recomputed in full on the applied edits."""
-        after_all = self.apply(scenario, edits)
-        for name in (division, against):
-            if name not in after_all:
-                raise KeyError(
-                    f"unknown division {name!r} in scenario {scenario!r}; choose one of "
-                    f"{', '.join(sorted(after_all))}"
-                )
-        if division not in before_all:
-            before_all = {**before_all, division: after_all[division]}
-        dataset = self.evaluator.dataset
-        w = dataset.weight(weight)
+        """Headline, regions, touched and disruption recomputed in full on the applied edits."""
+        w = self.evaluator.dataset.weight(weight)
         before = self.evaluator.score(scenario, division, against, weight)
         if edits:
             after = score(after_all[division], after_all[against], w, weight_name=weight).to_dict()
         else:
             after = before
-        a_div = after_all[division]
-        touched = touched_regions(before_all[division], a_div)
+        b_div, a_div = before_all[division], after_all[division]
+        touched = touched_regions(b_div.for_weight(weight), a_div.for_weight(weight))
         before_rows = {r["region"]: r for r in before["regions"]}
-        totals = a_div.totals(w)
+        totals = a_div.for_weight(weight).totals(w)
         regions = [
             {
                 "code": r["region"],
@@ -237,36 +285,27 @@ class LiveFigures:
             for r in after["regions"]
         ]
         after_rows = {r["region"]: r for r in after["regions"]}
-        touched_out = [
-            {
-                "code": code,
-                "name": str(
-                    a_div.region_names.get(code, before_all[division].region_names.get(code, code))
-                ),
-                "before": json_num(before_rows[code]["containment"])
-                if code in before_rows
-                else None,
-                "after": json_num(after_rows[code]["containment"]) if code in after_rows else None,
-            }
-            for code in touched
-        ]
+        names = {**b_div.region_names, **a_div.region_names}
         return {
-            "scenario": scenario,
-            "division": division,
-            "against": against,
-            "weight": weight,
-            "edits": len(edits),
             "headline": {
                 "before": {k: before["summary"].get(k) for k in HEADLINE},
                 "after": {k: after["summary"].get(k) for k in HEADLINE},
             },
             "regions": regions,
-            "touched": touched_out,
-            "disruption": self._disruption(scenario, before_all[division], a_div, division),
-            "travel": self._travel(scenario, before_all[division], a_div, division, touched),
-            "checks": self._checks(scenario, after_all, division),
-            "membership": membership_rows(a_div),
-            "adjacency": region_adjacency(a_div, self.resources.adjacency),
+            "touched": [
+                {
+                    "code": code,
+                    "name": str(names.get(code, code)),
+                    "before": json_num(before_rows[code]["containment"])
+                    if code in before_rows
+                    else None,
+                    "after": json_num(after_rows[code]["containment"])
+                    if code in after_rows
+                    else None,
+                }
+                for code in touched
+            ],
+            "disruption": self._disruption(scenario, b_div, a_div, division),
             "engine": "full",
         }
 
@@ -357,12 +396,20 @@ class LiveFigures:
         }
 
     def _distances(self, division: Division, level: str) -> np.ndarray:
-        """Distance (km) per gemeente to the nearest location of ``level`` in its SWV
-        (docs/proposals.md: a location lies in the SWV of its gemeente, a gemeente in the SWV
-        of its largest share; :meth:`geo.proposals.travel.TravelModel.after`)."""
-        model = self.resources.travel
-        labels = division.reindexed(model.units).assignment().astype(str)
-        return model.after(level, labels).to_numpy(float)
+        """Distance (km) per gemeente to the nearest location of ``level`` in its SWV, by the
+        rule of ``regio verdict``'s P2 (:func:`geo.checks.travel.distances`)."""
+        ctx = self.resources.checks
+        state = CheckState(
+            ctx,
+            "editor",
+            {},
+            [],
+            None,
+            "",
+            VerdictSettings(),
+            ctx.bounds,  # type: ignore[arg-type]
+        )
+        return distances(state, level, division.reindexed(ctx.units))[0]
 
     def _travel(
         self, scenario: str, before: Division, after: Division, division: str, touched: list[str]

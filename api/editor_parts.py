@@ -23,7 +23,6 @@ from geo.checks import VerdictContext, build_context
 from geo.division import Division
 from geo.errors import RegiokompasError
 from geo.overlap.live_context import LiveContext, live_context
-from geo.proposals.travel import TravelModel, travel_model
 
 EDIT_SOURCE = "edits"
 """Source named in error messages about tentative edits (``edits: edits[2].unit: ...``)."""
@@ -58,12 +57,14 @@ def membership_rows(division: Division) -> dict[str, list[tuple[str, float]]]:
     {'G1': [('A', 1.0)]}
     """
     m = division.shares.tocsr()
-    columns = [str(c) for c in division.columns]
+    rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+    order = np.lexsort((-m.data, rows))  # per unit, largest share first (stable on ties)
+    codes = [division.column_codes[j] for j in m.indices[order].tolist()]
+    values = m.data[order].tolist()
     out: dict[str, list[tuple[str, float]]] = {}
-    for i, unit in enumerate(division.units.astype(str)):
+    for i, unit in enumerate(division.units.astype(str).tolist()):
         lo, hi = m.indptr[i], m.indptr[i + 1]
-        row = sorted(zip(m.indices[lo:hi], m.data[lo:hi], strict=True), key=lambda x: -x[1])
-        out[unit] = [(columns[j], float(v)) for j, v in row if v > 0]
+        out[unit] = [(c, v) for c, v in zip(codes[lo:hi], values[lo:hi], strict=True) if v > 0]
     return out
 
 
@@ -100,10 +101,9 @@ class EditorResources:
     adjacency: sp.csr_matrix
     """Gemeente adjacency (queen contiguity, islands linked to their nearest gemeente)."""
     checks: VerdictContext
-    travel: TravelModel
-    """Distances to special-education locations (the rule of docs/proposals.md)."""
+    """The verdict's context (pupils, today's SWVs, distances to special education)."""
     live: LiveContext
-    """The incremental engine's per-dataset arrays (reusing the checks' distance matrices)."""
+    """The incremental engine's per-dataset arrays (reusing the verdict context's)."""
 
 
 _RESOURCES: dict[int, EditorResources] = {}
@@ -129,9 +129,8 @@ def editor_resources(evaluator: ScenarioEvaluator) -> EditorResources:
             (np.ones(len(rows)), (rows, cols)), shape=(len(units), len(units))
         )
         checks = build_context(dataset)
-        travel = travel_model(dataset.units, dataset.special_schools)
         live = live_context(dataset, verdict_context=checks)
-        resources = EditorResources(adjacency, checks, travel, live)
+        resources = EditorResources(adjacency, checks, live)
         _RESOURCES.clear()
         _RESOURCES[key] = resources
         return resources

@@ -11,6 +11,7 @@ import dataclasses
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
@@ -232,10 +233,30 @@ def test_merge_rename_and_new_region_edits(client: TestClient, dataset) -> None:
     assert out["headline"]["after"]["congruence"] == pytest.approx(
         expected["summary"]["congruence"], abs=1e-12
     )
+    # the editor's "new region": one move with a name; only the two regions are touched
+    fresh = [{"op": "move", "division": "swv_po", "unit": "GM0772", "to": "NIEUW1",
+              "name": "Nieuw 1"}]  # fmt: skip
+    out = client.post("/api/scenarios/huidig/evaluate", json=body(fresh)).json()
+    assert out["engine"] == "live"
+    assert out["membership"]["GM0772"] == [["NIEUW1", 1.0]]
+    assert {t["code"] for t in out["touched"]} == {"NIEUW1", "PO3007"}
+    assert {r["code"]: r["name"] for r in out["regions"]}["NIEUW1"] == "Nieuw 1"
+    _, expected = full_score(dataset, fresh)
+    assert out["headline"]["after"]["congruence"] == pytest.approx(
+        expected["summary"]["congruence"], abs=1e-12
+    )
+    # a whole-division assign from the default shares drops the pupil shares of split
+    # gemeenten: every region holding one is touched (checked on the membership tables)
     new = [{"op": "assign", "division": "swv_po", "membership": membership}]
     out = client.post("/api/scenarios/huidig/evaluate", json=body(new)).json()
     assert out["membership"]["GM0772"] == [["NIEUW1", 1.0]]
-    assert {t["code"] for t in out["touched"]} == {"NIEUW1", "PO3007"}
+    divisions, _ = full_score(dataset, new)
+    one = po.for_weight("pupils_po").membership.set_index(["unit", "region"])["share"]
+    two = divisions["swv_po"].for_weight("pupils_po").membership.set_index(["unit", "region"])
+    both = pd.concat([one.rename("a"), two["share"].rename("b")], axis=1).fillna(0.0)
+    differ = both.index[(both["a"] - both["b"]).abs() > 1e-12].get_level_values("region")
+    assert {t["code"] for t in out["touched"]} == set(differ) - {"GEEN"}
+    assert {"NIEUW1", "PO3007"} < set(differ)
 
 
 # ---------------------------------------------------------------------- property
@@ -330,16 +351,29 @@ def test_docs_work_offline(client: TestClient) -> None:
     } <= set(paths)
 
 
-def test_edits_the_live_engine_does_not_take_are_recomputed_in_full(
+def test_any_edit_of_the_division_goes_live_and_edits_of_against_go_full(
     client: TestClient, dataset
 ) -> None:
     edits = [{"op": "split_by", "division": "swv_po", "by": "jeugdregio"}]
     out = client.post("/api/scenarios/huidig/evaluate", json=body(edits)).json()
-    assert out["engine"] == "full"
+    assert out["engine"] == "live"
     _, expected = full_score(dataset, edits)
-    assert out["headline"]["after"]["congruence"] == pytest.approx(
-        expected["summary"]["congruence"], abs=1e-12
+    for key in HEADLINE:
+        assert out["headline"]["after"][key] == pytest.approx(
+            expected["summary"][key], abs=1e-12
+        ), key
+    # every piece with pupils is nested (pieces with territory but no pupils have no containment)
+    with_pupils = [r for r in expected["regions"] if r["containment"] is not None]
+    assert expected["summary"]["nested_regions"] == len(with_pupils)
+    # an edit of 'against' itself: the incremental tables no longer hold, recomputed in full
+    jr = dataset.division("jeugdregio")
+    other = next(r for r in jr.regions if r != jr.assignment()["GM0772"])
+    moved = [{"op": "move", "division": "jeugdregio", "unit": "GM0772", "to": str(other)}]
+    full = client.post("/api/scenarios/huidig/evaluate", json=body(moved)).json()
+    assert full["engine"] == "full"
+    _, want = full_score(dataset, moved)
+    assert full["headline"]["after"]["congruence"] == pytest.approx(
+        want["summary"]["congruence"], abs=1e-12
     )
-    assert out["headline"]["after"]["nested_regions"] == expected["summary"]["regions"]
     p3 = next(c for c in out["checks"] if c["name"] == "P3")
     assert p3["passed"]  # cut along the jeugdregio borders: every SWV within one jeugdregio

@@ -34,6 +34,9 @@ True
 
 from __future__ import annotations
 
+import weakref
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -76,8 +79,26 @@ def location_labels(state: CheckState, level: str, division: Division) -> np.nda
     return np.where(kept >= 0, kept, chosen)
 
 
+_DISTANCES: weakref.WeakKeyDictionary[Division, dict[str, tuple[Any, Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Memo of :func:`distances` per division (divisions never change): the editor's travel figure
+and P2 on the same edited division compute them once."""
+
+
 def distances(state: CheckState, level: str, division: Division) -> tuple[np.ndarray, np.ndarray]:
-    """``(per gemeente km, units x regions nearest km)`` of ``division`` for ``level``."""
+    """``(per gemeente km, units x regions nearest km)`` of ``division`` for ``level``
+    (memoised per division, context and level; treat the arrays as read-only)."""
+    memo = _DISTANCES.setdefault(division, {})
+    found = memo.get(level)
+    if found is not None and found[0]() is state.ctx:
+        return found[1]
+    result = _distances(state, level, division)
+    memo[level] = (weakref.ref(state.ctx), result)
+    return result
+
+
+def _distances(state: CheckState, level: str, division: Division) -> tuple[np.ndarray, np.ndarray]:
     lt = state.ctx.travel[level]
     labels = location_labels(state, level, division)
     near = nearest_by_label(lt.group_dist, labels, division.n_regions)

@@ -79,12 +79,20 @@ class LiveCache:
         edits: Sequence[Any],
         start: Callable[[], LiveSession],
         step: Callable[[LiveSession, int], None],
+        *,
+        digests: Sequence[str] | None = None,
     ) -> LiveSession:
         """The session of ``key`` after ``edits`` (``start()`` makes the start state when the
-        key is not cached; ``step(session, i)`` advances a session by ``edits[i]``)."""
-        digests = [""]
-        for edit in edits:
-            digests.append(hashlib.sha1((digests[-1] + "\0" + edit_key(edit)).encode()).hexdigest())
+        key is not cached; ``step(session, i)`` advances a session by ``edits[i]``).
+        ``digests``: the caller's keys of every prefix (``len(edits) + 1``, equal for equal
+        prefixes), when it has them already; by default a hash chain of :func:`edit_key`."""
+        if digests is None:
+            digests = [""]
+            for edit in edits:
+                text = digests[-1] + "\0" + edit_key(edit)
+                digests.append(hashlib.sha1(text.encode()).hexdigest())
+        elif len(digests) != len(edits) + 1:
+            raise ValueError("digests: one per prefix of the edits, the empty one included")
         with self._lock:
             found, depth = None, 0
             for depth in range(len(edits), -1, -1):

@@ -32,7 +32,7 @@ def disruption_figures(session: Any, now: dict[str, np.ndarray]) -> dict[str, An
     """Pupils whose SWV changes against today: the start, now, per gemeente that differs."""
     before = sum(session.base["changed"][lv] for lv in session.levels)
     after = sum(now[lv] for lv in session.levels)
-    diff = np.round(after - before, 6)
+    changed = np.flatnonzero(np.round(after - before, 6) != 0)
     return {
         "levels": list(session.levels),
         "before": float(before.sum()),
@@ -43,9 +43,11 @@ def disruption_figures(session: Any, now: dict[str, np.ndarray]) -> dict[str, An
             {
                 "code": session.codes[i],
                 "name": str(session.context.names[i]),
-                "before": float(before[i]),
-                "after": float(after[i]),
+                "before": b,
+                "after": a,
             }
-            for i in np.flatnonzero(diff != 0).tolist()
+            for i, b, a in zip(
+                changed.tolist(), before[changed].tolist(), after[changed].tolist(), strict=True
+            )
         ],
     }
