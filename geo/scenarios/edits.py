@@ -159,9 +159,9 @@ def move(
     >>> d = Division.from_assignment("d", {"GM1": "A", "GM2": "B"})
     >>> move(d, "GM1", "B", share=0.25).unit_regions("GM1")
     {'A': 0.75, 'B': 0.25}
-    >>> new = move(d, "GM2", "C", name="Nieuw")
+    >>> new = move(move(d, "GM1", "B", share=0.25), "GM2", "C", name="Nieuw")
     >>> list(new.regions), new.region_names["C"]
-    (['A', 'C'], 'Nieuw')
+    (['A', 'B', 'C'], 'Nieuw')
     """
     _require_target(division, to, name)
     row = division.unit_regions(unit)
