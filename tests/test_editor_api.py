@@ -108,6 +108,8 @@ def test_region_adjacency_is_symmetric_data_for_colouring(client: TestClient) ->
     [
         ({**EINDHOVEN, "unit": "GM9999"}, "edits[0].unit: unknown unit 'GM9999'"),
         ({**EINDHOVEN, "to": "PO9999"}, "edits[0].to: unknown region 'PO9999'"),
+        ({**EINDHOVEN, "to": "PO3008", "name": "x"}, "edits[0].to: region 'PO3008' already exists"),
+        ({**EINDHOVEN, "to": "GEEN", "name": "x"}, "edits[0].to: 'GEEN' is reserved"),
         ({**EINDHOVEN, "share": 1.5}, "edits[0].move.share"),
         (
             {
@@ -134,6 +136,14 @@ def test_bad_edits_get_422_naming_index_and_field(
     # a bad second edit names index 1
     r = client.post("/api/scenarios/huidig/evaluate", json=body([ok, {**EINDHOVEN, "to": "X"}]))
     assert r.status_code == 422 and "edits[1].to" in r.json()["detail"]
+    # ... when the first edit is cached already (only the tail is applied), and for a field the
+    # request model refuses
+    assert client.post("/api/scenarios/huidig/evaluate", json=body([ok])).status_code == 200
+    r = client.post("/api/scenarios/huidig/evaluate", json=body([ok, {**EINDHOVEN, "to": "X"}]))
+    assert r.status_code == 422 and "edits[1].to: unknown region 'X'" in r.json()["detail"]
+    bad_tail = [ok, {**EINDHOVEN, "share": 2.0}]
+    r = client.post("/api/scenarios/huidig/evaluate", json=body(bad_tail))
+    assert r.status_code == 422 and "edits[1]" in r.json()["detail"], r.text
     assert snapshot(client) == before
 
 
