@@ -82,6 +82,28 @@ assert [c.name for c in HARD_CHECKS] == ["P1", "P2", "P3", "size", "contiguity"]
 SWV_DIVISIONS = ("swv", "swv_po", "swv_vo")
 
 
+@dataclasses.dataclass(frozen=True)
+class Evaluation:
+    """One evaluate request, resolved: what :meth:`LiveFigures._live` and
+    :meth:`LiveFigures._full` share."""
+
+    scenario: str
+    chain: Hashable
+    """The scenario's revision chain (:meth:`~api.evaluator.ScenarioEvaluator.key`)."""
+    stored: dict[str, Division]
+    """The stored scenario's divisions."""
+    before: dict[str, Division]
+    """``stored`` plus the edited division when the edits create it."""
+    after: dict[str, Division]
+    """The divisions after the edits."""
+    edits: Sequence[dict[str, Any]]
+    keys: list[tuple]
+    """:meth:`LiveFigures.prefix_keys` of ``edits``."""
+    division: str
+    against: str
+    weight: str
+
+
 def shifted(exc: ScenarioError, offset: int) -> ScenarioError:
     """``exc`` about ``edits[i]`` of a tail of the edit list, renumbered for the whole list.
 
@@ -201,13 +223,10 @@ class LiveFigures:
         )
         if division not in before_all:
             before_all = {**before_all, division: after_all[division]}
-        if live:
-            live_in = (chain, stored, keys)
-            figures = self._live(scenario, live_in, before_all, edits, division, against, weight)
-        else:
-            figures = self._full(
-                scenario, chain, before_all, after_all, edits, division, against, weight
-            )
+        request = Evaluation(
+            scenario, chain, stored, before_all, after_all, edits, keys, division, against, weight
+        )
+        figures = self._live(request) if live else self._full(request)
         a_div = after_all[division]
         touched = [t["code"] for t in figures["touched"]]
         return {
@@ -223,38 +242,28 @@ class LiveFigures:
             "adjacency": region_adjacency(a_div, self.resources.adjacency),
         }
 
-    def _live(
-        self,
-        scenario: str,
-        live_in: tuple[Hashable, dict[str, Division], list[tuple]],
-        before_all: dict[str, Division],
-        edits: Sequence[dict[str, Any]],
-        division: str,
-        against: str,
-        weight: str,
-    ) -> dict[str, Any]:
+    def _live(self, r: Evaluation) -> dict[str, Any]:
         """Headline, regions, touched and disruption from the incremental engine: the session
         of the longest cached prefix of ``edits``, synced to the division after each further
         edit (:meth:`apply` has those divisions cached already)."""
         dataset = self.evaluator.dataset
-        chain, stored, keys = live_in
 
         def start() -> LiveSession:
             return LiveSession.start(
-                before_all[division],
-                before_all[against],
-                dataset.weight(weight),
-                weight_name=weight,
+                r.before[r.division],
+                r.before[r.against],
+                dataset.weight(r.weight),
+                weight_name=r.weight,
                 context=self.resources.live,
             )
 
         def step(session: LiveSession, i: int) -> None:
-            edited = self.apply(scenario, edits[: i + 1], keys[: i + 2], stored)[division]
-            session.sync(edited, op=str(edits[i].get("op", "edit")))
+            edited = self.apply(r.scenario, r.edits[: i + 1], r.keys[: i + 2], r.stored)
+            session.sync(edited[r.division], op=str(r.edits[i].get("op", "edit")))
 
-        key = (chain, division, against, weight)
-        digests = [k[2] for k in keys]
-        f = self.sessions.session(key, list(edits), start, step, digests=digests).figures()
+        key = (r.chain, r.division, r.against, r.weight)
+        digests = [k[2] for k in r.keys]
+        f = self.sessions.session(key, list(r.edits), start, step, digests=digests).figures()
         disruption = f["disruption"]
         if disruption is not None:
             disruption = {k: v for k, v in disruption.items() if k != "by_level"}
@@ -266,25 +275,16 @@ class LiveFigures:
             "engine": "live",
         }
 
-    def _full(
-        self,
-        scenario: str,
-        chain: Hashable,
-        before_all: dict[str, Division],
-        after_all: dict[str, Division],
-        edits: Sequence[dict[str, Any]],
-        division: str,
-        against: str,
-        weight: str,
-    ) -> dict[str, Any]:
+    def _full(self, r: Evaluation) -> dict[str, Any]:
         """Headline, regions, touched and disruption recomputed in full on the applied edits."""
+        division, against, weight = r.division, r.against, r.weight
         w = self.evaluator.dataset.weight(weight)
-        before = self.evaluator.score(scenario, division, against, weight)
-        if edits:
-            after = score(after_all[division], after_all[against], w, weight_name=weight).to_dict()
+        before = self.evaluator.score(r.scenario, division, against, weight)
+        if r.edits:
+            after = score(r.after[division], r.after[against], w, weight_name=weight).to_dict()
         else:
             after = before
-        b_div, a_div = before_all[division], after_all[division]
+        b_div, a_div = r.before[division], r.after[division]
         touched = touched_regions(b_div.for_weight(weight), a_div.for_weight(weight))
         before_rows = {r["region"]: r for r in before["regions"]}
         totals = a_div.for_weight(weight).totals(w)
@@ -320,7 +320,7 @@ class LiveFigures:
                 }
                 for code in touched
             ],
-            "disruption": self._disruption(chain, b_div, a_div, division),
+            "disruption": self._disruption(r.chain, b_div, a_div, division),
             "engine": "full",
         }
 

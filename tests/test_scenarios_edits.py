@@ -356,16 +356,25 @@ def test_every_edit_preserves_totals_and_no_region(d, values, data) -> None:
     _check_preserved(d, edits.assign("x", m, d.units), w)
 
 
+def draw_share_and_target(d: Division, data: st.DataObject) -> tuple[pd.Series, str] | None:
+    """A random (unit, region, share) row of ``d`` in a region and another region to move it
+    to; None when ``d`` has no such pair."""
+    m = d.membership
+    in_regions = m[m["region"] != NO_REGION]
+    if in_regions.empty or d.n_regions < 2:
+        return None
+    row = in_regions.iloc[data.draw(st.integers(0, len(in_regions) - 1))]
+    return row, data.draw(st.sampled_from([r for r in d.regions if r != row["region"]]))
+
+
 @pytest.mark.filterwarnings("ignore::geo.scenarios.errors.EmptiedRegionWarning")
 @settings(max_examples=40, deadline=None)
 @given(d=fractional_division(), data=st.data())
 def test_move_of_a_share_is_exact(d, data) -> None:
-    m = d.membership
-    in_regions = m[m["region"] != NO_REGION]
-    if in_regions.empty or d.n_regions < 2:
+    drawn = draw_share_and_target(d, data)
+    if drawn is None:
         return
-    row = in_regions.iloc[data.draw(st.integers(0, len(in_regions) - 1))]
-    to = data.draw(st.sampled_from([r for r in d.regions if r != row["region"]]))
+    row, to = drawn
     share = data.draw(st.floats(1e-6, float(row["share"])))
     after = edits.move(d, row["unit"], to, from_=row["region"], share=share)
     before_row, after_row = d.unit_regions(row["unit"]), after.unit_regions(row["unit"])
@@ -403,12 +412,10 @@ def _move_by_table(d: Division, unit: str, to: str, from_: str | None, share: fl
 @settings(max_examples=150, deadline=None)
 @given(d=fractional_division(), data=st.data())
 def test_move_equals_the_membership_table_rule_bit_for_bit(d, data) -> None:
-    m = d.membership
-    in_regions = m[m["region"] != NO_REGION]
-    if in_regions.empty or d.n_regions < 2:
+    drawn = draw_share_and_target(d, data)
+    if drawn is None:
         return
-    row = in_regions.iloc[data.draw(st.integers(0, len(in_regions) - 1))]
-    to = data.draw(st.sampled_from([r for r in d.regions if r != row["region"]]))
+    row, to = drawn
     whole = data.draw(st.booleans())
     split = len([r for r in d.unit_regions(row["unit"]) if r != NO_REGION]) > 1
     from_ = None if whole and not split else row["region"]
