@@ -33,7 +33,7 @@ import hashlib
 import json
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from typing import Any
 
 import numpy as np
@@ -111,11 +111,15 @@ class LiveFigures:
         self.resources = editor_resources(evaluator)
         self._prefixes = EvaluationCache(max_entries=PREFIX_CACHE)
         self.sessions = LiveCache(max_sessions=LIVE_SESSIONS)
+        units = self.resources.checks.units
+        self._codes = [str(u) for u in units.tolist()]
+        names = self.resources.checks.names
+        self._names = [str(names.get(g, g)) for g in self._codes]
 
-    def prefix_keys(self, scenario: str, edits: Sequence[dict[str, Any]]) -> list[tuple]:
-        """Cache keys of every prefix of ``edits`` on the scenario's revision chain: a hash
-        chain over the edits as canonical JSON (``keys[k]`` is the prefix of length ``k``)."""
-        chain = self.evaluator.key(scenario)
+    def prefix_keys(self, chain: Hashable, edits: Sequence[dict[str, Any]]) -> list[tuple]:
+        """Cache keys of every prefix of ``edits`` on a scenario's revision chain (its
+        :meth:`~api.evaluator.ScenarioEvaluator.key`): a hash chain over the edits as canonical
+        JSON (``keys[k]`` is the prefix of length ``k``)."""
         keys = [("editor_prefix", chain, "")]
         for edit in edits:
             text = keys[-1][2] + json.dumps(edit, sort_keys=True)
@@ -127,15 +131,20 @@ class LiveFigures:
         scenario: str,
         edits: Sequence[dict[str, Any]],
         keys: list[tuple] | None = None,
+        stored: dict[str, Division] | None = None,
     ) -> dict[str, Division]:
         """The stored scenario's divisions with ``edits`` applied after its own edits.
 
         Rule: the divisions after every prefix of an edit list are cached (per scenario revision
         chain), so a click that appends one edit parses and applies one edit, not the whole list
-        again. Raises :class:`~geo.scenarios.errors.ScenarioError` naming ``edits[i].field``.
+        again. ``keys`` (:meth:`prefix_keys`) and ``stored`` (the scenario's own divisions), when
+        the caller has them, save reading the store again. Raises
+        :class:`~geo.scenarios.errors.ScenarioError` naming ``edits[i].field``.
         """
-        keys = keys if keys is not None else self.prefix_keys(scenario, edits)
-        start, divisions = 0, self.evaluator.divisions(scenario)
+        if keys is None or stored is None:
+            chain, stored = self.evaluator.resolve(scenario)
+            keys = self.prefix_keys(chain, edits)
+        start, divisions = 0, stored
         for k in range(len(edits), 0, -1):
             hit = self._prefixes.get(keys[k])
             if hit is not None:
@@ -175,9 +184,10 @@ class LiveFigures:
         weight: str,
     ) -> dict[str, Any]:
         """Every figure of the panel (see the module docstring) as a JSON-ready dict."""
-        before_all = self.evaluator.divisions(scenario)
-        keys = self.prefix_keys(scenario, edits)
-        after_all = self.apply(scenario, edits, keys)
+        chain, before_all = self.evaluator.resolve(scenario)
+        stored = before_all
+        keys = self.prefix_keys(chain, edits)
+        after_all = self.apply(scenario, edits, keys, stored)
         for name in (division, against):
             if name not in after_all:
                 raise KeyError(
@@ -192,9 +202,12 @@ class LiveFigures:
         if division not in before_all:
             before_all = {**before_all, division: after_all[division]}
         if live:
-            figures = self._live(scenario, before_all, edits, keys, division, against, weight)
+            live_in = (chain, stored, keys)
+            figures = self._live(scenario, live_in, before_all, edits, division, against, weight)
         else:
-            figures = self._full(scenario, before_all, after_all, edits, division, against, weight)
+            figures = self._full(
+                scenario, chain, before_all, after_all, edits, division, against, weight
+            )
         a_div = after_all[division]
         touched = [t["code"] for t in figures["touched"]]
         return {
@@ -204,7 +217,7 @@ class LiveFigures:
             "weight": weight,
             "edits": len(edits),
             **figures,
-            "travel": self._travel(scenario, before_all[division], a_div, division, touched),
+            "travel": self._travel(chain, before_all[division], a_div, division, touched),
             "checks": self._checks(scenario, after_all, division),
             "membership": membership_rows(a_div),
             "adjacency": region_adjacency(a_div, self.resources.adjacency),
@@ -213,9 +226,9 @@ class LiveFigures:
     def _live(
         self,
         scenario: str,
+        live_in: tuple[Hashable, dict[str, Division], list[tuple]],
         before_all: dict[str, Division],
         edits: Sequence[dict[str, Any]],
-        keys: list[tuple],
         division: str,
         against: str,
         weight: str,
@@ -224,6 +237,7 @@ class LiveFigures:
         of the longest cached prefix of ``edits``, synced to the division after each further
         edit (:meth:`apply` has those divisions cached already)."""
         dataset = self.evaluator.dataset
+        chain, stored, keys = live_in
 
         def start() -> LiveSession:
             return LiveSession.start(
@@ -235,10 +249,10 @@ class LiveFigures:
             )
 
         def step(session: LiveSession, i: int) -> None:
-            edited = self.apply(scenario, edits[: i + 1], keys[: i + 2])[division]
+            edited = self.apply(scenario, edits[: i + 1], keys[: i + 2], stored)[division]
             session.sync(edited, op=str(edits[i].get("op", "edit")))
 
-        key = (self.evaluator.key(scenario), division, against, weight)
+        key = (chain, division, against, weight)
         digests = [k[2] for k in keys]
         f = self.sessions.session(key, list(edits), start, step, digests=digests).figures()
         disruption = f["disruption"]
@@ -255,6 +269,7 @@ class LiveFigures:
     def _full(
         self,
         scenario: str,
+        chain: Hashable,
         before_all: dict[str, Division],
         after_all: dict[str, Division],
         edits: Sequence[dict[str, Any]],
@@ -305,7 +320,7 @@ class LiveFigures:
                 }
                 for code in touched
             ],
-            "disruption": self._disruption(scenario, b_div, a_div, division),
+            "disruption": self._disruption(chain, b_div, a_div, division),
             "engine": "full",
         }
 
@@ -366,14 +381,14 @@ class LiveFigures:
         return d.per_gemeente[[f"changed_{level}" for level in levels]].sum(axis=1)
 
     def _disruption(
-        self, scenario: str, before: Division, after: Division, division: str
+        self, chain: Hashable, before: Division, after: Division, division: str
     ) -> dict[str, Any] | None:
         """Pupils whose SWV changes against today, before and after the edits."""
         levels = LEVELS_OF.get(division)
         if levels is None:
             return None
         old = self._before(
-            ("disruption", self.evaluator.key(scenario), division),
+            ("disruption", chain, division),
             lambda: self._changed_pupils(before, levels),
         )
         new = self._changed_pupils(after, levels) if after is not before else old
@@ -412,7 +427,7 @@ class LiveFigures:
         return distances(state, level, division.reindexed(ctx.units))[0]
 
     def _travel(
-        self, scenario: str, before: Division, after: Division, division: str, touched: list[str]
+        self, chain: Hashable, before: Division, after: Division, division: str, touched: list[str]
     ) -> dict[str, Any] | None:
         """Pupil-weighted distance (km) to special education, before -> after, over the
         gemeenten in touched regions (before or after), and every gemeente whose distance
@@ -432,7 +447,7 @@ class LiveFigures:
         for level in levels:
             pupils = ctx.pupils[level]
             d0 = self._before(
-                ("distances", self.evaluator.key(scenario), division, level),
+                ("distances", chain, division, level),
                 lambda level=level: self._distances(before, level),
             )
             d1 = self._distances(after, level) if after is not before else d0
@@ -440,10 +455,13 @@ class LiveFigures:
                 "before_km": weighted_mean(d0[concerned], pupils[concerned]),
                 "after_km": weighted_mean(d1[concerned], pupils[concerned]),
             }
-            for i in np.flatnonzero(~np.isclose(d0, d1, equal_nan=True)):
-                g = str(units[i])
-                row = rows.setdefault(g, {"code": g, "name": str(ctx.names.get(g, g))})
-                row[f"{level}_before_km"] = json_num(d0[i])
-                row[f"{level}_after_km"] = json_num(d1[i])
+            changed = np.flatnonzero(~np.isclose(d0, d1, equal_nan=True))
+            for i, km0, km1 in zip(
+                changed.tolist(), d0[changed].tolist(), d1[changed].tolist(), strict=True
+            ):
+                g = self._codes[i]
+                row = rows.setdefault(g, {"code": g, "name": self._names[i]})
+                row[f"{level}_before_km"] = json_num(km0)
+                row[f"{level}_after_km"] = json_num(km1)
         out["changed"] = sorted(rows.values(), key=lambda r: r["code"])
         return out

@@ -159,6 +159,11 @@ class ScenarioEvaluator:
         return tuple((s.id, s.revision) for s in self.chain(scenario))
 
     # ------------------------------------------------------------------ evaluation
+    def resolve(self, scenario: str) -> tuple[tuple[tuple[str, int], ...], dict[str, Division]]:
+        """``(key(scenario), divisions(scenario))`` with one read of the store."""
+        chain = self.chain(scenario)
+        return tuple((s.id, s.revision) for s in chain), self._apply(chain)
+
     def divisions(self, scenario: str | None) -> dict[str, Division]:
         """All divisions with the scenario's edits (and its bases' edits) applied."""
         if scenario is None:

@@ -216,9 +216,22 @@ class Division:
         if view is None:
             view = Division(
                 self.name, self.units, self.regions, self.region_names, matrix, self.meta
-            )
+            ).reuse_lookups_of(self)
             self._views[key] = view
         return view
+
+    def reuse_lookups_of(self, other: Division) -> Division:
+        """Take over ``other``'s computed column and unit lookups where they are the same
+        objects (a division never changes, so an edit that keeps the regions or the units can
+        reuse them); returns ``self``."""
+        theirs = other.__dict__
+        if self.regions is other.regions:
+            for name in ("columns", "column_codes", "column_position"):
+                if name in theirs:
+                    self.__dict__.setdefault(name, theirs[name])
+        if self.units is other.units and "unit_position" in theirs:
+            self.__dict__.setdefault("unit_position", theirs["unit_position"])
+        return self
 
     def with_weight_shares(self, matrices: Mapping[str, sp.spmatrix]) -> Division:
         """A copy carrying ``matrices`` (weight column -> matrix shaped like :attr:`shares`);
@@ -236,7 +249,7 @@ class Division:
             clean[WEIGHT_ALIASES.get(key, key)] = m
         return Division(
             self.name, self.units, self.regions, self.region_names, self.shares, self.meta, clean
-        )
+        ).reuse_lookups_of(self)
 
     def weight_membership(self) -> pd.DataFrame:
         """Long table ``weight, unit, region, share`` of every weight-specific matrix."""

@@ -84,7 +84,7 @@ class LevelTravel:
     """Each group's current SWV."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class JeugdregioFrame:
     """What the checks derive from one jeugdregio division (cached per division)."""
 

@@ -26,14 +26,19 @@ from __future__ import annotations
 import numpy as np
 
 from geo.checks.base import CheckResult, check
-from geo.checks.state import CheckState, Subject
+from geo.checks.state import CheckState, Subject, per_object
 from geo.division import Division
 from geo.overlap import metrics
 from geo.overlap.contingency import table_of
 
 
 def _areas(division: Division) -> dict[bytes, str]:
-    """``{area key: region}``: a region's area is its gemeenten with their shares (9 decimals)."""
+    """``{area key: region}``: a region's area is its gemeenten with their shares (9 decimals);
+    computed once per division."""
+    return per_object(division, "areas", lambda: _compute_areas(division))
+
+
+def _compute_areas(division: Division) -> dict[bytes, str]:
     m = division.shares[:, : division.n_regions].tocsc()
     m.sort_indices()
     out: dict[bytes, str] = {}

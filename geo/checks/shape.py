@@ -29,7 +29,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from geo.checks.base import CheckResult, check
-from geo.checks.state import CheckState
+from geo.checks.state import CheckState, per_object
 
 
 @check("size", hard=True, title="Size: pupils per SWV within the bounds")
@@ -64,8 +64,13 @@ def size_bounds(state: CheckState) -> CheckResult:
                     f"{b.min_pupils if low[j] else b.max_pupils:,.0f}",
                 }
             )
-    jz = pd.Series(both, index=state.units).groupby(state.jeugdregio.labels.to_numpy()).sum()
-    small = sorted(str(j) for j in jz.index[jz < b.min_pupils - 1e-6])
+
+    def small_jeugdregios() -> list[str]:
+        labels = state.jeugdregio.labels.to_numpy()
+        jz = pd.Series(both, index=state.units).groupby(labels).sum()
+        return sorted(str(j) for j in jz.index[jz < b.min_pupils - 1e-6])
+
+    small = per_object(state.jeugdregio, ("small", id(ctx), b.min_pupils), small_jeugdregios)
     n = sum(p["swvs"] for p in per.values())
     return size_bounds.result(
         not offenders,
@@ -84,11 +89,16 @@ def size_bounds(state: CheckState) -> CheckResult:
 
 
 def _graph(state: CheckState) -> sp.csr_matrix:
-    """Queen adjacency plus the island links of the jeugdregio division checked against."""
+    """Queen adjacency plus the island links of the jeugdregio division checked against
+    (built once per jeugdregio frame)."""
     ctx, edges = state.ctx, state.jeugdregio.link_edges
-    n = len(ctx.units)
-    links = sp.csr_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
-    return ((ctx.adjacency + links + links.T) > 0).tocsr()
+
+    def build() -> sp.csr_matrix:
+        n = len(ctx.units)
+        links = sp.csr_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
+        return ((ctx.adjacency + links + links.T) > 0).tocsr()
+
+    return per_object(state.jeugdregio, ("graph", id(ctx)), build)
 
 
 def swv_parts(graph: sp.csr_matrix, shares: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:

@@ -19,6 +19,7 @@ Rule (which divisions are checked):
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,22 @@ from geo.division import Division
 
 SWV_DIVISIONS = ("swv", "swv_po", "swv_vo")
 
+_PER_OBJECT: weakref.WeakKeyDictionary[Any, dict[Any, Any]] = weakref.WeakKeyDictionary()
+
+
+def per_object(owner: Any, key: Any, compute: Any) -> Any:
+    """``compute()`` once per ``owner`` (a division or a context: they never change) and
+    ``key``; forgotten with the owner. Treat the result as read-only.
+
+    >>> d = Division.from_assignment("d", {"G": "A"})
+    >>> per_object(d, "n", lambda: d.n_regions), per_object(d, "n", lambda: -1)
+    (1, 1)
+    """
+    memo = _PER_OBJECT.setdefault(owner, {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
 
 @dataclass(frozen=True)
 class Subject:
@@ -45,7 +62,11 @@ class Subject:
 
 def same_division(a: Division, b: Division) -> bool:
     """True when both put the same shares of the same units in the same region codes."""
-    if set(a.units) != set(b.units) or list(a.regions) != list(b.regions):
+    if a is b:
+        return True
+    if a.n_regions != b.n_regions or not a.regions.equals(b.regions):
+        return False
+    if not a.units.equals(b.units) and set(a.units) != set(b.units):
         return False
     b = b.reindexed(a.units)
     diff = abs(a.shares - b.shares)

@@ -34,6 +34,7 @@ True
 
 from __future__ import annotations
 
+import math
 import weakref
 from typing import Any
 
@@ -125,7 +126,12 @@ def _level(state: CheckState, subject: Subject, level: str) -> dict[str, object]
     judged = np.isfinite(base) & ~np.isnan(after)
     longer = judged & ((extra > margin + TOLERANCE_KM) | np.isinf(after))
     offenders = []
-    for i in np.flatnonzero(longer):
+    name = LEVEL_NAMES[level]
+    rows = np.flatnonzero(longer)
+    for i, b_km, a_km, x_km in zip(
+        rows.tolist(), base[rows].tolist(), after[rows].tolist(), extra[rows].tolist(), strict=True
+    ):  # plain floats: this loop runs per click in the editor
+        finite = math.isfinite(a_km)
         offenders.append(
             {
                 "code": str(codes[i]),
@@ -133,12 +139,12 @@ def _level(state: CheckState, subject: Subject, level: str) -> dict[str, object]
                 "kind": "gemeente",
                 "level": level,
                 "division": subject.name,
-                "baseline_km": round(float(base[i]), 3),
-                "after_km": round(float(after[i]), 3) if np.isfinite(after[i]) else None,
-                "extra_km": round(float(extra[i]), 3) if np.isfinite(extra[i]) else None,
-                "problem": f"{LEVEL_NAMES[level]} {after[i]:.1f} km, baseline {base[i]:.1f} km"
-                if np.isfinite(after[i])
-                else f"{LEVEL_NAMES[level]}: no location in its SWV (baseline {base[i]:.1f} km)",
+                "baseline_km": round(b_km, 3),
+                "after_km": round(a_km, 3) if finite else None,
+                "extra_km": round(x_km, 3) if math.isfinite(x_km) else None,
+                "problem": f"{name} {a_km:.1f} km, baseline {b_km:.1f} km"
+                if finite
+                else f"{name}: no location in its SWV (baseline {b_km:.1f} km)",
             }
         )
     # per SWV: pupil-weighted mean of its gemeenten's distances (weights: pupils x share)

@@ -130,7 +130,7 @@ def _with_row(
     matrix.eliminate_zeros()
     result = Division(division.name, division.units, regions, names, matrix, dict(division.meta))
     result.validate()
-    return result
+    return result.reuse_lookups_of(division)
 
 
 @per_weight

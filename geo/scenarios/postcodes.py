@@ -90,6 +90,8 @@ def per_weight(func: F) -> F:
                 continue
         names = dict(result.region_names)
         for other in others.values():  # a region only one weight reaches (e.g. by pupils)
+            if other.regions is result.regions:
+                continue
             for code in other.regions.difference(result.regions):
                 names[code] = other.region_names.get(code, code)
         if len(names) > len(result.regions):
