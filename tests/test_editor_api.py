@@ -108,6 +108,8 @@ def test_region_adjacency_is_symmetric_data_for_colouring(client: TestClient) ->
     [
         ({**EINDHOVEN, "unit": "GM9999"}, "edits[0].unit: unknown unit 'GM9999'"),
         ({**EINDHOVEN, "to": "PO9999"}, "edits[0].to: unknown region 'PO9999'"),
+        ({**EINDHOVEN, "to": "PO3008", "name": "x"}, "edits[0].to: region 'PO3008' already exists"),
+        ({**EINDHOVEN, "to": "GEEN", "name": "x"}, "edits[0].to: 'GEEN' is reserved"),
         ({**EINDHOVEN, "share": 1.5}, "edits[0].move.share"),
         (
             {
@@ -134,6 +136,14 @@ def test_bad_edits_get_422_naming_index_and_field(
     # a bad second edit names index 1
     r = client.post("/api/scenarios/huidig/evaluate", json=body([ok, {**EINDHOVEN, "to": "X"}]))
     assert r.status_code == 422 and "edits[1].to" in r.json()["detail"]
+    # ... when the first edit is cached already (only the tail is applied), and for a field the
+    # request model refuses
+    assert client.post("/api/scenarios/huidig/evaluate", json=body([ok])).status_code == 200
+    r = client.post("/api/scenarios/huidig/evaluate", json=body([ok, {**EINDHOVEN, "to": "X"}]))
+    assert r.status_code == 422 and "edits[1].to: unknown region 'X'" in r.json()["detail"]
+    bad_tail = [ok, {**EINDHOVEN, "share": 2.0}]
+    r = client.post("/api/scenarios/huidig/evaluate", json=body(bad_tail))
+    assert r.status_code == 422 and "edits[1]" in r.json()["detail"], r.text
     assert snapshot(client) == before
 
 
@@ -277,7 +287,10 @@ def test_evaluate_equals_full_score_of_random_moves(client: TestClient, dataset,
         rows = {r: s for r, s in current.unit_regions(unit).items() if r != "GEEN"}
         targets = sorted(set(map(str, current.regions)) - (set(rows) if len(rows) == 1 else set()))
         edit = {"op": "move", "division": "swv_po", "unit": unit}
-        edit["to"] = data.draw(st.sampled_from(targets), label="to")
+        if data.draw(st.integers(0, 5), label="new region?") == 0:  # the editor's new region
+            edit.update({"to": f"NIEUW{len(edits)}", "name": f"nieuw {len(edits)}"})
+        else:
+            edit["to"] = data.draw(st.sampled_from(targets), label="to")
         if len(rows) > 1:
             sources = sorted(set(rows) - {edit["to"]})
             edit["from"] = data.draw(st.sampled_from(sources), label="from")
@@ -302,6 +315,16 @@ def test_evaluate_equals_full_score_of_random_moves(client: TestClient, dataset,
     assert {k for k, v in cont.items() if v is None} == {k for k, v in want.items() if v is None}
     both = [k for k, v in want.items() if v is not None]
     assert np.allclose([cont[k] for k in both], [want[k] for k in both], atol=1e-9)
+    # pupils changing SWV against huidig, by geo.overlap.disruption on the applied division
+    po_w = dataset.weight("pupils_po")
+    moved = disruption(divisions["swv_po"], po, dataset.division("swv_vo"), po_w, po_w * 0.0)
+    assert got["disruption"]["after"] == pytest.approx(moved.totals["disrupted"], abs=1e-6)
+    # touched: regions whose gemeenten or pupil shares differ, from the membership tables
+    one = po.for_weight("pupils_po").membership.set_index(["unit", "region"])["share"]
+    two = divisions["swv_po"].for_weight("pupils_po").membership.set_index(["unit", "region"])
+    diff = pd.concat([one.rename("a"), two["share"].rename("b")], axis=1).fillna(0.0)
+    changed = diff.index[(diff["a"] - diff["b"]).abs() > 1e-12].get_level_values("region")
+    assert [t["code"] for t in got["touched"]] == sorted(set(changed) - {"GEEN"})
 
 
 # ---------------------------------------------------------------------- page, search, docs
