@@ -152,6 +152,7 @@ EXAMPLES: dict[tuple[str, str], Callable[[Case], Request]] = {
     ("GET", "/api/editor/gemeenten.geojson"): lambda c: (
         "GET", "/api/editor/gemeenten.geojson", {}
     ),
+    ("GET", "/api/editor/borders.geojson"): lambda c: ("GET", "/api/editor/borders.geojson", {}),
     ("POST", "/api/scenarios/{scenario}/evaluate"): lambda c: (
         "POST", f"/api/scenarios/{c.target}/evaluate",
         {"json": {"division": "swv_po", "against": "jeugdregio", "weight": "area",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import subprocess
 import urllib.request
+import warnings
 from pathlib import Path
 
 import pytest
@@ -216,3 +217,139 @@ def test_editor_move_undo_save_reload_compare_conflict(
     assert _region_of(d, "GM0753") == [["PO3008", 1.0]]
     _screenshot(d, "editor_conflict.png")
     d.execute_script("window.rkEditor.edits.length = 0;")  # let the next test leave the page
+
+
+# ---------------------------------------------------------------------- region borders
+BORDERS_JS = """
+const out = {};
+for (const [id, line] of Object.entries(window.rkEditor.borders)) {
+  out[id] = line._path ? line._path.getAttribute('stroke-opacity') : null;
+}
+return out;
+"""
+
+
+def _borders_shown(d: WebDriver) -> dict[str, bool]:
+    """``{"a|b": shown}`` read from the SVG paths Leaflet drew for the border lines."""
+    raw = d.execute_script(BORDERS_JS)
+    assert None not in raw.values()
+    return {key: float(value) > 0 for key, value in raw.items()}
+
+
+def _main_regions(dataset, edits: list[dict]) -> dict[str, str]:
+    """Each gemeente's largest-share region of swv_po after ``edits`` on huidig, from a full
+    application of the scenario ('no region' only for gemeenten with no region share)."""
+    from geo.scenarios import apply_scenario, parse_scenario
+
+    doc = parse_scenario({"name": "x", "description": "edits", "edits": edits})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        division = apply_scenario(doc, dataset)["swv_po"]
+    real = division.shares[:, : division.n_regions].toarray()
+    best = [str(division.regions[i]) for i in real.argmax(axis=1)]
+    return {
+        str(u): (b if real[k].max() > 0 else "GEEN")
+        for k, (u, b) in enumerate(zip(division.units, best, strict=True))
+    }
+
+
+def _check_borders(d: WebDriver, pairs: set[tuple[str, str]], region: dict[str, str]) -> dict:
+    """Every drawn line is a queen pair; it is shown iff its gemeenten's regions differ."""
+    shown = _borders_shown(d)
+    lines = {tuple(key.split("|")) for key in shown}
+    assert lines <= pairs
+    assert len(lines) >= 0.95 * len(pairs)  # the rest touch in a corner only
+    wrong = [k for k, on in shown.items() if on != (region[k[:6]] != region[k[7:]])]
+    assert wrong == []
+    return shown
+
+
+def test_editor_region_borders_and_new_region(
+    server: str,  # noqa: F811
+    browser: WebDriver,  # noqa: F811
+    dataset,
+) -> None:
+    from geo.adjacency import queen_adjacency
+
+    d = browser
+    _script_errors(d)  # read (and drop) the log so far: the test before provokes a 409
+    d.get(f"{server}/edit/huidig?division=swv_po&against=jeugdregio&weight=pupils_po")
+    _ready(d)
+    adjacency, _ = queen_adjacency(dataset.units, link_islands=False)
+    pairs = {(a, b) for a, ns in adjacency.items() for b in ns if a < b}
+    region = _main_regions(dataset, [])
+    before = _check_borders(d, pairs, region)
+
+    # moving Eindhoven shows its border with the old region, hides the one with the new
+    _pick(d, "eindhoven", "GM0772", "PO3008")
+    after_region = _main_regions(dataset, [EINDHOVEN])
+    after = _check_borders(d, pairs, after_region)
+    eindhoven = {k: v for k, v in after.items() if "GM0772" in k.split("|")}
+    other = {k: (set(k.split("|")) - {"GM0772"}).pop() for k in eindhoven}
+    to_old = [k for k, n in other.items() if after_region[n] == "PO3007"]
+    to_new = [k for k, n in other.items() if after_region[n] == "PO3008"]
+    assert to_old and to_new
+    assert all(after[k] and not before[k] for k in to_old)
+    assert all(not after[k] and before[k] for k in to_new)
+    assert {k for k in after if after[k] != before[k]} <= set(eindhoven)
+
+    # a new region: one move with a name; the panel lists it, the borders follow
+    search = d.find_element(By.ID, "search")
+    search.clear()
+    search.send_keys("best")
+    WebDriverWait(d, 10).until(
+        lambda x: x.find_element(By.CSS_SELECTOR, "#search-results li[data-code='GM0753']")
+    ).click()
+    n = _evaluations(d)
+    WebDriverWait(d, 10).until(lambda x: x.find_element(By.ID, "target-new")).click()
+    _wait_evaluated(d, n)
+    edits = d.execute_script("return window.rkEditor.edits")
+    fresh = {"op": "move", "division": "swv_po", "unit": "GM0753", "to": "NIEUW1"}
+    assert edits[-1] == {**fresh, "name": "nieuwe regio 1"}
+    assert _region_of(d, "GM0753") == [["NIEUW1", 1.0]]
+    assert "nieuwe regio 1" in d.find_element(By.ID, "region-NIEUW1").text
+    assert "new region NIEUW1" in _edit_texts(d)[-1]
+    _check_borders(d, pairs, _main_regions(dataset, edits))
+
+    # one share of a split gemeente into a new region: the share moves as it was
+    membership = d.execute_script("return window.rkEditor.figures.membership")
+    split = sorted(
+        u for u, rows in membership.items() if len([r for r, _ in rows if r != "GEEN"]) == 2
+    )
+    assert split
+    unit = split[0]
+    share_region, share = [row for row in membership[unit] if row[0] != "GEEN"][1]
+    d.execute_script("window.rkEditor.layers[arguments[0]].fire('click')", unit)
+    WebDriverWait(d, 10).until(
+        lambda x: x.find_element(By.CSS_SELECTOR, f"#picker-share input[value='{share_region}']")
+    ).click()
+    n = _evaluations(d)
+    d.find_element(By.ID, "target-new").click()
+    _wait_evaluated(d, n)
+    edits = d.execute_script("return window.rkEditor.edits")
+    assert edits[-1] == {
+        "op": "move", "division": "swv_po", "unit": unit, "to": "NIEUW2",
+        "name": "nieuwe regio 2", "from": share_region,
+    }  # fmt: skip
+    rows = dict(map(tuple, _region_of(d, unit)))
+    assert share_region not in rows and rows["NIEUW2"] == pytest.approx(share, abs=1e-12)
+    _check_borders(d, pairs, _main_regions(dataset, edits))
+
+    # region names are user input: a hostile name is shown as text, never run
+    payload = '<img src=x onerror="window.__xss=1">nieuw'
+    d.execute_script("document.getElementById('rename-region').value = 'NIEUW1'")
+    d.find_element(By.ID, "rename-name").send_keys(payload)
+    n = _evaluations(d)
+    d.find_element(By.ID, "rename").click()
+    _wait_evaluated(d, n)
+    assert payload in d.find_element(By.ID, "region-NIEUW1").text
+    tooltip = d.execute_script(
+        "const l = window.rkEditor.layers['GM0753']; l.openTooltip();"
+        "return l.getTooltip().getElement().textContent;"
+    )
+    assert payload in tooltip
+    assert d.execute_script("return window.__xss") is None
+    assert d.find_elements(By.CSS_SELECTOR, ".leaflet-tooltip img, #side img") == []
+    _screenshot(d, "editor_new_region_borders.png")
+    assert _script_errors(d) == []
+    d.execute_script("window.rkEditor.edits.length = 0;")

@@ -348,6 +348,16 @@ def test_editor_page_and_assets(client: TestClient) -> None:
     assert len(fc["features"]) == 342
     props = {f["id"]: f["properties"] for f in fc["features"]}
     assert "GM0753" in props["GM0772"]["neighbours"]  # Best borders Eindhoven
+    lines = client.get("/api/editor/borders.geojson")
+    assert lines.headers["content-type"].startswith("application/geo+json")
+    borders = {f["id"]: f for f in lines.json()["features"]}
+    assert len(borders) > 800  # the full check is in tests/test_maps_borders.py
+    best = borders["GM0753|GM0772"]
+    assert best["properties"] == {"a": "GM0753", "b": "GM0772"}
+    assert {f["geometry"]["type"] for f in borders.values()} <= {"LineString", "MultiLineString"}
+    # every line is a border between two gemeenten the adjacency calls neighbours
+    assert all(f["properties"]["b"] in props[f["properties"]["a"]]["neighbours"]
+               for f in borders.values())  # fmt: skip
 
 
 def test_links_to_the_editor(client: TestClient) -> None:

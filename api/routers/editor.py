@@ -3,6 +3,8 @@
 - ``GET /edit/{scenario}?division=swv_po&against=jeugdregio&weight=pupils_po`` — the editor page
   (HTML; its script and style are static files under ``/edit/static/``, Leaflet is vendored);
 - ``GET /api/editor/gemeenten.geojson`` — gemeente polygons with a normalised search key;
+- ``GET /api/editor/borders.geojson`` — the shared border line of every pair of neighbouring
+  gemeenten (``a``, ``b``): the page shows a line iff ``a`` and ``b`` lie in different regions;
 - ``POST /api/scenarios/{scenario}/evaluate`` — the panel's figures for tentative edits
   (nothing stored);
 - ``POST /api/scenarios/{scenario}/edits`` — append edits to a stored scenario (a new
@@ -24,6 +26,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import pandas as pd
+import scipy.sparse as sp
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -47,6 +50,7 @@ from api.models import DIVISION_PATTERN, ERROR_RESPONSES, SCENARIO_PATTERN, Erro
 from api.routers.home import TEMPLATES
 from api.routers.scenarios import check_document, enforce_owner_quota, scenario_url
 from api.storage import RevisionConflict, ScenarioNotFound, ScenarioStore
+from maps.borders import unit_borders
 from maps.geometry import feature_collection, web_geometry
 
 router = APIRouter(tags=["editor"], responses=ERROR_RESPONSES)
@@ -171,6 +175,32 @@ def gemeenten_geojson(evaluator: ScenarioEvaluator = Depends(get_evaluator)) -> 
         return json.dumps(feature_collection(web_geometry(units.geometry), props)).encode()
 
     return cached_response(evaluator, ("editor_gemeenten",), compute, "application/geo+json")
+
+
+@router.get(
+    "/api/editor/borders.geojson",
+    summary="Shared border lines between neighbouring gemeenten (for region borders)",
+    responses={200: {"content": {"application/geo+json": {}}}},
+)
+def borders_geojson(evaluator: ScenarioEvaluator = Depends(get_evaluator)) -> Response:
+    """Every border two neighbouring gemeenten share, once, as a GeoJSON line feature with
+    properties ``a`` and ``b`` (the gemeente codes, ``a < b``; id ``"a|b"``). The editor draws
+    the edited division's region borders by showing the lines whose two gemeenten lie in
+    different regions (largest share), restyled after every edit without new geometry.
+    Lines lie exactly on the edges of ``/api/editor/gemeenten.geojson``."""
+
+    def compute() -> bytes:
+        import json
+
+        geometry = web_geometry(evaluator.dataset.units.geometry)
+        adjacency = sp.triu(editor_resources(evaluator).adjacency, k=1).tocoo()
+        codes = geometry.index
+        pairs = zip(codes[adjacency.row], codes[adjacency.col], strict=True)
+        borders = unit_borders(geometry, pairs)
+        borders.index = borders["a"] + "|" + borders["b"]
+        return json.dumps(feature_collection(borders.geometry, borders[["a", "b"]])).encode()
+
+    return cached_response(evaluator, ("editor_borders",), compute, "application/geo+json")
 
 
 # ---------------------------------------------------------------------- API

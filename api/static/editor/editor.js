@@ -1,8 +1,9 @@
 /* regiokompas map editor: click or paint gemeenten into regions, live figures from the API.
  *
- * Every action becomes one edit in the scenario format (move, merge, rename, assign); the list
- * of unsaved edits is sent to POST /api/scenarios/{id}/evaluate after every action, and the
- * answer redraws the map and the panel. Save appends the edits (naming the base revision),
+ * Every action becomes one edit in the scenario format (move, merge, rename; a new region is a
+ * move with a `name`); the list of unsaved edits is sent to POST /api/scenarios/{id}/evaluate
+ * after every action, and the answer restyles the map (fills, and the region borders: a shared
+ * gemeente border is shown iff its two gemeenten lie in different regions) and the panel. Save appends the edits (naming the base revision),
  * save as stores a new scenario based on this one. No inline scripts or handlers (CSP).
  */
 "use strict";
@@ -23,7 +24,7 @@
   const state = {
     edits: [], redo: [], saved: [], figures: null, colours: {}, mode: "select",
     selected: null, request: 0, evalCount: 0, layers: {}, names: {}, neighbours: {},
-    newCount: 0, lastRender: 0,
+    lastRender: 0, borders: {},
   };
   window.rkEditor = state; // for tests and benchmarks
 
@@ -45,7 +46,7 @@
   function fmt(v, digits) {
     if (v === null || v === undefined) return "–";
     if (typeof v === "boolean") return v ? "yes" : "no";
-    if (Number.isInteger(v)) return v.toLocaleString("en");
+    if (Number.isInteger(v) || digits === 0) return Math.round(v).toLocaleString("en");
     return Number(v).toFixed(digits === undefined ? 4 : digits);
   }
   function regionName(code) {
@@ -60,7 +61,8 @@
   function editText(e) {
     if (e.op === "move") {
       const from = e.from ? `'s share in ${e.from}` : "";
-      return `move ${unitLabel(e.unit)}${from} → ${e.to}`;
+      const to = e.name ? `new region ${e.to} "${e.name}"` : e.to;
+      return `move ${unitLabel(e.unit)}${from} → ${to}`;
     }
     if (e.op === "merge") return `merge ${e.regions.join(" + ")} into ${e.into}`;
     if (e.op === "rename") return `rename ${e.region} to "${e.name || e.code}"`;
@@ -128,6 +130,9 @@
   map.createPane("against");
   map.getPane("against").style.zIndex = 450;
   map.getPane("against").style.pointerEvents = "none";
+  map.createPane("borders");
+  map.getPane("borders").style.zIndex = 440;
+  map.getPane("borders").style.pointerEvents = "none";
   let unitLayer = null;
 
   function unitStyle(feature) {
@@ -156,6 +161,17 @@
       const key = `${style.fillColor}|${style.color}|${style.weight}|${style.dashArray}`;
       if (layer.rkStyle !== key) { layer.setStyle(style); layer.rkStyle = key; }
     });
+  }
+  /* The edited division's region borders: every shared gemeente border is one line, shown iff
+   * its two gemeenten's largest-share regions differ; only lines that change are restyled. */
+  function redrawBorders() {
+    const main = {};
+    const region = (code) => (code in main ? main[code] : (main[code] = mainRegion(code)));
+    for (const line of Object.values(state.borders)) {
+      const { a, b } = line.feature.properties;
+      const on = region(a) !== region(b);
+      if (line.rkOn !== on) { line.setStyle({ opacity: on ? 1 : 0 }); line.rkOn = on; }
+    }
   }
   function onUnitClick(code) {
     showError("");
@@ -236,25 +252,26 @@
     state.selected = null;
     redrawUnits();
   }
-  /* A new region: one `assign` edit with the whole division's membership, the gemeente (or one
-   * share of it) moved to a fresh code. */
-  function newRegion(code, fromRegion) {
-    const codes = new Set(state.figures.regions.map((r) => r.code));
-    let fresh;
-    do { state.newCount += 1; fresh = `NIEUW${state.newCount}`; } while (codes.has(fresh));
-    const membership = [];
-    for (const [unit, rows] of Object.entries(state.figures.membership)) {
-      for (const [region, share] of rows) {
-        const moves = unit === code && region !== NO_REGION && (!fromRegion || region === fromRegion);
-        membership.push({ unit, region: moves ? fresh : region, share });
-      }
+  /* A new region: one `move` edit whose `to` is a fresh code (NIEUW1, NIEUW2, ... not used by
+   * any region now or by an edit in the list) and whose `name` makes it a new region; for one
+   * share of a split gemeente with `from` (the share moves whole, keeping the division's
+   * weight-specific shares of every other gemeente). Rename it with the rename action. */
+  function freshRegion() {
+    const used = new Set(state.figures.regions.map((r) => r.code));
+    for (const e of state.saved.concat(state.edits, state.redo)) {
+      if (e.to) used.add(e.to);
+      if (e.into) used.add(e.into);
     }
-    const names = {};
-    for (const r of state.figures.regions) names[r.code] = r.name;
-    names[fresh] = `new region ${state.newCount}`;
+    let n = 0, code;
+    do { n += 1; code = `NIEUW${n}`; } while (used.has(code));
+    return [code, n];
+  }
+  function newRegion(code, fromRegion) {
+    const [fresh, n] = freshRegion();
+    const edit = { op: "move", division: cfg.division, unit: code, to: fresh, name: `nieuwe regio ${n}` };
+    if (fromRegion) edit.from = fromRegion;
     hidePicker();
-    addEdit({ op: "assign", division: cfg.division, membership, region_names: names,
-              note: `new region ${fresh} from ${unitLabel(code)}` });
+    addEdit(edit);
   }
 
   // ------------------------------------------------------------------ edits
@@ -298,6 +315,7 @@
     state.figures = figures;
     colourRegions(figures.regions.map((r) => r.code), figures.adjacency);
     redrawUnits();
+    redrawBorders();
     renderHeadline(figures);
     renderTouched(figures);
     renderDisruption(figures.disruption);
@@ -506,8 +524,9 @@
   async function start() {
     wire();
     try {
-      const [gemeenten, against, stored] = await Promise.all([
+      const [gemeenten, borders, against, stored] = await Promise.all([
         api("GET", "/api/editor/gemeenten.geojson"),
+        api("GET", "/api/editor/borders.geojson"),
         api("GET", `/api/divisions/${cfg.against}.geojson?scenario=${cfg.scenario}`),
         api("GET", `/api/scenarios/${cfg.scenario}`),
       ]);
@@ -520,13 +539,20 @@
         style: unitStyle,
         onEachFeature: (feature, layer) => {
           state.layers[feature.id] = layer;
-          layer.bindTooltip(() => tooltipText(feature.id), { sticky: true });
+          // a DOM node, never an HTML string: region names are user input (Leaflet would set a
+          // string tooltip as innerHTML)
+          layer.bindTooltip(() => el("span", { text: tooltipText(feature.id) }), { sticky: true });
           layer.on("click", () => onUnitClick(feature.id));
         },
       }).addTo(map);
+      L.geoJSON(borders, {
+        pane: "borders", interactive: false,
+        style: { color: "#111", weight: 3.5, opacity: 0, lineCap: "round" },
+        onEachFeature: (feature, layer) => { state.borders[feature.id] = layer; },
+      }).addTo(map);
       L.geoJSON(against, {
         pane: "against", interactive: false,
-        style: { color: "#222", weight: 2.5, fill: false, opacity: 0.9 },
+        style: { color: "#d81b60", weight: 2, fill: false, opacity: 0.95, dashArray: "6 4" },
       }).addTo(map);
       map.fitBounds(unitLayer.getBounds());
       await evaluate({});
