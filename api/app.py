@@ -42,7 +42,7 @@ from api.routers import (
     verdicts,
 )
 from api.security import SecurityHeaders, cors_origins, install_browser_safety, trusted_hosts
-from api.state import AppState
+from api.state import AppState, freeze_long_lived
 from api.storage import (
     RevisionConflict,
     ScenarioExists,
@@ -225,6 +225,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         state.dataset  # noqa: B018 - load (or build) the dataset before serving
+        freeze_long_lived()
         yield
 
     app = FastAPI(

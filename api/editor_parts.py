@@ -19,6 +19,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from api.deps import ScenarioEvaluator
+from api.state import freeze_long_lived
 from geo.checks import VerdictContext, build_context
 from geo.division import Division
 from geo.errors import RegiokompasError
@@ -44,9 +45,10 @@ def region_adjacency(division: Division, adjacency: sp.csr_matrix) -> list[list[
     [['A', 'B'], ['B', 'C']]
     """
     s = (division.shares[:, : division.n_regions] > 0).astype(float)
-    touching = (s.T @ adjacency @ s + s.T @ s).tocoo()
-    codes = [str(c) for c in division.regions]
-    pairs = {(codes[i], codes[j]) for i, j in zip(touching.row, touching.col, strict=True) if i < j}
+    touching = sp.triu(s.T @ adjacency @ s + s.T @ s, k=1).tocoo()
+    codes = division.column_codes
+    rows, cols = touching.row.tolist(), touching.col.tolist()
+    pairs = {(codes[i], codes[j]) for i, j in zip(rows, cols, strict=True)}
     return [[a, b] for a, b in sorted(pairs)]
 
 
@@ -133,6 +135,7 @@ def editor_resources(evaluator: ScenarioEvaluator) -> EditorResources:
         resources = EditorResources(adjacency, checks, live)
         _RESOURCES.clear()
         _RESOURCES[key] = resources
+        freeze_long_lived()
         return resources
 
 

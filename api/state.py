@@ -5,6 +5,8 @@ The dataset is loaded lazily, once, on first use (so the app starts without the 
 
 from __future__ import annotations
 
+import gc
+import os
 import threading
 from pathlib import Path
 
@@ -63,3 +65,23 @@ class AppState:
         """Stop the job runner and close the store."""
         self.jobs.shutdown()
         self.store.close()
+
+
+GC_FREEZE_SETTING = "REGIOKOMPAS_GC_FREEZE"
+"""``1``: the app freezes its long-lived objects (:func:`freeze_long_lived`); ``regio serve``
+sets it. Tests and embedders that create many apps in one process leave it off."""
+
+
+def freeze_long_lived() -> bool:
+    """When :data:`GC_FREEZE_SETTING` is ``1``: move every object alive now (the dataset, the
+    verdict context, the editor's arrays) into the garbage collector's permanent generation
+    (:func:`gc.freeze`). They live as long as the server, and a full collection during a
+    request no longer walks them (on the national data this removed a 150 ms pause from the
+    editor benchmark's clicks). Called once the dataset is loaded and again after the editor's
+    per-dataset resources are built. Returns whether it froze.
+    """
+    if os.environ.get(GC_FREEZE_SETTING) != "1":
+        return False
+    gc.collect()
+    gc.freeze()
+    return True

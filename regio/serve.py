@@ -54,6 +54,7 @@ def serve_command(
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     base_url = f"http://{shown if ':' not in shown else f'[{shown}]'}:{port}"
     os.environ["REGIOKOMPAS_SERVE_HOST"] = host  # a trusted Host name (api.security)
+    os.environ.setdefault("REGIOKOMPAS_GC_FREEZE", "1")  # api.state.freeze_long_lived
     try:  # fail fast, without a traceback, when the store cannot be opened or created
         store = open_store()
         try:

@@ -42,11 +42,11 @@ def _compute_areas(division: Division) -> dict[bytes, str]:
     m = division.shares[:, : division.n_regions].tocsc()
     m.sort_indices()
     out: dict[bytes, str] = {}
-    units = np.asarray(division.units, dtype=object)
-    for j, code in enumerate(np.asarray(division.regions, dtype=object)):
+    units = np.array(division.units.tolist(), dtype=object)
+    rounded = np.round(m.data, 9)
+    for j, code in enumerate(division.column_codes[:-1]):
         lo, hi = m.indptr[j], m.indptr[j + 1]
-        rows = units[m.indices[lo:hi]]
-        out["|".join(rows).encode() + np.round(m.data[lo:hi], 9).tobytes()] = str(code)
+        out["|".join(units[m.indices[lo:hi]]).encode() + rounded[lo:hi].tobytes()] = code
     return out
 
 

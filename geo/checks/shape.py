@@ -129,9 +129,9 @@ def swv_parts(graph: sp.csr_matrix, shares: sp.csr_matrix) -> tuple[np.ndarray, 
     same = node_region[ia] == node_region[ib]
     n = len(node_unit)
     adj = sp.csr_matrix((np.ones(int(same.sum())), (ia[same], ib[same])), shape=(n, n))
-    _, part = connected_components(adj, directed=False)
-    pairs = np.unique(np.c_[node_region, part], axis=0)
-    per_region = np.bincount(pairs[:, 0], minlength=s.shape[1])
+    n_parts, part = connected_components(adj, directed=False)
+    pairs = np.unique(node_region.astype(np.int64) * max(n_parts, 1) + part)  # (region, part)
+    per_region = np.bincount(pairs // max(n_parts, 1), minlength=s.shape[1])
     return np.c_[node_unit, node_region, part], per_region
 
 

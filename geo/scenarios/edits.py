@@ -16,6 +16,7 @@ division, ``sum(shares x weight)``, are the same before and after every edit.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Literal
@@ -60,22 +61,34 @@ def _rebuild(
     )
 
 
+@functools.lru_cache(maxsize=256)
+def region_index(codes: tuple[str, ...]) -> pd.Index:
+    """The region :class:`~pandas.Index` of sorted ``codes``, one object per code list (so the
+    views of one edit, :func:`~geo.scenarios.postcodes.per_weight`, share it and align for
+    free)."""
+    return pd.Index(list(codes), dtype=str)
+
+
 def _relabel(
     division: Division, mapping: Mapping[str, str], region_names: Mapping[str, str]
 ) -> Division:
     """Rename region columns by ``mapping`` (several old codes may map to one new code) with a
     sparse product ``shares @ M``; ``NO_REGION`` always maps to itself."""
-    old = division.columns
-    targets = [mapping.get(code, code) for code in division.regions]
-    regions = pd.Index(sorted(set(targets)), dtype=str)
-    columns = regions.append(pd.Index([NO_REGION]))
+    old = division.column_codes
+    targets = [mapping.get(code, code) for code in old[:-1]]
+    codes = sorted(set(targets))
+    regions = region_index(tuple(codes))
+    position = {c: j for j, c in enumerate(codes)} | {NO_REGION: len(codes)}
     m = sp.csr_matrix(
-        (np.ones(len(old)), (np.arange(len(old)), columns.get_indexer([*targets, NO_REGION]))),
-        shape=(len(old), len(columns)),
+        (
+            np.ones(len(old)),
+            (np.arange(len(old)), np.array([position[c] for c in [*targets, NO_REGION]])),
+        ),
+        shape=(len(old), len(codes) + 1),
     )
     shares = (division.shares @ m).tocsr()
     shares.eliminate_zeros()
-    names = {code: str(region_names.get(code, code)) for code in regions}
+    names = {code: str(region_names.get(code, code)) for code in codes}
     result = Division(division.name, division.units, regions, names, shares, dict(division.meta))
     result.validate()
     return result
@@ -104,9 +117,9 @@ def _with_row(
     (plus :data:`NO_REGION`); zero shares are dropped. When the regions stay the same only the
     row is spliced into the CSR arrays (no pandas, no re-sorting)."""
     same = regions is division.regions
-    columns = division.columns if same else regions.append(pd.Index([NO_REGION]))
     codes = [c for c, v in row.items() if v > 0]
-    position = division.column_position if same else {c: j for j, c in enumerate(columns)}
+    listed = [*regions.tolist(), NO_REGION] if not same else []
+    position = division.column_position if same else {c: j for j, c in enumerate(listed)}
     cols = np.array([position[c] for c in codes], dtype=np.int64)
     order = np.argsort(cols, kind="stable")
     cols, values = cols[order], np.array([row[c] for c in codes], dtype=float)[order]
@@ -121,11 +134,12 @@ def _with_row(
     else:
         old = m.tocoo()
         keep = old.row != i
-        where = columns.get_indexer(division.columns)[old.col[keep]]
+        moved = np.array([position.get(c, -1) for c in division.column_codes])
+        where = moved[old.col[keep]]
         matrix = sp.csr_matrix(
             (np.r_[old.data[keep], values], (np.r_[old.row[keep], np.full(len(cols), i)],
                                              np.r_[where, cols])),
-            shape=(len(division.units), len(columns)),
+            shape=(len(division.units), len(listed)),
         )  # fmt: skip
     matrix.eliminate_zeros()
     result = Division(division.name, division.units, regions, names, matrix, dict(division.meta))
@@ -215,9 +229,9 @@ def move(
     if not emptied and name is None:  # the usual click: same regions, one row changes
         return _with_row(division, i, row, division.regions, dict(division.region_names))
     names = {**division.region_names, **({to: str(name)} if name is not None else {})}
-    new = set(division.regions.tolist()) - emptied | ({to} if name is not None else set())
-    regions = pd.Index(sorted(new), dtype=str)
-    names = {code: str(names.get(code, code)) for code in regions}
+    new = sorted(set(division.column_codes[:-1]) - emptied | ({to} if name is not None else set()))
+    regions = region_index(tuple(new))
+    names = {code: str(names.get(code, code)) for code in new}
     return _with_row(division, i, row, regions, names)
 
 
