@@ -16,7 +16,6 @@ division, ``sum(shares x weight)``, are the same before and after every edit.
 
 from __future__ import annotations
 
-import functools
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Literal
@@ -36,6 +35,7 @@ from geo.scenarios.preconditions import (
     require_same_units,
     require_units,
 )
+from geo.scenarios.splice import region_index, with_row
 
 SwvRule = Literal["components", "vo_base", "po_base"]
 SWV_RULES: tuple[str, ...] = ("components", "vo_base", "po_base")
@@ -59,14 +59,6 @@ def _rebuild(
         region_names=region_names,
         meta=dict(division.meta) if meta is None else meta,
     )
-
-
-@functools.lru_cache(maxsize=256)
-def region_index(codes: tuple[str, ...]) -> pd.Index:
-    """The region :class:`~pandas.Index` of sorted ``codes``, one object per code list (so the
-    views of one edit, :func:`~geo.scenarios.postcodes.per_weight`, share it and align for
-    free)."""
-    return pd.Index(list(codes), dtype=str)
 
 
 def _relabel(
@@ -108,43 +100,6 @@ def _require_target(division: Division, to: str, name: str | None) -> None:
             f"region {to!r} already exists in division {division.name!r}; leave out 'name' to "
             "move into it, or choose a new code for a new region",
         )
-
-
-def _with_row(
-    division: Division, i: int, row: Mapping[str, float], regions: pd.Index, names: dict[str, str]
-) -> Division:
-    """``division`` with unit ``i``'s shares replaced by ``row`` over the columns of ``regions``
-    (plus :data:`NO_REGION`); zero shares are dropped. When the regions stay the same only the
-    row is spliced into the CSR arrays (no pandas, no re-sorting)."""
-    same = regions is division.regions
-    codes = [c for c, v in row.items() if v > 0]
-    listed = [*regions.tolist(), NO_REGION] if not same else []
-    position = division.column_position if same else {c: j for j, c in enumerate(listed)}
-    cols = np.array([position[c] for c in codes], dtype=np.int64)
-    order = np.argsort(cols, kind="stable")
-    cols, values = cols[order], np.array([row[c] for c in codes], dtype=float)[order]
-    m = division.shares.tocsr()
-    if same:
-        lo, hi = m.indptr[i], m.indptr[i + 1]
-        data = np.r_[m.data[:lo], values, m.data[hi:]]
-        indices = np.r_[m.indices[:lo], cols, m.indices[hi:]].astype(m.indices.dtype)
-        indptr = m.indptr.copy()
-        indptr[i + 1 :] += len(values) - (hi - lo)
-        matrix = sp.csr_matrix((data, indices, indptr), shape=m.shape)
-    else:
-        old = m.tocoo()
-        keep = old.row != i
-        moved = np.array([position.get(c, -1) for c in division.column_codes])
-        where = moved[old.col[keep]]
-        matrix = sp.csr_matrix(
-            (np.r_[old.data[keep], values], (np.r_[old.row[keep], np.full(len(cols), i)],
-                                             np.r_[where, cols])),
-            shape=(len(division.units), len(listed)),
-        )  # fmt: skip
-    matrix.eliminate_zeros()
-    result = Division(division.name, division.units, regions, names, matrix, dict(division.meta))
-    result.validate()
-    return result.reuse_lookups_of(division)
 
 
 @per_weight
@@ -227,12 +182,12 @@ def move(
             stacklevel=3,
         )
     if not emptied and name is None:  # the usual click: same regions, one row changes
-        return _with_row(division, i, row, division.regions, dict(division.region_names))
+        return with_row(division, i, row, division.regions, dict(division.region_names))
     names = {**division.region_names, **({to: str(name)} if name is not None else {})}
     new = sorted(set(division.column_codes[:-1]) - emptied | ({to} if name is not None else set()))
     regions = region_index(tuple(new))
     names = {code: str(names.get(code, code)) for code in new}
-    return _with_row(division, i, row, regions, names)
+    return with_row(division, i, row, regions, names)
 
 
 # --------------------------------------------------------------------------------------- merge
