@@ -51,7 +51,7 @@ from api.editor_parts import (
 )
 from geo.checks import CHECKS, CheckState, VerdictError, VerdictSettings, verdict
 from geo.checks.travel import distances
-from geo.division import Division
+from geo.division import NO_REGION, Division
 from geo.overlap import score
 from geo.overlap.disruption import disruption
 from geo.overlap.live import LiveSession
@@ -439,9 +439,11 @@ class LiveFigures:
         units = ctx.units
         concerned = np.zeros(len(units), dtype=bool)
         for d in (before, after):
-            cols = d.regions.get_indexer(pd.Index(touched))
-            shares = d.reindexed(units).shares[:, cols[cols >= 0]]
-            concerned |= np.asarray(shares.sum(axis=1)).ravel() > 0
+            position = d.column_position
+            cols = [position[c] for c in touched if c in position and c != NO_REGION]
+            if cols:
+                m = d.reindexed(units).shares.tocsc()[:, cols]
+                concerned |= np.asarray(m.sum(axis=1)).ravel() > 0
         out: dict[str, Any] = {"levels": list(levels), "gemeenten_concerned": int(concerned.sum())}
         rows: dict[str, dict[str, Any]] = {}
         for level in levels:

@@ -62,7 +62,7 @@ def nearest_by_label(dist: np.ndarray, labels: np.ndarray, n_labels: int) -> np.
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LevelTravel:
     """Special-education locations of one level and today's distances."""
 

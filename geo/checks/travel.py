@@ -43,7 +43,7 @@ import pandas as pd
 
 from geo.checks.base import CheckResult, check
 from geo.checks.context import LEVEL_NAMES, nearest_by_label
-from geo.checks.state import CheckState, Subject
+from geo.checks.state import CheckState, Subject, per_object
 from geo.division import Division
 
 TOLERANCE_KM = 1e-3
@@ -57,9 +57,13 @@ def location_labels(state: CheckState, level: str, division: Division) -> np.nda
     n_loc = len(lt.group_unit)
     if n_loc == 0:
         return np.zeros(0, dtype=np.int64)
-    regions = division.regions
-    kept = regions.get_indexer(lt.group_swv)
-    p_idx = state.ctx.today[level].regions.get_indexer(lt.group_swv)
+    position = division.column_position  # a location keeps its SWV code where it still exists
+    codes = per_object(lt, "group_swv_codes", lambda: [str(c) for c in lt.group_swv])
+    kept = np.array([position.get(code, -1) for code in codes], dtype=np.int64)
+    kept[kept >= division.n_regions] = -1  # NO_REGION is no SWV
+    p_idx = per_object(
+        lt, "today_index", lambda: state.ctx.today[level].regions.get_indexer(lt.group_swv)
+    )
     # received[p, k]: today's pupils of p that lie in new SWV k (shares multiplied)
     w = state.ctx.today_pupils[level]
     pupil_shares = division.shares_for(f"pupils_{level}")[:, : division.n_regions]
