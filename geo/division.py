@@ -233,9 +233,12 @@ class Division:
             self.__dict__.setdefault("unit_position", theirs["unit_position"])
         return self
 
-    def with_weight_shares(self, matrices: Mapping[str, sp.spmatrix]) -> Division:
+    def with_weight_shares(
+        self, matrices: Mapping[str, sp.spmatrix], *, validated: bool = False
+    ) -> Division:
         """A copy carrying ``matrices`` (weight column -> matrix shaped like :attr:`shares`);
-        each is validated like :attr:`shares`."""
+        each is validated like :attr:`shares`, unless the caller says they are (``validated``:
+        e.g. each is the validated result of an edit)."""
         clean = {}
         for key, matrix in matrices.items():
             m = sp.csr_matrix(matrix)
@@ -245,7 +248,8 @@ class Division:
                     f"expected {self.shares.shape}"
                 )
             m.eliminate_zeros()
-            Division(self.name, self.units, self.regions, self.region_names, m).validate()
+            if not validated:
+                Division(self.name, self.units, self.regions, self.region_names, m).validate()
             clean[WEIGHT_ALIASES.get(key, key)] = m
         return Division(
             self.name, self.units, self.regions, self.region_names, self.shares, self.meta, clean
@@ -259,8 +263,20 @@ class Division:
         return pd.concat(frames, ignore_index=True)[["weight", "unit", "region", "share"]]
 
     # ------------------------------------------------------------------ queries
-    def validate(self) -> None:
-        """Raise :class:`DivisionError` unless shares are >= 0 and sum to 1 ± 1e-9 per unit."""
+    def validate(self, rows: Iterable[int] | None = None) -> None:
+        """Raise :class:`DivisionError` unless shares are >= 0 and sum to 1 ± 1e-9 per unit
+        (only the units at ``rows`` when given: an edit that changed only those)."""
+        if rows is not None:
+            m = self.shares
+            for i in rows:
+                lo, hi = m.indptr[i], m.indptr[i + 1]
+                total = float(m.data[lo:hi].sum())
+                if abs(total - 1.0) > SHARE_TOLERANCE or (hi > lo and m.data[lo:hi].min() < 0):
+                    raise DivisionError(
+                        f"division {self.name!r}: shares of unit {self.units[i]!r} sum to "
+                        f"{total:.12g}, not 1, or are negative"
+                    )
+            return
         sums = np.asarray(self.shares.sum(axis=1)).ravel()
         bad = np.flatnonzero(np.abs(sums - 1.0) > SHARE_TOLERANCE)
         if len(bad):

@@ -60,3 +60,19 @@ def test_normalised_shares_validate(raw: list[float]) -> None:
     d = Division.from_membership("d", membership(rows))
     assert abs(d.share_sums()["u"] - 1.0) < 1e-9
     assert sum(d.unit_regions("u").values()) == pytest.approx(1.0)
+
+
+def test_validate_a_subset_of_rows_names_the_unit() -> None:
+    import scipy.sparse as sp
+
+    from geo.errors import DivisionError
+
+    good = Division.from_assignment("d", {"a": "X", "b": "Y"})
+    bad = Division(
+        "d", good.units, good.regions, good.region_names, sp.csr_matrix([[1.0, 0, 0], [0.5, 0, 0]])
+    )
+    bad.validate(rows=[0])  # unit a is fine; b is not checked
+    with pytest.raises(DivisionError, match="unit 'b' sum to 0.5"):
+        bad.validate(rows=[1])
+    with pytest.raises(DivisionError, match="unit 'b' sum to 0.5"):
+        bad.validate()

@@ -107,7 +107,8 @@ def per_weight(func: F) -> F:
             )
         matrices = {k: _aligned(o, result.columns) for k, o in others.items()}
         matrices = {k: m for k, m in matrices.items() if m is not None}
-        return result.with_weight_shares(matrices) if matrices else result
+        # each matrix is an edit's validated result, only its columns placed
+        return result.with_weight_shares(matrices, validated=True) if matrices else result
 
     return wrapper  # type: ignore[return-value]
 

@@ -64,5 +64,5 @@ def with_row(
         )  # fmt: skip
     matrix.eliminate_zeros()
     result = Division(division.name, division.units, regions, names, matrix, dict(division.meta))
-    result.validate()
+    result.validate(rows=[i])  # every other row is the valid row it was
     return result.reuse_lookups_of(division)
