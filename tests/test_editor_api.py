@@ -269,6 +269,32 @@ def test_merge_rename_and_new_region_edits(client: TestClient, dataset) -> None:
     assert {"NIEUW1", "PO3007"} < set(differ)
 
 
+@pytest.mark.parametrize("weight", ["area", "inhabitants", "pupils"])
+def test_disruption_counts_pupils_whatever_the_weight(
+    client: TestClient, dataset, weight: str
+) -> None:
+    """Split gemeenten: the panel's weight decides the congruence, never who changes SWV
+    (disruption counts pupils by their own postcode shares)."""
+    split = next(u for u in dataset.division("swv_po").split_units() if u != "GM0772")
+    po = dataset.division("swv_po")
+    frm = max(
+        ((r, s) for r, s in po.unit_regions(split).items() if r != "GEEN"), key=lambda x: x[1]
+    )[0]
+    to = next(str(r) for r in po.regions if r != frm)
+    edits = [EINDHOVEN, {"op": "move", "division": "swv_po", "unit": split, "from": frm, "to": to}]
+    out = client.post(
+        "/api/scenarios/huidig/evaluate", json={**body(edits), "weight": weight}
+    ).json()
+    assert out["engine"] == "live"
+    divisions, expected = full_score(dataset, edits, weight=weight)
+    assert out["headline"]["after"]["congruence"] == pytest.approx(
+        expected["summary"]["congruence"], abs=1e-12
+    )
+    po_w = dataset.weight("pupils_po")
+    moved = disruption(divisions["swv_po"], po, dataset.division("swv_vo"), po_w, po_w * 0.0)
+    assert out["disruption"]["after"] == pytest.approx(moved.totals["disrupted"], abs=1e-6)
+
+
 # ---------------------------------------------------------------------- property
 @settings(
     max_examples=200,

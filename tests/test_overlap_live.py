@@ -65,12 +65,14 @@ UNITS = pd.Index(DS.units.index.astype(str))
 WEIGHT = "pupils_po"
 
 
-def start(division: str = "swv_po", against: str = "jeugdregio") -> LiveSession:
+def start(
+    division: str = "swv_po", against: str = "jeugdregio", weight: str = WEIGHT
+) -> LiveSession:
     return LiveSession.start(
         DS.division(division),
         DS.division(against),
-        DS.weight(WEIGHT),
-        weight_name=WEIGHT,
+        DS.weight(weight),
+        weight_name=weight,
         context=CTX,
     )
 
@@ -85,10 +87,10 @@ def close(a: Any, b: Any) -> bool:
     return a == b
 
 
-def touched_regions(before: Division, after: Division) -> list[str]:
+def touched_regions(before: Division, after: Division, weight: str) -> list[str]:
     """Regions whose gemeenten or shares (for the weight) differ, by the membership tables."""
-    one = before.for_weight(WEIGHT).membership.set_index(["unit", "region"])["share"]
-    two = after.for_weight(WEIGHT).membership.set_index(["unit", "region"])["share"]
+    one = before.for_weight(weight).membership.set_index(["unit", "region"])["share"]
+    two = after.for_weight(weight).membership.set_index(["unit", "region"])["share"]
     both = pd.concat([one.rename("a"), two.rename("b")], axis=1).fillna(0.0)
     changed = both.index[(both["a"] - both["b"]).abs() > 1e-12].get_level_values("region")
     return sorted({str(r) for r in changed} - {NO_REGION})
@@ -97,25 +99,26 @@ def touched_regions(before: Division, after: Division) -> list[str]:
 def assert_matches_full(session: LiveSession, ref: Division, first: Division) -> None:
     """Every live figure equals the full recomputation on ``ref`` (started from ``first``)."""
     against = DS.division(session.against)
-    w = DS.weight(WEIGHT)
+    weight = session.weight_name
+    w = DS.weight(weight)
     f = session.figures()
     # the session's own shares (what its tables are built from) are the weight's shares
-    view = ref.for_weight(WEIGHT).reindexed(session.units)
+    view = ref.for_weight(weight).reindexed(session.units)
     assert session.regions == [str(r) for r in ref.regions]
     assert abs(session.shares() - view.shares).max() <= 1e-12
     # score: the whole summary and every region
-    full = score(ref, against, w, weight_name=WEIGHT)
+    full = score(ref, against, w, weight_name=weight)
     for key, value in full.summary.items():
         assert close(f["summary"][key], value), (key, f["summary"][key], value)
     assert f["headline"]["after"] == {k: f["summary"][k] for k in f["headline"]["after"]}
-    totals = ref.for_weight(WEIGHT).totals(w)
+    totals = ref.for_weight(weight).totals(w)
     assert [r["code"] for r in f["regions"]] == [r.region for r in full.regions]
     for got, r in zip(f["regions"], full.regions, strict=True):
         assert got["name"] == r.name and got["best_match"] == r.best_match
         assert close(got["containment"], r.containment) and got["nested"] == r.nested
         assert close(got["weight"], float(totals[r.region]))
     # touched regions against the start
-    assert [t["code"] for t in f["touched"]] == touched_regions(first, ref)
+    assert [t["code"] for t in f["touched"]] == touched_regions(first, ref, weight)
     levels = SWV_LEVELS.get(session.name, ())
     if not levels:
         assert f["disruption"] is None
@@ -204,9 +207,13 @@ def draw_edit(data: st.DataObject, division: Division, step: int) -> dict[str, A
 
 
 def run_sequence(
-    data: st.DataObject, division: str, n_steps: int, against: str = "jeugdregio"
+    data: st.DataObject,
+    division: str,
+    n_steps: int,
+    against: str = "jeugdregio",
+    weight: str = WEIGHT,
 ) -> None:
-    session = start(division, against)
+    session = start(division, against, weight)
     first = DS.division(division)
     state = _State(dict(DS.divisions), UNITS, Path.cwd())
     applied: list[dict[str, Any]] = []
@@ -226,7 +233,7 @@ def run_sequence(
         applied.append(edit)
         # incremental table == the table of the division's own shares, every step
         own = score(
-            state.divisions[division], DS.division(against), DS.weight(WEIGHT), weight_name=WEIGHT
+            state.divisions[division], DS.division(against), DS.weight(weight), weight_name=weight
         ).summary
         assert close(session.figures()["summary"]["congruence"], own["congruence"])
         assert session.figures()["last"]["op"] == model.op
@@ -237,7 +244,7 @@ def run_sequence(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", EmptiedRegionWarning)
         applied_doc = apply_scenario(doc, DS)[division]
-    assert (applied_doc.for_weight(WEIGHT).shares != ref.for_weight(WEIGHT).shares).nnz == 0
+    assert (applied_doc.for_weight(weight).shares != ref.for_weight(weight).shares).nnz == 0
 
 
 @pytest.mark.slow
@@ -250,7 +257,9 @@ def run_sequence(
 def test_random_edit_sequences_equal_full_recomputation(data: st.DataObject) -> None:
     division = data.draw(st.sampled_from(["swv_po", "swv_po", "swv_vo", "jeugdregio"]))
     against = "swv_po" if division != "swv_po" and data.draw(st.booleans()) else "jeugdregio"
-    run_sequence(data, division, data.draw(st.integers(1, 7)), against)
+    # the session's weight differs from the pupils that disruption counts, or is them
+    weight = data.draw(st.sampled_from([WEIGHT, WEIGHT, "area", "inhabitants"]))
+    run_sequence(data, division, data.draw(st.integers(1, 7)), against, weight)
 
 
 # ------------------------------------------------------------------ units

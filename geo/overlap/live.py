@@ -90,7 +90,9 @@ class LiveSession:
 
     State: ``S`` (units x slots) shares for the session's weight, slot 0 is
     :data:`NO_REGION`; ``slot_code[k]`` the code of slot k (``None`` when free); ``table``
-    (slots x against columns) the contingency; per level ``received`` (today's SWVs x slots).
+    (slots x against columns) the contingency; per level ``P`` (the shares of that level's
+    pupils, ``S`` itself when the session's weight is those pupils) and ``received`` (today's
+    SWVs x slots).
     """
 
     # ------------------------------------------------------------------ construction
@@ -140,6 +142,16 @@ class LiveSession:
         s._figures = None
         s._division = a
         s.received = {}
+        s.P = {}
+        for level in s.levels:  # disruption counts pupils by their own (postcode) shares
+            view = _weight_view(division, f"pupils_{level}").reindexed(units)
+            if view.shares is a.shares:
+                s.P[level] = s.S
+            else:
+                s.P[level] = np.zeros_like(s.S)
+                pupil_dense = view.shares.toarray()
+                s.P[level][:, 0] = pupil_dense[:, -1]
+                s.P[level][:, 1 : len(codes)] = pupil_dense[:, :-1]
         everything = np.arange(len(codes))
         s._rebuild_slots(everything)
         s._refresh_levels(everything)
@@ -150,6 +162,7 @@ class LiveSession:
         """An independent session in the same state (arrays copied, the start shared)."""
         other = _copy.copy(self)
         other.S = self.S.copy()
+        other.P = {lv: other.S if m is self.S else m.copy() for lv, m in self.P.items()}
         other.table = self.table.copy()
         other.slot_code = list(self.slot_code)
         other.code_slot = dict(self.code_slot)
@@ -183,13 +196,24 @@ class LiveSession:
         slot_of = {c: self._slot(c) for c in codes}  # before gone slots are released
         for k in gone:
             self.code_slot.pop(old_codes[k])
-        target = np.zeros_like(self.S)
-        target[:, 0] = dense[:, -1]
-        target[:, [slot_of[c] for c in codes]] = dense[:, :-1]
+        columns = [slot_of[c] for c in codes]
+        target = self._laid_out(dense, columns)
         differ = target != self.S
         changed_rows = np.flatnonzero(differ.any(axis=1))
         changed_slots = set(np.flatnonzero(differ.any(axis=0)).tolist())
         before = self.containment_of(sorted((changed_slots | set(gone)) & set(old_codes)))
+        pupil_slots: set[int] = set()
+        for level, m in list(self.P.items()):
+            if m is self.S:
+                self.P[level] = target
+                pupil_slots |= changed_slots
+                continue
+            pv = _weight_view(division, f"pupils_{level}")
+            if not pv.units.equals(self.units):
+                pv = pv.reindexed(self.units)
+            new = self._laid_out(pv.shares.toarray(), columns)
+            pupil_slots |= set(np.flatnonzero((new != m).any(axis=0)).tolist())
+            self.P[level] = new
         self.S = target
         names = {c: str(view.region_names.get(c, c)) for c in codes}
         renamed = {slot_of[c] for c in codes if names[c] != self.names.get(c)}
@@ -198,7 +222,7 @@ class LiveSession:
             self._clear(k)
         slots = np.asarray(sorted(changed_slots | set(gone)), dtype=np.int64)
         self._rebuild_slots(slots)
-        self._refresh_levels(slots)
+        self._refresh_levels(np.asarray(sorted(pupil_slots | set(gone)), dtype=np.int64))
         items: list[tuple[str, float | None, int | None]] = [
             (old_codes[k], before.get(k), None if k in gone else k)
             for k in old_slots
@@ -209,6 +233,13 @@ class LiveSession:
         self._division = view
         self.edits += 1
         self._mark(op, sorted(items, key=lambda item: item[0]))
+
+    def _laid_out(self, dense: np.ndarray, columns: list[int]) -> np.ndarray:
+        """A ``units x (regions + [NO_REGION])`` share matrix in the session's slot layout."""
+        out = np.zeros_like(self.S)
+        out[:, 0] = dense[:, -1]
+        out[:, columns] = dense[:, :-1]
+        return out
 
     # ------------------------------------------------------------------ slots
     def _slot(self, code: str) -> int:
@@ -222,7 +253,12 @@ class LiveSession:
             self.slot_code.append(None)
             if free >= self.S.shape[1]:
                 grow = max(8, self.S.shape[1] // 2)
+                old = self.S
                 self.S = np.hstack([self.S, np.zeros((self.S.shape[0], grow))])
+                for level, m in self.P.items():
+                    self.P[level] = (
+                        self.S if m is old else np.hstack([m, np.zeros_like(m[:, :grow])])
+                    )
                 self.table = np.vstack([self.table, np.zeros((grow, self.table.shape[1]))])
                 for level in self.levels:
                     r = self.received[level]
@@ -238,6 +274,7 @@ class LiveSession:
         self.table[k] = 0.0
         for level in self.levels:
             self.received[level][:, k] = 0.0
+            self.P[level][:, k] = 0.0
 
     def _order(self) -> list[int]:
         """Region slots in code order (as :class:`Division` sorts its regions)."""
@@ -271,8 +308,9 @@ class LiveSession:
             for k in np.asarray(slots).tolist():
                 if k == 0:
                     continue  # a share in no new SWV holds nobody
-                members = np.flatnonzero(self.S[:, k] > 0)
-                capacity = pupils[members] * self.S[members, k]
+                shares = self.P[level]
+                members = np.flatnonzero(shares[:, k] > 0)
+                capacity = pupils[members] * shares[members, k]
                 received[:, k] = np.minimum(today[members], capacity[:, None]).sum(axis=0)
 
     # ------------------------------------------------------------------ figures
@@ -312,7 +350,7 @@ class LiveSession:
             continuing = np.bincount(
                 g[ok] * n_slots + k[ok], weights=v[ok], minlength=self.S.size
             ).reshape(self.S.shape)
-            capacity = pupils[:, None] * self.S
+            capacity = pupils[:, None] * self.P[level]
             capacity[:, 0] = 0.0
             kept = np.minimum(continuing, capacity).sum(axis=1)
             out[level] = np.clip(today.sum(axis=1) - kept, 0.0, None)
