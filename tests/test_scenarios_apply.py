@@ -245,3 +245,34 @@ def test_library_scenarios_preserve_totals_on_the_real_data(dataset, name) -> No
             assert division.totals(w)[NO_REGION] == pytest.approx(
                 before.totals(w)[NO_REGION], rel=1e-12, abs=1e-9
             )
+
+
+@pytest.mark.integration
+def test_assign_keeps_the_postcode_split_of_gemeenten_it_leaves_alone(dataset) -> None:
+    """An assign of today's own table changes nothing for any weight; one that moves
+    Eindhoven changes only Eindhoven (and its rows become the table's for every weight)."""
+    import warnings
+
+    from geo.scenarios import apply_scenario, parse_scenario
+
+    po = dataset.division("swv_po")
+    rows = [{"unit": u, "region": r, "share": s} for u, r, s in po.membership.itertuples(False)]
+    moved = [{**r, "region": "PO3008"} if r["unit"] == "GM0772" else r for r in rows]
+    for table, changed in ((rows, set()), (moved, {"GM0772"})):
+        doc = parse_scenario(
+            {"name": "x", "description": "y",
+             "edits": [{"op": "assign", "division": "swv_po", "membership": table}]}
+        )  # fmt: skip
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            after = apply_scenario(doc, dataset)["swv_po"]
+        for weight in ("pupils_po", "inhabitants", "area"):
+            one = po.for_weight(weight).membership.set_index(["unit", "region"])["share"]
+            two = after.for_weight(weight).membership.set_index(["unit", "region"])["share"]
+            both = pd.concat([one.rename("a"), two.rename("b")], axis=1).fillna(0.0)
+            units = set(both.index[(both["a"] - both["b"]).abs() > 1e-12].get_level_values("unit"))
+            assert units == changed, (weight, units)
+        assert after.for_weight("pupils_po").unit_regions("GM0772") == (
+            {"PO3008": 1.0} if changed else po.for_weight("pupils_po").unit_regions("GM0772")
+        )
+    assert po.split_units(), "the real swv_po splits gemeenten by postcode"

@@ -40,7 +40,7 @@ from geo.scenarios.model import (
     SplitByEdit,
     op_of,
 )
-from geo.scenarios.postcodes import move_postcode
+from geo.scenarios.postcodes import keep_weight_shares, move_postcode
 
 if TYPE_CHECKING:
     from geo.dataset import Dataset
@@ -181,16 +181,13 @@ def _assign(edit: AssignEdit, state: _State, index: int) -> None:
             membership = read_assignment_csv(path, display_path(path))
         except AssignmentCsvError as exc:
             raise EditError("csv", str(exc)) from None
-    state.replace(
-        edit.division,
-        edits.assign(
-            edit.division,
-            membership,
-            state.units,
-            region_names=edit.region_names,
-            field=source_field,
-        ),
+    result = edits.assign(
+        edit.division, membership, state.units, region_names=edit.region_names, field=source_field
     )
+    before = state.divisions.get(edit.division)
+    if before is not None:  # gemeenten the table leaves as they were keep their postcode split
+        result = keep_weight_shares(before, result)
+    state.replace(edit.division, result)
 
 
 @handles(DeriveSwvEdit)

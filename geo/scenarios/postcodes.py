@@ -205,3 +205,55 @@ def move_postcode(
             {k: moved(m, k) for k, m in division.weight_shares.items()}
         )
     return result
+
+
+def keep_weight_shares(old: Division, new: Division) -> Division:
+    """``new`` (a whole division from an assignment table, e.g. an ``assign`` edit or an
+    uploaded CSV) with the weight-specific shares of ``old`` kept for every unit it leaves as
+    it was.
+
+    Rule: a unit whose default row in ``new`` equals its row in ``old`` (the same regions, shares
+    within 1e-12) keeps, for each weight, its row of ``old`` (its postcode-exact split), as long
+    as every region of that row is a region of ``new``; every other unit gets its new default
+    row for every weight (a table of default shares says nothing per weight).
+
+    >>> d = Division.from_membership("d", pd.DataFrame(
+    ...     {"unit": ["g", "g", "h"], "region": ["A", "B", "B"], "share": [0.5, 0.5, 1.0]}))
+    >>> d = d.with_weight_shares({"pupils_po": sp.csr_matrix([[0.9, 0.1, 0.0], [0.0, 1.0, 0.0]])})
+    >>> same = keep_weight_shares(d, Division.from_membership("d", d.membership))
+    >>> same.for_weight("pupils_po").unit_regions("g")
+    {'A': 0.9, 'B': 0.1}
+    >>> moved = keep_weight_shares(d, Division.from_assignment("d", {"g": "B", "h": "B"}))
+    >>> moved.for_weight("pupils_po").unit_regions("g")
+    {'B': 1.0}
+    """
+    if not old.weight_shares:
+        return new
+    old = old.reindexed(new.units)
+    position = new.column_position
+    to_new = np.array([position.get(c, -1) for c in old.column_codes], dtype=np.int64)
+
+    def aligned(matrix: sp.csr_matrix) -> tuple[sp.csr_matrix, np.ndarray]:
+        """``matrix`` on ``new``'s columns, and the rows that had a share in a column ``new``
+        lacks (they cannot be kept)."""
+        coo = matrix.tocoo()
+        cols = to_new[coo.col]
+        lost = (cols < 0) & (coo.data != 0)
+        bad = np.zeros(matrix.shape[0], dtype=bool)
+        bad[coo.row[lost]] = True
+        ok = cols >= 0
+        out = sp.csr_matrix(
+            (coo.data[ok], (coo.row[ok], cols[ok])), shape=(matrix.shape[0], len(position))
+        )
+        return out, bad
+
+    default, bad = aligned(old.shares)
+    diff = (default - new.shares).tocsr()
+    differ = np.asarray(abs(diff).max(axis=1).toarray()).ravel() > 1e-12
+    same = ~(differ | bad)
+    matrices = {}
+    for key, matrix in old.weight_shares.items():
+        view, lost = aligned(matrix)
+        keep = (same & ~lost).astype(float)
+        matrices[key] = sp.diags(keep) @ view + sp.diags(1.0 - keep) @ new.shares
+    return new.with_weight_shares(matrices)
