@@ -25,8 +25,8 @@ from maps.division_map import (
     scored_divisions,
 )
 from maps.geometry import web_geometry
-from maps.layers import border_layer, change_layer, legend_control, split_layer, unit_layer
-from maps.style import AGAINST_STYLE, REGION_STYLE, HtmlControl, metrics_table_html
+from maps.layers import border_layers, change_layer, legend_control, split_layer, unit_layer
+from maps.style import HtmlControl, metrics_table_html
 
 
 @dataclass(frozen=True)
@@ -68,12 +68,8 @@ def _add_side(
         changes=changes["text"] if changes is not None else None,
     ).add_to(m)
     parts = dataset.unit_parts
-    border_layer(
-        geometry, division, name=f"{division.name} borders", style=REGION_STYLE, parts=parts
-    ).add_to(m)
-    border_layer(
-        geometry, against, name=f"{against.name} borders", style=AGAINST_STYLE, parts=parts
-    ).add_to(m)
+    for layer in border_layers(geometry, division, against, parts=parts):
+        layer.add_to(m)
     split_layer(geometry, division, name=f"split gemeenten ({division.name})").add_to(m)
     if changes is not None:
         change_layer(geometry, changes["swv_changes"]).add_to(m)

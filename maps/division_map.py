@@ -21,6 +21,7 @@ from maps.changes import swv_changes
 from maps.geometry import web_geometry
 from maps.layers import (
     border_layer,
+    border_layers,
     change_layer,
     legend_control,
     no_region_layer,
@@ -29,9 +30,7 @@ from maps.layers import (
     unit_layer,
 )
 from maps.style import (
-    AGAINST_STYLE,
     BOX_CSS,
-    REGION_STYLE,
     HtmlControl,
     metrics_table_html,
     overlay_color,
@@ -163,12 +162,8 @@ def division_map(
     no_region = no_region_layer(geometry, division, parts, name=f"no {division.name} region")
     if no_region is not None:
         no_region.add_to(m)
-    border_layer(
-        geometry, division, name=f"{division.name} borders", style=REGION_STYLE, parts=parts
-    ).add_to(m)
-    border_layer(
-        geometry, against, name=f"{against.name} borders", style=AGAINST_STYLE, parts=parts
-    ).add_to(m)
+    for layer in border_layers(geometry, division, against, parts=parts):
+        layer.add_to(m)
     split_layer(geometry, division, name=f"gemeenten split between {division.name} regions").add_to(
         m
     )

@@ -374,3 +374,18 @@ def legend_control(
         position=position,
         css_class="rk-box rk-legend",
     )
+
+
+def border_layers(
+    geometry: gpd.GeoSeries,
+    division: Division,
+    against: Division,
+    *,
+    parts: gpd.GeoDataFrame | None = None,
+) -> list[folium.GeoJson]:
+    """The region borders of ``division`` (solid) and of ``against`` (dashed) on top, each with
+    postcode-exact cuts through split gemeenten (:func:`border_layer`)."""
+    return [
+        border_layer(geometry, d, name=f"{d.name} borders", style=style, parts=parts)
+        for d, style in ((division, REGION_STYLE), (against, AGAINST_STYLE))
+    ]
