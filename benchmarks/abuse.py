@@ -41,6 +41,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from api.app import create_app  # noqa: E402
 from api.limits import Limits  # noqa: E402
+from fixtures.hostile import back_and_forth_moves  # noqa: E402
 from geo.dataset import WEIGHTS  # noqa: E402
 
 try:  # accounts (issue 9 part A): writes need a user
@@ -67,14 +68,7 @@ def client_for(app: Any) -> TestClient:
 
 
 def move_edits(dataset: Any, n: int) -> list[dict[str, str]]:
-    d = dataset.divisions["swv_po"]
-    unit = str(d.units[0])
-    first = str(d.assignment()[unit])
-    other = next(str(r) for r in d.regions if r != first)
-    return [
-        {"op": "move", "division": "swv_po", "unit": unit, "to": other if i % 2 == 0 else first}
-        for i in range(n)
-    ]
+    return back_and_forth_moves(dataset, n)
 
 
 REPEATS = 5

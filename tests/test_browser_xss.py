@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.remote.webdriver import WebDriver
 
+from fixtures.hostile import renamed_to
 from tests.test_browser import (
     _script_errors,
     _wait_for_shapes,
@@ -76,16 +77,7 @@ return opened;
 
 
 def xss_document(dataset) -> dict:
-    jz = [str(r) for r in dataset.divisions["jeugdregio"].regions[:3]]
-    po = [str(r) for r in dataset.divisions["swv_po"].regions[:2]]
-    edits = [
-        {"op": "rename", "division": "jeugdregio", "region": code, "name": PAYLOADS[i]}
-        for i, code in enumerate(jz)
-    ] + [
-        {"op": "rename", "division": "swv_po", "region": code, "name": PAYLOADS[3 + i]}
-        for i, code in enumerate(po)
-    ]
-    return {"name": "xss", "description": " ".join(PAYLOADS), "edits": edits}
+    return renamed_to(dataset, PAYLOADS, description=" ".join(PAYLOADS))
 
 
 @pytest.fixture(scope="module")

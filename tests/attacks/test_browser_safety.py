@@ -10,6 +10,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from fixtures.hostile import renamed_to
 from maps.page import page_layers
 from tests.attacks.conftest import make_app, state_of
 
@@ -26,16 +27,7 @@ PAYLOADS = (
 
 def named_payloads(dataset) -> dict:
     """A scenario whose jeugdregio's and SWVs are renamed to the payloads."""
-    jz = [str(r) for r in dataset.divisions["jeugdregio"].regions[:3]]
-    po = [str(r) for r in dataset.divisions["swv_po"].regions[:2]]
-    edits = [
-        {"op": "rename", "division": "jeugdregio", "region": code, "name": PAYLOADS[i]}
-        for i, code in enumerate(jz)
-    ] + [
-        {"op": "rename", "division": "swv_po", "region": code, "name": PAYLOADS[3 + i]}
-        for i, code in enumerate(po)
-    ]
-    return {"name": "xss", "description": PAYLOADS[0] + PAYLOADS[2], "edits": edits}
+    return renamed_to(dataset, PAYLOADS, description=PAYLOADS[0] + PAYLOADS[2])
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.limits import Limits
+from fixtures.hostile import back_and_forth_moves
 from tests.attacks.conftest import GENEROUS, make_app, state_of, writer
 
 pytestmark = pytest.mark.integration
@@ -24,14 +25,7 @@ def limited(dataset, tmp_path, **changes) -> tuple[object, TestClient]:
 
 def moves(dataset, n: int) -> list[dict]:
     """``n`` valid-looking moves of one gemeente back and forth between two SWVs."""
-    d = dataset.divisions["swv_po"]
-    unit = str(d.units[0])
-    first = str(d.assignment()[unit])
-    other = next(str(r) for r in d.regions if r != first)
-    return [
-        {"op": "move", "division": "swv_po", "unit": unit, "to": other if i % 2 == 0 else first}
-        for i in range(n)
-    ]
+    return back_and_forth_moves(dataset, n)
 
 
 def post(client: TestClient, document: dict, **params):
