@@ -24,16 +24,15 @@ from geo.checks import VerdictContext, build_context
 from geo.division import Division
 from geo.errors import RegiokompasError
 from geo.overlap.live_context import LiveContext, live_context
+from geo.overlap.score import json_float
 
 EDIT_SOURCE = "edits"
 """Source named in error messages about tentative edits (``edits: edits[2].unit: ...``)."""
 
 
 def json_num(value: Any) -> float | None:
-    if value is None:
-        return None
-    out = float(value)
-    return out if np.isfinite(out) else None
+    """:func:`geo.overlap.score.json_float`, passing ``None`` through."""
+    return None if value is None else json_float(value)
 
 
 def region_adjacency(division: Division, adjacency: sp.csr_matrix) -> list[list[str]]:

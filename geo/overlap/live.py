@@ -54,7 +54,6 @@ True
 from __future__ import annotations
 
 import copy as _copy
-import math
 from typing import Any
 
 import numpy as np
@@ -66,17 +65,12 @@ from geo.overlap.contingency import Contingency
 from geo.overlap.live_context import SWV_LEVELS, LiveContext
 from geo.overlap.live_figures import disruption_figures
 from geo.overlap.preconditions import aligned_weights
-from geo.overlap.score import RegionMetrics, score_contingency
+from geo.overlap.score import RegionMetrics, json_float, score_contingency
 
 __all__ = ["HEADLINE", "LiveSession"]
 
 HEADLINE = ("congruence", "nested_regions", "regions", "ari", "nmi", "vi")
 """Summary keys of the headline metrics."""
-
-
-def _num(value: Any) -> float | None:
-    out = float(value)
-    return out if math.isfinite(out) else None
 
 
 def _weight_view(division: Division, weight: str) -> Division:
@@ -444,8 +438,8 @@ class LiveSession:
                 {
                     "code": code,
                     "name": self.names.get(code, base["names"].get(code, code)),
-                    "before": _num(before_c[code]) if code in before_c else None,
-                    "after": _num(cont[code]) if code in cont else None,
+                    "before": json_float(before_c[code]) if code in before_c else None,
+                    "after": json_float(cont[code]) if code in cont else None,
                 }
                 for code in self.touched()
             ],

@@ -5,12 +5,7 @@ Functions of a session (duck-typed: ``levels``, ``base``, ``context``, ``codes``
 definitions and output as the editor's full recompute:
 
 * disruption: pupils whose SWV changes against today (:mod:`geo.overlap.disruption`), summed
-  over the division's levels, at the start and now, and every gemeente where it differs;
-* :func:`weighted_mean`: the pupil-weighted mean distance over finite distances (the editor's
-  travel figure).
-
->>> weighted_mean(np.array([1.0, 3.0, np.inf]), np.array([3.0, 1.0, 5.0]))
-1.5
+  over the division's levels, at the start and now, and every gemeente where it differs.
 """
 
 from __future__ import annotations
@@ -18,14 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
-
-def weighted_mean(d: np.ndarray, w: np.ndarray) -> float | None:
-    """Pupil-weighted mean over finite distances (None when nothing is finite)."""
-    ok = np.isfinite(d)
-    if not ok.any() or w[ok].sum() <= 0:
-        return None
-    return float(np.average(d[ok], weights=w[ok]))
 
 
 def disruption_figures(session: Any, now: dict[str, np.ndarray]) -> dict[str, Any]:

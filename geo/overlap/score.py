@@ -38,14 +38,18 @@ from geo.overlap import metrics
 from geo.overlap.contingency import Contingency, contingency
 
 
-def _num(x: float | np.floating) -> float | None:
-    """A JSON-safe float: ``None`` for nan/inf."""
+def json_float(x: float | np.floating) -> float | None:
+    """A JSON-safe float: ``None`` for nan/inf.
+
+    >>> json_float(float("nan")) is None, json_float(0.5)
+    (True, 0.5)
+    """
     value = float(x)
     return value if math.isfinite(value) else None
 
 
 def _nums(values: np.ndarray) -> list[float | None]:
-    """:func:`_num` of every element (one ``tolist`` instead of a numpy scalar per element)."""
+    """:func:`json_float` of every element (one ``tolist``, not a numpy scalar per element)."""
     return [v if math.isfinite(v) else None for v in values.tolist()]
 
 
@@ -270,7 +274,7 @@ class Score:
 
 
 def _share(part: float, whole: float) -> float | None:
-    return _num(part / whole) if whole > 0 else None
+    return json_float(part / whole) if whole > 0 else None
 
 
 def _empty_notes(division: str, other: str, m: RegionMetrics) -> list[str]:
@@ -354,16 +358,16 @@ def summarise(
     return {
         "regions": len(fwd.labels),
         "nested_regions": int(fwd.nested.sum()),
-        "nested_share": _num(_nested_share(fwd, total_real)),
-        "mean_containment": _num(_mean(fwd.top, total_real)),
+        "nested_share": json_float(_nested_share(fwd, total_real)),
+        "mean_containment": json_float(_mean(fwd.top, total_real)),
         "reverse_regions": len(rev.labels),
         "reverse_nested_regions": int(rev.nested.sum()),
-        "reverse_nested_share": _num(_nested_share(rev, total_real)),
-        "reverse_mean_containment": _num(_mean(rev.top, total_real)),
-        "congruence": _num(_congruence(fwd.top, rev.top, total_real)),
-        "ari": _num(metrics.adjusted_rand_index(real)),
-        "nmi": _num(metrics.normalized_mutual_information(real, vi=vi)),
-        "vi": _num(vi),
+        "reverse_nested_share": json_float(_nested_share(rev, total_real)),
+        "reverse_mean_containment": json_float(_mean(rev.top, total_real)),
+        "congruence": json_float(_congruence(fwd.top, rev.top, total_real)),
+        "ari": json_float(metrics.adjusted_rand_index(real)),
+        "nmi": json_float(metrics.normalized_mutual_information(real, vi=vi)),
+        "vi": json_float(vi),
         "total_pieces": int((real > 0).sum()),
         "total": total_real,
         "grand_total": grand_total,
