@@ -125,10 +125,9 @@ class LiveSession:
         s.slot_code = list(codes)
         s.code_slot = {c: k for k, c in enumerate(codes)}
         s.names = {str(c): str(n) for c, n in a.region_names.items()}
-        dense = a.shares.toarray()
-        s.S = np.zeros((len(units), len(codes) + 8))
-        s.S[:, 0] = dense[:, -1]
-        s.S[:, 1 : len(codes)] = dense[:, :-1]
+        s.S = np.zeros((len(units), len(codes) + 8))  # room for new regions
+        region_slots = list(range(1, len(codes)))
+        s.S = s._laid_out(a.shares.toarray(), region_slots)
         s.table = np.zeros((s.S.shape[1], s.T.shape[1]))
         s.row_touched = {}
         s.edits = 0
@@ -139,13 +138,8 @@ class LiveSession:
         s.P = {}
         for level in s.levels:  # disruption counts pupils by their own (postcode) shares
             view = _weight_view(division, f"pupils_{level}").reindexed(units)
-            if view.shares is a.shares:
-                s.P[level] = s.S
-            else:
-                s.P[level] = np.zeros_like(s.S)
-                pupil_dense = view.shares.toarray()
-                s.P[level][:, 0] = pupil_dense[:, -1]
-                s.P[level][:, 1 : len(codes)] = pupil_dense[:, :-1]
+            same = view.shares is a.shares
+            s.P[level] = s.S if same else s._laid_out(view.shares.toarray(), region_slots)
         everything = np.arange(len(codes))
         s._rebuild_slots(everything)
         s._refresh_levels(everything)
