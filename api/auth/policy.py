@@ -62,6 +62,8 @@ class Rule:
 PUBLIC = Rule("public")
 SCENARIO_QUERY = Rule("read", reads=("query:scenario",))
 OWNER = Rule("owner", target="path:scenario_id")
+SHARED_READ = Rule("read", reads=("path:scenario_id",), share=True)
+"""Reading one scenario: its readers, and a share link to it."""
 
 POLICY: dict[tuple[str, str], Rule] = {
     # pages and documents of the app itself
@@ -92,7 +94,13 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/api/scenarios/{scenario_id}/assignment.csv"): Rule(
         "read", reads=("path:scenario_id",), share=True
     ),
-    ("GET", "/api/scenarios/{scenario_id}/verdict"): Rule("read", reads=("path:scenario_id",)),
+    ("GET", "/api/scenarios/{scenario_id}/verdict"): Rule(
+        "read", reads=("path:scenario_id",), share=True
+    ),
+    ("PATCH", "/api/scenarios/{scenario_id}"): OWNER,
+    ("GET", "/api/scenarios/{scenario_id}/history"): SHARED_READ,
+    ("GET", "/api/scenarios/{scenario_id}/versions/{version}"): SHARED_READ,
+    ("GET", "/api/scenarios/{scenario_id}/diff"): SHARED_READ,
     ("GET", "/api/scenarios/{scenario_id}/report"): Rule(
         "read", reads=("path:scenario_id",), share=True
     ),
@@ -111,10 +119,12 @@ POLICY: dict[tuple[str, str], Rule] = {
     # the map editor: anyone may try edits on what they can read; saving needs the owner
     # (append to the scenario) or a user (save as a new scenario based on it)
     ("GET", "/edit/static/{name}"): PUBLIC,
-    ("GET", "/edit/{scenario}"): Rule("read", reads=("path:scenario",)),
+    ("GET", "/edit/{scenario}"): Rule("read", reads=("path:scenario",), share=True),
     ("GET", "/api/editor/gemeenten.geojson"): PUBLIC,
     ("GET", "/api/editor/borders.geojson"): PUBLIC,
-    ("POST", "/api/scenarios/{scenario}/evaluate"): Rule("read", reads=("path:scenario",)),
+    ("POST", "/api/scenarios/{scenario}/evaluate"): Rule(
+        "read", reads=("path:scenario",), share=True
+    ),
     ("POST", "/api/scenarios/{scenario}/edits"): Rule("owner", target="path:scenario"),
     ("POST", "/api/scenarios/{scenario}/save-as"): Rule("user", reads=("path:scenario",)),
     # administration
