@@ -36,6 +36,7 @@ from api.routers import (
     maps,
     pages,
     proposals,
+    revisions,
     scenarios,
     scores,
     sharing,
@@ -256,6 +257,7 @@ def create_app(
     app.include_router(divisions.router)
     app.include_router(units.router)
     app.include_router(scores.router)
+    app.include_router(revisions.router)
     app.include_router(scenarios.router)
     app.include_router(verdicts.router)
     app.include_router(compare.router)
@@ -269,4 +271,5 @@ def create_app(
     app.include_router(pages.router)
     check_routes(app)
     document_responses(app)
+    docs.add_bearer_scheme(app)
     return app
