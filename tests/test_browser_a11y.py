@@ -12,7 +12,6 @@ import json
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -57,9 +56,11 @@ def run_axe(driver: WebDriver) -> list[dict]:
     return driver.execute_async_script(
         """
         const done = arguments[arguments.length - 1];
-        axe.run(document, {runOnly: {type: "tag", values: arguments[0]}, resultTypes: ["violations"]})
+        const options = {runOnly: {type: "tag", values: arguments[0]}, resultTypes: ["violations"]};
+        axe.run(document, options)
           .then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                nodes: v.nodes.slice(0, 5).map(n => n.target.join(" ") + " :: " + n.failureSummary)}))))
+                nodes: v.nodes.slice(0, 5).map(
+                  n => n.target.join(" ") + " :: " + n.failureSummary)}))))
           .catch(e => done([{id: "axe-error", help: String(e), nodes: []}]));
         """,
         list(WCAG_TAGS),
@@ -73,9 +74,9 @@ def describe(violations: list[dict]) -> str:
     )
 
 
-def open_page(driver: WebDriver, server: str, path: str, locale: str) -> None:
+def open_page(driver: WebDriver, base: str, path: str, locale: str) -> None:
     """Open ``path`` in ``locale`` through the language switch (the remembered choice)."""
-    driver.get(f"{server}/taal/{locale}?next={urllib.parse.quote(path, safe='')}")
+    driver.get(f"{base}/taal/{locale}?next={urllib.parse.quote(path, safe='')}")
     WebDriverWait(driver, 60).until(
         lambda d: d.execute_script("return document.readyState") == "complete"
     )
@@ -86,7 +87,7 @@ def open_page(driver: WebDriver, server: str, path: str, locale: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def share_path(server: str) -> Iterator[str]:
+def share_path(server: str) -> Iterator[str]:  # noqa: F811 - the fixture
     """A share link of a planner's scenario (the share page type)."""
     doc = {"name": "a11y-share", "description": "gedeeld", "principles": [], "edits": []}
     headers = {**TOKEN, "Content-Type": "application/json"}
@@ -105,7 +106,11 @@ def share_path(server: str) -> Iterator[str]:
 @pytest.mark.parametrize("locale", ["nl", "en"])
 @pytest.mark.parametrize("page", [*PAGES, "share"])
 def test_no_wcag_violations(
-    server: str, browser: WebDriver, share_path: str, page: str, locale: str
+    server: str,  # noqa: F811 - the fixture
+    browser: WebDriver,  # noqa: F811 - the fixture
+    share_path: str,
+    page: str,
+    locale: str,
 ) -> None:
     path = share_path if page == "share" else PAGES[page]
     open_page(browser, server, path, locale)
