@@ -91,6 +91,7 @@ def _add_side(
             _("Figures of scenario %(scenario)s") % {"scenario": view.scenario},
             edit_url=view.edit_url,
             locale=locale,
+            open_panel=False,
         ),
         position=position,
         css_class="rk-box rk-metrics",

@@ -250,6 +250,9 @@ GLOSSARY_ANCHORS: dict[str, str] = {
 
 GLOSSARY_URL = "/begrippen"
 
+WEIGHT_FIELDS = frozenset({"no_region_total"})
+"""Summary fields that are amounts of weight (formatted as weights, not as 0-1 metrics)."""
+
 
 def headline_sentence(score: Mapping[str, object], locale: str = "nl") -> str:
     """The headline figure as a sentence: how many regions lie within one region of the other
@@ -288,19 +291,26 @@ def _metric_rows(
         name = html.escape(_(label))
         if anchor:
             name = f'<a href="{GLOSSARY_URL}#{anchor}">{name}</a>'
-        rows.append(
-            f'<tr><th scope="row">{name}</th>'
-            f'<td class="v">{format_metric(summary[key], locale)}</td></tr>'
+        value = summary[key]
+        shown = (
+            format_weight(value, locale) if key in WEIGHT_FIELDS else format_metric(value, locale)
         )
+        rows.append(f'<tr><th scope="row">{name}</th><td class="v">{shown}</td></tr>')
     return "".join(rows)
 
 
 def metrics_table_html(
-    score: Mapping[str, object], title: str, *, edit_url: str | None = None, locale: str = "nl"
+    score: Mapping[str, object],
+    title: str,
+    *,
+    edit_url: str | None = None,
+    locale: str = "nl",
+    open_panel: bool = True,
 ) -> str:
     """HTML box with a score's headline as a sentence and its summary metrics (keys missing
     from the score skipped; ARI, NMI and VI under "more measures"); each label links to its
-    glossary entry. The box is a ``<details>`` panel (open; pages close it on small screens).
+    glossary entry. The box is a ``<details>`` panel (``open_panel``: open at first; pages close
+    it on small screens). Weights (``no_region_total``) are formatted as weights.
 
     >>> s = {"division": "swv_po", "against": "jeugdregio", "weight": "inhabitants",
     ...      "summary": {"congruence": 0.8123}}
@@ -334,7 +344,8 @@ def metrics_table_html(
     )
     lead = f'<p class="rk-sentence">{html.escape(sentence)}</p>' if sentence else ""
     return (
-        f'<details class="rk-panel" open><summary>{html.escape(title)}</summary>'
+        f'<details class="rk-panel"{" open" if open_panel else ""}>'
+        f"<summary>{html.escape(title)}</summary>"
         f"<div>{html.escape(subtitle)}</div>{lead}<table>{rows}</table>{more}"
         f'<p><a href="{GLOSSARY_URL}">{html.escape(explain)}</a></p>'
         f"{edit}</details>"
