@@ -114,6 +114,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/edit/{scenario}"): Rule("read", reads=("path:scenario",)),
     ("GET", "/api/editor/gemeenten.geojson"): PUBLIC,
     ("GET", "/api/editor/borders.geojson"): PUBLIC,
+    ("GET", "/api/scenarios/{scenario}/editor-context"): Rule("read", reads=("path:scenario",)),
     ("POST", "/api/scenarios/{scenario}/evaluate"): Rule("read", reads=("path:scenario",)),
     ("POST", "/api/scenarios/{scenario}/edits"): Rule("owner", target="path:scenario"),
     ("POST", "/api/scenarios/{scenario}/save-as"): Rule("user", reads=("path:scenario",)),
