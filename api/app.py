@@ -35,6 +35,7 @@ from api.routers import (
     login,
     maps,
     proposals,
+    revisions,
     scenarios,
     scores,
     sharing,
@@ -255,6 +256,7 @@ def create_app(
     app.include_router(divisions.router)
     app.include_router(units.router)
     app.include_router(scores.router)
+    app.include_router(revisions.router)
     app.include_router(scenarios.router)
     app.include_router(verdicts.router)
     app.include_router(compare.router)
@@ -267,4 +269,5 @@ def create_app(
     app.include_router(login.router)
     check_routes(app)
     document_responses(app)
+    docs.add_bearer_scheme(app)
     return app

@@ -139,7 +139,7 @@ BAD_DOCUMENTS = [
     ({**MERGE, "base": "bestaat-niet"}, 422, "base: unknown scenario 'bestaat-niet'"),
     ({**MERGE, "base": "../huidig"}, 422, "base: scenario id '../huidig' is not a safe slug"),
     ({"name": "leeg"}, 422, "body.description: Field required"),
-    ({**MERGE, "name": "huidig"}, 409, "scenario 'huidig' exists already"),
+    ({**MERGE, "name": "huidig"}, 409, "scenario id 'huidig' is taken"),
 ]
 
 

@@ -122,6 +122,18 @@ EXAMPLES: dict[tuple[str, str], Callable[[Case], Request]] = {
     ("GET", "/api/scenarios/{scenario_id}/assignment.csv"): lambda c: (
         "GET", f"/api/scenarios/{c.target}/assignment.csv?division=jeugdregio", {}
     ),
+    ("PATCH", "/api/scenarios/{scenario_id}"): lambda c: (
+        "PATCH", f"/api/scenarios/{c.target}", {"json": {"title": "Nieuwe titel"}}
+    ),
+    ("GET", "/api/scenarios/{scenario_id}/history"): lambda c: (
+        "GET", f"/api/scenarios/{c.target}/history", {}
+    ),
+    ("GET", "/api/scenarios/{scenario_id}/versions/{version}"): lambda c: (
+        "GET", f"/api/scenarios/{c.target}/versions/1", {}
+    ),
+    ("GET", "/api/scenarios/{scenario_id}/diff"): lambda c: (
+        "GET", f"/api/scenarios/{c.target}/diff?from=1", {}
+    ),
     ("PUT", "/api/scenarios/{scenario_id}/visibility"): lambda c: (
         "PUT", f"/api/scenarios/{c.target}/visibility", {"json": {"visibility": "published"}}
     ),

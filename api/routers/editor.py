@@ -50,7 +50,7 @@ from api.editor_parts import check_edits_api_safe, editor_resources
 from api.limits import Limits
 from api.models import DIVISION_PATTERN, ERROR_RESPONSES, SCENARIO_PATTERN, ErrorOut, WeightName
 from api.routers.home import TEMPLATES
-from api.routers.scenarios import check_document, enforce_owner_quota, scenario_url
+from api.routers.scenarios import check_document, owner_checks, scenario_url
 from api.storage import RevisionConflict, ScenarioNotFound, ScenarioStore
 from geo.dataset import WEIGHTS
 from maps.borders import unit_borders
@@ -324,7 +324,6 @@ def _save(
     limits: Limits,
 ) -> SavedOut:
     check_document(document, evaluator, source="edits", limits=limits)
-    enforce_owner_quota(store, principal, scenario_id, document, limits)
     try:
         stored = store.save(
             scenario_id,
@@ -333,6 +332,7 @@ def _save(
             expected_revision=expected_revision,
             owner=principal.name,
             actor=principal.name,
+            checks=owner_checks(principal, limits),
         )
     except RevisionConflict as exc:
         raise HTTPException(409, f"{exc}; your edits are kept in the page") from None

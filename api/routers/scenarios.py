@@ -17,10 +17,11 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, 
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from api.auth.policy import enforce
+from api.auth.policy import enforce, save_checks
 from api.auth.principal import Principal
 from api.deps import ScenarioEvaluator, division_or_404, get_evaluator, get_limits, get_store
 from api.exchange import neutralise_formulas, read_region_upload, upload_kind
+from api.flags import StrictFlag
 from api.limits import (
     ENV,
     Limits,
@@ -28,7 +29,6 @@ from api.limits import (
     check_document_limits,
     check_owner_quota,
     check_rows,
-    document_size,
 )
 from api.models import (
     DIVISION_PATTERN,
@@ -42,6 +42,7 @@ from api.models import (
 )
 from api.storage import (
     BadBase,
+    SaveChecks,
     ScenarioInUse,
     ScenarioStore,
     StoredScenario,
@@ -73,6 +74,7 @@ def summary(stored: StoredScenario) -> ScenarioSummary:
     return ScenarioSummary(
         id=stored.id,
         name=str(doc.get("name", stored.id)),
+        title=str(doc.get("title") or stored.id),
         description=str(doc.get("description", "")),
         principles=[int(p) for p in doc.get("principles", []) if isinstance(p, int)],
         base=base if isinstance(base, str) else None,
@@ -139,27 +141,16 @@ def check_document(
     return scenario_id
 
 
-def enforce_owner_quota(
-    store: ScenarioStore,
-    principal: Principal,
-    scenario_id: str,
-    document: dict[str, Any],
-    limits: Limits,
-) -> None:
-    """Refuse (413, naming the setting) a save that would give the signed-in planner more
-    scenarios or stored bytes than ``limits`` allow. Admins are exempt; a replacement counts
-    only the difference in size."""
-    if principal.user is None or principal.is_admin:
-        return
-    owned = {s.id: s for s in store.list() if s.owner == principal.name}
-    replacing = owned.pop(scenario_id, None)
-    check_owner_quota(
-        [document_size(s.document) for s in owned.values()],
-        document_size(document),
-        limits,
-        owner=principal.name,
-        replacing=document_size(replacing.document) if replacing is not None else 0,
-    )
+def owner_checks(principal: Principal, limits: Limits) -> SaveChecks:
+    """What a save by ``principal`` must pass inside the store's transaction: a replacement only
+    of a scenario they may change (else 403, or the 409 of a taken id), and for a planner the
+    quota of ``limits`` (413 naming the setting; admins are exempt; a replacement counts only
+    the difference in size). Checked there, two concurrent saves cannot both pass it."""
+
+    def quota(sizes: list[int], new: int, replacing: int) -> None:
+        check_owner_quota(sizes, new, limits, owner=principal.name, replacing=replacing)
+
+    return save_checks(principal, quota)
 
 
 def save(
@@ -173,9 +164,8 @@ def save(
     limits: Limits | None = None,
 ) -> StoredScenario:
     """Store a checked document for ``principal``: a new scenario is theirs; a replaced one
-    keeps its owner. The owner's quota (:func:`enforce_owner_quota`) is checked first. A base
-    deleted meanwhile (the store re-checks it in the same transaction) is a 422 naming it."""
-    enforce_owner_quota(store, principal, scenario_id, document, limits or Limits())
+    keeps its owner. Who may replace and the owner's quota (:func:`owner_checks`) are checked
+    in the store's transaction. A base deleted meanwhile (re-checked there too) is a 422."""
     try:
         return store.save(
             scenario_id,
@@ -184,6 +174,7 @@ def save(
             replace=replace,
             owner=principal.name,
             actor=principal.name,
+            checks=owner_checks(principal, limits or Limits()),
         )
     except BadBase as exc:
         raise HTTPException(422, str(exc)) from None
@@ -198,7 +189,9 @@ def save(
 )
 def create_scenario(
     doc: ScenarioDoc,
-    replace: Annotated[bool, Query(description="replace a stored scenario of this id")] = False,
+    replace: Annotated[
+        StrictFlag, Query(description="replace a stored scenario of this id: true or false")
+    ] = False,
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
     store: ScenarioStore = Depends(get_store),
     limits: Limits = Depends(get_limits),
@@ -251,7 +244,9 @@ def import_scenario(
         str | None, Form(max_length=64, description="polygon property holding region names")
     ] = None,
     repair: Annotated[bool, Form(description="repair invalid polygons (make_valid)")] = False,
-    replace: Annotated[bool, Form(description="replace a stored scenario of this id")] = False,
+    replace: Annotated[
+        StrictFlag, Form(description="replace a stored scenario of this id: true or false")
+    ] = False,
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
     store: ScenarioStore = Depends(get_store),
     limits: Limits = Depends(get_limits),

@@ -24,6 +24,7 @@
     weight: body.dataset.weight,
     canSave: body.dataset.canSave === "true",
     canSaveAs: body.dataset.canSaveAs === "true",
+    share: new URLSearchParams(window.location.search).get("share"),
   };
   // ------------------------------------------------------------------ strings and numbers
   function fill(text, vars) {
@@ -118,7 +119,12 @@
   }
   function showStatus(message) { $("status").textContent = message || ""; }
   function announce(message) { $("announce").textContent = message || ""; }
-  async function api(method, url, payload) {
+  /* A page opened through a share link (?share=) sends its token with every request. */
+  function withShare(url) {
+    return cfg.share ? `${url}${url.includes("?") ? "&" : "?"}share=${encodeURIComponent(cfg.share)}` : url;
+  }
+  async function api(method, path, payload) {
+    const url = withShare(path);
     const options = { method, headers: { "accept": "application/json" } };
     if (payload !== undefined) {
       options.headers["content-type"] = "application/json";
@@ -138,7 +144,9 @@
     return data;
   }
   function viewQuery() {
-    return new URLSearchParams({ division: cfg.division, against: cfg.against, weight: cfg.weight });
+    const query = new URLSearchParams({ division: cfg.division, against: cfg.against, weight: cfg.weight });
+    if (cfg.share) query.set("share", cfg.share);
+    return query;
   }
 
   // ------------------------------------------------------------------ colours
@@ -908,6 +916,7 @@
       cfg.scenario = out.id;
       cfg.revision = out.revision;
       cfg.canSave = true;
+      cfg.share = null; // the new scenario is the planner's own
       body.dataset.scenario = out.id;
       body.dataset.revision = String(out.revision);
       state.saved = state.edits.slice();
@@ -928,7 +937,7 @@
   }
   function updateLinks() {
     $("map-link").href = `/maps/${cfg.scenario}?${viewQuery()}`;
-    $("compare-link").href = `/maps/compare?${new URLSearchParams({ left: "huidig", right: cfg.scenario, division: cfg.division, against: cfg.against })}`;
+    $("compare-link").href = withShare(`/maps/compare?${new URLSearchParams({ left: "huidig", right: cfg.scenario, division: cfg.division, against: cfg.against })}`);
   }
 
   // ------------------------------------------------------------------ view settings
