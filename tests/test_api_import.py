@@ -101,7 +101,7 @@ def test_partial_file_without_a_base_is_refused_in_words(client: TestClient) -> 
     assert r.status_code == 422
     detail = r.json()["detail"]
     assert "341 van de 342 gemeenten ontbreken" in detail
-    assert "kies een basisscenario" in detail
+    assert "Kies een basisscenario" in detail
     assert stored(client) == before
 
 
@@ -110,7 +110,8 @@ def test_typo_region_code_names_the_nearest(client: TestClient) -> None:
     r = upload(client, "typo", "gemeente,swv\nGM0935,PO31O1\n", base="huidig")
     assert r.status_code == 422
     detail = r.json()["detail"]
-    assert "PO31O1" in detail and "bedoelt u PO3101" in detail and "regel 2" in detail
+    assert detail.startswith("plan.csv, regel 2: PO31O1 is geen bestaande regio van swv_po")
+    assert "Bedoelt u PO3101" in detail
     assert stored(client) == before
     ok = upload(
         client, "typo", "gemeente,swv\nGM0935,PO31O1\n", base="huidig", allow_new_regions="true"
@@ -130,6 +131,16 @@ def test_unknown_gemeente_in_the_planners_words(client: TestClient) -> None:
     assert stored(client) == before
 
 
+def test_messages_follow_the_language(client: TestClient) -> None:
+    r = client.post(
+        "/api/scenarios/import",
+        files={"file": ("plan.csv", b"gemeente,swv\nGM9944,PO3101\n", "text/csv")},
+        data={"name": "en", "division": "swv_po", "base": "huidig"},
+        headers={"Accept-Language": "en-GB,en;q=0.9"},
+    )
+    assert r.json()["detail"] == "plan.csv, line 2: gemeente GM9944 does not exist"
+
+
 def test_unknown_or_private_base_is_refused_alike(client: TestClient, sign_in) -> None:
     private = {**LIMBURG, "name": "geheim"}
     assert client.post("/api/scenarios", json=private).status_code == 201
@@ -138,7 +149,7 @@ def test_unknown_or_private_base_is_refused_alike(client: TestClient, sign_in) -
     for base in ("bestaat-niet", "geheim"):
         r = upload(other, "x", "gemeente,swv\nGM0935,PO3101\n", base=base)
         assert r.status_code == 422
-        assert f"basis {base!r} bestaat niet" in r.json()["detail"]
+        assert f"basisscenario {base!r} bestaat niet" in r.json()["detail"]
     assert stored(client) == before
 
 

@@ -11,10 +11,21 @@ read; every write is in the audit log under the caller's name.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import pandas as pd
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, UploadFile
+from fastapi import (
+    APIRouter,
+    Depends,
+    File,
+    Form,
+    HTTPException,
+    Path,
+    Query,
+    Request,
+    UploadFile,
+)
 from fastapi.responses import Response
 from pydantic import ValidationError
 
@@ -31,6 +42,7 @@ from api.limits import (
     check_owner_quota,
     check_rows,
 )
+from api.locale import get_locale
 from api.models import (
     DIVISION_PATTERN,
     ERROR_RESPONSES,
@@ -56,7 +68,8 @@ from geo.division import NO_REGION, Division
 from geo.scenarios import ScenarioDoc, apply_scenario, parse_scenario
 from geo.scenarios.assignment_csv import read_assignment_csv
 from geo.scenarios.budget import time_budget
-from geo.scenarios.imports import export_base, plan_import
+from geo.scenarios.imports import ImportRefused, export_base, plan_import
+from maps.i18n import gettext
 
 router = APIRouter(prefix="/api/scenarios", tags=["scenarios"], responses=ERROR_RESPONSES)
 
@@ -234,6 +247,7 @@ def list_scenarios(
     responses={**CONFLICT, **TOO_LARGE},
 )
 def import_scenario(
+    request: Request,
     file: Annotated[UploadFile, File(description="CSV unit,region[,share]; GeoJSON; GeoPackage")],
     name: Annotated[str, Form(pattern=SCENARIO_PATTERN, description="id of the new scenario")],
     division: Annotated[
@@ -253,7 +267,7 @@ def import_scenario(
     base: Annotated[
         str | None,
         Form(
-            pattern=SCENARIO_PATTERN,
+            max_length=64,
             description="scenario the file's rows apply to (default: the CSV's base column, "
             "else today's data); with a base the file may list only some gemeenten",
         ),
@@ -307,18 +321,23 @@ def import_scenario(
             edit["region_names"] = upload.region_names
         low = upload.low_overlap.to_dict(orient="records")
         rule = "largest overlap of the polygons"
-    base_divisions = import_base(base, evaluator, principal, filename)
-    plan = plan_import(
-        table,
-        division,
-        base_divisions.get(division),
-        evaluator.dataset.units,
-        has_base=base is not None,
-        allow_new_regions=allow_new_regions,
-        base_label=f"basis {base}" if base else "de huidige indeling",
-        source=filename,
-        lines=kind == "csv",
-    )
+    _ = gettext(get_locale(request))
+    base = base or None  # the form's "no base" option sends an empty value
+    base_divisions = import_base(base, evaluator, principal, filename, _)
+    try:
+        plan = plan_import(
+            table,
+            division,
+            base_divisions.get(division),
+            evaluator.dataset.units,
+            has_base=base is not None,
+            allow_new_regions=allow_new_regions,
+            base_name=base,
+            source=filename,
+            lines=kind == "csv",
+        )
+    except ImportRefused as exc:  # in the planner's words and language
+        raise HTTPException(422, exc.translated(_)) from None
     membership = plan.membership
     if (membership["share"] == 1.0).all() and not membership["unit"].duplicated().any():
         edit["assignment"] = dict(zip(membership["unit"], membership["region"], strict=True))
@@ -354,7 +373,11 @@ def import_scenario(
 
 
 def import_base(
-    base: str | None, evaluator: ScenarioEvaluator, principal: Principal, filename: str
+    base: str | None,
+    evaluator: ScenarioEvaluator,
+    principal: Principal,
+    filename: str,
+    _: Callable[[str], str],
 ) -> dict[str, Division]:
     """The divisions of the import's base (today's data without one); a base the caller may
     not read, or that does not exist, is a 422 in the same words (nothing is revealed)."""
@@ -366,9 +389,8 @@ def import_base(
     except (UnsafeScenarioId, ScenarioNotFound):
         stored = None
     if stored is None or not principal.can_read(stored):
-        raise HTTPException(
-            422, f"{filename}: basis {base!r} bestaat niet (of u mag hem niet lezen)"
-        )
+        message = _("%(source)s: base scenario %(base)s does not exist (or you may not read it)")
+        raise HTTPException(422, message % {"source": filename, "base": repr(base)})
     return evaluator.divisions(base)
 
 

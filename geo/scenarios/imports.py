@@ -15,7 +15,10 @@ Rule (what an import onto a base does, in the planner's words):
   division the base does not have at all takes any codes. The ``GEEN`` column (no region) is
   always allowed.
 
-Every problem raises :class:`ImportRefused`, whose message is for the planner (Dutch).
+Every problem raises :class:`ImportRefused`, whose message is for the planner: English
+msgids with placeholders (marked with :func:`N_`, extracted into the page catalogs by
+``babel.cfg``), translated where they are shown (the API answers in the request's language:
+``gemeente GM9944 bestaat niet``).
 
 >>> import pandas as pd
 >>> from geo.division import Division
@@ -30,6 +33,7 @@ Every problem raises :class:`ImportRefused`, whose message is for the planner (D
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,8 +47,46 @@ MAX_LISTED = 5
 """How many missing gemeenten or suggestions a message lists."""
 
 
+def N_(msgid: str) -> str:
+    """Mark ``msgid`` for the translation catalogs (translated where it is shown)."""
+    return msgid
+
+
+Part = tuple[str, dict[str, object]]
+"""A sentence: an English msgid and its placeholder values (a value may be a Part itself)."""
+
+
 class ImportRefused(RegiokompasError):
-    """An uploaded table cannot become a scenario; the message says why, for a planner."""
+    """An uploaded table cannot become a scenario; the message says why, for a planner.
+
+    ``parts`` are sentences (:data:`Part`); ``str()`` is the English text and
+    :meth:`translated` the text in another language.
+
+    >>> str(ImportRefused((N_("%(where)s: gemeente %(unit)s does not exist"),
+    ...                    {"where": at("a.csv", 3), "unit": "GM9944"})))
+    'a.csv, line 3: gemeente GM9944 does not exist'
+    """
+
+    def __init__(self, *parts: Part) -> None:
+        self.parts = parts
+        super().__init__(self.translated(lambda text: text))
+
+    def translated(self, gettext: Callable[[str], str]) -> str:
+        """The message with every sentence (and every place it names) translated."""
+        return " ".join(_render(part, gettext) for part in self.parts)
+
+
+def _render(part: Part, gettext: Callable[[str], str]) -> str:
+    msgid, params = part
+    values = {k: _render(v, gettext) if isinstance(v, tuple) else v for k, v in params.items()}  # type: ignore[arg-type]
+    return gettext(msgid) % values
+
+
+def at(source: str, line: int | None = None) -> Part:
+    """The place of a problem: the file, and its line when known."""
+    if line is None:
+        return (N_("%(source)s"), {"source": source})
+    return (N_("%(source)s, line %(line)s"), {"source": source, "line": line})
 
 
 @dataclass
@@ -88,8 +130,15 @@ def resolve_units(table: pd.DataFrame, units: pd.DataFrame, source: str) -> pd.S
         i = int(np.flatnonzero(bad.to_numpy())[0])
         value = codes.iloc[i]
         hint = difflib.get_close_matches(value, list(units["name"].astype(str)), n=2, cutoff=0.75)
-        tip = f" (bedoelt u {' of '.join(hint)}?)" if hint else ""
-        raise ImportRefused(f"{source}, regel {i + 2}: gemeente {value} bestaat niet{tip}")
+        place = {"where": at(source, i + 2), "unit": value}
+        if hint:
+            raise ImportRefused(
+                (
+                    N_("%(where)s: gemeente %(unit)s does not exist (did you mean %(hint)s?)"),
+                    {**place, "hint": " / ".join(hint)},
+                )
+            )
+        raise ImportRefused((N_("%(where)s: gemeente %(unit)s does not exist"), place))
     return resolved
 
 
@@ -101,15 +150,19 @@ def plan_import(
     *,
     has_base: bool,
     allow_new_regions: bool = False,
-    base_label: str = "de basis",
-    source: str = "het bestand",
+    base_name: str | None = None,
+    source: str = "upload",
     lines: bool = True,
 ) -> ImportPlan:
     """The complete ``unit, region, share`` rows for an ``assign`` of ``division`` (rule in
     the module docstring). ``base`` is the base's division of that name (None when the base
     has none); ``has_base`` says whether the planner chose a base (a partial table needs one);
-    ``units`` is indexed by gemeente code with a ``name`` column; ``lines`` says whether the
-    table's rows are lines of a file (messages then name the line)."""
+    ``units`` is indexed by gemeente code with a ``name`` column; ``base_name`` is the chosen
+    base's id (for messages); ``lines`` says whether the table's rows are lines of a file
+    (messages then name the line)."""
+    base_label: Part = (
+        (N_("base %(base)s"), {"base": base_name}) if base_name else (N_("today's data"), {})
+    )
     rows = table[["unit", "region", "share"]].copy().reset_index(drop=True)
     rows["unit"] = resolve_units(rows, units, source).to_numpy()
     rows["region"] = rows["region"].astype(str)
@@ -118,21 +171,53 @@ def plan_import(
     if len(off):
         unit = str(off.index[0])
         raise ImportRefused(
-            f"{source}: de aandelen van gemeente {unit} ({units.loc[unit, 'name']}) tellen op "
-            f"tot {off.iloc[0]:.4g}, niet tot 1"
+            (
+                N_(
+                    "%(where)s: the shares of gemeente %(unit)s (%(name)s) add up to %(total)s, "
+                    "not 1"
+                ),
+                {
+                    "where": at(source),
+                    "unit": unit,
+                    "name": str(units.loc[unit, "name"]),
+                    "total": f"{off.iloc[0]:.4g}",
+                },
+            )
         )
     listed = set(rows["unit"])
     missing = [u for u in units.index.astype(str) if u not in listed]
     if missing and (not has_base or base is None):
         examples = ", ".join(f"{u} ({units.loc[u, 'name']})" for u in missing[:MAX_LISTED])
-        reason = (
-            "kies een basisscenario om alleen de gewijzigde gemeenten te importeren"
-            if not has_base
-            else f"{base_label} heeft geen indeling {division} om ze uit aan te vullen"
+        counts = {
+            "where": at(source),
+            "missing": len(missing),
+            "total": len(units),
+            "examples": examples,
+        }
+        first: Part = (
+            N_("%(where)s: %(missing)s of the %(total)s gemeenten are missing, e.g. %(examples)s."),
+            counts,
         )
+        if not has_base:
+            raise ImportRefused(
+                first,
+                (
+                    N_(
+                        "Choose a base scenario to import only the gemeenten that change, or "
+                        "list every gemeente."
+                    ),
+                    {},
+                ),
+            )
         raise ImportRefused(
-            f"{source}: {len(missing)} van de {len(units)} gemeenten ontbreken, bijv. "
-            f"{examples}; {reason}, of neem alle gemeenten op"
+            first,
+            (
+                N_(
+                    "%(base)s has no division %(division)s to fill them in from: list every "
+                    "gemeente."
+                ),
+                {"base": base_label, "division": division},
+            ),
         )
     new_regions: list[str] = []
     if base is not None:
@@ -141,17 +226,25 @@ def plan_import(
         new_regions = list(dict.fromkeys(unknown))
         if new_regions and not allow_new_regions:
             code = new_regions[0]
-            where = f", regel {int(unknown.index[0]) + 2}" if lines else ""
+            line = int(unknown.index[0]) + 2 if lines else None
+            parts: list[Part] = [
+                (
+                    N_("%(where)s: %(code)s is not a region of %(division)s in %(base)s."),
+                    {
+                        "where": at(source, line),
+                        "code": code,
+                        "division": division,
+                        "base": base_label,
+                    },
+                )
+            ]
             near = nearest_codes(code, existing)
-            tip = f"; bedoelt u {' of '.join(near)}?" if near else ""
-            more = (
-                f" (en {len(new_regions) - 1} andere nieuwe codes)" if len(new_regions) > 1 else ""
-            )
-            raise ImportRefused(
-                f"{source}{where}: {code} is geen bestaande regio van {division} in "
-                f"{base_label}{tip}{more}. Kies 'nieuwe regio's toestaan' als u een nieuwe "
-                "regio bedoelt."
-            )
+            if near:
+                parts.append((N_("Did you mean %(codes)s?"), {"codes": " / ".join(near)}))
+            if len(new_regions) > 1:
+                parts.append((N_("%(n)s more codes are new as well."), {"n": len(new_regions) - 1}))
+            parts.append((N_("Choose 'allow new regions' if you mean a new region."), {}))
+            raise ImportRefused(*parts)
     kept = pd.DataFrame(columns=["unit", "region", "share"])
     if missing and base is not None:
         kept = base.membership
