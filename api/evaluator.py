@@ -90,9 +90,12 @@ class ScenarioEvaluator:
         *,
         jeugdregio: str | None = None,
         settings: VerdictSettings | None = None,
+        version: int | None = None,
     ) -> Verdict:
         """:func:`geo.checks.verdict` of a stored scenario, cached per revision (of the scenario
         and of ``jeugdregio``, a division of the scenario or a stored scenario's jeugdregio).
+
+        ``version``: the scenario as it was at that version (:meth:`chain`).
 
         Raises :class:`KeyError` for an unknown scenario or jeugdregio division and
         :class:`geo.checks.VerdictError` for a scenario that cannot be judged.
@@ -100,7 +103,8 @@ class ScenarioEvaluator:
         from geo.checks import VerdictSettings, subjects_of, verdict
 
         settings = settings or VerdictSettings()
-        divisions = self.divisions(scenario)
+        chain = self.chain(scenario, version)
+        divisions = self._apply(chain)
         subjects_of(divisions, scenario)  # no SWV division: say so before building the context
         source, other_key = None, ()
         if jeugdregio is None:
@@ -120,8 +124,9 @@ class ScenarioEvaluator:
                 raise KeyError(f"stored scenario {jeugdregio!r} has no division 'jeugdregio'")
             division, source = other["jeugdregio"], f"{jeugdregio}: jeugdregio"
             other_key = self.key(jeugdregio)
-        key = ("verdict", self.key(scenario), jeugdregio, other_key, settings)
-        principles = self.stored(scenario).document.get("principles") or []
+        key = ("verdict", tuple((s.id, s.revision) for s in chain), jeugdregio, other_key)
+        key += (settings,)
+        principles = chain[0].document.get("principles") or []
 
         def compute() -> Verdict:
             return verdict(
@@ -137,11 +142,13 @@ class ScenarioEvaluator:
         return self.cache.get_or_compute(key, compute)
 
     # ------------------------------------------------------------------ keys
-    def chain(self, scenario: str) -> list[StoredScenario]:
+    def chain(self, scenario: str, version: int | None = None) -> list[StoredScenario]:
         """The scenario followed by its bases (nearest first); errors name the broken link.
 
-        A link that is not stored or that this view may not read is a :class:`ScenarioNotFound`
-        ``unknown scenario 'x'`` naming it (the words of an unknown id)."""
+        ``version``: the scenario as it was at that version (its bases as they are now); its
+        old store revision keeps the cache keys of old and new apart. A link that is not stored
+        or that this view may not read is a :class:`ScenarioNotFound` ``unknown scenario 'x'``
+        naming it (the words of an unknown id)."""
         out: list[StoredScenario] = []
         seen: set[str] = set()
         current: str | None = scenario
@@ -152,7 +159,10 @@ class ScenarioEvaluator:
                     f"{current} loops or is deeper than {MAX_BASE_DEPTH}"
                 )
             seen.add(current)
-            stored = self._load(current)
+            if version is not None and not out:
+                stored = self.store.version_of(current, version)
+            else:
+                stored = self._load(current)
             if self.access is not None and not self.access(stored, out[-1] if out else None):
                 raise ScenarioNotFound(f"unknown scenario {current!r}")
             out.append(stored)
@@ -178,11 +188,11 @@ class ScenarioEvaluator:
         self.cache.put(("stored", scenario, stored.revision), stored)
         return stored
 
-    def key(self, scenario: str | None) -> tuple[tuple[str, int], ...]:
+    def key(self, scenario: str | None, version: int | None = None) -> tuple[tuple[str, int], ...]:
         """Cache key of a scenario: ``(id, revision)`` along its base chain."""
         if scenario is None:
             return ()
-        return tuple((s.id, s.revision) for s in self.chain(scenario))
+        return tuple((s.id, s.revision) for s in self.chain(scenario, version))
 
     # ------------------------------------------------------------------ evaluation
     def resolve(self, scenario: str) -> tuple[tuple[tuple[str, int], ...], dict[str, Division]]:
@@ -190,11 +200,12 @@ class ScenarioEvaluator:
         chain = self.chain(scenario)
         return tuple((s.id, s.revision) for s in chain), self._apply(chain)
 
-    def divisions(self, scenario: str | None) -> dict[str, Division]:
-        """All divisions with the scenario's edits (and its bases' edits) applied."""
+    def divisions(self, scenario: str | None, version: int | None = None) -> dict[str, Division]:
+        """All divisions with the scenario's edits (and its bases' edits) applied (``version``:
+        as the scenario was then)."""
         if scenario is None:
             return self.dataset.divisions
-        chain = self.chain(scenario)
+        chain = self.chain(scenario, version)
         return self._apply(chain)
 
     def _apply(self, chain: list[StoredScenario]) -> dict[str, Division]:
@@ -224,9 +235,9 @@ class ScenarioEvaluator:
         of stored scenarios (errors name the broken link of the base chain)."""
         return self.divisions(base)
 
-    def division(self, scenario: str | None, name: str) -> Division:
+    def division(self, scenario: str | None, name: str, version: int | None = None) -> Division:
         """One division of a scenario; :class:`KeyError` names the options."""
-        divisions = self.divisions(scenario)
+        divisions = self.divisions(scenario, version)
         if name not in divisions:
             where = f" in scenario {scenario!r}" if scenario else ""
             raise KeyError(
@@ -243,15 +254,18 @@ class ScenarioEvaluator:
         *,
         tolerance: float = 0.995,
         min_piece: float = 0.0,
+        version: int | None = None,
     ) -> dict[str, Any]:
-        """``geo.overlap.score(...).to_dict()`` for a scenario, cached per revision."""
-        key = ("score", self.key(scenario), division, against, weight, tolerance, min_piece)
+        """``geo.overlap.score(...).to_dict()`` for a scenario (``version``: as it was then),
+        cached per revision."""
+        key = ("score", self.key(scenario, version), division, against, weight, tolerance)
+        key += (min_piece,)
 
         def compute() -> dict[str, Any]:
             from geo.overlap import score
 
-            a = self.division(scenario, division)
-            b = self.division(scenario, against)
+            a = self.division(scenario, division, version)
+            b = self.division(scenario, against, version)
             weights = self.dataset.weight(weight)
             return score(
                 a, b, weights, weight_name=weight, tolerance=tolerance, min_piece=min_piece

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from api.auth.accounts import AccountStore, SQLiteAccounts
+from api.history import SQLiteHistory, VersionRecord
 from api.library import SQLiteLibrary, library_documents
 from api.records import (
     MAX_BASE_DEPTH,
@@ -75,6 +76,7 @@ __all__ = [  # re-exported: callers import the store's vocabulary from here
     "StorageError",
     "StoredScenario",
     "UnsafeScenarioId",
+    "VersionRecord",
     "check_scenario_id",
     "document_sha256",
     "library_documents",
@@ -145,6 +147,23 @@ class ScenarioStore(AccountStore, ABC):
     ) -> StoredScenario:
         """Publish or hide a scenario (a new revision, so caches of it are not reused)."""
 
+    def history(self, scenario_id: str) -> list[VersionRecord]:
+        """Every version of a scenario, newest first (:mod:`api.history`); a store that keeps
+        no old documents lists only the current one."""
+        s = self.get(scenario_id)
+        edits = list(s.document.get("edits") or [])
+        actor = s.owner or "system"
+        return [
+            VersionRecord(s.version, s.revision, s.updated_at, actor, s.sha256, s.document, edits)
+        ]
+
+    def version_of(self, scenario_id: str, version: int) -> StoredScenario:
+        """The scenario as it was at ``version`` (:mod:`api.history`); here only the current."""
+        stored = self.get(scenario_id)
+        if version != stored.version:
+            raise ScenarioNotFound(f"scenario {scenario_id!r} has no kept version {version}")
+        return stored
+
     @abstractmethod
     def verify(self) -> list[str]:
         """Problems found (integrity check, checksums); empty when the store is sound."""
@@ -173,7 +192,7 @@ def _row(row: tuple[Any, ...]) -> StoredScenario:
     )
 
 
-class SQLiteScenarioStore(SQLiteLibrary, SQLiteAccounts, ScenarioStore):
+class SQLiteScenarioStore(SQLiteLibrary, SQLiteHistory, SQLiteAccounts, ScenarioStore):
     """Scenario store in one SQLite file (``<state dir>/scenarios.sqlite3``).
 
     Writes go through one connection guarded by a lock; reads use one read-only connection per

@@ -47,7 +47,7 @@ def client(tmp_path_factory: pytest.TempPathFactory, sign_in) -> TestClient:
 def test_openapi_lists_every_endpoint_of_the_issue(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     assert ISSUE_PATHS <= set(schema["paths"])
-    assert set(schema["paths"]["/api/scenarios/{scenario_id}"]) == {"get", "delete"}
+    assert set(schema["paths"]["/api/scenarios/{scenario_id}"]) == {"get", "delete", "patch"}
 
 
 def test_unknown_route_and_method_are_json(client: TestClient) -> None:

@@ -73,6 +73,8 @@ class Rule:
 PUBLIC = Rule("public")
 SCENARIO_QUERY = Rule("read", reads=("query:scenario",))
 OWNER = Rule("owner", target="path:scenario_id")
+SHARED_READ = Rule("read", reads=("path:scenario_id",), share=True)
+"""Reading one scenario: its readers, and a share link to it."""
 
 POLICY: dict[tuple[str, str], Rule] = {
     # pages and documents of the app itself
@@ -86,9 +88,14 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/logout"): PUBLIC,
     ("GET", "/api/me"): PUBLIC,
     ("GET", "/share/{token}"): PUBLIC,  # the page checks the link itself (404 when revoked)
+    ("GET", "/taal/{locale}"): PUBLIC,  # the language switch (a cookie, no data)
+    ("GET", "/begrippen"): PUBLIC,
+    ("GET", "/toegankelijkheid"): PUBLIC,
+    ("GET", "/static/{name}"): PUBLIC,
     # reference data, optionally of a scenario
     ("GET", "/api/divisions"): SCENARIO_QUERY,
-    ("GET", "/api/divisions/{name}.geojson"): SCENARIO_QUERY,
+    # the editor draws the 'against' borders of a scenario it may read through a share link
+    ("GET", "/api/divisions/{name}.geojson"): Rule("read", reads=("query:scenario",), share=True),
     ("GET", "/api/divisions/{name}"): SCENARIO_QUERY,
     ("GET", "/api/units"): SCENARIO_QUERY,
     ("GET", "/api/units/{code}"): SCENARIO_QUERY,
@@ -105,7 +112,13 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/api/scenarios/{scenario_id}/assignment.csv"): Rule(
         "read", reads=("path:scenario_id",), share=True
     ),
-    ("GET", "/api/scenarios/{scenario_id}/verdict"): Rule("read", reads=("path:scenario_id",)),
+    ("GET", "/api/scenarios/{scenario_id}/verdict"): Rule(
+        "read", reads=("path:scenario_id",), share=True
+    ),
+    ("PATCH", "/api/scenarios/{scenario_id}"): OWNER,
+    ("GET", "/api/scenarios/{scenario_id}/history"): SHARED_READ,
+    ("GET", "/api/scenarios/{scenario_id}/versions/{version}"): SHARED_READ,
+    ("GET", "/api/scenarios/{scenario_id}/diff"): SHARED_READ,
     ("GET", "/api/scenarios/{scenario_id}/report"): Rule(
         "read", reads=("path:scenario_id",), share=True
     ),
@@ -124,10 +137,15 @@ POLICY: dict[tuple[str, str], Rule] = {
     # the map editor: anyone may try edits on what they can read; saving needs the owner
     # (append to the scenario) or a user (save as a new scenario based on it)
     ("GET", "/edit/static/{name}"): PUBLIC,
-    ("GET", "/edit/{scenario}"): Rule("read", reads=("path:scenario",)),
+    ("GET", "/edit/{scenario}"): Rule("read", reads=("path:scenario",), share=True),
     ("GET", "/api/editor/gemeenten.geojson"): PUBLIC,
     ("GET", "/api/editor/borders.geojson"): PUBLIC,
-    ("POST", "/api/scenarios/{scenario}/evaluate"): Rule("read", reads=("path:scenario",)),
+    ("GET", "/api/scenarios/{scenario}/editor-context"): Rule(
+        "read", reads=("path:scenario",), share=True
+    ),
+    ("POST", "/api/scenarios/{scenario}/evaluate"): Rule(
+        "read", reads=("path:scenario",), share=True
+    ),
     ("POST", "/api/scenarios/{scenario}/edits"): Rule("owner", target="path:scenario"),
     ("POST", "/api/scenarios/{scenario}/save-as"): Rule("user", reads=("path:scenario",)),
     # administration

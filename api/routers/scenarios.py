@@ -74,6 +74,7 @@ def summary(stored: StoredScenario) -> ScenarioSummary:
     return ScenarioSummary(
         id=stored.id,
         name=str(doc.get("name", stored.id)),
+        title=str(doc.get("title") or stored.id),
         description=str(doc.get("description", "")),
         principles=[int(p) for p in doc.get("principles", []) if isinstance(p, int)],
         base=base if isinstance(base, str) else None,
