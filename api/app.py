@@ -34,6 +34,7 @@ from api.routers import (
     home,
     login,
     maps,
+    pages,
     proposals,
     revisions,
     scenarios,
@@ -267,6 +268,7 @@ def create_app(
     app.include_router(docs.router)
     app.include_router(sharing.router)
     app.include_router(login.router)
+    app.include_router(pages.router)
     check_routes(app)
     document_responses(app)
     docs.add_bearer_scheme(app)

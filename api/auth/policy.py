@@ -79,6 +79,10 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/logout"): PUBLIC,
     ("GET", "/api/me"): PUBLIC,
     ("GET", "/share/{token}"): PUBLIC,  # the page checks the link itself (404 when revoked)
+    ("GET", "/taal/{locale}"): PUBLIC,  # the language switch (a cookie, no data)
+    ("GET", "/begrippen"): PUBLIC,
+    ("GET", "/toegankelijkheid"): PUBLIC,
+    ("GET", "/static/{name}"): PUBLIC,
     # reference data, optionally of a scenario
     ("GET", "/api/divisions"): SCENARIO_QUERY,
     ("GET", "/api/divisions/{name}.geojson"): SCENARIO_QUERY,

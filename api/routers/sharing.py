@@ -24,9 +24,10 @@ from api.auth.policy import enforce
 from api.auth.principal import SHARE_PARAM, Principal
 from api.deps import ScenarioEvaluator, get_evaluator
 from api.models import ERROR_RESPONSES, SCENARIO_PATTERN, ScenarioSummary
-from api.routers.home import BASELINE, HEADLINE_DIVISIONS, TEMPLATES, compare_links, map_url
+from api.routers.home import BASELINE, HEADLINE_DIVISIONS, compare_links, map_url
 from api.routers.scenarios import summary
 from api.storage import ScenarioStore
+from api.templating import render_page
 from geo.errors import RegiokompasError
 
 router = APIRouter(tags=["sharing"], responses=ERROR_RESPONSES)
@@ -172,7 +173,9 @@ def share_page(
     exports = {"json": f"/api/scenarios/{stored.id}"} | {
         f"{d}.csv": f"/api/scenarios/{stored.id}/assignment.csv?division={d}" for d in divisions
     }
-    page = TEMPLATES.get_template("share.html").render(
+    page = render_page(
+        request,
+        "share.html",
         scenario=stored.id,
         description=str(stored.document.get("description", "")),
         error=error,
