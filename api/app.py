@@ -37,6 +37,7 @@ from api.routers import (
     pages,
     proposals,
     revisions,
+    scenario_pages,
     scenarios,
     scores,
     sharing,
@@ -258,6 +259,7 @@ def create_app(
     app.include_router(units.router)
     app.include_router(scores.router)
     app.include_router(revisions.router)
+    app.include_router(scenario_pages.router)
     app.include_router(scenarios.router)
     app.include_router(verdicts.router)
     app.include_router(compare.router)
