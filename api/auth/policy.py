@@ -126,6 +126,12 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/api/proposals"): Rule("user", reads=("field:base",), replaces="body:name"),
     ("GET", "/api/proposals/{job_id}"): Rule("user", job="path:job_id"),
     ("DELETE", "/api/proposals/{job_id}"): Rule("user", job="path:job_id"),
+    ("GET", "/proposals/new"): PUBLIC,  # the form; it asks anonymous callers to sign in
+    ("POST", "/proposals"): Rule("user", reads=("field:base",)),
+    ("GET", "/proposals/{job_id}"): Rule("user", job="path:job_id"),
+    ("POST", "/proposals/{job_id}/cancel"): Rule("user", job="path:job_id"),
+    ("GET", "/compare"): Rule("read", reads=("query:left", "query:right"), share=True),
+    ("GET", "/compare/map"): Rule("read", reads=("query:left", "query:right"), share=True),
     # maps
     ("GET", "/maps/static/vendor/{asset:path}"): PUBLIC,
     ("GET", "/maps/compare"): Rule("read", reads=("query:left", "query:right"), share=True),

@@ -70,6 +70,7 @@ class ProposalRequest(BaseModel):
         pattern=SCENARIO_PATTERN,
         description="id of the scenario the proposal is stored as",
     )
+    title: str | None = Field(None, max_length=200, description="readable title of the result")
     base: str | None = Field(
         None,
         pattern=SCENARIO_PATTERN,
@@ -208,6 +209,8 @@ def _run(
         document = dict(proposal.scenario)
     if request.base is not None:
         document["base"] = request.base
+    if request.title:
+        document["title"] = request.title
     scenario_id = check_document(
         document, evaluator, source=f"proposal {request.name!r}", limits=limits
     )
