@@ -165,6 +165,9 @@ EXAMPLES: dict[tuple[str, str], Callable[[Case], Request]] = {
         "GET", "/api/editor/gemeenten.geojson", {}
     ),
     ("GET", "/api/editor/borders.geojson"): lambda c: ("GET", "/api/editor/borders.geojson", {}),
+    ("GET", "/api/scenarios/{scenario}/editor-context"): lambda c: (
+        "GET", f"/api/scenarios/{c.target}/editor-context?division=swv_po", {}
+    ),
     ("POST", "/api/scenarios/{scenario}/evaluate"): lambda c: (
         "POST", f"/api/scenarios/{c.target}/evaluate",
         {"json": {"division": "swv_po", "against": "jeugdregio", "weight": "area",

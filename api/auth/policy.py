@@ -85,7 +85,8 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/static/{name}"): PUBLIC,
     # reference data, optionally of a scenario
     ("GET", "/api/divisions"): SCENARIO_QUERY,
-    ("GET", "/api/divisions/{name}.geojson"): SCENARIO_QUERY,
+    # the editor draws the 'against' borders of a scenario it may read through a share link
+    ("GET", "/api/divisions/{name}.geojson"): Rule("read", reads=("query:scenario",), share=True),
     ("GET", "/api/divisions/{name}"): SCENARIO_QUERY,
     ("GET", "/api/units"): SCENARIO_QUERY,
     ("GET", "/api/units/{code}"): SCENARIO_QUERY,
@@ -142,6 +143,9 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/edit/{scenario}"): Rule("read", reads=("path:scenario",), share=True),
     ("GET", "/api/editor/gemeenten.geojson"): PUBLIC,
     ("GET", "/api/editor/borders.geojson"): PUBLIC,
+    ("GET", "/api/scenarios/{scenario}/editor-context"): Rule(
+        "read", reads=("path:scenario",), share=True
+    ),
     ("POST", "/api/scenarios/{scenario}/evaluate"): Rule(
         "read", reads=("path:scenario",), share=True
     ),
