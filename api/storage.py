@@ -26,7 +26,7 @@ import os
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -125,11 +125,20 @@ class ScenarioStore(AccountStore, ABC):
         """
 
     @abstractmethod
-    def delete(self, scenario_id: str, *, actor: str = "system") -> StoredScenario:
+    def delete(
+        self,
+        scenario_id: str,
+        *,
+        actor: str = "system",
+        blocks: Callable[[str | None, str], bool] | None = None,
+    ) -> StoredScenario:
         """Remove a scenario and its share links; return what was removed.
 
         :class:`ScenarioNotFound` if there is none; :class:`ScenarioInUse` when another
-        scenario is built on it (checked in the same transaction as the delete).
+        scenario is built on it (checked in the same transaction as the delete) and
+        ``blocks(owner, visibility)`` of that scenario is true (None: every one blocks). The
+        others are left with a missing base: they read as "unknown scenario" until their owner
+        rebases them, and the id is not given out again while a scenario names it as base.
         """
 
     @abstractmethod
@@ -368,9 +377,10 @@ class SQLiteScenarioStore(SQLiteLibrary, SQLiteHistory, SQLiteAccounts, Scenario
             if (
                 old is None
                 and cur.execute(
-                    "SELECT 1 FROM scenarios WHERE base = ? LIMIT 1", (scenario_id,)
+                    "SELECT 1 FROM scenarios WHERE base = ? AND owner IS NOT ? LIMIT 1",
+                    (scenario_id, owner),
                 ).fetchone()
-            ):  # a deleted id still named as a base: never silently re-filled
+            ):  # a deleted id another owner's scenario names as base: never re-filled under it
                 raise ScenarioTaken(taken(scenario_id))
             checks = checks or SaveChecks()
             if old is not None and checks.replace is not None:
@@ -404,7 +414,13 @@ class SQLiteScenarioStore(SQLiteLibrary, SQLiteHistory, SQLiteAccounts, Scenario
             owner, visibility,
         )  # fmt: skip
 
-    def delete(self, scenario_id: str, *, actor: str = "system") -> StoredScenario:
+    def delete(
+        self,
+        scenario_id: str,
+        *,
+        actor: str = "system",
+        blocks: Callable[[str | None, str], bool] | None = None,
+    ) -> StoredScenario:
         check_scenario_id(scenario_id)
         with self._transaction() as cur:
             row = cur.execute(
@@ -412,12 +428,12 @@ class SQLiteScenarioStore(SQLiteLibrary, SQLiteHistory, SQLiteAccounts, Scenario
             ).fetchone()
             if row is None:
                 raise ScenarioNotFound(f"unknown scenario {scenario_id!r}")
-            users = [
-                r[0]
-                for r in cur.execute(
-                    "SELECT id FROM scenarios WHERE base = ? ORDER BY id", (scenario_id,)
-                )
-            ]
+            dependants = cur.execute(
+                "SELECT id, owner, visibility FROM scenarios WHERE base = ? ORDER BY id",
+                (scenario_id,),
+            ).fetchall()
+            users = [r[0] for r in dependants if blocks is None or blocks(r[1], r[2])]
+            detached = len(dependants) - len(users)
             if users:
                 raise ScenarioInUse(
                     f"scenario {scenario_id!r} is the base of {', '.join(map(repr, users))}; "
@@ -432,7 +448,10 @@ class SQLiteScenarioStore(SQLiteLibrary, SQLiteHistory, SQLiteAccounts, Scenario
                 "VALUES (?, 'delete', NULL, ?)",
                 (scenario_id, _now()),
             )
-            self._audit(cur, actor, "scenario.delete", scenario_id, int(cur.lastrowid or 0))
+            self._audit(
+                cur, actor, "scenario.delete", scenario_id, int(cur.lastrowid or 0),
+                f"detached={detached}" if detached else "",
+            )  # fmt: skip
         return _row(row)
 
     def set_visibility(

@@ -338,10 +338,19 @@ def delete_scenario(
     principal: Principal = Depends(enforce),
 ) -> ScenarioSummary:
     """Delete a stored scenario; returns what was deleted. 404 names an unknown id; 409 when
-    another stored scenario uses it as its ``base`` (delete that one first; checked in the
-    same transaction as the delete, so no scenario is ever left without its base)."""
+    another stored scenario the caller may change uses it as its ``base`` (delete or rebase
+    that one first; checked in the same transaction as the delete).
+
+    Scenarios of other users built on it do not pin it (the owner may always withdraw their
+    scenario) and are never named: they are left without their base and read as
+    ``unknown scenario`` until their owner rebases them, just as when the base is hidden."""
+
+    def blocks(owner: str | None, visibility: str) -> bool:
+        dependant = StoredScenario("", {}, 0, 0, "user", "", "", "", owner, visibility)
+        return principal.can_change(dependant)
+
     try:
-        stored = store.delete(scenario_id, actor=principal.name)
+        stored = store.delete(scenario_id, actor=principal.name, blocks=blocks)
     except ScenarioInUse as exc:
         raise HTTPException(409, str(exc)) from None
     return summary(stored)

@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 from api.auth.credentials import Credential, matches, new_credential, parse_credential
 from api.auth.policy import enforce
 from api.auth.principal import SHARE_PARAM, Principal
-from api.deps import ScenarioEvaluator, get_evaluator
+from api.deps import get_state
 from api.models import ERROR_RESPONSES, SCENARIO_PATTERN, ScenarioSummary
 from api.routers.scenario_pages import render
 from api.routers.scenarios import summary
@@ -151,7 +151,6 @@ def with_share(url: str, token: str) -> str:
 def share_page(
     token: Annotated[str, Path(max_length=100)],
     request: Request,
-    evaluator: ScenarioEvaluator = Depends(get_evaluator),
     version: Annotated[int | None, Query(ge=1)] = None,
 ) -> HTMLResponse:
     """The shared scenario's page, read-only: its verdict, maps, editor (try edits; save them
@@ -162,8 +161,11 @@ def share_page(
     cred = store.get_credential("share", parsed[0]) if parsed else None
     if parsed is None or cred is None or cred.expired() or not matches(cred, parsed[1]):
         raise HTTPException(404, "this share link is not valid (revoked or mistyped)")
-    viewer = request.state.principal if hasattr(request.state, "principal") else None
+    viewer = getattr(request.state, "principal", None)
     principal = Principal(viewer.user if viewer else None, "share", cred)
+    # the page reads as the link (its scenario and that owner's bases), not as the caller the
+    # policy saw
+    evaluator = get_state(request).evaluator.restricted(principal.can_read_link)
     return render(
         request, cred.scenario_id or "", evaluator, store, principal, share=token, version=version
     )
