@@ -88,9 +88,10 @@ class ScenarioView:
     links: dict[str, Any] = field(default_factory=dict)
     history: list[VersionRecord] = field(default_factory=list)
     dependents: list[str] = field(default_factory=list)
-    """Scenarios the caller can see that use this one as their base."""
+    """Scenarios of the caller built on this one: they stop a delete."""
     hidden_dependents: int = 0
-    """Scenarios of others built on this one (counted, never named)."""
+    """Scenarios of others built on this one (counted, never named): a delete leaves them
+    without their base (``DELETE /api/scenarios/{id}``)."""
     shares: list[Any] = field(default_factory=list)
     diff: dict[str, Any] | None = None
     units: dict[str, str] = field(default_factory=dict)
@@ -173,7 +174,7 @@ def scenario_view(
     }
     view.history = store.history(sid)
     built_on = [s for s in store.list() if s.base == sid]
-    view.dependents = sorted(s.id for s in built_on if principal.can_read(s))
+    view.dependents = sorted(s.id for s in built_on if principal.can_change(s))
     view.hidden_dependents = len(built_on) - len(view.dependents)
     if view.can_change:
         view.shares = store.list_credentials("share", scenario_id=sid)

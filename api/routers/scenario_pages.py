@@ -35,7 +35,7 @@ from api.routers.revisions import difference
 from api.routers.scenarios import check_document, save
 from api.scenario_view import scenario_view
 from api.security import nonce_scripts
-from api.storage import ScenarioInUse, ScenarioStore
+from api.storage import ScenarioInUse, ScenarioStore, StoredScenario
 from api.templating import render_page
 from geo.errors import RegiokompasError
 
@@ -238,8 +238,12 @@ def delete_scenario(
         raise HTTPException(
             422, f"confirm: type the id {scenario_id!r} to confirm; nothing was deleted"
         )
+    def blocks(owner: str | None, visibility: str) -> bool:  # as DELETE /api/scenarios/{id}
+        dependant = StoredScenario("", {}, 0, 0, "user", "", "", "", owner, visibility)
+        return principal.can_change(dependant)
+
     try:
-        store.delete(scenario_id, actor=principal.name)
+        store.delete(scenario_id, actor=principal.name, blocks=blocks)
     except ScenarioInUse as exc:
         raise HTTPException(409, str(exc)) from None
     return RedirectResponse("/", status_code=303)
