@@ -238,6 +238,7 @@ def delete_scenario(
         raise HTTPException(
             422, f"confirm: type the id {scenario_id!r} to confirm; nothing was deleted"
         )
+
     def blocks(owner: str | None, visibility: str) -> bool:  # as DELETE /api/scenarios/{id}
         dependant = StoredScenario("", {}, 0, 0, "user", "", "", "", owner, visibility)
         return principal.can_change(dependant)

@@ -36,7 +36,7 @@ document.getElementById("upload")?.addEventListener("submit", async (event) => {
     let shown = 0;
     for (const group of document.querySelectorAll("section.rk-group")) {
       let inGroup = 0;
-      for (const row of group.querySelectorAll("tr.rk-scenario-row, li.rk-shared")) {
+      for (const row of group.querySelectorAll("tr[id^='scenario-'], li.rk-shared")) {
         const text = row.textContent.toLowerCase();
         const match = words.every((word) => text.includes(word));
         row.hidden = !match;
