@@ -12,9 +12,13 @@ document.getElementById("upload")?.addEventListener("submit", async (event) => {
     const body = await response.json();
     if (response.ok) {
       out.className = "rk-good";
-      out.textContent = _("Stored scenario %(id)s (%(units)s gemeenten, %(regions)s regions).", {
-        id: body.id, units: rkI18n.number(body.units), regions: rkI18n.number(body.regions),
-      });
+      out.textContent = body.kept
+        ? _("Stored scenario %(id)s on base %(base)s: %(units)s gemeenten from the file, %(kept)s as in the base.", {
+          id: body.id, base: body.base, units: rkI18n.number(body.units), kept: rkI18n.number(body.kept),
+        })
+        : _("Stored scenario %(id)s (%(units)s gemeenten, %(regions)s regions).", {
+          id: body.id, units: rkI18n.number(body.units), regions: rkI18n.number(body.regions),
+        });
       setTimeout(() => { window.location.href = `/scenarios/${body.id}`; }, 800);
     } else {
       out.className = "rk-error";
