@@ -33,6 +33,16 @@ import numpy as np
 from geo.config import CRS_METRIC
 from geo.dataset import WEIGHT_NOTES
 from geo.division import Division
+from maps.i18n import (
+    N_,
+    format_date,
+    format_decimal,
+    format_metric,
+    gettext,
+    install,
+    template_context,
+    weight_label,
+)
 
 if TYPE_CHECKING:
     from geo.checks import Verdict, VerdictContext
@@ -53,26 +63,44 @@ PALETTE = (
 
 SOURCES: tuple[tuple[str, str], ...] = (
     (
-        "Gemeenten 2025 and their regions (jeugdregio, provincie, GGD, veiligheidsregio, "
-        "arbeidsmarktregio)",
-        "CBS gebiedsindelingen 2025 (cartomap), generalised boundaries",
+        N_(
+            "Gemeenten 2025 and their regions (jeugdregio, provincie, GGD, veiligheidsregio, "
+            "arbeidsmarktregio)"
+        ),
+        N_("CBS gebiedsindelingen 2025 (cartomap), generalised boundaries"),
     ),
     (
-        "SWVs passend onderwijs (76 PO, 74 VO)",
-        "Regeling regio-indeling passend onderwijs, "
-        "postcode annex, version of 2015-04-23, mapped to the gemeenten of 2025",
+        N_("SWVs passend onderwijs (76 PO, 74 VO)"),
+        N_(
+            "Regeling regio-indeling passend onderwijs, "
+            "postcode annex, version of 2015-04-23, mapped to the gemeenten of 2025"
+        ),
     ),
     (
-        "Special-education locations (SBAO, SO, VSO, (V)SO) and regular schools",
-        "DUO, schools of 22 Nov 2024 (duo_scholen_20241122)",
+        N_("Special-education locations (SBAO, SO, VSO, (V)SO) and regular schools"),
+        N_("DUO, schools of 22 Nov 2024 (duo_scholen_20241122)"),
     ),
-    ("Inhabitants", "CBS Kerncijfers wijken en buurten 2024"),
+    (N_("Inhabitants"), N_("CBS Kerncijfers wijken en buurten 2024")),
 )
-"""Sources and vintages printed in every report (data: ``../shared/data/*/SOURCES.md``)."""
+"""Sources and vintages printed in every report (data: ``../shared/data/*/SOURCES.md``),
+as msgids (translated in the report's language)."""
 
-TEMPLATE = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent),
-    autoescape=jinja2.select_autoescape(["html"]),
+CHECK_TITLES: dict[str, str] = {
+    "P1": N_("Principle 1: one SWV for PO and VO"),
+    "P2": N_("Principle 2: support close to home"),
+    "P3": N_("Principle 3: every SWV within one jeugdregio"),
+    "size": N_("Size: pupils per SWV within the bounds"),
+    "contiguity": N_("Contiguity: every SWV one connected piece"),
+    "disruption": N_("Disruption: pupils whose SWV changes"),
+    "uniform": N_("Uniform regions: GGD, veiligheid, arbeidsmarkt, provincie"),
+}
+"""Titles of the checks of :mod:`geo.checks` (msgids); a check not listed shows its own."""
+
+TEMPLATE = install(
+    jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent),
+        autoescape=jinja2.select_autoescape(["html"]),
+    )
 ).get_template("report.html")
 
 
@@ -116,31 +144,40 @@ def swv_map_png(ctx: VerdictContext, division: Division, jeugdregio: Division, t
     return out.getvalue()
 
 
-def _num(value: Any, fmt: str = "{:.1f}") -> str:
-    """A number for the tables; ``-`` for none, nan or inf.
+def _num(value: Any, locale: str = "nl", digits: int = 1) -> str:
+    """A number for the tables with ``digits`` decimals; ``–`` for none, nan or inf.
 
-    >>> _num(2.345), _num(float("inf")), _num(None)
-    ('2.3', '-', '-')
+    >>> _num(2.345), _num(float("inf")), _num(None), _num(2.345, "en")
+    ('2,3', '–', '–', '2.3')
     """
     if value is None or not np.isfinite(float(value)):
-        return "-"
-    return fmt.format(float(value))
+        return "–"
+    return format_decimal(float(value), locale, digits=digits)
 
 
-def _cell(result: Any) -> dict[str, str]:
-    """Scorecard cell of one check result."""
+def _cell(result: Any, locale: str = "nl") -> dict[str, str]:
+    """Scorecard cell of one check result: a mark and a word (colour is never the only cue)."""
+    _ = gettext(locale)
     if result.passed is None:
-        mark, css = "•", "reported"
+        mark, css, word = "•", "reported", _("reported")
+    elif result.passed:
+        mark, css, word = "✔", "pass", _("passes")
     else:
-        mark, css = ("✔", "pass") if result.passed else ("✗", "fail")
-    return {"mark": mark, "css": css, "summary": result.summary}
+        mark, css, word = "✗", "fail", _("fails")
+    return {"mark": mark, "css": css, "word": word, "summary": result.summary}
 
 
-def _scenario_section(v: Verdict, ctx: VerdictContext) -> dict[str, Any]:
+def check_title(name: str, title: str, locale: str) -> str:
+    """The title of check ``name`` in ``locale`` (its own ``title`` when not listed)."""
+    return gettext(locale)(CHECK_TITLES[name]) if name in CHECK_TITLES else title
+
+
+def _scenario_section(v: Verdict, ctx: VerdictContext, locale: str = "nl") -> dict[str, Any]:
     """Everything the template shows for one scenario."""
     from geo.checks.tables import swv_table
     from maps.changes import swv_changes
 
+    _ = gettext(locale)
     state = v.state
     assert state is not None
     maps = []
@@ -149,8 +186,13 @@ def _scenario_section(v: Verdict, ctx: VerdictContext) -> dict[str, Any]:
             ctx,
             subject.division,
             state.jeugdregio.division,
-            f"{v.scenario}: {subject.name} ({subject.division.n_regions} SWVs), "
-            f"{state.jeugdregio.division.n_regions} jeugdregio's in black",
+            _("%(scenario)s: %(division)s (%(n)s SWVs), %(jz)s jeugdregio's in black")
+            % {
+                "scenario": v.scenario,
+                "division": subject.name,
+                "n": subject.division.n_regions,
+                "jz": state.jeugdregio.division.n_regions,
+            },
         )
         maps.append(
             {
@@ -160,20 +202,21 @@ def _scenario_section(v: Verdict, ctx: VerdictContext) -> dict[str, Any]:
         )
     table = swv_table(state)
     names = ctx.names
+    more = _(" and %(n)s more")
     rows = [
         {
             **r,
-            "containment_text": _num(r["containment"], "{:.3f}"),
-            "po_km": f"{_num(r['po_mean_km'])} / {_num(r['po_worst_km'])}",
-            "vo_km": f"{_num(r['vo_mean_km'])} / {_num(r['vo_worst_km'])}",
+            "containment_text": format_metric(r["containment"], locale),
+            "po_km": f"{_num(r['po_mean_km'], locale)} / {_num(r['po_worst_km'], locale)}",
+            "vo_km": f"{_num(r['vo_mean_km'], locale)} / {_num(r['vo_worst_km'], locale)}",
             "gemeente_names": ", ".join(str(names.get(g, g)) for g in r["gemeenten"][:12])
-            + (f" and {len(r['gemeenten']) - 12} more" if len(r["gemeenten"]) > 12 else ""),
+            + (more % {"n": len(r["gemeenten"]) - 12} if len(r["gemeenten"]) > 12 else ""),
         }
         for r in table.to_dict("records")
     ]
     changed = []
     for subject in state.subjects:
-        moves = swv_changes(ctx.dataset, subject.division)
+        moves = swv_changes(ctx.dataset, subject.division, locale)
         if moves is None:
             continue
         hit = moves[moves["swv_changes"]].sort_values("changed", ascending=False)
@@ -190,29 +233,35 @@ def _scenario_section(v: Verdict, ctx: VerdictContext) -> dict[str, Any]:
     }
 
 
-def render_report(verdicts: Sequence[Verdict], *, title: str | None = None) -> str:
-    """The HTML report of ``verdicts`` (rule in the module docstring); all must share one
-    context (the state of each verdict holds it)."""
+def render_report(
+    verdicts: Sequence[Verdict], *, title: str | None = None, locale: str = "nl"
+) -> str:
+    """The HTML report of ``verdicts`` in ``locale`` (rule in the module docstring); all must
+    share one context (the state of each verdict holds it)."""
     if not verdicts:
         raise ValueError("a report needs at least one scenario")
+    _ = gettext(locale)
     ctx = verdicts[0].state.ctx  # type: ignore[union-attr]
     checks = [(r.name, r.title, r.hard) for r in verdicts[0].results]
     scorecard = [
         {
             "name": name,
-            "title": label,
+            "title": check_title(name, label, locale),
             "hard": hard,
-            "cells": [_cell(v.result(name)) for v in verdicts],
+            "cells": [_cell(v.result(name), locale) for v in verdicts],
         }
         for name, label, hard in checks
     ]
+    now = datetime.now(UTC)
+    scenarios = ", ".join(v.scenario for v in verdicts)
     return TEMPLATE.render(
-        title=title or "Verdict: " + ", ".join(v.scenario for v in verdicts),
-        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        **template_context(locale),
+        title=title or _("Verdict: %(scenarios)s") % {"scenarios": scenarios},
+        generated=f"{format_date(now, locale)} {now:%H:%M} UTC",
         verdicts=verdicts,
         scorecard=scorecard,
-        sections=[_scenario_section(v, ctx) for v in verdicts],
-        sources=SOURCES,
-        weights=WEIGHT_NOTES,
+        sections=[_scenario_section(v, ctx, locale) for v in verdicts],
+        sources=[(_(what), _(source)) for what, source in SOURCES],
+        weights={weight_label(name, locale): note for name, note in WEIGHT_NOTES.items()},
         point_rule=ctx.point_rule,
     )

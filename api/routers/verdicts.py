@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from api.deps import ScenarioEvaluator, get_evaluator, unknown_as_404
+from api.locale import get_locale
 from api.models import ERROR_RESPONSES, SCENARIO_PATTERN
 
 router = APIRouter(prefix="/api/scenarios", tags=["verdict"])
@@ -152,16 +153,19 @@ def get_verdict(
     },
 )
 def get_report(
+    request: Request,
     scenario_id: ScenarioPath,
     jeugdregio: JeugdregioQuery = None,
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
 ) -> HTMLResponse:
-    """The ``regio report`` HTML of one stored scenario: scorecard, map, tables, sources."""
+    """The ``regio report`` HTML of one stored scenario: scorecard, map, tables, sources (in
+    the reader's language)."""
     from maps.report import render_report
 
+    locale = get_locale(request)
     v = _verdict(evaluator, scenario_id, jeugdregio, 0.995, "pupils", 0.0, None, None)
-    key = ("report", evaluator.key(scenario_id), jeugdregio, id(v))
-    made, html = evaluator.cache.get_or_compute(key, lambda: (v, render_report([v])))
+    key = ("report", evaluator.key(scenario_id), jeugdregio, id(v), locale)
+    made, html = evaluator.cache.get_or_compute(key, lambda: (v, render_report([v], locale=locale)))
     if made is not v:  # an id reused after eviction: render this verdict
-        html = render_report([v])
+        html = render_report([v], locale=locale)
     return HTMLResponse(html)  # its own meta CSP forbids any request (and api.security adds one)
