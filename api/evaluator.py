@@ -3,11 +3,19 @@
 A stored scenario may name a stored ``base``; the evaluator follows that chain (nearest first),
 applies each link once per revision of the chain, and caches divisions and scores in the
 :class:`~api.cache.EvaluationCache` under keys holding every ``(id, revision)`` of the chain.
+
+Access: routes get :meth:`ScenarioEvaluator.restricted` to the caller (``api.deps.get_evaluator``),
+a view that sees only the scenarios (and base links) the caller may read: any other one is a
+:class:`ScenarioNotFound` ``unknown scenario 'x'``, the same as an id that is not stored. So a
+scenario a route names itself (a default, a ``?jeugdregio=``, a base) goes through the same
+rule as the ids the policy checks up front. The cache is shared: access is checked before it.
 """
 
 from __future__ import annotations
 
+import copy
 import threading
+from collections.abc import Callable
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
@@ -46,23 +54,35 @@ class ScenarioEvaluator:
         self.dataset = dataset
         self.store = store
         self.cache = cache
-        self._verdict_context: VerdictContext | None = None
-        self._verdict_lock = threading.Lock()
+        self._shared: dict[str, Any] = {"verdict_context": None, "lock": threading.Lock()}
+        """State shared with the :meth:`restricted` views (the verdict context, built once)."""
         self.budget = budget
         """Seconds one scenario (its bases included) may take to apply; None: no limit."""
+        self.access: Callable[[StoredScenario, StoredScenario | None], bool] | None = None
+        """``(scenario, the link naming it as base or None) -> may it be read``; None: all."""
+
+    def restricted(
+        self, access: Callable[[StoredScenario, StoredScenario | None], bool]
+    ) -> ScenarioEvaluator:
+        """A view of this evaluator (same dataset, store and cache) that reads only what
+        ``access`` allows (e.g. :meth:`api.auth.principal.Principal.can_read_link`)."""
+        view = copy.copy(self)
+        view.access = access
+        return view
 
     # ------------------------------------------------------------------ verdict
     @property
     def verdict_context(self) -> VerdictContext:
         """The :class:`geo.checks.VerdictContext` of the dataset, built once (about 1-3 s) and
         shared by every verdict: the verdict API, the home page and the editor's live panel."""
-        if self._verdict_context is None:
-            with self._verdict_lock:
-                if self._verdict_context is None:
+        shared = self._shared
+        if shared["verdict_context"] is None:
+            with shared["lock"]:
+                if shared["verdict_context"] is None:
                     from geo.checks import build_context
 
-                    self._verdict_context = build_context(self.dataset)
-        return self._verdict_context
+                    shared["verdict_context"] = build_context(self.dataset)
+        return shared["verdict_context"]
 
     def verdict(
         self,
@@ -126,7 +146,9 @@ class ScenarioEvaluator:
         """The scenario followed by its bases (nearest first); errors name the broken link.
 
         ``version``: the scenario as it was at that version (its bases as they are now); its
-        old store revision keeps the cache keys of old and new apart."""
+        old store revision keeps the cache keys of old and new apart. A link that is not stored
+        or that this view may not read is a :class:`ScenarioNotFound` ``unknown scenario 'x'``
+        naming it (the words of an unknown id)."""
         out: list[StoredScenario] = []
         seen: set[str] = set()
         current: str | None = scenario
@@ -137,24 +159,27 @@ class ScenarioEvaluator:
                     f"{current} loops or is deeper than {MAX_BASE_DEPTH}"
                 )
             seen.add(current)
-            try:
-                if version is not None and not out:
-                    stored = self.store.version_of(current, version)
-                else:
-                    stored = self.stored(current)
-            except ScenarioNotFound:
-                if out:
-                    raise RegiokompasError(
-                        f"scenario {out[-1].id!r}: base {current!r} is not a stored scenario"
-                    ) from None
-                raise
+            if version is not None and not out:
+                stored = self.store.version_of(current, version)
+            else:
+                stored = self._load(current)
+            if self.access is not None and not self.access(stored, out[-1] if out else None):
+                raise ScenarioNotFound(f"unknown scenario {current!r}")
             out.append(stored)
             base = stored.document.get("base")
             current = base if isinstance(base, str) and base else None
         return out
 
     def stored(self, scenario: str) -> StoredScenario:
-        """A stored scenario, read from the store only when its revision changed."""
+        """A stored scenario this view may read (else :class:`ScenarioNotFound`), read from the
+        store only when its revision changed."""
+        stored = self._load(scenario)
+        if self.access is not None and not self.access(stored, None):
+            raise ScenarioNotFound(f"unknown scenario {scenario!r}")
+        return stored
+
+    def _load(self, scenario: str) -> StoredScenario:
+        """A stored scenario through the per-revision cache (no access check)."""
         revision = self.store.revision(scenario)
         hit = self.cache.get(("stored", scenario, revision))
         if hit is not None:

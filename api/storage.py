@@ -26,18 +26,19 @@ import os
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from api.auth.accounts import AccountStore, SQLiteAccounts
-from api.history import SQLiteHistory, VersionRecord
+from api.history import CurrentVersionOnly, SQLiteHistory, VersionRecord
 from api.library import SQLiteLibrary, library_documents
 from api.records import (
     MAX_BASE_DEPTH,
     SCENARIO_ID,
     SOURCES,
+    STORED_COLUMNS,
     VISIBILITIES,
     BadBase,
     RevisionConflict,
@@ -51,6 +52,7 @@ from api.records import (
     UnsafeScenarioId,
     check_scenario_id,
     document_sha256,
+    stored_row,
     taken,
 )
 from api.records import now_ms as _now
@@ -83,8 +85,9 @@ __all__ = [  # re-exported: callers import the store's vocabulary from here
 ]
 
 
-class ScenarioStore(AccountStore, ABC):
-    """What the API needs from a scenario store; implement it for another database."""
+class ScenarioStore(CurrentVersionOnly, AccountStore, ABC):
+    """What the API needs from a scenario store; implement it for another database (the
+    history of :class:`api.history.CurrentVersionOnly` unless it keeps old documents)."""
 
     @abstractmethod
     def list(self) -> list[StoredScenario]:
@@ -125,11 +128,20 @@ class ScenarioStore(AccountStore, ABC):
         """
 
     @abstractmethod
-    def delete(self, scenario_id: str, *, actor: str = "system") -> StoredScenario:
+    def delete(
+        self,
+        scenario_id: str,
+        *,
+        actor: str = "system",
+        blocks: Callable[[str | None, str], bool] | None = None,
+    ) -> StoredScenario:
         """Remove a scenario and its share links; return what was removed.
 
         :class:`ScenarioNotFound` if there is none; :class:`ScenarioInUse` when another
-        scenario is built on it (checked in the same transaction as the delete).
+        scenario is built on it (checked in the same transaction as the delete) and
+        ``blocks(owner, visibility)`` of that scenario is true (None: every one blocks). The
+        others are left with a missing base: they read as "unknown scenario" until their owner
+        rebases them, and the id is not given out again while a scenario names it as base.
         """
 
     @abstractmethod
@@ -138,49 +150,12 @@ class ScenarioStore(AccountStore, ABC):
     ) -> StoredScenario:
         """Publish or hide a scenario (a new revision, so caches of it are not reused)."""
 
-    def history(self, scenario_id: str) -> list[VersionRecord]:
-        """Every version of a scenario, newest first (:mod:`api.history`); a store that keeps
-        no old documents lists only the current one."""
-        s = self.get(scenario_id)
-        edits = list(s.document.get("edits") or [])
-        actor = s.owner or "system"
-        return [
-            VersionRecord(s.version, s.revision, s.updated_at, actor, s.sha256, s.document, edits)
-        ]
-
-    def version_of(self, scenario_id: str, version: int) -> StoredScenario:
-        """The scenario as it was at ``version`` (:mod:`api.history`); here only the current."""
-        stored = self.get(scenario_id)
-        if version != stored.version:
-            raise ScenarioNotFound(f"scenario {scenario_id!r} has no kept version {version}")
-        return stored
-
     @abstractmethod
     def verify(self) -> list[str]:
         """Problems found (integrity check, checksums); empty when the store is sound."""
 
     def close(self) -> None:  # noqa: B027 - optional for stores without resources
         """Release resources."""
-
-
-_COLUMNS = (
-    "id, document, version, revision, source, sha256, created_at, updated_at, owner, visibility"
-)
-
-
-def _row(row: tuple[Any, ...]) -> StoredScenario:
-    return StoredScenario(
-        id=row[0],
-        document=json.loads(row[1]),
-        version=row[2],
-        revision=row[3],
-        source=row[4],
-        sha256=row[5],
-        created_at=row[6],
-        updated_at=row[7],
-        owner=row[8],
-        visibility=row[9],
-    )
 
 
 class SQLiteScenarioStore(SQLiteLibrary, SQLiteHistory, SQLiteAccounts, ScenarioStore):
@@ -261,19 +236,21 @@ class SQLiteScenarioStore(SQLiteLibrary, SQLiteHistory, SQLiteAccounts, Scenario
         return conn
 
     def list(self) -> list[StoredScenario]:
-        rows = self._reader().execute(f"SELECT {_COLUMNS} FROM scenarios ORDER BY id").fetchall()
-        return [_row(r) for r in rows]
+        rows = (
+            self._reader().execute(f"SELECT {STORED_COLUMNS} FROM scenarios ORDER BY id").fetchall()
+        )
+        return [stored_row(r) for r in rows]
 
     def get(self, scenario_id: str) -> StoredScenario:
         check_scenario_id(scenario_id)
         row = (
             self._reader()
-            .execute(f"SELECT {_COLUMNS} FROM scenarios WHERE id = ?", (scenario_id,))
+            .execute(f"SELECT {STORED_COLUMNS} FROM scenarios WHERE id = ?", (scenario_id,))
             .fetchone()
         )
         if row is None:
             raise ScenarioNotFound(f"unknown scenario {scenario_id!r}")
-        return _row(row)
+        return stored_row(row)
 
     def revision(self, scenario_id: str) -> int:
         check_scenario_id(scenario_id)
@@ -368,9 +345,10 @@ class SQLiteScenarioStore(SQLiteLibrary, SQLiteHistory, SQLiteAccounts, Scenario
             if (
                 old is None
                 and cur.execute(
-                    "SELECT 1 FROM scenarios WHERE base = ? LIMIT 1", (scenario_id,)
+                    "SELECT 1 FROM scenarios WHERE base = ? AND owner IS NOT ? LIMIT 1",
+                    (scenario_id, owner),
                 ).fetchone()
-            ):  # a deleted id still named as a base: never silently re-filled
+            ):  # a deleted id another owner's scenario names as base: never re-filled under it
                 raise ScenarioTaken(taken(scenario_id))
             checks = checks or SaveChecks()
             if old is not None and checks.replace is not None:
@@ -404,20 +382,26 @@ class SQLiteScenarioStore(SQLiteLibrary, SQLiteHistory, SQLiteAccounts, Scenario
             owner, visibility,
         )  # fmt: skip
 
-    def delete(self, scenario_id: str, *, actor: str = "system") -> StoredScenario:
+    def delete(
+        self,
+        scenario_id: str,
+        *,
+        actor: str = "system",
+        blocks: Callable[[str | None, str], bool] | None = None,
+    ) -> StoredScenario:
         check_scenario_id(scenario_id)
         with self._transaction() as cur:
             row = cur.execute(
-                f"SELECT {_COLUMNS} FROM scenarios WHERE id = ?", (scenario_id,)
+                f"SELECT {STORED_COLUMNS} FROM scenarios WHERE id = ?", (scenario_id,)
             ).fetchone()
             if row is None:
                 raise ScenarioNotFound(f"unknown scenario {scenario_id!r}")
-            users = [
-                r[0]
-                for r in cur.execute(
-                    "SELECT id FROM scenarios WHERE base = ? ORDER BY id", (scenario_id,)
-                )
-            ]
+            dependants = cur.execute(
+                "SELECT id, owner, visibility FROM scenarios WHERE base = ? ORDER BY id",
+                (scenario_id,),
+            ).fetchall()
+            users = [r[0] for r in dependants if blocks is None or blocks(r[1], r[2])]
+            detached = len(dependants) - len(users)
             if users:
                 raise ScenarioInUse(
                     f"scenario {scenario_id!r} is the base of {', '.join(map(repr, users))}; "
@@ -432,8 +416,11 @@ class SQLiteScenarioStore(SQLiteLibrary, SQLiteHistory, SQLiteAccounts, Scenario
                 "VALUES (?, 'delete', NULL, ?)",
                 (scenario_id, _now()),
             )
-            self._audit(cur, actor, "scenario.delete", scenario_id, int(cur.lastrowid or 0))
-        return _row(row)
+            self._audit(
+                cur, actor, "scenario.delete", scenario_id, int(cur.lastrowid or 0),
+                f"detached={detached}" if detached else "",
+            )  # fmt: skip
+        return stored_row(row)
 
     def set_visibility(
         self, scenario_id: str, visibility: str, *, actor: str = "system"

@@ -191,7 +191,7 @@ class MemoryStore(ScenarioStore):
         self.audit(actor, "scenario.save", scenario_id, revision=row.revision)
         return row
 
-    def delete(self, scenario_id: str, *, actor: str = "system") -> StoredScenario:
+    def delete(self, scenario_id: str, *, actor: str = "system", blocks=None) -> StoredScenario:
         row = self.get(scenario_id)
         if any(s.base == scenario_id for s in self.rows.values()):
             raise ScenarioInUse(f"scenario {scenario_id!r} is a base")

@@ -7,7 +7,10 @@ routes added later): it finds the route's rule, identifies the caller
 
 - **401** when the rule needs a user and there is none (anonymous, share link, bad token);
 - **404** ``unknown scenario 'x'`` when a scenario the request names is not stored *or* not
-  visible to the caller (a private scenario is never revealed);
+  visible to the caller (a private scenario is never revealed), or when a base in its chain
+  is not readable to the caller (:meth:`Principal.can_read_link`: a base its owner hid stops
+  the chain with the words of an unknown id). A query parameter the request leaves out names
+  the route's default (compare's ``right``), which is checked too;
 - **403** when the caller sees the scenario but may not change it (another planner's, the
   library for a planner), or a planner asks for an admin route;
 - a route without an entry is refused (403), and :func:`check_routes` makes app creation fail.
@@ -15,7 +18,9 @@ routes added later): it finds the route's rule, identifies the caller
 Access levels: ``public`` (anyone), ``read`` (anyone who can read the named scenarios),
 ``user`` (a signed-in user), ``owner`` (a user who may change the scenario in the path),
 ``admin``. ``share=True`` lets a share link (``?share=``) read the shared scenario there.
-Routes get the caller with ``principal: Principal = Depends(enforce)`` (computed once).
+Routes get the caller with ``principal: Principal = Depends(enforce)`` (computed once), and
+the evaluator restricted to the caller (``api.deps.get_evaluator``): scenarios a route names
+by itself (``?jeugdregio=`` of the verdict and report, bases) meet the same rule there.
 
 >>> POLICY[("DELETE", "/api/scenarios/{scenario_id}")].access
 'owner'
@@ -35,6 +40,7 @@ from starlette.routing import Mount
 from api.auth.principal import Principal, identify
 from api.flags import BadFlag, parse_flag
 from api.records import SCENARIO_ID, SaveChecks, ScenarioNotFound, StoredScenario, taken
+from geo.errors import RegiokompasError
 
 Access = Literal["public", "read", "user", "owner", "admin"]
 NEEDS_USER: frozenset[str] = frozenset({"user", "owner", "admin"})
@@ -59,6 +65,9 @@ class Rule:
     """A background job named here must have been started by the caller (or an admin)."""
     share: bool = False
     """A share link may read its scenario through this route."""
+    whole_chain: bool = True
+    """``reads`` need every base of the scenario's chain readable too (False: the scenario
+    itself only, for a route that shows its document and applies nothing)."""
 
 
 PUBLIC = Rule("public")
@@ -85,7 +94,8 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/static/{name}"): PUBLIC,
     # reference data, optionally of a scenario
     ("GET", "/api/divisions"): SCENARIO_QUERY,
-    ("GET", "/api/divisions/{name}.geojson"): SCENARIO_QUERY,
+    # the editor draws the 'against' borders of a scenario it may read through a share link
+    ("GET", "/api/divisions/{name}.geojson"): Rule("read", reads=("query:scenario",), share=True),
     ("GET", "/api/divisions/{name}"): SCENARIO_QUERY,
     ("GET", "/api/units"): SCENARIO_QUERY,
     ("GET", "/api/units/{code}"): SCENARIO_QUERY,
@@ -95,7 +105,9 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/api/scenarios"): PUBLIC,  # lists only what the caller may read
     ("POST", "/api/scenarios"): Rule("user", reads=("field:base",), replaces="body:name"),
     ("POST", "/api/scenarios/import"): Rule("user", replaces="body:name"),
-    ("GET", "/api/scenarios/{scenario_id}"): Rule("read", reads=("path:scenario_id",), share=True),
+    ("GET", "/api/scenarios/{scenario_id}"): Rule(
+        "read", reads=("path:scenario_id",), share=True, whole_chain=False
+    ),
     ("DELETE", "/api/scenarios/{scenario_id}"): OWNER,
     ("GET", "/api/scenarios/{scenario_id}/assignment.csv"): Rule(
         "read", reads=("path:scenario_id",), share=True
@@ -114,10 +126,24 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/api/scenarios/{scenario_id}/shares"): OWNER,
     ("POST", "/api/scenarios/{scenario_id}/shares"): OWNER,
     ("DELETE", "/api/scenarios/{scenario_id}/shares/{share_id}"): OWNER,
+    # the scenario page and its forms (the same rules as the JSON API they mirror)
+    ("GET", "/scenarios/{scenario_id}"): Rule("read", reads=("path:scenario_id",)),
+    ("POST", "/scenarios/new"): Rule("user", reads=("field:base",)),
+    ("POST", "/scenarios/{scenario_id}/about"): OWNER,
+    ("POST", "/scenarios/{scenario_id}/visibility"): OWNER,
+    ("POST", "/scenarios/{scenario_id}/shares"): OWNER,
+    ("POST", "/scenarios/{scenario_id}/shares/{share_id}/revoke"): OWNER,
+    ("POST", "/scenarios/{scenario_id}/delete"): OWNER,
     # proposals (background jobs that store a scenario)
     ("POST", "/api/proposals"): Rule("user", reads=("field:base",), replaces="body:name"),
     ("GET", "/api/proposals/{job_id}"): Rule("user", job="path:job_id"),
     ("DELETE", "/api/proposals/{job_id}"): Rule("user", job="path:job_id"),
+    ("GET", "/proposals/new"): PUBLIC,  # the form; it asks anonymous callers to sign in
+    ("POST", "/proposals"): Rule("user", reads=("field:base",)),
+    ("GET", "/proposals/{job_id}"): Rule("user", job="path:job_id"),
+    ("POST", "/proposals/{job_id}/cancel"): Rule("user", job="path:job_id"),
+    ("GET", "/compare"): Rule("read", reads=("query:left", "query:right"), share=True),
+    ("GET", "/compare/map"): Rule("read", reads=("query:left", "query:right"), share=True),
     # maps
     ("GET", "/maps/static/vendor/{asset:path}"): PUBLIC,
     ("GET", "/maps/compare"): Rule("read", reads=("query:left", "query:right"), share=True),
@@ -128,6 +154,9 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/edit/{scenario}"): Rule("read", reads=("path:scenario",), share=True),
     ("GET", "/api/editor/gemeenten.geojson"): PUBLIC,
     ("GET", "/api/editor/borders.geojson"): PUBLIC,
+    ("GET", "/api/scenarios/{scenario}/editor-context"): Rule(
+        "read", reads=("path:scenario",), share=True
+    ),
     ("POST", "/api/scenarios/{scenario}/evaluate"): Rule(
         "read", reads=("path:scenario",), share=True
     ),
@@ -337,11 +366,24 @@ def unknown(scenario_id: str) -> HTTPException:
     return HTTPException(404, f"unknown scenario {scenario_id!r}")
 
 
-def readable(request: Request, principal: Principal, scenario_id: str) -> StoredScenario:
-    """The stored scenario if ``principal`` may read it, else :func:`unknown` (404)."""
+def readable(
+    request: Request, principal: Principal, scenario_id: str, *, whole_chain: bool = False
+) -> StoredScenario:
+    """The stored scenario if ``principal`` may read it, else :func:`unknown` (404). With
+    ``whole_chain`` every base of its chain must be readable too (404 naming the first that is
+    not, in the words of an unknown id); a chain broken otherwise (a loop) is left to the
+    route, which answers 422."""
     stored = _stored(request, scenario_id)
     if stored is None or not principal.can_read(stored):
         raise unknown(scenario_id)
+    if whole_chain and stored.base is not None:
+        view = request.app.state.regio.evaluator.restricted(principal.can_read_link)
+        try:
+            view.chain(scenario_id)
+        except ScenarioNotFound as exc:
+            raise HTTPException(404, str(exc)) from None
+        except RegiokompasError:
+            pass
     return stored
 
 
@@ -368,7 +410,7 @@ async def enforce(request: Request) -> Principal:
     for spec in rule.reads:
         for scenario_id in await _values(request, spec):
             try:
-                readable(request, principal, scenario_id)
+                readable(request, principal, scenario_id, whole_chain=rule.whole_chain)
             except HTTPException as exc:
                 if spec.startswith("field:"):
                     raise HTTPException(422, f"{spec[6:]}: {exc.detail}") from None

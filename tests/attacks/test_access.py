@@ -261,3 +261,169 @@ def test_f14_the_store_checks_the_quota_in_its_transaction(app) -> None:
     store.save("z1", {"name": "z1", "description": "x"}, owner="zoe", replace=True, checks=checks)
     assert seen[0] == ([], len(b'{"name":"z1"}'), 0)
     assert seen[1] == ([13], len(b'{"name":"z1","description":"x"}'), 13)
+
+
+# ---------------------------------------------------------------------- F3, F8, F9, F12: reads
+def signed(app, name: str, *, admin: bool = False) -> TestClient:
+    from fixtures.accounts import sign_in
+
+    return sign_in(TestClient(app), name, admin=admin)
+
+
+def same_words(hidden: Any, unknown: Any, hidden_id: str, unknown_id: str) -> None:
+    """A hidden scenario is answered exactly like an id that was never stored."""
+    assert hidden.status_code == unknown.status_code == 404, (hidden.text, unknown.text)
+    assert hidden.json()["detail"].replace(hidden_id, "ID") == unknown.json()["detail"].replace(
+        unknown_id, "ID"
+    )
+
+
+@pytest.mark.parametrize("route", ["verdict", "report"])
+def test_f3_jeugdregio_of_a_private_scenario_is_not_readable(app, victim, route) -> None:
+    """F3: anonymous ``GET /api/scenarios/huidig/verdict?jeugdregio=<private id>`` (and
+    ``/report``) answered 200 with that scenario's region codes, names and memberships."""
+    anonymous = TestClient(app)
+    assert victim.get(f"/api/scenarios/huidig/{route}?jeugdregio=plan-a").status_code == 200
+    before = state_of(app)
+    hidden, seconds = timed(
+        lambda: anonymous.get(f"/api/scenarios/huidig/{route}?jeugdregio=plan-a")
+    )
+    unknown = anonymous.get(f"/api/scenarios/huidig/{route}?jeugdregio=never-stored")
+    same_words(hidden, unknown, "plan-a", "never-stored")
+    assert seconds < BUDGET
+    assert state_of(app) == before
+
+
+def test_f8_a_base_hidden_again_stops_the_chain(app) -> None:
+    """F8: A based a scenario on B's published one; B hid it and edited it; A kept seeing B's
+    later private edits. Now every route that applies the chain answers A (and anyone else)
+    with the 404 of an unknown id, naming only the base A's own document names."""
+    ann, bob = signed(app, "ann"), signed(app, "bob")
+    assert (
+        bob.post("/api/scenarios", json={"name": "b-plan", "description": "B"}).status_code == 201
+    )
+    assert bob.put("/api/scenarios/b-plan/visibility", json={"visibility": "published"}).is_success
+    derived = {"name": "a-derived", "description": "A on B", "base": "b-plan"}
+    assert ann.post("/api/scenarios", json=derived).status_code == 201
+    assert ann.get("/api/scores?scenario=a-derived").status_code == 200
+    assert bob.put("/api/scenarios/b-plan/visibility", json={"visibility": "private"}).is_success
+    secret = {"name": "b-plan", "description": "B's private edit since"}
+    assert bob.post("/api/scenarios?replace=true", json=secret).status_code == 201
+    before = state_of(app)
+    reads = [
+        ("GET", "/api/scores?scenario={}"),
+        ("GET", "/api/scenarios/{}/verdict"),
+        ("GET", "/api/scenarios/{}/assignment.csv?division=swv_po"),
+        ("GET", "/maps/{}"),
+        ("POST", "/api/scenarios/{}/evaluate"),
+        ("GET", "/api/divisions/jeugdregio?scenario={}"),
+    ]
+    for method, url in reads:
+        response, seconds = timed(
+            lambda method=method, url=url: ann.request(method, url.format("a-derived"), json={})
+        )
+        unknown = ann.request(method, url.format("never-stored"), json={})
+        assert response.status_code == 404, (url, response.text)
+        assert response.json()["detail"] == "unknown scenario 'b-plan'"
+        assert unknown.json()["detail"] == "unknown scenario 'never-stored'"
+        assert seconds < BUDGET
+    based = ann.post("/api/scenarios", json={**derived, "name": "a-two"})
+    assert based.status_code == 422 and based.json()["detail"] == "base: unknown scenario 'b-plan'"
+    assert ann.get("/api/scenarios/a-derived").status_code == 200  # its own document
+    assert state_of(app) == before
+
+
+def test_f8_others_scenarios_neither_pin_nor_leak_through_a_delete(app) -> None:
+    """F8: B's delete got 409 naming A's private scenario built on B's. Now B's delete goes
+    through (B may always withdraw B's own scenario), names nothing of A's, is audited with
+    the number of detached scenarios, and nobody else can re-fill the id under A's scenario."""
+    ann, bob, mallory = signed(app, "ann"), signed(app, "bob"), signed(app, "mallory")
+    assert (
+        bob.post("/api/scenarios", json={"name": "b-plan", "description": "B"}).status_code == 201
+    )
+    assert bob.put("/api/scenarios/b-plan/visibility", json={"visibility": "published"}).is_success
+    derived = {"name": "a-secret", "description": "A's", "base": "b-plan"}
+    assert ann.post("/api/scenarios", json=derived).status_code == 201
+    own = {"name": "b-child", "description": "B's own child", "base": "b-plan"}
+    assert bob.post("/api/scenarios", json=own).status_code == 201
+    before = state_of(app)
+    pinned, seconds = timed(lambda: bob.delete("/api/scenarios/b-plan"))
+    assert pinned.status_code == 409 and seconds < BUDGET
+    assert "b-child" in pinned.json()["detail"] and "a-secret" not in pinned.json()["detail"]
+    assert state_of(app) == before
+    assert bob.delete("/api/scenarios/b-child").status_code == 200
+    deleted = bob.delete("/api/scenarios/b-plan")
+    assert deleted.status_code == 200 and "a-secret" not in deleted.text
+    entry = app.state.regio.store.audit_log(1)[0]
+    assert (entry.action, entry.target, entry.detail) == ("scenario.delete", "b-plan", "detached=1")
+    assert ann.get("/api/scores?scenario=a-secret").json()["detail"] == "unknown scenario 'b-plan'"
+    before = state_of(app)
+    refill = {"name": "b-plan", "description": "mallory under A's scenario"}
+    response, seconds = timed(lambda: mallory.post("/api/scenarios", json=refill))
+    assert response.status_code == 409 and "is taken" in response.json()["detail"]
+    assert seconds < BUDGET and state_of(app) == before
+    assert ann.delete("/api/scenarios/a-secret").status_code == 200  # A may clean up
+
+
+@pytest.mark.parametrize("how", ["hidden", "re-created private"])
+def test_f9_compare_default_goes_through_the_policy(app, how) -> None:
+    """F9: ``/maps/compare`` without ``right=`` showed the default scenario even when it was
+    hidden, or a private one created under the default's name."""
+    admin = signed(app, "root", admin=True)
+    if how == "hidden":
+        put = admin.put(
+            "/api/scenarios/swv_binnen_jeugdregio/visibility", json={"visibility": "private"}
+        )
+        assert put.status_code == 200
+    else:
+        assert admin.delete("/api/scenarios/swv_binnen_jeugdregio").status_code == 200
+        mallory = signed(app, "mallory")
+        body = {"name": "swv_binnen_jeugdregio", "description": "private, under the default"}
+        assert mallory.post("/api/scenarios", json=body).status_code == 201
+    before = state_of(app)
+    anonymous = TestClient(app)
+    for url in ["/maps/compare", "/maps/compare?left=huidig"]:
+        response, seconds = timed(lambda url=url: anonymous.get(url))
+        assert response.status_code == 404, response.text
+        assert response.json()["detail"] == "unknown scenario 'swv_binnen_jeugdregio'"
+        assert seconds < BUDGET
+    assert state_of(app) == before
+
+
+def test_f12_private_and_unknown_ids_get_the_same_words(app, client, victim) -> None:
+    """F12: the 409/404 wording told whether a private id exists. Every route answers a
+    private id of someone else exactly as an id that was never stored; a taken id gets the
+    same 409 whether it is private, published or the library's."""
+    before = state_of(app)
+    calls = [
+        ("GET", "/api/scenarios/{}", None),
+        ("DELETE", "/api/scenarios/{}", None),
+        ("PUT", "/api/scenarios/{}/visibility", {"visibility": "published"}),
+        ("POST", "/api/scenarios/{}/shares", {}),
+        ("GET", "/api/scenarios/{}/verdict", None),
+        ("GET", "/maps/{}", None),
+        ("GET", "/api/scores?scenario={}", None),
+        ("POST", "/api/scenarios/{}/save-as", {"name": "copy-of-it", "edits": []}),
+    ]
+    for method, url, body in calls:
+        hidden, seconds = timed(
+            lambda m=method, u=url, b=body: client.request(m, u.format("plan-a"), json=b)
+        )
+        unknown = client.request(method, url.format("never-stored"), json=body)
+        same_words(hidden, unknown, "plan-a", "never-stored")
+        assert seconds < BUDGET
+    based = [
+        client.post("/api/scenarios", json={"name": "x1", "description": "d", "base": base})
+        for base in ("plan-a", "never-stored")
+    ]
+    assert based[0].status_code == based[1].status_code == 422
+    assert based[0].json()["detail"].replace("plan-a", "ID") == based[1].json()["detail"].replace(
+        "never-stored", "ID"
+    )
+    words = set()
+    for name in ("plan-a", "huidig"):
+        response = client.post("/api/scenarios", json={"name": name, "description": "d"})
+        assert response.status_code == 409
+        words.add(response.json()["detail"].replace(name, "ID"))
+    assert len(words) == 1
+    assert state_of(app) == before
