@@ -330,10 +330,10 @@ def _finish(out: Path, model: RegionModel, state: dict[str, Any]) -> None:
         "tasks": len(files) + len(state["chains"]) + 1,
         "seconds": round(plan.seconds + sum(f["seconds"] for f in files), 4),
     }
-    if plan.exact:
-        entry["count_by_swvs_after_mean_rule"] = None
-    else:
-        entry["draws"] = rows
+    if not plan.exact:
+        drawn = rows + entry["rejected_mean_travel"]
+        entry["draws"] = drawn
+        entry["count_estimated_after_mean_rule"] = round(plan.count * rows / max(drawn, 1))
         frames = [c[0] for c in state["chains"]]
         stats = [c[1] for c in state["chains"]]
         entry["recom"] = diagnostics(frames, stats) if frames else {}

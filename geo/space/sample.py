@@ -66,6 +66,32 @@ def log_trees(model: RegionModel, mask: int, memo: dict[int, float]) -> float:
     return value
 
 
+MAX_START_DRAWS = 1000
+
+
+def _constrained(model: RegionModel, level: str, mask: int, memo: dict[int, float]) -> float:
+    """Pupil-weighted after-distance of a part's gemeenten with a finite baseline."""
+    got = memo.get(mask)
+    if got is None:
+        idx = bits(mask)
+        host = model.host_km[level][np.ix_(idx, idx)].min(axis=1)
+        ok = np.isfinite(host) & np.isfinite(model.baseline_km[level][idx])
+        got = float((np.where(ok, host, 0.0) * model.pupils[level][idx]).sum())
+        memo[mask] = got
+    return got
+
+
+def _mean_ok(model: RegionModel, masks: list[int], con: dict[str, dict[int, float]]) -> bool:
+    """The proposal's jeugdregio-mean travel margin (as :func:`geo.space.figures.plan_figures`)."""
+    for level, bound in model.mean_allowed.items():
+        if (
+            bound is not None
+            and sum(_constrained(model, level, m, con[level]) for m in masks) > bound
+        ):
+            return False
+    return True
+
+
 def run_chain(
     model: RegionModel, parts: Parts, k: int, *, steps: int, seed: int
 ) -> tuple[list[list[int]], int]:
@@ -77,8 +103,17 @@ def run_chain(
     from gerrychain.updaters import Tally
 
     rng = random.Random(seed)
-    start = sample_uniform_k(model, parts, k, rng)
     valid = set(parts.masks)
+    con: dict[str, dict[int, float]] = {lv: {} for lv in ("po", "vo")}
+    for _ in range(MAX_START_DRAWS):  # a uniform start that also meets the mean margin
+        start = sample_uniform_k(model, parts, k, rng)
+        if _mean_ok(model, start, con):
+            break
+    else:
+        raise ValueError(
+            f"jeugdregio {model.region}: no plan with {k} SWVs meeting the jeugdregio-mean travel "
+            f"margin in {MAX_START_DRAWS} uniform draws"
+        )
     nxg = nx.Graph()
     for i, u in enumerate(model.units):
         nxg.add_node(u, pupils=float(model.sizes[i]))
@@ -93,7 +128,6 @@ def run_chain(
     position = {
         n: index[frozen.original_nx_node_id_for_internal_node_id(n)] for n in frozen.node_indices
     }
-    con: dict[str, dict[int, float]] = {lv: {} for lv in ("po", "vo")}
 
     def masks_of(partition: Any) -> list[int]:
         out: dict[Any, int] = {}
@@ -101,24 +135,9 @@ def run_chain(
             out[part] = out.get(part, 0) | (1 << position[node])
         return list(out.values())
 
-    def constrained(level: str, mask: int) -> float:
-        got = con[level].get(mask)
-        if got is None:
-            idx = bits(mask)
-            host = model.host_km[level][np.ix_(idx, idx)].min(axis=1)
-            ok = np.isfinite(host) & np.isfinite(model.baseline_km[level][idx])
-            got = float((np.where(ok, host, 0.0) * model.pupils[level][idx]).sum())
-            con[level][mask] = got
-        return got
-
     def is_valid(partition: Any) -> bool:
         masks = masks_of(partition)
-        if any(m not in valid for m in masks):
-            return False
-        for level, bound in model.mean_allowed.items():
-            if bound is not None and sum(constrained(level, m) for m in masks) > bound:
-                return False
-        return True
+        return all(m in valid for m in masks) and _mean_ok(model, masks, con)
 
     lo, hi = model.min_size, model.max_size
     target, epsilon = (lo + hi) / 2, (hi - lo) / (hi + lo)

@@ -45,6 +45,14 @@ _LOCK = threading.Lock()
 _MEMO: dict[tuple[str, float], tuple[pd.DataFrame, dict[str, Any]]] = {}
 
 
+def manifest_time(space: Path | str) -> float:
+    """The modification time of a space's manifest (a cache key; SpaceError when absent)."""
+    manifest = Path(space) / "manifest.json"
+    if not manifest.exists():
+        raise SpaceError(f"{space}: no space here (no manifest.json); run 'regio space build'")
+    return manifest.stat().st_mtime
+
+
 def load_space(space: Path | str) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The stored plans and national distributions of a space (memoised per manifest time)."""
     path = Path(space)
@@ -146,4 +154,12 @@ def _plain(x: Any) -> Any:
     raise TypeError(type(x))
 
 
-__all__ = ["FIGURES", "HIGHER_IS_BETTER", "PHRASES", "histogram", "load_space", "space_result"]
+__all__ = [
+    "FIGURES",
+    "HIGHER_IS_BETTER",
+    "PHRASES",
+    "histogram",
+    "load_space",
+    "manifest_time",
+    "space_result",
+]
