@@ -36,7 +36,7 @@ def histograms_png(national: dict[str, Any], scenario: str) -> bytes:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figs = [f for f in LABELS if f in national]
+    figs = [f for f in LABELS if f in national and national[f]["histogram"]["p"]]
     cols = 3
     rows = -(-len(figs) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(10, 2.3 * rows), dpi=90, squeeze=False)

@@ -86,7 +86,10 @@ def pareto_front(plans: pd.DataFrame, fixed: dict[str, int] | None = None) -> Fr
             g = g[g["swvs"] == fixed[r]]
             if not len(g):
                 have = sorted(plans.loc[plans["jeugdregio"] == r, "swvs"].unique())
-                raise SpaceError(f"jeugdregio {r}: no valid division with {fixed[r]} SWVs ({have})")
+                raise SpaceError(
+                    f"jeugdregio {r}: no valid division with {fixed[r]} SWVs; valid numbers: "
+                    + ", ".join(str(int(h)) for h in have)
+                )
         x = np.column_stack(
             [g["disrupted"], g["travel_po_pkm"] + g["travel_vo_pkm"], g["swvs"]]
         ).astype(float)

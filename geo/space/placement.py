@@ -131,7 +131,8 @@ def _general_rows(
             fig[f"travel_{lv}_km"] = fig[f"travel_{lv}_pkm"] / max(
                 fig[f"travel_{lv}_pupils"], 1e-300
             )
-            x = after - m.before_km[lv]
+            with np.errstate(invalid="ignore"):
+                x = after - m.before_km[lv]
             fin = np.isfinite(x)
             if fin.any():
                 inc = max(inc, float(x[fin].max()))

@@ -76,6 +76,8 @@ def histogram(values: np.ndarray, p: np.ndarray, bins: int = 30) -> dict[str, li
     w = np.asarray(p, dtype=float)
     ok = np.isfinite(v) & (w > 0)
     v, w = v[ok], w[ok]
+    if not v.size:
+        return {"edges": [], "p": []}
     lo, hi = float(v.min()), float(v.max())
     if hi <= lo:
         hi = lo + 1.0
