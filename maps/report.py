@@ -224,8 +224,12 @@ def _scenario_section(v: Verdict, ctx: VerdictContext, locale: str = "nl") -> di
             {"code": g, "name": names.get(g, g), "changed": r.changed, "text": r.text}
             for g, r in hit.iterrows()
         )
+    from maps.space_report import section_of
+
+    space = next((r for r in v.results if r.name == "space"), None)
     return {
         "verdict": v,
+        "space": section_of(space, v.scenario),
         "maps": maps,
         "swvs": rows,
         "changed": changed,
@@ -264,4 +268,6 @@ def render_report(
         sources=[(_(what), _(source)) for what, source in SOURCES],
         weights={weight_label(name, locale): note for name, note in WEIGHT_NOTES.items()},
         point_rule=ctx.point_rule,
+        distance_name=ctx.distance.get("name", "hemelsbreed"),
+        distance_text=ctx.distance.get("text", "straight line in EPSG:28992 (km)"),
     )
