@@ -186,8 +186,7 @@ def get_report(
     jeugdregio: JeugdregioQuery = None,
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
 ) -> HTMLResponse:
-    """The ``regio report`` HTML of one stored scenario: scorecard, map, tables, sources (in
-    the reader's language)."""
+    """The ``regio report`` HTML of one stored scenario: scorecard, map, tables, sources."""
     from maps.report import render_report
 
     locale = get_locale(request)
