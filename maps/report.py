@@ -184,8 +184,12 @@ def _scenario_section(
     results = [
         {"result": r, "offenders": list(r.offenders), "total": len(r.offenders)} for r in v.results
     ]
+    from maps.space_report import section_of
+
+    space = next((r for r in v.results if r.name == "space"), None)
     section: dict[str, Any] = {
         "verdict": v,
+        "space": section_of(space, v.scenario),
         "focus": None,
         "hard_failed": [r.name for r in v.results if r.hard and not r.passed],
         "appendix": None,

@@ -27,9 +27,12 @@ from regio.verdict import (
     MarginOption,
     MaxOption,
     MinOption,
+    SpaceDivisionOption,
+    SpaceOption,
     VerdictToleranceOption,
     VerdictWeightOption,
     settings_from,
+    with_space,
 )
 
 
@@ -57,6 +60,8 @@ def report_command(
     margin_km: MarginOption = 0.0,
     min_pupils: MinOption = None,
     max_pupils: MaxOption = None,
+    space: SpaceOption = None,
+    space_division: SpaceDivisionOption = None,
     data: DataOption = None,
 ) -> None:
     """Write a self-contained HTML or PDF report (scorecard, maps, tables) of one or more
@@ -81,6 +86,7 @@ def report_command(
         ]
     except RegiokompasError as exc:
         fail(str(exc))
+    verdicts = [with_space(v, dataset, space, space_division) for v in verdicts]
     for v in verdicts:
         for warning in v.warnings:
             console.print(f"[bold yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
