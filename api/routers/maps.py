@@ -21,19 +21,22 @@ client asks for HTML and as ``{"detail": ...}`` otherwise. A scenario called ``c
 from __future__ import annotations
 
 import html
+import time
 from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
+from api.costs import charge
 from api.deps import EvaluationCache, ScenarioEvaluator, get_evaluator, get_state
 from api.editor_links import edit_url
-from api.limits import ENV, LimitExceeded, Limits
+from api.limits import ENV, LimitExceeded, Limits, cost_budget
 from api.models import DIVISION_PATTERN, ERROR_RESPONSES, SCENARIO_PATTERN, WeightName
 from api.security import nonce_scripts
 from api.storage import ScenarioNotFound
 from geo.errors import RegiokompasError
+from geo.scenarios.budget import CostExceeded, check_budget, within
 from maps.assets import vendor_file
 from maps.compare_map import ScenarioView, compare_map
 from maps.division_map import division_map, page_html
@@ -126,17 +129,50 @@ def within_page_budget(page: str, limits: Limits) -> str:
     return page
 
 
+class Refused(str):
+    """A page refused for its size, kept in the page cache in place of the page (so asking
+    again costs a lookup, not the rendering up to the refusal)."""
+
+
+def build_page(request: Request, build: Callable[[], str]) -> Callable[[], str]:
+    """``build`` under the cost budget (time, regions, rows, divisions), its refusal for size
+    turned into a :class:`Refused` marker to cache."""
+    limits = get_state(request).limits
+
+    def run() -> str:
+        with within(cost_budget(limits)):
+            try:
+                page = build()
+                check_budget("map page")
+                return page
+            except (LimitExceeded, CostExceeded) as exc:
+                if getattr(exc, "status", 413) != 413:
+                    raise
+                return Refused(str(exc))
+
+    return run
+
+
 def render_or_error(request: Request, render: Callable[[], str]) -> Response:
     """``render()`` as an HTML response; unknown names -> 404, invalid ones -> 422, over a
-    limit -> its status (413)."""
+    limit -> its status (413, also for a remembered refusal). The CPU time it took counts in
+    the client's rate limit (:func:`api.costs.charge`)."""
+    start = time.thread_time()
     try:
-        return HTMLResponse(render())
+        page = render()
+        if isinstance(page, Refused):
+            raise LimitExceeded(str(page))
+        return HTMLResponse(page)
     except LimitExceeded as exc:
         status, message = exc.status, str(exc)
     except (ScenarioNotFound, KeyError) as exc:
         status, message = 404, str(exc) if isinstance(exc, ScenarioNotFound) else exc.args[0]
+    except CostExceeded as exc:
+        status, message = 413, str(exc)
     except (RegiokompasError, ValueError) as exc:
         status, message = 422, str(exc)
+    finally:
+        charge(request.scope, time.thread_time() - start, get_state(request).limits)
     if wants_html(request):
         return error_page(status, str(message))
     raise HTTPException(status, str(message))
@@ -197,7 +233,7 @@ def compare_page(
             dual = compare_map(evaluator.dataset, views[0], views[1], assets=ASSET_URL)
             return within_page_budget(nonce_scripts(page_html(dual)), get_state(request).limits)
 
-        return page_cache(request).get_or_compute(key, build)
+        return page_cache(request).get_or_compute(key, build_page(request, build))
 
     return render_or_error(request, render)
 
@@ -239,6 +275,6 @@ def scenario_page(
             )
             return within_page_budget(nonce_scripts(page_html(m)), get_state(request).limits)
 
-        return page_cache(request).get_or_compute(key, build)
+        return page_cache(request).get_or_compute(key, build_page(request, build))
 
     return render_or_error(request, render)
