@@ -34,7 +34,9 @@ from api.routers import (
     home,
     login,
     maps,
+    pages,
     proposals,
+    revisions,
     scenarios,
     scores,
     sharing,
@@ -259,6 +261,7 @@ def create_app(
     app.include_router(divisions.router)
     app.include_router(units.router)
     app.include_router(scores.router)
+    app.include_router(revisions.router)
     app.include_router(scenarios.router)
     app.include_router(verdicts.router)
     app.include_router(compare.router)
@@ -269,6 +272,8 @@ def create_app(
     app.include_router(docs.router)
     app.include_router(sharing.router)
     app.include_router(login.router)
+    app.include_router(pages.router)
     check_routes(app)
     document_responses(app)
+    docs.add_bearer_scheme(app)
     return app

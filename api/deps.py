@@ -16,9 +16,11 @@ from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
-from fastapi import HTTPException, Query, Request
+from fastapi import Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from api.auth.policy import enforce
+from api.auth.principal import Principal
 from api.cache import EvaluationCache
 from api.evaluator import ScenarioEvaluator
 from api.jobs import Job, JobRunner
@@ -105,9 +107,13 @@ async def get_store(request: Request) -> ScenarioStore:
     return get_state(request).store
 
 
-async def get_evaluator(request: Request) -> ScenarioEvaluator:
-    """The scenario evaluator (cached applied divisions and scores)."""
-    return get_state(request).evaluator
+async def get_evaluator(
+    request: Request, principal: Principal = Depends(enforce)
+) -> ScenarioEvaluator:
+    """The scenario evaluator (cached applied divisions and scores), restricted to what the
+    caller may read (:meth:`ScenarioEvaluator.restricted`): a scenario a route names by itself
+    (a default, ``?jeugdregio=``, a base) is checked like the ids the policy checks."""
+    return get_state(request).evaluator.restricted(principal.can_read_link)
 
 
 async def get_limits(request: Request) -> Limits:

@@ -14,13 +14,24 @@ EDIT_WEIGHT: dict[str, str] = {"swv_po": "pupils_po", "swv_vo": "pupils_vo"}
 """The editor's default weight per division (``pupils`` for any other)."""
 
 
-def edit_url(scenario: str, division: str, against: str, weight: str | None = None) -> str:
-    """The editor page of ``division`` in ``scenario`` against ``against``."""
-    query = urlencode(
-        {
-            "division": division,
-            "against": against,
-            "weight": weight or EDIT_WEIGHT.get(division, "pupils"),
-        }
-    )
-    return f"/edit/{scenario}?{query}"
+def edit_url(
+    scenario: str,
+    division: str,
+    against: str,
+    weight: str | None = None,
+    share: str | None = None,
+) -> str:
+    """The editor page of ``division`` in ``scenario`` against ``against`` (``share``: the
+    share link token the page was opened with, kept so the link works for its holder).
+
+    >>> edit_url("p", "swv_po", "jeugdregio", share="ab.cd").endswith("&share=ab.cd")
+    True
+    """
+    params = {
+        "division": division,
+        "against": against,
+        "weight": weight or EDIT_WEIGHT.get(division, "pupils"),
+    }
+    if share:
+        params["share"] = share
+    return f"/edit/{scenario}?{urlencode(params)}"

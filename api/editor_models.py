@@ -151,6 +151,11 @@ class EvaluateOut(BaseModel):
     adjacency: list[tuple[str, str]] = Field(
         description="pairs of neighbouring regions (for colouring)"
     )
+    pieces: dict[str, list[tuple[str, float]]] = Field(
+        default_factory=dict,
+        description="region -> [(jeugdregio, weight)] largest first: where each region of the "
+        "edited division lies in the scenario's jeugdregio's (the chosen weight)",
+    )
     engine: Literal["live", "full"] = Field(
         description="live: the incremental engine (geo.overlap.live); full: a full recompute"
     )

@@ -100,7 +100,8 @@ class EditorResources:
     """What the figures need besides the scenario: built once per app and dataset."""
 
     adjacency: sp.csr_matrix
-    """Gemeente adjacency (queen contiguity, islands linked to their nearest gemeente)."""
+    """Gemeente adjacency: the checks' contiguity graph (queen contiguity plus fixed links across
+    water, :func:`geo.adjacency.contiguity_graph`), island fallback included."""
     checks: VerdictContext
     """The verdict's context (pupils, today's SWVs, distances to special education)."""
     live: LiveContext
@@ -118,18 +119,12 @@ def editor_resources(evaluator: ScenarioEvaluator) -> EditorResources:
         found = _RESOURCES.get(key)
         if found is not None:
             return found
-        from geo.adjacency import queen_adjacency
-
         dataset = evaluator.dataset
-        units = pd.Index(dataset.units.index.astype(str))
-        neighbours, _ = queen_adjacency(dataset.units, link_islands=True)
-        pos = {u: i for i, u in enumerate(units)}
-        rows = [pos[u] for u, ns in neighbours.items() for _ in ns]
-        cols = [pos[v] for ns in neighbours.values() for v in ns]
-        adjacency = sp.csr_matrix(
-            (np.ones(len(rows)), (rows, cols)), shape=(len(units), len(units))
-        )
         checks = build_context(dataset)
+        graph = checks.contiguity
+        # the one contiguity graph of the checks (queen + fixed links), with the island
+        # fallback only for what the fixed-links table does not cover
+        adjacency = checks.adjacency if graph is None else graph.matrix(islands=True)
         live = live_context(dataset, verdict_context=checks)
         resources = EditorResources(adjacency, checks, live)
         _RESOURCES.clear()

@@ -3,11 +3,19 @@
 A stored scenario may name a stored ``base``; the evaluator follows that chain (nearest first),
 applies each link once per revision of the chain, and caches divisions and scores in the
 :class:`~api.cache.EvaluationCache` under keys holding every ``(id, revision)`` of the chain.
+
+Access: routes get :meth:`ScenarioEvaluator.restricted` to the caller (``api.deps.get_evaluator``),
+a view that sees only the scenarios (and base links) the caller may read: any other one is a
+:class:`ScenarioNotFound` ``unknown scenario 'x'``, the same as an id that is not stored. So a
+scenario a route names itself (a default, a ``?jeugdregio=``, a base) goes through the same
+rule as the ids the policy checks up front. The cache is shared: access is checked before it.
 """
 
 from __future__ import annotations
 
+import copy
 import threading
+from collections.abc import Callable
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -46,24 +54,36 @@ class ScenarioEvaluator:
         self.dataset = dataset
         self.store = store
         self.cache = cache
-        self._verdict_context: VerdictContext | None = None
-        self._verdict_lock = threading.Lock()
+        self._shared: dict[str, Any] = {"verdict_context": None, "lock": threading.Lock()}
+        """State shared with the :meth:`restricted` views (the verdict context, built once)."""
         self.budget = Budget(seconds=budget) if isinstance(budget, int | float) else budget
         """What applying one scenario (its bases included) may cost (time, regions, rows,
         divisions; :func:`api.limits.cost_budget`); None: no limit."""
+        self.access: Callable[[StoredScenario, StoredScenario | None], bool] | None = None
+        """``(scenario, the link naming it as base or None) -> may it be read``; None: all."""
+
+    def restricted(
+        self, access: Callable[[StoredScenario, StoredScenario | None], bool]
+    ) -> ScenarioEvaluator:
+        """A view of this evaluator (same dataset, store and cache) that reads only what
+        ``access`` allows (e.g. :meth:`api.auth.principal.Principal.can_read_link`)."""
+        view = copy.copy(self)
+        view.access = access
+        return view
 
     # ------------------------------------------------------------------ verdict
     @property
     def verdict_context(self) -> VerdictContext:
         """The :class:`geo.checks.VerdictContext` of the dataset, built once (about 1-3 s) and
         shared by every verdict: the verdict API, the home page and the editor's live panel."""
-        if self._verdict_context is None:
-            with self._verdict_lock:
-                if self._verdict_context is None:
+        shared = self._shared
+        if shared["verdict_context"] is None:
+            with shared["lock"]:
+                if shared["verdict_context"] is None:
                     from geo.checks import build_context
 
-                    self._verdict_context = build_context(self.dataset)
-        return self._verdict_context
+                    shared["verdict_context"] = build_context(self.dataset)
+        return shared["verdict_context"]
 
     def verdict(
         self,
@@ -71,9 +91,12 @@ class ScenarioEvaluator:
         *,
         jeugdregio: str | None = None,
         settings: VerdictSettings | None = None,
+        version: int | None = None,
     ) -> Verdict:
         """:func:`geo.checks.verdict` of a stored scenario, cached per revision (of the scenario
         and of ``jeugdregio``, a division of the scenario or a stored scenario's jeugdregio).
+
+        ``version``: the scenario as it was at that version (:meth:`chain`).
 
         Raises :class:`KeyError` for an unknown scenario or jeugdregio division and
         :class:`geo.checks.VerdictError` for a scenario that cannot be judged.
@@ -81,7 +104,8 @@ class ScenarioEvaluator:
         from geo.checks import VerdictSettings, subjects_of, verdict
 
         settings = settings or VerdictSettings()
-        divisions = self.divisions(scenario)
+        chain = self.chain(scenario, version)
+        divisions = self._apply(chain)
         subjects_of(divisions, scenario)  # no SWV division: say so before building the context
         source, other_key = None, ()
         if jeugdregio is None:
@@ -101,8 +125,9 @@ class ScenarioEvaluator:
                 raise KeyError(f"stored scenario {jeugdregio!r} has no division 'jeugdregio'")
             division, source = other["jeugdregio"], f"{jeugdregio}: jeugdregio"
             other_key = self.key(jeugdregio)
-        key = ("verdict", self.key(scenario), jeugdregio, other_key, settings)
-        principles = self.stored(scenario).document.get("principles") or []
+        key = ("verdict", tuple((s.id, s.revision) for s in chain), jeugdregio, other_key)
+        key += (settings,)
+        principles = chain[0].document.get("principles") or []
 
         def compute() -> Verdict:
             return verdict(
@@ -118,8 +143,13 @@ class ScenarioEvaluator:
         return self.cache.get_or_compute(key, compute)
 
     # ------------------------------------------------------------------ keys
-    def chain(self, scenario: str) -> list[StoredScenario]:
-        """The scenario followed by its bases (nearest first); errors name the broken link."""
+    def chain(self, scenario: str, version: int | None = None) -> list[StoredScenario]:
+        """The scenario followed by its bases (nearest first); errors name the broken link.
+
+        ``version``: the scenario as it was at that version (its bases as they are now); its
+        old store revision keeps the cache keys of old and new apart. A link that is not stored
+        or that this view may not read is a :class:`ScenarioNotFound` ``unknown scenario 'x'``
+        naming it (the words of an unknown id)."""
         out: list[StoredScenario] = []
         seen: set[str] = set()
         current: str | None = scenario
@@ -130,21 +160,27 @@ class ScenarioEvaluator:
                     f"{current} loops or is deeper than {MAX_BASE_DEPTH}"
                 )
             seen.add(current)
-            try:
-                stored = self.stored(current)
-            except ScenarioNotFound:
-                if out:
-                    raise RegiokompasError(
-                        f"scenario {out[-1].id!r}: base {current!r} is not a stored scenario"
-                    ) from None
-                raise
+            if version is not None and not out:
+                stored = self.store.version_of(current, version)
+            else:
+                stored = self._load(current)
+            if self.access is not None and not self.access(stored, out[-1] if out else None):
+                raise ScenarioNotFound(f"unknown scenario {current!r}")
             out.append(stored)
             base = stored.document.get("base")
             current = base if isinstance(base, str) and base else None
         return out
 
     def stored(self, scenario: str) -> StoredScenario:
-        """A stored scenario, read from the store only when its revision changed."""
+        """A stored scenario this view may read (else :class:`ScenarioNotFound`), read from the
+        store only when its revision changed."""
+        stored = self._load(scenario)
+        if self.access is not None and not self.access(stored, None):
+            raise ScenarioNotFound(f"unknown scenario {scenario!r}")
+        return stored
+
+    def _load(self, scenario: str) -> StoredScenario:
+        """A stored scenario through the per-revision cache (no access check)."""
         revision = self.store.revision(scenario)
         hit = self.cache.get(("stored", scenario, revision))
         if hit is not None:
@@ -153,11 +189,11 @@ class ScenarioEvaluator:
         self.cache.put(("stored", scenario, stored.revision), stored)
         return stored
 
-    def key(self, scenario: str | None) -> tuple[tuple[str, int], ...]:
+    def key(self, scenario: str | None, version: int | None = None) -> tuple[tuple[str, int], ...]:
         """Cache key of a scenario: ``(id, revision)`` along its base chain."""
         if scenario is None:
             return ()
-        return tuple((s.id, s.revision) for s in self.chain(scenario))
+        return tuple((s.id, s.revision) for s in self.chain(scenario, version))
 
     # ------------------------------------------------------------------ evaluation
     def resolve(self, scenario: str) -> tuple[tuple[tuple[str, int], ...], dict[str, Division]]:
@@ -165,11 +201,12 @@ class ScenarioEvaluator:
         chain = self.chain(scenario)
         return tuple((s.id, s.revision) for s in chain), self._apply(chain)
 
-    def divisions(self, scenario: str | None) -> dict[str, Division]:
-        """All divisions with the scenario's edits (and its bases' edits) applied."""
+    def divisions(self, scenario: str | None, version: int | None = None) -> dict[str, Division]:
+        """All divisions with the scenario's edits (and its bases' edits) applied (``version``:
+        as the scenario was then)."""
         if scenario is None:
             return self.dataset.divisions
-        chain = self.chain(scenario)
+        chain = self.chain(scenario, version)
         return self._apply(chain)
 
     def _apply(self, chain: list[StoredScenario]) -> dict[str, Division]:
@@ -207,9 +244,9 @@ class ScenarioEvaluator:
         of stored scenarios (errors name the broken link of the base chain)."""
         return self.divisions(base)
 
-    def division(self, scenario: str | None, name: str) -> Division:
+    def division(self, scenario: str | None, name: str, version: int | None = None) -> Division:
         """One division of a scenario; :class:`KeyError` names the options."""
-        divisions = self.divisions(scenario)
+        divisions = self.divisions(scenario, version)
         if name not in divisions:
             where = f" in scenario {scenario!r}" if scenario else ""
             raise KeyError(
@@ -226,15 +263,18 @@ class ScenarioEvaluator:
         *,
         tolerance: float = 0.995,
         min_piece: float = 0.0,
+        version: int | None = None,
     ) -> dict[str, Any]:
-        """``geo.overlap.score(...).to_dict()`` for a scenario, cached per revision."""
-        key = ("score", self.key(scenario), division, against, weight, tolerance, min_piece)
+        """``geo.overlap.score(...).to_dict()`` for a scenario (``version``: as it was then),
+        cached per revision."""
+        key = ("score", self.key(scenario, version), division, against, weight, tolerance)
+        key += (min_piece,)
 
         def compute() -> dict[str, Any]:
             from geo.overlap import score
 
-            a = self.division(scenario, division)
-            b = self.division(scenario, against)
+            a = self.division(scenario, division, version)
+            b = self.division(scenario, against, version)
             weights = self.dataset.weight(weight)
             return score(
                 a, b, weights, weight_name=weight, tolerance=tolerance, min_piece=min_piece

@@ -190,6 +190,7 @@ class ScenarioSummary(BaseModel):
 
     id: str
     name: str
+    title: str = Field("", description="readable title (the document's 'title', else its id)")
     description: str
     principles: list[int]
     base: str | None
@@ -199,8 +200,12 @@ class ScenarioSummary(BaseModel):
     visibility: Literal["private", "published"] = Field(
         "published", description="private: owner and admins only; published: everyone"
     )
-    version: int
-    revision: int
+    version: int = Field(
+        description="this scenario's revision number: 1, 2, 3 ... (the one every page shows)"
+    )
+    revision: int = Field(
+        description="store-wide save counter (a cache key; the editor's base_revision)"
+    )
     created_at: str
     updated_at: str
     url: str
@@ -222,6 +227,11 @@ class ImportOut(ScenarioCreated):
     low_overlap: list[dict[str, Any]] = Field(
         default_factory=list,
         description="geometry imports: gemeenten whose best region covers < 99% of them",
+    )
+    base: str | None = Field(None, description="the scenario the rows were applied to")
+    kept: int = Field(0, description="gemeenten not in the file that keep the base's rows")
+    new_regions: list[str] = Field(
+        default_factory=list, description="region codes the base did not have (when allowed)"
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -54,8 +54,37 @@ class ScenarioInUse(StorageError):
     """A scenario other stored scenarios use as their ``base`` (cannot be deleted)."""
 
 
+class ScenarioTaken(ScenarioExists):
+    """A save under an id the caller may not replace: the same words whatever the scenario is
+    (another user's private one, a library scenario), so the answer reveals nothing about it."""
+
+
 class BadBase(StorageError):
     """A ``base`` that is not stored, leads back to the scenario or makes the chain too deep."""
+
+
+def taken(scenario_id: str) -> str:
+    """The one message for an id that cannot be used: it exists (maybe unseen by the caller) or
+    is still named as the base of a stored scenario."""
+    return (
+        f"name: scenario id {scenario_id!r} is taken; choose another name (replace=true "
+        "replaces only a scenario you may change)"
+    )
+
+
+@dataclass(frozen=True)
+class SaveChecks:
+    """Checks a save makes inside its own transaction, so that no concurrent save, delete or
+    queued job slips in between the check and the write (issue 16, F10 and F14)."""
+
+    replace: Callable[[str, str | None, str], None] | None = None
+    """Called with ``(id, owner, visibility)`` of the scenario a replacement would overwrite;
+    raises to refuse (nothing is stored then)."""
+    quota_owner: str | None = None
+    """The user whose quota counts this save (None: no quota, e.g. admins)."""
+    quota: Callable[[list[int], int, int], None] | None = None
+    """Called with the stored sizes in bytes of ``quota_owner``'s other scenarios, the size of
+    the new document and the size of the scenario it replaces (0 when new); raises to refuse."""
 
 
 def check_scenario_id(scenario_id: object) -> str:

@@ -10,11 +10,14 @@ every step from 0. Never edit a released step: add a new one.
   (existing scenarios stay ``published`` with no owner, so only admins change them), ``users``,
   ``credentials`` (API tokens, browser sessions, share links, one-time login links; only
   hashes of their secrets) and the ``audit`` log.
+- 2 -> 3: ``versions``: every stored document of every scenario (1, 2, 3 ... per scenario),
+  kept by triggers on ``scenarios`` (so every write path records it: save, library seed and
+  restore); the current documents of existing scenarios become their first kept version.
 
 >>> import sqlite3
 >>> conn = sqlite3.connect(":memory:", isolation_level=None)
 >>> migrate(conn.cursor(), ":memory:")
-(0, 2)
+(0, 3)
 >>> sorted(r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'"))[:3]
 ['audit', 'credentials', 'library_seeded']
 """
@@ -87,7 +90,28 @@ CREATE TABLE audit (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+_V3 = """
+CREATE TABLE versions (
+    scenario_id TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    revision    INTEGER NOT NULL,
+    document    TEXT NOT NULL,
+    sha256      TEXT NOT NULL,
+    at          TEXT NOT NULL,
+    PRIMARY KEY (scenario_id, version)
+);
+INSERT INTO versions (scenario_id, version, revision, document, sha256, at)
+    SELECT id, version, revision, document, sha256, updated_at FROM scenarios;
+CREATE TRIGGER versions_keep AFTER INSERT ON scenarios BEGIN
+    INSERT OR REPLACE INTO versions (scenario_id, version, revision, document, sha256, at)
+    VALUES (NEW.id, NEW.version, NEW.revision, NEW.document, NEW.sha256, NEW.updated_at);
+END;
+CREATE TRIGGER versions_drop AFTER DELETE ON scenarios BEGIN
+    DELETE FROM versions WHERE scenario_id = OLD.id;
+END;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 """``MIGRATIONS[n]`` upgrades schema version ``n`` to ``n + 1``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -95,7 +119,16 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def _statements(script: str) -> list[str]:
-    return [s.strip() for s in script.split(";") if s.strip()]
+    """The statements of ``script`` (a trigger's ``BEGIN ... END`` body stays one statement)."""
+    out: list[str] = []
+    pending = ""
+    for part in script.split(";"):
+        pending += part + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                out.append(pending.strip())
+            pending = ""
+    return out
 
 
 def migrate(cur: sqlite3.Cursor, path: object) -> tuple[int, int]:

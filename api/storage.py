@@ -26,12 +26,13 @@ import os
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from api.auth.accounts import AccountStore, SQLiteAccounts
+from api.history import SQLiteHistory, VersionRecord
 from api.library import SQLiteLibrary, library_documents
 from api.records import (
     MAX_BASE_DEPTH,
@@ -40,14 +41,17 @@ from api.records import (
     VISIBILITIES,
     BadBase,
     RevisionConflict,
+    SaveChecks,
     ScenarioExists,
     ScenarioInUse,
     ScenarioNotFound,
+    ScenarioTaken,
     StorageError,
     StoredScenario,
     UnsafeScenarioId,
     check_scenario_id,
     document_sha256,
+    taken,
 )
 from api.records import now_ms as _now
 from api.schema import SCHEMA_VERSION, migrate
@@ -66,10 +70,13 @@ __all__ = [  # re-exported: callers import the store's vocabulary from here
     "ScenarioExists",
     "ScenarioInUse",
     "RevisionConflict",
+    "SaveChecks",
     "ScenarioNotFound",
+    "ScenarioTaken",
     "StorageError",
     "StoredScenario",
     "UnsafeScenarioId",
+    "VersionRecord",
     "check_scenario_id",
     "document_sha256",
     "library_documents",
@@ -103,23 +110,35 @@ class ScenarioStore(AccountStore, ABC):
         visibility: str | None = None,
         actor: str = "system",
         expected_revision: int | None = None,
+        checks: SaveChecks | None = None,
     ) -> StoredScenario:
-        """Store a document atomically; :class:`ScenarioExists` unless ``replace``.
+        """Store a document atomically; :class:`ScenarioTaken` (a :class:`ScenarioExists`)
+        unless ``replace``.
 
         In the same transaction: its ``base`` must be stored, not lead back to it, and the
         chain stay within :data:`MAX_BASE_DEPTH` (else :class:`BadBase`), and the save is
         written to the audit log as done by ``actor``. ``owner`` is the owner of a new scenario
         (a replacement keeps its owner, and its visibility unless given); a new scenario is
         ``private`` unless from the library. With ``expected_revision``, the stored scenario
-        must still be at that revision, else :class:`RevisionConflict`.
+        must still be at that revision, else :class:`RevisionConflict`. ``checks``
+        (:class:`SaveChecks`: who may replace, the owner's quota) run inside the transaction.
         """
 
     @abstractmethod
-    def delete(self, scenario_id: str, *, actor: str = "system") -> StoredScenario:
+    def delete(
+        self,
+        scenario_id: str,
+        *,
+        actor: str = "system",
+        blocks: Callable[[str | None, str], bool] | None = None,
+    ) -> StoredScenario:
         """Remove a scenario and its share links; return what was removed.
 
         :class:`ScenarioNotFound` if there is none; :class:`ScenarioInUse` when another
-        scenario is built on it (checked in the same transaction as the delete).
+        scenario is built on it (checked in the same transaction as the delete) and
+        ``blocks(owner, visibility)`` of that scenario is true (None: every one blocks). The
+        others are left with a missing base: they read as "unknown scenario" until their owner
+        rebases them, and the id is not given out again while a scenario names it as base.
         """
 
     @abstractmethod
@@ -127,6 +146,23 @@ class ScenarioStore(AccountStore, ABC):
         self, scenario_id: str, visibility: str, *, actor: str = "system"
     ) -> StoredScenario:
         """Publish or hide a scenario (a new revision, so caches of it are not reused)."""
+
+    def history(self, scenario_id: str) -> list[VersionRecord]:
+        """Every version of a scenario, newest first (:mod:`api.history`); a store that keeps
+        no old documents lists only the current one."""
+        s = self.get(scenario_id)
+        edits = list(s.document.get("edits") or [])
+        actor = s.owner or "system"
+        return [
+            VersionRecord(s.version, s.revision, s.updated_at, actor, s.sha256, s.document, edits)
+        ]
+
+    def version_of(self, scenario_id: str, version: int) -> StoredScenario:
+        """The scenario as it was at ``version`` (:mod:`api.history`); here only the current."""
+        stored = self.get(scenario_id)
+        if version != stored.version:
+            raise ScenarioNotFound(f"scenario {scenario_id!r} has no kept version {version}")
+        return stored
 
     @abstractmethod
     def verify(self) -> list[str]:
@@ -156,7 +192,7 @@ def _row(row: tuple[Any, ...]) -> StoredScenario:
     )
 
 
-class SQLiteScenarioStore(SQLiteLibrary, SQLiteAccounts, ScenarioStore):
+class SQLiteScenarioStore(SQLiteLibrary, SQLiteHistory, SQLiteAccounts, ScenarioStore):
     """Scenario store in one SQLite file (``<state dir>/scenarios.sqlite3``).
 
     Writes go through one connection guarded by a lock; reads use one read-only connection per
@@ -280,6 +316,23 @@ class SQLiteScenarioStore(SQLiteLibrary, SQLiteAccounts, ScenarioStore):
                 )
             current = row[0]
 
+    @staticmethod
+    def _check_quota(
+        cur: sqlite3.Cursor,
+        checks: SaveChecks,
+        scenario_id: str,
+        size: int,
+        old: tuple[Any, ...] | None,
+    ) -> None:
+        """Inside the save's transaction: the quota of ``checks.quota_owner`` (stored bytes)."""
+        assert checks.quota is not None
+        owner = checks.quota_owner
+        rows = cur.execute(
+            "SELECT id, length(CAST(document AS BLOB)) FROM scenarios WHERE owner = ?", (owner,)
+        ).fetchall()
+        replacing = int(old[5]) if old is not None and old[2] == owner else 0
+        checks.quota([int(r[1]) for r in rows], size, replacing)
+
     def save(
         self,
         scenario_id: str,
@@ -291,6 +344,7 @@ class SQLiteScenarioStore(SQLiteLibrary, SQLiteAccounts, ScenarioStore):
         visibility: str | None = None,
         actor: str = "system",
         expected_revision: int | None = None,
+        checks: SaveChecks | None = None,
     ) -> StoredScenario:
         check_scenario_id(scenario_id)
         if source not in SOURCES:
@@ -298,7 +352,7 @@ class SQLiteScenarioStore(SQLiteLibrary, SQLiteAccounts, ScenarioStore):
         if visibility is not None and visibility not in VISIBILITIES:
             raise StorageError(f"visibility {visibility!r} is not one of {VISIBILITIES}")
         try:
-            text = json.dumps(document, ensure_ascii=False)
+            text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
         except (TypeError, ValueError) as exc:
             raise StorageError(f"scenario {scenario_id!r}: document is not JSON: {exc}") from exc
         base = document.get("base")
@@ -308,8 +362,8 @@ class SQLiteScenarioStore(SQLiteLibrary, SQLiteAccounts, ScenarioStore):
         now = _now()
         with self._transaction() as cur:
             old = cur.execute(
-                "SELECT version, created_at, owner, visibility, revision FROM scenarios "
-                "WHERE id = ?",
+                "SELECT version, created_at, owner, visibility, revision, "
+                "length(CAST(document AS BLOB)) FROM scenarios WHERE id = ?",
                 (scenario_id,),
             ).fetchone()
             if expected_revision is not None and (old is None or old[4] != expected_revision):
@@ -319,10 +373,20 @@ class SQLiteScenarioStore(SQLiteLibrary, SQLiteAccounts, ScenarioStore):
                     f"{expected_revision} ({now_at}); nothing was stored"
                 )
             if old is not None and not replace:
-                raise ScenarioExists(
-                    f"scenario {scenario_id!r} exists already (version {old[0]}); "
-                    "save with replace to make a new version"
-                )
+                raise ScenarioTaken(taken(scenario_id))
+            if (
+                old is None
+                and cur.execute(
+                    "SELECT 1 FROM scenarios WHERE base = ? AND owner IS NOT ? LIMIT 1",
+                    (scenario_id, owner),
+                ).fetchone()
+            ):  # a deleted id another owner's scenario names as base: never re-filled under it
+                raise ScenarioTaken(taken(scenario_id))
+            checks = checks or SaveChecks()
+            if old is not None and checks.replace is not None:
+                checks.replace(scenario_id, old[2], old[3])
+            if checks.quota is not None and checks.quota_owner is not None:
+                self._check_quota(cur, checks, scenario_id, len(text.encode("utf-8")), old)
             self._check_base(cur, scenario_id, base)
             cur.execute(
                 "INSERT INTO revisions (scenario_id, action, sha256, at) VALUES (?, 'save', ?, ?)",
@@ -350,7 +414,13 @@ class SQLiteScenarioStore(SQLiteLibrary, SQLiteAccounts, ScenarioStore):
             owner, visibility,
         )  # fmt: skip
 
-    def delete(self, scenario_id: str, *, actor: str = "system") -> StoredScenario:
+    def delete(
+        self,
+        scenario_id: str,
+        *,
+        actor: str = "system",
+        blocks: Callable[[str | None, str], bool] | None = None,
+    ) -> StoredScenario:
         check_scenario_id(scenario_id)
         with self._transaction() as cur:
             row = cur.execute(
@@ -358,12 +428,12 @@ class SQLiteScenarioStore(SQLiteLibrary, SQLiteAccounts, ScenarioStore):
             ).fetchone()
             if row is None:
                 raise ScenarioNotFound(f"unknown scenario {scenario_id!r}")
-            users = [
-                r[0]
-                for r in cur.execute(
-                    "SELECT id FROM scenarios WHERE base = ? ORDER BY id", (scenario_id,)
-                )
-            ]
+            dependants = cur.execute(
+                "SELECT id, owner, visibility FROM scenarios WHERE base = ? ORDER BY id",
+                (scenario_id,),
+            ).fetchall()
+            users = [r[0] for r in dependants if blocks is None or blocks(r[1], r[2])]
+            detached = len(dependants) - len(users)
             if users:
                 raise ScenarioInUse(
                     f"scenario {scenario_id!r} is the base of {', '.join(map(repr, users))}; "
@@ -378,7 +448,10 @@ class SQLiteScenarioStore(SQLiteLibrary, SQLiteAccounts, ScenarioStore):
                 "VALUES (?, 'delete', NULL, ?)",
                 (scenario_id, _now()),
             )
-            self._audit(cur, actor, "scenario.delete", scenario_id, int(cur.lastrowid or 0))
+            self._audit(
+                cur, actor, "scenario.delete", scenario_id, int(cur.lastrowid or 0),
+                f"detached={detached}" if detached else "",
+            )  # fmt: skip
         return _row(row)
 
     def set_visibility(

@@ -351,6 +351,24 @@ class Division:
             )
         return self
 
+    def with_region_names(self, names: Mapping[str, str]) -> Division:
+        """A copy whose regions carry ``names`` (codes not named keep their code); shares,
+        weight-specific shares and lookups are shared with this division.
+
+        >>> Division.from_assignment("d", {"GM1": "A"}).with_region_names({"A": "Aa"}).region_names
+        {'A': 'Aa'}
+        """
+        region_names = {str(c): str(names.get(str(c), c)) for c in self.regions}
+        return Division(
+            self.name,
+            self.units,
+            self.regions,
+            region_names,
+            self.shares,
+            self.meta,
+            self.weight_shares,
+        ).reuse_lookups_of(self)
+
     def renamed(self, name: str) -> Division:
         """A copy with another name (weight-specific shares kept)."""
         return Division(

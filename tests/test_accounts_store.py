@@ -62,7 +62,7 @@ def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
 
     store = open_store(tmp_path, library_dir=None)
     try:
-        assert store._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert store._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
         got = {s.id: s for s in store.list()}
         assert got["kind"].document == doc("kind", "huidig")
         assert (got["kind"].owner, got["kind"].visibility, got["kind"].revision) == (
@@ -76,6 +76,9 @@ def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
             store.delete("huidig")
         add_user(store, "ann", "a long password")
         assert store.get_user("ann").role == "planner"
+        # schema 3 keeps the current documents as the first kept versions
+        assert [v.version for v in store.history("kind")] == [1]
+        assert store.version_of("kind", 1).document == doc("kind", "huidig")
     finally:
         store.close()
     reopened = open_store(tmp_path, library_dir=None)  # opening again migrates nothing

@@ -1,4 +1,4 @@
-"""Tests for geo.adjacency (queen contiguity, islands linked explicitly)."""
+"""Tests for geo.adjacency (queen contiguity plus fixed links, island fallback)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,17 @@ def test_real_gemeenten_are_connected(dataset) -> None:
     adj, islands = queen_adjacency(dataset.units)
     graph = nx.Graph([(u, v) for u, ns in adj.items() for v in ns])
     assert graph.number_of_nodes() == 342 and nx.is_connected(graph)
+    # every island is reached by a fixed link (the ferries, the Zeelandbrug, the
+    # Westerscheldetunnel), so the island fallback links nothing on the real data
+    assert islands == {}
     names = dataset.units["name"]
-    island_names = {names[u] for u in islands}
-    # the Wadden islands have no land border, so each is linked explicitly
-    assert {"Texel", "Vlieland", "Terschelling", "Ameland", "Schiermonnikoog"} <= island_names
+    by_name = {n: c for c, n in names.items()}
+    ferries = {
+        "Texel": "Den Helder",
+        "Vlieland": "Harlingen",
+        "Terschelling": "Harlingen",
+        "Ameland": "Noardeast-Fryslân",
+        "Schiermonnikoog": "Noardeast-Fryslân",
+    }
+    for island, port in ferries.items():
+        assert {names[u] for u in adj[by_name[island]]} == {port}, island

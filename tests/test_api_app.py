@@ -47,7 +47,7 @@ def client(tmp_path_factory: pytest.TempPathFactory, sign_in) -> TestClient:
 def test_openapi_lists_every_endpoint_of_the_issue(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     assert ISSUE_PATHS <= set(schema["paths"])
-    assert set(schema["paths"]["/api/scenarios/{scenario_id}"]) == {"get", "delete"}
+    assert set(schema["paths"]["/api/scenarios/{scenario_id}"]) == {"get", "delete", "patch"}
 
 
 def test_unknown_route_and_method_are_json(client: TestClient) -> None:
@@ -172,12 +172,14 @@ class MemoryStore(ScenarioStore):
 
     def save(
         self, scenario_id, document, *, source="user", replace=False, owner=None,
-        visibility=None, actor="system",
+        visibility=None, actor="system", expected_revision=None, checks=None,
     ) -> StoredScenario:  # fmt: skip
         check_scenario_id(scenario_id)
         old = self.rows.get(scenario_id)
         if old is not None and not replace:
             raise ScenarioExists(f"scenario {scenario_id!r} exists already")
+        if old is not None and checks is not None and checks.replace is not None:
+            checks.replace(scenario_id, old.owner, old.visibility)
         self.revisions += 1
         row = StoredScenario(
             scenario_id, dict(document), 1 if old is None else old.version + 1, self.revisions,
@@ -189,7 +191,7 @@ class MemoryStore(ScenarioStore):
         self.audit(actor, "scenario.save", scenario_id, revision=row.revision)
         return row
 
-    def delete(self, scenario_id: str, *, actor: str = "system") -> StoredScenario:
+    def delete(self, scenario_id: str, *, actor: str = "system", blocks=None) -> StoredScenario:
         row = self.get(scenario_id)
         if any(s.base == scenario_id for s in self.rows.values()):
             raise ScenarioInUse(f"scenario {scenario_id!r} is a base")

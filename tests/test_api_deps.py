@@ -171,7 +171,7 @@ def test_cycles_and_missing_bases_are_named(evaluator: ScenarioEvaluator) -> Non
         )
 
     save_unchecked("x", merge_doc("x", ["B0_0", "B0_1"], "B0_0", base="y"))
-    with pytest.raises(RegiokompasError, match="base 'y' is not a stored scenario"):
+    with pytest.raises(ScenarioNotFound, match="unknown scenario 'y'"):
         evaluator.divisions("x")
     save_unchecked("y", merge_doc("y", ["B0_2", "B0_3"], "B0_2", base="x"))
     with pytest.raises(RegiokompasError, match="loops"):

@@ -122,6 +122,18 @@ EXAMPLES: dict[tuple[str, str], Callable[[Case], Request]] = {
     ("GET", "/api/scenarios/{scenario_id}/assignment.csv"): lambda c: (
         "GET", f"/api/scenarios/{c.target}/assignment.csv?division=jeugdregio", {}
     ),
+    ("PATCH", "/api/scenarios/{scenario_id}"): lambda c: (
+        "PATCH", f"/api/scenarios/{c.target}", {"json": {"title": "Nieuwe titel"}}
+    ),
+    ("GET", "/api/scenarios/{scenario_id}/history"): lambda c: (
+        "GET", f"/api/scenarios/{c.target}/history", {}
+    ),
+    ("GET", "/api/scenarios/{scenario_id}/versions/{version}"): lambda c: (
+        "GET", f"/api/scenarios/{c.target}/versions/1", {}
+    ),
+    ("GET", "/api/scenarios/{scenario_id}/diff"): lambda c: (
+        "GET", f"/api/scenarios/{c.target}/diff?from=1", {}
+    ),
     ("PUT", "/api/scenarios/{scenario_id}/visibility"): lambda c: (
         "PUT", f"/api/scenarios/{c.target}/visibility", {"json": {"visibility": "published"}}
     ),
@@ -153,6 +165,9 @@ EXAMPLES: dict[tuple[str, str], Callable[[Case], Request]] = {
         "GET", "/api/editor/gemeenten.geojson", {}
     ),
     ("GET", "/api/editor/borders.geojson"): lambda c: ("GET", "/api/editor/borders.geojson", {}),
+    ("GET", "/api/scenarios/{scenario}/editor-context"): lambda c: (
+        "GET", f"/api/scenarios/{c.target}/editor-context?division=swv_po", {}
+    ),
     ("POST", "/api/scenarios/{scenario}/evaluate"): lambda c: (
         "POST", f"/api/scenarios/{c.target}/evaluate",
         {"json": {"division": "swv_po", "against": "jeugdregio", "weight": "area",

@@ -146,10 +146,14 @@ def server(
 
 @contextlib.contextmanager
 def chromium(
-    profile: Path, window: str = "1400,1000", logs: tuple[str, ...] = ("browser",)
+    profile: Path,
+    window: str = "1400,1000",
+    logs: tuple[str, ...] = ("browser",),
+    lang: str = "nl",
 ) -> Iterator[WebDriver]:
     """Headless Chromium driven by the Debian chromedriver, with the ``logs`` (e.g. ``browser``,
-    ``performance``) recorded; quits and removes ``profile`` afterwards."""
+    ``performance``) recorded; quits and removes ``profile`` afterwards. ``lang`` is the
+    browser's language (its ``Accept-Language``): Dutch, like the planners' browsers."""
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
         pytest.fail("CI needs /usr/bin/chromium and /usr/bin/chromedriver (see .ci/run)")
     options = webdriver.ChromeOptions()
@@ -163,8 +167,10 @@ def chromium(
         "--disable-dev-shm-usage",
         f"--window-size={window}",
         f"--user-data-dir={profile}",
+        f"--lang={lang}",
     ):
         options.add_argument(flag)
+    options.add_experimental_option("prefs", {"intl.accept_languages": lang})
     options.set_capability("goog:loggingPrefs", dict.fromkeys(logs, "ALL"))
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.set_page_load_timeout(60)
@@ -225,20 +231,20 @@ def test_home_page(server: str, browser: WebDriver) -> None:
 
     d = browser
     d.get(f"{server}/")
-    assert d.title == "regiokompas: scenarios"
+    assert d.title == "Scenario’s · regiokompas", "Dutch by default"
     rows = d.find_elements(By.CSS_SELECTOR, "#scenarios tbody tr")
     ids = {row.get_attribute("id") for row in rows}
     assert {"scenario-huidig", "scenario-swv_binnen_jeugdregio", "scenario-po_vo_samen"} <= ids
     huidig = d.find_element(By.ID, "scenario-huidig")
     congruence = huidig.find_elements(By.CSS_SELECTOR, "td.num")[0].text
-    assert congruence.startswith("0.") and len(congruence) == 5
+    assert congruence.startswith("0,") and len(congruence) == 5, "Dutch decimal comma"
     assert d.find_elements(By.ID, "upload") == []  # reading needs no account, uploading does
     hrefs = {a.get_attribute("href") for a in d.find_elements(By.TAG_NAME, "a")}
     assert f"{server}/docs" in hrefs and f"{server}/openapi.json" in hrefs
     assert f"{server}/login" in hrefs
     # sign in through the real form: the session cookie brings the upload form with its token
     sign_in_browser(d, server)
-    assert f"Signed in as {PLANNER}" in d.find_element(By.ID, "account").text
+    assert f"Ingelogd als {PLANNER}" in d.find_element(By.ID, "account").text
     upload = d.find_element(By.ID, "upload")
     assert upload.get_attribute("action").endswith("/api/scenarios/import")
     token = upload.find_element(By.NAME, "csrf_token").get_attribute("value")

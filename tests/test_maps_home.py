@@ -55,6 +55,11 @@ class _Page(HTMLParser):
             self._row = None
 
 
+def dutch(value: float) -> str:
+    """A metric as the Dutch page shows it, formatted here independently: 3 decimals, comma."""
+    return f"{value:.3f}".replace(".", ",")
+
+
 def _parse(text: str) -> _Page:
     page = _Page()
     page.feed(text)
@@ -88,10 +93,12 @@ def test_table_shows_congruence_per_scenario(client: TestClient) -> None:
         "/api/scores?division=swv_po&against=jeugdregio&weight=inhabitants&scenario=huidig"
     ).json()
     huidig = page.rows["huidig"]
-    assert huidig[1] == f"{api['summary']['congruence']:.3f}"
+    assert huidig[1] == dutch(api["summary"]["congruence"]), "Dutch by default: 0,717"
     assert huidig[3] == "–", "the synthetic scenarios have no combined swv"
     # swv_po copied from the jeugdregio's nests exactly: congruence 1 by definition
-    assert page.rows["aligned"][1] == "1.000"
+    assert page.rows["aligned"][1] == "1,000"
+    english = _parse(client.get("/", headers={"Accept-Language": "en-GB,en"}).text)
+    assert english.rows["huidig"][1] == f"{api['summary']['congruence']:.3f}"
     assert "&lt;b&gt;bold?&lt;/b&gt;" in r.text, "descriptions are escaped"
 
 
@@ -112,9 +119,9 @@ def test_links_to_maps_compare_views_exports_and_docs(client: TestClient) -> Non
 
 def test_weight_choice_changes_the_numbers(client: TestClient) -> None:
     area = client.get("/?weight=area")
-    assert "weighted by\n<strong>area</strong>" in area.text
+    assert "gewogen naar oppervlakte (km²)." in area.text
     api = client.get("/api/scores?division=swv_vo&against=jeugdregio&weight=area&scenario=huidig")
-    assert _parse(area.text).rows["huidig"][2] == f"{api.json()['summary']['congruence']:.3f}"
+    assert _parse(area.text).rows["huidig"][2] == dutch(api.json()["summary"]["congruence"])
     assert map_url("huidig", "swv_po", "area") in _parse(area.text).links
     assert client.get("/?weight=people").status_code == 422
 
@@ -125,18 +132,25 @@ def test_upload_form_matches_the_import_endpoint(client: TestClient) -> None:
     assert form["action"] == "/api/scenarios/import" and form["method"] == "post"
     assert form["enctype"] == "multipart/form-data"
     names = {i.get("name") for i in page.inputs}
-    assert {"file", "name", "division", "description"} <= names
+    assert {"file", "name", "division", "description", "base", "replace"} <= names
+    assert "allow_new_regions" in names
     # post exactly what the form would post, then the new scenario is in the table
     units = synthetic_dataset().units.index
     csv = "unit,region\n" + "".join(f"{u},R{i % 3}\n" for i, u in enumerate(units))
     r = client.post(
         form["action"],
         files={"file": ("plan.csv", csv.encode(), "text/csv")},
-        data={"name": "plan-c", "division": "swv_po", "description": "three stripes"},
+        data={
+            "name": "plan-c",
+            "division": "swv_po",
+            "description": "three stripes",
+            "base": "",
+            "allow_new_regions": "true",
+        },
     )
     assert r.status_code == 201, r.text
     rows = _parse(client.get("/").text).rows
-    assert "plan-c" in rows and re.fullmatch(r"\d\.\d{3}", rows["plan-c"][1])
+    assert "plan-c" in rows and re.fullmatch(r"\d,\d{3}", rows["plan-c"][1])
 
 
 def test_a_combined_swv_is_compared_with_todays_po_and_vo(client: TestClient) -> None:
@@ -174,7 +188,7 @@ def test_a_scenario_that_cannot_be_evaluated_shows_its_error(client: TestClient)
         r = client.get("/")
         assert r.status_code == 200
         cells = _parse(r.text).rows["broken"]
-        assert "cannot be evaluated" in cells[1] and "'gone'" in cells[1]
+        assert "Kan niet worden doorgerekend" in cells[1] and "'gone'" in cells[1]
     finally:
         store.delete("broken")
 
@@ -188,12 +202,12 @@ def test_home_page_lists_the_library(dataset: Dataset, tmp_path: Path) -> None:
         rows = _parse(r.text).rows
         assert {"huidig", "po_vo_samen", "swv_binnen_jeugdregio", "jeugdregio_41"} <= set(rows)
         for cells in rows.values():
-            assert re.fullmatch(r"[01]\.\d{3}", cells[1]), cells
-        assert re.fullmatch(r"[01]\.\d{3}", rows["po_vo_samen"][3]), "po_vo_samen has swv"
+            assert re.fullmatch(r"[01],\d{3}", cells[1]), cells
+        assert re.fullmatch(r"[01],\d{3}", rows["po_vo_samen"][3]), "po_vo_samen has swv"
         api = client.get(
             "/api/scores?division=swv_po&against=jeugdregio&weight=inhabitants&scenario=huidig"
         ).json()
-        assert rows["huidig"][1] == f"{api['summary']['congruence']:.3f}"
+        assert rows["huidig"][1] == dutch(api["summary"]["congruence"])
         links = _parse(r.text).links
         assert map_url("po_vo_samen", "swv", "inhabitants") in links
         compares = [link for link in links if link.startswith("/maps/compare")]

@@ -29,14 +29,18 @@ def test_queen_contiguity_counts_corner_contact() -> None:
 
 def test_island_is_linked_to_nearest_mainland_unit() -> None:
     g = graphs_of(["AA.A"])["JA"]
-    assert g.graph["links"] == [{"island": "GM0003", "linked_to": "GM0001", "distance_km": 1.0}]
+    assert g.graph["links"] == [
+        {"island": "GM0003", "linked_to": "GM0001", "distance_km": 1.0, "rule": "island fallback"}
+    ]
     assert g.edges["GM0001", "GM0003"]["kind"] == "link"
     assert nx.is_connected(g)
 
 
 def test_mainland_is_the_larger_component() -> None:
     g = graphs_of(["A..AA"])["JA"]
-    assert g.graph["links"] == [{"island": "GM0000", "linked_to": "GM0003", "distance_km": 2.0}]
+    assert g.graph["links"] == [
+        {"island": "GM0000", "linked_to": "GM0003", "distance_km": 2.0, "rule": "island fallback"}
+    ]
 
 
 def test_island_is_linked_within_its_own_jeugdregio() -> None:
@@ -44,7 +48,7 @@ def test_island_is_linked_within_its_own_jeugdregio() -> None:
     # equal components: the one with the lowest code is the mainland
     g = graphs_of(["ABA"])
     assert g["JA"].graph["links"] == [
-        {"island": "GM0002", "linked_to": "GM0000", "distance_km": 1.0}
+        {"island": "GM0002", "linked_to": "GM0000", "distance_km": 1.0, "rule": "island fallback"}
     ]
     assert set(g["JB"].nodes) == {"GM0001"}
 

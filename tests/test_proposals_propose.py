@@ -11,6 +11,7 @@ from libpysal.weights import Queen
 from fixtures.proposal_grids import centres, layout_dataset
 from geo.config import CRS_METRIC
 from geo.division import Division
+from geo.fixed_links import fixed_links
 from geo.overlap import score
 from geo.proposals.errors import (
     ForcedTravelWarning,
@@ -89,7 +90,7 @@ def test_island_is_linked_and_stays_with_its_swv() -> None:
     p = propose(ds, ProposalSettings(time_limit=5))
     region = {r["code"]: r for r in p.report["jeugdregios"]}["JA"]
     assert region["island_links"] == [
-        {"island": "GM0003", "linked_to": "GM0001", "distance_km": 1.0}
+        {"island": "GM0003", "linked_to": "GM0001", "distance_km": 1.0, "rule": "island fallback"}
     ]
     assert cells("GM0000", "GM0001", "GM0003") in parts(p.division)
     assert p.report["totals"]["disrupted"] == 0.0
@@ -214,7 +215,11 @@ def test_real_swvs_are_contiguous(dataset, national) -> None:
     graph = nx.Graph()
     graph.add_nodes_from(units.index)
     graph.add_edges_from((a, b) for a, ns in queen.neighbors.items() for b in ns)
+    # the fixed links across water, read from the table itself (bridges, tunnel, ferries)
+    graph.add_edges_from((x.a, x.b) for x in fixed_links())
     jz = dataset.division("jeugdregio").assignment()
+    used = {n for r in national.report["jeugdregios"] for n in r["fixed_links"]}
+    assert {"Zeelandbrug", "Westerscheldetunnel", "Veerdienst Den Helder-Texel"} <= used
     for region in national.report["jeugdregios"]:
         for link in region["island_links"]:
             # a link joins two gemeenten of the jeugdregio that queen contiguity leaves apart
@@ -226,9 +231,8 @@ def test_real_swvs_are_contiguous(dataset, national) -> None:
     for code in national.division.regions:
         members = list(new.index[new == code])
         assert nx.is_connected(graph.subgraph(members)), code
-    islands = {k["island"] for r in national.report["jeugdregios"] for k in r["island_links"]}
-    names = set(dataset.units.loc[list(islands), "name"])
-    assert {"Texel", "Vlieland", "Terschelling", "Ameland", "Schiermonnikoog"} <= names
+    # every island is reached by a ferry or bridge: no island fallback on the real data
+    assert all(r["island_links"] == [] for r in national.report["jeugdregios"])
 
 
 @pytest.mark.integration

@@ -79,7 +79,7 @@ def test_replace_makes_a_new_version_and_revision(store: SQLiteScenarioStore) ->
 def test_existing_id_without_replace_changes_nothing(store: SQLiteScenarioStore) -> None:
     store.save("p", doc("p", "one"))
     before = snapshot(store)
-    with pytest.raises(ScenarioExists, match="exists already"):
+    with pytest.raises(ScenarioExists, match="is taken"):
         store.save("p", doc("p", "two"))
     assert snapshot(store) == before
 

@@ -7,7 +7,10 @@ routes added later): it finds the route's rule, identifies the caller
 
 - **401** when the rule needs a user and there is none (anonymous, share link, bad token);
 - **404** ``unknown scenario 'x'`` when a scenario the request names is not stored *or* not
-  visible to the caller (a private scenario is never revealed);
+  visible to the caller (a private scenario is never revealed), or when a base in its chain
+  is not readable to the caller (:meth:`Principal.can_read_link`: a base its owner hid stops
+  the chain with the words of an unknown id). A query parameter the request leaves out names
+  the route's default (compare's ``right``), which is checked too;
 - **403** when the caller sees the scenario but may not change it (another planner's, the
   library for a planner), or a planner asks for an admin route;
 - a route without an entry is refused (403), and :func:`check_routes` makes app creation fail.
@@ -15,7 +18,9 @@ routes added later): it finds the route's rule, identifies the caller
 Access levels: ``public`` (anyone), ``read`` (anyone who can read the named scenarios),
 ``user`` (a signed-in user), ``owner`` (a user who may change the scenario in the path),
 ``admin``. ``share=True`` lets a share link (``?share=``) read the shared scenario there.
-Routes get the caller with ``principal: Principal = Depends(enforce)`` (computed once).
+Routes get the caller with ``principal: Principal = Depends(enforce)`` (computed once), and
+the evaluator restricted to the caller (``api.deps.get_evaluator``): scenarios a route names
+by itself (``?jeugdregio=`` of the verdict and report, bases) meet the same rule there.
 
 >>> POLICY[("DELETE", "/api/scenarios/{scenario_id}")].access
 'owner'
@@ -23,16 +28,19 @@ Routes get the caller with ``principal: Principal = Depends(enforce)`` (computed
 
 from __future__ import annotations
 
+import email.message
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException, Request, params
 from starlette.routing import Mount
 
 from api.auth.principal import Principal, identify
-from api.records import SCENARIO_ID, ScenarioNotFound, StoredScenario
+from api.flags import BadFlag, parse_flag
+from api.records import SCENARIO_ID, SaveChecks, ScenarioNotFound, StoredScenario, taken
+from geo.errors import RegiokompasError
 
 Access = Literal["public", "read", "user", "owner", "admin"]
 NEEDS_USER: frozenset[str] = frozenset({"user", "owner", "admin"})
@@ -57,11 +65,16 @@ class Rule:
     """A background job named here must have been started by the caller (or an admin)."""
     share: bool = False
     """A share link may read its scenario through this route."""
+    whole_chain: bool = True
+    """``reads`` need every base of the scenario's chain readable too (False: the scenario
+    itself only, for a route that shows its document and applies nothing)."""
 
 
 PUBLIC = Rule("public")
 SCENARIO_QUERY = Rule("read", reads=("query:scenario",))
 OWNER = Rule("owner", target="path:scenario_id")
+SHARED_READ = Rule("read", reads=("path:scenario_id",), share=True)
+"""Reading one scenario: its readers, and a share link to it."""
 
 POLICY: dict[tuple[str, str], Rule] = {
     # pages and documents of the app itself
@@ -75,9 +88,14 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/logout"): PUBLIC,
     ("GET", "/api/me"): PUBLIC,
     ("GET", "/share/{token}"): PUBLIC,  # the page checks the link itself (404 when revoked)
+    ("GET", "/taal/{locale}"): PUBLIC,  # the language switch (a cookie, no data)
+    ("GET", "/begrippen"): PUBLIC,
+    ("GET", "/toegankelijkheid"): PUBLIC,
+    ("GET", "/static/{name}"): PUBLIC,
     # reference data, optionally of a scenario
     ("GET", "/api/divisions"): SCENARIO_QUERY,
-    ("GET", "/api/divisions/{name}.geojson"): SCENARIO_QUERY,
+    # the editor draws the 'against' borders of a scenario it may read through a share link
+    ("GET", "/api/divisions/{name}.geojson"): Rule("read", reads=("query:scenario",), share=True),
     ("GET", "/api/divisions/{name}"): SCENARIO_QUERY,
     ("GET", "/api/units"): SCENARIO_QUERY,
     ("GET", "/api/units/{code}"): SCENARIO_QUERY,
@@ -87,12 +105,20 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/api/scenarios"): PUBLIC,  # lists only what the caller may read
     ("POST", "/api/scenarios"): Rule("user", reads=("field:base",), replaces="body:name"),
     ("POST", "/api/scenarios/import"): Rule("user", replaces="body:name"),
-    ("GET", "/api/scenarios/{scenario_id}"): Rule("read", reads=("path:scenario_id",), share=True),
+    ("GET", "/api/scenarios/{scenario_id}"): Rule(
+        "read", reads=("path:scenario_id",), share=True, whole_chain=False
+    ),
     ("DELETE", "/api/scenarios/{scenario_id}"): OWNER,
     ("GET", "/api/scenarios/{scenario_id}/assignment.csv"): Rule(
         "read", reads=("path:scenario_id",), share=True
     ),
-    ("GET", "/api/scenarios/{scenario_id}/verdict"): Rule("read", reads=("path:scenario_id",)),
+    ("GET", "/api/scenarios/{scenario_id}/verdict"): Rule(
+        "read", reads=("path:scenario_id",), share=True
+    ),
+    ("PATCH", "/api/scenarios/{scenario_id}"): OWNER,
+    ("GET", "/api/scenarios/{scenario_id}/history"): SHARED_READ,
+    ("GET", "/api/scenarios/{scenario_id}/versions/{version}"): SHARED_READ,
+    ("GET", "/api/scenarios/{scenario_id}/diff"): SHARED_READ,
     ("GET", "/api/scenarios/{scenario_id}/report"): Rule(
         "read", reads=("path:scenario_id",), share=True
     ),
@@ -111,10 +137,15 @@ POLICY: dict[tuple[str, str], Rule] = {
     # the map editor: anyone may try edits on what they can read; saving needs the owner
     # (append to the scenario) or a user (save as a new scenario based on it)
     ("GET", "/edit/static/{name}"): PUBLIC,
-    ("GET", "/edit/{scenario}"): Rule("read", reads=("path:scenario",)),
+    ("GET", "/edit/{scenario}"): Rule("read", reads=("path:scenario",), share=True),
     ("GET", "/api/editor/gemeenten.geojson"): PUBLIC,
     ("GET", "/api/editor/borders.geojson"): PUBLIC,
-    ("POST", "/api/scenarios/{scenario}/evaluate"): Rule("read", reads=("path:scenario",)),
+    ("GET", "/api/scenarios/{scenario}/editor-context"): Rule(
+        "read", reads=("path:scenario",), share=True
+    ),
+    ("POST", "/api/scenarios/{scenario}/evaluate"): Rule(
+        "read", reads=("path:scenario",), share=True
+    ),
     ("POST", "/api/scenarios/{scenario}/edits"): Rule("owner", target="path:scenario"),
     ("POST", "/api/scenarios/{scenario}/save-as"): Rule("user", reads=("path:scenario",)),
     # administration
@@ -202,42 +233,110 @@ def document_responses(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def _is_json(content_type: str | None) -> bool:
+    """FastAPI's rule for reading a body as JSON: no content type, or ``application/json``
+    or ``application/*+json``."""
+    if not content_type:
+        return True
+    message = email.message.Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json")
+    )
+
+
+async def body_fields(request: Request) -> dict[str, list[Any]]:
+    """The body fields of a request as the route will read them (every value of a repeated
+    form field): a form route's form, else a JSON object body as FastAPI parses it."""
+    cached = getattr(request.state, "body_fields", None)
+    if cached is not None:
+        return cached
+    fields: dict[str, list[Any]] = {}
+    body_field = getattr(request.scope.get("route"), "body_field", None)
+    if body_field is not None and isinstance(body_field.field_info, params.Form):
+        form = await request.form()  # parsed once; FastAPI reuses it for the route
+        fields = {key: list(form.getlist(key)) for key in form}
+    elif request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        raw = await request.body()
+        if raw and _is_json(request.headers.get("content-type")):
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = None  # the route answers 422
+            if isinstance(body, dict):
+                fields = {key: [value] for key, value in body.items()}
+    request.state.body_fields = fields
+    return fields
+
+
+def _route_default(request: Request, name: str) -> Any:
+    """The default the route gives the query parameter ``name`` (e.g. compare's ``right``)."""
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    for field in getattr(dependant, "query_params", []):
+        if field.alias == name:
+            default = field.field_info.default
+            return default if isinstance(default, str) else None
+    return None
+
+
 async def _values(request: Request, spec: str) -> list[str]:
     """The scenario ids a request names at ``spec`` (valid slugs only; the route's own
-    validation answers 422 for the rest)."""
+    validation answers 422 for the rest). A query parameter that is absent names the route's
+    default (a default is a scenario the request reads too)."""
     where, _, name = spec.partition(":")
-    value: Any = None
+    values: list[Any] = []
     if where == "path":
-        value = request.path_params.get(name)
+        values = [request.path_params.get(name)]
     elif where == "query":
-        value = request.query_params.get(name)
+        values = list(request.query_params.getlist(name)) or [_route_default(request, name)]
     elif where in ("body", "field"):
-        content_type = request.headers.get("content-type", "")
-        if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
-            value = (await request.form()).get(name)
-        else:
-            try:
-                body = json.loads(await request.body() or b"null")
-            except ValueError:
-                body = None
-            value = body.get(name) if isinstance(body, dict) else None
-    values: Iterable[Any] = value if isinstance(value, list) else [value]
-    return [v for v in values if isinstance(v, str) and SCENARIO_ID.fullmatch(v)]
+        values = (await body_fields(request)).get(name, [])
+    flat = [v for value in values for v in (value if isinstance(value, list) else [value])]
+    return [v for v in flat if isinstance(v, str) and SCENARIO_ID.fullmatch(v)]
 
 
-async def _asks_replace(request: Request) -> bool:
-    """True when the request asks to replace (``?replace=true`` or a ``replace`` field)."""
-    values = [request.query_params.get("replace")]
-    content_type = request.headers.get("content-type", "")
-    if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
-        values.append((await request.form()).get("replace"))  # type: ignore[arg-type]
-    elif request.method in ("POST", "PUT"):
-        try:
-            body = json.loads(await request.body() or b"null")
-        except ValueError:
-            body = None
-        values.append(body.get("replace") if isinstance(body, dict) else None)
-    return any(v is True or str(v).lower() in ("true", "1", "on", "yes") for v in values)
+async def asks_replace(request: Request) -> bool:
+    """True when the request asks to replace: ``replace`` as a query parameter or a body
+    field is strictly ``true`` (:func:`api.flags.parse_flag`). Any other spelling, in any of
+    its places, is a 422 before the route runs, so the route can never read "replace" where
+    the policy read "no"."""
+    values = list(request.query_params.getlist("replace"))
+    values += (await body_fields(request)).get("replace", [])
+    try:
+        return any([parse_flag(v) for v in values])
+    except BadFlag as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+def check_replace(
+    principal: Principal, scenario_id: str, owner: str | None, visibility: str
+) -> None:
+    """Refuse ``principal`` replacing the stored scenario ``scenario_id`` (of ``owner``) unless
+    they may change it: 403 when they may read it, else the 409 of a taken id (the same words
+    as for any existing id, so nothing about the scenario is revealed)."""
+    stored = StoredScenario(scenario_id, {}, 0, 0, "user", "", "", "", owner, visibility)
+    if principal.can_change(stored):
+        return
+    if not principal.can_read(stored):
+        raise HTTPException(409, taken(scenario_id))
+    raise HTTPException(403, _not_yours(stored, principal))
+
+
+def save_checks(principal: Principal, quota: Any = None) -> SaveChecks:
+    """The :class:`api.records.SaveChecks` of a save by ``principal``: only what they may change
+    is replaced (:func:`check_replace`, run again inside the store's transaction), and a planner's
+    ``quota`` (a ``(sizes, new size, replaced size)`` check) counts their own scenarios."""
+
+    def replace(scenario_id: str, owner: str | None, visibility: str) -> None:
+        check_replace(principal, scenario_id, owner, visibility)
+
+    counted = principal.user is not None and not principal.is_admin and quota is not None
+    return SaveChecks(
+        replace=replace,
+        quota_owner=principal.name if counted else None,
+        quota=quota if counted else None,
+    )
 
 
 def _stored(request: Request, scenario_id: str) -> StoredScenario | None:
@@ -253,11 +352,24 @@ def unknown(scenario_id: str) -> HTTPException:
     return HTTPException(404, f"unknown scenario {scenario_id!r}")
 
 
-def readable(request: Request, principal: Principal, scenario_id: str) -> StoredScenario:
-    """The stored scenario if ``principal`` may read it, else :func:`unknown` (404)."""
+def readable(
+    request: Request, principal: Principal, scenario_id: str, *, whole_chain: bool = False
+) -> StoredScenario:
+    """The stored scenario if ``principal`` may read it, else :func:`unknown` (404). With
+    ``whole_chain`` every base of its chain must be readable too (404 naming the first that is
+    not, in the words of an unknown id); a chain broken otherwise (a loop) is left to the
+    route, which answers 422."""
     stored = _stored(request, scenario_id)
     if stored is None or not principal.can_read(stored):
         raise unknown(scenario_id)
+    if whole_chain and stored.base is not None:
+        view = request.app.state.regio.evaluator.restricted(principal.can_read_link)
+        try:
+            view.chain(scenario_id)
+        except ScenarioNotFound as exc:
+            raise HTTPException(404, str(exc)) from None
+        except RegiokompasError:
+            pass
     return stored
 
 
@@ -284,7 +396,7 @@ async def enforce(request: Request) -> Principal:
     for spec in rule.reads:
         for scenario_id in await _values(request, spec):
             try:
-                readable(request, principal, scenario_id)
+                readable(request, principal, scenario_id, whole_chain=rule.whole_chain)
             except HTTPException as exc:
                 if spec.startswith("field:"):
                     raise HTTPException(422, f"{spec[6:]}: {exc.detail}") from None
@@ -294,14 +406,11 @@ async def enforce(request: Request) -> Principal:
             stored = readable(request, principal, scenario_id)
             if not principal.can_change(stored):
                 raise HTTPException(403, _not_yours(stored, principal))
-    if rule.replaces is not None and await _asks_replace(request):
+    if rule.replaces is not None and await asks_replace(request):
         for scenario_id in await _values(request, rule.replaces):
             stored = _stored(request, scenario_id)
-            if stored is None or principal.can_change(stored):
-                continue
-            if not principal.can_read(stored):
-                raise HTTPException(409, f"name: scenario id {scenario_id!r} is taken")
-            raise HTTPException(403, _not_yours(stored, principal))
+            if stored is not None:
+                check_replace(principal, stored.id, stored.owner, stored.visibility)
     if rule.job is not None:
         job_id = request.path_params.get(rule.job.partition(":")[2])
         try:

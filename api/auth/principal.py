@@ -91,6 +91,19 @@ class Principal:
             and self.credential.scenario_id == stored.id
         )
 
+    def can_read_link(self, stored: StoredScenario, named_by: StoredScenario | None) -> bool:
+        """May the caller read ``stored`` as a link of a base chain, ``named_by`` naming it as
+        its ``base`` (None: ``stored`` is the scenario the request names)?
+
+        A base is readable when the caller may read it, or when it has the same owner as the
+        (readable) scenario built on it: an owner who publishes or shares a scenario shares
+        its own bases with it, never another owner's. So a base its owner hid again stops the
+        chain for everyone else (issue 16, F8).
+        """
+        if self.can_read(stored):
+            return True
+        return named_by is not None and stored.owner is not None and stored.owner == named_by.owner
+
     def can_change(self, stored: StoredScenario) -> bool:
         """Admins change everything; a planner only the scenarios they own (never the library
         or scenarios without an owner)."""

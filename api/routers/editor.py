@@ -36,6 +36,7 @@ from api.auth.principal import Principal
 from api.costs import client_key, evaluation_gate, run_cancellable
 from api.deps import ScenarioEvaluator, cached_response, get_evaluator, get_limits, get_store
 from api.editing import LiveFigures
+from api.editor_context import editor_context, jeugdregio_pieces
 from api.editor_links import edit_url
 from api.editor_models import (
     AppendIn,
@@ -45,12 +46,14 @@ from api.editor_models import (
     SavedOut,
     edit_documents,
 )
+from api.editor_page import SIGN_IN_TO_SAVE, WEIGHT_LABELS, render_editor, save_refusal
 from api.editor_parts import check_edits_api_safe, editor_resources
 from api.limits import Limits, check_document_limits, cost_budget
 from api.models import DIVISION_PATTERN, ERROR_RESPONSES, SCENARIO_PATTERN, ErrorOut, WeightName
 from api.routers.home import TEMPLATES
-from api.routers.scenarios import check_document, enforce_owner_quota, scenario_url
+from api.routers.scenarios import check_document, owner_checks, scenario_url
 from api.storage import RevisionConflict, ScenarioNotFound, ScenarioStore
+from geo.dataset import WEIGHTS
 from geo.scenarios.budget import within
 from maps.borders import unit_borders
 from maps.geometry import feature_collection, web_geometry
@@ -115,6 +118,8 @@ def editor_page(
     division: Annotated[str, Query(pattern=DIVISION_PATTERN)] = "swv_po",
     against: Annotated[str, Query(pattern=DIVISION_PATTERN)] = "jeugdregio",
     weight: WeightName = "pupils_po",
+    *,
+    request: Request,
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
     principal: Principal = Depends(enforce),
 ) -> HTMLResponse:
@@ -135,15 +140,25 @@ def editor_page(
                 f"{', '.join(sorted(divisions))}",
             )
     session = principal.credential if principal.via == "session" else None
-    page = TEMPLATES.get_template("editor.html").render(
+    can_save = principal.can_change(stored)
+    page = render_editor(
+        TEMPLATES,
+        request,
         csrf_token=session.csrf if session else "",
         scenario=scenario,
         revision=stored.revision,
         division=division,
         against=against,
         weight=weight,
+        weights=[{"value": w, "label": WEIGHT_LABELS.get(w, w)} for w in WEIGHTS],
+        against_options=sorted(d for d in divisions if d != division),
         description=str(stored.document.get("description", "")),
         stored_edits=len(stored.document.get("edits") or []),
+        can_save=can_save,
+        save_reason="" if can_save else save_refusal(stored, principal),
+        owner=stored.owner or "",
+        can_save_as=principal.is_user,
+        save_as_reason="" if principal.is_user else SIGN_IN_TO_SAVE,
         map_url=f"/maps/{scenario}?"
         + urlencode({"division": division, "against": against, "weight": weight}),
     )
@@ -205,6 +220,39 @@ def borders_geojson(evaluator: ScenarioEvaluator = Depends(get_evaluator)) -> Re
     return cached_response(evaluator, ("editor_borders",), compute, "application/geo+json")
 
 
+@router.get(
+    "/api/scenarios/{scenario}/editor-context",
+    summary="Where each gemeente and postcode lies, for the editor's search and picker",
+)
+def editor_context_json(
+    scenario: ScenarioPath,
+    division: Annotated[str, Query(pattern=DIVISION_PATTERN)] = "swv_po",
+    evaluator: ScenarioEvaluator = Depends(get_evaluator),
+) -> Response:
+    """For the stored scenario: ``unit_jeugdregio`` / ``unit_provincie`` (gemeente -> code),
+    ``jeugdregio`` / ``provincie`` (code -> name) and ``postcodes`` (``[pc4, [gemeenten],
+    plaats, region of division]``; region ``null`` for a division without postcode column)."""
+    try:
+        key = evaluator.key(scenario)
+        divisions = evaluator.divisions(scenario)
+    except ScenarioNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    if division not in divisions:
+        raise HTTPException(
+            404,
+            f"unknown division {division!r} in scenario {scenario!r}; choose one of "
+            f"{', '.join(sorted(divisions))}",
+        )
+
+    def compute() -> bytes:
+        import json
+
+        context = editor_context(divisions, division, evaluator.dataset.postcodes)
+        return json.dumps({"scenario": scenario, **context}).encode()
+
+    return cached_response(evaluator, ("editor_context", key, division), compute)
+
+
 # ---------------------------------------------------------------------- API
 def _check_revision(store: ScenarioStore, scenario: str, base_revision: int | None) -> int:
     """The scenario's current revision; 409 when ``base_revision`` is given and differs."""
@@ -260,7 +308,15 @@ async def evaluate_edits(
                 if isinstance(exc, ScenarioNotFound):
                     raise
                 raise HTTPException(404, str(exc.args[0]) if exc.args else "unknown") from None
-        return {**out, "revision": revision}
+            after = live.apply(scenario, edits)  # the prefix cache has it: no work
+        pieces = {}
+        if "jeugdregio" in after:
+            pieces = jeugdregio_pieces(
+                after[body.division].for_weight(body.weight),
+                after["jeugdregio"].for_weight(body.weight),
+                live.evaluator.dataset.weight(body.weight),
+            )
+        return {**out, "revision": revision, "pieces": pieces}
 
     user = principal.user.name if principal.user is not None else None
     with evaluation_gate(request, limits).admit(client_key(request, user)):
@@ -282,7 +338,6 @@ def _save(
     limits: Limits,
 ) -> SavedOut:
     check_document(document, evaluator, source="edits", limits=limits)
-    enforce_owner_quota(store, principal, scenario_id, document, limits)
     try:
         stored = store.save(
             scenario_id,
@@ -291,6 +346,7 @@ def _save(
             expected_revision=expected_revision,
             owner=principal.name,
             actor=principal.name,
+            checks=owner_checks(principal, limits),
         )
     except RevisionConflict as exc:
         raise HTTPException(409, f"{exc}; your edits are kept in the page") from None

@@ -12,12 +12,10 @@ form posts to ``POST /api/scenarios/import`` (with a small script showing the an
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import jinja2
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
@@ -25,20 +23,19 @@ from api.auth.policy import enforce
 from api.auth.principal import Principal
 from api.deps import ScenarioEvaluator, get_evaluator, get_store
 from api.editor_links import edit_url
+from api.locale import get_locale
 from api.models import WeightName
 from api.security import nonce_scripts
 from api.storage import ScenarioStore, StoredScenario
+from api.templating import TEMPLATES, render_page
 from geo.dataset import WEIGHTS
 from geo.errors import RegiokompasError
 from geo.scenarios.model import PRINCIPLES
-from maps.style import format_metric
+from maps.i18n import format_metric
 
 router = APIRouter(tags=["home"])
 
-TEMPLATES = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
-    autoescape=jinja2.select_autoescape(["html"]),
-)
+__all__ = ["TEMPLATES", "router"]  # TEMPLATES: see api.templating (kept importable here)
 
 HEADLINE_DIVISIONS: tuple[str, ...] = ("swv_po", "swv_vo", "swv")
 """Divisions whose congruence with :data:`AGAINST` heads the table (``swv`` when present)."""
@@ -183,8 +180,10 @@ def scenario_row(
     weight: str,
     baseline: str,
     baseline_divisions: frozenset[str] = frozenset(HEADLINE_DIVISIONS),
+    locale: str = "nl",
 ) -> ScenarioRow:
-    """The table row of one stored scenario (its error message if it cannot be evaluated).
+    """The table row of one stored scenario (its error message if it cannot be evaluated);
+    figures formatted for ``locale``.
 
     Compare links: see :func:`compare_links` (never baseline vs itself).
     """
@@ -204,7 +203,7 @@ def scenario_row(
         for division in HEADLINE_DIVISIONS:
             if division in divisions and AGAINST in divisions:
                 summary = evaluator.score(stored.id, division, AGAINST, weight)["summary"]
-                row["congruence"][division] = format_metric(summary.get("congruence"))
+                row["congruence"][division] = format_metric(summary.get("congruence"), locale)
                 row["map_divisions"].append(division)
                 row["map_urls"][division] = map_url(stored.id, division, weight)
                 row["edit_urls"][division] = edit_url(stored.id, division, AGAINST)
@@ -228,6 +227,7 @@ def scenario_row(
 
 @router.get("/", response_class=HTMLResponse, summary="Home page: stored scenarios and links")
 def home(
+    request: Request,
     weight: WeightName = "inhabitants",
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
     store: ScenarioStore = Depends(get_store),
@@ -245,9 +245,15 @@ def home(
         baseline_divisions = frozenset(evaluator.divisions(baseline)) if stored else frozenset()
     except (RegiokompasError, KeyError, ValueError):
         baseline_divisions = frozenset()
-    rows = [scenario_row(s, evaluator, weight, baseline, baseline_divisions) for s in stored]
+    locale = get_locale(request)
+    rows = [
+        scenario_row(s, evaluator, weight, baseline, baseline_divisions, locale) for s in stored
+    ]
     session = principal.credential if principal.via == "session" else None
-    page = TEMPLATES.get_template("home.html").render(
+    page = render_page(
+        request,
+        "home.html",
+        locale=locale,
         user=principal.user.name if principal.user else None,
         csrf_token=session.csrf if session else "",
         rows=[row.model_dump() for row in rows],

@@ -34,7 +34,7 @@ from api.auth.principal import (
     session_of,
 )
 from api.models import ERROR_RESPONSES
-from api.routers.home import TEMPLATES
+from api.templating import render_page
 
 router = APIRouter(tags=["account"])
 
@@ -92,7 +92,9 @@ def login_page(
     """The sign-in form with a fresh double-submit token."""
     token = secrets.token_urlsafe(32)
     found = session_of(request, request.app.state.regio.store)
-    page = TEMPLATES.get_template("login.html").render(
+    page = render_page(
+        request,
+        "login.html",
         error=error,
         name=name,
         next=safe_next(target),

@@ -59,6 +59,10 @@ ScenarioPath = Annotated[
 ScenarioParam = Annotated[
     str, Query(pattern=SCENARIO_PATTERN, description="stored scenario id, e.g. huidig")
 ]
+VersionQuery = Annotated[
+    int | None,
+    Query(ge=1, description="the scenario as it was at this version (1, 2, 3 ...)"),
+]
 SideDivisionQuery = Annotated[
     str | None,
     Query(
@@ -98,6 +102,13 @@ def page_cache(request: Request) -> EvaluationCache:
         )
         state.map_pages = cache  # type: ignore[attr-defined]
     return cache
+
+
+def share_token(request: Request) -> str | None:
+    """The ``?share=`` token a page was opened with (the policy checked it), kept in its
+    links."""
+    token = request.query_params.get("share")
+    return token if token and len(token) <= 100 else None
 
 
 def wants_html(request: Request) -> bool:
@@ -213,12 +224,14 @@ def compare_page(
     ``/maps/compare?left=huidig&right=voorstel-swv&division=swv&left_division=swv_vo``.
     """
 
+    share = share_token(request)
+
     def render() -> str:
         sides = [
             (left, side_division(evaluator, left, division, left_division)),
             (right, side_division(evaluator, right, division, right_division)),
         ]
-        key = ("compare", *((evaluator.key(s), d) for s, d in sides), against, weight)
+        key = ("compare", *((evaluator.key(s), d) for s, d in sides), against, weight, share)
 
         def build() -> str:
             views = [
@@ -226,7 +239,7 @@ def compare_page(
                     side,
                     evaluator.divisions(side),
                     evaluator.score(side, shown, against, weight),
-                    edit_url=edit_url(side, shown, against),
+                    edit_url=edit_url(side, shown, against, share=share),
                 )
                 for side, shown in sides
             ]
@@ -249,9 +262,12 @@ def scenario_page(
     division: DivisionQuery = "swv_po",
     against: AgainstQuery = "jeugdregio",
     weight: WeightName = "inhabitants",
+    version: VersionQuery = None,
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
 ) -> Response:
-    """The national map of ``division`` in ``scenario``, with ``against`` drawn on top.
+    """The national map of ``division`` in ``scenario``, with ``against`` drawn on top
+    (``version``: the scenario as it was at that version; a share link's token is kept in the
+    page's editor link).
 
     Example: ``/maps/huidig?division=swv_po&against=jeugdregio&weight=inhabitants``. Tooltips
     name the gemeente, its regions, its weights and its region's metrics; a layer control toggles
@@ -260,18 +276,20 @@ def scenario_page(
     (layer ``gemeenten whose SWV changes``) and every tooltip has an ``SWV changes`` row.
     """
 
+    share = share_token(request)
+
     def render() -> str:
-        key = ("map", evaluator.key(scenario), division, against, weight)
+        key = ("map", evaluator.key(scenario, version), division, against, weight, share)
 
         def build() -> str:
-            score = evaluator.score(scenario, division, against, weight)
+            score = evaluator.score(scenario, division, against, weight, version=version)
             m = division_map(
                 evaluator.dataset,
-                evaluator.divisions(scenario),
+                evaluator.divisions(scenario, version),
                 score,
-                scenario=scenario,
+                scenario=scenario if version is None else f"{scenario} (versie {version})",
                 assets=ASSET_URL,
-                edit_url=edit_url(scenario, division, against),
+                edit_url=None if version else edit_url(scenario, division, against, share=share),
             )
             return within_page_budget(nonce_scripts(page_html(m)), get_state(request).limits)
 

@@ -22,15 +22,16 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.auth.policy import enforce
+from api.auth.policy import check_replace, enforce
 from api.auth.principal import Principal
 from api.deps import JobRunner, ScenarioEvaluator, get_evaluator, get_jobs, get_limits, get_store
+from api.flags import StrictFlag
 from api.jobs import Job, check_cancelled
 from api.limits import ENV, Limits
 from api.models import ERROR_RESPONSES, SCENARIO_PATTERN, ErrorOut
 from api.routers.home import BASELINE, compare_links, map_url
-from api.routers.scenarios import check_document, scenario_url
-from api.storage import ScenarioNotFound, ScenarioStore
+from api.routers.scenarios import check_document, owner_checks, scenario_url
+from api.storage import ScenarioNotFound, ScenarioStore, taken
 from geo.errors import RegiokompasError
 from geo.proposals.propose import (
     DEFAULT_MAX_EXTRA_KM,
@@ -55,11 +56,6 @@ MAX_ACTIVE_JOBS = Limits().proposal_slots
 
 _active_lock = threading.Lock()
 """Makes counting the active jobs and submitting one atomic."""
-
-
-def job_owner(principal: Principal = Depends(enforce)) -> str:
-    """Who starts or cancels a job: the signed-in user (the policy admits users only)."""
-    return principal.name
 
 
 class ProposalRequest(BaseModel):
@@ -93,7 +89,11 @@ class ProposalRequest(BaseModel):
         ge=0,
         description="largest growth of a jeugdregio's pupil-weighted mean distance (km)",
     )
-    replace: bool = Field(False, description="replace a stored scenario of this name")
+    replace: StrictFlag = Field(
+        False,
+        description="replace a stored scenario of this name (JSON true or false); checked "
+        "again, with who may replace it, when the result is stored",
+    )
 
 
 class ProposalJobCreated(BaseModel):
@@ -154,10 +154,13 @@ def _run(
     evaluator: ScenarioEvaluator,
     store: ScenarioStore,
     limits: Limits | None = None,
-    user: str = "system",
+    principal: Principal | None = None,
 ) -> dict[str, Any]:
-    """The job: solve, validate the scenario like any other, store it as ``user``'s, return
-    the result."""
+    """The job: solve, validate the scenario like any other, store it as ``principal``'s (who
+    may replace and their quota checked in the store's transaction: a name taken meanwhile by
+    someone else is never overwritten), return the result."""
+    principal = principal or Principal()
+    user = principal.name if principal.is_user else "system"
     dataset = evaluator.dataset
     if request.base is not None:
         dataset = dataclasses.replace(dataset, divisions=dict(evaluator.divisions(request.base)))
@@ -182,9 +185,18 @@ def _run(
         document, evaluator, source=f"proposal {request.name!r}", limits=limits
     )
     check_cancelled()  # a cancelled proposal is never stored
-    store.save(
-        scenario_id, document, source="user", replace=request.replace, owner=user, actor=user
-    )
+    try:
+        store.save(
+            scenario_id,
+            document,
+            source="user",
+            replace=request.replace,
+            owner=user,
+            actor=user,
+            checks=owner_checks(principal, limits or Limits()) if principal.is_user else None,
+        )
+    except HTTPException as exc:  # a job reports failures as errors with a message
+        raise RegiokompasError(str(exc.detail)) from None
     return {"scenario_id": scenario_id, "report": proposal.report}
 
 
@@ -201,22 +213,22 @@ def start_proposal(
     store: ScenarioStore = Depends(get_store),
     jobs: JobRunner = Depends(get_jobs),
     limits: Limits = Depends(get_limits),
-    owner: str = Depends(job_owner),
+    principal: Principal = Depends(enforce),
 ) -> ProposalJobCreated:
     """Queue ``regio propose`` with these settings; poll the returned ``url``.
 
     429 when the caller already has ``REGIOKOMPAS_PROPOSAL_SLOTS_PER_USER`` proposals queued or
     running, or the app ``REGIOKOMPAS_PROPOSAL_SLOTS``; ``DELETE`` the job's url to cancel one.
     """
-    if not request.replace:
-        try:
-            store.get(request.name)
-        except ScenarioNotFound:
-            pass
-        else:
-            raise HTTPException(
-                409, f"name: scenario {request.name!r} exists; choose another name or replace"
-            )
+    owner = principal.name
+    try:
+        existing = store.get(request.name)
+    except ScenarioNotFound:
+        pass
+    else:  # the same answers as POST /api/scenarios (checked again when the job stores)
+        if not request.replace:
+            raise HTTPException(409, taken(request.name))
+        check_replace(principal, existing.id, existing.owner, existing.visibility)
     if request.base is not None:
         try:
             evaluator.chain(request.base)
@@ -245,7 +257,7 @@ def start_proposal(
                 f"{limits.proposal_slots} ({ENV['proposal_slots']}); try again when one has "
                 "finished",
             )
-        job = jobs.submit(JOB_KIND, _run, request, evaluator, store, limits, owner, owner=owner)
+        job = jobs.submit(JOB_KIND, _run, request, evaluator, store, limits, principal, owner=owner)
     return ProposalJobCreated(job_id=job.id, status=job.status, url=f"/api/proposals/{job.id}")  # type: ignore[arg-type]
 
 

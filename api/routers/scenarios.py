@@ -11,16 +11,29 @@ read; every write is in the audit log under the caller's name.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, UploadFile
+import pandas as pd
+from fastapi import (
+    APIRouter,
+    Depends,
+    File,
+    Form,
+    HTTPException,
+    Path,
+    Query,
+    Request,
+    UploadFile,
+)
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from api.auth.policy import enforce
+from api.auth.policy import enforce, save_checks
 from api.auth.principal import Principal
 from api.deps import ScenarioEvaluator, division_or_404, get_evaluator, get_limits, get_store
 from api.exchange import neutralise_formulas, read_region_upload, upload_kind
+from api.flags import StrictFlag
 from api.geometry_work import GeometryCaps
 from api.limits import (
     Limits,
@@ -29,8 +42,8 @@ from api.limits import (
     check_owner_quota,
     check_rows,
     cost_budget,
-    document_size,
 )
+from api.locale import get_locale
 from api.models import (
     DIVISION_PATTERN,
     ERROR_RESPONSES,
@@ -43,17 +56,21 @@ from api.models import (
 )
 from api.storage import (
     BadBase,
+    SaveChecks,
     ScenarioInUse,
+    ScenarioNotFound,
     ScenarioStore,
     StoredScenario,
     UnsafeScenarioId,
     check_scenario_id,
 )
 from api.upload_guard import UploadCaps, check_filename
-from geo.division import NO_REGION
+from geo.division import NO_REGION, Division
 from geo.scenarios import ScenarioDoc, apply_scenario, parse_scenario
 from geo.scenarios.assignment_csv import read_assignment_csv
 from geo.scenarios.budget import within
+from geo.scenarios.imports import ImportRefused, export_base, plan_import
+from maps.i18n import gettext
 
 router = APIRouter(prefix="/api/scenarios", tags=["scenarios"], responses=ERROR_RESPONSES)
 
@@ -74,6 +91,7 @@ def summary(stored: StoredScenario) -> ScenarioSummary:
     return ScenarioSummary(
         id=stored.id,
         name=str(doc.get("name", stored.id)),
+        title=str(doc.get("title") or stored.id),
         description=str(doc.get("description", "")),
         principles=[int(p) for p in doc.get("principles", []) if isinstance(p, int)],
         base=base if isinstance(base, str) else None,
@@ -140,27 +158,16 @@ def check_document(
     return scenario_id
 
 
-def enforce_owner_quota(
-    store: ScenarioStore,
-    principal: Principal,
-    scenario_id: str,
-    document: dict[str, Any],
-    limits: Limits,
-) -> None:
-    """Refuse (413, naming the setting) a save that would give the signed-in planner more
-    scenarios or stored bytes than ``limits`` allow. Admins are exempt; a replacement counts
-    only the difference in size."""
-    if principal.user is None or principal.is_admin:
-        return
-    owned = {s.id: s for s in store.list() if s.owner == principal.name}
-    replacing = owned.pop(scenario_id, None)
-    check_owner_quota(
-        [document_size(s.document) for s in owned.values()],
-        document_size(document),
-        limits,
-        owner=principal.name,
-        replacing=document_size(replacing.document) if replacing is not None else 0,
-    )
+def owner_checks(principal: Principal, limits: Limits) -> SaveChecks:
+    """What a save by ``principal`` must pass inside the store's transaction: a replacement only
+    of a scenario they may change (else 403, or the 409 of a taken id), and for a planner the
+    quota of ``limits`` (413 naming the setting; admins are exempt; a replacement counts only
+    the difference in size). Checked there, two concurrent saves cannot both pass it."""
+
+    def quota(sizes: list[int], new: int, replacing: int) -> None:
+        check_owner_quota(sizes, new, limits, owner=principal.name, replacing=replacing)
+
+    return save_checks(principal, quota)
 
 
 def save(
@@ -174,9 +181,8 @@ def save(
     limits: Limits | None = None,
 ) -> StoredScenario:
     """Store a checked document for ``principal``: a new scenario is theirs; a replaced one
-    keeps its owner. The owner's quota (:func:`enforce_owner_quota`) is checked first. A base
-    deleted meanwhile (the store re-checks it in the same transaction) is a 422 naming it."""
-    enforce_owner_quota(store, principal, scenario_id, document, limits or Limits())
+    keeps its owner. Who may replace and the owner's quota (:func:`owner_checks`) are checked
+    in the store's transaction. A base deleted meanwhile (re-checked there too) is a 422."""
     try:
         return store.save(
             scenario_id,
@@ -185,6 +191,7 @@ def save(
             replace=replace,
             owner=principal.name,
             actor=principal.name,
+            checks=owner_checks(principal, limits or Limits()),
         )
     except BadBase as exc:
         raise HTTPException(422, str(exc)) from None
@@ -199,7 +206,9 @@ def save(
 )
 def create_scenario(
     doc: ScenarioDoc,
-    replace: Annotated[bool, Query(description="replace a stored scenario of this id")] = False,
+    replace: Annotated[
+        StrictFlag, Query(description="replace a stored scenario of this id: true or false")
+    ] = False,
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
     store: ScenarioStore = Depends(get_store),
     limits: Limits = Depends(get_limits),
@@ -239,6 +248,7 @@ def list_scenarios(
     responses={**CONFLICT, **TOO_LARGE},
 )
 def import_scenario(
+    request: Request,
     file: Annotated[UploadFile, File(description="CSV unit,region[,share]; GeoJSON; GeoPackage")],
     name: Annotated[str, Form(pattern=SCENARIO_PATTERN, description="id of the new scenario")],
     division: Annotated[
@@ -252,7 +262,21 @@ def import_scenario(
         str | None, Form(max_length=64, description="polygon property holding region names")
     ] = None,
     repair: Annotated[bool, Form(description="repair invalid polygons (make_valid)")] = False,
-    replace: Annotated[bool, Form(description="replace a stored scenario of this id")] = False,
+    replace: Annotated[
+        StrictFlag, Form(description="replace a stored scenario of this id: true or false")
+    ] = False,
+    base: Annotated[
+        str | None,
+        Form(
+            max_length=64,
+            description="scenario the file's rows apply to (default: the CSV's base column, "
+            "else today's data); with a base the file may list only some gemeenten",
+        ),
+    ] = None,
+    allow_new_regions: Annotated[
+        StrictFlag,
+        Form(description="accept region codes the base's division does not have: true or false"),
+    ] = False,
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
     store: ScenarioStore = Depends(get_store),
     limits: Limits = Depends(get_limits),
@@ -260,9 +284,14 @@ def import_scenario(
 ) -> ImportOut:
     """Turn an uploaded assignment into a stored scenario with one ``assign`` edit.
 
-    A CSV gives ``unit,region[,share]`` rows; polygons are overlaid on the gemeenten and each
-    gemeente goes to the region covering most of it. Example:
-    ``curl -F file=@plan.csv -F name=plan-b -F division=swv_po .../api/scenarios/import``.
+    A CSV gives ``unit,region[,share]`` rows (Dutch headers ``gemeente``/``gemeentecode``,
+    ``swv``/``regio``, ``aandeel`` too); polygons are overlaid on the gemeenten and each
+    gemeente goes to the region covering most of it. With a ``base`` (or the CSV's ``base``
+    column, as the CSV export writes it) the rows override the base's division and a partial
+    file keeps the base's rows for the other gemeenten. A region code the base's division does
+    not have is refused, naming the nearest codes, unless ``allow_new_regions`` (rules:
+    :mod:`geo.scenarios.imports`). Example:
+    ``curl -F file=@plan.csv -F name=plan-b -F division=swv_po -F base=jeugdregio_41 ...``.
     """
     filename = check_filename(file.filename or "upload")  # a label only: never opened
     data = file.file.read()
@@ -274,10 +303,7 @@ def import_scenario(
         check_rows(filename, lines - 1, limits)  # before parsing: an upper bound of the rows
         table = read_assignment_csv(data, filename)
         check_rows(filename, len(table), limits)
-        if (table["share"] == 1.0).all() and not table["unit"].duplicated().any():
-            edit["assignment"] = dict(zip(table["unit"], table["region"], strict=True))
-        else:
-            edit["membership"] = table.to_dict(orient="records")
+        base = base or table.attrs.get("base")
         rule = "rows of the CSV"
     else:
         upload = read_region_upload(
@@ -292,14 +318,41 @@ def import_scenario(
                 limits.geometry_work, limits.geometry_seconds, limits.geometry_memory
             ),
         )
-        edit["assignment"] = upload.assignment.to_dict()
+        table = pd.DataFrame(
+            {"unit": upload.assignment.index, "region": upload.assignment.values, "share": 1.0}
+        )
         if upload.region_names:
             edit["region_names"] = upload.region_names
         low = upload.low_overlap.to_dict(orient="records")
         rule = "largest overlap of the polygons"
+    _ = gettext(get_locale(request))
+    base = base or None  # the form's "no base" option sends an empty value
+    base_divisions = import_base(base, evaluator, principal, filename, _)
+    try:
+        plan = plan_import(
+            table,
+            division,
+            base_divisions.get(division),
+            evaluator.dataset.units,
+            has_base=base is not None,
+            allow_new_regions=allow_new_regions,
+            base_name=base,
+            source=filename,
+            lines=kind == "csv",
+        )
+    except ImportRefused as exc:  # in the planner's words and language
+        raise HTTPException(422, exc.translated(_)) from None
+    membership = plan.membership
+    if (membership["share"] == 1.0).all() and not membership["unit"].duplicated().any():
+        edit["assignment"] = dict(zip(membership["unit"], membership["region"], strict=True))
+    else:
+        edit["membership"] = membership.to_dict(orient="records")
+    if plan.kept:
+        rule += f"; {plan.kept} gemeenten as in {base}"
     edit["note"] = f"imported from {filename} ({rule})"
-    document = {
+    document: dict[str, Any] = {
         "name": name,
+        **({"base": base} if base is not None else {}),
         "description": description or f"{division} imported from {filename}",
         "principles": [],
         "edits": [edit],
@@ -308,20 +361,41 @@ def import_scenario(
     stored = save(
         store, principal, scenario_id, document, source="import", replace=replace, limits=limits
     )
-    regions = set(edit.get("assignment", {}).values()) | {
-        r["region"] for r in edit.get("membership", [])
-    }
-    units = set(edit.get("assignment", {})) | {r["unit"] for r in edit.get("membership", [])}
     return ImportOut(
         id=stored.id,
         url=scenario_url(stored.id),
         version=stored.version,
         revision=stored.revision,
         division=division,
-        units=len(units),
-        regions=len(regions - {NO_REGION}),
+        units=plan.listed,
+        regions=int(membership.loc[membership["region"] != NO_REGION, "region"].nunique()),
         low_overlap=low,
+        base=base,
+        kept=plan.kept,
+        new_regions=plan.new_regions,
     )
+
+
+def import_base(
+    base: str | None,
+    evaluator: ScenarioEvaluator,
+    principal: Principal,
+    filename: str,
+    _: Callable[[str], str],
+) -> dict[str, Division]:
+    """The divisions of the import's base (today's data without one); a base the caller may
+    not read, or that does not exist, is a 422 in the same words (nothing is revealed)."""
+    if base is None:
+        return dict(evaluator.dataset.divisions)
+    try:
+        check_scenario_id(base)
+        stored = evaluator.stored(base)
+    except (UnsafeScenarioId, ScenarioNotFound):
+        stored = None
+    if stored is None or not principal.can_read(stored):
+        message = _("%(source)s: base scenario %(base)s does not exist (or you may not read it)")
+        raise HTTPException(422, message % {"source": filename, "base": repr(base)})
+    return evaluator.divisions(base)
 
 
 @router.get("/{scenario_id}", response_model=ScenarioOut, summary="One stored scenario")
@@ -347,10 +421,19 @@ def delete_scenario(
     principal: Principal = Depends(enforce),
 ) -> ScenarioSummary:
     """Delete a stored scenario; returns what was deleted. 404 names an unknown id; 409 when
-    another stored scenario uses it as its ``base`` (delete that one first; checked in the
-    same transaction as the delete, so no scenario is ever left without its base)."""
+    another stored scenario the caller may change uses it as its ``base`` (delete or rebase
+    that one first; checked in the same transaction as the delete).
+
+    Scenarios of other users built on it do not pin it (the owner may always withdraw their
+    scenario) and are never named: they are left without their base and read as
+    ``unknown scenario`` until their owner rebases them, just as when the base is hidden."""
+
+    def blocks(owner: str | None, visibility: str) -> bool:
+        dependant = StoredScenario("", {}, 0, 0, "user", "", "", "", owner, visibility)
+        return principal.can_change(dependant)
+
     try:
-        stored = store.delete(scenario_id, actor=principal.name)
+        stored = store.delete(scenario_id, actor=principal.name, blocks=blocks)
     except ScenarioInUse as exc:
         raise HTTPException(409, str(exc)) from None
     return summary(stored)
@@ -370,11 +453,21 @@ def assignment_csv(
     """``unit,region,share`` of one division of the scenario (every non-zero share); a cell
     that starts like a spreadsheet formula (``= + - @``) gets a leading ``'``.
 
-    The file imports back with ``POST /api/scenarios/import`` and reads in Districtr-style
+    The last column, ``base``, names the scenario to import the rows onto
+    (:func:`geo.scenarios.imports.export_base`: the scenario's own base when its edits change
+    only this division, else the scenario itself; empty for today's data), so the file imports
+    back with ``POST /api/scenarios/import`` onto the same base. It reads in Districtr-style
     tools. Example: ``GET /api/scenarios/huidig/assignment.csv?division=swv_po``.
     """
     d = division_or_404(evaluator, scenario_id, division)
-    text = neutralise_formulas(d.membership).to_csv(index=False, lineterminator="\n")
+    document = evaluator.stored(scenario_id).document
+    edited = {str(e.get("division")) for e in document.get("edits") or [] if isinstance(e, dict)}
+    doc_base = document.get("base")
+    base = export_base(
+        scenario_id, doc_base if isinstance(doc_base, str) else None, edited, division
+    )
+    table = d.membership.assign(base=base)
+    text = neutralise_formulas(table).to_csv(index=False, lineterminator="\n")
     return Response(
         text,
         media_type="text/csv",

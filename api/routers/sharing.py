@@ -22,11 +22,12 @@ from pydantic import BaseModel, Field
 from api.auth.credentials import Credential, matches, new_credential, parse_credential
 from api.auth.policy import enforce
 from api.auth.principal import SHARE_PARAM, Principal
-from api.deps import ScenarioEvaluator, get_evaluator
+from api.deps import get_state
 from api.models import ERROR_RESPONSES, SCENARIO_PATTERN, ScenarioSummary
-from api.routers.home import BASELINE, HEADLINE_DIVISIONS, TEMPLATES, compare_links, map_url
+from api.routers.home import BASELINE, HEADLINE_DIVISIONS, compare_links, map_url
 from api.routers.scenarios import summary
 from api.storage import ScenarioStore
+from api.templating import render_page
 from geo.errors import RegiokompasError
 
 router = APIRouter(tags=["sharing"], responses=ERROR_RESPONSES)
@@ -152,7 +153,6 @@ def with_share(url: str, token: str) -> str:
 def share_page(
     token: Annotated[str, Path(max_length=100)],
     request: Request,
-    evaluator: ScenarioEvaluator = Depends(get_evaluator),
 ) -> HTMLResponse:
     """The shared scenario with links to its maps, compare views and exports (404 when the
     link is revoked or mistyped)."""
@@ -162,6 +162,11 @@ def share_page(
     if parsed is None or cred is None or cred.expired() or not matches(cred, parsed[1]):
         raise HTTPException(404, "this share link is not valid (revoked or mistyped)")
     stored = store.get(cred.scenario_id or "")
+    # the page reads as the link (its scenario and that owner's bases), not as the anonymous
+    # caller the policy saw
+    evaluator = get_state(request).evaluator.restricted(
+        Principal(None, "share", cred).can_read_link
+    )
     try:
         divisions = [d for d in HEADLINE_DIVISIONS if d in evaluator.divisions(stored.id)]
         baseline = frozenset(evaluator.divisions(BASELINE))
@@ -172,7 +177,9 @@ def share_page(
     exports = {"json": f"/api/scenarios/{stored.id}"} | {
         f"{d}.csv": f"/api/scenarios/{stored.id}/assignment.csv?division={d}" for d in divisions
     }
-    page = TEMPLATES.get_template("share.html").render(
+    page = render_page(
+        request,
+        "share.html",
         scenario=stored.id,
         description=str(stored.document.get("description", "")),
         error=error,

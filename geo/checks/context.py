@@ -6,7 +6,8 @@ Rule: :func:`build_context` computes from the dataset, once,
 * per level the gemeente x special-education-location distance matrix in km (straight line,
   EPSG:28992; 342 x 694 for PO and 342 x 511 for VO on the real data, :mod:`geo.checks.locations`),
   each location's gemeente and current SWV, and today's distance per gemeente (*before*);
-* the queen adjacency of the gemeenten (libpysal, no island links) as a sparse matrix;
+* the contiguity graph of the gemeenten (queen contiguity plus the fixed links across water,
+  :func:`geo.adjacency.contiguity_graph`; no island fallback) as a sparse matrix;
 * the default size bounds (the range of today's SWVs, :mod:`geo.checks.sizes`).
 
 What depends on the jeugdregio division checked against (the principle-3 travel baseline, the
@@ -32,6 +33,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from geo.adjacency import ContiguityGraph, contiguity_graph
 from geo.checks.base import VerdictError
 from geo.checks.locations import LEVELS, gemeente_points, travel_model
 from geo.checks.sizes import SizeBounds, default_size_bounds
@@ -116,8 +118,11 @@ class VerdictContext:
     """Per level ``units x today's SWVs``: pupils x share (``disruption.swv_pupils``)."""
     travel: dict[str, LevelTravel]
     adjacency: sp.csr_matrix
+    """Queen contiguity plus fixed links (``contiguity.matrix()``), no island fallback."""
     bounds: SizeBounds
     point_rule: str
+    contiguity: ContiguityGraph | None = None
+    """The contiguity graph behind :attr:`adjacency` (its fixed links and island fallback)."""
     codes: np.ndarray = field(init=False, repr=False)
     """Unit codes as a plain array (fast labelling of offenders)."""
     labels: np.ndarray = field(init=False, repr=False)
@@ -181,19 +186,18 @@ class VerdictContext:
 _FRAME_FIELDS = ("labels", "best", "baseline", "forced", "links", "link_edges")
 
 
-def adjacency_matrix(dataset: Dataset, units: pd.Index) -> sp.csr_matrix:
-    """Queen contiguity (libpysal, no island links) as a symmetric 0/1 ``units x units`` matrix."""
-    from geo.adjacency import queen_adjacency
-
+def contiguity_of(dataset: Dataset, units: pd.Index) -> ContiguityGraph:
+    """The one contiguity graph (:func:`geo.adjacency.contiguity_graph`: queen contiguity plus
+    fixed links; the island fallback kept apart) of ``units``."""
     frame = dataset.units.copy()
     frame.index = frame.index.astype(str)
-    adjacency, _ = queen_adjacency(frame.loc[units], link_islands=False)
-    pairs = [(units.get_loc(u), units.get_loc(v)) for u, ns in adjacency.items() for v in ns]
-    if not pairs:
-        return sp.csr_matrix((len(units), len(units)))
-    i, j = np.array(pairs).T
-    m = sp.csr_matrix((np.ones(len(i)), (i, j)), shape=(len(units), len(units)))
-    return ((m + m.T) > 0).astype(np.int8).tocsr()
+    return contiguity_graph(frame.loc[units])
+
+
+def adjacency_matrix(dataset: Dataset, units: pd.Index) -> sp.csr_matrix:
+    """Queen contiguity plus fixed links (no island fallback) as a symmetric 0/1 ``units x
+    units`` matrix."""
+    return contiguity_of(dataset, units).matrix()
 
 
 def build_context(dataset: Dataset, *, points: gpd.GeoSeries | None = None) -> VerdictContext:
@@ -247,6 +251,7 @@ def build_context(dataset: Dataset, *, points: gpd.GeoSeries | None = None) -> V
         )[0]
         for level in LEVELS
     }
+    graph = contiguity_of(dataset, units)
     return VerdictContext(
         dataset,
         units,
@@ -255,7 +260,8 @@ def build_context(dataset: Dataset, *, points: gpd.GeoSeries | None = None) -> V
         today,
         today_pupils,
         travel,
-        adjacency_matrix(dataset, units),
+        graph.matrix(),
         bounds,
         point_rule,
+        graph,
     )

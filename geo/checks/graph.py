@@ -1,16 +1,17 @@
-"""Contiguity graphs of the gemeenten inside each jeugdregio, with islands linked explicitly.
+"""Contiguity graphs of the gemeenten inside each jeugdregio: queen contiguity, fixed links, and
+an island fallback only for what the fixed-links table does not cover.
 
-Rule: two gemeenten are neighbours when their polygons share at least one point (queen
-contiguity, :func:`geo.adjacency.queen_adjacency` over libpysal). The graph of a jeugdregio is
-the subgraph induced by its gemeenten. When that subgraph falls apart (the Wadden islands
-Texel, Vlieland, Terschelling, Ameland and Schiermonnikoog; Zeeuws-Vlaanderen, cut off by the
-Westerschelde in the generalised boundaries; any gemeente with no neighbour in its own
-jeugdregio), every component other than the mainland (most gemeenten, then largest area, then
-the lowest code) gets exactly one extra edge: from its gemeente nearest to the mainland to the
-nearest mainland gemeente of the same jeugdregio (polygon distance in EPSG:28992). Such edges
-carry ``kind="link"`` and are listed in ``graph.graph["links"]``; queen edges carry
-``kind="queen"``. So every jeugdregio graph is connected and nothing downstream crashes on an
-island.
+Rule: two gemeenten are neighbours in the one contiguity graph of :mod:`geo.adjacency` (their
+polygons share at least one point, or a bridge, dam, tunnel or ferry of
+``geo/fixed_links.yaml`` joins them). The graph of a jeugdregio is the subgraph induced by its
+gemeenten; queen edges carry ``kind="queen"``, fixed-link edges ``kind="fixed_link"`` and the
+link's ``name``. When that subgraph still falls apart (an island no fixed link reaches inside
+its jeugdregio, e.g. on synthetic data), every component other than the mainland (most
+gemeenten, then largest area, then the lowest code) gets exactly one *island fallback* edge:
+from its gemeente nearest to the mainland to the nearest mainland gemeente of the same
+jeugdregio (polygon distance in EPSG:28992). Such edges carry ``kind="link"`` and are listed
+in ``graph.graph["links"]``, so every report names them as a fallback, not as a crossing. So
+every jeugdregio graph is connected and nothing downstream crashes on an island.
 
 >>> import geopandas as gpd, pandas as pd, shapely
 >>> units = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 1e3, 1e3), shapely.box(1e3, 0, 2e3, 1e3),
@@ -20,7 +21,7 @@ island.
 >>> sorted(g.edges(data="kind"))
 [('GM1', 'GM2', 'queen'), ('GM2', 'GM3', 'link')]
 >>> g.graph["links"]
-[{'island': 'GM3', 'linked_to': 'GM2', 'distance_km': 3.0}]
+[{'island': 'GM3', 'linked_to': 'GM2', 'distance_km': 3.0, 'rule': 'island fallback'}]
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ import geopandas as gpd
 import networkx as nx
 import pandas as pd
 
-from geo.adjacency import queen_adjacency
+from geo.adjacency import contiguity_graph
 from geo.config import CRS_METRIC
+from geo.fixed_links import links_between
 
 
 def region_graphs(
@@ -42,8 +44,8 @@ def region_graphs(
 ) -> dict[str, nx.Graph]:
     """One connected graph per region (``regions``: gemeente code -> jeugdregio code).
 
-    ``adjacency`` (``{unit: neighbours}``, pure queen contiguity without island links) is
-    computed with libpysal when not given.
+    ``adjacency`` (``{unit: neighbours}``: queen contiguity plus fixed links, without island
+    fallback, as :func:`geo.adjacency.contiguity_graph` gives it) is computed when not given.
     """
     frame = (
         units.to_crs(CRS_METRIC) if units.crs is not None and not units.crs.is_projected else units
@@ -51,7 +53,10 @@ def region_graphs(
     geoms = frame.geometry.copy()
     geoms.index = geoms.index.astype(str)
     if adjacency is None:
-        adjacency, _ = queen_adjacency(frame, link_islands=False)
+        adjacency = contiguity_graph(frame).neighbours()
+    crossings = {
+        frozenset((x.a, x.b)): x.name for x in links_between(geoms.index) if not x.touching
+    }
     regions = regions.astype(str)
     regions.index = regions.index.astype(str)
     graphs: dict[str, nx.Graph] = {}
@@ -60,10 +65,13 @@ def region_graphs(
         inside = set(codes)
         graph = nx.Graph(region=str(region), links=[])
         graph.add_nodes_from(codes)
-        graph.add_edges_from(
-            ((u, v) for u in codes for v in adjacency.get(u, ()) if v in inside and u < v),
-            kind="queen",
-        )
+        pairs = [(u, v) for u in codes for v in adjacency.get(u, ()) if v in inside and u < v]
+        for a, b in pairs:
+            crossing = crossings.get(frozenset((a, b)))
+            if crossing is None:
+                graph.add_edge(a, b, kind="queen")
+            else:
+                graph.add_edge(a, b, kind="fixed_link", name=crossing)
         _link_components(graph, geoms)
         graphs[str(region)] = graph
     return graphs
@@ -90,5 +98,6 @@ def _link_components(graph: nx.Graph, geoms: gpd.GeoSeries) -> None:
                 "island": island,
                 "linked_to": linked,
                 "distance_km": round(float(dist[best]) / 1e3, 3),
+                "rule": "island fallback",
             }
         )

@@ -8,10 +8,13 @@ Rules:
   range of today's 76 PO and 74 VO SWVs (7,425 to 142,727 on the real data,
   :func:`geo.checks.sizes.default_size_bounds`). The figures also name the jeugdregio's
   too small for any SWV inside them to reach the minimum.
-* **contiguity**: the gemeenten with a share in an SWV must form one connected piece over queen
-  contiguity, with the islands and Zeeuws-Vlaanderen linked to the nearest mainland gemeente of
-  their jeugdregio exactly as proposals do (:mod:`geo.checks.graph`). Each violator is listed
-  with its parts (gemeenten), largest first.
+* **contiguity**: the gemeenten with a share in an SWV must form one connected piece over the
+  one contiguity graph (:mod:`geo.adjacency`: queen contiguity plus the fixed links across
+  water of ``geo/fixed_links.yaml``: Zeelandbrug, Westerscheldetunnel, the Wadden ferries, ...),
+  with the island fallback of :mod:`geo.checks.graph` (nearest mainland gemeente of the
+  jeugdregio) only for components no fixed link reaches, exactly as proposals do. Each violator
+  is listed with its parts (gemeenten), largest first; the fixed links used and any fallback
+  edge are in the figures.
 
 >>> from fixtures.proposal_grids import layout_dataset
 >>> from geo.checks import build_context, verdict
@@ -28,6 +31,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from geo.adjacency import RULE_TEXT
 from geo.checks.base import CheckResult, check
 from geo.checks.state import CheckState, per_object
 
@@ -89,7 +93,7 @@ def size_bounds(state: CheckState) -> CheckResult:
 
 
 def _graph(state: CheckState) -> sp.csr_matrix:
-    """Queen adjacency plus the island links of the jeugdregio division checked against
+    """Queen contiguity plus fixed links, plus the island fallback of the jeugdregio division
     (built once per jeugdregio frame)."""
     ctx, edges = state.ctx, state.jeugdregio.link_edges
 
@@ -135,9 +139,21 @@ def swv_parts(graph: sp.csr_matrix, shares: sp.csr_matrix) -> tuple[np.ndarray, 
     return np.c_[node_unit, node_region, part], per_region
 
 
+def _fixed_links(state: CheckState) -> list[dict[str, str]]:
+    """The fixed links the graph uses (name, kind, the two gemeenten)."""
+    graph = state.ctx.contiguity
+    if graph is None:
+        return []
+    return [
+        {"name": x.name, "kind": x.kind, "a": x.a, "b": x.b, "a_name": x.a_name, "b_name": x.b_name}
+        for x in graph.links
+    ]
+
+
 @check("contiguity", hard=True, title="Contiguity: every SWV one connected piece")
 def contiguity(state: CheckState) -> CheckResult:
-    """Every SWV's gemeenten connected (queen contiguity, islands linked as in proposals)."""
+    """Every SWV's gemeenten connected (queen contiguity plus fixed links; island fallback as
+    in proposals)."""
     graph = _graph(state)
     codes, labels = state.ctx.codes, state.ctx.labels
     offenders = []
@@ -170,8 +186,9 @@ def contiguity(state: CheckState) -> CheckResult:
         not offenders,
         summary=f"{total - len(offenders)} of {total} SWVs connected",
         figures={
-            "rule": "queen contiguity of the gemeente polygons (libpysal); islands and "
-            "Zeeuws-Vlaanderen linked to the nearest mainland gemeente of their jeugdregio",
+            "rule": RULE_TEXT + "; island fallback (nearest mainland gemeente of the "
+            "jeugdregio) only where no fixed link reaches",
+            "fixed_links": _fixed_links(state),
             "links": state.jeugdregio.links,
             "not_connected": len(offenders),
         },

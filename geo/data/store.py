@@ -35,6 +35,7 @@ from geo.data import sources
 from geo.dataset import Dataset
 from geo.division import Division
 from geo.errors import SourceError
+from geo.names import apply_names, names_signature
 
 STORE_FORMAT = 2
 """Bump when the layout of the store changes."""
@@ -204,7 +205,9 @@ def build_store(
 
 
 def load_dataset(data: str | os.PathLike[str] | None = None, cache: Path | None = None) -> Dataset:
-    """The :class:`Dataset` for ``data`` (built on first use, then read from the store; memoised).
+    """The :class:`Dataset` for ``data`` (built on first use, then read from the store; memoised),
+    its regions named by :func:`geo.names.apply_names` (official SWV names when ``data`` has
+    them, else generated ones).
 
     >>> ds = load_dataset()  # doctest: +SKIP
     >>> ds.divisions["jeugdregio"].n_regions  # doctest: +SKIP
@@ -214,9 +217,9 @@ def load_dataset(data: str | os.PathLike[str] | None = None, cache: Path | None 
     root = store_root(cache)
     with _lock:
         path, _ = build_store(data_path, cache)
-        memo_key = (str(root), path.name)
+        memo_key = (str(root), path.name, names_signature(data_path))
         if memo_key not in _memo:
-            _memo[memo_key] = read_store(path)
+            _memo[memo_key] = apply_names(read_store(path), data_path)
         return _memo[memo_key]
 
 

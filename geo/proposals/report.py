@@ -185,6 +185,9 @@ def build_report(
                 "changed_pupils": round(float(per.loc[members, "changed"].sum()), 1),
                 "wall_time_s": sol.wall_time_s,
                 "island_links": graph.graph["links"],
+                "fixed_links": sorted(
+                    {str(n) for _, _, n in graph.edges(data="name") if n is not None}
+                ),
             }
         )
     outside = sum(

@@ -219,6 +219,11 @@ class ScenarioDoc(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, coerce_numbers_to_str=True)
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", description="short identifier")
+    title: str | None = Field(
+        None,
+        max_length=200,
+        description="a readable title shown on the pages (the id stays 'name')",
+    )
     description: str = Field(min_length=1, description="what the scenario models")
     principles: list[Literal[1, 2, 3]] = Field(
         default_factory=list,

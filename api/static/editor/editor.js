@@ -1,10 +1,17 @@
 /* regiokompas map editor: click or paint gemeenten into regions, live figures from the API.
  *
- * Every action becomes one edit in the scenario format (move, merge, rename; a new region is a
- * move with a `name`); the list of unsaved edits is sent to POST /api/scenarios/{id}/evaluate
- * after every action, and the answer restyles the map (fills, and the region borders: a shared
- * gemeente border is shown iff its two gemeenten lie in different regions) and the panel. Save appends the edits (naming the base revision),
- * save as stores a new scenario based on this one. No inline scripts or handlers (CSP).
+ * Every action becomes one edit in the scenario format (move, move_postcode, merge, rename; a
+ * new region is a move with a `name`); the list of unsaved edits is sent to
+ * POST /api/scenarios/{id}/evaluate after every action, and the answer restyles the map (fills,
+ * and the region borders: a shared gemeente border is shown iff its two gemeenten lie in
+ * different regions) and the panel. Save appends the edits (naming the base revision); save as
+ * asks for a name and description, confirms, stores a new scenario based on this one and keeps
+ * the view. No inline scripts or handlers (CSP).
+ *
+ * Keyboard: the search box (gemeente, SWV, jeugdregio, province, postcode) is the path
+ * "pick gemeente -> choose region -> apply"; map shapes are no tab stops. Escape closes the
+ * picker and the search results; Ctrl+Z / Ctrl+Y undo and redo. Strings come from the page's
+ * catalog (window._, docs/i18n.md).
  */
 "use strict";
 (function () {
@@ -15,63 +22,109 @@
     division: body.dataset.division,
     against: body.dataset.against,
     weight: body.dataset.weight,
+    canSave: body.dataset.canSave === "true",
+    canSaveAs: body.dataset.canSaveAs === "true",
+    share: new URLSearchParams(window.location.search).get("share"),
   };
+  // ------------------------------------------------------------------ strings and numbers
+  function fill(text, vars) {
+    return vars ? text.replace(/%\((\w+)\)s/g, (m, k) => (k in vars ? String(vars[k]) : m)) : text;
+  }
+  const _ = window._ || fill;
+  const ngettext = window.ngettext ||
+    ((one, many, n, vars) => fill(n === 1 ? one : many, Object.assign({ num: n }, vars || {})));
+  const i18n = window.rkI18n;
+  function num(v, digits) {
+    if (v === null || v === undefined || Number.isNaN(v)) return "–";
+    if (i18n) return i18n.number(v, digits);
+    return digits === undefined ? Math.round(v).toLocaleString("nl-NL")
+      : Number(v).toLocaleString("nl-NL", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  }
+  function metric(v) {
+    if (typeof v === "boolean") return v ? _("yes") : _("no");
+    if (v === null || v === undefined) return "–";
+    return Number.isInteger(v) ? num(v) : num(v, 3);
+  }
+  function pct(share) { return `${num(100 * share, 1)}%`; }
+
   // Paul Tol's colour-blind-safe "light" scheme (9 colours)
   const PALETTE = ["#77AADD", "#EE8866", "#EEDD88", "#FFAABB", "#99DDFF",
                    "#44BB99", "#BBCC33", "#AAAA00", "#DDDDDD"];
   const NO_REGION = "GEEN";
   const $ = (id) => document.getElementById(id);
   const state = {
-    edits: [], redo: [], saved: [], figures: null, colours: {}, mode: "select",
+    edits: [], redo: [], saved: [], figures: null, base: null, colours: {}, mode: "select",
     selected: null, request: 0, evalCount: 0, layers: {}, names: {}, neighbours: {},
-    lastRender: 0, borders: {},
+    lastRender: 0, borders: {}, locked: new Set(), focus: null, focusUnits: null,
+    context: { unit_jeugdregio: {}, unit_provincie: {}, jeugdregio: {}, provincie: {}, postcodes: [] },
+    postcodes: {}, unitPostcodes: {}, results: [], active: -1, returnFocus: null, painting: false,
   };
   window.rkEditor = state; // for tests and benchmarks
 
   // ------------------------------------------------------------------ helpers
   function normalise(text) {
-    return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+    return String(text).normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
       .replace(/[^a-z0-9]+/g, " ").trim();
   }
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
       if (k === "class") node.className = v; else if (k === "text") node.textContent = v;
       else if (k === "style") node.style.cssText = v; // CSSOM: allowed under a strict CSP
-      else node.setAttribute(k, v);
+      else node.setAttribute(k, v === true ? "" : v);
     }
     for (const c of children) node.append(c);
     return node;
-  }
-  function fmt(v, digits) {
-    if (v === null || v === undefined) return "–";
-    if (typeof v === "boolean") return v ? "yes" : "no";
-    if (Number.isInteger(v) || digits === 0) return Math.round(v).toLocaleString("en");
-    return Number(v).toFixed(digits === undefined ? 4 : digits);
   }
   function regionName(code) {
     const r = (state.figures && state.figures.regions || []).find((x) => x.code === code);
     return r ? r.name : code;
   }
   function regionLabel(code, name) {
+    if (code === NO_REGION) return _("no region");
     const n = name === undefined ? regionName(code) : name;
     return n && n !== code ? `${code} ${n}` : code;
   }
   function unitLabel(code) { return `${state.names[code] || code} (${code})`; }
+  function jeugdregioOf(unit) { return state.context.unit_jeugdregio[unit] || null; }
+  function jeugdregioLabel(code) {
+    if (!code) return "–";
+    const name = state.context.jeugdregio[code];
+    return name && name !== code ? `${code} ${name}` : code;
+  }
+  function provincieLabel(code) { return (code && state.context.provincie[code]) || code || "–"; }
+  function piecesText(region) {
+    const pieces = (state.figures && state.figures.pieces && state.figures.pieces[region]) || [];
+    const total = pieces.reduce((s, [, w]) => s + w, 0);
+    if (!pieces.length || total <= 0) return "";
+    return pieces.map(([j, w]) => `${state.context.jeugdregio[j] || j} ${pct(w / total)}`).join(", ");
+  }
   function editText(e) {
     if (e.op === "move") {
-      const from = e.from ? `'s share in ${e.from}` : "";
-      const to = e.name ? `new region ${e.to} "${e.name}"` : e.to;
-      return `move ${unitLabel(e.unit)}${from} → ${to}`;
+      const to = e.name ? _("new region %(code)s \"%(name)s\"", { code: e.to, name: e.name }) : regionLabel(e.to);
+      if (e.from) return _("move the share of %(unit)s in %(from)s to %(to)s", { unit: unitLabel(e.unit), from: e.from, to });
+      return _("move %(unit)s to %(to)s", { unit: unitLabel(e.unit), to });
     }
-    if (e.op === "merge") return `merge ${e.regions.join(" + ")} into ${e.into}`;
-    if (e.op === "rename") return `rename ${e.region} to "${e.name || e.code}"`;
-    if (e.op === "assign") return e.note || `assign ${e.division}`;
+    if (e.op === "move_postcode") return _("move postcode %(pc4)s to %(to)s", { pc4: e.pc4, to: regionLabel(e.to) });
+    if (e.op === "merge") return _("merge %(regions)s into %(into)s", { regions: e.regions.join(" + "), into: e.into });
+    if (e.op === "rename") return _("rename %(region)s to \"%(name)s\"", { region: e.region, name: e.name || e.code });
+    if (e.op === "assign") return e.note || _("assign %(division)s", { division: e.division });
     return `${e.op} ${e.division}`;
   }
-  function showError(message) { $("error").textContent = message || ""; }
+  function showError(message, ...extra) {
+    const box = $("error");
+    box.replaceChildren();
+    if (message) box.append(el("p", { text: message }), ...extra);
+  }
   function showStatus(message) { $("status").textContent = message || ""; }
-  async function api(method, url, payload) {
+  function announce(message) { $("announce").textContent = message || ""; }
+  /* A page opened through a share link (?share=) sends its token with every request. */
+  function withShare(url) {
+    return cfg.share ? `${url}${url.includes("?") ? "&" : "?"}share=${encodeURIComponent(cfg.share)}` : url;
+  }
+  async function api(method, path, payload) {
+    const url = withShare(path);
     const options = { method, headers: { "accept": "application/json" } };
     if (payload !== undefined) {
       options.headers["content-type"] = "application/json";
@@ -84,11 +137,16 @@
     try { data = await response.json(); } catch (err) { data = null; }
     if (!response.ok) {
       const detail = data && data.detail ? data.detail : `HTTP ${response.status}`;
-      const error = new Error(detail);
+      const error = new Error(typeof detail === "string" ? detail : JSON.stringify(detail));
       error.status = response.status;
       throw error;
     }
     return data;
+  }
+  function viewQuery() {
+    const query = new URLSearchParams({ division: cfg.division, against: cfg.against, weight: cfg.weight });
+    if (cfg.share) query.set("share", cfg.share);
+    return query;
   }
 
   // ------------------------------------------------------------------ colours
@@ -119,14 +177,19 @@
     const c = state.colours[region];
     return c === undefined ? "#ffffff" : PALETTE[c % PALETTE.length];
   }
-  function mainRegion(code) {
-    const rows = (state.figures && state.figures.membership[code]) || [];
-    const real = rows.filter(([r]) => r !== NO_REGION);
+  function rowsOf(code, figures) {
+    const f = figures || state.figures;
+    return (f && f.membership[code]) || [];
+  }
+  function realRows(code, figures) { return rowsOf(code, figures).filter(([r]) => r !== NO_REGION); }
+  function mainRegion(code, figures) {
+    const real = realRows(code, figures);
     return real.length ? real[0][0] : NO_REGION;
   }
 
   // ------------------------------------------------------------------ map
   const map = L.map("map", { preferCanvas: false, zoomControl: true });
+  L.control.scale({ imperial: false }).addTo(map);
   map.createPane("against");
   map.getPane("against").style.zIndex = 450;
   map.getPane("against").style.pointerEvents = "none";
@@ -134,23 +197,25 @@
   map.getPane("borders").style.zIndex = 440;
   map.getPane("borders").style.pointerEvents = "none";
   let unitLayer = null;
+  let againstLayer = null;
 
   function unitStyle(feature) {
     const code = feature.id;
-    const rows = (state.figures && state.figures.membership[code]) || [];
-    const split = rows.length > 1;
+    const split = realRows(code).length > 1;
     const selected = state.selected === code;
+    const outside = state.focusUnits && !state.focusUnits.has(code);
     return {
-      fillColor: colourOf(mainRegion(code)), fillOpacity: 0.8,
+      fillColor: colourOf(mainRegion(code)), fillOpacity: outside ? 0.25 : 0.8,
       color: selected ? "#000" : (split ? "#5a2d82" : "#ffffff"),
       weight: selected ? 3 : (split ? 2 : 0.6), dashArray: split ? "4 3" : null,
     };
   }
   function tooltipText(code) {
-    const rows = (state.figures && state.figures.membership[code]) || [];
-    const parts = rows.map(([r, s]) => (r === NO_REGION ? "no region" : regionLabel(r)) +
-      (rows.length > 1 ? ` (${(100 * s).toFixed(1)}%)` : ""));
-    return `${unitLabel(code)}: ${parts.join("; ")}${rows.length > 1 ? " — split" : ""}`;
+    const rows = realRows(code);
+    const parts = rows.map(([r, s]) => regionLabel(r) + (rows.length > 1 ? ` (${pct(s)})` : ""));
+    const locked = rows.some(([r]) => state.locked.has(r)) ? ` · ${_("locked")}` : "";
+    return `${unitLabel(code)} · ${_("SWV")}: ${parts.join("; ") || _("no region")}` +
+      `${rows.length > 1 ? ` (${_("split")})` : ""} · ${_("jeugdregio")}: ${jeugdregioLabel(jeugdregioOf(code))}${locked}`;
   }
   /* Restyle only the gemeenten whose look changed (colours are stable across edits, so a
    * click usually restyles a handful of paths, not all 342). */
@@ -158,7 +223,7 @@
     if (!unitLayer) return;
     unitLayer.eachLayer((layer) => {
       const style = unitStyle(layer.feature);
-      const key = `${style.fillColor}|${style.color}|${style.weight}|${style.dashArray}`;
+      const key = `${style.fillColor}|${style.color}|${style.weight}|${style.dashArray}|${style.fillOpacity}`;
       if (layer.rkStyle !== key) { layer.setStyle(style); layer.rkStyle = key; }
     });
   }
@@ -173,89 +238,205 @@
       if (line.rkOn !== on) { line.setStyle({ opacity: on ? 1 : 0 }); line.rkOn = on; }
     }
   }
-  function onUnitClick(code) {
-    showError("");
-    if (state.mode === "paint") {
-      const target = $("paint-region").value;
-      if (!target) { showError("pick a paint region first"); return; }
-      const rows = state.figures.membership[code] || [];
-      const real = rows.filter(([r]) => r !== NO_REGION);
-      if (real.length === 1 && real[0][0] === target) return; // already there
-      addEdit({ op: "move", division: cfg.division, unit: code, to: target });
-      return;
+
+  // ------------------------------------------------------------------ locks
+  /* A locked region keeps its gemeenten: no move takes a gemeente (or postcode) out of it or
+   * puts one into it, and it is not merged, until it is unlocked. */
+  function lockedBy(edit) {
+    const involved = [];
+    if (edit.op === "move") {
+      involved.push(edit.to);
+      if (edit.from) involved.push(edit.from); else involved.push(...realRows(edit.unit).map(([r]) => r));
+    } else if (edit.op === "move_postcode") {
+      involved.push(edit.to, postcodeRegion(edit.pc4));
+    } else if (edit.op === "merge") {
+      involved.push(...edit.regions);
     }
+    return involved.find((r) => r && state.locked.has(r)) || null;
+  }
+  function setLocked(region, on) {
+    if (on) state.locked.add(region); else state.locked.delete(region);
+    const box = $(`lock-${region}`);
+    if (box) box.checked = on;
+    showStatus(on ? _("%(region)s is locked: painting and moves leave it alone.", { region: regionLabel(region) })
+      : _("%(region)s is unlocked.", { region: regionLabel(region) }));
+  }
+
+  // ------------------------------------------------------------------ picking and painting
+  function paint(code) {
+    const target = $("paint-region").value;
+    if (!target) { showError(_("Choose a paint region first.")); return false; }
+    const real = realRows(code);
+    if (real.length === 1 && real[0][0] === target) return false; // already there
+    const edit = { op: "move", division: cfg.division, unit: code, to: target };
+    const locked = lockedBy(edit);
+    if (locked) {
+      showStatus(_("%(unit)s was left alone: %(region)s is locked.", { unit: unitLabel(code), region: regionLabel(locked) }));
+      return false;
+    }
+    addEdit(edit);
+    return true;
+  }
+  function onUnitClick(code, options) {
+    showError("");
+    if (state.mode === "paint") { paint(code); return; }
     state.selected = code;
     redrawUnits();
-    showPicker(code);
+    showPicker(code, options || {});
+  }
+  function zoomToUnits(codes) {
+    let bounds = null;
+    for (const c of codes) {
+      const layer = state.layers[c];
+      if (!layer) continue;
+      bounds = bounds ? bounds.extend(layer.getBounds()) : L.latLngBounds(layer.getBounds().getSouthWest(), layer.getBounds().getNorthEast());
+    }
+    if (bounds) map.fitBounds(bounds, { maxZoom: 10, padding: [10, 10] });
   }
 
   // ------------------------------------------------------------------ picker
   function neighbourRegions(code) {
     const out = new Set();
     for (const n of state.neighbours[code] || []) {
-      for (const [r] of state.figures.membership[n] || []) if (r !== NO_REGION) out.add(r);
+      for (const [r] of realRows(n)) out.add(r);
     }
     return out;
   }
-  function showPicker(code) {
+  function postcodeRegion(pc4) {
+    let region = state.postcodes[pc4] ? state.postcodes[pc4].region : null;
+    for (const e of state.edits) if (e.op === "move_postcode" && e.pc4 === pc4) region = e.to;
+    return region;
+  }
+  function regionOptions(select, codes, first) {
+    select.replaceChildren(el("option", { value: "", text: first }));
+    for (const r of codes) select.append(el("option", { value: r, text: regionLabel(r) + (state.locked.has(r) ? ` (${_("locked")})` : "") }));
+  }
+  function showPicker(code, options) {
     const picker = $("picker");
     picker.replaceChildren();
     picker.hidden = false;
-    const rows = state.figures.membership[code] || [];
-    const real = rows.filter(([r]) => r !== NO_REGION);
-    picker.append(el("h2", { text: `${unitLabel(code)}: now in ${real.map(([r, s]) =>
-      real.length > 1 ? `${r} (${(100 * s).toFixed(1)}%)` : regionLabel(r)).join(", ")}` }));
+    state.returnFocus = options.returnFocus || state.returnFocus || $("search");
+    const real = realRows(code);
+    const jz = jeugdregioOf(code);
+    picker.append(el("h2", { id: "picker-title", text: unitLabel(code) }));
+    picker.append(el("p", { id: "picker-where", text: _("jeugdregio %(jeugdregio)s · province %(provincie)s", {
+      jeugdregio: jeugdregioLabel(jz), provincie: provincieLabel(state.context.unit_provincie[code]) }) }));
+    const now = el("ul", { id: "picker-now", class: "plain" });
+    for (const [r, s] of real) {
+      const pieces = piecesText(r);
+      now.append(el("li", { text: _("now in %(region)s%(share)s", { region: regionLabel(r), share: real.length > 1 ? ` (${pct(s)})` : "" }) +
+        (pieces ? ` — ${_("its jeugdregio's: %(pieces)s", { pieces })}` : "") + (state.locked.has(r) ? ` — ${_("locked")}` : "") }));
+    }
+    if (!real.length) now.append(el("li", { text: _("now in no region") }));
+    picker.append(now);
     let from = null;
     if (real.length > 1) {
-      const choice = el("div", { class: "row", id: "picker-share" }, "move: ");
-      const whole = el("label", {}, el("input", { type: "radio", name: "share", value: "", checked: "" }), " whole");
-      choice.append(whole);
+      const choice = el("fieldset", { class: "row", id: "picker-share" }, el("legend", { text: _("What moves") }));
+      choice.append(el("label", {}, el("input", { type: "radio", name: "share", value: "", checked: true }), ` ${_("the whole gemeente")}`));
       for (const [r, s] of real) {
         choice.append(el("label", {}, el("input", { type: "radio", name: "share", value: r }),
-          ` share in ${r} (${(100 * s).toFixed(1)}%)`));
+          ` ${_("its share in %(region)s (%(share)s)", { region: r, share: pct(s) })}`));
       }
       picker.append(choice);
       from = () => (choice.querySelector("input:checked") || {}).value || null;
     }
     const here = new Set(real.map(([r]) => r));
     const near = [...neighbourRegions(code)].filter((r) => real.length > 1 || !here.has(r)).sort();
-    const list = el("div", { class: "row neighbours" }, "neighbouring: ");
     const target = (to) => {
       const edit = { op: "move", division: cfg.division, unit: code, to };
       const f = from ? from() : null;
-      if (f) { if (f === to) { showError(`the share is in ${to} already`); return; } edit.from = f; }
-      else if (here.size === 1 && here.has(to)) { showError(`${unitLabel(code)} is in ${to} already`); return; }
+      if (f) {
+        if (f === to) { showError(_("The share is in %(region)s already.", { region: to })); return; }
+        edit.from = f;
+      } else if (here.size === 1 && here.has(to)) {
+        showError(_("%(unit)s is in %(region)s already.", { unit: unitLabel(code), region: to })); return;
+      }
+      const locked = lockedBy(edit);
+      if (locked) { showError(_("%(region)s is locked: unlock it in the region table first.", { region: regionLabel(locked) })); return; }
       hidePicker();
       addEdit(edit);
     };
+    picker.append(el("h3", { text: _("Move to a neighbouring region") }));
+    const list = el("ul", { class: "targets plain" });
     for (const r of near) {
-      const b = el("button", { type: "button", id: `target-${r}`, title: regionName(r) },
-        el("span", { class: "swatch", style: `background:${colourOf(r)}` }), ` ${r}`);
+      const pieces = piecesText(r);
+      const b = el("button", { type: "button", id: `target-${r}`, "aria-describedby": `pieces-${r}` },
+        el("span", { class: "swatch", "aria-hidden": "true", style: `background:${colourOf(r)}` }), ` ${regionLabel(r)}`);
+      if (state.locked.has(r)) b.append(` (${_("locked")})`);
       b.addEventListener("click", () => target(r));
-      list.append(b);
+      list.append(el("li", {}, b, el("span", { class: "pieces", id: `pieces-${r}`,
+        text: pieces ? _("jeugdregio's: %(pieces)s", { pieces }) : "" })));
     }
+    if (!near.length) list.append(el("li", { text: _("no neighbouring region") }));
     picker.append(list);
-    const all = el("select", { id: "picker-all", "aria-label": "any region" },
-      el("option", { value: "", text: "other region…" }));
-    for (const r of state.figures.regions) {
-      if (!near.includes(r.code)) all.append(el("option", { value: r.code, text: regionLabel(r.code, r.name) }));
-    }
-    all.addEventListener("change", () => { if (all.value) target(all.value); });
-    const fresh = el("button", { type: "button", id: "target-new" }, "new region");
+    const all = el("select", { id: "picker-all" });
+    regionOptions(all, state.figures.regions.map((r) => r.code).filter((r) => !near.includes(r)), _("choose…"));
+    const apply = el("button", { type: "button", id: "picker-all-apply" }, _("Move"));
+    apply.addEventListener("click", () => { if (all.value) target(all.value); else showError(_("Choose a region first.")); });
+    picker.append(el("div", { class: "row" }, el("label", { for: "picker-all", text: _("Other region") }), all, apply));
+    const fresh = el("button", { type: "button", id: "target-new" }, _("New region"));
     fresh.addEventListener("click", () => newRegion(code, from ? from() : null));
-    const cancel = el("button", { type: "button", id: "picker-cancel" }, "cancel");
-    cancel.addEventListener("click", hidePicker);
-    picker.append(el("div", { class: "row" }, all, fresh, cancel));
+    picker.append(el("div", { class: "row" }, fresh));
+    picker.append(postcodePanel(code, real, near, options.pc4));
+    const cancel = el("button", { type: "button", id: "picker-cancel" }, _("Close (Esc)"));
+    cancel.addEventListener("click", () => hidePicker(true));
+    picker.append(el("div", { class: "row" }, cancel));
+    const first = picker.querySelector(options.pc4 ? `#pc4-${options.pc4}-to` : ".targets button, #picker-all");
+    (first || picker).focus();
   }
-  function hidePicker() {
+  /* Per postcode (the Regeling's legal unit): each PC4 of the gemeente with the region it lies
+   * in and a menu to move it (`move_postcode`); open for split gemeenten. */
+  function postcodePanel(code, real, near, focusPc4) {
+    const pcs = state.unitPostcodes[code] || [];
+    const panel = el("details", { id: "picker-postcodes" },
+      el("summary", { text: ngettext("Per postcode (%(num)s postcode)", "Per postcode (%(num)s postcodes)", pcs.length) }));
+    if (real.length > 1 || focusPc4) panel.open = true;
+    if (!pcs.length) { panel.append(el("p", { text: _("No postcodes known for this gemeente.") })); return panel; }
+    const choices = [...new Set([...real.map(([r]) => r), ...near])].sort();
+    const table = el("table", { class: "postcodes" },
+      el("caption", { class: "visually-hidden", text: _("Postcodes of %(unit)s", { unit: unitLabel(code) }) }),
+      el("thead", {}, el("tr", {}, el("th", { scope: "col", text: _("Postcode") }), el("th", { scope: "col", text: _("now in") }),
+        el("th", { scope: "col", text: _("move to") }))));
+    const tbody = el("tbody");
+    for (const pc4 of pcs) {
+      const info = state.postcodes[pc4];
+      const now = postcodeRegion(pc4) || mainRegion(code);
+      const select = el("select", { id: `pc4-${pc4}-to`, "aria-label": _("Move postcode %(pc4)s to", { pc4 }) });
+      regionOptions(select, choices.filter((r) => r !== now), _("choose…"));
+      const go = el("button", { type: "button", id: `pc4-${pc4}-move` }, _("Move"));
+      go.addEventListener("click", () => {
+        if (!select.value) { showError(_("Choose a region first.")); return; }
+        const edit = { op: "move_postcode", division: cfg.division, pc4, to: select.value };
+        if (!(state.postcodes[pc4] && state.postcodes[pc4].region)) edit.from = now;
+        const locked = lockedBy(edit);
+        if (locked) { showError(_("%(region)s is locked: unlock it in the region table first.", { region: regionLabel(locked) })); return; }
+        hidePicker();
+        addEdit(edit);
+      });
+      const tr = el("tr", { id: `pc4-${pc4}`, class: pc4 === focusPc4 ? "hit" : null },
+        el("th", { scope: "row", text: `${pc4} ${info ? info.plaats : ""}` }), el("td", { text: regionLabel(now) }),
+        el("td", {}, select, " ", go));
+      tbody.append(tr);
+    }
+    table.append(tbody);
+    panel.append(table);
+    return panel;
+  }
+  function hidePicker(restoreFocus) {
+    const wasOpen = !$("picker").hidden;
     $("picker").hidden = true;
+    $("picker").replaceChildren();
     state.selected = null;
     redrawUnits();
+    if (wasOpen && restoreFocus !== false) {
+      const back = state.returnFocus && document.contains(state.returnFocus) ? state.returnFocus : $("search");
+      back.focus();
+    }
+    state.returnFocus = null;
   }
   /* A new region: one `move` edit whose `to` is a fresh code (NIEUW1, NIEUW2, ... not used by
    * any region now or by an edit in the list) and whose `name` makes it a new region; for one
-   * share of a split gemeente with `from` (the share moves whole, keeping the division's
-   * weight-specific shares of every other gemeente). Rename it with the rename action. */
+   * share of a split gemeente with `from`. Rename it with the rename action. */
   function freshRegion() {
     const used = new Set(state.figures.regions.map((r) => r.code));
     for (const e of state.saved.concat(state.edits, state.redo)) {
@@ -270,6 +451,8 @@
     const [fresh, n] = freshRegion();
     const edit = { op: "move", division: cfg.division, unit: code, to: fresh, name: `nieuwe regio ${n}` };
     if (fromRegion) edit.from = fromRegion;
+    const locked = lockedBy(edit);
+    if (locked) { showError(_("%(region)s is locked: unlock it in the region table first.", { region: regionLabel(locked) })); return; }
     hidePicker();
     addEdit(edit);
   }
@@ -278,41 +461,52 @@
   function addEdit(edit) {
     state.edits.push(edit);
     state.redo = [];
+    showStatus(editText(edit));
     evaluate({ undoOnError: true });
   }
   function undo() {
     if (!state.edits.length) return;
-    state.redo.push(state.edits.pop());
+    const edit = state.edits.pop();
+    state.redo.push(edit);
+    showStatus(_("Undone: %(edit)s", { edit: editText(edit) }));
     evaluate({});
   }
   function redo() {
     if (!state.redo.length) return;
-    state.edits.push(state.redo.pop());
+    const edit = state.redo.pop();
+    state.edits.push(edit);
+    showStatus(_("Redone: %(edit)s", { edit: editText(edit) }));
     evaluate({ undoOnError: true });
+  }
+  function evaluateBody(edits) {
+    return { division: cfg.division, against: cfg.against, weight: cfg.weight, edits, base_revision: cfg.revision };
   }
   async function evaluate(options) {
     const id = ++state.request;
-    $("busy").textContent = "updating…";
+    $("busy").textContent = _("updating…");
+    $("figures").setAttribute("aria-busy", "true");
     try {
-      const figures = await api("POST", `/api/scenarios/${cfg.scenario}/evaluate`, {
-        division: cfg.division, against: cfg.against, weight: cfg.weight,
-        edits: state.edits, base_revision: cfg.revision,
-      });
+      const figures = await api("POST", `/api/scenarios/${cfg.scenario}/evaluate`, evaluateBody(state.edits));
       if (id !== state.request) return;
       render(figures);
     } catch (err) {
       if (id !== state.request) return;
-      if (options.undoOnError && err.status === 422) state.edits.pop();
-      showError(err.message);
+      if (err.status === 409) { showConflict(err.message); }
+      else {
+        if (options.undoOnError && err.status === 422) state.edits.pop();
+        showError(err.message);
+      }
       renderEdits();
     } finally {
-      if (id === state.request) $("busy").textContent = "";
+      if (id === state.request) { $("busy").textContent = ""; $("figures").removeAttribute("aria-busy"); }
     }
   }
 
   // ------------------------------------------------------------------ panel
   function render(figures) {
+    const previous = state.figures;
     state.figures = figures;
+    if (!figures.edits) state.base = figures;
     colourRegions(figures.regions.map((r) => r.code), figures.adjacency);
     redrawUnits();
     redrawBorders();
@@ -322,33 +516,56 @@
     renderTravel(figures.travel);
     renderChecks(figures.checks);
     renderRegions(figures);
+    renderChanged();
     renderEdits();
+    renderFocusOptions();
+    if (previous) announce(summary(figures));
     state.evalCount += 1;
     state.lastRender = performance.now();
     body.dataset.evalCount = String(state.evalCount);
   }
+  function verdictWord(before, after, higherIsBetter) {
+    if (before === null || after === null || before === undefined || after === undefined || before === after) return _("unchanged");
+    return (after > before) === higherIsBetter ? _("better") : _("worse");
+  }
+  function summary(f) {
+    const h = f.headline;
+    const passed = f.checks.filter((c) => c.passed).length;
+    const parts = [_("Congruence %(before)s → %(after)s (%(verdict)s).", {
+      before: metric(h.before.congruence), after: metric(h.after.congruence),
+      verdict: verdictWord(h.before.congruence, h.after.congruence, true) })];
+    if (f.disruption) parts.push(_("Pupils whose SWV changes: %(after)s.", { after: num(f.disruption.after) }));
+    if (f.checks.length) parts.push(_("%(passed)s of %(total)s checks pass.", { passed, total: f.checks.length }));
+    return parts.join(" ");
+  }
   function renderHeadline(f) {
-    const rows = [["congruence", "congruence"], ["nested_regions", "nested regions"],
-      ["regions", "regions"], ["ari", "ARI"], ["nmi", "NMI"], ["vi", "VI"]];
-    const table = $("headline");
-    table.replaceChildren(el("tr", {}, el("th", { text: `vs ${f.against}` }),
-      el("th", { text: "before" }), el("th", { text: "after" })));
-    for (const [key, label] of rows) {
+    const rows = [["congruence", _("congruence"), true], ["nested_regions", _("nested regions"), true],
+      ["regions", _("regions"), null], ["ari", "ARI", true], ["nmi", "NMI", true], ["vi", "VI", false]];
+    const tbody = $("headline").querySelector("tbody");
+    tbody.replaceChildren(el("tr", {}, el("th", { scope: "col", text: _("against %(division)s", { division: f.against }) }),
+      el("th", { scope: "col", text: _("before") }), el("th", { scope: "col", text: _("after") })));
+    for (const [key, label, higher] of rows) {
       const a = f.headline.before[key], b = f.headline.after[key];
-      const cell = el("td", { class: "v", id: `after-${key}`, "data-value": String(b), text: fmt(b) });
-      if (a !== b && a !== null && b !== null) cell.className += (b > a) === (key !== "vi") ? " up" : " down";
-      table.append(el("tr", {}, el("td", { text: label }),
-        el("td", { class: "v", id: `before-${key}`, text: fmt(a) }), cell));
+      const cell = el("td", { class: "v", id: `after-${key}`, "data-value": String(b) }, metric(b));
+      if (higher !== null && a !== b && a !== null && b !== null) {
+        const word = verdictWord(a, b, higher);
+        const up = word === _("better");
+        cell.className += up ? " up" : " down";
+        cell.append(" ", el("span", { class: "verdict", text: `${up ? "▲" : "▼"} ${word}` }));
+      }
+      tbody.append(el("tr", {}, el("th", { scope: "row", text: label }),
+        el("td", { class: "v", id: `before-${key}`, text: metric(a) }), cell));
     }
   }
   function renderTouched(f) {
     const box = $("touched");
     box.replaceChildren();
     if (!f.touched.length) return;
-    box.append(el("div", { text: "containment of touched regions:" }));
+    box.append(el("p", { text: _("Containment of the regions you changed:") }));
     const ul = el("ul", { id: "touched-list" });
     for (const t of f.touched) {
-      ul.append(el("li", { "data-region": t.code, text: `${regionLabel(t.code, t.name)}: ${fmt(t.before, 3)} → ${fmt(t.after, 3)}` }));
+      const word = verdictWord(t.before, t.after, true);
+      ul.append(el("li", { "data-region": t.code, text: `${regionLabel(t.code, t.name)}: ${metric(t.before)} → ${metric(t.after)} (${word})` }));
     }
     box.append(ul);
   }
@@ -357,8 +574,9 @@
     box.replaceChildren();
     if (!d) return;
     const sign = d.delta > 0 ? "+" : "";
-    box.append(el("div", { id: "disrupted", "data-value": String(d.after),
-      text: `pupils whose SWV changes vs huidig (${d.levels.join("+")}): ${fmt(d.before, 0)} → ${fmt(d.after, 0)} (${sign}${fmt(d.delta, 0)})` }));
+    box.append(el("p", { id: "disrupted", "data-value": String(d.after),
+      text: _("Pupils whose SWV changes against huidig (%(levels)s): %(before)s → %(after)s (%(delta)s)", {
+        levels: d.levels.join("+").toUpperCase(), before: num(d.before), after: num(d.after), delta: `${sign}${num(d.delta)}` }) }));
   }
   function renderTravel(t) {
     const box = $("travel");
@@ -367,23 +585,24 @@
     for (const level of t.levels) {
       const x = t[level];
       if (!x) continue;
-      box.append(el("div", { id: `travel-${level}`,
-        text: `${level.toUpperCase()} distance to special education, ${t.gemeenten_concerned} gemeenten concerned: ${fmt(x.before_km, 2)} → ${fmt(x.after_km, 2)} km (pupil-weighted)` }));
+      box.append(el("p", { id: `travel-${level}`,
+        text: _("%(level)s distance to special education, %(n)s gemeenten concerned: %(before)s → %(after)s km (pupil-weighted)", {
+          level: level.toUpperCase(), n: t.gemeenten_concerned, before: num(x.before_km, 2), after: num(x.after_km, 2) }) }));
     }
     if (t.changed.length) {
-      box.append(el("div", { class: "off", text: "changed: " + t.changed.slice(0, 8).map((g) =>
-        t.levels.map((l) => `${g.name} ${l} ${fmt(g[`${l}_before_km`], 1)}→${fmt(g[`${l}_after_km`], 1)} km`).join(", ")).join("; ") }));
+      box.append(el("p", { class: "off", text: _("changed: %(list)s", { list: t.changed.slice(0, 8).map((g) =>
+        t.levels.map((l) => `${g.name} ${l.toUpperCase()} ${num(g[`${l}_before_km`], 1)}→${num(g[`${l}_after_km`], 1)} km`).join(", ")).join("; ") }) }));
     }
   }
   function renderChecks(checks) {
     const ul = $("checks");
     ul.replaceChildren();
     for (const c of checks) {
-      const li = el("li", { class: c.passed ? "pass" : "fail", id: `check-${c.name}`,
-        "data-passed": String(c.passed), title: c.problems.slice(0, 20).join("\n") },
-        `${c.label}: ${c.detail}`);
+      const li = el("li", { class: c.passed ? "pass" : "fail", id: `check-${c.name}`, "data-passed": String(c.passed) },
+        el("span", { class: "mark", text: c.passed ? `✓ ${_("passes")}` : `✗ ${_("fails")}` }), ` ${c.label}: ${c.detail}`);
       if (c.offenders.length) {
-        li.append(el("div", { class: "off", text: `offenders: ${c.offenders.slice(0, 12).join(", ")}${c.offenders.length > 12 ? ` … (${c.offenders.length})` : ""}` }));
+        li.append(el("div", { class: "off", text: _("offenders: %(list)s", { list: c.offenders.slice(0, 12).map((o) =>
+          (state.names[o] ? unitLabel(o) : regionLabel(o))).join(", ") + (c.offenders.length > 12 ? ` … (${c.offenders.length})` : "") }) }));
       }
       ul.append(li);
     }
@@ -391,45 +610,259 @@
   function fillSelect(select, regions, keep) {
     const value = select.value;
     select.replaceChildren(...(keep ? [el("option", { value: "", text: keep })] : []),
-      ...regions.map((r) => el("option", { value: r.code, text: regionLabel(r.code, r.name) })));
+      ...regions.map((r) => el("option", { value: r.code, text: regionLabel(r.code, r.name) + (state.locked.has(r.code) ? ` (${_("locked")})` : "") })));
     if ([...select.options].some((o) => o.value === value)) select.value = value;
+  }
+  function inFocus(region) {
+    if (!state.focusUnits) return true;
+    for (const u of state.focusUnits) if (realRows(u).some(([r]) => r === region)) return true;
+    return false;
   }
   function renderRegions(f) {
     const touched = new Set(f.touched.map((t) => t.code));
     const tbody = $("regions").querySelector("tbody");
     tbody.replaceChildren();
+    let shown = 0;
     for (const r of f.regions) {
-      const tr = el("tr", { id: `region-${r.code}`, class: touched.has(r.code) ? "touched" : "" },
-        el("td", {}, el("span", { class: "swatch", style: `background:${colourOf(r.code)}` })),
-        el("td", { text: regionLabel(r.code, r.name) }), el("td", { class: "n", text: fmt(r.weight, 0) }),
-        el("td", { class: "n", text: fmt(r.containment, 3) }), el("td", { text: r.nested ? "yes" : "no" }));
-      tr.addEventListener("click", () => { $("paint-region").value = r.code; setMode("paint"); });
+      if (!inFocus(r.code)) continue;
+      shown += 1;
+      const lock = el("input", { type: "checkbox", id: `lock-${r.code}`, checked: state.locked.has(r.code),
+        "aria-label": _("Lock %(region)s", { region: regionLabel(r.code, r.name) }) });
+      lock.addEventListener("change", () => { setLocked(r.code, lock.checked); redrawUnits(); });
+      const tr = el("tr", { id: `region-${r.code}`, class: touched.has(r.code) ? "touched" : null },
+        el("td", {}, el("span", { class: "swatch", "aria-hidden": "true", style: `background:${colourOf(r.code)}` })),
+        el("th", { scope: "row", text: regionLabel(r.code, r.name) }), el("td", { class: "pieces", text: piecesText(r.code) }),
+        el("td", { class: "n", text: num(r.weight) }), el("td", { class: "n", text: metric(r.containment) }),
+        el("td", { text: r.nested ? _("yes") : _("no") }), el("td", {}, lock));
+      tr.addEventListener("click", (event) => {
+        if (event.target === lock) return;
+        $("paint-region").value = r.code; setMode("paint");
+      });
       tbody.append(tr);
     }
-    fillSelect($("paint-region"), f.regions, "paint region…");
+    $("regions-filter").textContent = state.focus
+      ? _("%(shown)s of %(total)s regions, those in %(focus)s.", { shown, total: f.regions.length, focus: focusLabel(state.focus) }) : "";
+    fillSelect($("paint-region"), f.regions, _("paint region…"));
     fillSelect($("merge-a"), f.regions);
     fillSelect($("merge-b"), f.regions);
     fillSelect($("rename-region"), f.regions);
+  }
+  /* The text alternative of the map's changes: every gemeente whose regions differ from the
+   * stored scenario's (the figures without edits). */
+  function renderChanged() {
+    const tbody = $("changed").querySelector("tbody");
+    tbody.replaceChildren();
+    if (!state.base || !state.figures) return;
+    const text = (rows) => rows.map(([r, s]) => regionLabel(r) + (rows.length > 1 ? ` (${pct(s)})` : "")).join("; ") || _("no region");
+    let n = 0;
+    for (const code of Object.keys(state.figures.membership).sort((a, b) => (state.names[a] || a).localeCompare(state.names[b] || b))) {
+      if (state.focusUnits && !state.focusUnits.has(code)) continue;
+      const was = realRows(code, state.base), now = realRows(code);
+      if (JSON.stringify(was.map(([r, s]) => [r, s.toFixed(6)])) === JSON.stringify(now.map(([r, s]) => [r, s.toFixed(6)]))) continue;
+      n += 1;
+      tbody.append(el("tr", { "data-code": code }, el("th", { scope: "row", text: unitLabel(code) }),
+        el("td", { text: text(was) }), el("td", { text: text(now) })));
+    }
+    $("changed").hidden = n === 0;
+    $("changed-none").hidden = n > 0;
   }
   function renderEdits() {
     const ol = $("edits");
     ol.replaceChildren(...state.edits.map((e) => el("li", { text: editText(e) })));
     const saved = $("saved-edits");
     saved.start = 1;
-    saved.replaceChildren(...state.saved.map((e) => el("li", { text: `${editText(e)} (saved)` })));
+    saved.replaceChildren(...state.saved.map((e) => el("li", { text: `${editText(e)} (${_("saved")})` })));
     ol.start = state.saved.length + 1;
     $("undo").disabled = !state.edits.length;
     $("redo").disabled = !state.redo.length;
-    $("save").disabled = !state.edits.length;
-    $("save-as").disabled = !state.edits.length;
+    $("save").disabled = !state.edits.length || !cfg.canSave;
+    $("save-as").disabled = !state.edits.length || !cfg.canSaveAs;
+  }
+
+  // ------------------------------------------------------------------ focus on an area
+  function focusLabel(focus) {
+    if (focus.kind === "jeugdregio") return `${_("jeugdregio")} ${jeugdregioLabel(focus.code)}`;
+    if (focus.kind === "provincie") return `${_("province")} ${provincieLabel(focus.code)}`;
+    return regionLabel(focus.code);
+  }
+  function unitsOf(focus) {
+    const out = new Set();
+    for (const code of Object.keys(state.names)) {
+      if (focus.kind === "jeugdregio" && state.context.unit_jeugdregio[code] === focus.code) out.add(code);
+      else if (focus.kind === "provincie" && state.context.unit_provincie[code] === focus.code) out.add(code);
+      else if (focus.kind === "region" && realRows(code).some(([r]) => r === focus.code)) out.add(code);
+    }
+    return out;
+  }
+  /* Focus on a jeugdregio, province or region: zoom to it, dim the rest of the map, and filter
+   * the region table and the changed gemeenten to it; `null` shows the whole country. */
+  function setFocus(focus, options) {
+    state.focus = focus;
+    state.focusUnits = focus ? unitsOf(focus) : null;
+    const value = focus ? `${focus.kind}:${focus.code}` : "";
+    if ([...$("focus").options].some((o) => o.value === value)) $("focus").value = value;
+    if (state.figures) { renderRegions(state.figures); renderChanged(); }
+    redrawUnits();
+    if (state.focusUnits) zoomToUnits(state.focusUnits); else if (unitLayer) map.fitBounds(unitLayer.getBounds());
+    if (!options || options.announce !== false) {
+      showStatus(focus ? _("Focus on %(focus)s: %(n)s gemeenten.", { focus: focusLabel(focus), n: state.focusUnits.size }) : _("Focus on the whole country."));
+    }
+  }
+  function renderFocusOptions() {
+    const select = $("focus");
+    const value = select.value;
+    const group = (label, entries) => el("optgroup", { label }, ...entries.map(([v, t]) => el("option", { value: v, text: t })));
+    const jz = Object.keys(state.context.jeugdregio).sort((a, b) => state.context.jeugdregio[a].localeCompare(state.context.jeugdregio[b]));
+    const pv = Object.keys(state.context.provincie).sort((a, b) => state.context.provincie[a].localeCompare(state.context.provincie[b]));
+    const regions = state.figures ? state.figures.regions : [];
+    select.replaceChildren(el("option", { value: "", text: _("the whole country") }),
+      group(_("Jeugdregio's"), jz.map((c) => [`jeugdregio:${c}`, jeugdregioLabel(c)])),
+      group(_("Provinces"), pv.map((c) => [`provincie:${c}`, provincieLabel(c)])),
+      group(_("Regions of %(division)s", { division: cfg.division }), regions.map((r) => [`region:${r.code}`, regionLabel(r.code, r.name)])));
+    if ([...select.options].some((o) => o.value === value)) select.value = value;
+  }
+
+  // ------------------------------------------------------------------ search
+  /* One list of results for a query: gemeenten (name, code), regions of the edited division
+   * (code, name), jeugdregio's, provinces, and postcodes (PC4 -> its gemeente). */
+  function searchResults(raw) {
+    const q = normalise(raw);
+    if (q.length < 2) return [];
+    const compact = q.replace(/ /g, "");
+    const hit = (keys) => {
+      let best = 0;
+      for (const k of keys) {
+        const n = normalise(k);
+        if (n === q || n.replace(/ /g, "") === compact) best = Math.max(best, 3);
+        else if (n.startsWith(q)) best = Math.max(best, 2);
+        else if (n.includes(q) || n.replace(/ /g, "").includes(compact)) best = Math.max(best, 1);
+      }
+      return best;
+    };
+    const out = [];
+    if (unitLayer) {
+      unitLayer.eachLayer((layer) => {
+        const code = layer.feature.id;
+        const score = hit([...layer.feature.properties.search.split("|"), code]);
+        if (score) out.push({ kind: "gemeente", code, score, rank: 0, text: `${unitLabel(code)} — ${regionLabel(mainRegion(code))} · ${_("jeugdregio")} ${jeugdregioLabel(jeugdregioOf(code))}` });
+      });
+    }
+    for (const r of (state.figures ? state.figures.regions : [])) {
+      const score = hit([r.code, r.name]);
+      if (score) out.push({ kind: "region", code: r.code, score, rank: 1, text: `${_("SWV")} ${regionLabel(r.code, r.name)}` });
+    }
+    for (const [code, name] of Object.entries(state.context.jeugdregio)) {
+      const score = hit([code, name]);
+      if (score) out.push({ kind: "jeugdregio", code, score, rank: 2, text: `${_("jeugdregio")} ${jeugdregioLabel(code)}` });
+    }
+    for (const [code, name] of Object.entries(state.context.provincie)) {
+      const score = hit([name]);
+      if (score) out.push({ kind: "provincie", code, score, rank: 3, text: `${_("province")} ${name}` });
+    }
+    if (/^\d{2,4}$/.test(compact)) {
+      for (const [pc4, info] of Object.entries(state.postcodes)) {
+        if (!pc4.startsWith(compact)) continue;
+        for (const unit of info.units) {
+          out.push({ kind: "postcode", code: unit, pc4, score: pc4 === compact ? 3 : 2, rank: 4,
+            text: _("postcode %(pc4)s %(plaats)s → %(unit)s", { pc4, plaats: info.plaats, unit: unitLabel(unit) }) });
+        }
+      }
+    }
+    out.sort((a, b) => b.score - a.score || a.rank - b.rank || a.text.localeCompare(b.text));
+    return out.slice(0, 15);
+  }
+  function showResults(results) {
+    state.results = results;
+    state.active = -1;
+    const ul = $("search-results");
+    ul.replaceChildren();
+    results.forEach((r, i) => {
+      const li = el("li", { id: `result-${i}`, role: "option", "aria-selected": "false", "data-kind": r.kind,
+        "data-code": r.kind === "gemeente" ? r.code : null, "data-pc4": r.pc4 || null, "data-region": r.kind === "gemeente" ? null : r.code, text: r.text });
+      li.addEventListener("click", () => choose(i));
+      ul.append(li);
+    });
+    $("search").setAttribute("aria-expanded", results.length ? "true" : "false");
+    $("search").removeAttribute("aria-activedescendant");
+    const q = $("search").value.trim();
+    if (q.length >= 2) showStatus(results.length ? ngettext("%(num)s result", "%(num)s results", results.length) : _("Nothing found for \"%(query)s\".", { query: q }));
+  }
+  function setActive(i) {
+    const items = $("search-results").children;
+    if (!items.length) return;
+    state.active = (i + items.length) % items.length;
+    [...items].forEach((li, k) => li.setAttribute("aria-selected", k === state.active ? "true" : "false"));
+    $("search").setAttribute("aria-activedescendant", items[state.active].id);
+    items[state.active].scrollIntoView({ block: "nearest" });
+  }
+  function choose(i) {
+    const r = state.results[i];
+    if (!r) return;
+    if (r.kind === "gemeente" || r.kind === "postcode") {
+      zoomToUnits([r.code]);
+      onUnitClick(r.code, { pc4: r.pc4, returnFocus: $("search") });
+      return;
+    }
+    setFocus({ kind: r.kind, code: r.code });
+    // its gemeenten become the results: the keyboard path goes on from here
+    const units = [...state.focusUnits].sort((a, b) => (state.names[a] || a).localeCompare(state.names[b] || b));
+    showResults(units.map((code) => ({ kind: "gemeente", code, text: `${unitLabel(code)} — ${regionLabel(mainRegion(code))}` })));
+    showStatus(_("%(focus)s: %(n)s gemeenten; arrow down to choose one.", { focus: focusLabel(state.focus), n: units.length }));
+  }
+  function onSearchKey(event) {
+    if (event.key === "ArrowDown") { event.preventDefault(); setActive(state.active + 1); }
+    else if (event.key === "ArrowUp") { event.preventDefault(); setActive(state.active - 1); }
+    else if (event.key === "Enter") {
+      event.preventDefault();
+      if (state.results.length) choose(state.active >= 0 ? state.active : 0);
+    } else if (event.key === "Escape") {
+      if (state.results.length || $("search").value) { event.preventDefault(); event.stopPropagation(); $("search").value = ""; showResults([]); }
+    }
   }
 
   // ------------------------------------------------------------------ save
   function saveError(err) {
-    if (err.status === 409) return `not saved (conflict): ${err.message}`;
-    if (err.status === 401) return "not saved: sign in first (/login, e.g. in another tab); your edits are kept";
-    if (err.status === 403) return `not saved: ${err.message}; your edits are kept (try save as)`;
-    return `not saved: ${err.message}; your edits are kept`;
+    if (err.status === 401) return _("Not saved: sign in first (in another tab); your edits are kept.");
+    if (err.status === 403) return _("Not saved: %(reason)s; your edits are kept (try save as).", { reason: err.message });
+    return _("Not saved: %(reason)s; your edits are kept.", { reason: err.message });
+  }
+  /* Someone saved the scenario since this page started: offer to put the edits on top of the
+   * newer revision (the edits that no longer apply are named and dropped) instead of stopping. */
+  function showConflict(message) {
+    const rebaseButton = el("button", { type: "button", id: "rebase" }, _("Put my edits on top of the newer revision"));
+    rebaseButton.addEventListener("click", rebase);
+    showError(_("Conflict: the scenario was saved by someone else since you started. Nothing was stored; your edits are kept."),
+      el("p", { class: "detail", text: message }), rebaseButton);
+    rebaseButton.focus();
+  }
+  async function rebase() {
+    showError("");
+    try {
+      const stored = await api("GET", `/api/scenarios/${cfg.scenario}`);
+      cfg.revision = stored.revision;
+      $("revision").textContent = String(stored.revision);
+      state.saved = stored.document.edits || [];
+      const dropped = [];
+      state.base = await api("POST", `/api/scenarios/${cfg.scenario}/evaluate`, evaluateBody([]));
+      for (;;) {
+        try {
+          const figures = await api("POST", `/api/scenarios/${cfg.scenario}/evaluate`, evaluateBody(state.edits));
+          render(figures);
+          break;
+        } catch (err) {
+          const match = err.status === 422 && /edits\[(\d+)\]/.exec(err.message);
+          if (!match) throw err;
+          dropped.push(`${editText(state.edits[Number(match[1])])}: ${err.message}`);
+          state.edits.splice(Number(match[1]), 1);
+        }
+      }
+      showStatus(_("Your %(n)s edits now lie on top of revision %(revision)s: check them and save.", { n: state.edits.length, revision: cfg.revision }));
+      if (dropped.length) showError(_("These edits no longer apply and were left out:"), el("ul", {}, ...dropped.map((t) => el("li", { text: t }))));
+      renderEdits();
+      $("save").focus();
+    } catch (err) {
+      showError(err.message);
+    }
   }
   async function save() {
     showError("");
@@ -440,83 +873,158 @@
       state.edits = []; state.redo = [];
       cfg.revision = out.revision;
       $("revision").textContent = String(out.revision);
-      showStatus(`saved: revision ${out.revision}, ${out.edits} edits stored`);
+      showStatus(_("Saved: revision %(revision)s, %(n)s edits stored.", { revision: out.revision, n: out.edits }));
       evaluate({});
     } catch (err) {
-      showError(saveError(err));
+      if (err.status === 409) showConflict(err.message); else showError(saveError(err));
       renderEdits();
     }
   }
-  async function saveAs() {
-    showError("");
+  function saveAsStep(step) {
+    $("save-as-step-1").hidden = step !== 1;
+    $("save-as-step-2").hidden = step !== 2;
+    (step === 1 ? $("save-name") : $("save-as-confirm")).focus();
+  }
+  function openSaveAs() {
+    $("save-as-error").textContent = "";
+    if (!$("save-description").value) {
+      $("save-description").value = _("%(scenario)s with %(n)s edits made in the map editor", { scenario: cfg.scenario, n: state.edits.length });
+    }
+    $("save-as-dialog").showModal();
+    saveAsStep(1);
+  }
+  function saveAsNext(event) {
+    event.preventDefault();
     const name = $("save-name").value.trim();
     if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(name)) {
-      showError("give the new scenario an id: lower-case letters, digits, - and _");
+      $("save-as-error").textContent = _("Give the new scenario a name: lower-case letters, digits, - and _ (starting with a letter or digit).");
+      $("save-name").focus();
       return;
     }
+    $("save-as-summary").textContent = _("Save %(n)s edits as the new scenario \"%(name)s\", based on %(scenario)s (revision %(revision)s)? You keep this view and go on editing the new scenario.", {
+      n: state.edits.length, name, scenario: cfg.scenario, revision: cfg.revision });
+    saveAsStep(2);
+  }
+  async function saveAsConfirm() {
+    const name = $("save-name").value.trim();
+    const description = $("save-description").value.trim();
     try {
       const out = await api("POST", `/api/scenarios/${cfg.scenario}/save-as`,
-        { base_revision: cfg.revision, name, edits: state.edits });
+        { base_revision: cfg.revision, name, description: description || null, edits: state.edits });
+      $("save-as-dialog").close();
+      const from = cfg.scenario;
+      cfg.scenario = out.id;
+      cfg.revision = out.revision;
+      cfg.canSave = true;
+      cfg.share = null; // the new scenario is the planner's own
+      body.dataset.scenario = out.id;
+      body.dataset.revision = String(out.revision);
+      state.saved = state.edits.slice();
       state.edits = []; state.redo = [];
-      const query = new URLSearchParams({ division: cfg.division, against: cfg.against, weight: cfg.weight });
-      window.location.assign(`/edit/${out.id}?${query}`);
+      $("revision").textContent = String(out.revision);
+      $("title-scenario").textContent = out.id;
+      document.title = document.title.replace(from, out.id);
+      $("save-why").textContent = "";
+      updateLinks();
+      history.replaceState(null, "", `/edit/${out.id}?${viewQuery()}`);
+      showStatus(_("Saved as %(name)s (revision %(revision)s). You are now editing %(name)s.", { name: out.id, revision: out.revision }));
+      evaluate({});
+      $("save-as").focus();
     } catch (err) {
-      showError(saveError(err));
+      saveAsStep(1);
+      $("save-as-error").textContent = err.status === 409 ? _("Not saved: %(reason)s", { reason: err.message }) : saveError(err);
     }
+  }
+  function updateLinks() {
+    $("map-link").href = `/maps/${cfg.scenario}?${viewQuery()}`;
+    $("compare-link").href = withShare(`/maps/compare?${new URLSearchParams({ left: "huidig", right: cfg.scenario, division: cfg.division, against: cfg.against })}`);
+  }
+
+  // ------------------------------------------------------------------ view settings
+  async function loadAgainst() {
+    const against = await api("GET", `/api/divisions/${cfg.against}.geojson?scenario=${cfg.scenario}`);
+    if (againstLayer) againstLayer.remove();
+    againstLayer = L.geoJSON(against, {
+      pane: "against", interactive: false,
+      style: { color: "#d81b60", weight: 2, fill: false, opacity: 0.95, dashArray: "6 4" },
+    }).addTo(map);
+  }
+  async function changeView(key, value) {
+    cfg[key] = value;
+    body.dataset[key] = value;
+    history.replaceState(null, "", `/edit/${cfg.scenario}?${viewQuery()}`);
+    updateLinks();
+    $("legend-against").textContent = cfg.against;
+    if (key === "against") {
+      try { await loadAgainst(); } catch (err) { showError(err.message); }
+    }
+    state.base = null;
+    if (state.edits.length) {
+      try { state.base = await api("POST", `/api/scenarios/${cfg.scenario}/evaluate`, evaluateBody([])); } catch (err) { showError(err.message); }
+    }
+    await evaluate({});
+    showStatus(key === "weight" ? _("Weight: %(value)s", { value: $("weight").selectedOptions[0].textContent }) : _("Compared with %(value)s", { value }));
   }
 
   // ------------------------------------------------------------------ controls
   function setMode(mode) {
     state.mode = mode;
-    $("mode-select").classList.toggle("on", mode === "select");
-    $("mode-paint").classList.toggle("on", mode === "paint");
-    if (mode === "paint") hidePicker();
+    $("mode-select").checked = mode === "select";
+    $("mode-paint").checked = mode === "paint";
+    if (mode === "paint") hidePicker(false);
+  }
+  function typing(target) {
+    const tag = (target.tagName || "").toLowerCase();
+    return tag === "textarea" || tag === "select" || (tag === "input" && !["checkbox", "radio", "button"].includes(target.type));
   }
   function wire() {
-    $("mode-select").addEventListener("click", () => setMode("select"));
-    $("mode-paint").addEventListener("click", () => setMode("paint"));
+    $("mode-select").addEventListener("change", () => setMode("select"));
+    $("mode-paint").addEventListener("change", () => setMode("paint"));
     $("undo").addEventListener("click", undo);
     $("redo").addEventListener("click", redo);
     $("save").addEventListener("click", save);
-    $("save-as").addEventListener("click", saveAs);
+    $("save-as").addEventListener("click", openSaveAs);
+    $("save-as-form").addEventListener("submit", saveAsNext);
+    $("save-as-cancel").addEventListener("click", () => $("save-as-dialog").close());
+    $("save-as-back").addEventListener("click", () => saveAsStep(1));
+    $("save-as-confirm").addEventListener("click", saveAsConfirm);
+    $("save-as-dialog").addEventListener("close", () => { if (!$("save-as").disabled) $("save-as").focus(); });
     $("merge").addEventListener("click", () => {
       const a = $("merge-a").value, b = $("merge-b").value;
-      if (!a || !b || a === b) { showError("pick two different regions to merge"); return; }
-      addEdit({ op: "merge", division: cfg.division, regions: [a, b], into: a });
+      if (!a || !b || a === b) { showError(_("Choose two different regions to merge.")); return; }
+      const edit = { op: "merge", division: cfg.division, regions: [a, b], into: a };
+      const locked = lockedBy(edit);
+      if (locked) { showError(_("%(region)s is locked: unlock it in the region table first.", { region: regionLabel(locked) })); return; }
+      addEdit(edit);
     });
     $("rename").addEventListener("click", () => {
       const region = $("rename-region").value, name = $("rename-name").value.trim();
-      if (!region || !name) { showError("pick a region and type its new name"); return; }
+      if (!region || !name) { showError(_("Choose a region and type its new name.")); return; }
       addEdit({ op: "rename", division: cfg.division, region, name });
     });
+    $("weight").addEventListener("change", () => changeView("weight", $("weight").value));
+    $("against").addEventListener("change", () => changeView("against", $("against").value));
+    $("focus").addEventListener("change", () => {
+      const [kind, code] = $("focus").value.split(":");
+      setFocus(kind ? { kind, code } : null);
+    });
     document.addEventListener("keydown", (event) => {
-      if (!(event.ctrlKey || event.metaKey)) return;
-      const tag = (event.target.tagName || "").toLowerCase();
-      if (tag === "input" || tag === "select" || tag === "textarea") return;
+      if (event.key === "Escape" && !$("picker").hidden && !$("save-as-dialog").open) {
+        event.preventDefault(); hidePicker(true); showStatus(_("Closed.")); return;
+      }
+      if (!(event.ctrlKey || event.metaKey) || typing(event.target)) return;
       const key = event.key.toLowerCase();
       if (key === "z" && !event.shiftKey) { event.preventDefault(); undo(); }
       else if (key === "y" || (key === "z" && event.shiftKey)) { event.preventDefault(); redo(); }
     });
+    document.addEventListener("mouseup", () => { if (state.painting) { state.painting = false; map.dragging.enable(); } });
     window.addEventListener("beforeunload", (event) => {
       if (state.edits.length) { event.preventDefault(); event.returnValue = ""; }
     });
-    $("search").addEventListener("input", search);
-  }
-  function search() {
-    const q = normalise($("search").value);
-    const ul = $("search-results");
-    ul.replaceChildren();
-    if (q.length < 2 || !unitLayer) return;
-    const hits = [];
-    unitLayer.eachLayer((layer) => {
-      const keys = layer.feature.properties.search.split("|");
-      if (keys.some((k) => k.includes(q) || k.replace(/ /g, "").includes(q.replace(/ /g, "")))) hits.push(layer);
-    });
-    for (const layer of hits.slice(0, 12)) {
-      const code = layer.feature.id;
-      const li = el("li", { "data-code": code, text: `${unitLabel(code)} — ${mainRegion(code)}` });
-      li.addEventListener("click", () => { map.fitBounds(layer.getBounds(), { maxZoom: 10 }); onUnitClick(code); });
-      ul.append(li);
+    $("search").addEventListener("input", () => showResults(searchResults($("search").value)));
+    $("search").addEventListener("keydown", onSearchKey);
+    if (window.matchMedia && window.matchMedia("(max-width: 768px)").matches) {
+      for (const id of ["edits-panel", "changed-panel", "regions-panel"]) $(id).open = false;
     }
   }
 
@@ -524,13 +1032,19 @@
   async function start() {
     wire();
     try {
-      const [gemeenten, borders, against, stored] = await Promise.all([
+      const [gemeenten, borders, stored, context] = await Promise.all([
         api("GET", "/api/editor/gemeenten.geojson"),
         api("GET", "/api/editor/borders.geojson"),
-        api("GET", `/api/divisions/${cfg.against}.geojson?scenario=${cfg.scenario}`),
         api("GET", `/api/scenarios/${cfg.scenario}`),
+        api("GET", `/api/scenarios/${cfg.scenario}/editor-context?division=${cfg.division}`),
+        loadAgainst(),
       ]);
       state.saved = (stored.document.edits || []);
+      state.context = context;
+      for (const [pc4, units, plaats, region] of context.postcodes) {
+        state.postcodes[pc4] = { units, plaats, region };
+        for (const u of units) (state.unitPostcodes[u] = state.unitPostcodes[u] || []).push(pc4);
+      }
       for (const f of gemeenten.features) {
         state.names[f.id] = f.properties.name;
         state.neighbours[f.id] = f.properties.neighbours || [];
@@ -542,7 +1056,14 @@
           // a DOM node, never an HTML string: region names are user input (Leaflet would set a
           // string tooltip as innerHTML)
           layer.bindTooltip(() => el("span", { text: tooltipText(feature.id) }), { sticky: true });
-          layer.on("click", () => onUnitClick(feature.id));
+          layer.on("click", () => { if (state.mode !== "paint") onUnitClick(feature.id, { returnFocus: document.activeElement }); });
+          layer.on("mousedown", (event) => {
+            if (state.mode !== "paint" || (event.originalEvent && event.originalEvent.button !== 0)) return;
+            state.painting = true;
+            map.dragging.disable();
+            paint(feature.id);
+          });
+          layer.on("mouseover", () => { if (state.painting && state.mode === "paint") paint(feature.id); });
         },
       }).addTo(map);
       L.geoJSON(borders, {
@@ -550,15 +1071,12 @@
         style: { color: "#111", weight: 3.5, opacity: 0, lineCap: "round" },
         onEachFeature: (feature, layer) => { state.borders[feature.id] = layer; },
       }).addTo(map);
-      L.geoJSON(against, {
-        pane: "against", interactive: false,
-        style: { color: "#d81b60", weight: 2, fill: false, opacity: 0.95, dashArray: "6 4" },
-      }).addTo(map);
       map.fitBounds(unitLayer.getBounds());
+      renderFocusOptions();
       await evaluate({});
       body.dataset.ready = "true";
     } catch (err) {
-      showError(`could not load the editor: ${err.message}`);
+      showError(_("Could not load the editor: %(reason)s", { reason: err.message }));
     }
   }
   start();

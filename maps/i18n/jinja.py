@@ -1,0 +1,117 @@
+"""Translations and Dutch formats in Jinja templates.
+
+:func:`install` adds the ``jinja2.ext.i18n`` extension (``{% trans %}`` blocks) and the format
+filters to an environment once; every render passes :func:`template_context` (``locale``,
+``_``, ``gettext``, ``ngettext``), so one environment serves every locale at the same time.
+In a template::
+
+    <html lang="{{ locale }}">
+    <h1>{{ _("Scenarios") }}</h1>
+    <p>{{ _("%(n)s of %(total)s regions", n=nested|number, total=regions|number) }}</p>
+    <td>{{ score.congruence|metric }}</td> <td>{{ today|date }}</td>
+
+``_()`` behaves as Jinja's new-style gettext: the translation is marked safe when autoescape
+is on and ``%(name)s`` placeholders are filled with the (escaped) keyword arguments.
+
+>>> import jinja2
+>>> env = install(jinja2.Environment(autoescape=True))
+>>> t = env.from_string('{{ _("Signed in as %(user)s.", user="<b>") }} {{ 156388|number }}'
+...                     ' {{ 0.8|decimal }}')
+>>> t.render(**template_context("en")), t.render(**template_context("nl"))
+('Signed in as &lt;b&gt;. 156,388 0.80', 'Ingelogd als &lt;b&gt;. 156.388 0,80')
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable
+from typing import Any
+
+import jinja2
+from jinja2.runtime import Context
+from markupsafe import Markup
+
+from maps.i18n import formats, labels
+from maps.i18n.catalog import check_locale, translations
+
+
+def _locale(context: Context) -> str:
+    return str(context.get("locale") or "nl")
+
+
+def _new_style(func: Callable[..., str]) -> Callable[..., Any]:
+    """Jinja's new-style gettext: escape-aware and ``%(name)s``-formatting."""
+
+    @jinja2.pass_eval_context
+    def wrapped(eval_ctx: jinja2.nodes.EvalContext, *args: Any, **variables: Any) -> str:
+        text = func(*args)
+        if eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables if variables or "%%" in text else text
+
+    return wrapped
+
+
+def template_context(locale: str) -> dict[str, Any]:
+    """The variables a render needs for ``locale``: ``locale``, ``_``, ``gettext``, ``ngettext``.
+
+    Rule: the ngettext callable fills ``%(num)s`` with ``n`` (Jinja's convention), so
+    ``{% trans count=n %}`` blocks and ``ngettext(s, p, n)`` calls both work.
+    """
+    t = translations(check_locale(locale))
+    gettext = _new_style(t.gettext)
+
+    @jinja2.pass_eval_context
+    def ngettext(
+        eval_ctx: jinja2.nodes.EvalContext, singular: str, plural: str, n: int, **variables: Any
+    ) -> str:
+        variables.setdefault("num", n)
+        text = t.ngettext(singular, plural, n)
+        if eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables
+
+    return {"locale": locale, "_": gettext, "gettext": gettext, "ngettext": ngettext}
+
+
+def _filter(format_value: Callable[..., str]) -> Callable[..., str]:
+    @jinja2.pass_context
+    def apply(context: Context, value: object, *args: Any, **kwargs: Any) -> str:
+        return format_value(value, _locale(context), *args, **kwargs)
+
+    return apply
+
+
+def _date(value: _dt.date | _dt.datetime, locale: str, style: str = "long") -> str:
+    return formats.format_date(value, locale, style=style)
+
+
+FILTERS: dict[str, Callable[..., str]] = {
+    "number": _filter(formats.format_number),
+    "decimal": _filter(
+        lambda value, locale, digits=2: formats.format_decimal(value, locale, digits=digits)
+    ),
+    "percent": _filter(
+        lambda value, locale, digits=1: formats.format_percent(value, locale, digits=digits)
+    ),
+    "metric": _filter(formats.format_metric),
+    "weight": _filter(formats.format_weight),
+    "date": _filter(_date),
+    "weight_label": _filter(labels.weight_label),
+    "division_label": _filter(labels.division_label),
+    "metric_label": _filter(labels.metric_label),
+}
+"""Format filters (the render's ``locale`` decides the language): ``{{ x|number }}``,
+``{{ x|decimal(2) }}``, ``{{ x|percent }}``, ``{{ x|metric }}``, ``{{ x|weight }}``,
+``{{ d|date }}``; labels of codes: ``{{ "inhabitants"|weight_label }}``,
+``{{ "swv_po"|division_label }}``, ``{{ "congruence"|metric_label }}``."""
+
+
+def install(env: jinja2.Environment) -> jinja2.Environment:
+    """Add the i18n extension and :data:`FILTERS` to ``env`` (renders pass
+    :func:`template_context`); returns ``env``."""
+    env.add_extension("jinja2.ext.i18n")
+    env.newstyle_gettext = True  # type: ignore[attr-defined]
+    env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks: whitespace as pybabel extracts
+    env.filters.update(FILTERS)
+    return env

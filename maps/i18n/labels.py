@@ -1,0 +1,68 @@
+"""People's names for the codes the API uses: weights, divisions, summary metrics.
+
+Rule: the API keeps its codes (``inhabitants``, ``swv_po``); pages show these labels in the
+reader's language. Unknown codes are shown as they are.
+
+>>> weight_label("inhabitants", "nl"), division_label("swv_po", "nl"), division_label("x", "nl")
+('inwoners', 'samenwerkingsverbanden po', 'x')
+"""
+
+from __future__ import annotations
+
+from maps.i18n.catalog import N_, gettext
+
+WEIGHT_LABELS: dict[str, str] = {
+    "area": N_("area (km²)"),
+    "inhabitants": N_("inhabitants"),
+    "inhabitants_0_15": N_("inhabitants aged 0-14"),
+    "pupils_po": N_("pupils in primary education"),
+    "pupils_vo": N_("pupils in secondary education"),
+    "pupils_special": N_("pupils in special education"),
+    "pupils": N_("all pupils"),
+}
+"""Weight code -> English label (msgid)."""
+
+DIVISION_LABELS: dict[str, str] = {
+    "swv_po": N_("samenwerkingsverbanden po"),
+    "swv_vo": N_("samenwerkingsverbanden vo"),
+    "swv": N_("samenwerkingsverbanden (po and vo together)"),
+    "jeugdregio": N_("jeugdregio's"),
+    "provincie": N_("provinces"),
+    "ggdregio": N_("GGD regions"),
+    "veiligheidsregio": N_("veiligheidsregio's"),
+    "arbeidsmarktregio": N_("arbeidsmarktregio's"),
+}
+"""Division code -> English label (msgid), plural: the regions of the division."""
+
+METRIC_LABELS: dict[str, str] = {
+    "congruence": N_("congruence"),
+    "mean_containment": N_("mean containment"),
+    "reverse_mean_containment": N_("reverse mean containment"),
+    "nested_regions": N_("nested regions"),
+    "regions": N_("regions"),
+    "nested_share": N_("nested share"),
+    "ari": N_("ARI"),
+    "nmi": N_("NMI"),
+    "vi": N_("VI"),
+    "total_pieces": N_("pieces"),
+    "no_region_total": N_("weight in no region"),
+}
+"""Summary field -> English label (msgid)."""
+
+
+def weight_label(name: str, locale: str) -> str:
+    """The label of weight ``name`` in ``locale``."""
+    label = WEIGHT_LABELS.get(name)
+    return gettext(locale)(label) if label else name
+
+
+def division_label(name: str, locale: str) -> str:
+    """The label of division ``name`` in ``locale`` (its regions, plural)."""
+    label = DIVISION_LABELS.get(name)
+    return gettext(locale)(label) if label else name
+
+
+def metric_label(name: str, locale: str) -> str:
+    """The label of summary field ``name`` in ``locale``."""
+    label = METRIC_LABELS.get(name)
+    return gettext(locale)(label) if label else name
