@@ -28,6 +28,7 @@ from api.limits import LimitExceeded, Limits, limits_from_env
 from api.ratelimit import RateLimit
 from api.routers import (
     compare,
+    compare_page,
     divisions,
     docs,
     editor,
@@ -35,8 +36,10 @@ from api.routers import (
     login,
     maps,
     pages,
+    proposal_pages,
     proposals,
     revisions,
+    scenario_pages,
     scenarios,
     scores,
     sharing,
@@ -262,12 +265,15 @@ def create_app(
     app.include_router(units.router)
     app.include_router(scores.router)
     app.include_router(revisions.router)
+    app.include_router(scenario_pages.router)
     app.include_router(scenarios.router)
     app.include_router(verdicts.router)
     app.include_router(compare.router)
+    app.include_router(compare_page.router)
     app.include_router(maps.router)
     app.include_router(home.router)
     app.include_router(proposals.router)
+    app.include_router(proposal_pages.router)
     app.include_router(editor.router)
     app.include_router(docs.router)
     app.include_router(sharing.router)

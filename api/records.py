@@ -140,3 +140,25 @@ class StoredScenario:
 def now_ms() -> str:
     """The current UTC time as ISO text with milliseconds (the store's timestamps)."""
     return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+STORED_COLUMNS = (
+    "id, document, version, revision, source, sha256, created_at, updated_at, owner, visibility"
+)
+"""The ``scenarios`` columns :func:`stored_row` reads, in its order."""
+
+
+def stored_row(row: tuple[Any, ...]) -> StoredScenario:
+    """A :class:`StoredScenario` from a row of :data:`STORED_COLUMNS`."""
+    return StoredScenario(
+        id=row[0],
+        document=json.loads(row[1]),
+        version=row[2],
+        revision=row[3],
+        source=row[4],
+        sha256=row[5],
+        created_at=row[6],
+        updated_at=row[7],
+        owner=row[8],
+        visibility=row[9],
+    )

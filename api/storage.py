@@ -32,12 +32,13 @@ from pathlib import Path
 from typing import Any
 
 from api.auth.accounts import AccountStore, SQLiteAccounts
-from api.history import SQLiteHistory, VersionRecord
+from api.history import CurrentVersionOnly, SQLiteHistory, VersionRecord
 from api.library import SQLiteLibrary, library_documents
 from api.records import (
     MAX_BASE_DEPTH,
     SCENARIO_ID,
     SOURCES,
+    STORED_COLUMNS,
     VISIBILITIES,
     BadBase,
     RevisionConflict,
@@ -51,6 +52,7 @@ from api.records import (
     UnsafeScenarioId,
     check_scenario_id,
     document_sha256,
+    stored_row,
     taken,
 )
 from api.records import now_ms as _now
@@ -83,8 +85,9 @@ __all__ = [  # re-exported: callers import the store's vocabulary from here
 ]
 
 
-class ScenarioStore(AccountStore, ABC):
-    """What the API needs from a scenario store; implement it for another database."""
+class ScenarioStore(CurrentVersionOnly, AccountStore, ABC):
+    """What the API needs from a scenario store; implement it for another database (the
+    history of :class:`api.history.CurrentVersionOnly` unless it keeps old documents)."""
 
     @abstractmethod
     def list(self) -> list[StoredScenario]:
@@ -147,49 +150,12 @@ class ScenarioStore(AccountStore, ABC):
     ) -> StoredScenario:
         """Publish or hide a scenario (a new revision, so caches of it are not reused)."""
 
-    def history(self, scenario_id: str) -> list[VersionRecord]:
-        """Every version of a scenario, newest first (:mod:`api.history`); a store that keeps
-        no old documents lists only the current one."""
-        s = self.get(scenario_id)
-        edits = list(s.document.get("edits") or [])
-        actor = s.owner or "system"
-        return [
-            VersionRecord(s.version, s.revision, s.updated_at, actor, s.sha256, s.document, edits)
-        ]
-
-    def version_of(self, scenario_id: str, version: int) -> StoredScenario:
-        """The scenario as it was at ``version`` (:mod:`api.history`); here only the current."""
-        stored = self.get(scenario_id)
-        if version != stored.version:
-            raise ScenarioNotFound(f"scenario {scenario_id!r} has no kept version {version}")
-        return stored
-
     @abstractmethod
     def verify(self) -> list[str]:
         """Problems found (integrity check, checksums); empty when the store is sound."""
 
     def close(self) -> None:  # noqa: B027 - optional for stores without resources
         """Release resources."""
-
-
-_COLUMNS = (
-    "id, document, version, revision, source, sha256, created_at, updated_at, owner, visibility"
-)
-
-
-def _row(row: tuple[Any, ...]) -> StoredScenario:
-    return StoredScenario(
-        id=row[0],
-        document=json.loads(row[1]),
-        version=row[2],
-        revision=row[3],
-        source=row[4],
-        sha256=row[5],
-        created_at=row[6],
-        updated_at=row[7],
-        owner=row[8],
-        visibility=row[9],
-    )
 
 
 class SQLiteScenarioStore(SQLiteLibrary, SQLiteHistory, SQLiteAccounts, ScenarioStore):
@@ -270,19 +236,21 @@ class SQLiteScenarioStore(SQLiteLibrary, SQLiteHistory, SQLiteAccounts, Scenario
         return conn
 
     def list(self) -> list[StoredScenario]:
-        rows = self._reader().execute(f"SELECT {_COLUMNS} FROM scenarios ORDER BY id").fetchall()
-        return [_row(r) for r in rows]
+        rows = (
+            self._reader().execute(f"SELECT {STORED_COLUMNS} FROM scenarios ORDER BY id").fetchall()
+        )
+        return [stored_row(r) for r in rows]
 
     def get(self, scenario_id: str) -> StoredScenario:
         check_scenario_id(scenario_id)
         row = (
             self._reader()
-            .execute(f"SELECT {_COLUMNS} FROM scenarios WHERE id = ?", (scenario_id,))
+            .execute(f"SELECT {STORED_COLUMNS} FROM scenarios WHERE id = ?", (scenario_id,))
             .fetchone()
         )
         if row is None:
             raise ScenarioNotFound(f"unknown scenario {scenario_id!r}")
-        return _row(row)
+        return stored_row(row)
 
     def revision(self, scenario_id: str) -> int:
         check_scenario_id(scenario_id)
@@ -424,7 +392,7 @@ class SQLiteScenarioStore(SQLiteLibrary, SQLiteHistory, SQLiteAccounts, Scenario
         check_scenario_id(scenario_id)
         with self._transaction() as cur:
             row = cur.execute(
-                f"SELECT {_COLUMNS} FROM scenarios WHERE id = ?", (scenario_id,)
+                f"SELECT {STORED_COLUMNS} FROM scenarios WHERE id = ?", (scenario_id,)
             ).fetchone()
             if row is None:
                 raise ScenarioNotFound(f"unknown scenario {scenario_id!r}")
@@ -452,7 +420,7 @@ class SQLiteScenarioStore(SQLiteLibrary, SQLiteHistory, SQLiteAccounts, Scenario
                 cur, actor, "scenario.delete", scenario_id, int(cur.lastrowid or 0),
                 f"detached={detached}" if detached else "",
             )  # fmt: skip
-        return _row(row)
+        return stored_row(row)
 
     def set_visibility(
         self, scenario_id: str, visibility: str, *, actor: str = "system"

@@ -48,6 +48,7 @@ def report_command(
     """Write a self-contained HTML report (scorecard, maps, tables) of one or more scenarios."""
     from geo.checks import build_context, scenario_verdict
     from maps.report import render_report
+    from regio.stored import load_cli_scenario
 
     if out.suffix.lower() not in (".html", ".htm"):
         fail(f"--out {out}: the report is HTML; name the file *.html")
@@ -56,7 +57,10 @@ def report_command(
     try:
         ctx = build_context(dataset)
         verdicts = [
-            scenario_verdict(ctx, s, jeugdregio=jeugdregio, settings=settings) for s in scenarios
+            scenario_verdict(
+                ctx, s, jeugdregio=jeugdregio, settings=settings, loader=load_cli_scenario
+            )
+            for s in scenarios
         ]
     except RegiokompasError as exc:
         fail(str(exc))

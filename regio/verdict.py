@@ -135,11 +135,14 @@ def verdict_command(
     """Check a scenario against the three principles, size and contiguity (exit 1 if one fails)."""
     from geo.checks import scenario_verdict
     from regio.common import open_dataset
+    from regio.stored import load_cli_scenario
 
     settings = settings_from(tolerance, weight, margin_km, min_pupils, max_pupils)
     dataset = open_dataset(data)
     try:
-        v = scenario_verdict(dataset, scenario, jeugdregio=jeugdregio, settings=settings)
+        v = scenario_verdict(
+            dataset, scenario, jeugdregio=jeugdregio, settings=settings, loader=load_cli_scenario
+        )
     except RegiokompasError as exc:
         fail(str(exc))
     for warning in v.warnings:
