@@ -174,7 +174,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if maps.wants_html(request) and not request.url.path.startswith("/api/"):
-            page = maps.error_page(exc.status_code, str(exc.detail))  # a browser on a page
+            page = maps.error_page(request, exc.status_code, str(exc.detail))  # a browser on a page
             page.headers.update(exc.headers or {})
             return page
         return JSONResponse(
