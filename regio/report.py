@@ -26,9 +26,12 @@ from regio.verdict import (
     MarginOption,
     MaxOption,
     MinOption,
+    SpaceDivisionOption,
+    SpaceOption,
     VerdictToleranceOption,
     VerdictWeightOption,
     settings_from,
+    with_space,
 )
 
 
@@ -43,6 +46,8 @@ def report_command(
     margin_km: MarginOption = 0.0,
     min_pupils: MinOption = None,
     max_pupils: MaxOption = None,
+    space: SpaceOption = None,
+    space_division: SpaceDivisionOption = None,
     data: DataOption = None,
 ) -> None:
     """Write a self-contained HTML report (scorecard, maps, tables) of one or more scenarios."""
@@ -64,6 +69,7 @@ def report_command(
         ]
     except RegiokompasError as exc:
         fail(str(exc))
+    verdicts = [with_space(v, dataset, space, space_division) for v in verdicts]
     for v in verdicts:
         for warning in v.warnings:
             console.print(f"[bold yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)

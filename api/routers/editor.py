@@ -145,6 +145,7 @@ def editor_page(
         csrf_token=session.csrf if session else "",
         scenario=scenario,
         revision=stored.revision,
+        version=stored.version,
         division=division,
         against=against,
         weight=weight,
