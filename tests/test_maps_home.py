@@ -169,7 +169,7 @@ def test_a_combined_swv_is_compared_with_todays_po_and_vo(client: TestClient) ->
             url = compare_url("huidig", "voorstel", "swv", "inhabitants", left_division=level)
             assert url in page.links and f">swv vs {level}</a>" in home
             r = client.get(url)
-            assert r.status_code == 200 and f"huidig: {level} by containment" in r.text
+            assert r.status_code == 200 and f"huidig: {level} naar inbedding" in r.text
         assert map_url("voorstel", "swv", "inhabitants") in page.links
     finally:
         assert client.delete("/api/scenarios/voorstel").status_code in (200, 204)

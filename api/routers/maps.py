@@ -20,23 +20,34 @@ client asks for HTML and as ``{"detail": ...}`` otherwise. A scenario called ``c
 
 from __future__ import annotations
 
-import html
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Hashable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
+from api import map_pages
+from api.costs import charge
 from api.deps import EvaluationCache, ScenarioEvaluator, get_evaluator, get_state
 from api.editor_links import edit_url
-from api.limits import ENV, LimitExceeded, Limits
+from api.limits import LimitExceeded, cost_budget
+from api.locale import get_locale
+from api.map_pages import (
+    MapPage,
+    compare_page_texts,
+    division_page_texts,
+    render_map_page,
+    within_budget,
+)
 from api.models import DIVISION_PATTERN, ERROR_RESPONSES, SCENARIO_PATTERN, WeightName
-from api.security import nonce_scripts
 from api.storage import ScenarioNotFound
 from geo.errors import RegiokompasError
+from geo.scenarios.budget import CostExceeded, check_budget, within
 from maps.assets import vendor_file
 from maps.compare_map import ScenarioView, compare_map
-from maps.division_map import division_map, page_html
+from maps.division_map import division_map, page_parts
+from maps.i18n import gettext
 
 router = APIRouter(prefix="/maps", tags=["maps"], responses=ERROR_RESPONSES)
 
@@ -114,42 +125,58 @@ def wants_html(request: Request) -> bool:
     return "text/html" in accept
 
 
-def error_page(status: int, message: str) -> HTMLResponse:
-    """A small HTML error page naming what is wrong, with a link to the home page."""
-    body = (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>regiokompas: error {status}</title></head><body style='font-family:sans-serif'>"
-        f"<h1>Error {status}</h1><p class='detail'>{html.escape(message)}</p>"
-        "<p><a href='/'>back to the scenarios</a></p></body></html>"
-    )
-    return HTMLResponse(body, status_code=status)
+def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    """The HTML error page in the reader's language (:func:`api.map_pages.error_page`)."""
+    return map_pages.error_page(request, status, message)
 
 
-def within_page_budget(page: str, limits: Limits) -> str:
-    """``page``, or :class:`LimitExceeded` (413) when it is over ``limits.page_bytes``: a
-    scenario whose map would be huge is refused, never served (nor cached)."""
-    size = len(page.encode("utf-8"))
-    if size > limits.page_bytes:
-        raise LimitExceeded(
-            f"map page: {size} bytes exceed the limit of {limits.page_bytes} "
-            f"({ENV['page_bytes']}); show fewer divisions or regions"
-        )
+class Refused(str):
+    """A page refused for its size, kept in the page cache in place of the page (so asking
+    again costs a lookup, not the work up to the refusal)."""
+
+
+def cached_page(request: Request, key: Hashable, build: Callable[[], MapPage]) -> MapPage:
+    """The page ``build()`` makes, cached under ``key``; the build runs under the cost budget
+    (time, regions, share rows, divisions: :func:`api.limits.cost_budget`), and a refusal for
+    size (413) is cached too and raised again on every later request."""
+    limits = get_state(request).limits
+
+    def run() -> MapPage | Refused:
+        with within(cost_budget(limits)):
+            try:
+                page = build()
+                check_budget("map page")
+                return page
+            except (LimitExceeded, CostExceeded) as exc:
+                if getattr(exc, "status", 413) != 413:
+                    raise
+                return Refused(str(exc))
+
+    page = page_cache(request).get_or_compute(key, run)
+    if isinstance(page, Refused):
+        raise LimitExceeded(str(page))
     return page
 
 
 def render_or_error(request: Request, render: Callable[[], str]) -> Response:
     """``render()`` as an HTML response; unknown names -> 404, invalid ones -> 422, over a
-    limit -> its status (413)."""
+    limit -> its status (413, also for a remembered refusal). The CPU time it took counts in
+    the client's rate limit (:func:`api.costs.charge`)."""
+    start = time.thread_time()
     try:
         return HTMLResponse(render())
     except LimitExceeded as exc:
         status, message = exc.status, str(exc)
     except (ScenarioNotFound, KeyError) as exc:
         status, message = 404, str(exc) if isinstance(exc, ScenarioNotFound) else exc.args[0]
+    except CostExceeded as exc:
+        status, message = 413, str(exc)
     except (RegiokompasError, ValueError) as exc:
         status, message = 422, str(exc)
+    finally:
+        charge(request.scope, time.thread_time() - start, get_state(request).limits)
     if wants_html(request):
-        return error_page(status, str(message))
+        return error_page(request, status, str(message))
     raise HTTPException(status, str(message))
 
 
@@ -189,6 +216,7 @@ def compare_page(
     """
 
     share = share_token(request)
+    locale = get_locale(request)
 
     def render() -> str:
         sides = [
@@ -196,8 +224,9 @@ def compare_page(
             (right, side_division(evaluator, right, division, right_division)),
         ]
         key = ("compare", *((evaluator.key(s), d) for s, d in sides), against, weight, share)
+        key += (locale,)
 
-        def build() -> str:
+        def build() -> MapPage:
             views = [
                 ScenarioView(
                     side,
@@ -207,10 +236,13 @@ def compare_page(
                 )
                 for side, shown in sides
             ]
-            dual = compare_map(evaluator.dataset, views[0], views[1], assets=ASSET_URL)
-            return within_page_budget(nonce_scripts(page_html(dual)), get_state(request).limits)
+            dual = compare_map(
+                evaluator.dataset, views[0], views[1], assets=ASSET_URL, locale=locale
+            )
+            page = compare_page_texts(evaluator, views, page_parts(dual), locale)
+            return within_budget(page, get_state(request).limits)
 
-        return page_cache(request).get_or_compute(key, build)
+        return render_map_page(request, cached_page(request, key, build), locale)
 
     return render_or_error(request, render)
 
@@ -241,22 +273,33 @@ def scenario_page(
     """
 
     share = share_token(request)
+    locale = get_locale(request)
 
     def render() -> str:
-        key = ("map", evaluator.key(scenario, version), division, against, weight, share)
+        key = ("map", evaluator.key(scenario, version), division, against, weight, share, locale)
 
-        def build() -> str:
+        def build() -> MapPage:
             score = evaluator.score(scenario, division, against, weight, version=version)
+            divisions = evaluator.divisions(scenario, version)
+            _ = gettext(locale)
+            shown = (
+                scenario
+                if version is None
+                else _("%(scenario)s (version %(version)s)")
+                % {"scenario": scenario, "version": version}
+            )
             m = division_map(
                 evaluator.dataset,
-                evaluator.divisions(scenario, version),
+                divisions,
                 score,
-                scenario=scenario if version is None else f"{scenario} (versie {version})",
+                scenario=shown,
                 assets=ASSET_URL,
                 edit_url=None if version else edit_url(scenario, division, against, share=share),
+                locale=locale,
             )
-            return within_page_budget(nonce_scripts(page_html(m)), get_state(request).limits)
+            page = division_page_texts(evaluator, shown, divisions, score, page_parts(m), locale)
+            return within_budget(page, get_state(request).limits)
 
-        return page_cache(request).get_or_compute(key, build)
+        return render_map_page(request, cached_page(request, key, build), locale)
 
     return render_or_error(request, render)
