@@ -75,7 +75,7 @@ def difference_map(
     focus = geometry[geometry.index.isin(diff.changed.index)]
     west, south, east, north = (focus if len(focus) else geometry).total_bounds
     m = new_map(tiles)
-    m.fit_bounds([[south, west], [north, east]], max_zoom=10)  # zoomed to what changed
+    m.fit_bounds([[south, west], [north, east]], max_zoom=9)  # zoomed to what changed
     use_assets(m, assets)
     add_page_css(m, f"regiokompas: {title}")
     changed = diff.changed

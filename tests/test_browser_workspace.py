@@ -150,6 +150,15 @@ def test_planner_journey(
     assert to_app and all(parse_qs(urlsplit(h).query).get("share") == [token] for h in to_app)
     assert not d.find_elements(By.ID, "delete-form")  # read-only
     _screenshot(d, "workspace_4_share_signed_out.png")
+    # the read-only editor keeps the token too: it opens and evaluates, signed out
+    d.find_element(By.CSS_SELECTOR, "#map-links a.edit").click()
+    WebDriverWait(d, 120).until(
+        lambda x: x.execute_script("return document.body.dataset.ready") == "true"
+    )
+    assert parse_qs(urlsplit(d.current_url).query)["share"] == [token]
+    _screenshot(d, "workspace_4_share_editor.png")
+    d.back()
+    _wait_for(d, "#shared-note")
     d.find_element(By.ID, "report-link").click()
     WebDriverWait(d, 120).until(
         lambda x: "report" in x.title.lower() or x.find_elements(By.TAG_NAME, "h1")
