@@ -219,4 +219,6 @@ def render_report(verdicts: Sequence[Verdict], *, title: str | None = None) -> s
         sources=SOURCES,
         weights=WEIGHT_NOTES,
         point_rule=ctx.point_rule,
+        distance_name=ctx.distance.get("name", "hemelsbreed"),
+        distance_text=ctx.distance.get("text", "straight line in EPSG:28992 (km)"),
     )
