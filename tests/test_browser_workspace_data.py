@@ -127,7 +127,5 @@ def test_regional_report_and_its_pdf(server: str, browser: WebDriver) -> None:
     path = ARTIFACTS / "workspace_report_limburg.pdf"
     path.write_bytes(pdf)
     if shutil.which("pdftoppm"):  # the pages as images, to look at
-        subprocess.run(
-            ["pdftoppm", "-r", "60", "-png", str(path), str(ARTIFACTS / "workspace_report_limburg")],
-            check=True,
-        )
+        prefix = str(ARTIFACTS / "workspace_report_limburg")
+        subprocess.run(["pdftoppm", "-r", "60", "-png", str(path), prefix], check=True)
