@@ -16,7 +16,10 @@ Algorithm.
 2. :func:`count_plans`: the number of valid divisions, exactly, by dynamic programming over the
    set of covered gemeenten: ``N(C) = sum over valid parts S with min(S) = lowest gemeente not in
    C and S disjoint from C of N(C | S)``, ``N(all) = 1``. Taking the lowest uncovered gemeente
-   makes every division appear exactly once. At most ``2^n`` states (n <= 21 on the real data).
+   makes every division appear exactly once. At most ``2^n`` states (n <= 21 on the real data);
+   a state whose free gemeenten cannot all be covered (one lost every admissible host, or a
+   connected piece is below the minimum size) is 0 without looking at any part, and the
+   gemeenten are numbered in reverse Cuthill-McKee order (:func:`geo.space.model.search_order`).
 3. :func:`enumerate_plans` walks the same tree depth first, only into branches with ``N > 0``
    (no dead ends), and yields each division as its list of part bitmasks.
 4. :func:`split_tasks` cuts the tree into prefixes (the first parts chosen) whose subtree counts
@@ -122,6 +125,45 @@ def _counts(model: RegionModel, parts: Parts, c: int) -> np.ndarray:
     arrays, n = parts.arrays, model.n
     done = np.zeros(n + 1, dtype=np.int64)
     done[0] = 1
+    zero = np.zeros(n + 1, dtype=np.int64)
+    host_of = [list(level) for level in model.allowed_hosts.values()]
+    sizes = [float(x) for x in model.sizes]
+    nb = model.neighbours
+    lo = model.min_size - 1e-9
+
+    def feasible(free: int) -> bool:
+        """Necessary for a free set to be covered: every gemeente keeps an admissible host
+        and every connected piece holds at least the minimum size."""
+        for level in host_of:
+            m, i = free, 0
+            while m:
+                if m & 1 and level[i] != -1 and not level[i] & free:
+                    return False
+                m >>= 1
+                i += 1
+        left = free
+        while left:
+            seed = left & -left
+            comp, frontier = seed, seed
+            while frontier:
+                grow = 0
+                f = frontier
+                while f:
+                    b = f & -f
+                    grow |= nb[b.bit_length() - 1]
+                    f ^= b
+                frontier = grow & free & ~comp
+                comp |= frontier
+            left &= ~comp
+            total, m, i = 0.0, comp, 0
+            while m:
+                if m & 1:
+                    total += sizes[i]
+                m >>= 1
+                i += 1
+            if total < lo:
+                return False
+        return True
 
     def count(c: int) -> np.ndarray:
         if c == full:
@@ -130,6 +172,9 @@ def _counts(model: RegionModel, parts: Parts, c: int) -> np.ndarray:
         if got is not None:
             return got
         free = ~c & full
+        if not feasible(free):
+            memo[c] = zero
+            return zero
         v = (free & -free).bit_length() - 1
         cand = arrays[v]
         total = np.zeros(n + 1, dtype=np.int64)
