@@ -155,7 +155,8 @@ def national_subprocess(out: Path, scheduler: str | None) -> tuple[float, float]
     wrapper = (
         "import resource, subprocess, sys, time\n"
         "t = time.perf_counter()\n"
-        f"subprocess.run([sys.executable, '-c', {build!r}], check=True, stdout=subprocess.DEVNULL)\n"
+        f"subprocess.run([sys.executable, '-c', {build!r}], check=True,\n"
+        "               stdout=subprocess.DEVNULL)\n"
         "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
     )
     out_text = subprocess.run(
