@@ -120,6 +120,13 @@ def _counts(model: RegionModel, parts: Parts, c: int) -> np.ndarray:
     """Completions of ``c`` per number of further parts (the memoised DP of rules 2 and 5)."""
     full = model.full
     memo = parts.memo
+    if c == full:
+        out = np.zeros(model.n + 1, dtype=np.int64)
+        out[0] = 1
+        return out
+    got = memo.get(c)
+    if got is not None:
+        return got
     if not parts.arrays:
         parts.arrays = [np.array(m, dtype=np.int64) for m in parts.by_min]
     arrays, n = parts.arrays, model.n
@@ -203,7 +210,6 @@ def enumerate_plans(
 ) -> Iterator[list[int]]:
     """Every valid division that starts with the parts ``prefix``, as lists of part masks."""
     full = model.full
-    by_min = parts.by_min
     start = 0
     for p in prefix:
         start |= p
@@ -211,18 +217,25 @@ def enumerate_plans(
         return
     chosen = list(prefix)
 
+    if not parts.arrays:
+        parts.arrays = [np.array(m, dtype=np.int64) for m in parts.by_min]
+    arrays, memo = parts.arrays, parts.memo
+
     def walk(c: int) -> Iterator[list[int]]:
         if c == full:
             yield list(chosen)
             return
         free = ~c & full
         v = (free & -free).bit_length() - 1
-        for p in by_min[v]:
-            if p & c:
-                continue
+        cand = arrays[v]
+        for p in cand[(cand & c) == 0].tolist():
             nxt = c | p
-            if nxt != full and count_plans(model, parts, nxt) == 0:
-                continue
+            if nxt != full:
+                ways = memo.get(nxt)  # filled by the count of ``start`` above
+                if ways is None:
+                    ways = _counts(model, parts, nxt)
+                if not ways.any():
+                    continue
             chosen.append(p)
             yield from walk(nxt)
             chosen.pop()
@@ -236,14 +249,14 @@ def split_tasks(
     """Prefixes ``(parts chosen first, plans below)`` covering the whole tree, each with at most
     ``max_plans`` plans unless it is already a complete division (rule 4)."""
     full = model.full
+    count_plans(model, parts)  # fills the memo for every reachable state
+    memo = parts.memo
+    arrays = parts.arrays
     out: list[tuple[tuple[int, ...], int]] = []
-    stack: list[tuple[int, ...]] = [()]
+    stack: list[tuple[tuple[int, ...], int]] = [((), 0)]
     while stack:
-        prefix = stack.pop()
-        c = 0
-        for p in prefix:
-            c |= p
-        n = count_plans(model, parts, c)
+        prefix, c = stack.pop()
+        n = 1 if c == full else int(memo[c].sum())
         if n == 0:
             continue
         if n <= max_plans or c == full:
@@ -251,9 +264,11 @@ def split_tasks(
             continue
         free = ~c & full
         v = (free & -free).bit_length() - 1
-        for p in reversed(parts.by_min[v]):
-            if not p & c:
-                stack.append((*prefix, p))
+        cand = arrays[v]
+        for p in cand[(cand & c) == 0].tolist()[::-1]:
+            nxt = c | p
+            if nxt == full or memo[nxt].any():
+                stack.append(((*prefix, p), nxt))
     out.sort(key=lambda t: [m & -m for m in t[0]])
     return out
 
