@@ -182,6 +182,7 @@ class _Progress:
     def __init__(self, show: bool, regions: int) -> None:
         self.bar = None
         if show:
+            from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
             self.bar = Progress(
@@ -189,6 +190,7 @@ class _Progress:
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
+                console=Console(stderr=True),
             )
             self.bar.start()
             self.task = self.bar.add_task("jeugdregio's", total=regions)

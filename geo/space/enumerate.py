@@ -273,21 +273,52 @@ def split_tasks(
     return out
 
 
+def _options(
+    model: RegionModel, parts: Parts, c: int, left: int | None
+) -> tuple[list[int], list[int]]:
+    """The parts that may come next after ``c`` and their numbers of completions (with
+    ``left`` more parts, or any number when None)."""
+    full = model.full
+    free = ~c & full
+    v = (free & -free).bit_length() - 1
+    cand = parts.arrays[v]
+    options, weights = [], []
+    for p in cand[(cand & c) == 0].tolist():
+        ways = _counts(model, parts, c | p)
+        w = int(ways.sum()) if left is None else (int(ways[left - 1]) if left >= 1 else 0)
+        if w:
+            options.append(p)
+            weights.append(w)
+    return options, weights
+
+
 def sample_uniform(model: RegionModel, parts: Parts, rng: random.Random) -> list[int]:
     """One valid division drawn exactly uniformly (rule 5)."""
     full = model.full
-    c = 0
-    chosen: list[int] = []
     if count_plans(model, parts) == 0:
         raise ValueError(f"jeugdregio {model.region} has no valid division")
+    c, chosen = 0, []
     while c != full:
-        free = ~c & full
-        v = (free & -free).bit_length() - 1
-        options = [p for p in parts.by_min[v] if not p & c]
-        weights = [count_plans(model, parts, c | p) for p in options]
+        options, weights = _options(model, parts, c, None)
         p = rng.choices(options, weights=weights)[0]
         chosen.append(p)
         c |= p
+    return chosen
+
+
+def sample_uniform_k(model: RegionModel, parts: Parts, k: int, rng: random.Random) -> list[int]:
+    """One valid division with exactly ``k`` SWVs, drawn uniformly among those."""
+    full = model.full
+    counts = _counts(model, parts, 0)
+    if k >= len(counts) or counts[k] == 0:
+        raise ValueError(f"jeugdregio {model.region} has no valid division with {k} SWVs")
+    c, chosen, left = 0, [], k
+    while c != full:
+        options, weights = _options(model, parts, c, left)
+        p = rng.choices(options, weights=weights)[0]
+        chosen.append(p)
+        c |= p
+        left -= 1
     return chosen
 
 
@@ -317,28 +348,6 @@ def toy_path(n: int, *, sizes: list[float], min_size: float, max_size: float) ->
         current={"po": [], "vo": []},
         uniform={},
     )
-
-
-def sample_uniform_k(model: RegionModel, parts: Parts, k: int, rng: random.Random) -> list[int]:
-    """One valid division with exactly ``k`` SWVs, drawn uniformly among those."""
-    full = model.full
-
-    def ways(c: int, r: int) -> int:
-        return int(_counts(model, parts, c)[r]) if r >= 0 else 0
-
-    c, chosen, left = 0, [], k
-    if ways(0, k) == 0:
-        raise ValueError(f"jeugdregio {model.region} has no valid division with {k} SWVs")
-    while c != full:
-        free = ~c & full
-        v = (free & -free).bit_length() - 1
-        options = [p for p in parts.by_min[v] if not p & c]
-        weights = [ways(c | p, left - 1) for p in options]
-        p = rng.choices(options, weights=weights)[0]
-        chosen.append(p)
-        c |= p
-        left -= 1
-    return chosen
 
 
 def parts_from_masks(model: RegionModel, masks: list[int]) -> Parts:
