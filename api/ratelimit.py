@@ -6,6 +6,8 @@ moving-window limit per client address (``REGIOKOMPAS_RATE_WRITES``, ``REGIOKOMP
 Over the limit the answer is 429 naming the limit, with ``Retry-After``. Cheap reads (JSON
 lookups, static files, ``/openapi.json``) are not counted, nor are score queries answered from
 the repeat cache (the middleware sits inside :class:`api.routers.scores.RepeatScores`).
+A request that costs more than one (an editor evaluation, a freshly rendered map page) is
+counted by its CPU time through :meth:`RateLimit.charge` (see :mod:`api.costs`).
 Behind a reverse proxy run uvicorn with ``--proxy-headers`` so the client address is the
 visitor's, not the proxy's.
 
@@ -26,6 +28,7 @@ from limits.strategies import MovingWindowRateLimiter
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.costs import CHARGE_KEY
 from api.limits import ENV, Limits
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -73,6 +76,7 @@ class RateLimit:
             if kind is not None:
                 item, text, variable = self.items[kind]
                 client = (scope.get("client") or ("unknown", 0))[0]
+                scope[CHARGE_KEY] = lambda extra, k=kind, c=client: self.charge(k, c, extra)
                 if not self.limiter.hit(item, kind, client):
                     reset, _ = self.limiter.get_window_stats(item, kind, client)
                     wait = max(1, math.ceil(reset - time.time()))
@@ -88,3 +92,11 @@ class RateLimit:
                     await response(scope, receive, send)
                     return
         await self.app(scope, receive, send)
+
+    def charge(self, kind: str, client: str, extra: int) -> None:
+        """Count ``extra`` more requests of ``kind`` for ``client`` (a request that cost more
+        than one, :func:`api.costs.charge`), up to what its window has left."""
+        item = self.items[kind][0]
+        remaining = self.limiter.get_window_stats(item, kind, client).remaining
+        if remaining > 0 and extra > 0:
+            self.limiter.hit(item, kind, client, cost=min(extra, remaining))
