@@ -90,6 +90,19 @@ class ScenarioStore(AccountStore, ABC):
     def list(self) -> list[StoredScenario]:
         """All stored scenarios, ordered by id."""
 
+    def list_page(
+        self, reader: str | None, *, admin: bool = False, limit: int = 100, after: str = ""
+    ) -> list[dict[str, Any]]:
+        """One page of the scenarios ``reader`` may read (published ones and their own; all
+        for an ``admin``), ordered by id, after the id ``after``: the list entries only
+        (:func:`listing` of each). Stores should answer it without loading every document."""
+        rows = [
+            s
+            for s in self.list()
+            if s.id > after and (admin or s.visibility == "published" or s.owner == reader)
+        ]
+        return [listing(s) for s in rows[:limit]]
+
     @abstractmethod
     def get(self, scenario_id: str) -> StoredScenario:
         """One scenario; raises :class:`ScenarioNotFound` or :class:`UnsafeScenarioId`."""
@@ -175,6 +188,56 @@ class ScenarioStore(AccountStore, ABC):
 _COLUMNS = (
     "id, document, version, revision, source, sha256, created_at, updated_at, owner, visibility"
 )
+
+_LISTING = (
+    "id, json_extract(document, '$.name'), json_extract(document, '$.title'), "
+    "json_extract(document, '$.description'), json_extract(document, '$.principles'), base, "
+    "CASE json_type(document, '$.edits') WHEN 'array' THEN json_array_length(document, '$.edits') "
+    "ELSE 0 END, source, owner, visibility, version, revision, created_at, updated_at"
+)
+"""The list entry of a scenario, read by SQLite from the stored JSON (no document parsed in
+Python, none loaded whole)."""
+
+
+def listing(stored: StoredScenario) -> dict[str, Any]:
+    """The list entry of a stored scenario (the fields of ``api.models.ScenarioSummary``
+    without its url)."""
+    doc = stored.document
+    edits = doc.get("edits")
+    return _entry(
+        stored.id, doc.get("name"), doc.get("title"), doc.get("description"),
+        doc.get("principles"), stored.base, len(edits) if isinstance(edits, list) else 0,
+        stored.source, stored.owner, stored.visibility, stored.version, stored.revision,
+        stored.created_at, stored.updated_at,
+    )  # fmt: skip
+
+
+def _entry(*row: Any) -> dict[str, Any]:
+    (id_, name, title, description, principles, base, edits, source, owner, visibility,
+     version, revision, created, updated) = row  # fmt: skip
+    if isinstance(principles, str):  # JSON text from SQLite
+        try:
+            principles = json.loads(principles)
+        except ValueError:
+            principles = []
+    return {
+        "id": id_,
+        "name": str(name if name is not None else id_),
+        "title": str(title or id_),
+        "description": str(description if description is not None else ""),
+        "principles": [
+            int(p) for p in principles or [] if isinstance(p, int) and not isinstance(p, bool)
+        ] if isinstance(principles, list) else [],
+        "base": base if isinstance(base, str) and base else None,
+        "edits": int(edits or 0),
+        "source": source,
+        "owner": owner,
+        "visibility": visibility,
+        "version": version,
+        "revision": revision,
+        "created_at": created,
+        "updated_at": updated,
+    }  # fmt: skip
 
 
 def _row(row: tuple[Any, ...]) -> StoredScenario:
@@ -272,6 +335,19 @@ class SQLiteScenarioStore(SQLiteLibrary, SQLiteHistory, SQLiteAccounts, Scenario
     def list(self) -> list[StoredScenario]:
         rows = self._reader().execute(f"SELECT {_COLUMNS} FROM scenarios ORDER BY id").fetchall()
         return [_row(r) for r in rows]
+
+    def list_page(
+        self, reader: str | None, *, admin: bool = False, limit: int = 100, after: str = ""
+    ) -> list[dict[str, Any]]:
+        where = "id > ?" if admin else "id > ? AND (visibility = 'published' OR owner = ?)"
+        args: tuple[Any, ...] = (after,) if admin else (after, reader)
+        rows = (
+            self._reader()
+            .execute(f"SELECT {_LISTING} FROM scenarios WHERE {where} ORDER BY id LIMIT ?",
+                     (*args, int(limit)))
+            .fetchall()
+        )  # fmt: skip
+        return [_entry(*row) for row in rows]
 
     def get(self, scenario_id: str) -> StoredScenario:
         check_scenario_id(scenario_id)
