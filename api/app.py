@@ -29,6 +29,7 @@ from api.logs import install_log_redaction
 from api.ratelimit import RateLimit
 from api.routers import (
     compare,
+    compare_page,
     divisions,
     docs,
     editor,
@@ -36,8 +37,10 @@ from api.routers import (
     login,
     maps,
     pages,
+    proposal_pages,
     proposals,
     revisions,
+    scenario_pages,
     scenarios,
     scores,
     sharing,
@@ -169,7 +172,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if maps.wants_html(request) and not request.url.path.startswith("/api/"):
-            page = maps.error_page(exc.status_code, str(exc.detail))  # a browser on a page
+            page = maps.error_page(request, exc.status_code, str(exc.detail))  # a browser on a page
             page.headers.update(exc.headers or {})
             return page
         return JSONResponse(
@@ -260,12 +263,15 @@ def create_app(
     app.include_router(units.router)
     app.include_router(scores.router)
     app.include_router(revisions.router)
+    app.include_router(scenario_pages.router)
     app.include_router(scenarios.router)
     app.include_router(verdicts.router)
     app.include_router(compare.router)
+    app.include_router(compare_page.router)
     app.include_router(maps.router)
     app.include_router(home.router)
     app.include_router(proposals.router)
+    app.include_router(proposal_pages.router)
     app.include_router(editor.router)
     app.include_router(docs.router)
     app.include_router(sharing.router)

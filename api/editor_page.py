@@ -8,28 +8,29 @@ from __future__ import annotations
 
 from typing import Any
 
-import jinja2
 from fastapi import Request
 
 from api.auth.principal import Principal
 from api.records import StoredScenario
+from api.templating import TEMPLATES, page_context
+from maps.i18n import N_, gettext
 
 WEIGHT_LABELS: dict[str, str] = {
-    "area": "area (km²)",
-    "inhabitants": "inhabitants",
-    "inhabitants_0_15": "inhabitants 0-15",
-    "pupils_po": "pupils (primary)",
-    "pupils_vo": "pupils (secondary)",
-    "pupils_special": "pupils (special)",
-    "pupils": "pupils (all)",
+    "area": N_("area (km²)"),
+    "inhabitants": N_("inhabitants"),
+    "inhabitants_0_15": N_("inhabitants 0-15"),
+    "pupils_po": N_("pupils (primary)"),
+    "pupils_vo": N_("pupils (secondary)"),
+    "pupils_special": N_("pupils (special)"),
+    "pupils": N_("pupils (all)"),
 }
 """The weight menu's labels (English msgids; keys are :data:`geo.dataset.WEIGHTS`)."""
 
-SIGN_IN_TO_SAVE = "Sign in to save your edits (your edits here are kept until you leave)."
-LIBRARY_READ_ONLY = (
+SIGN_IN_TO_SAVE = N_("Sign in to save your edits (your edits here are kept until you leave).")
+LIBRARY_READ_ONLY = N_(
     "Save is off: this is a library scenario, only an admin may change it. Use save as."
 )
-NOT_YOURS = "Save is off: this scenario belongs to %(owner)s. Use save as."
+NOT_YOURS = N_("Save is off: this scenario belongs to %(owner)s. Use save as.")
 
 
 def save_refusal(stored: StoredScenario, principal: Principal) -> str:
@@ -42,17 +43,15 @@ def save_refusal(stored: StoredScenario, principal: Principal) -> str:
     return NOT_YOURS
 
 
-def render_editor(templates: jinja2.Environment, request: Request, **variables: Any) -> str:
-    """The editor page for ``request`` with ``variables`` (see ``api/templates/editor.html``)."""
-
-    def translate(text: str, **values: Any) -> str:
-        return text % values if values else text
-
-    return templates.get_template("editor.html").render(
-        _=translate,
-        locale="en",
-        language_links=[],
-        i18n_blob="",
-        i18n_helper="",
+def render_editor(request: Request, **variables: Any) -> str:
+    """The editor page for ``request`` in its language, with ``variables`` (see
+    ``api/templates/editor.html``); the script's strings are embedded from the catalogs."""
+    context = page_context(request)
+    _ = gettext(context["locale"])
+    variables["weights"] = [{**w, "label": _(w["label"])} for w in variables.get("weights", [])]
+    return TEMPLATES.get_template("editor.html").render(
+        **context,
+        i18n_blob=context["i18n_script"]("editor/editor.js"),
+        i18n_helper="/static/i18n.js",
         **variables,
     )

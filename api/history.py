@@ -76,6 +76,30 @@ def _edits(document: dict[str, Any]) -> list[Any]:
     return edits if isinstance(edits, list) else []
 
 
+class CurrentVersionOnly:
+    """The history of a store that keeps no old documents: only the current version (the
+    default of :class:`api.storage.ScenarioStore`, which provides ``get()``)."""
+
+    def get(self, scenario_id: str) -> StoredScenario:  # pragma: no cover
+        raise NotImplementedError
+
+    def history(self, scenario_id: str) -> list[VersionRecord]:
+        """The current version only."""
+        s = self.get(scenario_id)
+        edits = [e for e in s.document.get("edits") or [] if isinstance(e, dict)]
+        actor = s.owner or "system"
+        return [
+            VersionRecord(s.version, s.revision, s.updated_at, actor, s.sha256, s.document, edits)
+        ]
+
+    def version_of(self, scenario_id: str, version: int) -> StoredScenario:
+        """The current version; :class:`ScenarioNotFound` for any other."""
+        stored = self.get(scenario_id)
+        if version != stored.version:
+            raise ScenarioNotFound(f"scenario {scenario_id!r} has no kept version {version}")
+        return stored
+
+
 class SQLiteHistory:
     """Reading the kept versions; mixed into :class:`api.storage.SQLiteScenarioStore`, which
     provides ``_reader()`` and ``get()``."""

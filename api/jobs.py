@@ -36,6 +36,8 @@ class Job:
     finished_at: str | None = None
     result: Any = None
     error: str | None = None
+    progress: dict[str, Any] = field(default_factory=dict)
+    """What the job reports while it runs (e.g. a proposal: the jeugdregio's done and left)."""
 
 
 class JobCancelled(RegiokompasError):
@@ -43,6 +45,11 @@ class JobCancelled(RegiokompasError):
 
 
 _current = threading.local()
+
+
+def current_job() -> Job | None:
+    """In a job's thread: the job (to report its progress); elsewhere None."""
+    return getattr(_current, "job", None)
 
 
 def check_cancelled() -> None:

@@ -228,6 +228,11 @@ class ImportOut(ScenarioCreated):
         default_factory=list,
         description="geometry imports: gemeenten whose best region covers < 99% of them",
     )
+    base: str | None = Field(None, description="the scenario the rows were applied to")
+    kept: int = Field(0, description="gemeenten not in the file that keep the base's rows")
+    new_regions: list[str] = Field(
+        default_factory=list, description="region codes the base did not have (when allowed)"
+    )
 
 
 # ---------------------------------------------------------------------- compare

@@ -83,8 +83,20 @@ class SaveChecks:
     quota_owner: str | None = None
     """The user whose quota counts this save (None: no quota, e.g. admins)."""
     quota: Callable[[list[int], int, int], None] | None = None
-    """Called with the stored sizes in bytes of ``quota_owner``'s other scenarios, the size of
+    """Called with the stored sizes in bytes of every scenario ``quota_owner`` owns now, the size of
     the new document and the size of the scenario it replaces (0 when new); raises to refuse."""
+
+    def check_quota(self, cur: Any, size: int, old_owner: str | None, old_size: int) -> None:
+        """Run :attr:`quota` inside a save's transaction (``cur``, an SQLite cursor) with the
+        stored sizes of every scenario of :attr:`quota_owner`."""
+        if self.quota is None or self.quota_owner is None:
+            return
+        rows = cur.execute(
+            "SELECT length(CAST(document AS BLOB)) FROM scenarios WHERE owner = ?",
+            (self.quota_owner,),
+        ).fetchall()
+        replacing = old_size if old_owner == self.quota_owner else 0
+        self.quota([int(r[0]) for r in rows], size, replacing)
 
 
 def check_scenario_id(scenario_id: object) -> str:
@@ -140,3 +152,25 @@ class StoredScenario:
 def now_ms() -> str:
     """The current UTC time as ISO text with milliseconds (the store's timestamps)."""
     return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+STORED_COLUMNS = (
+    "id, document, version, revision, source, sha256, created_at, updated_at, owner, visibility"
+)
+"""The ``scenarios`` columns :func:`stored_row` reads, in its order."""
+
+
+def stored_row(row: tuple[Any, ...]) -> StoredScenario:
+    """A :class:`StoredScenario` from a row of :data:`STORED_COLUMNS`."""
+    return StoredScenario(
+        id=row[0],
+        document=json.loads(row[1]),
+        version=row[2],
+        revision=row[3],
+        source=row[4],
+        sha256=row[5],
+        created_at=row[6],
+        updated_at=row[7],
+        owner=row[8],
+        visibility=row[9],
+    )

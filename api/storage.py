@@ -32,12 +32,14 @@ from pathlib import Path
 from typing import Any
 
 from api.auth.accounts import AccountStore, SQLiteAccounts
-from api.history import SQLiteHistory, VersionRecord
+from api.history import CurrentVersionOnly, SQLiteHistory, VersionRecord
 from api.library import SQLiteLibrary, library_documents
+from api.listing import filter_page, select_page
 from api.records import (
     MAX_BASE_DEPTH,
     SCENARIO_ID,
     SOURCES,
+    STORED_COLUMNS,
     VISIBILITIES,
     BadBase,
     RevisionConflict,
@@ -51,6 +53,7 @@ from api.records import (
     UnsafeScenarioId,
     check_scenario_id,
     document_sha256,
+    stored_row,
     taken,
 )
 from api.records import now_ms as _now
@@ -83,8 +86,9 @@ __all__ = [  # re-exported: callers import the store's vocabulary from here
 ]
 
 
-class ScenarioStore(AccountStore, ABC):
-    """What the API needs from a scenario store; implement it for another database."""
+class ScenarioStore(CurrentVersionOnly, AccountStore, ABC):
+    """What the API needs from a scenario store; implement it for another database (the
+    history of :class:`api.history.CurrentVersionOnly` unless it keeps old documents)."""
 
     @abstractmethod
     def list(self) -> list[StoredScenario]:
@@ -96,12 +100,7 @@ class ScenarioStore(AccountStore, ABC):
         """One page of the scenarios ``reader`` may read (published ones and their own; all
         for an ``admin``), ordered by id, after the id ``after``: the list entries only
         (:func:`listing` of each). Stores should answer it without loading every document."""
-        rows = [
-            s
-            for s in self.list()
-            if s.id > after and (admin or s.visibility == "published" or s.owner == reader)
-        ]
-        return [listing(s) for s in rows[:limit]]
+        return filter_page(self.list(), reader, admin=admin, limit=limit, after=after)
 
     @abstractmethod
     def get(self, scenario_id: str) -> StoredScenario:
@@ -160,99 +159,12 @@ class ScenarioStore(AccountStore, ABC):
     ) -> StoredScenario:
         """Publish or hide a scenario (a new revision, so caches of it are not reused)."""
 
-    def history(self, scenario_id: str) -> list[VersionRecord]:
-        """Every version of a scenario, newest first (:mod:`api.history`); a store that keeps
-        no old documents lists only the current one."""
-        s = self.get(scenario_id)
-        edits = list(s.document.get("edits") or [])
-        actor = s.owner or "system"
-        return [
-            VersionRecord(s.version, s.revision, s.updated_at, actor, s.sha256, s.document, edits)
-        ]
-
-    def version_of(self, scenario_id: str, version: int) -> StoredScenario:
-        """The scenario as it was at ``version`` (:mod:`api.history`); here only the current."""
-        stored = self.get(scenario_id)
-        if version != stored.version:
-            raise ScenarioNotFound(f"scenario {scenario_id!r} has no kept version {version}")
-        return stored
-
     @abstractmethod
     def verify(self) -> list[str]:
         """Problems found (integrity check, checksums); empty when the store is sound."""
 
     def close(self) -> None:  # noqa: B027 - optional for stores without resources
         """Release resources."""
-
-
-_COLUMNS = (
-    "id, document, version, revision, source, sha256, created_at, updated_at, owner, visibility"
-)
-
-_LISTING = (
-    "id, json_extract(document, '$.name'), json_extract(document, '$.title'), "
-    "json_extract(document, '$.description'), json_extract(document, '$.principles'), base, "
-    "CASE json_type(document, '$.edits') WHEN 'array' THEN json_array_length(document, '$.edits') "
-    "ELSE 0 END, source, owner, visibility, version, revision, created_at, updated_at"
-)
-"""The list entry of a scenario, read by SQLite from the stored JSON (no document parsed in
-Python, none loaded whole)."""
-
-
-def listing(stored: StoredScenario) -> dict[str, Any]:
-    """The list entry of a stored scenario (the fields of ``api.models.ScenarioSummary``
-    without its url)."""
-    doc = stored.document
-    edits = doc.get("edits")
-    return _entry(
-        stored.id, doc.get("name"), doc.get("title"), doc.get("description"),
-        doc.get("principles"), stored.base, len(edits) if isinstance(edits, list) else 0,
-        stored.source, stored.owner, stored.visibility, stored.version, stored.revision,
-        stored.created_at, stored.updated_at,
-    )  # fmt: skip
-
-
-def _entry(*row: Any) -> dict[str, Any]:
-    (id_, name, title, description, principles, base, edits, source, owner, visibility,
-     version, revision, created, updated) = row  # fmt: skip
-    if isinstance(principles, str):  # JSON text from SQLite
-        try:
-            principles = json.loads(principles)
-        except ValueError:
-            principles = []
-    return {
-        "id": id_,
-        "name": str(name if name is not None else id_),
-        "title": str(title or id_),
-        "description": str(description if description is not None else ""),
-        "principles": [
-            int(p) for p in principles or [] if isinstance(p, int) and not isinstance(p, bool)
-        ] if isinstance(principles, list) else [],
-        "base": base if isinstance(base, str) and base else None,
-        "edits": int(edits or 0),
-        "source": source,
-        "owner": owner,
-        "visibility": visibility,
-        "version": version,
-        "revision": revision,
-        "created_at": created,
-        "updated_at": updated,
-    }  # fmt: skip
-
-
-def _row(row: tuple[Any, ...]) -> StoredScenario:
-    return StoredScenario(
-        id=row[0],
-        document=json.loads(row[1]),
-        version=row[2],
-        revision=row[3],
-        source=row[4],
-        sha256=row[5],
-        created_at=row[6],
-        updated_at=row[7],
-        owner=row[8],
-        visibility=row[9],
-    )
 
 
 class SQLiteScenarioStore(SQLiteLibrary, SQLiteHistory, SQLiteAccounts, ScenarioStore):
@@ -333,32 +245,26 @@ class SQLiteScenarioStore(SQLiteLibrary, SQLiteHistory, SQLiteAccounts, Scenario
         return conn
 
     def list(self) -> list[StoredScenario]:
-        rows = self._reader().execute(f"SELECT {_COLUMNS} FROM scenarios ORDER BY id").fetchall()
-        return [_row(r) for r in rows]
+        rows = (
+            self._reader().execute(f"SELECT {STORED_COLUMNS} FROM scenarios ORDER BY id").fetchall()
+        )
+        return [stored_row(r) for r in rows]
 
     def list_page(
         self, reader: str | None, *, admin: bool = False, limit: int = 100, after: str = ""
     ) -> list[dict[str, Any]]:
-        where = "id > ?" if admin else "id > ? AND (visibility = 'published' OR owner = ?)"
-        args: tuple[Any, ...] = (after,) if admin else (after, reader)
-        rows = (
-            self._reader()
-            .execute(f"SELECT {_LISTING} FROM scenarios WHERE {where} ORDER BY id LIMIT ?",
-                     (*args, int(limit)))
-            .fetchall()
-        )  # fmt: skip
-        return [_entry(*row) for row in rows]
+        return select_page(self._reader(), reader, admin=admin, limit=limit, after=after)
 
     def get(self, scenario_id: str) -> StoredScenario:
         check_scenario_id(scenario_id)
         row = (
             self._reader()
-            .execute(f"SELECT {_COLUMNS} FROM scenarios WHERE id = ?", (scenario_id,))
+            .execute(f"SELECT {STORED_COLUMNS} FROM scenarios WHERE id = ?", (scenario_id,))
             .fetchone()
         )
         if row is None:
             raise ScenarioNotFound(f"unknown scenario {scenario_id!r}")
-        return _row(row)
+        return stored_row(row)
 
     def revision(self, scenario_id: str) -> int:
         check_scenario_id(scenario_id)
@@ -391,23 +297,6 @@ class SQLiteScenarioStore(SQLiteLibrary, SQLiteHistory, SQLiteAccounts, Scenario
                     f"{MAX_BASE_DEPTH} scenarios"
                 )
             current = row[0]
-
-    @staticmethod
-    def _check_quota(
-        cur: sqlite3.Cursor,
-        checks: SaveChecks,
-        scenario_id: str,
-        size: int,
-        old: tuple[Any, ...] | None,
-    ) -> None:
-        """Inside the save's transaction: the quota of ``checks.quota_owner`` (stored bytes)."""
-        assert checks.quota is not None
-        owner = checks.quota_owner
-        rows = cur.execute(
-            "SELECT id, length(CAST(document AS BLOB)) FROM scenarios WHERE owner = ?", (owner,)
-        ).fetchall()
-        replacing = int(old[5]) if old is not None and old[2] == owner else 0
-        checks.quota([int(r[1]) for r in rows], size, replacing)
 
     def save(
         self,
@@ -461,8 +350,8 @@ class SQLiteScenarioStore(SQLiteLibrary, SQLiteHistory, SQLiteAccounts, Scenario
             checks = checks or SaveChecks()
             if old is not None and checks.replace is not None:
                 checks.replace(scenario_id, old[2], old[3])
-            if checks.quota is not None and checks.quota_owner is not None:
-                self._check_quota(cur, checks, scenario_id, len(text.encode("utf-8")), old)
+            size = len(text.encode("utf-8"))
+            checks.check_quota(cur, size, *((old[2], int(old[5])) if old else (None, 0)))
             self._check_base(cur, scenario_id, base)
             cur.execute(
                 "INSERT INTO revisions (scenario_id, action, sha256, at) VALUES (?, 'save', ?, ?)",
@@ -500,7 +389,7 @@ class SQLiteScenarioStore(SQLiteLibrary, SQLiteHistory, SQLiteAccounts, Scenario
         check_scenario_id(scenario_id)
         with self._transaction() as cur:
             row = cur.execute(
-                f"SELECT {_COLUMNS} FROM scenarios WHERE id = ?", (scenario_id,)
+                f"SELECT {STORED_COLUMNS} FROM scenarios WHERE id = ?", (scenario_id,)
             ).fetchone()
             if row is None:
                 raise ScenarioNotFound(f"unknown scenario {scenario_id!r}")
@@ -528,7 +417,7 @@ class SQLiteScenarioStore(SQLiteLibrary, SQLiteHistory, SQLiteAccounts, Scenario
                 cur, actor, "scenario.delete", scenario_id, int(cur.lastrowid or 0),
                 f"detached={detached}" if detached else "",
             )  # fmt: skip
-        return _row(row)
+        return stored_row(row)
 
     def set_visibility(
         self, scenario_id: str, visibility: str, *, actor: str = "system"

@@ -16,7 +16,7 @@ equal to today's, mark nothing (``None``).
 >>> new = Division.from_assignment("swv", dict.fromkeys(ds.units.index, "ALL"))
 >>> changes = swv_changes(ds, new)
 >>> int(changes["swv_changes"].sum()), changes["text"].iloc[-1]
-(0, 'no')
+(0, 'nee')
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import pandas as pd
 from geo.dataset import Dataset
 from geo.division import NO_REGION, Division
 from geo.overlap.disruption import disruption
+from maps.i18n import N_, format_number, gettext
 
 SWV_LEVELS: dict[str, tuple[str, ...]] = {
     "swv": ("po", "vo"),
@@ -35,8 +36,8 @@ SWV_LEVELS: dict[str, tuple[str, ...]] = {
 }
 """SWV divisions whose changes are marked, and the levels each is measured on."""
 
-NO_SWV_LABEL = "no SWV"
-"""How a share in no new SWV is named in the tooltip."""
+NO_SWV_LABEL = N_("no SWV")
+"""How a share in no new SWV is named in the tooltip (msgid)."""
 
 
 def _same(a: Division, b: Division) -> bool:
@@ -57,12 +58,14 @@ def _moves(
     new: Division,
     continuation: dict[str, str | None],
     changed: pd.Series,
+    locale: str = "nl",
 ) -> pd.Series:
-    """Per changed gemeente: ``'PO PO2707 → SWV-JZ13-1 (1,234 pupils)'``."""
+    """Per changed gemeente: ``'PO PO2707 → SWV-JZ13-1 (1.234 leerlingen)'``."""
+    _ = gettext(locale)
     new_rows = new.membership
     targets = (
         new_rows["region"]
-        .where(new_rows["region"] != NO_REGION, NO_SWV_LABEL)
+        .where(new_rows["region"] != NO_REGION, _(NO_SWV_LABEL))
         .groupby(new_rows["unit"], sort=False)
         .agg("/".join)
     )
@@ -78,17 +81,20 @@ def _moves(
     )
     text = parts.agg(", ".join)
     pupils = changed.reindex(text.index)
-    amount = [f"{v:,.0f}" if v >= 0.5 else "<1" for v in pupils]
-    return f"{level.upper()} " + text + " (" + pd.Series(amount, index=text.index) + " pupils)"
+    amount = [
+        _("%(n)s pupils") % {"n": format_number(v, locale) if v >= 0.5 else "<1"} for v in pupils
+    ]
+    return f"{level.upper()} " + text + " (" + pd.Series(amount, index=text.index) + ")"
 
 
-def swv_changes(dataset: Dataset, division: Division) -> pd.DataFrame | None:
+def swv_changes(dataset: Dataset, division: Division, locale: str = "nl") -> pd.DataFrame | None:
     """Per gemeente ``changed_po, changed_vo, changed`` (pupils), ``swv_changes`` and ``text``.
 
-    ``text`` is the tooltip line, e.g. ``'PO PO2707 → SWV-JZ13-1 (1,234 pupils); VO VO2705 →
-    SWV-JZ13-1 (890 pupils)'`` or ``'no'``; ``None`` when ``division`` is not an SWV division or
-    equals today's (rule in the module docstring).
+    ``text`` is the tooltip line in ``locale``, e.g. ``'PO PO2707 → SWV-JZ13-1 (1.234
+    leerlingen); VO VO2705 → SWV-JZ13-1 (890 leerlingen)'`` or ``'nee'``; ``None`` when
+    ``division`` is not an SWV division or equals today's (rule in the module docstring).
     """
+    _ = gettext(locale)
     levels = SWV_LEVELS.get(division.name)
     if levels is None:
         return None
@@ -106,9 +112,9 @@ def swv_changes(dataset: Dataset, division: Division) -> pd.DataFrame | None:
     per = d.per_gemeente
     out = per[["changed_po", "changed_vo", "changed", "swv_changes"]].copy()
     lines = [
-        _moves(level, today[level], new, d.continuation, per[f"changed_{level}"])
+        _moves(level, today[level], new, d.continuation, per[f"changed_{level}"], locale)
         for level in levels
     ]
     text = pd.concat(lines).groupby(level=0, sort=False).agg("; ".join)
-    out["text"] = text.reindex(units).where(out["swv_changes"], "no").fillna("no")
+    out["text"] = text.reindex(units).where(out["swv_changes"], _("no")).fillna(_("no"))
     return out

@@ -19,12 +19,14 @@ from maps.assets import use_assets
 from maps.changes import swv_changes
 from maps.division_map import (
     DEFAULT_TILES,
+    MetricScale,
     add_page_css,
     add_tiles,
     change_label,
     scored_divisions,
 )
 from maps.geometry import web_geometry
+from maps.i18n import gettext
 from maps.layers import border_layers, change_layer, legend_control, split_layer, unit_layer
 from maps.style import HtmlControl, metrics_table_html
 
@@ -50,13 +52,19 @@ class ScenarioView:
 
 
 def _add_side(
-    m: folium.Map, dataset: Dataset, view: ScenarioView, position: str, mark_changes: bool
+    m: folium.Map,
+    dataset: Dataset,
+    view: ScenarioView,
+    position: str,
+    mark_changes: bool,
+    locale: str = "nl",
 ) -> str | None:
     """Draw one side; return the legend label of its changed gemeenten (None: none marked)."""
+    _ = gettext(locale)
     division, against = scored_divisions(view.divisions, view.score)
     weight = view.key[2]
     geometry = web_geometry(dataset.units.geometry)
-    changes = swv_changes(dataset, division) if mark_changes else None
+    changes = swv_changes(dataset, division, locale) if mark_changes else None
     unit_layer(
         dataset,
         geometry,
@@ -64,22 +72,31 @@ def _add_side(
         against,
         view.score,
         weight,
-        name=f"{view.scenario}: {division.name} by containment",
+        name=_("%(scenario)s: %(division)s by containment")
+        % {"scenario": view.scenario, "division": division.name},
         changes=changes["text"] if changes is not None else None,
+        locale=locale,
     ).add_to(m)
     parts = dataset.unit_parts
-    for layer in border_layers(geometry, division, against, parts=parts):
+    for layer in border_layers(geometry, division, against, parts=parts, locale=locale):
         layer.add_to(m)
-    split_layer(geometry, division, name=f"split gemeenten ({division.name})").add_to(m)
+    split_name = _("split gemeenten (%(division)s)") % {"division": division.name}
+    split_layer(geometry, division, name=split_name).add_to(m)
     if changes is not None:
-        change_layer(geometry, changes["swv_changes"]).add_to(m)
+        change_layer(geometry, changes["swv_changes"], locale=locale).add_to(m)
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
     HtmlControl(
-        metrics_table_html(view.score, f"scenario {view.scenario}", edit_url=view.edit_url),
+        metrics_table_html(
+            view.score,
+            _("Figures of scenario %(scenario)s") % {"scenario": view.scenario},
+            edit_url=view.edit_url,
+            locale=locale,
+            open_panel=False,
+        ),
         position=position,
         css_class="rk-box rk-metrics",
     ).add_to(m)
-    return change_label(changes) if changes is not None else None
+    return change_label(changes, locale) if changes is not None else None
 
 
 def compare_map(
@@ -90,6 +107,7 @@ def compare_map(
     assets: str | None = None,
     tiles: str | None = DEFAULT_TILES,
     mark_changes: bool = True,
+    locale: str = "nl",
 ) -> DualMap:
     """Left and right scenario as two synchronised maps, each with its summary metrics.
 
@@ -109,23 +127,32 @@ def compare_map(
         )
     geometry = web_geometry(dataset.units.geometry)
     west, south, east, north = geometry.total_bounds
-    dual = DualMap(layout="horizontal", tiles=None, control_scale=True)
+    _ = gettext(locale)
+    dual = DualMap(layout="horizontal", tiles=None, control_scale=False)
     for m in (dual.m1, dual.m2):
         use_assets(m, assets)
-        add_tiles(m, tiles)
+        MetricScale().add_to(m)
+        add_tiles(m, tiles, locale)
     use_assets(dual, assets, sync=True)
     dual.fit_bounds([[south, west], [north, east]])
     division = left.key[0] if left.key[0] == right.key[0] else f"{left.key[0]} | {right.key[0]}"
     against = left.key[1]
-    add_page_css(dual, f"regiokompas: {left.scenario} | {right.scenario}, {division} vs {against}")
+    add_page_css(
+        dual,
+        _("%(left)s and %(right)s side by side: %(division)s compared with %(against)s")
+        % {"left": left.scenario, "right": right.scenario, "division": division, "against": against}
+        + " · regiokompas",
+    )
     labels = [
-        _add_side(dual.m1, dataset, left, "topleft", mark_changes),
-        _add_side(dual.m2, dataset, right, "topleft", mark_changes),
+        _add_side(dual.m1, dataset, left, "topleft", mark_changes, locale),
+        _add_side(dual.m2, dataset, right, "topleft", mark_changes, locale),
     ]
     marked = [
         f"{side}: {label}" if all(labels) else label
-        for side, label in zip(("left", "right"), labels, strict=True)
+        for side, label in zip((_("left"), _("right")), labels, strict=True)
         if label
     ]
-    legend_control(division, against, changes="; ".join(marked) or None).add_to(dual.m2)
+    legend_control(division, against, changes="; ".join(marked) or None, locale=locale).add_to(
+        dual.m2
+    )
     return dual

@@ -7,11 +7,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import folium
 import pandas as pd
-from branca.element import Element, Figure
+from branca.element import Element, Figure, MacroElement, Template
 
 from geo.dataset import Dataset
 from geo.division import Division
@@ -19,6 +20,7 @@ from geo.errors import DivisionError
 from maps.assets import use_assets
 from maps.changes import swv_changes
 from maps.geometry import web_geometry
+from maps.i18n import N_, format_number, gettext
 from maps.layers import (
     border_layer,
     border_layers,
@@ -42,8 +44,8 @@ DEFAULT_TILES = "OpenStreetMap"
 TILE_OPACITY = 0.45
 """Opacity of the background tiles, so the containment colours stay readable."""
 
-OVERLAY_LABELS: dict[str, str] = {"provincie": "provinces"}
-"""Layer-control label of an extra division layer (default: '<division> borders')."""
+OVERLAY_LABELS: dict[str, str] = {"provincie": N_("provinces")}
+"""Layer-control label (msgid) of an extra division layer (default: '<division> borders')."""
 
 
 def scored_divisions(
@@ -79,18 +81,23 @@ def overlay_names(divisions: Mapping[str, Division], exclude: Sequence[str]) -> 
     return sorted(names, key=lambda name: name != "provincie")
 
 
-def change_label(changes: pd.DataFrame) -> str:
+def change_label(changes: pd.DataFrame, locale: str = "nl") -> str:
     """Legend label of the changed-gemeenten line, with how many gemeenten and pupils change.
 
-    >>> change_label(pd.DataFrame({"swv_changes": [True, False], "changed": [1234.4, 0.0]}))
+    >>> frame = pd.DataFrame({"swv_changes": [True, False], "changed": [1234.4, 0.0]})
+    >>> change_label(frame)
+    'gemeente waarvan het samenwerkingsverband wijzigt (1 gemeente, 1.234 leerlingen)'
+    >>> change_label(frame, "en")
     'gemeente whose SWV changes vs today (1 gemeente, 1,234 pupils)'
     """
+    _ = gettext(locale)
     n = int(changes["swv_changes"].sum())
     pupils = float(changes["changed"].sum())
-    return (
-        f"gemeente whose SWV changes vs today ({n} gemeente{'' if n == 1 else 'n'}, "
-        f"{pupils:,.0f} pupils)"
-    )
+    return _("gemeente whose SWV changes vs today (%(gemeenten)s, %(pupils)s pupils)") % {
+        "gemeenten": (_("%(n)s gemeente") if n == 1 else _("%(n)s gemeenten"))
+        % {"n": format_number(n, locale)},
+        "pupils": format_number(pupils, locale),
+    }
 
 
 def add_page_css(element: folium.Map | folium.plugins.DualMap, title: str) -> Figure:
@@ -103,16 +110,35 @@ def add_page_css(element: folium.Map | folium.plugins.DualMap, title: str) -> Fi
     return figure
 
 
-def add_tiles(m: folium.Map, tiles: str | None) -> None:
+def add_tiles(m: folium.Map, tiles: str | None, locale: str = "nl") -> None:
     """Add faded background ``tiles`` (a folium tile name) to ``m``; nothing when None."""
     if tiles:
-        folium.TileLayer(tiles, name="background map", opacity=TILE_OPACITY).add_to(m)
+        _ = gettext(locale)
+        name = _("background map")
+        folium.TileLayer(tiles, name=name, opacity=TILE_OPACITY).add_to(m)
 
 
-def new_map(tiles: str | None, **kwargs: Any) -> folium.Map:
-    """A folium map without default tiles, with a scale bar and faded ``tiles`` if given."""
-    m = folium.Map(tiles=None, control_scale=True, **kwargs)
-    add_tiles(m, tiles)
+class MetricScale(MacroElement):
+    """Leaflet's scale bar in kilometres only (folium's ``control_scale`` also shows miles)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({metric: true, imperial: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"
+
+
+def new_map(tiles: str | None, locale: str = "nl", **kwargs: Any) -> folium.Map:
+    """A folium map without default tiles, with a metric scale bar and faded ``tiles``."""
+    m = folium.Map(tiles=None, control_scale=False, **kwargs)
+    MetricScale().add_to(m)
+    add_tiles(m, tiles, locale)
     return m
 
 
@@ -128,8 +154,10 @@ def division_map(
     tiles: str | None = DEFAULT_TILES,
     mark_changes: bool = True,
     edit_url: str | None = None,
+    locale: str = "nl",
 ) -> folium.Map:
-    """The map of ``score['division']`` coloured by containment in ``score['against']``.
+    """The map of ``score['division']`` coloured by containment in ``score['against']``, with
+    every label, tooltip and number in ``locale``.
 
     Rule: the divisions and weight come from ``score`` (the JSON of ``geo.overlap.score``), so
     the colours always match the numbers. Layers, bottom to top: gemeenten filled by their
@@ -150,27 +178,36 @@ def division_map(
     weight = str(score.get("weight"))
     geometry = web_geometry(dataset.units.geometry)
     west, south, east, north = geometry.total_bounds
-    m = new_map(tiles)
+    _ = gettext(locale)
+    m = new_map(tiles, locale)
     m.fit_bounds([[south, west], [north, east]])
     use_assets(m, assets)
-    add_page_css(m, f"regiokompas: {scenario}, {division.name} vs {against.name}")
+    add_page_css(
+        m,
+        _("%(scenario)s: %(division)s compared with %(against)s")
+        % {"scenario": scenario, "division": division.name, "against": against.name}
+        + " · regiokompas",
+    )
 
-    changes = swv_changes(dataset, division) if mark_changes else None
+    changes = swv_changes(dataset, division, locale) if mark_changes else None
     texts = changes["text"] if changes is not None else None
-    unit_layer(dataset, geometry, division, against, score, weight, changes=texts).add_to(m)
+    unit_layer(
+        dataset, geometry, division, against, score, weight, changes=texts, locale=locale
+    ).add_to(m)
     parts = dataset.unit_parts
-    no_region = no_region_layer(geometry, division, parts, name=f"no {division.name} region")
+    no_region = no_region_layer(
+        geometry, division, parts, name=_("no %(division)s region") % {"division": division.name}
+    )
     if no_region is not None:
         no_region.add_to(m)
-    for layer in border_layers(geometry, division, against, parts=parts):
+    for layer in border_layers(geometry, division, against, parts=parts, locale=locale):
         layer.add_to(m)
-    split_layer(geometry, division, name=f"gemeenten split between {division.name} regions").add_to(
-        m
-    )
+    split_name = _("gemeenten split between %(division)s regions") % {"division": division.name}
+    split_layer(geometry, division, name=split_name).add_to(m)
     if changes is not None:
-        change_layer(geometry, changes["swv_changes"]).add_to(m)
+        change_layer(geometry, changes["swv_changes"], locale=locale).add_to(m)
     if schools and len(dataset.special_schools):
-        school_layer(dataset.special_schools).add_to(m)
+        school_layer(dataset.special_schools, locale=locale).add_to(m)
     names = (
         list(overlays)
         if overlays is not None
@@ -182,22 +219,55 @@ def division_map(
                 f"unknown overlay division {name!r}; available: {', '.join(sorted(divisions))}"
             )
         style = {"color": overlay_color(name), "weight": 2.0, "fill": False, "opacity": 0.8}
-        label = OVERLAY_LABELS.get(name, f"{name} borders")
+        label = (
+            _(OVERLAY_LABELS[name])
+            if name in OVERLAY_LABELS
+            else _("%(division)s borders") % {"division": name}
+        )
         border_layer(
             geometry, divisions[name], name=label, style=style, show=False, parts=parts
         ).add_to(m)
 
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
-    label = change_label(changes) if changes is not None else None
-    legend_control(division.name, against.name, changes=label).add_to(m)
+    label = change_label(changes, locale) if changes is not None else None
+    legend_control(division.name, against.name, changes=label, locale=locale).add_to(m)
     HtmlControl(
-        metrics_table_html(score, f"scenario {scenario}", edit_url=edit_url),
+        metrics_table_html(
+            score,
+            _("Figures of scenario %(scenario)s") % {"scenario": scenario},
+            edit_url=edit_url,
+            locale=locale,
+        ),
         position="bottomleft",
         css_class="rk-box rk-metrics",
     ).add_to(m)
     return m
 
 
-def page_html(element: folium.Map | folium.plugins.DualMap) -> str:
-    """The complete HTML page of a map (what the app serves and what ``.save`` would write)."""
-    return element.get_root().render()
+def page_html(element: folium.Map | folium.plugins.DualMap, locale: str = "nl") -> str:
+    """The complete HTML page of a map (what ``.save`` would write), in ``locale``."""
+    page = element.get_root().render()
+    return page.replace("<html>", f'<html lang="{locale}">', 1)
+
+
+@dataclass(frozen=True)
+class MapParts:
+    """A rendered map page split for embedding in a page template (``api/templates/map.html``)."""
+
+    head: str
+    """Style sheets, scripts and styles the map needs (for ``<head>``)."""
+    body: str
+    """The map ``<div>`` elements."""
+    script: str
+    """The script that draws the map (run after the body)."""
+
+
+def page_parts(element: folium.Map | folium.plugins.DualMap) -> MapParts:
+    """The head, body and script of ``element``'s page (what :func:`page_html` joins)."""
+    figure = element.get_root()
+    assert isinstance(figure, Figure)
+    for child in figure._children.values():
+        child.render()
+    return MapParts(
+        head=figure.header.render(), body=figure.html.render(), script=figure.script.render()
+    )

@@ -29,6 +29,7 @@ import shapely
 from geo.dataset import WEIGHTS, Dataset
 from geo.division import NO_REGION, Division
 from maps.geometry import PRECISION, dissolve_regions, feature_collection, split_unit_geometry
+from maps.i18n import N_, division_label, format_decimal, gettext, region_label, weight_label
 from maps.parts import fine_units, no_region_parts
 from maps.style import (
     AGAINST_STYLE,
@@ -47,28 +48,28 @@ from maps.style import (
 )
 
 REGION_METRICS: tuple[tuple[str, str], ...] = (
-    ("containment", "containment"),
-    ("best_match_name", "best match"),
-    ("nested", "nested"),
-    ("splits", "pieces"),
-    ("effective_parts", "effective parts"),
+    ("containment", N_("containment of the region")),
+    ("best_match_name", N_("best-matching region")),
+    ("nested", N_("region lies within one region")),
+    ("splits", N_("pieces of the region")),
+    ("effective_parts", N_("effective parts of the region")),
 )
-"""Per-region metrics of a score shown in a gemeente's tooltip: (score key, label)."""
+"""Per-region metrics of a score shown in a gemeente's tooltip: (score key, label msgid)."""
 
 
 TOOLTIP_CSS = "white-space: normal; max-width: 420px; min-width: 260px; font-size: 12px;"
 """Tooltips wrap long rows (the row of all weights) instead of growing off the screen."""
 
 
-CHANGE_FIELD = ("swv_change", "SWV changes")
+CHANGE_FIELD = ("swv_change", N_("SWV changes"))
 """Tooltip row of a gemeente's SWV change (see :mod:`maps.changes`), when the map marks them."""
 
-CHANGE_LAYER = "gemeenten whose SWV changes"
-"""Layer-control name of :func:`change_layer`."""
+CHANGE_LAYER = N_("gemeenten whose SWV changes")
+"""Layer-control name of :func:`change_layer` (msgid; translated by the map)."""
 
 
 def unit_fields(
-    division: str, against: str, weight: str, *, changes: bool = False
+    division: str, against: str, weight: str, *, changes: bool = False, locale: str = "nl"
 ) -> list[tuple[str, str]]:
     """Tooltip fields of :func:`unit_layer` as ``(property, label)`` pairs, in display order.
 
@@ -76,15 +77,23 @@ def unit_fields(
     (``weights``), then the metrics of the gemeente's region. With ``changes`` the row
     ``SWV changes`` follows the gemeente's regions.
     """
+    _ = gettext(locale)
     return (
-        [("gemeente", "gemeente"), ("region", division), ("against_region", against)]
-        + ([CHANGE_FIELD] if changes else [])
-        + [(f"w_{weight}", f"{weight} (weight)"), ("weights", "all weights")]
-        + [(f"m_{key}", f"region {label}") for key, label in REGION_METRICS]
+        [
+            ("gemeente", _("gemeente")),
+            ("region", region_label(division, locale)),
+            ("against_region", region_label(against, locale)),
+        ]
+        + ([(CHANGE_FIELD[0], _(CHANGE_FIELD[1]))] if changes else [])
+        + [
+            (f"w_{weight}", _("%(weight)s (weight)") % {"weight": weight_label(weight, locale)}),
+            ("weights", _("all weights")),
+        ]
+        + [(f"m_{key}", _(label)) for key, label in REGION_METRICS]
     )
 
 
-def region_labels(division: Division) -> pd.Series:
+def region_labels(division: Division, locale: str = "nl") -> pd.Series:
     """Per unit the text of its region(s): ``'Name (CODE)'``, shares in % when split.
 
     >>> d = Division.from_membership("d", pd.DataFrame({"unit": ["a", "b", "b"],
@@ -95,7 +104,8 @@ def region_labels(division: Division) -> pd.Series:
     m = division.membership
     names = m["region"].map(lambda code: str(division.region_names.get(code, code)))
     label = (names + " (" + m["region"] + ")").where(names != m["region"], m["region"])
-    label = label.where(m["region"] != NO_REGION, "no region")
+    _ = gettext(locale)
+    label = label.where(m["region"] != NO_REGION, _("no region"))
     split = m.groupby("unit")["region"].transform("size") > 1
     percent = (m["share"] * 100).round().astype(int).astype(str) + "%"
     label = label.where(~split, label + " " + percent)
@@ -121,6 +131,7 @@ def unit_frame(
     against: Division,
     score: Mapping[str, Any],
     changes: pd.Series | None = None,
+    locale: str = "nl",
 ) -> gpd.GeoDataFrame:
     """Per gemeente: tooltip texts (see :func:`unit_fields`), ``containment`` and ``fill``.
 
@@ -133,21 +144,22 @@ def unit_frame(
     metrics = _region_metrics(score)
     frame = pd.DataFrame(index=geometry.index)
     frame["gemeente"] = units["name"].astype(str) + " (" + geometry.index.astype(str) + ")"
-    frame["region"] = region_labels(division).reindex(geometry.index)
-    frame["against_region"] = region_labels(against).reindex(geometry.index)
+    frame["region"] = region_labels(division, locale).reindex(geometry.index)
+    frame["against_region"] = region_labels(against, locale).reindex(geometry.index)
     if changes is not None:
         frame[CHANGE_FIELD[0]] = changes.reindex(geometry.index).fillna("–").astype(str)
     for name, column in WEIGHTS.items():
-        frame[f"w_{name}"] = [format_weight(v) for v in units[column].astype(float)]
+        frame[f"w_{name}"] = [format_weight(v, locale) for v in units[column].astype(float)]
+    labels = [weight_label(name, locale) for name in WEIGHTS]
     frame["weights"] = [
-        " · ".join(f"{name} {value}" for name, value in zip(WEIGHTS, row, strict=True))
+        " · ".join(f"{label} {value}" for label, value in zip(labels, row, strict=True))
         for row in frame[[f"w_{name}" for name in WEIGHTS]].itertuples(index=False)
     ]
     for key, _ in REGION_METRICS:
         values = (
             main.map(metrics[key]) if key in metrics.columns else pd.Series(None, index=main.index)
         )
-        frame[f"m_{key}"] = [format_metric(v) for v in values.astype(object)]
+        frame[f"m_{key}"] = [format_metric(v, locale) for v in values.astype(object)]
     containment = (
         main.map(metrics["containment"]).astype(float)
         if "containment" in metrics.columns
@@ -194,18 +206,22 @@ def unit_layer(
     *,
     name: str | None = None,
     changes: pd.Series | None = None,
+    locale: str = "nl",
 ) -> folium.GeoJson:
     """Gemeenten coloured by their region's containment, with tooltips (see :func:`unit_frame`).
 
     >>> # see tests/test_maps_layers.py for a worked example on synthetic squares
     """
-    frame = unit_frame(dataset, geometry, division, against, score, changes)
-    fields = unit_fields(division.name, against.name, weight, changes=changes is not None)
+    _ = gettext(locale)
+    frame = unit_frame(dataset, geometry, division, against, score, changes, locale)
+    fields = unit_fields(
+        division.name, against.name, weight, changes=changes is not None, locale=locale
+    )
     fills = frame["fill"].to_dict()
     data = _geojson(frame, [field for field, _ in fields])
     return folium.GeoJson(
         data,
-        name=name or f"gemeenten: {division.name} by containment",
+        name=name or _("gemeenten: %(division)s by containment") % {"division": division.name},
         style_function=lambda feature: {**UNIT_STYLE, "fillColor": fills[feature["id"]]},
         highlight_function=lambda feature: {"weight": 2.5, "color": "#000000"},
         tooltip=folium.GeoJsonTooltip(
@@ -279,17 +295,18 @@ def split_layer(geometry: gpd.GeoSeries, division: Division, *, name: str) -> fo
 
 
 def change_layer(
-    geometry: gpd.GeoSeries, changed: pd.Series, *, name: str = CHANGE_LAYER
+    geometry: gpd.GeoSeries, changed: pd.Series, *, name: str | None = None, locale: str = "nl"
 ) -> folium.GeoJson:
     """Thick dashed outlines (:data:`maps.style.CHANGE_STYLE`) of the gemeenten where
     ``changed`` (bool per gemeente, e.g. ``swv_changes(...)["swv_changes"]``) is true.
 
     Not interactive: the gemeente layer below keeps its tooltips (with the ``SWV changes`` row).
     """
+    _ = gettext(locale)
     mask = changed.reindex(geometry.index).fillna(False).astype(bool).to_numpy()
     return folium.GeoJson(
         feature_collection(geometry[mask]),
-        name=name,
+        name=name or _(CHANGE_LAYER),
         style_function=lambda feature: dict(CHANGE_STYLE),
         interactive=False,
         smooth_factor=0.5,
@@ -297,14 +314,15 @@ def change_layer(
 
 
 def school_layer(
-    schools: gpd.GeoDataFrame, *, name: str = "special-education locations", show: bool = False
+    schools: gpd.GeoDataFrame, *, name: str | None = None, show: bool = False, locale: str = "nl"
 ) -> folium.GeoJson:
     """Special-education locations (SBO, SO, VSO, (V)SO) as circles with a name/type tooltip."""
+    _ = gettext(locale)
     properties = pd.DataFrame(
         {
             "naam": schools["naam"].astype(str).to_numpy(),
             "type": schools["type"].astype(str).to_numpy(),
-            "leerlingen": [format_weight(v) for v in schools["leerlingen"].astype(float)],
+            "leerlingen": [format_weight(v, locale) for v in schools["leerlingen"].astype(float)],
         },
         index=pd.RangeIndex(len(schools)),
     )
@@ -315,62 +333,96 @@ def school_layer(
     )
     return folium.GeoJson(
         feature_collection(points, escape_text(properties)),
-        name=name,
+        name=name or _("special-education locations"),
         marker=folium.CircleMarker(**SCHOOL_STYLE),
         tooltip=folium.GeoJsonTooltip(
-            fields=["naam", "type", "leerlingen"], aliases=["school", "type", "pupils"]
+            fields=["naam", "type", "leerlingen"], aliases=[_("school"), _("type"), _("pupils")]
         ),
         show=show,
     )
 
 
-def legend_html(division: str, against: str, *, changes: str | None = None) -> str:
-    """HTML of the legend: the containment gradient with ticks and the line symbols.
+def legend_html(
+    division: str, against: str, *, changes: str | None = None, locale: str = "nl"
+) -> str:
+    """HTML of the legend: the containment gradient with ticks and words at both ends (colour is
+    never the only cue), and the line symbols, in a ``<details>`` panel (open).
 
     ``changes`` is the label of the line of :func:`change_layer` (no such line when None).
 
-    >>> "jeugdregio border" in legend_html("swv_po", "jeugdregio")
+    >>> "jeugdregio border" in legend_html("swv_po", "jeugdregio", locale="en")
     True
     """
-    scale = containment_colormap()
+    _ = gettext(locale)
+    scale = containment_colormap(locale=locale)
     stops = ", ".join(color[:7] for color in (scale.rgb_hex_str(v) for v in scale.index))
     ticks = np.linspace(scale.vmin, scale.vmax, 5)
     span = scale.vmax - scale.vmin
     tick_html = "".join(
         f'<span style="position:absolute;left:{100 * (t - scale.vmin) / span:.1f}%;'
-        f'transform:translateX(-50%)">{t:.2f}</span>'
+        f'transform:translateX(-50%)">{format_decimal(t, locale, digits=2)}</span>'
         for t in ticks
     )
+    low, high = html.escape(_("badly split")), html.escape(_("within one region"))
+    ends = (
+        '<div style="display:flex;justify-content:space-between;width:220px;font-size:11px">'
+        f"<span>{low}</span><span>{high}</span></div>"
+    )
     gradient = (
-        f'<div class="rk-gradient" style="height:12px;width:220px;border:1px solid #777;'
+        f'<div class="rk-gradient" role="img" aria-label="{html.escape(scale.caption)}" '
+        'style="height:12px;width:220px;border:1px solid #777;'
         f'background:linear-gradient(to right, {stops})"></div>'
         f'<div style="position:relative;height:14px;width:220px;font-size:11px">{tick_html}</div>'
+        f"{ends}"
     )
     lines = line_legend_html(
         [
-            (f"{against} border", AGAINST_STYLE),
-            (f"{division} border", REGION_STYLE),
-            (f"gemeente split between {division} regions", SPLIT_STYLE),
+            (_("%(region)s border") % {"region": region_label(against, locale)}, AGAINST_STYLE),
+            (_("%(region)s border") % {"region": region_label(division, locale)}, REGION_STYLE),
+            (
+                _("gemeente split between regions (%(division)s)") % {"division": division},
+                SPLIT_STYLE,
+            ),
             *([(changes, CHANGE_STYLE)] if changes else []),
         ],
-        "lines",
+        _("lines"),
+        locale,
     )
+    school = _("special-education location (layer)")
     dot = (
         '<div><span class="rk-swatch" style="border-radius:50%;width:9px;height:9px;'
-        f'background:{SCHOOL_STYLE["fillColor"]}"></span>special-education location '
-        "(layer)</div>"
+        f'background:{SCHOOL_STYLE["fillColor"]}"></span>'
+        f"{html.escape(school)}</div>"
     )
-    caption = html.escape(f"{division} region containment in {against}")
-    note = "share of the region's weight inside its best-matching region; 1 = nested"
-    return f"<h4>{caption}</h4>{gradient}<div style='max-width:230px'>{note}</div>{lines}{dot}"
+    legend = _("Legend")
+    caption = html.escape(
+        _("Containment of each %(region)s in the %(against)s")
+        % {
+            "region": region_label(division, locale),
+            "against": division_label(against, locale),
+        }
+    )
+    note = html.escape(
+        _("share of the region's weight inside its best-matching region; 1 = within one region")
+    )
+    return (
+        f'<details class="rk-panel" open><summary>{html.escape(legend)}</summary>'
+        f"<h4>{caption}</h4>{gradient}<div style='max-width:230px'>{note}</div>{lines}{dot}"
+        "</details>"
+    )
 
 
 def legend_control(
-    division: str, against: str, position: str = "bottomright", *, changes: str | None = None
+    division: str,
+    against: str,
+    position: str = "bottomright",
+    *,
+    changes: str | None = None,
+    locale: str = "nl",
 ) -> HtmlControl:
     """The legend as a Leaflet control (CSS class ``rk-box rk-legend``)."""
     return HtmlControl(
-        legend_html(division, against, changes=changes),
+        legend_html(division, against, changes=changes, locale=locale),
         position=position,
         css_class="rk-box rk-legend",
     )
@@ -382,10 +434,18 @@ def border_layers(
     against: Division,
     *,
     parts: gpd.GeoDataFrame | None = None,
+    locale: str = "nl",
 ) -> list[folium.GeoJson]:
     """The region borders of ``division`` (solid) and of ``against`` (dashed) on top, each with
     postcode-exact cuts through split gemeenten (:func:`border_layer`)."""
+    _ = gettext(locale)
     return [
-        border_layer(geometry, d, name=f"{d.name} borders", style=style, parts=parts)
+        border_layer(
+            geometry,
+            d,
+            name=_("%(division)s borders") % {"division": d.name},
+            style=style,
+            parts=parts,
+        )
         for d, style in ((division, REGION_STYLE), (against, AGAINST_STYLE))
     ]

@@ -181,8 +181,12 @@ def _scenario_section(v: Verdict, ctx: VerdictContext) -> dict[str, Any]:
             {"code": g, "name": names.get(g, g), "changed": r.changed, "text": r.text}
             for g, r in hit.iterrows()
         )
+    from maps.space_report import section_of
+
+    space = next((r for r in v.results if r.name == "space"), None)
     return {
         "verdict": v,
+        "space": section_of(space, v.scenario),
         "maps": maps,
         "swvs": rows,
         "changed": changed,

@@ -17,6 +17,9 @@ from collections.abc import Mapping, Sequence
 import branca.colormap as cm
 from branca.element import MacroElement, Template
 
+from maps import i18n
+from maps.i18n import N_, gettext
+
 CONTAINMENT_MIN = 0.5
 """Lower end of the colour scale; lower containment gets the darkest colour."""
 
@@ -89,16 +92,19 @@ SCHOOL_STYLE: dict[str, object] = {
 """Special-education locations: small blue circles."""
 
 
-def containment_colormap(vmin: float = CONTAINMENT_MIN) -> cm.LinearColormap:
+def containment_colormap(vmin: float = CONTAINMENT_MIN, locale: str = "nl") -> cm.LinearColormap:
     """The sequential containment scale from ``vmin`` (dark red) to 1 (pale yellow).
 
     Rule: values below ``vmin`` get the darkest colour (branca clips), the caption says so.
 
-    >>> containment_colormap(0.6).vmin
-    0.6
+    >>> containment_colormap(0.6).vmin, containment_colormap(0.6, "en").caption
+    (0.6, 'containment of the region (≤ 0.60 darkest, 1 = nested)')
     """
     scale = cm.LinearColormap(CONTAINMENT_COLORS, vmin=vmin, vmax=1.0)
-    scale.caption = f"containment of the region (≤ {vmin:.2f} darkest, 1 = nested)"
+    _ = gettext(locale)
+    scale.caption = _("containment of the region (≤ %(vmin)s darkest, 1 = nested)") % {
+        "vmin": i18n.format_decimal(vmin, locale, digits=2)
+    }
     return scale
 
 
@@ -170,96 +176,177 @@ def _line_sample(style: Mapping[str, object]) -> str:
     return f'<span class="rk-line" style="border-top:{width:.1f}px {dash} {style["color"]}"></span>'
 
 
-def line_legend_html(items: Sequence[tuple[str, Mapping[str, object]]], title: str) -> str:
+def line_legend_html(
+    items: Sequence[tuple[str, Mapping[str, object]]], title: str, locale: str = "nl"
+) -> str:
     """HTML legend explaining line symbols, e.g. ``[("jeugdregio border", AGAINST_STYLE)]``.
 
     >>> "dashed" in line_legend_html([("split gemeente", SPLIT_STYLE)], "Lines")
     True
     """
+    _ = gettext(locale)
+    no_region = _("largest share in no region")
     rows = "".join(
         f"<div>{_line_sample(style)}{html.escape(label)}</div>" for label, style in items
     )
     no_data = (
         f'<div><span class="rk-swatch" style="background:{NO_DATA_COLOR}"></span>'
-        "largest share in no region</div>"
+        f"{html.escape(no_region)}</div>"
     )
     return f"<h4>{html.escape(title)}</h4>{rows}{no_data}"
 
 
-def format_metric(value: object) -> str:
-    """Numbers to 3 significant decimals, booleans as yes/no, None as '–'.
+def format_metric(value: object, locale: str = "nl") -> str:
+    """A summary metric as pages show it (:func:`maps.i18n.format_metric`: 3 decimals, whole
+    numbers with group separators, booleans as yes/no, None as '–').
 
-    >>> format_metric(0.123456), format_metric(True), format_metric(None), format_metric(42)
-    ('0.123', 'yes', '–', '42')
+    >>> format_metric(0.123456), format_metric(True, "en"), format_metric(None), format_metric(42)
+    ('0,123', 'yes', '–', '42')
     """
-    if value is None:
-        return "–"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if value != value:  # NaN
-            return "–"
-        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3f}"
-    return str(value)
+    return i18n.format_metric(value, locale)
 
 
-def format_weight(value: object) -> str:
-    """Weights and counts: whole numbers with thousands separators, others to 1 decimal.
+def format_weight(value: object, locale: str = "nl") -> str:
+    """Weights and counts: whole numbers with group separators, others to 1 decimal.
 
-    >>> format_weight(243768.0), format_weight(198.367), format_weight(float("nan"))
-    ('243,768', '198.4', '–')
+    >>> format_weight(243768.0), format_weight(198.367, "en"), format_weight(float("nan"))
+    ('243.768', '198.4', '–')
     """
-    if value is None:
-        return "–"
-    number = float(value)  # type: ignore[arg-type]
-    if number != number:
-        return "–"
-    return f"{number:,.0f}" if number.is_integer() else f"{number:,.1f}"
+    return i18n.format_weight(value, locale)
 
 
 SUMMARY_FIELDS: tuple[tuple[str, str], ...] = (
-    ("congruence", "congruence"),
-    ("mean_containment", "mean containment"),
-    ("reverse_mean_containment", "reverse mean containment"),
-    ("nested_regions", "nested regions"),
-    ("regions", "regions"),
-    ("nested_share", "nested share"),
-    ("ari", "ARI"),
-    ("nmi", "NMI"),
-    ("vi", "VI"),
-    ("total_pieces", "pieces"),
-    ("no_region_total", "weight in no region"),
+    ("congruence", N_("congruence")),
+    ("mean_containment", N_("mean containment")),
+    ("reverse_mean_containment", N_("reverse mean containment")),
+    ("nested_regions", N_("nested regions")),
+    ("regions", N_("regions")),
+    ("nested_share", N_("nested share")),
+    ("total_pieces", N_("pieces")),
+    ("no_region_total", N_("weight in no region")),
 )
-"""Summary metrics of a score shown on maps and the home page, with their labels."""
+"""Summary metrics of a score shown on maps and the home page, with their labels (msgids)."""
+
+SPECIALIST_FIELDS: tuple[tuple[str, str], ...] = (
+    ("ari", N_("ARI")),
+    ("nmi", N_("NMI")),
+    ("vi", N_("VI")),
+)
+"""The measures for specialists, shown under "more measures"."""
+
+GLOSSARY_ANCHORS: dict[str, str] = {
+    "congruence": "congruentie",
+    "mean_containment": "inbedding",
+    "reverse_mean_containment": "inbedding",
+    "nested_regions": "genest",
+    "nested_share": "genest",
+    "total_pieces": "stukken",
+    "no_region_total": "geen-regio",
+    "ari": "ari",
+    "nmi": "nmi",
+    "vi": "vi",
+}
+"""Summary field -> its entry on the glossary page (``/begrippen#...``)."""
+
+GLOSSARY_URL = "/begrippen"
+
+WEIGHT_FIELDS = frozenset({"no_region_total"})
+"""Summary fields that are amounts of weight (formatted as weights, not as 0-1 metrics)."""
+
+
+def headline_sentence(score: Mapping[str, object], locale: str = "nl") -> str:
+    """The headline figure as a sentence: how many regions lie within one region of the other
+    division (empty when the score has no such counts).
+
+    >>> s = {"division": "swv_po", "against": "jeugdregio",
+    ...      "summary": {"nested_regions": 52, "regions": 76}}
+    >>> headline_sentence(s)
+    '52 van de 76 samenwerkingsverbanden po liggen binnen één jeugdregio.'
+    >>> headline_sentence(s, "en")
+    '52 of the 76 samenwerkingsverbanden po lie within one jeugdregio.'
+    """
+    summary = score.get("summary")
+    if not isinstance(summary, Mapping) or "nested_regions" not in summary:
+        return ""
+    if "regions" not in summary:
+        return ""
+    _ = gettext(locale)
+    return _("%(nested)s of the %(regions)s %(division)s lie within one %(against)s.") % {
+        "nested": i18n.format_number(summary["nested_regions"], locale),
+        "regions": i18n.format_number(summary["regions"], locale),
+        "division": i18n.division_label(str(score.get("division")), locale),
+        "against": i18n.region_label(str(score.get("against")), locale),
+    }
+
+
+def _metric_rows(
+    summary: Mapping[str, object], fields: Sequence[tuple[str, str]], locale: str
+) -> str:
+    _ = gettext(locale)
+    rows = []
+    for key, label in fields:
+        if key not in summary:
+            continue
+        anchor = GLOSSARY_ANCHORS.get(key)
+        name = html.escape(_(label))
+        if anchor:
+            name = f'<a href="{GLOSSARY_URL}#{anchor}">{name}</a>'
+        value = summary[key]
+        shown = (
+            format_weight(value, locale) if key in WEIGHT_FIELDS else format_metric(value, locale)
+        )
+        rows.append(f'<tr><th scope="row">{name}</th><td class="v">{shown}</td></tr>')
+    return "".join(rows)
 
 
 def metrics_table_html(
-    score: Mapping[str, object], title: str, *, edit_url: str | None = None
+    score: Mapping[str, object],
+    title: str,
+    *,
+    edit_url: str | None = None,
+    locale: str = "nl",
+    open_panel: bool = True,
 ) -> str:
-    """HTML box with a score's headline summary metrics (keys missing from the score skipped).
+    """HTML box with a score's headline as a sentence and its summary metrics (keys missing
+    from the score skipped; ARI, NMI and VI under "more measures"); each label links to its
+    glossary entry. The box is a ``<details>`` panel (``open_panel``: open at first; pages close
+    it on small screens). Weights (``no_region_total``) are formatted as weights.
 
     >>> s = {"division": "swv_po", "against": "jeugdregio", "weight": "inhabitants",
     ...      "summary": {"congruence": 0.8123}}
-    >>> "0.812" in metrics_table_html(s, "huidig")
+    >>> "0,812" in metrics_table_html(s, "huidig")
     True
     """
+    _ = gettext(locale)
     summary = score.get("summary")
     if not isinstance(summary, Mapping):
         summary = {}
-    rows = "".join(
-        f'<tr><td>{html.escape(label)}</td><td class="v">{format_metric(summary[key])}</td></tr>'
-        for key, label in SUMMARY_FIELDS
-        if key in summary
-    )
-    subtitle = (
-        f"{html.escape(str(score.get('division')))} vs {html.escape(str(score.get('against')))}"
-        f", weight {html.escape(str(score.get('weight')))}"
+    subtitle = _("%(division)s compared with %(against)s, weighted by %(weight)s") % {
+        "division": i18n.division_label(str(score.get("division")), locale),
+        "against": i18n.division_label(str(score.get("against")), locale),
+        "weight": i18n.weight_label(str(score.get("weight")), locale),
+    }
+    sentence = headline_sentence(score, locale)
+    more_label, edit_label = _("more measures"), _("edit on the map")
+    explain = _("What do these figures mean?")
+    rows = _metric_rows(summary, SUMMARY_FIELDS, locale)
+    specialist = _metric_rows(summary, SPECIALIST_FIELDS, locale)
+    more = (
+        f"<details><summary>{html.escape(more_label)}</summary>"
+        f"<table>{specialist}</table></details>"
+        if specialist
+        else ""
     )
     edit = (
-        f'<p><a class="rk-edit" href="{html.escape(edit_url)}">edit on the map</a></p>'
+        f'<p><a class="rk-edit" href="{html.escape(edit_url)}">{html.escape(edit_label)}</a></p>'
         if edit_url
         else ""
     )
-    return f"<h4>{html.escape(title)}</h4><div>{subtitle}</div><table>{rows}</table>{edit}"
+    lead = f'<p class="rk-sentence">{html.escape(sentence)}</p>' if sentence else ""
+    return (
+        f'<details class="rk-panel"{" open" if open_panel else ""}>'
+        f"<summary>{html.escape(title)}</summary>"
+        f"<div>{html.escape(subtitle)}</div>{lead}<table>{rows}</table>{more}"
+        f'<p><a href="{GLOSSARY_URL}">{html.escape(explain)}</a></p>'
+        f"{edit}</details>"
+    )

@@ -15,6 +15,7 @@ from regio.report import report_command
 from regio.run import run_command
 from regio.score import score_command
 from regio.serve import serve_command
+from regio.space import options_command, space_app
 from regio.variants import variants_command
 from regio.verdict import verdict_command
 
@@ -28,6 +29,7 @@ app.add_typer(data.app, name="data")
 app.add_typer(accounts.users_app, name="users")
 app.add_typer(accounts.tokens_app, name="tokens")
 app.add_typer(accounts.library_app, name="library")
+app.add_typer(space_app, name="space")
 app.command("serve")(serve_command)
 app.command("score")(score_command)
 app.command("run")(run_command)
@@ -36,6 +38,7 @@ app.command("propose")(propose_command)
 app.command("ensemble")(ensemble_command)
 app.command("verdict")(verdict_command)
 app.command("report")(report_command)
+app.command("options")(options_command)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -36,7 +36,11 @@ DataOption = Annotated[
     typer.Option("--data", help="Data directory (default: $REGIOKOMPAS_DATA or ../shared/data)."),
 ]
 ScenarioArgument = Annotated[
-    str, typer.Argument(help="Scenario file (YAML/JSON) or library name, e.g. huidig.")
+    str,
+    typer.Argument(
+        help="Scenario file (YAML/JSON, or the web app's JSON export), library name (e.g. "
+        "huidig) or id of a scenario stored in the web app ($REGIOKOMPAS_STATE)."
+    ),
 ]
 AgainstOption = Annotated[str, typer.Option("--against", "-a", help="Division to compare with.")]
 WeightOption = Annotated[str, typer.Option("--weight", "-w", help=f"One of {', '.join(WEIGHTS)}.")]
@@ -90,11 +94,12 @@ def check_divisions(names: Iterable[str], divisions: Mapping[str, Division], whe
 
 
 def scenario_divisions(scenario: str, dataset: Dataset) -> tuple[ScenarioDoc, dict[str, Division]]:
-    """Load, validate and apply a scenario; any problem stops with exit code 2."""
-    from geo.scenarios import apply_scenario, load_scenario
+    """Load, validate and apply a scenario (a file, the web app's JSON export, a library name
+    or a scenario id stored in the web app: :func:`regio.stored.load_cli_scenario`); any
+    problem stops with exit code 2."""
+    from regio.stored import load_cli_scenario
 
     try:
-        doc = load_scenario(scenario)
-        return doc, apply_scenario(doc, dataset)
+        return load_cli_scenario(scenario, dataset)
     except RegiokompasError as exc:
         fail(str(exc))

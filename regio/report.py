@@ -26,9 +26,12 @@ from regio.verdict import (
     MarginOption,
     MaxOption,
     MinOption,
+    SpaceDivisionOption,
+    SpaceOption,
     VerdictToleranceOption,
     VerdictWeightOption,
     settings_from,
+    with_space,
 )
 
 
@@ -43,11 +46,14 @@ def report_command(
     margin_km: MarginOption = 0.0,
     min_pupils: MinOption = None,
     max_pupils: MaxOption = None,
+    space: SpaceOption = None,
+    space_division: SpaceDivisionOption = None,
     data: DataOption = None,
 ) -> None:
     """Write a self-contained HTML report (scorecard, maps, tables) of one or more scenarios."""
     from geo.checks import build_context, scenario_verdict
     from maps.report import render_report
+    from regio.stored import load_cli_scenario
 
     if out.suffix.lower() not in (".html", ".htm"):
         fail(f"--out {out}: the report is HTML; name the file *.html")
@@ -56,10 +62,14 @@ def report_command(
     try:
         ctx = build_context(dataset)
         verdicts = [
-            scenario_verdict(ctx, s, jeugdregio=jeugdregio, settings=settings) for s in scenarios
+            scenario_verdict(
+                ctx, s, jeugdregio=jeugdregio, settings=settings, loader=load_cli_scenario
+            )
+            for s in scenarios
         ]
     except RegiokompasError as exc:
         fail(str(exc))
+    verdicts = [with_space(v, dataset, space, space_division) for v in verdicts]
     for v in verdicts:
         for warning in v.warnings:
             console.print(f"[bold yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)

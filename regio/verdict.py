@@ -14,6 +14,8 @@ Example::
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -24,6 +26,7 @@ from regio.common import DataOption, JsonOption, ScenarioArgument, console, fail
 
 if TYPE_CHECKING:
     from geo.checks import Verdict, VerdictSettings
+    from geo.dataset import Dataset
 
 JeugdregioOption = Annotated[
     str | None,
@@ -55,6 +58,22 @@ MinOption = Annotated[
 MaxOption = Annotated[
     float | None,
     typer.Option("--max-pupils", help="Size: maximum PO+VO pupils (default: today's largest)."),
+]
+
+SpaceOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--space",
+        help="A space built by 'regio space build': add the reported check 'space' (the "
+        "scenario's percentiles among the valid divisions).",
+    ),
+]
+SpaceDivisionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--space-division",
+        help="The SWV division placed in the space (default: swv, else swv_po).",
+    ),
 ]
 
 MAX_LISTED = 6
@@ -121,6 +140,25 @@ def settings_from(
         fail(str(exc))
 
 
+def with_space(
+    v: Verdict, dataset: Dataset, space: Path | None, division: str | None = None
+) -> Verdict:
+    """``v`` with the reported check ``space`` added (:mod:`geo.space.verdict`) when a space is
+    given; a bad space directory or division stops with exit code 2."""
+    if space is None:
+        return v
+    from geo.space.verdict import space_result
+
+    assert v.state is not None
+    try:
+        result = space_result(
+            dataset, v.state.divisions, space, scenario=v.scenario, division=division
+        )
+    except RegiokompasError as exc:
+        fail(str(exc))
+    return replace(v, results=[*v.results, result])
+
+
 def verdict_command(
     scenario: ScenarioArgument,
     jeugdregio: JeugdregioOption = None,
@@ -129,19 +167,25 @@ def verdict_command(
     margin_km: MarginOption = 0.0,
     min_pupils: MinOption = None,
     max_pupils: MaxOption = None,
+    space: SpaceOption = None,
+    space_division: SpaceDivisionOption = None,
     as_json: JsonOption = False,
     data: DataOption = None,
 ) -> None:
     """Check a scenario against the three principles, size and contiguity (exit 1 if one fails)."""
     from geo.checks import scenario_verdict
     from regio.common import open_dataset
+    from regio.stored import load_cli_scenario
 
     settings = settings_from(tolerance, weight, margin_km, min_pupils, max_pupils)
     dataset = open_dataset(data)
     try:
-        v = scenario_verdict(dataset, scenario, jeugdregio=jeugdregio, settings=settings)
+        v = scenario_verdict(
+            dataset, scenario, jeugdregio=jeugdregio, settings=settings, loader=load_cli_scenario
+        )
     except RegiokompasError as exc:
         fail(str(exc))
+    v = with_space(v, dataset, space, space_division)
     for warning in v.warnings:
         console.print(f"[bold yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
     if as_json:

@@ -100,7 +100,7 @@ def test_api_import(ds: Dataset, client: TestClient, variant: str) -> None:
     response = client.post(
         "/api/scenarios/import",
         files={"file": ("plan.csv", data, "text/csv")},
-        data={"name": name, "division": "swv_po"},
+        data={"name": name, "division": "swv_po", "allow_new_regions": "true"},
     )
     assert response.status_code == 201, response.text
     division = client.app.state.regio.evaluator.division(name, "swv_po")
@@ -111,7 +111,7 @@ def test_api_import(ds: Dataset, client: TestClient, variant: str) -> None:
     ("data", "message"),
     [
         (b"", "plan.csv: the file is empty"),
-        (b"gemeente,regio\nGM1,A\n", "header must name a unit column"),
+        (b"naam,regio\nGM1,A\n", "header must name a unit column"),
         (b"unit,region\n", "no rows after the header"),
         (b"unit;region;share\nGM1;A;veel\n", "line 2: share 'veel' is not a number"),
         (b"unit,region,share\nGM1,A,1.5\n", "line 2: share '1.5' is not a number between 0"),

@@ -146,6 +146,35 @@ EXAMPLES: dict[tuple[str, str], Callable[[Case], Request]] = {
     ("DELETE", "/api/scenarios/{scenario_id}/shares/{share_id}"): lambda c: (
         "DELETE", f"/api/scenarios/{c.target}/shares/{c.share_id}", {}
     ),
+    ("GET", "/scenarios/{scenario_id}"): lambda c: ("GET", f"/scenarios/{c.target}", {}),
+    ("POST", "/scenarios/new"): lambda c: (
+        "POST", "/scenarios/new", {"data": {"base": c.target, "title": "x", "name": c.fresh}}
+    ),
+    ("POST", "/scenarios/{scenario_id}/about"): lambda c: (
+        "POST", f"/scenarios/{c.target}/about", {"data": {"title": "Nieuw"}}
+    ),
+    ("POST", "/scenarios/{scenario_id}/visibility"): lambda c: (
+        "POST", f"/scenarios/{c.target}/visibility", {"data": {"visibility": "published"}}
+    ),
+    ("POST", "/scenarios/{scenario_id}/shares"): lambda c: (
+        "POST", f"/scenarios/{c.target}/shares", {"data": {"label": "matrix"}}
+    ),
+    ("POST", "/scenarios/{scenario_id}/shares/{share_id}/revoke"): lambda c: (
+        "POST", f"/scenarios/{c.target}/shares/{c.share_id}/revoke", {"data": {}}
+    ),
+    ("POST", "/scenarios/{scenario_id}/delete"): lambda c: (
+        "POST", f"/scenarios/{c.target}/delete", {"data": {"confirm": c.target}}
+    ),
+    ("GET", "/proposals/new"): lambda c: ("GET", "/proposals/new", {}),
+    ("POST", "/proposals"): lambda c: (
+        "POST", "/proposals", {"data": {"title": c.fresh, "base": c.target, "time_limit": "1"}}
+    ),
+    ("GET", "/proposals/{job_id}"): lambda c: ("GET", f"/proposals/{c.job_id}", {}),
+    ("POST", "/proposals/{job_id}/cancel"): lambda c: (
+        "POST", f"/proposals/{c.job_id}/cancel", {"data": {}}
+    ),
+    ("GET", "/compare"): lambda c: ("GET", f"/compare?left=huidig&right={c.target}", {}),
+    ("GET", "/compare/map"): lambda c: ("GET", f"/compare/map?left=huidig&right={c.target}", {}),
     ("POST", "/api/proposals"): lambda c: (
         "POST", "/api/proposals", {"json": {"name": c.fresh, "base": c.target, "time_limit": 1}}
     ),
@@ -321,6 +350,9 @@ def test_authorization_matrix(
             assert after == before, cell
     if r.status_code == 202 and "job_id" in r.text:
         app.state.regio.jobs.wait(r.json()["job_id"], timeout=120)
+    started = r.headers.get("location", "") if r.status_code == 303 else ""
+    if started.startswith("/proposals/"):  # the proposal form answers with the job's page
+        app.state.regio.jobs.wait(started.rsplit("/", 1)[1], timeout=120)
 
 
 def test_hidden_and_unknown_scenarios_are_the_same_404(app: FastAPI, headers: dict) -> None:

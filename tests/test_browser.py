@@ -264,10 +264,12 @@ def test_map_page_shows_gemeenten_legend_tooltips_and_layers(
     shapes = _wait_for_shapes(d, 342)
     assert shapes >= 342, "every gemeente is an interactive shape"
     legend = d.find_element(By.CSS_SELECTOR, ".rk-legend")
-    assert legend.is_displayed() and "containment" in legend.text
-    assert "jeugdregio border" in legend.text
+    assert legend.is_displayed() and "Inbedding" in legend.text, "Dutch (the browser's language)"
+    assert "grens jeugdregio" in legend.text
     metrics = d.find_element(By.CSS_SELECTOR, ".rk-metrics")
-    assert "congruence" in metrics.text
+    assert "congruentie" in metrics.text and "0," in metrics.text
+    scale = d.find_element(By.CSS_SELECTOR, ".leaflet-control-scale").text
+    assert "km" in scale and " mi" not in scale, "metric scale bar only"
     # hovering Utrecht (GM0344) shows its tooltip: gemeente, regions, weights, metrics
     utrecht = d.execute_script(UNIT_PATH, "GM0344")
     ActionChains(d).move_to_element(utrecht).perform()
@@ -275,15 +277,15 @@ def test_map_page_shows_gemeenten_legend_tooltips_and_layers(
         lambda x: x.find_element(By.CSS_SELECTOR, ".leaflet-tooltip")
     )
     text = tooltip.get_attribute("textContent")
-    for part in ("Utrecht (GM0344)", "inhabitants (weight)", "region containment", "jeugdregio"):
+    for part in ("Utrecht (GM0344)", "inwoners (weging)", "inbedding van de regio", "jeugdregio"):
         assert part in text
     _screenshot(d, "browser_map.png")
     # the layer control switches the special-education locations on
     labels = d.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-overlays label")
     names = [label.text.strip() for label in labels]
-    for name in ("special-education locations", "provinces", "swv_vo borders"):
+    for name in ("locaties speciaal onderwijs", "provincies", "grenzen swv_vo"):
         assert name in names
-    schools = labels[names.index("special-education locations")]
+    schools = labels[names.index("locaties speciaal onderwijs")]
     schools.find_element(By.TAG_NAME, "input").click()
     with_schools = _wait_for_shapes(d, shapes + 800)
     assert with_schools > shapes + 800
@@ -299,6 +301,7 @@ def test_compare_page_maps_move_together(server: str, browser: WebDriver) -> Non
     assert len(d.find_elements(By.CSS_SELECTOR, ".leaflet-container")) == 2
     boxes = d.find_elements(By.CSS_SELECTOR, ".rk-metrics")
     assert "scenario huidig" in boxes[0].text and "scenario swv_binnen_jeugdregio" in boxes[1].text
+    assert d.find_element(By.ID, "tekstalternatief").is_displayed()
     _screenshot(d, "browser_compare.png")
     moved = d.execute_script(
         """
@@ -344,19 +347,19 @@ def test_proposal_map_outlines_changed_gemeenten_beside_huidig(
     )
     with urllib.request.urlopen(publish, timeout=30) as r:
         assert r.status == 200
-    changes = swv_changes(dataset, Division.from_assignment("swv", assignment))
+    changes = swv_changes(dataset, Division.from_assignment("swv", assignment), "nl")
     assert changes is not None
     changed = changes.index[changes["swv_changes"]]
     d = browser
     d.get(f"{server}/maps/browser-voorstel?division=swv&against=jeugdregio&weight=pupils")
     _wait_for_shapes(d, 342)
     legend = d.find_element(By.CSS_SELECTOR, ".rk-legend").text
-    assert f"gemeente whose SWV changes vs today ({len(changed)} gemeenten" in legend
+    assert f"samenwerkingsverband wijzigt ({len(changed)} gemeenten" in legend
     labels = [
         label.text.strip()
         for label in d.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-overlays label")
     ]
-    assert "gemeenten whose SWV changes" in labels
+    assert "gemeenten waarvan het samenwerkingsverband wijzigt" in labels
     # the outlines are drawn: one dashed path per changed gemeente, in the change colour
     dashed = d.execute_script(
         "return document.querySelectorAll('path[stroke=\"#00b7d4\"]').length;"
@@ -368,11 +371,17 @@ def test_proposal_map_outlines_changed_gemeenten_beside_huidig(
         lambda x: x.find_element(By.CSS_SELECTOR, ".leaflet-tooltip")
     )
     text = tooltip.get_attribute("textContent")
-    assert "SWV changes" in text and changes.loc[code, "text"] in text
+    assert "wijziging samenwerkingsverband" in text and changes.loc[code, "text"] in text
+    # the text alternative lists every changed gemeente
+    rows = d.find_elements(By.CSS_SELECTOR, "#wijzigingen-tabel tbody tr")
+    assert len(rows) == len(changed)
     _screenshot(d, "browser_proposal_map.png")
     d.get(f"{server}/maps/compare?left=huidig&right=browser-voorstel&division=swv")
     _wait_for_shapes(d, 2 * 342)
-    boxes = d.find_elements(By.CSS_SELECTOR, ".rk-metrics")
-    assert "swv_po vs jeugdregio" in boxes[0].text and "swv vs jeugdregio" in boxes[1].text
+    boxes = [
+        b.get_attribute("textContent") for b in d.find_elements(By.CSS_SELECTOR, ".rk-metrics")
+    ]
+    assert "samenwerkingsverbanden po vergeleken met jeugdregio" in boxes[0]
+    assert "samenwerkingsverbanden (po en vo samen) vergeleken met jeugdregio" in boxes[1]
     _screenshot(d, "browser_proposal_compare.png")
     assert _script_errors(d) == []

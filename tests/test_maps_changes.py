@@ -45,7 +45,7 @@ def test_a_combined_swv_marks_gemeenten_by_both_levels(ds: Dataset) -> None:
     assert marked == _expected_changed(ds, new, ("po", "vo"))
     assert 0 < len(marked) < len(ds.units)
     assert changes["changed_vo"].sum() == 0.0
-    assert (changes.loc[~changes["swv_changes"], "text"] == "no").all()
+    assert (changes.loc[~changes["swv_changes"], "text"] == "nee").all(), "Dutch by default"
     assert changes["changed"].equals(changes["changed_po"] + changes["changed_vo"])
 
 
@@ -57,9 +57,12 @@ def test_tooltip_text_names_the_move_and_the_pupils(ds: Dataset) -> None:
     assert changes is not None
     po, vo = (int(ds.units.loc["GM0001", f"pupils_{level}"]) for level in ("po", "vo"))
     assert changes.loc["GM0001", "text"] == (
-        f"PO C0 → X ({po:,} pupils); VO R0 → X ({vo:,} pupils)"
+        f"PO C0 → X ({po:,} leerlingen); VO R0 → X ({vo:,} leerlingen)".replace(",", ".")
     )
     assert list(changes.index[changes["swv_changes"]]) == ["GM0001"]
+    english = swv_changes(ds, Division.from_assignment("swv", new), "en")
+    assert english is not None
+    assert english.loc["GM0001", "text"] == f"PO C0 → X ({po:,} pupils); VO R0 → X ({vo:,} pupils)"
 
 
 def test_one_level_division_counts_only_its_own_pupils(ds: Dataset) -> None:

@@ -42,7 +42,7 @@ def _aligned(ds: Dataset) -> dict[str, Division]:
 
 def test_compare_page_has_two_synced_maps_and_both_scores(ds: Dataset) -> None:
     left, right = _view(ds, "huidig", ds.divisions), _view(ds, "aligned", _aligned(ds))
-    page = page_html(compare_map(ds, left, right, assets="/v"))
+    page = page_html(compare_map(ds, left, right, assets="/v", locale="en"))
     maps = sorted(set(re.findall(r"var (map_[0-9a-f]+) = L\.map", page)))
     assert len(maps) == 2
     assert f"{maps[0]}.sync({maps[1]})" in page or f"{maps[1]}.sync({maps[0]})" in page
@@ -79,17 +79,18 @@ def test_compare_puts_a_combined_swv_beside_todays_swv_po(ds: Dataset) -> None:
             swv, ds.divisions["jeugdregio"], ds.weight("inhabitants"), weight_name="inhabitants"
         ).to_dict(),
     )
-    page = page_html(compare_map(ds, _view(ds, "huidig", ds.divisions), right))
+    page = page_html(compare_map(ds, _view(ds, "huidig", ds.divisions), right, locale="en"))
     found = page_layers(page)
     assert {"huidig: swv_po by containment", "voorstel: swv by containment"} <= set(found)
-    assert "<title>regiokompas: huidig | voorstel, swv_po | swv vs jeugdregio</title>" in page
+    title = "huidig and voorstel side by side: swv_po | swv compared with jeugdregio"
+    assert f"<title>{title} · regiokompas</title>" in page
     # only the proposal's side marks changes (huidig shows today's division)
-    changes = swv_changes(ds, swv)
+    changes = swv_changes(ds, swv, "en")
     assert changes is not None
     outline = found[CHANGE_LAYER]
     assert [f["id"] for f in outline.features] == list(changes.index[changes["swv_changes"]])
     assert not any(name.startswith("left: ") and CHANGE_LAYER in name for name in found)
-    assert page.count("rk-legend") == 1 and change_label(changes) in page
+    assert page.count("rk-legend") == 1 and change_label(changes, "en") in page
 
 
 def test_scenario_view_key() -> None:

@@ -38,7 +38,7 @@ def synthetic() -> Dataset:
 def test_synthetic_page_has_every_layer_and_the_legend(synthetic: Dataset) -> None:
     ds = synthetic
     s = _score(ds, "swv_po", "jeugdregio", "inhabitants")
-    page = page_html(division_map(ds, ds.divisions, s, scenario="toets", assets="/v"))
+    page = page_html(division_map(ds, ds.divisions, s, scenario="toets", assets="/v", locale="en"))
     found = page_layers(page)
     units = found["gemeenten: swv_po by containment"]
     assert units.shown and len(units.features) == len(ds.units)
@@ -58,8 +58,8 @@ def test_synthetic_page_has_every_layer_and_the_legend(synthetic: Dataset) -> No
     assert "special-education locations" not in found, "the synthetic dataset has no schools"
     assert "rk-legend" in page and "rk-metrics" in page
     assert (
-        "scenario toets" in page
-        and "<title>regiokompas: toets, swv_po vs jeugdregio</title>" in page
+        "Figures of scenario toets" in page
+        and "<title>toets: swv_po compared with jeugdregio · regiokompas</title>" in page
     )
     congruence = f"{s['summary']['congruence']:.3f}"
     assert congruence in page
@@ -76,9 +76,9 @@ def test_a_changed_swv_division_outlines_the_gemeenten_whose_swv_changes(
     swv = Division.from_assignment("swv", ds.division("swv_vo").assignment())
     divisions = {**ds.divisions, "swv": swv}
     s = score(swv, ds.division("jeugdregio"), ds.weight("pupils"), weight_name="pupils").to_dict()
-    page = page_html(division_map(ds, divisions, s, scenario="voorstel"))
+    page = page_html(division_map(ds, divisions, s, scenario="voorstel", locale="en"))
     found = page_layers(page)
-    changes = swv_changes(ds, swv)
+    changes = swv_changes(ds, swv, "en")
     assert changes is not None
     marked = list(changes.index[changes["swv_changes"]])
     assert 0 < len(marked) < len(ds.units)
@@ -87,9 +87,11 @@ def test_a_changed_swv_division_outlines_the_gemeenten_whose_swv_changes(
     tooltips = {f["id"]: f["properties"] for f in found["gemeenten: swv by containment"].features}
     assert all(tooltips[code]["swv_change"].startswith("PO C") for code in marked)
     assert {tooltips[code]["swv_change"] for code in tooltips if code not in marked} == {"no"}
-    assert change_label(changes) in page and '"SWV changes"' in page
+    assert change_label(changes, "en") in page and '"SWV changes"' in page
     # today's division and mark_changes=False: no outline, no tooltip row
-    plain = page_html(division_map(ds, divisions, s, scenario="voorstel", mark_changes=False))
+    plain = page_html(
+        division_map(ds, divisions, s, scenario="voorstel", mark_changes=False, locale="en")
+    )
     assert CHANGE_LAYER not in page_layers(plain) and '"SWV changes"' not in plain
     today = page_html(
         division_map(ds, ds.divisions, _score(ds, "swv_po", "jeugdregio", "area"), scenario="h")
@@ -100,18 +102,20 @@ def test_a_changed_swv_division_outlines_the_gemeenten_whose_swv_changes(
 def test_colours_follow_the_score_not_the_division_name(synthetic: Dataset) -> None:
     ds = synthetic
     reverse = _score(ds, "jeugdregio", "swv_po", "area")
-    page = page_html(division_map(ds, ds.divisions, reverse, scenario="x"))
+    page = page_html(division_map(ds, ds.divisions, reverse, scenario="x", locale="en"))
     found = page_layers(page)
     assert "gemeenten: jeugdregio by containment" in found
     props = found["gemeenten: jeugdregio by containment"].features[0]["properties"]
     assert props["against_region"].startswith("C0") or "no region" in props["against_region"]
-    assert "area (weight)" in page
+    assert '"area (km\\u00b2) (weight)"' in page
 
 
 def test_overlays_can_be_chosen_and_unknown_ones_are_named(synthetic: Dataset) -> None:
     ds = synthetic
     s = _score(ds, "swv_vo", "jeugdregio", "inhabitants")
-    page = page_html(division_map(ds, ds.divisions, s, scenario="x", overlays=["provincie"]))
+    page = page_html(
+        division_map(ds, ds.divisions, s, scenario="x", overlays=["provincie"], locale="en")
+    )
     found = page_layers(page)
     assert "provinces" in found and "ggdregio borders" not in found
     with pytest.raises(DivisionError, match="'nope'"):
@@ -133,7 +137,14 @@ def test_overlay_names_put_provinces_first() -> None:
 def test_national_map_is_light_and_complete(dataset: Dataset) -> None:
     s = _score(dataset, "swv_po", "jeugdregio", "inhabitants")
     page = page_html(
-        division_map(dataset, dataset.divisions, s, scenario="huidig", assets="/maps/static/vendor")
+        division_map(
+            dataset,
+            dataset.divisions,
+            s,
+            scenario="huidig",
+            assets="/maps/static/vendor",
+            locale="en",
+        )
     )
     size = len(page.encode("utf-8"))
     assert size < MAX_PAGE_BYTES, f"national map page is {size:,} bytes"

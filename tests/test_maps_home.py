@@ -132,14 +132,21 @@ def test_upload_form_matches_the_import_endpoint(client: TestClient) -> None:
     assert form["action"] == "/api/scenarios/import" and form["method"] == "post"
     assert form["enctype"] == "multipart/form-data"
     names = {i.get("name") for i in page.inputs}
-    assert {"file", "name", "division", "description"} <= names
+    assert {"file", "name", "division", "description", "base", "replace"} <= names
+    assert "allow_new_regions" in names
     # post exactly what the form would post, then the new scenario is in the table
     units = synthetic_dataset().units.index
     csv = "unit,region\n" + "".join(f"{u},R{i % 3}\n" for i, u in enumerate(units))
     r = client.post(
         form["action"],
         files={"file": ("plan.csv", csv.encode(), "text/csv")},
-        data={"name": "plan-c", "division": "swv_po", "description": "three stripes"},
+        data={
+            "name": "plan-c",
+            "division": "swv_po",
+            "description": "three stripes",
+            "base": "",
+            "allow_new_regions": "true",
+        },
     )
     assert r.status_code == 201, r.text
     rows = _parse(client.get("/").text).rows
@@ -162,7 +169,7 @@ def test_a_combined_swv_is_compared_with_todays_po_and_vo(client: TestClient) ->
             url = compare_url("huidig", "voorstel", "swv", "inhabitants", left_division=level)
             assert url in page.links and f">swv vs {level}</a>" in home
             r = client.get(url)
-            assert r.status_code == 200 and f"huidig: {level} by containment" in r.text
+            assert r.status_code == 200 and f"huidig: {level} naar inbedding" in r.text
         assert map_url("voorstel", "swv", "inhabitants") in page.links
     finally:
         assert client.delete("/api/scenarios/voorstel").status_code in (200, 204)

@@ -17,6 +17,7 @@ from geo.division import NO_REGION, Division
 from geo.overlap import score
 from maps import layers, style
 from maps.geometry import web_geometry
+from maps.i18n import weight_label
 from maps.page import page_layers
 
 INHABITANTS = [100.0, 300.0, 100.0, 500.0]
@@ -74,9 +75,9 @@ def test_unit_frame_colours_every_gemeente_by_its_regions_containment(
     expected = _lerp(style.CONTAINMENT_COLORS[2], style.CONTAINMENT_COLORS[3], 0.4)
     assert frame["fill"].nunique() == 1
     assert _rgb(frame["fill"].iloc[0]) == pytest.approx(expected, abs=1.0)  # 8-bit rounding
-    assert frame.loc["GM0001", "m_containment"] == "0.800"
+    assert frame.loc["GM0001", "m_containment"] == "0,800", "Dutch decimal comma"
     assert frame.loc["GM0001", "m_best_match_name"] == ds.divisions["jeugdregio"].region_names["C1"]
-    assert frame.loc["GM0001", "m_nested"] == "no"
+    assert frame.loc["GM0001", "m_nested"] == "nee"
     assert frame.loc["GM0003", "w_inhabitants"] == "500"
     assert frame.loc["GM0000", "gemeente"] == "Gemeente 0-0 (GM0000)"
     assert frame.loc["GM0000", "region"] == "Passend P (P)"
@@ -94,7 +95,7 @@ def test_unit_frame_reverse_direction_is_nested(square_dataset: Dataset) -> None
     )
     assert frame["containment"].tolist() == pytest.approx([1.0] * 4)
     assert set(frame["fill"]) == {style.CONTAINMENT_COLORS[-1]}
-    assert set(frame["m_nested"]) == {"yes"}
+    assert set(frame["m_nested"]) == {"ja"}
 
 
 def test_unit_in_no_region_gets_the_no_data_colour(square_dataset: Dataset) -> None:
@@ -117,7 +118,7 @@ def test_unit_in_no_region_gets_the_no_data_colour(square_dataset: Dataset) -> N
     assert frame.loc["GM0000", "fill"] == style.NO_DATA_COLOR
     assert frame.loc["GM0003", "fill"] == style.NO_DATA_COLOR
     assert frame.loc["GM0001", "fill"] != style.NO_DATA_COLOR
-    assert frame.loc["GM0003", "region"] == "no region 75% · P 25%"
+    assert frame.loc["GM0003", "region"] == "geen regio 75% · P 25%"
     assert frame.loc["GM0000", "m_containment"] == "–"
 
 
@@ -132,16 +133,19 @@ def test_region_labels_name_every_share() -> None:
     d = Division.from_membership("d", m, region_names={"X": "Ex", "Y": "Why"})
     labels = layers.region_labels(d)
     assert labels["a"] == "Ex (X)"
-    assert labels["b"] == "Ex (X) 50% · Why (Y) 30% · no region 20%"
+    assert labels["b"] == "Ex (X) 50% · Why (Y) 30% · geen regio 20%"
+    assert layers.region_labels(d, "en")["b"] == "Ex (X) 50% · Why (Y) 30% · no region 20%"
 
 
 def test_unit_fields_show_the_chosen_weight_then_all_weights() -> None:
-    fields = layers.unit_fields("swv_vo", "jeugdregio", "pupils_vo")
+    fields = layers.unit_fields("swv_vo", "jeugdregio", "pupils_vo", locale="en")
     names = [name for name, _ in fields]
     assert names[:5] == ["gemeente", "region", "against_region", "w_pupils_vo", "weights"]
     assert [n for n in names if n.startswith("w_")] == ["w_pupils_vo"]
-    assert dict(fields)["w_pupils_vo"] == "pupils_vo (weight)"
-    assert dict(fields)["region"] == "swv_vo"
+    assert dict(fields)["w_pupils_vo"] == "pupils in secondary education (weight)"
+    assert dict(fields)["region"] == "samenwerkingsverband vo"
+    dutch = dict(layers.unit_fields("swv_vo", "jeugdregio", "pupils_vo"))
+    assert dutch["w_pupils_vo"] == "leerlingen vo (weging)"
     assert [n for n in names if n.startswith("m_")] == [f"m_{k}" for k, _ in layers.REGION_METRICS]
 
 
@@ -151,8 +155,9 @@ def test_weights_row_lists_every_weight(square_dataset: Dataset) -> None:
         ds, web_geometry(ds.units), ds.divisions["swv_po"], ds.divisions["jeugdregio"], _score(ds)
     )
     row = frame.loc["GM0003", "weights"]
-    assert row.startswith("area 1 · inhabitants 500 · ")
-    assert [part.split(" ")[0] for part in row.split(" · ")] == list(WEIGHTS)
+    assert row.startswith("oppervlakte (km²) 1 · inwoners 500 · ")
+    labels = [weight_label(name, "nl") for name in WEIGHTS]
+    assert [part.rsplit(" ", 1)[0] for part in row.split(" · ")] == labels
 
 
 def _render(*children: folium.Element) -> str:
@@ -180,9 +185,9 @@ def test_unit_layer_embeds_tooltips_and_ids(square_dataset: Dataset) -> None:
     assert [f["id"] for f in data.features] == list(ds.units.index)
     props = data.features[3]["properties"]
     assert props["gemeente"] == "Gemeente 1-1 (GM0003)" and props["w_inhabitants"] == "500"
-    assert "w_area" not in props and "inhabitants 500" in props["weights"]
+    assert "w_area" not in props and "inwoners 500" in props["weights"]
     assert "bbox" not in data.features[0]
-    assert '"inhabitants (weight)"' in page and '"region containment"' in page
+    assert '"inwoners (weging)"' in page and '"inbedding van de regio"' in page
 
 
 def test_border_and_split_layers(square_dataset: Dataset) -> None:
@@ -236,11 +241,14 @@ def test_school_layer_points_and_tooltips() -> None:
 
 
 def test_legend_shows_the_scale_stops_and_line_symbols() -> None:
-    out = layers.legend_html("swv_po", "jeugdregio")
+    out = layers.legend_html("swv_po", "jeugdregio", locale="en")
     for color in style.CONTAINMENT_COLORS:
         assert color in out
     assert "0.50" in out and "1.00" in out
-    assert "jeugdregio border" in out and "gemeente split between swv_po regions" in out
+    assert "jeugdregio border" in out and "gemeente split between regions (swv_po)" in out
+    assert "badly split" in out and "within one region" in out, "words, not colour alone"
+    dutch = layers.legend_html("swv_po", "jeugdregio")
+    assert "0,50" in dutch and "grens jeugdregio" in dutch and "Legenda" in dutch
     control = layers.legend_control("swv_po", "jeugdregio")
     assert "rk-legend" in control.css_class
 
@@ -266,11 +274,11 @@ def test_change_layer_outlines_changed_gemeenten_and_tooltips_say_how(
         layers.change_layer(geometry, changed),
     )
     found = page_layers(page)
-    outline = found[layers.CHANGE_LAYER]
+    outline = found["gemeenten waarvan het samenwerkingsverband wijzigt"]
     assert outline.shown and [f["id"] for f in outline.features] == ["GM0001", "GM0003"]
     props = [f["properties"] for f in found["units"].features]
     assert [p["swv_change"] for p in props] == texts.tolist()
-    assert '"SWV changes"' in page
+    assert '"wijziging samenwerkingsverband"' in page
     assert f'"color": "{style.CHANGE_STYLE["color"]}"' in page
     fields = [name for name, _ in layers.unit_fields("swv", "jeugdregio", "area", changes=True)]
     assert fields.index("swv_change") == fields.index("against_region") + 1

@@ -46,14 +46,21 @@ def client(tmp_path_factory: pytest.TempPathFactory, sign_in) -> Iterator[TestCl
         yield client
 
 
+CHANGED = "gemeenten waarvan het samenwerkingsverband wijzigt"
+"""The changed-gemeenten layer in Dutch (the default language)."""
+
+
 def test_map_page_of_a_scenario(client: TestClient) -> None:
     r = client.get("/maps/aligned?division=swv_po&against=jeugdregio&weight=inhabitants")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     found = page_layers(r.text)
-    units = found["gemeenten: swv_po by containment"]
-    assert {f["properties"]["m_containment"] for f in units.features} == {"1.000"}
+    units = found["gemeenten: swv_po naar inbedding"]
+    assert {f["properties"]["m_containment"] for f in units.features} == {"1,000"}, "Dutch"
     assert "/maps/static/vendor/leaflet/leaflet.js" in r.text
-    assert "scenario aligned" in r.text
+    assert "Cijfers van scenario aligned" in r.text and '<html lang="nl">' in r.text
+    english = client.get("/maps/aligned", headers={"Accept-Language": "en"}).text
+    assert '<html lang="en">' in english and "Figures of scenario aligned" in english
+    assert "gemeenten: swv_po by containment" in page_layers(english)
 
 
 def test_map_page_uses_the_scenarios_score(client: TestClient) -> None:
@@ -61,9 +68,9 @@ def test_map_page_uses_the_scenarios_score(client: TestClient) -> None:
     assert r.status_code == 200
     api = client.get("/api/scores?division=swv_vo&against=jeugdregio&weight=area&scenario=huidig")
     congruence = api.json()["summary"]["congruence"]
-    assert f"{congruence:.3f}" in r.text
-    assert "area (weight)" in r.text
-    assert "gemeenten: swv_vo by containment" in page_layers(r.text)
+    assert f"{congruence:.3f}".replace(".", ",") in r.text
+    assert '"oppervlakte (km\\u00b2) (weging)"' in r.text
+    assert "gemeenten: swv_vo naar inbedding" in page_layers(r.text)
 
 
 def _without_nonce(page: str) -> str:
@@ -107,7 +114,10 @@ def test_errors_name_what_is_wrong(client: TestClient, url: str, status: int, na
 def test_browser_gets_an_html_error_page(client: TestClient) -> None:
     r = client.get("/maps/nope", headers={"accept": "text/html,application/xhtml+xml"})
     assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
-    assert "unknown scenario &#x27;nope&#x27;" in r.text and "href='/'" in r.text
+    assert "unknown scenario &#39;nope&#39;" in r.text and 'href="/"' in r.text
+    assert "<h1>Pagina niet gevonden</h1>" in r.text and '<html lang="nl">' in r.text
+    english = client.get("/maps/nope", headers={"accept": "text/html", "accept-language": "en"})
+    assert "<h1>Page not found</h1>" in english.text
 
 
 def test_compare_page(client: TestClient) -> None:
@@ -116,7 +126,8 @@ def test_compare_page(client: TestClient) -> None:
     assert "scenario huidig" in r.text and "scenario aligned" in r.text
     assert ".sync(" in r.text and "/maps/static/vendor/leaflet.sync/L.Map.Sync.js" in r.text
     found = page_layers(r.text)
-    assert {"huidig: swv_po by containment", "aligned: swv_po by containment"} <= set(found)
+    assert {"huidig: swv_po naar inbedding", "aligned: swv_po naar inbedding"} <= set(found)
+    assert 'id="tekstalternatief"' in r.text and r.text.count("<caption>") == 3
 
 
 def test_map_of_a_combined_swv_outlines_the_changed_gemeenten(client: TestClient) -> None:
@@ -128,12 +139,15 @@ def test_map_of_a_combined_swv_outlines_the_changed_gemeenten(client: TestClient
     changes = swv_changes(ds, swv)
     assert changes is not None
     marked = list(changes.index[changes["swv_changes"]])
-    assert [f["id"] for f in found[CHANGE_LAYER].features] == marked
-    units = {f["id"]: f["properties"] for f in found["gemeenten: swv by containment"].features}
-    assert units[marked[0]]["swv_change"] == changes.loc[marked[0], "text"] != "no"
+    assert [f["id"] for f in found[CHANGED].features] == marked
+    units = {f["id"]: f["properties"] for f in found["gemeenten: swv naar inbedding"].features}
+    assert units[marked[0]]["swv_change"] == changes.loc[marked[0], "text"] != "nee"
+    # the text alternative lists the same gemeenten
+    table = r.text[r.text.index('id="wijzigingen-tabel"') :]
+    assert all(f"({code})</th>" in table for code in marked)
     # huidig's map and the aligned scenario's unchanged swv_vo mark nothing
     for url in ("/maps/huidig?division=swv_po", "/maps/aligned?division=swv_vo"):
-        assert CHANGE_LAYER not in page_layers(client.get(url).text), url
+        assert CHANGED not in page_layers(client.get(url).text), url
 
 
 @pytest.mark.parametrize(
@@ -147,9 +161,9 @@ def test_compare_a_combined_swv_beside_huidig(client: TestClient, query: str, le
     r = client.get(f"/maps/compare?left=huidig&right=voorstel&{query}&weight=pupils")
     assert r.status_code == 200, r.text
     found = page_layers(r.text)
-    assert {f"huidig: {left} by containment", "voorstel: swv by containment"} <= set(found)
-    assert len(found[CHANGE_LAYER].features) > 0
-    assert f"huidig | voorstel, {left} | swv vs jeugdregio" in r.text
+    assert {f"huidig: {left} naar inbedding", "voorstel: swv naar inbedding"} <= set(found)
+    assert len(found[CHANGED].features) > 0
+    assert f"huidig en voorstel naast elkaar: {left} | swv vergeleken met jeugdregio" in r.text
 
 
 def test_compare_side_divisions_are_checked(client: TestClient) -> None:

@@ -23,7 +23,8 @@ def test_containment_scale_is_sequential_and_clipped() -> None:
     assert scale(0.0) == scale(style.CONTAINMENT_MIN) == scale(0.2)
     assert scale(1.0).startswith(style.CONTAINMENT_COLORS[-1])
     assert scale(style.CONTAINMENT_MIN).startswith(style.CONTAINMENT_COLORS[0])
-    assert "1 = nested" in scale.caption
+    assert "1 = binnen één regio" in scale.caption, "Dutch by default"
+    assert "1 = nested" in style.containment_colormap(locale="en").caption
 
 
 def test_no_data_colour_is_not_on_the_scale() -> None:
@@ -33,30 +34,38 @@ def test_no_data_colour_is_not_on_the_scale() -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "text"),
+    ("value", "text", "dutch"),
     [
-        (0.81234, "0.812"),
-        (1.0, "1.000"),
-        (True, "yes"),
-        (False, "no"),
-        (None, "–"),
-        (float("nan"), "–"),
-        (7, "7"),
-        (12345, "12,345"),
-        (26471.0, "26,471"),
-        ("x", "x"),
+        (0.81234, "0.812", "0,812"),
+        (1.0, "1.000", "1,000"),
+        (True, "yes", "ja"),
+        (False, "no", "nee"),
+        (None, "–", "–"),
+        (float("nan"), "–", "–"),
+        (7, "7", "7"),
+        (12345, "12,345", "12.345"),
+        (26471.0, "26,471", "26.471"),
+        ("x", "x", "x"),
     ],
 )
-def test_format_metric(value: object, text: str) -> None:
-    assert style.format_metric(value) == text
+def test_format_metric(value: object, text: str, dutch: str) -> None:
+    assert style.format_metric(value, "en") == text
+    assert style.format_metric(value) == dutch, "Dutch by default"
 
 
 @pytest.mark.parametrize(
-    ("value", "text"),
-    [(243768.0, "243,768"), (198.367, "198.4"), (0.0, "0"), (None, "–"), (float("nan"), "–")],
+    ("value", "text", "dutch"),
+    [
+        (243768.0, "243,768", "243.768"),
+        (198.367, "198.4", "198,4"),
+        (0.0, "0", "0"),
+        (None, "–", "–"),
+        (float("nan"), "–", "–"),
+    ],
 )
-def test_format_weight(value: object, text: str) -> None:
-    assert style.format_weight(value) == text
+def test_format_weight(value: object, text: str, dutch: str) -> None:
+    assert style.format_weight(value, "en") == text
+    assert style.format_weight(value) == dutch
 
 
 def test_metrics_table_escapes_and_lists_summary() -> None:
@@ -66,12 +75,20 @@ def test_metrics_table_escapes_and_lists_summary() -> None:
         "weight": "inhabitants",
         "summary": {"congruence": 0.5, "nested_regions": 3, "regions": 4, "ari": 0.25},
     }
-    out = style.metrics_table_html(score, "<script>alert(1)</script>")
+    out = style.metrics_table_html(score, "<script>alert(1)</script>", locale="en")
     assert "<script>" not in out and "&lt;script&gt;" in out
     assert "congruence" in out and "0.500" in out and "ARI" in out and "0.250" in out
-    assert "swv_po vs jeugdregio, weight inhabitants" in out
+    assert (
+        "samenwerkingsverbanden po compared with jeugdregio&#x27;s, weighted by inhabitants" in out
+    )
+    assert "3 of the 4 samenwerkingsverbanden po lie within one jeugdregio." in out
     assert "NMI" not in out, "metrics missing from the score are left out"
-    assert "congruence" not in style.metrics_table_html({"summary": None}, "t")
+    assert out.index("<summary>more measures</summary>") < out.index("ARI"), "ARI under more"
+    assert 'href="/begrippen#congruentie"' in out, "each figure links to its explanation"
+    assert "congruence" not in style.metrics_table_html({"summary": None}, "t", locale="en")
+    dutch = style.metrics_table_html(score, "t")
+    assert "congruentie" in dutch and "0,500" in dutch and "meer maten" in dutch
+    assert "3 van de 4 samenwerkingsverbanden po liggen binnen één jeugdregio." in dutch
 
 
 def test_line_legend_shows_dashes_only_for_dashed_styles() -> None:

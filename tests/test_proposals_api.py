@@ -209,3 +209,33 @@ def test_cancel_a_running_proposal_stops_it_before_storing(app, client: TestClie
     assert jobs.wait(job.id, timeout=10).status == "cancelled"
     assert job.result is None
     assert issubclass(JobCancelled, Exception)
+
+
+def test_a_proposal_for_one_jeugdregio_changes_only_its_gemeenten(app, client) -> None:
+    response = client.post(
+        "/api/proposals", json={"name": "plan-ja", "time_limit": 5, "regions": ["JA"]}
+    )
+    assert response.status_code == 202, response.text
+    done = finish(app, client, response.json()["job_id"])
+    assert done["status"] == "done", done["error"]
+    progress = done["progress"]
+    assert (progress["total"], progress["done"]) == (1, 1)
+    assert [(r["code"], r["status"]) for r in progress["regions"]] == [("JA", "done")]
+    evaluator = app.state.regio.evaluator
+    in_ja = {u for u, j in app.state.regio.dataset.division("jeugdregio").assignment().items()
+             if j == "JA"}  # fmt: skip
+    for level in ("swv_po", "swv_vo"):
+        before = app.state.regio.dataset.division(level).assignment()
+        after = evaluator.division("plan-ja", level).assignment()
+        outside = [u for u in before.index if u not in in_ja]
+        assert (after[outside] == before[outside]).all()  # elsewhere unchanged
+    po = evaluator.division("plan-ja", "swv_po").assignment()
+    vo = evaluator.division("plan-ja", "swv_vo").assignment()
+    assert all(po[u] == vo[u] for u in in_ja)  # one SWV for PO and VO inside JA
+
+
+def test_an_unknown_jeugdregio_or_province_is_named_before_any_job(client) -> None:
+    r = client.post("/api/proposals", json={"name": "x", "regions": ["JZ99"]})
+    assert r.status_code == 422 and "JZ99" in r.json()["detail"] and "JA" in r.json()["detail"]
+    r = client.post("/api/proposals", json={"name": "x", "provinces": ["Limburg"]})
+    assert r.status_code == 422 and "provincie" in r.json()["detail"]

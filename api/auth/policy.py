@@ -126,10 +126,24 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/api/scenarios/{scenario_id}/shares"): OWNER,
     ("POST", "/api/scenarios/{scenario_id}/shares"): OWNER,
     ("DELETE", "/api/scenarios/{scenario_id}/shares/{share_id}"): OWNER,
+    # the scenario page and its forms (the same rules as the JSON API they mirror)
+    ("GET", "/scenarios/{scenario_id}"): Rule("read", reads=("path:scenario_id",)),
+    ("POST", "/scenarios/new"): Rule("user", reads=("field:base",)),
+    ("POST", "/scenarios/{scenario_id}/about"): OWNER,
+    ("POST", "/scenarios/{scenario_id}/visibility"): OWNER,
+    ("POST", "/scenarios/{scenario_id}/shares"): OWNER,
+    ("POST", "/scenarios/{scenario_id}/shares/{share_id}/revoke"): OWNER,
+    ("POST", "/scenarios/{scenario_id}/delete"): OWNER,
     # proposals (background jobs that store a scenario)
     ("POST", "/api/proposals"): Rule("user", reads=("field:base",), replaces="body:name"),
     ("GET", "/api/proposals/{job_id}"): Rule("user", job="path:job_id"),
     ("DELETE", "/api/proposals/{job_id}"): Rule("user", job="path:job_id"),
+    ("GET", "/proposals/new"): PUBLIC,  # the form; it asks anonymous callers to sign in
+    ("POST", "/proposals"): Rule("user", reads=("field:base",)),
+    ("GET", "/proposals/{job_id}"): Rule("user", job="path:job_id"),
+    ("POST", "/proposals/{job_id}/cancel"): Rule("user", job="path:job_id"),
+    ("GET", "/compare"): Rule("read", reads=("query:left", "query:right"), share=True),
+    ("GET", "/compare/map"): Rule("read", reads=("query:left", "query:right"), share=True),
     # maps
     ("GET", "/maps/static/vendor/{asset:path}"): PUBLIC,
     ("GET", "/maps/compare"): Rule("read", reads=("query:left", "query:right"), share=True),

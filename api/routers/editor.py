@@ -49,7 +49,6 @@ from api.editor_page import SIGN_IN_TO_SAVE, WEIGHT_LABELS, render_editor, save_
 from api.editor_parts import check_edits_api_safe, editor_resources
 from api.limits import Limits
 from api.models import DIVISION_PATTERN, ERROR_RESPONSES, SCENARIO_PATTERN, ErrorOut, WeightName
-from api.routers.home import TEMPLATES
 from api.routers.scenarios import check_document, owner_checks, scenario_url
 from api.storage import RevisionConflict, ScenarioNotFound, ScenarioStore
 from geo.dataset import WEIGHTS
@@ -140,7 +139,6 @@ def editor_page(
     session = principal.credential if principal.via == "session" else None
     can_save = principal.can_change(stored)
     page = render_editor(
-        TEMPLATES,
         request,
         csrf_token=session.csrf if session else "",
         scenario=scenario,

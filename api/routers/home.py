@@ -51,9 +51,12 @@ class ScenarioRow(BaseModel):
     """One row of the home page table."""
 
     id: str
+    title: str = ""
     description: str
     source: str
     version: int
+    owner: str | None = None
+    visibility: str = "published"
     congruence: dict[str, str]
     map_divisions: list[str]
     map_urls: dict[str, str]
@@ -189,9 +192,12 @@ def scenario_row(
     """
     row: dict[str, Any] = {
         "id": stored.id,
+        "title": str(stored.document.get("title") or stored.id),
         "description": str(stored.document.get("description", "")),
         "source": stored.source,
         "version": stored.version,
+        "owner": stored.owner,
+        "visibility": stored.visibility,
         "congruence": {},
         "map_divisions": [],
         "map_urls": {},
@@ -225,6 +231,26 @@ def scenario_row(
     return ScenarioRow(**row)
 
 
+GROUPS = ("library", "mine", "published", "others")
+"""The groups of the home page, in this order (``shared with me`` is filled in the browser)."""
+
+
+def group_of(row: ScenarioRow, user: str | None) -> str:
+    """The home page group of a scenario for ``user``.
+
+    >>> row = ScenarioRow(id="x", description="", source="user", version=1, owner="ann",
+    ...                   visibility="published", congruence={}, map_divisions=[], map_urls={},
+    ...                   edit_urls={}, compare_urls={})
+    >>> group_of(row, "ann"), group_of(row, "bob"), group_of(row, None)
+    ('mine', 'published', 'published')
+    """
+    if row.source == "library":
+        return "library"
+    if user is not None and row.owner == user:
+        return "mine"
+    return "published" if row.visibility == "published" else "others"
+
+
 @router.get("/", response_class=HTMLResponse, summary="Home page: stored scenarios and links")
 def home(
     request: Request,
@@ -250,6 +276,10 @@ def home(
         scenario_row(s, evaluator, weight, baseline, baseline_divisions, locale) for s in stored
     ]
     session = principal.credential if principal.via == "session" else None
+    user = principal.user.name if principal.user else None
+    groups: dict[str, list[dict[str, Any]]] = {g: [] for g in GROUPS}
+    for row in rows:
+        groups[group_of(row, user)].append(row.model_dump())
     page = render_page(
         request,
         "home.html",
@@ -257,6 +287,8 @@ def home(
         user=principal.user.name if principal.user else None,
         csrf_token=session.csrf if session else "",
         rows=[row.model_dump() for row in rows],
+        groups=[(g, groups[g]) for g in GROUPS if groups[g]],
+        bases=[(s.id, str(s.document.get("title") or s.id)) for s in stored],
         divisions=HEADLINE_DIVISIONS,
         principle_labels=[(n, f"principle {n}: {text}") for n, text in PRINCIPLES.items()],
         against=AGAINST,

@@ -20,23 +20,31 @@ client asks for HTML and as ``{"detail": ...}`` otherwise. A scenario called ``c
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
+from api import map_pages
 from api.deps import EvaluationCache, ScenarioEvaluator, get_evaluator, get_state
 from api.editor_links import edit_url
-from api.limits import ENV, LimitExceeded, Limits
+from api.limits import LimitExceeded
+from api.locale import get_locale
+from api.map_pages import (
+    MapPage,
+    compare_page_texts,
+    division_page_texts,
+    render_map_page,
+    within_budget,
+)
 from api.models import DIVISION_PATTERN, ERROR_RESPONSES, SCENARIO_PATTERN, WeightName
-from api.security import nonce_scripts
 from api.storage import ScenarioNotFound
 from geo.errors import RegiokompasError
 from maps.assets import vendor_file
 from maps.compare_map import ScenarioView, compare_map
-from maps.division_map import division_map, page_html
+from maps.division_map import division_map, page_parts
+from maps.i18n import gettext
 
 router = APIRouter(prefix="/maps", tags=["maps"], responses=ERROR_RESPONSES)
 
@@ -114,27 +122,9 @@ def wants_html(request: Request) -> bool:
     return "text/html" in accept
 
 
-def error_page(status: int, message: str) -> HTMLResponse:
-    """A small HTML error page naming what is wrong, with a link to the home page."""
-    body = (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>regiokompas: error {status}</title></head><body style='font-family:sans-serif'>"
-        f"<h1>Error {status}</h1><p class='detail'>{html.escape(message)}</p>"
-        "<p><a href='/'>back to the scenarios</a></p></body></html>"
-    )
-    return HTMLResponse(body, status_code=status)
-
-
-def within_page_budget(page: str, limits: Limits) -> str:
-    """``page``, or :class:`LimitExceeded` (413) when it is over ``limits.page_bytes``: a
-    scenario whose map would be huge is refused, never served (nor cached)."""
-    size = len(page.encode("utf-8"))
-    if size > limits.page_bytes:
-        raise LimitExceeded(
-            f"map page: {size} bytes exceed the limit of {limits.page_bytes} "
-            f"({ENV['page_bytes']}); show fewer divisions or regions"
-        )
-    return page
+def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    """The HTML error page in the reader's language (:func:`api.map_pages.error_page`)."""
+    return map_pages.error_page(request, status, message)
 
 
 def render_or_error(request: Request, render: Callable[[], str]) -> Response:
@@ -149,7 +139,7 @@ def render_or_error(request: Request, render: Callable[[], str]) -> Response:
     except (RegiokompasError, ValueError) as exc:
         status, message = 422, str(exc)
     if wants_html(request):
-        return error_page(status, str(message))
+        return error_page(request, status, str(message))
     raise HTTPException(status, str(message))
 
 
@@ -189,6 +179,7 @@ def compare_page(
     """
 
     share = share_token(request)
+    locale = get_locale(request)
 
     def render() -> str:
         sides = [
@@ -196,8 +187,9 @@ def compare_page(
             (right, side_division(evaluator, right, division, right_division)),
         ]
         key = ("compare", *((evaluator.key(s), d) for s, d in sides), against, weight, share)
+        key += (locale,)
 
-        def build() -> str:
+        def build() -> MapPage:
             views = [
                 ScenarioView(
                     side,
@@ -207,10 +199,13 @@ def compare_page(
                 )
                 for side, shown in sides
             ]
-            dual = compare_map(evaluator.dataset, views[0], views[1], assets=ASSET_URL)
-            return within_page_budget(nonce_scripts(page_html(dual)), get_state(request).limits)
+            dual = compare_map(
+                evaluator.dataset, views[0], views[1], assets=ASSET_URL, locale=locale
+            )
+            page = compare_page_texts(evaluator, views, page_parts(dual), locale)
+            return within_budget(page, get_state(request).limits)
 
-        return page_cache(request).get_or_compute(key, build)
+        return render_map_page(request, page_cache(request).get_or_compute(key, build), locale)
 
     return render_or_error(request, render)
 
@@ -241,22 +236,33 @@ def scenario_page(
     """
 
     share = share_token(request)
+    locale = get_locale(request)
 
     def render() -> str:
-        key = ("map", evaluator.key(scenario, version), division, against, weight, share)
+        key = ("map", evaluator.key(scenario, version), division, against, weight, share, locale)
 
-        def build() -> str:
+        def build() -> MapPage:
             score = evaluator.score(scenario, division, against, weight, version=version)
+            divisions = evaluator.divisions(scenario, version)
+            _ = gettext(locale)
+            shown = (
+                scenario
+                if version is None
+                else _("%(scenario)s (version %(version)s)")
+                % {"scenario": scenario, "version": version}
+            )
             m = division_map(
                 evaluator.dataset,
-                evaluator.divisions(scenario, version),
+                divisions,
                 score,
-                scenario=scenario if version is None else f"{scenario} (versie {version})",
+                scenario=shown,
                 assets=ASSET_URL,
                 edit_url=None if version else edit_url(scenario, division, against, share=share),
+                locale=locale,
             )
-            return within_page_budget(nonce_scripts(page_html(m)), get_state(request).limits)
+            page = division_page_texts(evaluator, shown, divisions, score, page_parts(m), locale)
+            return within_budget(page, get_state(request).limits)
 
-        return page_cache(request).get_or_compute(key, build)
+        return render_map_page(request, page_cache(request).get_or_compute(key, build), locale)
 
     return render_or_error(request, render)

@@ -33,7 +33,18 @@ STATEMENT_DATE = datetime.date(2026, 12, 6)
 AXE_VERSION = "4.10"
 """The axe-core version the accessibility test runs (``tests/a11y/axe.min.js``)."""
 
-SHARED_STATIC = frozenset({"regiokompas.css", "i18n.js", "home.js"})
+SHARED_STATIC = frozenset(
+    {
+        "regiokompas.css",
+        "i18n.js",
+        "home.js",
+        "map.css",
+        "map.js",
+        "pages.css",
+        "scenario.js",
+        "proposal.js",
+    }
+)
 """The files ``/static/{name}`` serves (the editor's own files are under ``/edit/static``)."""
 
 

@@ -29,6 +29,7 @@ from api.flags import StrictFlag
 from api.jobs import Job, check_cancelled
 from api.limits import ENV, Limits
 from api.models import ERROR_RESPONSES, SCENARIO_PATTERN, ErrorOut
+from api.proposal_scope import progress_reporter, resolve_regions
 from api.routers.home import BASELINE, compare_links, map_url
 from api.routers.scenarios import check_document, owner_checks, scenario_url
 from api.storage import ScenarioNotFound, ScenarioStore, taken
@@ -40,6 +41,7 @@ from geo.proposals.propose import (
     ProposalSettings,
     propose,
 )
+from geo.proposals.regional import regional_document
 
 router = APIRouter(prefix="/api/proposals", tags=["proposals"], responses=ERROR_RESPONSES)
 
@@ -68,6 +70,7 @@ class ProposalRequest(BaseModel):
         pattern=SCENARIO_PATTERN,
         description="id of the scenario the proposal is stored as",
     )
+    title: str | None = Field(None, max_length=200, description="readable title of the result")
     base: str | None = Field(
         None,
         pattern=SCENARIO_PATTERN,
@@ -88,6 +91,18 @@ class ProposalRequest(BaseModel):
         DEFAULT_MAX_EXTRA_MEAN_KM,
         ge=0,
         description="largest growth of a jeugdregio's pupil-weighted mean distance (km)",
+    )
+    regions: list[str] | None = Field(
+        None,
+        max_length=50,
+        description="solve only these jeugdregio's (codes of the base's jeugdregio, e.g. "
+        "JZ42); the result then changes swv_po and swv_vo there only",
+    )
+    provinces: list[str] | None = Field(
+        None,
+        max_length=12,
+        description="solve only the jeugdregio's of these provinces (code PV31 or name "
+        "Limburg; a jeugdregio belongs to the province of most of its gemeenten)",
     )
     replace: StrictFlag = Field(
         False,
@@ -133,6 +148,12 @@ class ProposalJobOut(BaseModel):
         default_factory=dict,
         description="compare views beside huidig: 'swv vs swv_po' and 'swv vs swv_vo'",
     )
+    progress: dict[str, Any] = Field(
+        default_factory=dict,
+        description="while it runs: 'total' and 'done' jeugdregio's, 'current', 'regions' "
+        "(code, name, status, seconds) and 'eta_seconds' (mean time per jeugdregio so far times "
+        "those left; before the first one ends: the time limit each)",
+    )
 
 
 JobPath = Annotated[str, Path(pattern=r"^[0-9a-f]{16}$", description="job id")]
@@ -174,13 +195,22 @@ def _run(
         max_extra_km=request.max_extra_km,
         max_extra_mean_km=request.max_extra_mean_km,
         name=request.name,
+        regions=resolve_regions(dataset, request.regions, request.provinces),
     )
     proposal = propose(  # the report lists what warnings say; a cancel stops between regions
-        dataset, settings, warn=False, progress=lambda *_: check_cancelled()
+        dataset,
+        settings,
+        warn=False,
+        progress=progress_reporter(dataset, request.time_limit, settings.regions),
     )
-    document = dict(proposal.scenario or {})
+    if proposal.scenario is None:  # only some jeugdregio's: swv_po and swv_vo change there
+        document = regional_document(dataset, proposal, settings, base=request.base)
+    else:
+        document = dict(proposal.scenario)
     if request.base is not None:
         document["base"] = request.base
+    if request.title:
+        document["title"] = request.title
     scenario_id = check_document(
         document, evaluator, source=f"proposal {request.name!r}", limits=limits
     )
@@ -234,6 +264,12 @@ def start_proposal(
             evaluator.chain(request.base)
         except KeyError:
             raise HTTPException(422, f"base: unknown scenario {request.base!r}") from None
+    if request.regions or request.provinces:  # named wrongly: 422 now, not a failed job
+        divisions = evaluator.divisions(request.base) if request.base else None
+        scope = dataclasses.replace(evaluator.dataset, divisions=dict(divisions or {}))
+        resolve_regions(
+            scope if divisions else evaluator.dataset, request.regions, request.provinces
+        )
     if (
         request.min_pupils is not None
         and request.max_pupils is not None
@@ -334,4 +370,5 @@ def get_proposal(
         report=result.get("report"),
         map_url=links[0],
         compare_urls=links[1],
+        progress=dict(job.progress),
     )

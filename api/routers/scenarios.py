@@ -11,10 +11,22 @@ read; every write is in the audit log under the caller's name.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, UploadFile
+import pandas as pd
+from fastapi import (
+    APIRouter,
+    Depends,
+    File,
+    Form,
+    HTTPException,
+    Path,
+    Query,
+    Request,
+    UploadFile,
+)
 from fastapi.responses import Response
 from pydantic import ValidationError
 
@@ -31,6 +43,8 @@ from api.limits import (
     check_owner_quota,
     check_rows,
 )
+from api.listing import listing
+from api.locale import get_locale
 from api.models import (
     DIVISION_PATTERN,
     ERROR_RESPONSES,
@@ -45,17 +59,19 @@ from api.storage import (
     BadBase,
     SaveChecks,
     ScenarioInUse,
+    ScenarioNotFound,
     ScenarioStore,
     StoredScenario,
     UnsafeScenarioId,
     check_scenario_id,
-    listing,
 )
 from api.upload_guard import UploadCaps, check_filename
-from geo.division import NO_REGION
+from geo.division import NO_REGION, Division
 from geo.scenarios import ScenarioDoc, apply_scenario, parse_scenario
 from geo.scenarios.assignment_csv import read_assignment_csv
 from geo.scenarios.budget import time_budget
+from geo.scenarios.imports import ImportRefused, export_base, plan_import
+from maps.i18n import gettext
 
 PAGE, MAX_PAGE = 100, 1000
 """Entries of ``GET /api/scenarios`` per page: default and largest."""
@@ -239,6 +255,7 @@ def list_scenarios(
     responses={**CONFLICT, **TOO_LARGE},
 )
 def import_scenario(
+    request: Request,
     file: Annotated[UploadFile, File(description="CSV unit,region[,share]; GeoJSON; GeoPackage")],
     name: Annotated[str, Form(pattern=SCENARIO_PATTERN, description="id of the new scenario")],
     division: Annotated[
@@ -255,6 +272,18 @@ def import_scenario(
     replace: Annotated[
         StrictFlag, Form(description="replace a stored scenario of this id: true or false")
     ] = False,
+    base: Annotated[
+        str | None,
+        Form(
+            max_length=64,
+            description="scenario the file's rows apply to (default: the CSV's base column, "
+            "else today's data); with a base the file may list only some gemeenten",
+        ),
+    ] = None,
+    allow_new_regions: Annotated[
+        StrictFlag,
+        Form(description="accept region codes the base's division does not have: true or false"),
+    ] = False,
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
     store: ScenarioStore = Depends(get_store),
     limits: Limits = Depends(get_limits),
@@ -262,9 +291,14 @@ def import_scenario(
 ) -> ImportOut:
     """Turn an uploaded assignment into a stored scenario with one ``assign`` edit.
 
-    A CSV gives ``unit,region[,share]`` rows; polygons are overlaid on the gemeenten and each
-    gemeente goes to the region covering most of it. Example:
-    ``curl -F file=@plan.csv -F name=plan-b -F division=swv_po .../api/scenarios/import``.
+    A CSV gives ``unit,region[,share]`` rows (Dutch headers ``gemeente``/``gemeentecode``,
+    ``swv``/``regio``, ``aandeel`` too); polygons are overlaid on the gemeenten and each
+    gemeente goes to the region covering most of it. With a ``base`` (or the CSV's ``base``
+    column, as the CSV export writes it) the rows override the base's division and a partial
+    file keeps the base's rows for the other gemeenten. A region code the base's division does
+    not have is refused, naming the nearest codes, unless ``allow_new_regions`` (rules:
+    :mod:`geo.scenarios.imports`). Example:
+    ``curl -F file=@plan.csv -F name=plan-b -F division=swv_po -F base=jeugdregio_41 ...``.
     """
     filename = check_filename(file.filename or "upload")  # a label only: never opened
     data = file.file.read()
@@ -276,10 +310,7 @@ def import_scenario(
         check_rows(filename, lines - 1, limits)  # before parsing: an upper bound of the rows
         table = read_assignment_csv(data, filename)
         check_rows(filename, len(table), limits)
-        if (table["share"] == 1.0).all() and not table["unit"].duplicated().any():
-            edit["assignment"] = dict(zip(table["unit"], table["region"], strict=True))
-        else:
-            edit["membership"] = table.to_dict(orient="records")
+        base = base or table.attrs.get("base")
         rule = "rows of the CSV"
     else:
         upload = read_region_upload(
@@ -291,14 +322,41 @@ def import_scenario(
             repair=repair,
             caps=UploadCaps(limits.upload_features, limits.upload_vertices),
         )
-        edit["assignment"] = upload.assignment.to_dict()
+        table = pd.DataFrame(
+            {"unit": upload.assignment.index, "region": upload.assignment.values, "share": 1.0}
+        )
         if upload.region_names:
             edit["region_names"] = upload.region_names
         low = upload.low_overlap.to_dict(orient="records")
         rule = "largest overlap of the polygons"
+    _ = gettext(get_locale(request))
+    base = base or None  # the form's "no base" option sends an empty value
+    base_divisions = import_base(base, evaluator, principal, filename, _)
+    try:
+        plan = plan_import(
+            table,
+            division,
+            base_divisions.get(division),
+            evaluator.dataset.units,
+            has_base=base is not None,
+            allow_new_regions=allow_new_regions,
+            base_name=base,
+            source=filename,
+            lines=kind == "csv",
+        )
+    except ImportRefused as exc:  # in the planner's words and language
+        raise HTTPException(422, exc.translated(_)) from None
+    membership = plan.membership
+    if (membership["share"] == 1.0).all() and not membership["unit"].duplicated().any():
+        edit["assignment"] = dict(zip(membership["unit"], membership["region"], strict=True))
+    else:
+        edit["membership"] = membership.to_dict(orient="records")
+    if plan.kept:
+        rule += f"; {plan.kept} gemeenten as in {base}"
     edit["note"] = f"imported from {filename} ({rule})"
-    document = {
+    document: dict[str, Any] = {
         "name": name,
+        **({"base": base} if base is not None else {}),
         "description": description or f"{division} imported from {filename}",
         "principles": [],
         "edits": [edit],
@@ -307,20 +365,41 @@ def import_scenario(
     stored = save(
         store, principal, scenario_id, document, source="import", replace=replace, limits=limits
     )
-    regions = set(edit.get("assignment", {}).values()) | {
-        r["region"] for r in edit.get("membership", [])
-    }
-    units = set(edit.get("assignment", {})) | {r["unit"] for r in edit.get("membership", [])}
     return ImportOut(
         id=stored.id,
         url=scenario_url(stored.id),
         version=stored.version,
         revision=stored.revision,
         division=division,
-        units=len(units),
-        regions=len(regions - {NO_REGION}),
+        units=plan.listed,
+        regions=int(membership.loc[membership["region"] != NO_REGION, "region"].nunique()),
         low_overlap=low,
+        base=base,
+        kept=plan.kept,
+        new_regions=plan.new_regions,
     )
+
+
+def import_base(
+    base: str | None,
+    evaluator: ScenarioEvaluator,
+    principal: Principal,
+    filename: str,
+    _: Callable[[str], str],
+) -> dict[str, Division]:
+    """The divisions of the import's base (today's data without one); a base the caller may
+    not read, or that does not exist, is a 422 in the same words (nothing is revealed)."""
+    if base is None:
+        return dict(evaluator.dataset.divisions)
+    try:
+        check_scenario_id(base)
+        stored = evaluator.stored(base)
+    except (UnsafeScenarioId, ScenarioNotFound):
+        stored = None
+    if stored is None or not principal.can_read(stored):
+        message = _("%(source)s: base scenario %(base)s does not exist (or you may not read it)")
+        raise HTTPException(422, message % {"source": filename, "base": repr(base)})
+    return evaluator.divisions(base)
 
 
 @router.get("/{scenario_id}", response_model=ScenarioOut, summary="One stored scenario")
@@ -378,11 +457,21 @@ def assignment_csv(
     """``unit,region,share`` of one division of the scenario (every non-zero share); a cell
     that starts like a spreadsheet formula (``= + - @``) gets a leading ``'``.
 
-    The file imports back with ``POST /api/scenarios/import`` and reads in Districtr-style
+    The last column, ``base``, names the scenario to import the rows onto
+    (:func:`geo.scenarios.imports.export_base`: the scenario's own base when its edits change
+    only this division, else the scenario itself; empty for today's data), so the file imports
+    back with ``POST /api/scenarios/import`` onto the same base. It reads in Districtr-style
     tools. Example: ``GET /api/scenarios/huidig/assignment.csv?division=swv_po``.
     """
     d = division_or_404(evaluator, scenario_id, division)
-    text = neutralise_formulas(d.membership).to_csv(index=False, lineterminator="\n")
+    document = evaluator.stored(scenario_id).document
+    edited = {str(e.get("division")) for e in document.get("edits") or [] if isinstance(e, dict)}
+    doc_base = document.get("base")
+    base = export_base(
+        scenario_id, doc_base if isinstance(doc_base, str) else None, edited, division
+    )
+    table = d.membership.assign(base=base)
+    text = neutralise_formulas(table).to_csv(index=False, lineterminator="\n")
     return Response(
         text,
         media_type="text/csv",

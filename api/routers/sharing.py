@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
@@ -24,11 +24,9 @@ from api.auth.policy import enforce
 from api.auth.principal import SHARE_PARAM, Principal
 from api.deps import get_state
 from api.models import ERROR_RESPONSES, SCENARIO_PATTERN, ScenarioSummary
-from api.routers.home import BASELINE, HEADLINE_DIVISIONS, compare_links, map_url
+from api.routers.scenario_pages import render
 from api.routers.scenarios import summary
 from api.storage import ScenarioStore
-from api.templating import render_page
-from geo.errors import RegiokompasError
 
 router = APIRouter(tags=["sharing"], responses=ERROR_RESPONSES)
 
@@ -153,38 +151,21 @@ def with_share(url: str, token: str) -> str:
 def share_page(
     token: Annotated[str, Path(max_length=100)],
     request: Request,
+    version: Annotated[int | None, Query(ge=1)] = None,
 ) -> HTMLResponse:
-    """The shared scenario with links to its maps, compare views and exports (404 when the
-    link is revoked or mistyped)."""
+    """The shared scenario's page, read-only: its verdict, maps, editor (try edits; save them
+    as your own once signed in), report, compare with today, history and exports; every link
+    keeps the token (404 when the link is revoked or mistyped)."""
     store = _store(request)
     parsed = parse_credential(token)
     cred = store.get_credential("share", parsed[0]) if parsed else None
     if parsed is None or cred is None or cred.expired() or not matches(cred, parsed[1]):
         raise HTTPException(404, "this share link is not valid (revoked or mistyped)")
-    stored = store.get(cred.scenario_id or "")
-    # the page reads as the link (its scenario and that owner's bases), not as the anonymous
-    # caller the policy saw
-    evaluator = get_state(request).evaluator.restricted(
-        Principal(None, "share", cred).can_read_link
+    viewer = getattr(request.state, "principal", None)
+    principal = Principal(viewer.user if viewer else None, "share", cred)
+    # the page reads as the link (its scenario and that owner's bases), not as the caller the
+    # policy saw
+    evaluator = get_state(request).evaluator.restricted(principal.can_read_link)
+    return render(
+        request, cred.scenario_id or "", evaluator, store, principal, share=token, version=version
     )
-    try:
-        divisions = [d for d in HEADLINE_DIVISIONS if d in evaluator.divisions(stored.id)]
-        baseline = frozenset(evaluator.divisions(BASELINE))
-        error = None
-    except (RegiokompasError, KeyError, ValueError) as exc:
-        divisions, baseline, error = [], frozenset(), str(exc)
-    compares = compare_links(stored.id, divisions, BASELINE, baseline, SHARE_WEIGHT)
-    exports = {"json": f"/api/scenarios/{stored.id}"} | {
-        f"{d}.csv": f"/api/scenarios/{stored.id}/assignment.csv?division={d}" for d in divisions
-    }
-    page = render_page(
-        request,
-        "share.html",
-        scenario=stored.id,
-        description=str(stored.document.get("description", "")),
-        error=error,
-        maps={d: with_share(map_url(stored.id, d, SHARE_WEIGHT), token) for d in divisions},
-        compares={k: with_share(v, token) for k, v in compares.items()},
-        exports={k: with_share(v, token) for k, v in exports.items()},
-    )
-    return HTMLResponse(page, headers={"Cache-Control": "no-store"})

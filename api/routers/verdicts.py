@@ -6,10 +6,18 @@ division of the scenario or a stored scenario whose ``jeugdregio`` is used). Cac
 of the scenario (and of that jeugdregio scenario). The report is the self-contained HTML of
 ``regio report`` (:mod:`maps.report`). Unknown scenario or jeugdregio division: 404; a scenario
 without an SWV division or bounds that cannot be met: 422; both name the problem.
+
+When the server is given a space (``REGIOKOMPAS_SPACE``: a directory written by
+``regio space build``), the verdict and the report carry the reported check ``space``: the
+scenario's percentiles among the valid divisions (:mod:`geo.space.verdict`; the scenario's
+``swv``, else its ``swv_po``), cached per scenario revision and space build. A space that cannot
+be read is named in the verdict's ``warnings`` and leaves the other checks as they are.
 """
 
 from __future__ import annotations
 
+import os
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -110,7 +118,27 @@ def _verdict(
         max_pupils=max_pupils,
     )
     with unknown_as_404():
-        return evaluator.verdict(scenario_id, jeugdregio=jeugdregio, settings=settings)
+        v = evaluator.verdict(scenario_id, jeugdregio=jeugdregio, settings=settings)
+    return with_space(evaluator, scenario_id, v)
+
+
+def with_space(evaluator: ScenarioEvaluator, scenario_id: str, v: Any) -> Any:
+    """``v`` with the reported check ``space`` when ``REGIOKOMPAS_SPACE`` names a space."""
+    space = os.environ.get("REGIOKOMPAS_SPACE")
+    if not space or v.state is None:
+        return v
+    from geo.errors import RegiokompasError
+    from geo.space.verdict import manifest_time, space_result
+
+    try:
+        key = ("space", evaluator.key(scenario_id), space, manifest_time(space))
+        result = evaluator.cache.get_or_compute(
+            key,
+            lambda: space_result(evaluator.dataset, v.state.divisions, space, scenario=v.scenario),
+        )
+    except RegiokompasError as exc:
+        return replace(v, warnings=[*v.warnings, f"space {space}: {exc}"])
+    return replace(v, results=[*v.results, result])
 
 
 @router.get(

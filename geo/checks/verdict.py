@@ -20,9 +20,9 @@ document's claim) whose check fails gives a warning naming the principle.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from geo.checks.base import Check, CheckResult, VerdictError, VerdictSettings, clean
 from geo.checks.context import VerdictContext, build_context
@@ -35,6 +35,12 @@ from geo.checks.travel import close_to_home
 from geo.dataset import Dataset
 from geo.division import Division
 from geo.errors import RegiokompasError
+
+if TYPE_CHECKING:
+    from geo.scenarios import ScenarioDoc
+
+ScenarioLoader = Callable[[str, Dataset], "tuple[ScenarioDoc, dict[str, Division]]"]
+"""Finds a scenario by name and applies it: (document, divisions)."""
 
 CHECKS: tuple[Check, ...] = (
     one_swv,
@@ -258,8 +264,11 @@ def scenario_verdict(
     *,
     jeugdregio: str | None = None,
     settings: VerdictSettings | None = None,
+    loader: ScenarioLoader | None = None,
 ) -> Verdict:
-    """The verdict of a scenario file or library name (``regio verdict``).
+    """The verdict of a scenario file or library name (``regio verdict``); ``loader`` finds
+    and applies it (default: :func:`geo.scenarios.load_scenario` and ``apply_scenario``; the
+    CLI also finds scenarios stored in the web app).
 
     >>> from fixtures.synthetic import synthetic_dataset
     >>> scenario_verdict(synthetic_dataset(4, 4), "no_such_scenario")  # doctest: +ELLIPSIS
@@ -270,14 +279,21 @@ def scenario_verdict(
     from geo.scenarios import apply_scenario, load_scenario
 
     dataset = ctx if isinstance(ctx, Dataset) else ctx.dataset
-    try:
-        doc = load_scenario(scenario)
-    except RegiokompasError as exc:
-        raise VerdictError(f"unknown scenario {scenario!r}: {exc}") from None
-    try:
-        divisions = apply_scenario(doc, dataset)
-    except RegiokompasError as exc:
-        raise VerdictError(f"scenario {scenario!r} cannot be applied: {exc}") from None
+    if loader is not None:
+        try:
+            doc, divisions = loader(scenario, dataset)
+        except RegiokompasError as exc:
+            what = "unknown scenario" if isinstance(exc, LookupError) else "scenario"
+            raise VerdictError(f"{what} {scenario!r}: {exc}") from None
+    else:
+        try:
+            doc = load_scenario(scenario)
+        except RegiokompasError as exc:
+            raise VerdictError(f"unknown scenario {scenario!r}: {exc}") from None
+        try:
+            divisions = apply_scenario(doc, dataset)
+        except RegiokompasError as exc:
+            raise VerdictError(f"scenario {scenario!r} cannot be applied: {exc}") from None
     subjects_of(divisions, doc.name)  # no SWV division: stop before the context is built
     if isinstance(ctx, Dataset):
         ctx = build_context(ctx)

@@ -3,9 +3,13 @@
 Rule (forgiving about what spreadsheets and other tools write, strict about the content):
 
 - a header row names a unit column ``unit`` (also ``id``, ``code``, ``geoid``, ``geoid20``, as
-  Districtr and Dave's Redistricting export) and a region column ``region`` (also ``district``,
-  ``assignment``), case-insensitive; an optional ``share`` column gives fractional shares
-  (empty or missing: 1);
+  Districtr and Dave's Redistricting export, or in Dutch ``gemeentecode`` or ``gemeente``) and a
+  region column ``region`` (also ``district``, ``assignment``, Dutch ``swv`` or ``regio``),
+  case-insensitive; an optional ``share`` (``aandeel``) column gives fractional shares (empty
+  or missing: 1); the first listed name present wins (``gemeentecode`` before ``gemeente``);
+- an optional ``base`` (``basis``) column names the scenario the rows were exported from (the
+  same value on every row, see :func:`geo.scenarios.imports.export_base`); it is returned in
+  ``attrs["base"]`` (None when absent or empty);
 - ``,`` or ``;`` separated (whichever the header uses more), UTF-8 with or without a BOM;
 - a decimal comma in a share (``0,25``) is read as ``0.25``;
 - codes stay text (``01`` stays ``01``); a bare number as unit (``363``) is the gemeente code
@@ -30,8 +34,10 @@ import pandas as pd
 
 from geo.errors import RegiokompasError
 
-UNIT_COLUMNS = ("unit", "id", "code", "geoid", "geoid20")
-REGION_COLUMNS = ("region", "district", "assignment")
+UNIT_COLUMNS = ("unit", "id", "code", "gemeentecode", "geoid", "geoid20", "gemeente")
+REGION_COLUMNS = ("region", "district", "assignment", "swv", "regio")
+SHARE_COLUMNS = ("share", "aandeel")
+BASE_COLUMNS = ("base", "basis")
 
 
 class AssignmentCsvError(RegiokompasError):
@@ -91,14 +97,15 @@ def read_assignment_csv(source: bytes | str | Path, name: str | None = None) -> 
             "region": frame[region_col].astype(str).str.strip(),
         }
     )
-    if "share" in lower:
-        raw = frame[lower["share"]].astype(str).str.strip().replace("", "1")
+    share_col = next((lower[c] for c in SHARE_COLUMNS if c in lower), None)
+    if share_col is not None:
+        raw = frame[share_col].astype(str).str.strip().replace("", "1")
         share = pd.to_numeric(raw.str.replace(",", ".", regex=False), errors="coerce")
         bad = share.isna() | (share < 0) | (share > 1)
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
             raise AssignmentCsvError(
-                f"{name}, line {i + 2}: share {frame[lower['share']].iloc[i]!r} is not a "
+                f"{name}, line {i + 2}: share {frame[share_col].iloc[i]!r} is not a "
                 "number between 0 and 1"
             )
         out["share"] = share.astype(float)
@@ -108,4 +115,18 @@ def read_assignment_csv(source: bytes | str | Path, name: str | None = None) -> 
     if empty.any():
         line = int(np.flatnonzero(empty.to_numpy())[0]) + 2
         raise AssignmentCsvError(f"{name}, line {line}: empty unit or region")
+    out.attrs["base"] = _base(frame, lower, name)
     return out
+
+
+def _base(frame: pd.DataFrame, lower: dict[str, str], name: str) -> str | None:
+    """The one scenario named in the optional base column (None when absent or empty)."""
+    column = next((lower[c] for c in BASE_COLUMNS if c in lower), None)
+    if column is None:
+        return None
+    values = [v for v in dict.fromkeys(frame[column].astype(str).str.strip()) if v]
+    if len(values) > 1:
+        raise AssignmentCsvError(
+            f"{name}: the base column names more than one scenario: {', '.join(values[:3])}"
+        )
+    return values[0] if values else None

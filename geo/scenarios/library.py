@@ -122,13 +122,17 @@ def resolve_scenario(path_or_name: str | Path, *, relative_to: Path | None = Non
 
 
 def read_scenario_file(path: Path) -> ScenarioDoc:
-    """Read and type-check one scenario file (no dataset needed)."""
+    """Read and type-check one scenario file (no dataset needed): a scenario document, or the
+    web app's JSON export of a stored scenario (``GET /api/scenarios/{id}``: ``id``, metadata
+    and the document under ``document``)."""
     source = display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(source, None, None, f"cannot read the file ({exc})") from None
     data = read_document(text, source=source, json_syntax=path.suffix == ".json")
+    if isinstance(data, dict) and isinstance(data.get("document"), dict) and "id" in data:
+        data = data["document"]  # the web app's JSON export of a stored scenario
     return parse_scenario(data, source=source).with_source(source, path=path)
 
 

@@ -100,6 +100,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "weight_label": _filter(labels.weight_label),
     "division_label": _filter(labels.division_label),
     "metric_label": _filter(labels.metric_label),
+    "region_label": _filter(labels.region_label),
 }
 """Format filters (the render's ``locale`` decides the language): ``{{ x|number }}``,
 ``{{ x|decimal(2) }}``, ``{{ x|percent }}``, ``{{ x|metric }}``, ``{{ x|weight }}``,

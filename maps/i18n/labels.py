@@ -34,6 +34,18 @@ DIVISION_LABELS: dict[str, str] = {
 }
 """Division code -> English label (msgid), plural: the regions of the division."""
 
+REGION_LABELS: dict[str, str] = {
+    "swv_po": N_("samenwerkingsverband po"),
+    "swv_vo": N_("samenwerkingsverband vo"),
+    "swv": N_("samenwerkingsverband"),
+    "jeugdregio": N_("jeugdregio"),
+    "provincie": N_("province"),
+    "ggdregio": N_("GGD region"),
+    "veiligheidsregio": N_("veiligheidsregio"),
+    "arbeidsmarktregio": N_("arbeidsmarktregio"),
+}
+"""Division code -> English label (msgid) of one of its regions (singular)."""
+
 METRIC_LABELS: dict[str, str] = {
     "congruence": N_("congruence"),
     "mean_containment": N_("mean containment"),
@@ -59,6 +71,16 @@ def weight_label(name: str, locale: str) -> str:
 def division_label(name: str, locale: str) -> str:
     """The label of division ``name`` in ``locale`` (its regions, plural)."""
     label = DIVISION_LABELS.get(name)
+    return gettext(locale)(label) if label else name
+
+
+def region_label(name: str, locale: str) -> str:
+    """The label of one region of division ``name`` in ``locale`` (singular).
+
+    >>> region_label("jeugdregio", "nl"), region_label("swv", "en")
+    ('jeugdregio', 'samenwerkingsverband')
+    """
+    label = REGION_LABELS.get(name)
     return gettext(locale)(label) if label else name
 
 

@@ -211,7 +211,9 @@ def test_geojson_over_the_vertex_cap(dataset, tmp_path: Path) -> None:
 
 def test_a_real_geopackage_is_still_accepted(app, client, tmp_path: Path) -> None:
     """The guard refuses tricks, not GeoPackages: two polygons import as a scenario."""
-    response = upload(client, regions_gpkg(tmp_path), "regions.gpkg", name="two-halves")
+    response = upload(
+        client, regions_gpkg(tmp_path), "regions.gpkg", name="two-halves", allow_new_regions="true"
+    )
     assert response.status_code == 201, response.text
     assert response.json()["regions"] == 2
 

@@ -213,9 +213,11 @@
   function tooltipText(code) {
     const rows = realRows(code);
     const parts = rows.map(([r, s]) => regionLabel(r) + (rows.length > 1 ? ` (${pct(s)})` : ""));
-    const locked = rows.some(([r]) => state.locked.has(r)) ? ` · ${_("locked")}` : "";
-    return `${unitLabel(code)} · ${_("SWV")}: ${parts.join("; ") || _("no region")}` +
-      `${rows.length > 1 ? ` (${_("split")})` : ""} · ${_("jeugdregio")}: ${jeugdregioLabel(jeugdregioOf(code))}${locked}`;
+    let swv = parts.join("; ") || _("no region");
+    if (rows.length > 1) swv += " (" + _("split") + ")";
+    const text = _("%(unit)s · SWV: %(swv)s · jeugdregio: %(jeugdregio)s",
+      { unit: unitLabel(code), swv, jeugdregio: jeugdregioLabel(jeugdregioOf(code)) });
+    return rows.some(([r]) => state.locked.has(r)) ? text + " · " + _("locked") : text;
   }
   /* Restyle only the gemeenten whose look changed (colours are stable across edits, so a
    * click usually restyles a handful of paths, not all 342). */
@@ -309,7 +311,7 @@
   }
   function regionOptions(select, codes, first) {
     select.replaceChildren(el("option", { value: "", text: first }));
-    for (const r of codes) select.append(el("option", { value: r, text: regionLabel(r) + (state.locked.has(r) ? ` (${_("locked")})` : "") }));
+    for (const r of codes) select.append(el("option", { value: r, text: regionLabel(r) + (state.locked.has(r) ? " (" + _("locked") + ")" : "") }));
   }
   function showPicker(code, options) {
     const picker = $("picker");
@@ -324,18 +326,21 @@
     const now = el("ul", { id: "picker-now", class: "plain" });
     for (const [r, s] of real) {
       const pieces = piecesText(r);
-      now.append(el("li", { text: _("now in %(region)s%(share)s", { region: regionLabel(r), share: real.length > 1 ? ` (${pct(s)})` : "" }) +
-        (pieces ? ` — ${_("its jeugdregio's: %(pieces)s", { pieces })}` : "") + (state.locked.has(r) ? ` — ${_("locked")}` : "") }));
+      const share = real.length > 1 ? ` (${pct(s)})` : "";
+      const where = pieces ? _("its jeugdregio's: %(pieces)s", { pieces }) : "";
+      const locked = state.locked.has(r) ? _("locked") : "";
+      const line = _("now in %(region)s%(share)s", { region: regionLabel(r), share });
+      now.append(el("li", { text: [line, where, locked].filter(Boolean).join(" — ") }));
     }
     if (!real.length) now.append(el("li", { text: _("now in no region") }));
     picker.append(now);
     let from = null;
     if (real.length > 1) {
       const choice = el("fieldset", { class: "row", id: "picker-share" }, el("legend", { text: _("What moves") }));
-      choice.append(el("label", {}, el("input", { type: "radio", name: "share", value: "", checked: true }), ` ${_("the whole gemeente")}`));
+      choice.append(el("label", {}, el("input", { type: "radio", name: "share", value: "", checked: true }), " " + _("the whole gemeente")));
       for (const [r, s] of real) {
         choice.append(el("label", {}, el("input", { type: "radio", name: "share", value: r }),
-          ` ${_("its share in %(region)s (%(share)s)", { region: r, share: pct(s) })}`));
+          " " + _("its share in %(region)s (%(share)s)", { region: r, share: pct(s) })));
       }
       picker.append(choice);
       from = () => (choice.querySelector("input:checked") || {}).value || null;
@@ -362,7 +367,7 @@
       const pieces = piecesText(r);
       const b = el("button", { type: "button", id: `target-${r}`, "aria-describedby": `pieces-${r}` },
         el("span", { class: "swatch", "aria-hidden": "true", style: `background:${colourOf(r)}` }), ` ${regionLabel(r)}`);
-      if (state.locked.has(r)) b.append(` (${_("locked")})`);
+      if (state.locked.has(r)) b.append(" (" + _("locked") + ")");
       b.addEventListener("click", () => target(r));
       list.append(el("li", {}, b, el("span", { class: "pieces", id: `pieces-${r}`,
         text: pieces ? _("jeugdregio's: %(pieces)s", { pieces }) : "" })));
@@ -590,8 +595,10 @@
           level: level.toUpperCase(), n: t.gemeenten_concerned, before: num(x.before_km, 2), after: num(x.after_km, 2) }) }));
     }
     if (t.changed.length) {
-      box.append(el("p", { class: "off", text: _("changed: %(list)s", { list: t.changed.slice(0, 8).map((g) =>
-        t.levels.map((l) => `${g.name} ${l.toUpperCase()} ${num(g[`${l}_before_km`], 1)}→${num(g[`${l}_after_km`], 1)} km`).join(", ")).join("; ") }) }));
+      const km = (g, l, when) => num(g[l + "_" + when + "_km"], 1);
+      const list = t.changed.slice(0, 8).map((g) =>
+        t.levels.map((l) => `${g.name} ${l.toUpperCase()} ${km(g, l, "before")}→${km(g, l, "after")} km`).join(", ")).join("; ");
+      box.append(el("p", { class: "off", text: _("changed: %(list)s", { list }) }));
     }
   }
   function renderChecks(checks) {
@@ -599,10 +606,11 @@
     ul.replaceChildren();
     for (const c of checks) {
       const li = el("li", { class: c.passed ? "pass" : "fail", id: `check-${c.name}`, "data-passed": String(c.passed) },
-        el("span", { class: "mark", text: c.passed ? `✓ ${_("passes")}` : `✗ ${_("fails")}` }), ` ${c.label}: ${c.detail}`);
+        el("span", { class: "mark", text: c.passed ? "✓ " + _("passes") : "✗ " + _("fails") }), ` ${c.label}: ${c.detail}`);
       if (c.offenders.length) {
-        li.append(el("div", { class: "off", text: _("offenders: %(list)s", { list: c.offenders.slice(0, 12).map((o) =>
-          (state.names[o] ? unitLabel(o) : regionLabel(o))).join(", ") + (c.offenders.length > 12 ? ` … (${c.offenders.length})` : "") }) }));
+        const more = c.offenders.length > 12 ? ` … (${c.offenders.length})` : "";
+        const list = c.offenders.slice(0, 12).map((o) => (state.names[o] ? unitLabel(o) : regionLabel(o))).join(", ") + more;
+        li.append(el("div", { class: "off", text: _("offenders: %(list)s", { list }) }));
       }
       ul.append(li);
     }
@@ -610,7 +618,7 @@
   function fillSelect(select, regions, keep) {
     const value = select.value;
     select.replaceChildren(...(keep ? [el("option", { value: "", text: keep })] : []),
-      ...regions.map((r) => el("option", { value: r.code, text: regionLabel(r.code, r.name) + (state.locked.has(r.code) ? ` (${_("locked")})` : "") })));
+      ...regions.map((r) => el("option", { value: r.code, text: regionLabel(r.code, r.name) + (state.locked.has(r.code) ? " (" + _("locked") + ")" : "") })));
     if ([...select.options].some((o) => o.value === value)) select.value = value;
   }
   function inFocus(region) {
@@ -671,7 +679,7 @@
     ol.replaceChildren(...state.edits.map((e) => el("li", { text: editText(e) })));
     const saved = $("saved-edits");
     saved.start = 1;
-    saved.replaceChildren(...state.saved.map((e) => el("li", { text: `${editText(e)} (${_("saved")})` })));
+    saved.replaceChildren(...state.saved.map((e) => el("li", { text: _("%(edit)s (saved)", { edit: editText(e) }) })));
     ol.start = state.saved.length + 1;
     $("undo").disabled = !state.edits.length;
     $("redo").disabled = !state.redo.length;
@@ -681,8 +689,8 @@
 
   // ------------------------------------------------------------------ focus on an area
   function focusLabel(focus) {
-    if (focus.kind === "jeugdregio") return `${_("jeugdregio")} ${jeugdregioLabel(focus.code)}`;
-    if (focus.kind === "provincie") return `${_("province")} ${provincieLabel(focus.code)}`;
+    if (focus.kind === "jeugdregio") return _("jeugdregio %(name)s", { name: jeugdregioLabel(focus.code) });
+    if (focus.kind === "provincie") return _("province %(name)s", { name: provincieLabel(focus.code) });
     return regionLabel(focus.code);
   }
   function unitsOf(focus) {
@@ -744,20 +752,21 @@
       unitLayer.eachLayer((layer) => {
         const code = layer.feature.id;
         const score = hit([...layer.feature.properties.search.split("|"), code]);
-        if (score) out.push({ kind: "gemeente", code, score, rank: 0, text: `${unitLabel(code)} — ${regionLabel(mainRegion(code))} · ${_("jeugdregio")} ${jeugdregioLabel(jeugdregioOf(code))}` });
+        if (score) out.push({ kind: "gemeente", code, score, rank: 0, text: _("%(unit)s — %(region)s · jeugdregio %(jeugdregio)s", {
+          unit: unitLabel(code), region: regionLabel(mainRegion(code)), jeugdregio: jeugdregioLabel(jeugdregioOf(code)) }) });
       });
     }
     for (const r of (state.figures ? state.figures.regions : [])) {
       const score = hit([r.code, r.name]);
-      if (score) out.push({ kind: "region", code: r.code, score, rank: 1, text: `${_("SWV")} ${regionLabel(r.code, r.name)}` });
+      if (score) out.push({ kind: "region", code: r.code, score, rank: 1, text: _("SWV %(region)s", { region: regionLabel(r.code, r.name) }) });
     }
     for (const [code, name] of Object.entries(state.context.jeugdregio)) {
       const score = hit([code, name]);
-      if (score) out.push({ kind: "jeugdregio", code, score, rank: 2, text: `${_("jeugdregio")} ${jeugdregioLabel(code)}` });
+      if (score) out.push({ kind: "jeugdregio", code, score, rank: 2, text: _("jeugdregio %(name)s", { name: jeugdregioLabel(code) }) });
     }
     for (const [code, name] of Object.entries(state.context.provincie)) {
       const score = hit([name]);
-      if (score) out.push({ kind: "provincie", code, score, rank: 3, text: `${_("province")} ${name}` });
+      if (score) out.push({ kind: "provincie", code, score, rank: 3, text: _("province %(name)s", { name }) });
     }
     if (/^\d{2,4}$/.test(compact)) {
       for (const [pc4, info] of Object.entries(state.postcodes)) {

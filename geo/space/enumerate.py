@@ -1,0 +1,304 @@
+"""Exact enumeration of the valid divisions of one jeugdregio: connected set partitions.
+
+Rule. A *valid part* is a set ``S`` of the jeugdregio's gemeenten that is connected in the
+contiguity graph, holds between ``min_size`` and ``max_size`` PO + VO pupils, and meets
+principle 2 for every member and level: some gemeente of ``S`` holds a location within the
+member's allowed distance (:class:`~geo.space.model.RegionModel`). A *valid division* is a set
+partition of the jeugdregio into valid parts (the jeugdregio-mean travel margin is checked per
+plan afterwards, :mod:`geo.space.figures`).
+
+Algorithm.
+
+1. :func:`valid_parts` lists every connected set with at most ``max_size`` pupils once (ESU:
+   grow from its lowest gemeente ``v`` by an extension set of higher-numbered gemeenten; a
+   gemeente that would exceed ``max_size`` is dropped from the branch: sizes are non-negative,
+   so no superset can fit), then keeps the valid ones, indexed by their lowest gemeente.
+2. :func:`count_plans`: the number of valid divisions, exactly, by dynamic programming over the
+   set of covered gemeenten: ``N(C) = sum over valid parts S with min(S) = lowest gemeente not in
+   C and S disjoint from C of N(C | S)``, ``N(all) = 1``. Taking the lowest uncovered gemeente
+   makes every division appear exactly once. At most ``2^n`` states (n <= 21 on the real data).
+3. :func:`enumerate_plans` walks the same tree depth first, only into branches with ``N > 0``
+   (no dead ends), and yields each division as its list of part bitmasks.
+4. :func:`split_tasks` cuts the tree into prefixes (the first parts chosen) whose subtree counts
+   are at most a given size, so a large jeugdregio becomes many balanced Dask tasks.
+5. :func:`sample_uniform` draws divisions exactly uniformly, by choosing each next part with
+   probability ``N(C | S) / N(C)`` (used to test the ReCom sampler).
+
+>>> from geo.space.model import RegionModel
+>>> import numpy as np
+>>> m = toy_path(4, sizes=[1, 1, 1, 1], min_size=2, max_size=4)
+>>> parts = valid_parts(m)
+>>> count_plans(m, parts)   # {0..3}, {01, 23}, {012, 3}? no: 3 alone is too small
+2
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from geo.space.model import RegionModel, bits
+
+
+@dataclass
+class Parts:
+    """The valid parts of a jeugdregio, indexed by their lowest gemeente, and the count memo."""
+
+    masks: list[int]
+    by_min: list[list[int]]
+    """Per gemeente the masks of the valid parts whose lowest gemeente it is."""
+    connected: int
+    """Connected sets within the size maximum that were examined."""
+    memo: dict[int, np.ndarray] = field(default_factory=dict)
+    arrays: list[np.ndarray] = field(default_factory=list)
+
+
+def p2_ok(model: RegionModel, mask: int) -> bool:
+    for level in model.allowed_hosts:
+        hosts = model.allowed_hosts[level]
+        m = mask
+        i = 0
+        while m:
+            if m & 1 and hosts[i] != -1 and not (hosts[i] & mask):
+                return False
+            m >>= 1
+            i += 1
+    return True
+
+
+def valid_parts(model: RegionModel) -> Parts:
+    """Every valid part (rule 1 of the module docstring)."""
+    n = model.n
+    sizes = [float(x) for x in model.sizes]
+    nb = model.neighbours
+    lo, hi = model.min_size, model.max_size
+    by_min: list[list[int]] = [[] for _ in range(n)]
+    found: list[int] = []
+    found_size: list[float] = []
+    for v in range(n):
+        if sizes[v] > hi:
+            continue
+        higher = ~((1 << (v + 1)) - 1)
+        stack: list[tuple[int, int, int, float]] = [
+            (1 << v, nb[v] & higher, nb[v] | (1 << v), sizes[v])
+        ]
+        while stack:
+            s, ext, closed, size = stack.pop()
+            found.append(s)
+            found_size.append(size)
+            while ext:
+                w_bit = ext & -ext
+                ext ^= w_bit
+                w = w_bit.bit_length() - 1
+                new_size = size + sizes[w]
+                if new_size > hi + 1e-9:
+                    continue
+                excl = nb[w] & ~closed & higher
+                stack.append((s | w_bit, ext | excl, closed | nb[w], new_size))
+    examined = len(found)
+    arr = np.array(found, dtype=np.int64)
+    ok = np.array(found_size) >= lo - 1e-9
+    for level in model.allowed_hosts:
+        for g, hosts in enumerate(model.allowed_hosts[level]):
+            if hosts == -1:
+                continue
+            has = ((arr >> g) & 1).astype(bool)
+            ok &= ~has | ((arr & hosts) != 0)
+    masks = [int(m) for m in np.sort(arr[ok]).tolist()]
+    for m in masks:
+        by_min[(m & -m).bit_length() - 1].append(m)
+    return Parts(masks, by_min, examined)
+
+
+def _counts(model: RegionModel, parts: Parts, c: int) -> np.ndarray:
+    """Completions of ``c`` per number of further parts (the memoised DP of rules 2 and 5)."""
+    full = model.full
+    memo = parts.memo
+    if not parts.arrays:
+        parts.arrays = [np.array(m, dtype=np.int64) for m in parts.by_min]
+    arrays, n = parts.arrays, model.n
+    done = np.zeros(n + 1, dtype=np.int64)
+    done[0] = 1
+
+    def count(c: int) -> np.ndarray:
+        if c == full:
+            return done
+        got = memo.get(c)
+        if got is not None:
+            return got
+        free = ~c & full
+        v = (free & -free).bit_length() - 1
+        cand = arrays[v]
+        total = np.zeros(n + 1, dtype=np.int64)
+        for p in cand[(cand & c) == 0].tolist():
+            total[1:] += count(c | p)[:-1]
+        memo[c] = total
+        return total
+
+    return count(c)
+
+
+def count_plans(model: RegionModel, parts: Parts, covered: int = 0) -> int:
+    """The exact number of valid divisions completing ``covered`` (rule 2)."""
+    return int(_counts(model, parts, covered).sum())
+
+
+def count_by_swvs(model: RegionModel, parts: Parts) -> dict[int, int]:
+    """The exact number of valid divisions per number of SWVs (the DP of rule 2, counted per
+    number of parts)."""
+    counts = _counts(model, parts, 0)
+    return {k: int(v) for k, v in enumerate(counts.tolist()) if v}
+
+
+def enumerate_plans(
+    model: RegionModel, parts: Parts, prefix: tuple[int, ...] = ()
+) -> Iterator[list[int]]:
+    """Every valid division that starts with the parts ``prefix``, as lists of part masks."""
+    full = model.full
+    by_min = parts.by_min
+    start = 0
+    for p in prefix:
+        start |= p
+    if count_plans(model, parts, start) == 0:
+        return
+    chosen = list(prefix)
+
+    def walk(c: int) -> Iterator[list[int]]:
+        if c == full:
+            yield list(chosen)
+            return
+        free = ~c & full
+        v = (free & -free).bit_length() - 1
+        for p in by_min[v]:
+            if p & c:
+                continue
+            nxt = c | p
+            if nxt != full and count_plans(model, parts, nxt) == 0:
+                continue
+            chosen.append(p)
+            yield from walk(nxt)
+            chosen.pop()
+
+    yield from walk(start)
+
+
+def split_tasks(
+    model: RegionModel, parts: Parts, max_plans: int
+) -> list[tuple[tuple[int, ...], int]]:
+    """Prefixes ``(parts chosen first, plans below)`` covering the whole tree, each with at most
+    ``max_plans`` plans unless it is already a complete division (rule 4)."""
+    full = model.full
+    out: list[tuple[tuple[int, ...], int]] = []
+    stack: list[tuple[int, ...]] = [()]
+    while stack:
+        prefix = stack.pop()
+        c = 0
+        for p in prefix:
+            c |= p
+        n = count_plans(model, parts, c)
+        if n == 0:
+            continue
+        if n <= max_plans or c == full:
+            out.append((prefix, n))
+            continue
+        free = ~c & full
+        v = (free & -free).bit_length() - 1
+        for p in reversed(parts.by_min[v]):
+            if not p & c:
+                stack.append((*prefix, p))
+    out.sort(key=lambda t: [m & -m for m in t[0]])
+    return out
+
+
+def sample_uniform(model: RegionModel, parts: Parts, rng: random.Random) -> list[int]:
+    """One valid division drawn exactly uniformly (rule 5)."""
+    full = model.full
+    c = 0
+    chosen: list[int] = []
+    if count_plans(model, parts) == 0:
+        raise ValueError(f"jeugdregio {model.region} has no valid division")
+    while c != full:
+        free = ~c & full
+        v = (free & -free).bit_length() - 1
+        options = [p for p in parts.by_min[v] if not p & c]
+        weights = [count_plans(model, parts, c | p) for p in options]
+        p = rng.choices(options, weights=weights)[0]
+        chosen.append(p)
+        c |= p
+    return chosen
+
+
+def toy_path(n: int, *, sizes: list[float], min_size: float, max_size: float) -> RegionModel:
+    """A path of ``n`` gemeenten without travel rules (doctests and small tests)."""
+    nb = [((1 << (i - 1)) if i else 0) | ((1 << (i + 1)) if i < n - 1 else 0) for i in range(n)]
+    zeros = np.zeros((n, 0))
+    empty = {lv: np.zeros(n) for lv in ("po", "vo")}
+    return RegionModel(
+        region="T",
+        name="toy",
+        units=[f"G{i}" for i in range(n)],
+        sizes=np.asarray(sizes, dtype=float),
+        neighbours=nb,
+        edges=[(i, i + 1) for i in range(n - 1)],
+        min_size=min_size,
+        max_size=max_size,
+        pupils=empty,
+        host_km={lv: np.full((n, n), np.inf) for lv in ("po", "vo")},
+        before_km=empty,
+        baseline_km={lv: np.full(n, np.inf) for lv in ("po", "vo")},
+        allowed_km={lv: np.full(n, np.inf) for lv in ("po", "vo")},
+        allowed_hosts={lv: [-1] * n for lv in ("po", "vo")},
+        mean_allowed={"po": None, "vo": None},
+        W={lv: zeros for lv in ("po", "vo")},
+        home={lv: np.zeros(0, bool) for lv in ("po", "vo")},
+        current={"po": [], "vo": []},
+        uniform={},
+    )
+
+
+def sample_uniform_k(model: RegionModel, parts: Parts, k: int, rng: random.Random) -> list[int]:
+    """One valid division with exactly ``k`` SWVs, drawn uniformly among those."""
+    full = model.full
+
+    def ways(c: int, r: int) -> int:
+        return int(_counts(model, parts, c)[r]) if r >= 0 else 0
+
+    c, chosen, left = 0, [], k
+    if ways(0, k) == 0:
+        raise ValueError(f"jeugdregio {model.region} has no valid division with {k} SWVs")
+    while c != full:
+        free = ~c & full
+        v = (free & -free).bit_length() - 1
+        options = [p for p in parts.by_min[v] if not p & c]
+        weights = [ways(c | p, left - 1) for p in options]
+        p = rng.choices(options, weights=weights)[0]
+        chosen.append(p)
+        c |= p
+        left -= 1
+    return chosen
+
+
+def parts_from_masks(model: RegionModel, masks: list[int]) -> Parts:
+    """:class:`Parts` rebuilt from a list of valid masks (what a Dask task receives)."""
+    by_min: list[list[int]] = [[] for _ in range(model.n)]
+    for m in masks:
+        by_min[(m & -m).bit_length() - 1].append(m)
+    return Parts(list(masks), by_min, len(masks))
+
+
+__all__ = [
+    "Parts",
+    "bits",
+    "count_by_swvs",
+    "count_plans",
+    "enumerate_plans",
+    "parts_from_masks",
+    "sample_uniform",
+    "sample_uniform_k",
+    "split_tasks",
+    "toy_path",
+    "valid_parts",
+]

@@ -1,0 +1,217 @@
+"""One jeugdregio as plain arrays: what the enumeration, the sampler and the figures need.
+
+A :class:`RegionModel` holds no dataset and no geometry, only numpy arrays and bitmasks, so it
+pickles small and a Dask worker needs nothing else. It is built from the proposal's
+:class:`~geo.proposals.problem.Context` (:func:`region_models`), so the space is judged by
+exactly the proposal's settings:
+
+* the contiguity graph of the proposals and checks (:func:`geo.checks.graph.region_graphs`,
+  queen contiguity plus the explicit links), as one neighbour bitmask per gemeente;
+* the size bounds (PO + VO pupils per SWV) of the proposal's settings;
+* principle 2 per gemeente: a gemeente's distance after is the distance to the nearest
+  special-education location of the level in a gemeente of its new SWV (whole-gemeente SWVs:
+  a location belongs to the SWV of the gemeente it stands in), and must be at most its baseline
+  + ``max_extra_km`` (+1 m rounding, as :mod:`geo.checks.travel`); ``allowed_hosts[level][i]`` is
+  the bitmask of the gemeenten whose locations are close enough for gemeente ``i``;
+* the jeugdregio-mean margin ``max_extra_mean_km`` of the proposal (checked per plan);
+* ``W[level]``: pupils of each current SWV present in the jeugdregio per gemeente (exact pupil
+  shares of split gemeenten), with ``home[level]`` marking the SWVs whose home is this jeugdregio.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from geo.proposals.problem import Context
+from geo.proposals.travel import LEVELS
+
+TOLERANCE_KM = 1e-3
+"""Slack on a distance against its allowed maximum (1 m, as geo.checks.travel)."""
+
+UNIFORM = ("ggdregio", "veiligheidsregio", "arbeidsmarktregio", "provincie")
+"""The uniform regions of recommendation 10 (geo.checks.reported.UNIFORM_DIVISIONS)."""
+
+
+@dataclass
+class RegionModel:
+    """A jeugdregio's gemeenten, graph, bounds and the matrices of the per-plan figures."""
+
+    region: str
+    name: str
+    units: list[str]
+    sizes: np.ndarray
+    neighbours: list[int]
+    """Bitmask of the neighbours of each gemeente (queen + links, inside the jeugdregio)."""
+    edges: list[tuple[int, int]]
+    min_size: float
+    max_size: float
+    pupils: dict[str, np.ndarray]
+    host_km: dict[str, np.ndarray]
+    """``n x n``: km from gemeente ``i`` to the nearest location of the level in gemeente ``h``
+    (``inf`` where ``h`` has none)."""
+    before_km: dict[str, np.ndarray]
+    baseline_km: dict[str, np.ndarray]
+    allowed_km: dict[str, np.ndarray]
+    """Baseline + max_extra_km (``inf``: not constrained, no finite baseline)."""
+    allowed_hosts: dict[str, list[int]]
+    """Per level and gemeente the bitmask of admissible host gemeenten (-1: unconstrained)."""
+    mean_allowed: dict[str, float | None]
+    """Bound on the pupil-weighted sum of after-distances over the constrained gemeenten."""
+    W: dict[str, np.ndarray]
+    """``n x P``: pupils of current SWV ``p`` in gemeente ``i`` (the level's pupil shares)."""
+    home: dict[str, np.ndarray]
+    """Per current SWV column: is this jeugdregio its home."""
+    current: dict[str, list[str]]
+    """The codes of the columns of ``W``."""
+    uniform: dict[str, np.ndarray]
+    """Per uniform division: ``n x R`` PO + VO pupils of gemeente ``i`` in region ``r``."""
+
+    @property
+    def n(self) -> int:
+        return len(self.units)
+
+    @property
+    def full(self) -> int:
+        return (1 << self.n) - 1
+
+    def mask_size(self, mask: int) -> float:
+        return float(self.sizes[_bits(mask)].sum())
+
+
+def _bits(mask: int) -> list[int]:
+    out, i = [], 0
+    while mask:
+        if mask & 1:
+            out.append(i)
+        mask >>= 1
+        i += 1
+    return out
+
+
+bits = _bits
+
+
+def region_models(ctx: Context, regions: list[str] | None = None) -> dict[str, RegionModel]:
+    """One :class:`RegionModel` per jeugdregio of the proposal context (all when ``regions`` is
+    None)."""
+    ds = ctx.dataset
+    s = ctx.settings
+    chosen = sorted(ctx.graphs) if regions is None else list(regions)
+    out: dict[str, RegionModel] = {}
+    pupils_all = {
+        lv: ds.weight(f"pupils_{lv}").rename(lambda c: str(c)).astype(float) for lv in LEVELS
+    }
+    today = {lv: ds.division(f"swv_{lv}").reindexed(ctx.travel.units) for lv in LEVELS}
+    uniform = {
+        name: ds.divisions[name].reindexed(ctx.travel.units)
+        for name in UNIFORM
+        if name in ds.divisions
+    }
+    names = ctx.jeugdregio.region_names
+    for region in chosen:
+        graph = ctx.graphs[region]
+        units = sorted(str(u) for u in graph.nodes)
+        pos = {u: i for i, u in enumerate(units)}
+        nb = [0] * len(units)
+        edges = []
+        for a, b in graph.edges:
+            i, j = pos[str(a)], pos[str(b)]
+            nb[i] |= 1 << j
+            nb[j] |= 1 << i
+            edges.append((min(i, j), max(i, j)))
+        pupils, host_km, before, baseline, allowed, hosts, mean_allowed = {}, {}, {}, {}, {}, {}, {}
+        W, home, current = {}, {}, {}
+        for lv in LEVELS:
+            p = pupils_all[lv].reindex(units).fillna(0.0).to_numpy()
+            pupils[lv] = p
+            h = ctx.host_km[lv].reindex(index=units, columns=units).to_numpy(dtype=float)
+            h = np.where(np.isfinite(h), h, np.inf)
+            host_km[lv] = h
+            before[lv] = ctx.before.loc[units, f"{lv}_before_km"].to_numpy(dtype=float)
+            base = ctx.before.loc[units, f"{lv}_baseline_km"].to_numpy(dtype=float)
+            baseline[lv] = base
+            allow = np.where(np.isfinite(base), base + s.max_extra_km + TOLERANCE_KM, np.inf)
+            allowed[lv] = allow
+            hosts[lv] = [
+                sum(1 << j for j in np.flatnonzero(h[i] <= allow[i]).tolist())
+                if np.isfinite(allow[i])
+                else -1
+                for i in range(len(units))
+            ]
+            fin = np.isfinite(base)
+            mean_allowed[lv] = (
+                float((p[fin] * (base[fin] + s.max_extra_mean_km)).sum() + TOLERANCE_KM * p.sum())
+                if fin.any()
+                else None
+            )
+            div = today[lv]
+            rows = div.units.get_indexer(units)
+            shares = div.shares_for(f"pupils_{lv}")[rows][:, : div.n_regions].toarray()
+            w = shares * p[:, None]
+            cols = np.flatnonzero(w.sum(axis=0) > 0)
+            W[lv] = w[:, cols]
+            codes = [str(div.regions[c]) for c in cols]
+            current[lv] = codes
+            homes = ctx.homes[lv]["home"]
+            home[lv] = np.array([str(homes.get(c, "")) == region for c in codes], dtype=bool)
+        both = pupils["po"] + pupils["vo"]
+        uni = {}
+        for name, div in uniform.items():
+            rows = div.units.get_indexer(units)
+            m = div.shares[rows][:, : div.n_regions].toarray() * both[:, None]
+            uni[name] = m[:, m.sum(axis=0) > 0]
+        out[region] = RegionModel(
+            region=region,
+            name=str(names.get(region, region)),
+            units=units,
+            sizes=ctx.sizes.reindex(units).to_numpy(dtype=float),
+            neighbours=nb,
+            edges=sorted(edges),
+            min_size=float(ctx.bounds.min_pupils),
+            max_size=float(ctx.bounds.max_pupils),
+            pupils=pupils,
+            host_km=host_km,
+            before_km=before,
+            baseline_km=baseline,
+            allowed_km=allowed,
+            allowed_hosts=hosts,
+            mean_allowed=mean_allowed,
+            W=W,
+            home=home,
+            current=current,
+            uniform=uni,
+        )
+    return out
+
+
+def labels_text(model: RegionModel, parts: list[int]) -> str:
+    """A plan as text: one letter per gemeente (sorted codes), ``a`` for the SWV of the first
+    gemeente, ``b`` for the next new one, ... (canonical: equal plans give equal text)."""
+    label = [""] * model.n
+    for k, mask in enumerate(sorted(parts, key=lambda m: m & -m)):
+        for i in _bits(mask):
+            label[i] = chr(97 + k) if k < 26 else chr(65 + k - 26)
+    return "".join(label)
+
+
+def parts_of_text(text: str) -> list[int]:
+    """The part bitmasks of a plan text (inverse of :func:`labels_text`)."""
+    masks: dict[str, int] = {}
+    for i, ch in enumerate(text):
+        masks[ch] = masks.get(ch, 0) | (1 << i)
+    return list(masks.values())
+
+
+def plan_of_assignment(model: RegionModel, assignment: pd.Series) -> list[int] | None:
+    """The parts of a whole-gemeente assignment restricted to this jeugdregio (None when a
+    gemeente is missing)."""
+    sub = assignment.reindex(model.units)
+    if sub.isna().any():
+        return None
+    masks: dict[str, int] = {}
+    for i, code in enumerate(sub.astype(str)):
+        masks[code] = masks.get(code, 0) | (1 << i)
+    return list(masks.values())

@@ -1,0 +1,194 @@
+"""geo.space build, distributions and placement on synthetic data: the convolution against
+brute-force products, the Parquet space and manifest, resuming, Dask, placement counts."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fixtures.proposal_grids import layout_dataset
+from geo.division import Division
+from geo.proposals.problem import ProposalSettings
+from geo.space.build import SpaceSettings, build_space
+from geo.space.distributions import Discrete, convolve, national, placement, read_plans
+from geo.space.errors import SpaceError
+from geo.space.placement import place
+
+LAYOUT = ["AAABB", "AAABB", "CCCBB"]
+PO = ["ppqrr", "ppqrr", "sssrr"]
+SCHOOLS = [(f"GM{r:02d}{c:02d}", "(V)SO") for r in range(3) for c in range(5) if (r + c) % 2 == 0]
+PUPILS = {f"GM{r:02d}{c:02d}": 50.0 + 11 * r + 5 * c for r in range(3) for c in range(5)}
+SETTINGS = ProposalSettings(
+    min_pupils=100, max_pupils=420, max_extra_km=100.0, max_extra_mean_km=100.0
+)
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return layout_dataset(LAYOUT, PO, pupils_po=PUPILS, pupils_vo=30.0, schools=SCHOOLS)
+
+
+@pytest.fixture(scope="module")
+def space(ds, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("space")
+    build_space(
+        ds, out, proposal=SETTINGS, space=SpaceSettings(task_plans=5), scheduler="synchronous"
+    )
+    return out
+
+
+def test_convolution_equals_the_brute_force_product() -> None:
+    rng = np.random.default_rng(3)
+    regions = []
+    for n in (4, 3, 5):
+        values = rng.integers(0, 40, size=n).astype(float)
+        weights = rng.random(n)
+        regions.append((values, weights / weights.sum()))
+    d = convolve([Discrete.of(v, w, 1.0) for v, w in regions])
+    brute: dict[float, float] = {}
+    for combo in itertools.product(*[list(zip(v, w, strict=True)) for v, w in regions]):
+        total = sum(c[0] for c in combo)
+        brute[total] = brute.get(total, 0.0) + float(np.prod([c[1] for c in combo]))
+    got = {float(v): float(p) for v, p in zip(d.values, d.p, strict=True) if p > 0}
+    assert got.keys() == brute.keys()
+    for k, p in brute.items():
+        assert got[k] == pytest.approx(p, abs=1e-12)
+
+
+def test_the_space_is_stored_with_a_manifest(space: Path) -> None:
+    manifest = json.loads((space / "manifest.json").read_text())
+    assert manifest["jeugdregios"] == 3 and manifest["exact"] == 3 and manifest["missing"] == []
+    plans = read_plans(space)
+    for e in manifest["regions"]:
+        rows = plans[plans["jeugdregio"] == e["jeugdregio"]]
+        assert len(rows) == e["count"] == e["rows"] == rows["plan"].nunique()
+        assert rows["weight"].sum() == pytest.approx(1.0)
+    assert int(manifest["valid_divisions_national"]) == np.prod(
+        [e["count"] for e in manifest["regions"]]
+    )
+    # the largest jeugdregio was split into several tasks
+    assert max(e["tasks"] for e in manifest["regions"]) > 2
+
+
+def test_national_sums_equal_the_product_by_brute_force(space: Path) -> None:
+    plans = read_plans(space)
+    groups = [g for _, g in plans.groupby("jeugdregio")]
+    nat = national(plans)
+    totals: dict[float, float] = {}
+    maxima: dict[float, float] = {}
+    for combo in itertools.product(*[g.itertuples() for g in groups]):
+        p = float(np.prod([c.weight for c in combo]))
+        key = float(sum(round(c.disrupted) for c in combo))
+        totals[key] = totals.get(key, 0.0) + p
+        m = max(c.max_increase_km for c in combo)
+        maxima[m] = maxima.get(m, 0.0) + p
+    d = nat["disrupted"]
+    got = {float(v): float(p) for v, p in zip(d["values"], d["p"], strict=True) if p > 1e-15}
+    assert got.keys() == totals.keys()
+    assert all(got[k] == pytest.approx(v, abs=1e-12) for k, v in totals.items())
+    mx = nat["max_increase_km"]
+    values, probs = np.asarray(mx["values"]), np.asarray(mx["p"])
+    for x in sorted(maxima):  # CDFs agree at every brute-force value (ties within 1e-9)
+        brute_cdf = sum(p for k, p in maxima.items() if k <= x + 1e-9)
+        assert float(probs[values <= x + 1e-9].sum()) == pytest.approx(brute_cdf, abs=1e-12)
+
+
+def test_resume_skips_complete_jeugdregios_and_other_settings_are_refused(ds, space) -> None:
+    before = {p: p.stat().st_mtime for p in space.glob("plans/*/part-*.parquet")}
+    again = build_space(
+        ds, space, proposal=SETTINGS, space=SpaceSettings(task_plans=5), scheduler="synchronous"
+    )
+    assert sorted(again.skipped) == ["JA", "JB", "JC"] and again.tasks == 0
+    assert {p: p.stat().st_mtime for p in space.glob("plans/*/part-*.parquet")} == before
+    with pytest.raises(SpaceError, match="other settings"):
+        build_space(
+            ds, space, proposal=SETTINGS, space=SpaceSettings(cap=3), scheduler="synchronous"
+        )
+
+
+def test_an_interrupted_jeugdregio_is_redone(ds, space, tmp_path) -> None:
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(space, copy)
+    (copy / "plans" / "jeugdregio=JA" / "_region.json").unlink()
+    (copy / "plans" / "jeugdregio=JA" / "part-0000.parquet").write_bytes(b"broken")
+    result = build_space(
+        ds, copy, proposal=SETTINGS, space=SpaceSettings(task_plans=5), scheduler="synchronous"
+    )
+    assert sorted(result.skipped) == ["JB", "JC"]
+    a, b = read_plans(space), read_plans(copy)
+    assert sorted(a["plan"] + a["jeugdregio"]) == sorted(b["plan"] + b["jeugdregio"])
+
+
+def test_above_the_cap_a_jeugdregio_is_sampled(ds, tmp_path) -> None:
+    s = SpaceSettings(cap=5, draws=300, draw_tasks=2, chains=2, chain_steps=30)
+    result = build_space(
+        ds, tmp_path / "capped", proposal=SETTINGS, space=s, scheduler="synchronous"
+    )
+    entries = {e["jeugdregio"]: e for e in result.manifest["regions"]}
+    sampled = [e for e in entries.values() if e["method"] == "sampled"]
+    assert sampled and result.manifest["sampled"] == len(sampled)
+    for e in sampled:
+        assert e["count"] > 5 and e["draws"] == 300
+        assert set(e["recom"]) == set(e["count_by_swvs"])
+        for diag in e["recom"].values():
+            assert diag["chains"] == 2 and "rhat_disrupted" in diag and "ess_disrupted" in diag
+
+
+def test_dask_local_cluster_gives_the_same_space(ds, space, tmp_path) -> None:
+    out = tmp_path / "dask"
+    build_space(ds, out, proposal=SETTINGS, space=SpaceSettings(task_plans=5), workers=2)
+    a, b = read_plans(space), read_plans(out)
+    key = ["jeugdregio", "plan"]
+    pd.testing.assert_frame_equal(
+        a.sort_values(key).reset_index(drop=True), b.sort_values(key).reset_index(drop=True)
+    )
+
+
+def test_placement_counts_match_the_stored_plans(ds, space) -> None:
+    plans = read_plans(space)
+    # a plan from the space: one stored plan per jeugdregio, as a division of whole gemeenten
+    from geo.proposals.problem import prepare
+    from geo.space.model import parts_of_text, region_models
+
+    ctx = prepare(ds, SETTINGS)
+    models = region_models(ctx)
+    assignment = {}
+    chosen = plans.groupby("jeugdregio").nth(1)
+    for row in chosen.itertuples():
+        m = models[row.jeugdregio]
+        for k, mask in enumerate(parts_of_text(row.plan)):
+            for i in range(m.n):
+                if mask >> i & 1:
+                    assignment[m.units[i]] = f"{row.jeugdregio}-{k}"
+    division = Division.from_assignment("swv", assignment)
+    placed = place(ds, division, space, scenario="plan")
+    assert placed["in_space"] is True
+    for row in chosen.itertuples():
+        g = plans[plans["jeugdregio"] == row.jeugdregio]
+        fig = placed["jeugdregios_placement"][row.jeugdregio]["figures"]["disrupted"]
+        assert fig["value"] == pytest.approx(row.disrupted)
+        assert fig["better"] == int((g["disrupted"] < row.disrupted - 1e-6).sum())
+        assert fig["below"] == pytest.approx(
+            (g["disrupted"] < row.disrupted - 1e-6).mean(), abs=1e-6
+        )
+    # a division across jeugdregio borders lies in no jeugdregio's space
+    nested = place(ds, ds.division("swv_po"), space, scenario="today")  # nested, too small
+    assert nested["in_space"] is False and nested["reason_outside"] is None
+    one = Division.from_assignment("swv", {u: "X" for u in ds.units.index})
+    outside = place(ds, one, space, scenario="one")
+    assert outside["in_space"] is False and outside["reason_outside"]
+    total = float(ds.weight("pupils_po").sum() + ds.weight("pupils_vo").sum())
+    assert outside["national"]["swvs"]["value"] == 3  # one piece per jeugdregio
+    assert outside["national"]["disrupted"]["value"] < total
+
+
+def test_placement_of_a_value() -> None:
+    p = placement(np.array([1.0, 2.0, 2.0, 3.0]), np.full(4, 0.25), 2.0)
+    assert p == {"below": 0.25, "equal": 0.5, "above": 0.25, "percentile": 50.0}
