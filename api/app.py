@@ -33,6 +33,7 @@ from api.routers import (
     divisions,
     docs,
     editor,
+    explain,
     home,
     login,
     maps,
@@ -62,6 +63,7 @@ from api.upload_guard import lock_down_gdal
 from geo.config import SCENARIO_LIBRARY
 from geo.dataset import Dataset
 from geo.errors import RegiokompasError
+from geo.scenarios.budget import Cancelled, CostExceeded
 
 DEFAULT_UPLOAD_LIMIT = 5 * 1024 * 1024
 """Largest accepted request body in bytes (env ``REGIOKOMPAS_UPLOAD_LIMIT`` overrides)."""
@@ -156,6 +158,8 @@ ERROR_STATUS: dict[type[Exception], int] = {
     ScenarioExists: 409,
     ScenarioInUse: 409,
     RevisionConflict: 409,
+    CostExceeded: 413,
+    Cancelled: 499,
     RegiokompasError: 422,
 }
 """HTTP status of each typed error (the most specific class wins); the detail is its message."""
@@ -188,7 +192,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(LimitExceeded)
     async def over_limit(_: Request, exc: LimitExceeded) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=exc.status)
+        retry = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+        return JSONResponse({"detail": str(exc)}, status_code=exc.status, headers=retry)
 
     @app.exception_handler(Exception)
     async def server_error(_: Request, exc: Exception) -> JSONResponse:
@@ -277,6 +282,7 @@ def create_app(
     app.include_router(sharing.router)
     app.include_router(login.router)
     app.include_router(pages.router)
+    app.include_router(explain.router)
     check_routes(app)
     document_responses(app)
     docs.add_bearer_scheme(app)

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from api.cache import division_bytes
 from api.deps import EvaluationCache, ScenarioEvaluator
 from api.editor_parts import (
     EDIT_SOURCE,
@@ -57,6 +58,7 @@ from geo.overlap.disruption import disruption
 from geo.overlap.live import LiveSession
 from geo.overlap.live_cache import LiveCache
 from geo.scenarios import apply_scenario, parse_scenario
+from geo.scenarios.budget import BudgetExceeded
 from geo.scenarios.errors import EmptiedRegionWarning, ScenarioError
 
 LEVELS_OF: dict[str, tuple[str, ...]] = {
@@ -128,11 +130,14 @@ class LiveFigures:
     paths give the same figures (tests/test_overlap_live.py, tests/test_editor_api.py).
     """
 
-    def __init__(self, evaluator: ScenarioEvaluator) -> None:
+    def __init__(self, evaluator: ScenarioEvaluator, cache_bytes: int | None = None) -> None:
+        """``cache_bytes``: memory the prefix cache and the live sessions may hold together
+        (half each, estimated; None: bounded by entries only)."""
         self.evaluator = evaluator
         self.resources = editor_resources(evaluator)
-        self._prefixes = EvaluationCache(max_entries=PREFIX_CACHE)
-        self.sessions = LiveCache(max_sessions=LIVE_SESSIONS)
+        half = None if cache_bytes is None else cache_bytes // 2
+        self._prefixes = EvaluationCache(max_entries=PREFIX_CACHE, max_bytes=half)
+        self.sessions = LiveCache(max_sessions=LIVE_SESSIONS, max_bytes=half)
         units = self.resources.checks.units
         self._codes = [str(u) for u in units.tolist()]
         names = self.resources.checks.names
@@ -194,7 +199,12 @@ class LiveFigures:
                     raise ScenarioError(
                         EDIT_SOURCE, f"edits[{index}]", exc.field, exc.problem
                     ) from None
-            self._prefixes.put(keys[start + i + 1], divisions)
+                except BudgetExceeded as exc:  # name the edit in the whole list
+                    where = f"edits[{start + i}]"
+                    raise type(exc)(str(exc).replace(f"{EDIT_SOURCE} edits[0]", where, 1)) from None
+            own = [d for name, d in divisions.items() if stored.get(name) is not d]
+            size = 256 + sum(division_bytes(d) for d in own)  # what this prefix alone holds
+            self._prefixes.put(keys[start + i + 1], divisions, size=size)
         return divisions
 
     def evaluate(

@@ -17,14 +17,14 @@ import copy
 import threading
 from collections.abc import Callable
 from contextlib import nullcontext
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from api.cache import EvaluationCache
 from api.storage import MAX_BASE_DEPTH, ScenarioNotFound, ScenarioStore, StoredScenario
 from geo.dataset import Dataset
 from geo.division import Division
 from geo.errors import RegiokompasError
-from geo.scenarios.budget import time_budget
+from geo.scenarios.budget import Budget, CostExceeded, within
 
 if TYPE_CHECKING:
     from geo.checks import Verdict, VerdictContext, VerdictSettings
@@ -49,15 +49,16 @@ class ScenarioEvaluator:
         dataset: Dataset,
         store: ScenarioStore,
         cache: EvaluationCache,
-        budget: float | None = None,
+        budget: Budget | float | None = None,
     ) -> None:
         self.dataset = dataset
         self.store = store
         self.cache = cache
         self._shared: dict[str, Any] = {"verdict_context": None, "lock": threading.Lock()}
         """State shared with the :meth:`restricted` views (the verdict context, built once)."""
-        self.budget = budget
-        """Seconds one scenario (its bases included) may take to apply; None: no limit."""
+        self.budget = Budget(seconds=budget) if isinstance(budget, int | float) else budget
+        """What applying one scenario (its bases included) may cost (time, regions, rows,
+        divisions; :func:`api.limits.cost_budget`); None: no limit."""
         self.access: Callable[[StoredScenario, StoredScenario | None], bool] | None = None
         """``(scenario, the link naming it as base or None) -> may it be read``; None: all."""
 
@@ -210,6 +211,9 @@ class ScenarioEvaluator:
 
     def _apply(self, chain: list[StoredScenario]) -> dict[str, Division]:
         key = ("divisions", tuple((s.id, s.revision) for s in chain))
+        refused = self.cache.get(("refused", key))
+        if refused is not None:  # over a size bound before: refused again without the work
+            raise CostExceeded(refused)
 
         def compute() -> dict[str, Division]:
             from geo.scenarios import apply_scenario, parse_scenario
@@ -221,14 +225,19 @@ class ScenarioEvaluator:
                 return self._apply(rest) if rest else self.dataset.divisions
 
             doc = parse_scenario(head.document, source=f"scenario {head.id!r}")
-            with (
-                time_budget(self.budget, setting="REGIOKOMPAS_EVALUATION_SECONDS")
-                if self.budget is not None
-                else nullcontext()
-            ):
+            with within(self.budget) if self.budget is not None else nullcontext():
                 return apply_scenario(doc, self.dataset, bases=bases)  # checked while applied
 
-        return self.cache.get_or_compute(key, compute)
+        try:
+            return self.cache.get_or_compute(key, compute)
+        except CostExceeded as exc:
+            self._remember_refusal(key, exc)
+
+    def _remember_refusal(self, key: tuple, exc: CostExceeded) -> NoReturn:
+        """Keep the message of a scenario refused for its size (deterministic for a revision
+        chain), so asking again costs a lookup, not the work up to the refusal; re-raise."""
+        self.cache.put(("refused", key), str(exc))
+        raise exc
 
     def bases(self, base: str, doc: ScenarioDoc | None = None) -> dict[str, Division]:
         """The divisions of the stored scenario ``base``: the :class:`geo.scenarios.BaseResolver`

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from api.geometry_work import GeometryCaps, check_overlay_work, run_isolated
 from api.upload_guard import (
     UploadCaps,
     UploadError,
@@ -96,6 +97,26 @@ def _check_crs(layer: gpd.GeoDataFrame, filename: str, netherlands: tuple[float,
         )
 
 
+def _overlay(
+    layer: gpd.GeoDataFrame, units_rd: gpd.GeoDataFrame, region_key: str, filename: str
+) -> tuple[pd.Series, pd.DataFrame, list[dict[str, str]]]:
+    """The geometry work of an upload (run in a sandbox, :func:`api.geometry_work.run_isolated`):
+    repair, reprojection, dissolve per region and the largest-overlap assignment."""
+    layer, repaired = repair_geometries(layer, key=region_key, source=filename, warn=False)
+    regions = layer.to_crs(CRS_METRIC)
+    # reprojection may make a valid ring touch itself: repair those artefacts silently
+    regions, _ = repair_geometries(regions, key=region_key, warn=False)
+    regions = regions.dissolve(by=region_key, as_index=False)
+    unit_frame = gpd.GeoDataFrame(
+        {"code": units_rd.index.astype(str)}, geometry=units_rd.geometry.values, crs=CRS_METRIC
+    )
+    unit_frame, _ = repair_geometries(unit_frame, key="code", warn=False)
+    assignment, low = assign(
+        unit_frame, regions, unit_key="code", region_key=region_key, source=filename, warn=False
+    )
+    return assignment, low, repaired
+
+
 def read_region_upload(
     data: bytes,
     filename: str,
@@ -105,6 +126,7 @@ def read_region_upload(
     name_key: str | None = None,
     repair: bool = False,
     caps: UploadCaps | None = None,
+    geometry: GeometryCaps | None = None,
 ) -> RegionUpload:
     """Assign every unit of ``units`` (GeoDataFrame indexed by code) to an uploaded region.
 
@@ -145,27 +167,23 @@ def read_region_upload(
         )
     units_rd = units.to_crs(CRS_METRIC) if units.crs != CRS_METRIC else units
     _check_crs(layer, filename, tuple(units_rd.total_bounds))
-    repaired: list[dict[str, str]] = []
     invalid = ~shapely.is_valid(geoms)
-    if invalid.any():
-        if not repair:
-            i = int(np.flatnonzero(invalid)[0])
-            reason = shapely.is_valid_reason(geoms[i])
-            raise UploadError(
-                f"{filename}: feature {i} (region {layer[region_key].iloc[i]!r}) has an invalid "
-                f"geometry ({reason}); fix it or send repair=true"
-            )
-        layer, repaired = repair_geometries(layer, key=region_key, source=filename, warn=False)
-    regions = layer[[region_key, layer.geometry.name]].to_crs(CRS_METRIC)
-    # reprojection may make a valid ring touch itself: repair those artefacts silently
-    regions, _ = repair_geometries(regions, key=region_key, warn=False)
-    regions = regions.dissolve(by=region_key, as_index=False)
-    unit_frame = gpd.GeoDataFrame(
-        {"code": units_rd.index.astype(str)}, geometry=units_rd.geometry.values, crs=CRS_METRIC
-    )
-    unit_frame, _ = repair_geometries(unit_frame, key="code", warn=False)
-    assignment, low = assign(
-        unit_frame, regions, unit_key="code", region_key=region_key, source=filename, warn=False
+    if invalid.any() and not repair:
+        i = int(np.flatnonzero(invalid)[0])
+        reason = shapely.is_valid_reason(geoms[i])
+        raise UploadError(
+            f"{filename}: feature {i} (region {layer[region_key].iloc[i]!r}) has an invalid "
+            f"geometry ({reason}); fix it or send repair=true"
+        )
+    geometry_caps = geometry or GeometryCaps()
+    check_overlay_work(layer.geometry, units_rd.geometry, geometry_caps, filename)
+    frame = layer[[region_key, layer.geometry.name]]
+    assignment, low, repaired = run_isolated(
+        _overlay,
+        (frame, units_rd[[units_rd.geometry.name]], region_key, filename),
+        seconds=geometry_caps.seconds,
+        memory=geometry_caps.memory,
+        what=filename,
     )
     names: dict[str, str] = {}
     if name_key is not None:

@@ -19,20 +19,24 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from geo.division import NO_REGION, Division
 from geo.errors import RegiokompasError
+from geo.scenarios.budget import Budget
 
 
 class LimitExceeded(RegiokompasError):
-    """A request over a limit; ``status`` is its HTTP status (413, 422 or 429)."""
+    """A request over a limit; ``status`` is its HTTP status (413, 422 or 429);
+    ``retry_after`` (seconds) is sent as ``Retry-After`` with a 429."""
 
-    def __init__(self, message: str, status: int = 413) -> None:
+    def __init__(self, message: str, status: int = 413, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,12 @@ class Limits:
     """Features of an uploaded GeoJSON/GeoPackage layer."""
     upload_vertices: int = 2_000_000
     """Vertices of an uploaded layer."""
+    geometry_work: int = 20_000_000
+    """Vertex x gemeente pairs the overlay of uploaded polygons may process."""
+    geometry_seconds: float = 30.0
+    """Wall-clock seconds of an upload's geometry work (repair, dissolve, assign)."""
+    geometry_memory: int = 2 * 1024 * 1024 * 1024
+    """Bytes of memory an upload's geometry work may allocate (in its own process)."""
     rate_writes: str = "60/minute"
     """Writes (POST, PUT, PATCH, DELETE) per client, ``limits`` syntax."""
     rate_reads: str = "600/minute"
@@ -81,6 +91,15 @@ class Limits:
     """Failed sign-ins from one client address (any names) before it must wait."""
     password_hashes: int = 2
     """Password checks (Argon2, 64 MiB each) running at once in the app; the rest wait."""
+    evaluations: int = 4
+    """Editor evaluations (``POST .../evaluate``) running at once in the app."""
+    evaluations_per_client: int = 2
+    """Editor evaluations running at once per user (or per client address when anonymous)."""
+    cost_seconds: float = 0.05
+    """Seconds of work (CPU time of the request) that count as one expensive read in the rate
+    limit: an evaluation or a freshly rendered map page counts by its cost."""
+    editor_cache_bytes: int = 64 * 1024 * 1024
+    """Memory of the editor's caches (applied edit prefixes, live sessions), estimated."""
 
 
 ENV: dict[str, str] = {
@@ -97,6 +116,9 @@ ENV: dict[str, str] = {
     "page_bytes": "REGIOKOMPAS_MAX_PAGE_BYTES",
     "upload_features": "REGIOKOMPAS_MAX_UPLOAD_FEATURES",
     "upload_vertices": "REGIOKOMPAS_MAX_UPLOAD_VERTICES",
+    "geometry_work": "REGIOKOMPAS_GEOMETRY_WORK",
+    "geometry_seconds": "REGIOKOMPAS_GEOMETRY_SECONDS",
+    "geometry_memory": "REGIOKOMPAS_GEOMETRY_MEMORY",
     "rate_writes": "REGIOKOMPAS_RATE_WRITES",
     "rate_reads": "REGIOKOMPAS_RATE_READS",
     "proposal_slots": "REGIOKOMPAS_PROPOSAL_SLOTS",
@@ -105,6 +127,10 @@ ENV: dict[str, str] = {
     "login_failures_per_account": "REGIOKOMPAS_LOGIN_FAILURES_PER_ACCOUNT",
     "login_failures_per_address": "REGIOKOMPAS_LOGIN_FAILURES_PER_ADDRESS",
     "password_hashes": "REGIOKOMPAS_PASSWORD_HASHES",
+    "evaluations": "REGIOKOMPAS_EVALUATIONS",
+    "evaluations_per_client": "REGIOKOMPAS_EVALUATIONS_PER_CLIENT",
+    "cost_seconds": "REGIOKOMPAS_COST_SECONDS",
+    "editor_cache_bytes": "REGIOKOMPAS_EDITOR_CACHE_BYTES",
 }
 """Field of :class:`Limits` -> its environment variable."""
 
@@ -131,6 +157,31 @@ def limits_from_env(env: Mapping[str, str] | None = None) -> Limits:
             raise ValueError(f"{ENV[f.name]}={raw!r}: must be positive")
         values[f.name] = value
     return Limits(**values)
+
+
+def cost_budget(
+    limits: Limits, *, cancel: threading.Event | None = None, seconds: float | None = None
+) -> Budget:
+    """The :class:`geo.scenarios.budget.Budget` every path that applies edits runs under:
+    ``limits.evaluation_seconds`` (or ``seconds``), the region, share-row and division limits
+    of a stored scenario, and ``cancel`` (set when the client goes away).
+
+    >>> cost_budget(Limits()).max_regions, cost_budget(Limits()).setting("rows")
+    (1000, 'REGIOKOMPAS_MAX_MEMBERSHIP_ROWS')
+    """
+    return Budget(
+        seconds=limits.evaluation_seconds if seconds is None else seconds,
+        cancel=cancel,
+        max_regions=limits.regions_per_division,
+        max_rows=limits.membership_rows,
+        max_divisions=limits.divisions_per_scenario,
+        settings={
+            "seconds": ENV["evaluation_seconds"],
+            "regions": ENV["regions_per_division"],
+            "rows": ENV["membership_rows"],
+            "divisions": ENV["divisions_per_scenario"],
+        },
+    )
 
 
 def check_rows(what: str, rows: int, limits: Limits) -> None:

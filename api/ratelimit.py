@@ -9,7 +9,9 @@ token or session (:func:`api.auth.principal.rate_identity`), else its address
 limit, with ``Retry-After``. Cheap reads (JSON lookups, static files, ``/openapi.json``) are not
 counted, nor are score queries answered from the repeat cache (the middleware sits inside
 :class:`api.routers.scores.RepeatScores`). The counters keep at most ``REGIOKOMPAS_RATE_KEYS``
-clients (:class:`api.windows.WindowLimiter`).
+clients (:class:`api.windows.WindowLimiter`). A request that costs more than one (an editor
+evaluation, a freshly rendered map page) is counted by its CPU time through
+:meth:`RateLimit.charge` (see :mod:`api.costs`).
 
 The address is the connection's, unless ``regio serve --forwarded-allow-ips`` names the reverse
 proxy it comes from: only then does uvicorn take the visitor's address from
@@ -30,6 +32,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth.principal import rate_identity
+from api.costs import CHARGE_KEY
 from api.limits import ENV, Limits
 from api.windows import WindowLimiter, address_key, limiter
 
@@ -87,7 +90,9 @@ class RateLimit:
             kind = request_kind(scope["method"], scope["path"])
             if kind is not None:
                 counter, text, variable = self.limiters[kind]
-                allowed, wait = counter.hit(client_key(scope))
+                key = client_key(scope)
+                scope[CHARGE_KEY] = lambda extra, k=kind, c=key: self.charge(k, c, extra)
+                allowed, wait = counter.hit(key)
                 if not allowed:
                     noun = "writes" if kind == "writes" else "expensive reads"
                     seconds = math.ceil(wait)
@@ -102,3 +107,9 @@ class RateLimit:
                     await response(scope, receive, send)
                     return
         await self.app(scope, receive, send)
+
+    def charge(self, kind: str, key: str, extra: int) -> None:
+        """Count ``extra`` more requests of ``kind`` for the client ``key`` (a request that
+        cost more than one, :func:`api.costs.charge`), up to what its window has left."""
+        if extra > 0:
+            self.limiters[kind][0].add(key, float(extra))

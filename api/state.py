@@ -14,7 +14,7 @@ from api.auth.throttle import LoginThrottle
 from api.cache import EvaluationCache
 from api.evaluator import ScenarioEvaluator
 from api.jobs import JobRunner
-from api.limits import Limits
+from api.limits import Limits, cost_budget
 from api.storage import ScenarioStore
 from geo.dataset import Dataset
 
@@ -60,7 +60,7 @@ class AppState:
         """The scenario evaluator over :attr:`dataset` and :attr:`store`."""
         if self._evaluator is None:
             self._evaluator = ScenarioEvaluator(
-                self.dataset, self.store, self.cache, budget=self.limits.evaluation_seconds
+                self.dataset, self.store, self.cache, budget=cost_budget(self.limits)
             )
         return self._evaluator
 

@@ -225,6 +225,118 @@ def _check_features(filename: str, count: int, caps: UploadCaps) -> None:
         )
 
 
+GPKG_TABLES = frozenset(
+    {
+        "gpkg_spatial_ref_sys",
+        "gpkg_contents",
+        "gpkg_ogr_contents",
+        "gpkg_geometry_columns",
+        "gpkg_tile_matrix_set",
+        "gpkg_tile_matrix",
+        "gpkg_extensions",
+        "gpkg_metadata",
+        "gpkg_metadata_reference",
+        "gpkg_data_columns",
+        "gpkg_data_column_constraints",
+        "sqlite_sequence",
+        "sqlite_stat1",
+        "sqlite_stat4",
+    }
+)
+"""Tables a GeoPackage may hold besides its feature tables and their rtree index."""
+
+GPKG_TRIGGER = re.compile(
+    r"gpkg_tile_matrix_\w+|gpkg_metadata_reference_\w+|rtree_\w+_(?:insert|update[1-7]|delete)"
+    r"|trigger_(?:insert|delete)_feature_count_\w+"
+)
+"""Names of the triggers GDAL and the GeoPackage standard create (they run only on writes;
+GDAL opens an upload read-only)."""
+
+RTREE = re.compile(r'CREATE VIRTUAL TABLE\s+"?(\w+)"?\s+USING\s+rtree\s*\(', re.IGNORECASE)
+RTREE_SHADOW = re.compile(r"(rtree_\w+)_(?:node|parent|rowid)")
+GENERATED = re.compile(r"\bGENERATED\b|\bAS\s*\(", re.IGNORECASE)
+SCHEMA_ENTRIES = 1_000
+"""Most entries a GeoPackage's ``sqlite_master`` may have."""
+SQLITE_STEPS = 2_000_000
+"""SQLite virtual-machine steps the schema check may take (a plain read needs a few
+thousand)."""
+
+
+def check_geopackage_schema(path: str, filename: str) -> list[str]:
+    """The feature tables of the GeoPackage at ``path``, after refusing (422) anything but
+    plain tables before GDAL runs any SQL on it.
+
+    Rule: read ``sqlite_master`` with Python's ``sqlite3`` (read-only, immutable, untrusted
+    schema, a cap on virtual-machine steps) and refuse views (a view's SQL runs on every read:
+    a recursive CTE stalls, ``zeroblob`` fills memory), virtual tables other than the rtree
+    index of a feature table, triggers other than those GDAL and the standard create, generated
+    columns, and tables that are neither GeoPackage tables nor feature tables listed in
+    ``gpkg_contents``.
+    """
+    import sqlite3
+
+    def refuse(problem: str) -> UploadRefused:
+        return _refuse(filename, f"GeoPackage: {problem}; only plain feature tables are accepted")
+
+    steps = [0]
+
+    def progress() -> int:
+        steps[0] += 1
+        return 1 if steps[0] * 1000 > SQLITE_STEPS else 0  # non-zero aborts the statement
+
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+    except sqlite3.Error as exc:
+        raise _refuse(filename, f"invalid GeoPackage: {exc}") from None
+    try:
+        con.set_progress_handler(progress, 1000)
+        con.execute("PRAGMA trusted_schema=OFF")
+        entries = con.execute(
+            f"SELECT type, name, tbl_name, sql FROM sqlite_master LIMIT {SCHEMA_ENTRIES + 1}"
+        ).fetchall()
+        if len(entries) > SCHEMA_ENTRIES:
+            raise refuse(f"more than {SCHEMA_ENTRIES} schema entries")
+        kinds = {name: kind for kind, name, _, _ in entries}
+        if kinds.get("gpkg_contents") != "table":
+            raise refuse("no gpkg_contents table")
+        features = [
+            str(name)
+            for name, kind in con.execute("SELECT table_name, data_type FROM gpkg_contents")
+            if kind == "features"
+        ]
+    except sqlite3.Error as exc:
+        raise _refuse(filename, f"invalid GeoPackage: {exc}") from None
+    finally:
+        con.close()
+    rtrees = set()
+    for kind, name, _, sql in entries:
+        text = str(sql or "")
+        if kind == "view":
+            raise refuse(f"view {name!r} (SQL that runs on every read)")
+        if kind == "table" and text.upper().startswith("CREATE VIRTUAL TABLE"):
+            match = RTREE.match(text)
+            if match is None or not any(name.startswith(f"rtree_{t}_") for t in features):
+                raise refuse(f"virtual table {name!r}")
+            rtrees.add(name)
+    for kind, name, _, sql in entries:
+        text = str(sql or "")
+        if kind == "trigger" and not GPKG_TRIGGER.fullmatch(name):
+            raise refuse(f"trigger {name!r}")
+        if kind != "table" or name in rtrees or name in GPKG_TABLES:
+            continue
+        shadow = RTREE_SHADOW.fullmatch(name)
+        if shadow is not None and shadow.group(1) in rtrees:
+            continue
+        if name not in features:
+            raise refuse(f"table {name!r} is not a feature table of gpkg_contents")
+        if GENERATED.search(text):
+            raise refuse(f"table {name!r} has generated columns")
+    missing = [t for t in features if kinds.get(t) != "table"]
+    if missing:
+        raise refuse(f"feature table {missing[0]!r} is not a plain table")
+    return features
+
+
 def read_polygons(
     data: bytes, filename: str, kind: str, caps: UploadCaps | None = None
 ) -> gpd.GeoDataFrame:
@@ -245,6 +357,8 @@ def read_polygons(
         path = os.path.join(folder, "upload" + suffix)
         with open(path, "wb") as handle:
             handle.write(payload)
+        if kind == "gpkg":
+            check_geopackage_schema(path, filename)  # before GDAL runs any SQL on it
         try:
             info = pyogrio.read_info(prefix + path, force_feature_count=True)
             if info.get("driver") != ("GeoJSON" if kind == "geojson" else "GPKG"):

@@ -115,6 +115,14 @@ class WindowLimiter:
             entry[1] += cost
             return True, 0.0
 
+    def add(self, key: str, cost: float) -> None:
+        """Count ``cost`` more hits of ``key``, up to what its window has left (a request that
+        turned out to cost more than one)."""
+        with self._lock:
+            now = self._clock()
+            entry = self._entry(key, now)
+            entry[1] += max(0.0, min(cost, self.amount - self._estimate(entry, now)))
+
     def blocked(self, key: str) -> float:
         """Seconds ``key`` must wait before one more hit fits (0: it fits); counts nothing."""
         with self._lock:

@@ -136,31 +136,9 @@ def _cell(result: Any) -> dict[str, str]:
     return {"mark": mark, "css": css, "summary": result.summary}
 
 
-def _scenario_section(v: Verdict, ctx: VerdictContext) -> dict[str, Any]:
-    """Everything the template shows for one scenario."""
-    from geo.checks.tables import swv_table
-    from maps.changes import swv_changes
-
-    state = v.state
-    assert state is not None
-    maps = []
-    for subject in state.subjects:
-        png = swv_map_png(
-            ctx,
-            subject.division,
-            state.jeugdregio.division,
-            f"{v.scenario}: {subject.name} ({subject.division.n_regions} SWVs), "
-            f"{state.jeugdregio.division.n_regions} jeugdregio's in black",
-        )
-        maps.append(
-            {
-                "division": subject.name,
-                "src": "data:image/png;base64," + base64.b64encode(png).decode(),
-            }
-        )
-    table = swv_table(state)
-    names = ctx.names
-    rows = [
+def _swv_rows(table: Any, names: Any) -> list[dict[str, Any]]:
+    """The per-SWV table rows as the template shows them."""
+    return [
         {
             **r,
             "containment_text": _num(r["containment"], "{:.3f}"),
@@ -171,7 +149,14 @@ def _scenario_section(v: Verdict, ctx: VerdictContext) -> dict[str, Any]:
         }
         for r in table.to_dict("records")
     ]
-    changed = []
+
+
+def _changes(ctx: VerdictContext, state: Any) -> tuple[list[dict[str, Any]], set[str]]:
+    """The gemeenten whose SWV changes against today (rows, most pupils first) and their codes."""
+    from maps.changes import swv_changes
+
+    names = ctx.names
+    changed: list[dict[str, Any]] = []
     for subject in state.subjects:
         moves = swv_changes(ctx.dataset, subject.division)
         if moves is None:
@@ -181,22 +166,97 @@ def _scenario_section(v: Verdict, ctx: VerdictContext) -> dict[str, Any]:
             {"code": g, "name": names.get(g, g), "changed": r.changed, "text": r.text}
             for g, r in hit.iterrows()
         )
+    return changed, {str(c["code"]) for c in changed}
+
+
+def _scenario_section(
+    v: Verdict, ctx: VerdictContext, region: str | None = None, appendix: bool = False
+) -> dict[str, Any]:
+    """Everything the template shows for one scenario (national, or cut to ``region``)."""
+    from geo.checks.focus import resolve_focus, touching
+    from geo.checks.tables import swv_table
+    from maps.report_region import cut_offenders, region_map_png
+
+    state = v.state
+    assert state is not None
+    rows = _swv_rows(swv_table(state), ctx.names)
+    changed, changed_units = _changes(ctx, state)
+    results = [
+        {"result": r, "offenders": list(r.offenders), "total": len(r.offenders)} for r in v.results
+    ]
     from maps.space_report import section_of
 
     space = next((r for r in v.results if r.name == "space"), None)
-    return {
+    section: dict[str, Any] = {
         "verdict": v,
         "space": section_of(space, v.scenario),
-        "maps": maps,
-        "swvs": rows,
-        "changed": changed,
+        "focus": None,
         "hard_failed": [r.name for r in v.results if r.hard and not r.passed],
+        "appendix": None,
+    }
+    maps = []
+    if region is None:
+        for subject in state.subjects:
+            png = swv_map_png(
+                ctx,
+                subject.division,
+                state.jeugdregio.division,
+                f"{v.scenario}: {subject.name} ({subject.division.n_regions} SWVs), "
+                f"{state.jeugdregio.division.n_regions} jeugdregio's in black",
+            )
+            maps.append({"division": subject.name, "src": _data_uri(png)})
+        return {**section, "maps": maps, "swvs": rows, "changed": changed, "results": results}
+    focus = resolve_focus(state, region)
+    touch = touching(state, focus)
+    codes = {c for cs in touch.values() for c in cs}
+    units = set(focus.units)
+    for subject in state.subjects:
+        png = region_map_png(
+            ctx,
+            subject.division,
+            state.jeugdregio.division,
+            focus,
+            changed_units,
+            greedy_colours(ctx, subject.division),
+            f"{v.scenario}: {subject.name} around {focus.label}",
+        )
+        maps.append({"division": subject.name, "src": _data_uri(png)})
+    for item in results:
+        item["offenders"] = cut_offenders(item["offenders"], codes, units)
+    if appendix:
+        section["appendix"] = {"swvs": rows, "changed": changed}
+    return {
+        **section,
+        "focus": focus,
+        "maps": maps,
+        "swvs": [r for r in rows if r["code"] in touch.get(r["division"], [])],
+        "changed": [c for c in changed if c["code"] in units],
+        "results": results,
     }
 
 
-def render_report(verdicts: Sequence[Verdict], *, title: str | None = None) -> str:
+def _data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+def render_report(
+    verdicts: Sequence[Verdict],
+    *,
+    title: str | None = None,
+    region: str | None = None,
+    appendix: bool = False,
+    links: str | None = None,
+) -> str:
     """The HTML report of ``verdicts`` (rule in the module docstring); all must share one
-    context (the state of each verdict holds it)."""
+    context (the state of each verdict holds it).
+
+    ``region`` (a jeugdregio code, a province or an SWV code: :mod:`geo.checks.focus`) makes a
+    regional report: maps zoomed to the region with the changed gemeenten hatched, tables of
+    the SWVs that touch it, and the national tables only as an ``appendix`` when asked; it flows
+    without forced page breaks (one scenario prints to at most 4 A4 pages). ``links`` is the
+    address of the app serving the report (``""`` for the app itself): the definitions then link
+    to its page ``/uitleg/verdict``; without it they are named as files of the repository.
+    """
     if not verdicts:
         raise ValueError("a report needs at least one scenario")
     ctx = verdicts[0].state.ctx  # type: ignore[union-attr]
@@ -210,13 +270,22 @@ def render_report(verdicts: Sequence[Verdict], *, title: str | None = None) -> s
         }
         for name, label, hard in checks
     ]
+    sections = [_scenario_section(v, ctx, region, appendix) for v in verdicts]
+    focus = sections[0]["focus"]
+    default = "Verdict: " + ", ".join(v.scenario for v in verdicts)
+    if focus is not None:
+        default += f" — {focus.label}"
     return TEMPLATE.render(
-        title=title or "Verdict: " + ", ".join(v.scenario for v in verdicts),
+        title=title or default,
+        regional=focus is not None,
+        links=links,
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         verdicts=verdicts,
         scorecard=scorecard,
-        sections=[_scenario_section(v, ctx) for v in verdicts],
+        sections=sections,
         sources=SOURCES,
         weights=WEIGHT_NOTES,
         point_rule=ctx.point_rule,
+        distance_name=ctx.distance.get("name", "hemelsbreed"),
+        distance_text=ctx.distance.get("text", "straight line in EPSG:28992 (km)"),
     )

@@ -181,7 +181,9 @@ def print_report(report: dict[str, Any]) -> None:
         "p50",
         "p90",
         "max",
-        title="Distance to special education in the own SWV (km, straight line)",
+        title="Distance to special education in the own SWV (km, "
+        + str(report["travel"].get("distance_model", "straight line"))
+        + ")",
     )
     for level in ("po", "vo"):
         for when in ("before", "after"):

@@ -249,7 +249,8 @@ def test_real_size_bounds(dataset, national) -> None:
 
 @pytest.mark.integration
 def test_real_travel_margin_holds(dataset, national) -> None:
-    """After-distances recomputed by brute force (shapely) respect baseline + margin."""
+    """After-distances respect baseline + margin; brute force (shapely straight lines) bounds
+    them from below (the travel model only lengthens a line that leaves the land)."""
     ctx = prepare(dataset, ProposalSettings())
     points = ctx.travel.points
     schools = dataset.special_schools.to_crs(CRS_METRIC)
@@ -262,8 +263,12 @@ def test_real_travel_margin_holds(dataset, national) -> None:
         for g in new.index:
             mine = schools.geometry[typed & (school_swv == new[g]).to_numpy()]
             after[g] = mine.distance(points[g]).min() / 1e3 if len(mine) else np.inf
-        after = pd.Series(after).reindex(ctx.before.index)
-        assert np.allclose(after, national.distances.loc[after.index, f"{level}_after_km"])
+        straight = pd.Series(after).reindex(ctx.before.index)
+        after = national.distances.loc[straight.index, f"{level}_after_km"]
+        fin = np.isfinite(straight)
+        assert (np.isfinite(after) == fin).all()
+        assert (after[fin] >= straight[fin] - 1e-6).all()
+        assert (np.isclose(after[fin], straight[fin])).mean() > 0.8  # most lines stay on land
         baseline = ctx.before[f"{level}_baseline_km"]
         ok = np.isfinite(baseline)
         assert (after[ok] <= baseline[ok] + 1e-3).all()

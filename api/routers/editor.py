@@ -19,6 +19,7 @@ bad edit gets 422 naming ``edits[i].field``; a refused request stores nothing.
 from __future__ import annotations
 
 import re
+import threading
 import time
 import unicodedata
 from pathlib import Path as FsPath
@@ -29,10 +30,10 @@ import pandas as pd
 import scipy.sparse as sp
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from api.auth.policy import enforce
 from api.auth.principal import Principal
+from api.costs import client_key, evaluation_gate, run_cancellable
 from api.deps import ScenarioEvaluator, cached_response, get_evaluator, get_limits, get_store
 from api.editing import LiveFigures
 from api.editor_context import editor_context, jeugdregio_pieces
@@ -47,11 +48,12 @@ from api.editor_models import (
 )
 from api.editor_page import SIGN_IN_TO_SAVE, WEIGHT_LABELS, render_editor, save_refusal
 from api.editor_parts import check_edits_api_safe, editor_resources
-from api.limits import Limits
+from api.limits import Limits, check_document_limits, cost_budget
 from api.models import DIVISION_PATTERN, ERROR_RESPONSES, SCENARIO_PATTERN, ErrorOut, WeightName
 from api.routers.scenarios import check_document, owner_checks, scenario_url
 from api.storage import RevisionConflict, ScenarioNotFound, ScenarioStore
 from geo.dataset import WEIGHTS
+from geo.scenarios.budget import within
 from maps.borders import unit_borders
 from maps.geometry import feature_collection, web_geometry
 
@@ -94,7 +96,7 @@ def live_figures(request: Request) -> LiveFigures:
     state = request.app.state.regio
     live = getattr(state, "live_figures", None)
     if live is None:
-        live = LiveFigures(state.evaluator)
+        live = LiveFigures(state.evaluator, cache_bytes=state.limits.editor_cache_bytes)
         state.live_figures = live
     return live
 
@@ -143,6 +145,7 @@ def editor_page(
         csrf_token=session.csrf if session else "",
         scenario=scenario,
         revision=stored.revision,
+        version=stored.version,
         division=division,
         against=against,
         weight=weight,
@@ -270,14 +273,22 @@ def _check_revision(store: ScenarioStore, scenario: str, base_revision: int | No
     responses=CONFLICT,
 )
 async def evaluate_edits(
+    request: Request,
     scenario: ScenarioPath,
     body: EvaluateIn,
     live: LiveFigures = Depends(live_figures),
     store: ScenarioStore = Depends(get_store),
+    limits: Limits = Depends(get_limits),
+    principal: Principal = Depends(enforce),
 ) -> Any:
     """Apply ``edits`` after the stored scenario's own edits and return the editor's figures:
     headline metrics before/after, every region, containment of touched regions before ->
     after, pupils whose SWV changes against huidig, travel change, checks.
+
+    Costs no more than saving the edits would: the edit list gets the document limits of a
+    stored scenario (413 before any work), the work runs under the cost budget (time, regions,
+    share rows, divisions: 413/422 naming the setting), stops when the client goes away, counts
+    in the rate limit by its CPU time, and only a few run at once (429 with ``Retry-After``).
 
     Example body: ``{"division": "swv_po", "against": "jeugdregio", "weight": "pupils_po",
     "edits": [{"op": "move", "division": "swv_po", "unit": "GM0772", "to": "PO3008"}]}``.
@@ -285,16 +296,18 @@ async def evaluate_edits(
     start = time.perf_counter()
     edits = edit_documents(body.edits)
     check_edits_api_safe(edits)
+    check_document_limits({"name": scenario, "edits": edits}, limits)
 
-    def run() -> dict[str, Any]:
-        revision = _check_revision(store, scenario, body.base_revision)
-        try:
-            out = live.evaluate(scenario, edits, body.division, body.against, body.weight)
-        except KeyError as exc:
-            if isinstance(exc, ScenarioNotFound):
-                raise
-            raise HTTPException(404, str(exc.args[0]) if exc.args else "unknown") from None
-        after = live.apply(scenario, edits)  # the prefix cache has it: no work
+    def run(cancel: threading.Event) -> dict[str, Any]:
+        with within(cost_budget(limits, cancel=cancel)):
+            revision = _check_revision(store, scenario, body.base_revision)
+            try:
+                out = live.evaluate(scenario, edits, body.division, body.against, body.weight)
+            except KeyError as exc:
+                if isinstance(exc, ScenarioNotFound):
+                    raise
+                raise HTTPException(404, str(exc.args[0]) if exc.args else "unknown") from None
+            after = live.apply(scenario, edits)  # the prefix cache has it: no work
         pieces = {}
         if "jeugdregio" in after:
             pieces = jeugdregio_pieces(
@@ -304,7 +317,9 @@ async def evaluate_edits(
             )
         return {**out, "revision": revision, "pieces": pieces}
 
-    out = await run_in_threadpool(run)
+    user = principal.user.name if principal.user is not None else None
+    with evaluation_gate(request, limits).admit(client_key(request, user)):
+        out = await run_cancellable(request, run, limits)
     out["timing_ms"] = (time.perf_counter() - start) * 1e3
     return out
 

@@ -20,16 +20,18 @@ client asks for HTML and as ``{"detail": ...}`` otherwise. A scenario called ``c
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Hashable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from api import map_pages
+from api.costs import charge
 from api.deps import EvaluationCache, ScenarioEvaluator, get_evaluator, get_state
 from api.editor_links import edit_url
-from api.limits import LimitExceeded
+from api.limits import LimitExceeded, cost_budget
 from api.locale import get_locale
 from api.map_pages import (
     MapPage,
@@ -41,6 +43,7 @@ from api.map_pages import (
 from api.models import DIVISION_PATTERN, ERROR_RESPONSES, SCENARIO_PATTERN, WeightName
 from api.storage import ScenarioNotFound
 from geo.errors import RegiokompasError
+from geo.scenarios.budget import CostExceeded, check_budget, within
 from maps.assets import vendor_file
 from maps.compare_map import ScenarioView, compare_map
 from maps.division_map import division_map, page_parts
@@ -127,17 +130,51 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
     return map_pages.error_page(request, status, message)
 
 
+class Refused(str):
+    """A page refused for its size, kept in the page cache in place of the page (so asking
+    again costs a lookup, not the work up to the refusal)."""
+
+
+def cached_page(request: Request, key: Hashable, build: Callable[[], MapPage]) -> MapPage:
+    """The page ``build()`` makes, cached under ``key``; the build runs under the cost budget
+    (time, regions, share rows, divisions: :func:`api.limits.cost_budget`), and a refusal for
+    size (413) is cached too and raised again on every later request."""
+    limits = get_state(request).limits
+
+    def run() -> MapPage | Refused:
+        with within(cost_budget(limits)):
+            try:
+                page = build()
+                check_budget("map page")
+                return page
+            except (LimitExceeded, CostExceeded) as exc:
+                if getattr(exc, "status", 413) != 413:
+                    raise
+                return Refused(str(exc))
+
+    page = page_cache(request).get_or_compute(key, run)
+    if isinstance(page, Refused):
+        raise LimitExceeded(str(page))
+    return page
+
+
 def render_or_error(request: Request, render: Callable[[], str]) -> Response:
     """``render()`` as an HTML response; unknown names -> 404, invalid ones -> 422, over a
-    limit -> its status (413)."""
+    limit -> its status (413, also for a remembered refusal). The CPU time it took counts in
+    the client's rate limit (:func:`api.costs.charge`)."""
+    start = time.thread_time()
     try:
         return HTMLResponse(render())
     except LimitExceeded as exc:
         status, message = exc.status, str(exc)
     except (ScenarioNotFound, KeyError) as exc:
         status, message = 404, str(exc) if isinstance(exc, ScenarioNotFound) else exc.args[0]
+    except CostExceeded as exc:
+        status, message = 413, str(exc)
     except (RegiokompasError, ValueError) as exc:
         status, message = 422, str(exc)
+    finally:
+        charge(request.scope, time.thread_time() - start, get_state(request).limits)
     if wants_html(request):
         return error_page(request, status, str(message))
     raise HTTPException(status, str(message))
@@ -205,7 +242,7 @@ def compare_page(
             page = compare_page_texts(evaluator, views, page_parts(dual), locale)
             return within_budget(page, get_state(request).limits)
 
-        return render_map_page(request, page_cache(request).get_or_compute(key, build), locale)
+        return render_map_page(request, cached_page(request, key, build), locale)
 
     return render_or_error(request, render)
 
@@ -263,6 +300,6 @@ def scenario_page(
             page = division_page_texts(evaluator, shown, divisions, score, page_parts(m), locale)
             return within_budget(page, get_state(request).limits)
 
-        return render_map_page(request, page_cache(request).get_or_compute(key, build), locale)
+        return render_map_page(request, cached_page(request, key, build), locale)
 
     return render_or_error(request, render)

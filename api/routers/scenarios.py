@@ -35,13 +35,14 @@ from api.auth.principal import Principal
 from api.deps import ScenarioEvaluator, division_or_404, get_evaluator, get_limits, get_store
 from api.exchange import neutralise_formulas, read_region_upload, upload_kind
 from api.flags import StrictFlag
+from api.geometry_work import GeometryCaps
 from api.limits import (
-    ENV,
     Limits,
     check_divisions,
     check_document_limits,
     check_owner_quota,
     check_rows,
+    cost_budget,
 )
 from api.listing import listing
 from api.locale import get_locale
@@ -69,7 +70,7 @@ from api.upload_guard import UploadCaps, check_filename
 from geo.division import NO_REGION, Division
 from geo.scenarios import ScenarioDoc, apply_scenario, parse_scenario
 from geo.scenarios.assignment_csv import read_assignment_csv
-from geo.scenarios.budget import time_budget
+from geo.scenarios.budget import within
 from geo.scenarios.imports import ImportRefused, export_base, plan_import
 from maps.i18n import gettext
 
@@ -135,7 +136,7 @@ def check_document(
                 422, f"base: {' -> '.join([scenario_id, *chain])} is a cycle of bases"
             )
     try:
-        with time_budget(limits.evaluation_seconds, setting=ENV["evaluation_seconds"]):
+        with within(cost_budget(limits)):
             parsed = parse_scenario(document, source=source)
             applied = apply_scenario(parsed, evaluator.dataset, bases=evaluator.bases)
     except ValidationError as exc:  # a document the typed model refuses late
@@ -321,6 +322,9 @@ def import_scenario(
             name_key=name_key,
             repair=repair,
             caps=UploadCaps(limits.upload_features, limits.upload_vertices),
+            geometry=GeometryCaps(
+                limits.geometry_work, limits.geometry_seconds, limits.geometry_memory
+            ),
         )
         table = pd.DataFrame(
             {"unit": upload.assignment.index, "region": upload.assignment.values, "share": 1.0}

@@ -3,8 +3,10 @@
 Rule: :func:`build_context` computes from the dataset, once,
 
 * today's SWVs (``swv_po``, ``swv_vo``) and the PO / VO pupils per gemeente;
-* per level the gemeente x special-education-location distance matrix in km (straight line,
-  EPSG:28992; 342 x 694 for PO and 342 x 511 for VO on the real data, :mod:`geo.checks.locations`),
+* per level the gemeente x special-education-location distance matrix in km (the travel model
+  of :mod:`geo.checks.distance`, by default "hemelsbreed over land, via vaste
+  oeververbindingen"; 342 x 694 for PO and 342 x 511 for VO on the real data,
+  :mod:`geo.checks.locations`),
   each location's gemeente and current SWV, and today's distance per gemeente (*before*);
 * the contiguity graph of the gemeenten (queen contiguity plus the fixed links across water,
   :func:`geo.adjacency.contiguity_graph`; no island fallback) as a sparse matrix;
@@ -35,6 +37,7 @@ import scipy.sparse as sp
 
 from geo.adjacency import ContiguityGraph, contiguity_graph
 from geo.checks.base import VerdictError
+from geo.checks.distance import DistanceModel
 from geo.checks.locations import LEVELS, gemeente_points, travel_model
 from geo.checks.sizes import SizeBounds, default_size_bounds
 from geo.dataset import Dataset
@@ -123,6 +126,9 @@ class VerdictContext:
     point_rule: str
     contiguity: ContiguityGraph | None = None
     """The contiguity graph behind :attr:`adjacency` (its fixed links and island fallback)."""
+    distance: dict[str, object] = field(default_factory=dict)
+    """The travel model: ``name``, ``text`` and per level ``pairs`` / ``over_water`` /
+    ``unrouted`` (:mod:`geo.checks.distance`)."""
     codes: np.ndarray = field(init=False, repr=False)
     """Unit codes as a plain array (fast labelling of offenders)."""
     labels: np.ndarray = field(init=False, repr=False)
@@ -200,11 +206,17 @@ def adjacency_matrix(dataset: Dataset, units: pd.Index) -> sp.csr_matrix:
     return contiguity_of(dataset, units).matrix()
 
 
-def build_context(dataset: Dataset, *, points: gpd.GeoSeries | None = None) -> VerdictContext:
+def build_context(
+    dataset: Dataset,
+    *,
+    points: gpd.GeoSeries | None = None,
+    distance: DistanceModel | None = None,
+) -> VerdictContext:
     """Precompute the verdict's context (rule in the module docstring); about 1-3 s on the real
     data, mostly libpysal's adjacency. Keep it and reuse it for every verdict. ``points``: the
     gemeente locations (default :func:`geo.checks.locations.gemeente_points`; a proposal passes
-    the points it was solved with)."""
+    the points it was solved with). ``distance``: the travel model (default
+    :func:`geo.checks.distance.default_model`, water-aware)."""
     missing = [n for n in ("swv_po", "swv_vo") if n not in dataset.divisions]
     if missing:
         raise VerdictError(
@@ -224,7 +236,7 @@ def build_context(dataset: Dataset, *, points: gpd.GeoSeries | None = None) -> V
         points, point_rule = gemeente_points(dataset.units)
     else:
         point_rule = "points given by the caller"
-    model = travel_model(dataset.units, dataset.special_schools, points)
+    model = travel_model(dataset.units, dataset.special_schools, points, distance)
     travel = {}
     for level in LEVELS:
         schools = model.schools[level]
@@ -264,4 +276,5 @@ def build_context(dataset: Dataset, *, points: gpd.GeoSeries | None = None) -> V
         bounds,
         point_rule,
         graph,
+        {"name": model.distance_name, "text": model.distance_text, "levels": model.stats},
     )

@@ -1,4 +1,4 @@
-"""Principle 2: straight-line distance from each gemeente to special education in its own SWV.
+"""Principle 2: distance from each gemeente to special education in its own SWV.
 
 Rule:
 
@@ -16,8 +16,11 @@ Rule:
   the nearest location of the right type in that SWV (shares in no SWV are left out).
 * *After*: a school lies in the new SWV of the gemeente it stands in (``unit``); a gemeente's
   distance is the distance to the nearest location of the right type in its new SWV.
-* Distances are straight lines between points in EPSG:28992 (RD New), in km — not travel
-  times over roads. A gemeente whose SWV has no location of the type gets ``inf``.
+* Distances come from one travel model (:mod:`geo.checks.distance`), by default
+  "hemelsbreed over land, via vaste oeververbindingen": the straight line in EPSG:28992 while
+  it stays on land, else via the bridges, tunnels, dams and ferries of ``geo/fixed_links.yaml``
+  (:mod:`geo.checks.water`) — not travel times over roads. A gemeente whose SWV has no location
+  of the type gets ``inf`` internally; figures shown to people count such gemeenten instead.
 
 >>> import geopandas as gpd, pandas as pd, shapely
 >>> units = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 2e3, 2e3), shapely.box(2e3, 0, 4e3, 2e3)],
@@ -33,12 +36,13 @@ Rule:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.checks.distance import DistanceModel, default_model
 from geo.config import CRS_METRIC
 from geo.division import NO_REGION, Division
 
@@ -114,6 +118,12 @@ class TravelModel:
     """Per level: ``unit, swv_po, swv_vo`` of the locations serving that level."""
     dist: dict[str, np.ndarray]
     """Per level: ``units x locations`` distance matrix in km."""
+    distance_name: str = "hemelsbreed"
+    """The travel model's name (shown with every figure)."""
+    distance_text: str = "straight line in EPSG:28992 (km)"
+    """One sentence describing the travel model."""
+    stats: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per level: ``pairs``, ``over_water`` (routed via land and fixed links), ``unrouted``."""
 
     def _nearest_by_label(self, level: str, labels: np.ndarray) -> pd.DataFrame:
         """``units x label``: distance to the nearest location of ``level`` with that label."""
@@ -162,20 +172,28 @@ def travel_model(
     units: gpd.GeoDataFrame,
     special_schools: gpd.GeoDataFrame,
     points: gpd.GeoSeries | None = None,
+    model: DistanceModel | None = None,
 ) -> TravelModel:
-    """Precompute the distance matrices (``points`` default: :func:`gemeente_points`)."""
+    """Precompute the distance matrices (``points`` default: :func:`gemeente_points`; ``model``
+    default: :func:`geo.checks.distance.default_model`, water-aware)."""
+    if model is None:
+        model = default_model(units)
     index = pd.Index(units.index.astype(str), name="code")
     if points is None:
         points, _ = gemeente_points(units)
     points = points.to_crs(CRS_METRIC).reindex(index)
     located = special_schools[special_schools["unit"].notna()].to_crs(CRS_METRIC)
-    px, py = points.x.to_numpy(), points.y.to_numpy()
+    origins = np.c_[points.x.to_numpy(), points.y.to_numpy()]
+    origin_units = np.asarray(index, dtype=object)
     schools: dict[str, pd.DataFrame] = {}
     dist: dict[str, np.ndarray] = {}
+    stats: dict[str, dict[str, int]] = {}
     for level in LEVELS:
         rows = located[located["type"].isin(SPECIAL_TYPES[level])]
-        sx, sy = rows.geometry.x.to_numpy(), rows.geometry.y.to_numpy()
-        dist[level] = np.hypot(px[:, None] - sx[None, :], py[:, None] - sy[None, :]) / 1e3
+        targets = np.c_[rows.geometry.x.to_numpy(), rows.geometry.y.to_numpy()]
+        target_units = rows["unit"].astype(str).to_numpy(dtype=object)
+        dist[level] = model.matrix(origins, targets, origin_units, target_units)
+        stats[level] = dict(getattr(model, "stats", {}))
         schools[level] = pd.DataFrame(
             {
                 "unit": rows["unit"].astype(str).to_numpy(),
@@ -183,7 +201,7 @@ def travel_model(
                 "swv_vo": rows["swv_vo"].astype(str).to_numpy(),
             }
         )
-    return TravelModel(index, points, schools, dist)
+    return TravelModel(index, points, schools, dist, model.name, model.text, stats)
 
 
 def travel_stats(distances: pd.Series, weights: pd.Series) -> dict[str, float | int]:

@@ -8,7 +8,8 @@ Rule (the definitions of :mod:`geo.checks.locations`, for any SWV division):
   larger share of the gemeente). For a division of whole gemeenten this is simply the SWV of its
   gemeente; for today's division it is the postcode's SWV, so huidig is measured exactly as
   *before*.
-* A gemeente's distance (km, straight line in EPSG:28992 from its pupil-weighted point) is the
+* A gemeente's distance (km, from its pupil-weighted point, by the context's travel model:
+  "hemelsbreed over land, via vaste oeververbindingen" unless another is given) is the
   share-weighted mean, over its SWVs, of the distance to the nearest location of the level in
   that SWV (PO: SBAO/SO/(V)SO, VO: VSO/(V)SO); ``inf`` when an SWV has none.
 * Baseline = today's distance, except where principle 3 alone makes it unreachable (today's
@@ -253,8 +254,11 @@ def close_to_home(state: CheckState) -> CheckResult:
         figures={
             "margin_km": state.settings.margin_km,
             "point_rule": state.ctx.point_rule,
-            "distance_rule": "straight line in EPSG:28992 (km) to the nearest special-education "
-            "location of the level in the same SWV; PO: SBAO/SO/(V)SO, VO: VSO/(V)SO",
+            "distance_model": state.ctx.distance.get("name", "hemelsbreed"),
+            "distance_rule": f"{state.ctx.distance.get('text', 'straight line')}, to the nearest "
+            "special-education location of the level in the same SWV; PO: SBAO/SO/(V)SO, "
+            "VO: VSO/(V)SO",
+            "distance_stats": state.ctx.distance.get("levels", {}),
             "levels": levels,
             "forced_by_principle_3": sum(len(f["forced_by_principle_3"]) for f in levels.values()),
         },

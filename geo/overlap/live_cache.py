@@ -52,11 +52,32 @@ def edit_key(edit: Any) -> str:
     return json.dumps(edit, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def session_bytes(session: LiveSession) -> int:
+    """Estimated bytes a session holds of its own: its dense arrays (shares, pupil shares,
+    table, received rows); the start state and the ``against`` table are shared by copies.
+
+    >>> from geo.division import Division
+    >>> import pandas as pd
+    >>> d = Division.from_assignment("d", {"GM1": "A", "GM2": "B"})
+    >>> s = LiveSession.start(d, d, pd.Series(1.0, index=d.units), weight_name="w")
+    >>> session_bytes(s) > 0
+    True
+    """
+    arrays = [session.S, session.table, *session.P.values()]
+    own = {id(a): a.nbytes for a in arrays}
+    received = sum(getattr(v, "nbytes", 0) for v in session.received.values())
+    return 1024 + sum(own.values()) + received + 100 * len(session.slot_code)
+
+
 class LiveCache:
     """Live sessions per key and edit-list prefix (rule in the module docstring)."""
 
-    def __init__(self, max_sessions: int = 256) -> None:
+    def __init__(self, max_sessions: int = 256, max_bytes: int | None = None) -> None:
         self.max_sessions = max_sessions
+        self.max_bytes = max_bytes
+        """Bound on the summed :func:`session_bytes` of the kept sessions (None: count only)."""
+        self.bytes = 0
+        self._sizes: dict[tuple[Hashable, str], int] = {}
         self._sessions: OrderedDict[tuple[Hashable, str], LiveSession] = OrderedDict()
         self._lock = threading.Lock()
         self.stats = {"hits": 0, "applied": 0, "starts": 0}
@@ -68,10 +89,18 @@ class LiveCache:
         return found
 
     def _put(self, key: tuple[Hashable, str], session: LiveSession) -> None:
+        size = session_bytes(session) if self.max_bytes is not None else 0
+        if self.max_bytes is not None and size > self.max_bytes:
+            return  # larger than the whole bound: used once, not kept
+        self.bytes += size - self._sizes.get(key, 0)
+        self._sizes[key] = size
         self._sessions[key] = session
         self._sessions.move_to_end(key)
-        while len(self._sessions) > self.max_sessions:
-            self._sessions.popitem(last=False)
+        while len(self._sessions) > self.max_sessions or (
+            self.max_bytes is not None and self.bytes > self.max_bytes
+        ):
+            old, _ = self._sessions.popitem(last=False)
+            self.bytes -= self._sizes.pop(old, 0)
 
     def session(
         self,
@@ -124,6 +153,9 @@ class LiveCache:
         with self._lock:
             if key is None:
                 self._sessions.clear()
+                self._sizes.clear()
+                self.bytes = 0
             else:
                 for k in [k for k in self._sessions if k[0] == key]:
                     del self._sessions[k]
+                    self.bytes -= self._sizes.pop(k, 0)

@@ -145,7 +145,8 @@ def build_report(
         )
     travel: dict[str, Any] = {
         "point_rule": ctx.point_rule,
-        "distance_rule": "straight line in EPSG:28992 (km) to the nearest special-education "
+        "distance_model": ctx.travel.distance_name,
+        "distance_rule": f"{ctx.travel.distance_text}, to the nearest special-education "
         "location of the level in the same SWV; PO: SBAO/SO/(V)SO, VO: VSO/(V)SO",
         "max_extra_km": s.max_extra_km,
         "max_extra_mean_km": s.max_extra_mean_km,

@@ -24,7 +24,7 @@ from geo.division import Division
 from geo.errors import DivisionError
 from geo.scenarios import edits
 from geo.scenarios.assignment_csv import AssignmentCsvError, read_assignment_csv
-from geo.scenarios.budget import check_budget
+from geo.scenarios.budget import at, check_budget, check_result
 from geo.scenarios.errors import EditError, ScenarioError
 from geo.scenarios.library import display_path, read_scenario_file, resolve_scenario
 from geo.scenarios.model import (
@@ -280,11 +280,14 @@ def apply_scenario(
         postcodes=getattr(dataset, "postcodes", None),
     )
     for index, edit in enumerate(doc.edits):
-        check_budget(f"{doc.source} edits[{index}]")
+        where = f"{doc.source} edits[{index}]"
+        check_budget(where)
         try:
-            HANDLERS[edit.op](edit, state, index)
+            with at(where):
+                HANDLERS[edit.op](edit, state, index)
         except EditError as exc:
             raise ScenarioError(doc.source, f"edits[{index}]", exc.field, exc.problem) from None
         except DivisionError as exc:
             raise ScenarioError(doc.source, f"edits[{index}]", None, str(exc)) from None
+        check_result(where, state.divisions)
     return state.divisions

@@ -27,6 +27,7 @@ from scipy.sparse.csgraph import connected_components
 
 from geo.division import NO_REGION, SHARE_TOLERANCE, Division
 from geo.errors import DivisionError
+from geo.scenarios.budget import check_pieces
 from geo.scenarios.errors import EditError, EmptiedRegionWarning
 from geo.scenarios.postcodes import per_weight
 from geo.scenarios.preconditions import (
@@ -401,6 +402,28 @@ def derive_swv(
 
 
 # ------------------------------------------------------------------------------------ split_by
+def split_size(division: Division, by: Division) -> dict[str, int]:
+    """Share rows and regions :func:`split_by` would make, counted from the two share matrices
+    (sparse counts, no pieces built): a unit in ``r`` regions of ``division`` and ``s`` of
+    ``by`` gives ``r x s`` rows, and a region is made for every pair of regions sharing a unit
+    (plus the regions kept whole where a unit lies in no region of ``by``).
+
+    >>> a = Division.from_assignment("a", {"GM1": "A1", "GM2": "A1", "GM3": "A2"})
+    >>> b = Division.from_assignment("b", {"GM1": "B1", "GM2": "B2", "GM3": "B2"})
+    >>> split_size(a, b)
+    {'rows': 3, 'regions': 3}
+    """
+    a = _region_part(division)
+    b = _region_part(by.reindexed(division.units))
+    a.eliminate_zeros()
+    b.eliminate_zeros()
+    per_a, per_b = np.diff(a.indptr), np.diff(b.indptr)
+    rows = int(np.sum(per_a * np.maximum(per_b, 1))) + int(np.count_nonzero(_no_region(division)))
+    pairs = (a.T.astype(bool).astype(np.int32) @ b.astype(bool).astype(np.int32)).nnz
+    whole = a[per_b == 0].astype(bool).sum(axis=0)
+    return {"rows": rows, "regions": int(pairs + np.count_nonzero(whole))}
+
+
 @per_weight
 @require_same_units("by")
 def split_by(division: Division, by: Division, *, name: str | None = None) -> Division:
@@ -417,6 +440,7 @@ def split_by(division: Division, by: Division, *, name: str | None = None) -> Di
     >>> sorted(split_by(a, b).regions)
     ['PO1-JZ1', 'PO1-JZ2']
     """
+    check_pieces(**split_size(division, by))  # refused before the work when too large
     a = division.membership
     b = by.membership
     b = b.loc[b["region"] != NO_REGION]

@@ -32,6 +32,7 @@ import scipy.sparse as sp
 
 from geo.division import NO_REGION, WEIGHT_ALIASES, Division
 from geo.errors import DivisionError
+from geo.scenarios.budget import check_budget
 from geo.scenarios.errors import EditError
 
 F = TypeVar("F", bound=Callable[..., Division])
@@ -81,6 +82,7 @@ def per_weight(func: F) -> F:
             return result
         others: dict[str, Division] = {}
         for key in keys:
+            check_budget()  # one weight view's work at most past the budget
             view_args = [a.for_weight(key) if isinstance(a, Division) else a for a in args]
             try:
                 with warnings.catch_warnings():

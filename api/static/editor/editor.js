@@ -524,6 +524,7 @@
     renderChanged();
     renderEdits();
     renderFocusOptions();
+    if (state.resultsFrom === "query" && state.results.length) refreshResults();
     if (previous) announce(summary(figures));
     state.evalCount += 1;
     state.lastRender = performance.now();
@@ -681,10 +682,16 @@
     saved.start = 1;
     saved.replaceChildren(...state.saved.map((e) => el("li", { text: _("%(edit)s (saved)", { edit: editText(e) }) })));
     ol.start = state.saved.length + 1;
+    const had = document.activeElement;
     $("undo").disabled = !state.edits.length;
     $("redo").disabled = !state.redo.length;
     $("save").disabled = !state.edits.length || !cfg.canSave;
     $("save-as").disabled = !state.edits.length || !cfg.canSaveAs;
+    // a button that is switched off while it has the focus hands it on (never to <body>)
+    if (had && had.disabled) {
+      const next = ["undo", "redo", "save-as", "save"].map($).find((b) => !b.disabled);
+      (next || $("search")).focus();
+    }
   }
 
   // ------------------------------------------------------------------ focus on an area
@@ -780,8 +787,15 @@
     out.sort((a, b) => b.score - a.score || a.rank - b.rank || a.text.localeCompare(b.text));
     return out.slice(0, 15);
   }
-  function showResults(results) {
+  /* The open search results again (their regions may have changed), the active one kept. */
+  function refreshResults() {
+    const active = state.active;
+    showResults(searchResults($("search").value), "query", false);
+    if (active >= 0 && active < state.results.length) setActive(active);
+  }
+  function showResults(results, from, speak) {
     state.results = results;
+    state.resultsFrom = from || "query";
     state.active = -1;
     const ul = $("search-results");
     ul.replaceChildren();
@@ -794,7 +808,7 @@
     $("search").setAttribute("aria-expanded", results.length ? "true" : "false");
     $("search").removeAttribute("aria-activedescendant");
     const q = $("search").value.trim();
-    if (q.length >= 2) showStatus(results.length ? ngettext("%(num)s result", "%(num)s results", results.length) : _("Nothing found for \"%(query)s\".", { query: q }));
+    if (q.length >= 2 && speak !== false && state.resultsFrom === "query") showStatus(results.length ? ngettext("%(num)s result", "%(num)s results", results.length) : _("Nothing found for \"%(query)s\".", { query: q }));
   }
   function setActive(i) {
     const items = $("search-results").children;
@@ -815,7 +829,7 @@
     setFocus({ kind: r.kind, code: r.code });
     // its gemeenten become the results: the keyboard path goes on from here
     const units = [...state.focusUnits].sort((a, b) => (state.names[a] || a).localeCompare(state.names[b] || b));
-    showResults(units.map((code) => ({ kind: "gemeente", code, text: `${unitLabel(code)} — ${regionLabel(mainRegion(code))}` })));
+    showResults(units.map((code) => ({ kind: "gemeente", code, text: `${unitLabel(code)} — ${regionLabel(mainRegion(code))}` })), "focus");
     showStatus(_("%(focus)s: %(n)s gemeenten; arrow down to choose one.", { focus: focusLabel(state.focus), n: units.length }));
   }
   function onSearchKey(event) {
@@ -848,8 +862,7 @@
     showError("");
     try {
       const stored = await api("GET", `/api/scenarios/${cfg.scenario}`);
-      cfg.revision = stored.revision;
-      $("revision").textContent = String(stored.revision);
+      setVersion(stored.version, stored.revision);
       state.saved = stored.document.edits || [];
       const dropped = [];
       state.base = await api("POST", `/api/scenarios/${cfg.scenario}/evaluate`, evaluateBody([]));
@@ -865,7 +878,7 @@
           state.edits.splice(Number(match[1]), 1);
         }
       }
-      showStatus(_("Your %(n)s edits now lie on top of revision %(revision)s: check them and save.", { n: state.edits.length, revision: cfg.revision }));
+      showStatus(_("Your %(n)s edits now lie on top of version %(version)s: check them and save.", { n: state.edits.length, version: stored.version }));
       if (dropped.length) showError(_("These edits no longer apply and were left out:"), el("ul", {}, ...dropped.map((t) => el("li", { text: t }))));
       renderEdits();
       $("save").focus();
@@ -880,9 +893,8 @@
         { base_revision: cfg.revision, edits: state.edits });
       state.saved = state.saved.concat(state.edits);
       state.edits = []; state.redo = [];
-      cfg.revision = out.revision;
-      $("revision").textContent = String(out.revision);
-      showStatus(_("Saved: revision %(revision)s, %(n)s edits stored.", { revision: out.revision, n: out.edits }));
+      setVersion(out.version, out.revision);
+      showStatus(_("Saved: version %(version)s, %(n)s edits stored.", { version: out.version, n: out.edits }));
       evaluate({});
     } catch (err) {
       if (err.status === 409) showConflict(err.message); else showError(saveError(err));
@@ -910,8 +922,8 @@
       $("save-name").focus();
       return;
     }
-    $("save-as-summary").textContent = _("Save %(n)s edits as the new scenario \"%(name)s\", based on %(scenario)s (revision %(revision)s)? You keep this view and go on editing the new scenario.", {
-      n: state.edits.length, name, scenario: cfg.scenario, revision: cfg.revision });
+    $("save-as-summary").textContent = _("Save %(n)s edits as the new scenario \"%(name)s\", based on %(scenario)s (version %(version)s)? You keep this view and go on editing the new scenario.", {
+      n: state.edits.length, name, scenario: cfg.scenario, version: $("version").textContent });
     saveAsStep(2);
   }
   async function saveAsConfirm() {
@@ -925,24 +937,32 @@
       cfg.scenario = out.id;
       cfg.revision = out.revision;
       cfg.canSave = true;
+      body.dataset.canSave = "true";
       cfg.share = null; // the new scenario is the planner's own
       body.dataset.scenario = out.id;
-      body.dataset.revision = String(out.revision);
       state.saved = state.edits.slice();
       state.edits = []; state.redo = [];
-      $("revision").textContent = String(out.revision);
+      setVersion(out.version, out.revision);
+      $("description").textContent = description;
       $("title-scenario").textContent = out.id;
       document.title = document.title.replace(from, out.id);
       $("save-why").textContent = "";
       updateLinks();
       history.replaceState(null, "", `/edit/${out.id}?${viewQuery()}`);
-      showStatus(_("Saved as %(name)s (revision %(revision)s). You are now editing %(name)s.", { name: out.id, revision: out.revision }));
+      showStatus(_("Saved as %(name)s (version %(version)s). You are now editing %(name)s.", { name: out.id, version: out.version }));
       evaluate({});
       $("save-as").focus();
     } catch (err) {
       saveAsStep(1);
       $("save-as-error").textContent = err.status === 409 ? _("Not saved: %(reason)s", { reason: err.message }) : saveError(err);
     }
+  }
+  /* The scenario's own version number (1, 2, 3 …, as on every page) is shown; the store-wide
+   * revision is what a save names as its base (409 when the scenario moved on). */
+  function setVersion(version, revision) {
+    cfg.revision = revision;
+    body.dataset.revision = String(revision);
+    $("version").textContent = String(version);
   }
   function updateLinks() {
     $("map-link").href = `/maps/${cfg.scenario}?${viewQuery()}`;
@@ -1062,6 +1082,8 @@
         style: unitStyle,
         onEachFeature: (feature, layer) => {
           state.layers[feature.id] = layer;
+          // the gemeenten are reached with the search and the tables, not with 342 tab stops
+          layer.on("add", () => { const path = layer.getElement(); if (path) path.setAttribute("tabindex", "-1"); });
           // a DOM node, never an HTML string: region names are user input (Leaflet would set a
           // string tooltip as innerHTML)
           layer.bindTooltip(() => el("span", { text: tooltipText(feature.id) }), { sticky: true });
