@@ -64,7 +64,7 @@ def test_regional_report_is_cut_to_the_region(client: TestClient, dataset) -> No
     assert set(table_codes(html, "swvs")) == expected_touching(dataset, client)
     changed = re.search(r'<table class="changed">(.*?)</table>', html, re.S)
     assert changed and "GM0946 Nederweert" in changed.group(1)
-    assert "Appendix" not in html and html.count('class="swv-map"') == 2
+    assert "Bijlage" not in html and html.count('class="swv-map"') == 2
     # names beside codes: PO3102 carries its generated name
     name = dataset.divisions["swv_po"].region_names["PO3102"]
     assert name != "PO3102" and name in html
@@ -79,7 +79,7 @@ def test_regions_by_province_swv_and_appendix(client: TestClient, dataset) -> No
     swv = client.get("/api/scenarios/limburg-41/report?region=PO3102").text
     assert "PO3102" in table_codes(swv, "swvs")
     full = client.get("/api/scenarios/limburg-41/report?region=JZ42&appendix=true").text
-    assert "Appendix" in full and len(table_codes(full, "swvs national")) == 150
+    assert "Bijlage:" in full and len(table_codes(full, "swvs national")) == 150
 
 
 def test_unknown_region_names_the_problem(client: TestClient) -> None:

@@ -25,6 +25,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from api.deps import ScenarioEvaluator, get_evaluator, unknown_as_404
+from api.locale import get_locale
 from api.models import ERROR_RESPONSES, SCENARIO_PATTERN
 
 router = APIRouter(prefix="/api/scenarios", tags=["verdict"])
@@ -73,6 +74,9 @@ class VerdictOut(BaseModel):
     jeugdregio: JeugdregioOut
     divisions: list[str] = Field(description="the SWV divisions judged (swv, or swv_po and swv_vo)")
     principles_claimed: list[int]
+    principles_source: str = Field(
+        "", description="where the claim comes from: the scenario's own document (never its base)"
+    )
     warnings: list[str] = Field(description="principles the scenario claims but fails")
     settings: VerdictSettingsOut
     checks: list[VerdictCheckOut]
@@ -191,8 +195,10 @@ def _report_html(
     region: str | None,
     appendix: bool,
     links: str,
+    locale: str = "nl",
 ) -> str:
-    """The report of a stored scenario (cached per revision, region, appendix and links)."""
+    """The report of a stored scenario in ``locale`` (cached per revision, region, appendix,
+    links and locale)."""
     from maps.report import render_report
 
     v = _verdict(evaluator, scenario_id, jeugdregio, 0.995, "pupils", 0.0, None, None)
@@ -200,9 +206,10 @@ def _report_html(
 
     def render() -> str:
         with unknown_as_404():
-            return render_report([v], region=region, appendix=appendix, links=links)
+            return render_report([v], region=region, appendix=appendix, links=links, locale=locale)
 
-    key = ("report", evaluator.key(scenario_id), jeugdregio, region, appendix, links, id(v))
+    key = ("report", evaluator.key(scenario_id), jeugdregio, region, appendix, links, locale)
+    key += (id(v),)
     made, html = evaluator.cache.get_or_compute(key, lambda: (v, render()))
     if made is not v:  # an id reused after eviction: render this verdict
         html = render()
@@ -216,6 +223,7 @@ def _report_html(
     responses={200: {"content": {"text/html": {}}, "description": "the report"}, **HTML_ERRORS},
 )
 def get_report(
+    request: Request,
     scenario_id: ScenarioPath,
     jeugdregio: JeugdregioQuery = None,
     region: RegionQuery = None,
@@ -224,7 +232,8 @@ def get_report(
 ) -> HTMLResponse:
     """The ``regio report`` HTML of one stored scenario: scorecard, maps, tables, sources;
     ``?region=JZ42`` for a regional report (its links point to the app's own pages)."""
-    html = _report_html(evaluator, scenario_id, jeugdregio, region, appendix, "")
+    locale = get_locale(request)
+    html = _report_html(evaluator, scenario_id, jeugdregio, region, appendix, "", locale)
     return HTMLResponse(html)  # its own meta CSP forbids any request (and api.security adds one)
 
 
@@ -254,7 +263,9 @@ def get_report_pdf(
     from maps.pdf import PdfError, PdfUnavailable, html_to_pdf
 
     links = str(request.base_url).rstrip("/")
-    html = _report_html(evaluator, scenario_id, jeugdregio, region, appendix, links)
+    html = _report_html(
+        evaluator, scenario_id, jeugdregio, region, appendix, links, get_locale(request)
+    )
     try:
         pdf = html_to_pdf(html)
     except PdfUnavailable as exc:
