@@ -74,6 +74,9 @@ class VerdictOut(BaseModel):
     jeugdregio: JeugdregioOut
     divisions: list[str] = Field(description="the SWV divisions judged (swv, or swv_po and swv_vo)")
     principles_claimed: list[int]
+    principles_source: str = Field(
+        "", description="where the claim comes from: the scenario's own document (never its base)"
+    )
     warnings: list[str] = Field(description="principles the scenario claims but fails")
     settings: VerdictSettingsOut
     checks: list[VerdictCheckOut]
