@@ -32,6 +32,7 @@ from api.routers import (
     divisions,
     docs,
     editor,
+    explain,
     home,
     login,
     maps,
@@ -279,6 +280,7 @@ def create_app(
     app.include_router(sharing.router)
     app.include_router(login.router)
     app.include_router(pages.router)
+    app.include_router(explain.router)
     check_routes(app)
     document_responses(app)
     docs.add_bearer_scheme(app)

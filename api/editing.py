@@ -463,9 +463,15 @@ class LiveFigures:
                 lambda level=level: self._distances(before, level),
             )
             d1 = self._distances(after, level) if after is not before else d0
+            # a gemeente (with pupils) without a location of the level in its SWV is counted
+            # and shown, never silently left out of the mean
+            lost = concerned & (pupils > 0)
             out[level] = {
                 "before_km": weighted_mean(d0[concerned], pupils[concerned]),
                 "after_km": weighted_mean(d1[concerned], pupils[concerned]),
+                "without_location_before": int((lost & np.isinf(d0)).sum()),
+                "without_location_after": int((lost & np.isinf(d1)).sum()),
+                "model": ctx.distance.get("name", "hemelsbreed"),
             }
             changed = np.flatnonzero(~np.isclose(d0, d1, equal_nan=True))
             for i, km0, km1 in zip(

@@ -101,8 +101,17 @@ class DisruptionOut(BaseModel):
 class TravelLevel(BaseModel):
     """Pupil-weighted mean distance (km) over the gemeenten concerned."""
 
-    before_km: float | None
+    before_km: float | None = Field(
+        description="pupil-weighted mean over the concerned gemeenten that have a location"
+    )
     after_km: float | None
+    without_location_before: int = Field(
+        0, description="concerned gemeenten (with pupils) without a location in their SWV, before"
+    )
+    without_location_after: int = Field(
+        0, description="the same after the edits (counted, never silently left out)"
+    )
+    model: str = Field("", description="the travel model's name")
 
 
 class TravelOut(BaseModel):
@@ -176,6 +185,12 @@ class SaveAsIn(AppendIn):
 
     name: str = Field(pattern=SCENARIO_PATTERN, description="id of the new scenario")
     description: str | None = Field(None, max_length=2000)
+    principles: list[Literal[1, 2, 3]] = Field(
+        default_factory=list,
+        max_length=3,
+        description="the principles the new scenario claims; its own claim, never inherited "
+        "from the base (default: none)",
+    )
 
 
 class SavedOut(BaseModel):

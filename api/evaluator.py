@@ -138,6 +138,8 @@ class ScenarioEvaluator:
                 jeugdregio_source=source,
                 settings=settings,
                 principles=[p for p in principles if isinstance(p, int)],
+                principles_source=f"{scenario}: principles (its own document, "
+                f"revision {chain[0].revision}; a base's claims are not inherited)",
             )
 
         return self.cache.get_or_compute(key, compute)

@@ -47,7 +47,7 @@ def difference_colors(pupils: pd.Series, changed: pd.Index) -> tuple[pd.Series, 
     )
     if len(edges) < 2:
         edges = np.array([0.0, max(top, 1.0)])
-    colors = SCALE[: len(edges) - 1] if len(edges) - 1 <= len(SCALE) else SCALE
+    colors = SCALE[-(len(edges) - 1) :]  # few steps: the darker end, so they stand out
     scale = cm.StepColormap(
         colors, index=list(edges[: len(colors) + 1]), vmin=edges[0], vmax=edges[-1]
     )
@@ -72,9 +72,10 @@ def difference_map(
     ``labels`` name the two sides in the tooltips and the legend."""
     geometry = web_geometry(dataset.units.geometry)
     geometry.index = geometry.index.astype(str)
-    west, south, east, north = geometry.total_bounds
+    focus = geometry[geometry.index.isin(diff.changed.index)]
+    west, south, east, north = (focus if len(focus) else geometry).total_bounds
     m = new_map(tiles)
-    m.fit_bounds([[south, west], [north, east]])
+    m.fit_bounds([[south, west], [north, east]], max_zoom=9)  # zoomed to what changed
     use_assets(m, assets)
     add_page_css(m, f"regiokompas: {title}")
     changed = diff.changed
@@ -135,10 +136,13 @@ def difference_map(
     steps = "".join(
         f'<div><span style="display:inline-block;width:14px;height:10px;background:{c}"></span> '
         f"{lo:,.0f}–{hi:,.0f}</div>"
-        for c, lo, hi in zip(SCALE, scale.index[:-1], scale.index[1:], strict=False)
+        for c, lo, hi in zip(
+            SCALE[-(len(scale.index) - 1) :], scale.index[:-1], scale.index[1:], strict=False
+        )
     )
     legend = (
-        f"<strong>{len(changed)} gemeenten, {diff.pupils:,.0f} pupils concerned</strong>"
+        f"<strong>{len(changed)} gemeente{'' if len(changed) == 1 else 'n'}, "
+        f"{diff.pupils:,.0f} pupils concerned</strong>"
         f"<div>pupils concerned per gemeente</div>{steps}"
     )
     HtmlControl(legend, position="bottomleft", css_class="rk-box rk-legend").add_to(m)

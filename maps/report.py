@@ -33,6 +33,16 @@ import numpy as np
 from geo.config import CRS_METRIC
 from geo.dataset import WEIGHT_NOTES
 from geo.division import Division
+from maps.i18n import (
+    N_,
+    format_date,
+    format_decimal,
+    format_metric,
+    gettext,
+    install,
+    template_context,
+    weight_label,
+)
 
 if TYPE_CHECKING:
     from geo.checks import Verdict, VerdictContext
@@ -53,26 +63,44 @@ PALETTE = (
 
 SOURCES: tuple[tuple[str, str], ...] = (
     (
-        "Gemeenten 2025 and their regions (jeugdregio, provincie, GGD, veiligheidsregio, "
-        "arbeidsmarktregio)",
-        "CBS gebiedsindelingen 2025 (cartomap), generalised boundaries",
+        N_(
+            "Gemeenten 2025 and their regions (jeugdregio, provincie, GGD, veiligheidsregio, "
+            "arbeidsmarktregio)"
+        ),
+        N_("CBS gebiedsindelingen 2025 (cartomap), generalised boundaries"),
     ),
     (
-        "SWVs passend onderwijs (76 PO, 74 VO)",
-        "Regeling regio-indeling passend onderwijs, "
-        "postcode annex, version of 2015-04-23, mapped to the gemeenten of 2025",
+        N_("SWVs passend onderwijs (76 PO, 74 VO)"),
+        N_(
+            "Regeling regio-indeling passend onderwijs, "
+            "postcode annex, version of 2015-04-23, mapped to the gemeenten of 2025"
+        ),
     ),
     (
-        "Special-education locations (SBAO, SO, VSO, (V)SO) and regular schools",
-        "DUO, schools of 22 Nov 2024 (duo_scholen_20241122)",
+        N_("Special-education locations (SBAO, SO, VSO, (V)SO) and regular schools"),
+        N_("DUO, schools of 22 Nov 2024 (duo_scholen_20241122)"),
     ),
-    ("Inhabitants", "CBS Kerncijfers wijken en buurten 2024"),
+    (N_("Inhabitants"), N_("CBS Kerncijfers wijken en buurten 2024")),
 )
-"""Sources and vintages printed in every report (data: ``../shared/data/*/SOURCES.md``)."""
+"""Sources and vintages printed in every report (data: ``../shared/data/*/SOURCES.md``),
+as msgids (translated in the report's language)."""
 
-TEMPLATE = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent),
-    autoescape=jinja2.select_autoescape(["html"]),
+CHECK_TITLES: dict[str, str] = {
+    "P1": N_("Principle 1: one SWV for PO and VO"),
+    "P2": N_("Principle 2: support close to home"),
+    "P3": N_("Principle 3: every SWV within one jeugdregio"),
+    "size": N_("Size: pupils per SWV within the bounds"),
+    "contiguity": N_("Contiguity: every SWV one connected piece"),
+    "disruption": N_("Disruption: pupils whose SWV changes"),
+    "uniform": N_("Uniform regions: GGD, veiligheid, arbeidsmarkt, provincie"),
+}
+"""Titles of the checks of :mod:`geo.checks` (msgids); a check not listed shows its own."""
+
+TEMPLATE = install(
+    jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent),
+        autoescape=jinja2.select_autoescape(["html"]),
+    )
 ).get_template("report.html")
 
 
@@ -116,64 +144,61 @@ def swv_map_png(ctx: VerdictContext, division: Division, jeugdregio: Division, t
     return out.getvalue()
 
 
-def _num(value: Any, fmt: str = "{:.1f}") -> str:
-    """A number for the tables; ``-`` for none, nan or inf.
+def _num(value: Any, locale: str = "nl", digits: int = 1) -> str:
+    """A number for the tables with ``digits`` decimals; ``–`` for none, nan or inf.
 
-    >>> _num(2.345), _num(float("inf")), _num(None)
-    ('2.3', '-', '-')
+    >>> _num(2.345), _num(float("inf")), _num(None), _num(2.345, "en")
+    ('2,3', '–', '–', '2.3')
     """
     if value is None or not np.isfinite(float(value)):
-        return "-"
-    return fmt.format(float(value))
+        return "–"
+    return format_decimal(float(value), locale, digits=digits)
 
 
-def _cell(result: Any) -> dict[str, str]:
-    """Scorecard cell of one check result."""
+def _cell(result: Any, locale: str = "nl") -> dict[str, str]:
+    """Scorecard cell of one check result: a mark and a word (colour is never the only cue)."""
+    _ = gettext(locale)
     if result.passed is None:
-        mark, css = "•", "reported"
+        mark, css, word = "•", "reported", _("reported")
+    elif result.passed:
+        mark, css, word = "✔", "pass", _("passes")
     else:
-        mark, css = ("✔", "pass") if result.passed else ("✗", "fail")
-    return {"mark": mark, "css": css, "summary": result.summary}
+        mark, css, word = "✗", "fail", _("fails")
+    return {"mark": mark, "css": css, "word": word, "summary": result.summary}
 
 
-def _scenario_section(v: Verdict, ctx: VerdictContext) -> dict[str, Any]:
-    """Everything the template shows for one scenario."""
-    from geo.checks.tables import swv_table
-    from maps.changes import swv_changes
+def check_title(name: str, title: str, locale: str) -> str:
+    """The title of check ``name`` in ``locale`` (its own ``title`` when not listed)."""
+    return gettext(locale)(CHECK_TITLES[name]) if name in CHECK_TITLES else title
 
-    state = v.state
-    assert state is not None
-    maps = []
-    for subject in state.subjects:
-        png = swv_map_png(
-            ctx,
-            subject.division,
-            state.jeugdregio.division,
-            f"{v.scenario}: {subject.name} ({subject.division.n_regions} SWVs), "
-            f"{state.jeugdregio.division.n_regions} jeugdregio's in black",
-        )
-        maps.append(
-            {
-                "division": subject.name,
-                "src": "data:image/png;base64," + base64.b64encode(png).decode(),
-            }
-        )
-    table = swv_table(state)
-    names = ctx.names
-    rows = [
+
+def _swv_rows(table: Any, names: Any, locale: str = "nl") -> list[dict[str, Any]]:
+    """The per-SWV table rows as the template shows them."""
+    _ = gettext(locale)
+    more = _(" and %(n)s more")
+    return [
         {
             **r,
-            "containment_text": _num(r["containment"], "{:.3f}"),
-            "po_km": f"{_num(r['po_mean_km'])} / {_num(r['po_worst_km'])}",
-            "vo_km": f"{_num(r['vo_mean_km'])} / {_num(r['vo_worst_km'])}",
+            "containment_text": format_metric(r["containment"], locale),
+            "po_km": f"{_num(r['po_mean_km'], locale)} / {_num(r['po_worst_km'], locale)}",
+            "vo_km": f"{_num(r['vo_mean_km'], locale)} / {_num(r['vo_worst_km'], locale)}",
             "gemeente_names": ", ".join(str(names.get(g, g)) for g in r["gemeenten"][:12])
-            + (f" and {len(r['gemeenten']) - 12} more" if len(r["gemeenten"]) > 12 else ""),
+            + (more % {"n": len(r["gemeenten"]) - 12} if len(r["gemeenten"]) > 12 else ""),
         }
         for r in table.to_dict("records")
     ]
-    changed = []
+
+
+def _changes(
+    ctx: VerdictContext, state: Any, locale: str = "nl"
+) -> tuple[list[dict[str, Any]], set[str]]:
+    """The gemeenten whose SWV changes against today (rows, most pupils first) and their codes."""
+    from maps.changes import swv_changes
+
+    names = ctx.names
+    changed: list[dict[str, Any]] = []
     for subject in state.subjects:
-        moves = swv_changes(ctx.dataset, subject.division)
+        moves = swv_changes(ctx.dataset, subject.division, locale)
         if moves is None:
             continue
         hit = moves[moves["swv_changes"]].sort_values("changed", ascending=False)
@@ -181,43 +206,140 @@ def _scenario_section(v: Verdict, ctx: VerdictContext) -> dict[str, Any]:
             {"code": g, "name": names.get(g, g), "changed": r.changed, "text": r.text}
             for g, r in hit.iterrows()
         )
+    return changed, {str(c["code"]) for c in changed}
+
+
+def _scenario_section(
+    v: Verdict,
+    ctx: VerdictContext,
+    region: str | None = None,
+    appendix: bool = False,
+    locale: str = "nl",
+) -> dict[str, Any]:
+    """Everything the template shows for one scenario (national, or cut to ``region``)."""
+    from geo.checks.focus import resolve_focus, touching
+    from geo.checks.tables import swv_table
+    from maps.report_region import cut_offenders, region_map_png
+
+    _ = gettext(locale)
+    state = v.state
+    assert state is not None
+    rows = _swv_rows(swv_table(state), ctx.names, locale)
+    changed, changed_units = _changes(ctx, state, locale)
+    results = [
+        {"result": r, "offenders": list(r.offenders), "total": len(r.offenders)} for r in v.results
+    ]
     from maps.space_report import section_of
 
     space = next((r for r in v.results if r.name == "space"), None)
-    return {
+    section: dict[str, Any] = {
         "verdict": v,
         "space": section_of(space, v.scenario),
-        "maps": maps,
-        "swvs": rows,
-        "changed": changed,
+        "focus": None,
         "hard_failed": [r.name for r in v.results if r.hard and not r.passed],
+        "appendix": None,
+    }
+    maps = []
+    if region is None:
+        for subject in state.subjects:
+            png = swv_map_png(
+                ctx,
+                subject.division,
+                state.jeugdregio.division,
+                _("%(scenario)s: %(division)s (%(n)s SWVs), %(jz)s jeugdregio's in black")
+                % {
+                    "scenario": v.scenario,
+                    "division": subject.name,
+                    "n": subject.division.n_regions,
+                    "jz": state.jeugdregio.division.n_regions,
+                },
+            )
+            maps.append({"division": subject.name, "src": _data_uri(png)})
+        return {**section, "maps": maps, "swvs": rows, "changed": changed, "results": results}
+    focus = resolve_focus(state, region)
+    touch = touching(state, focus)
+    codes = {c for cs in touch.values() for c in cs}
+    units = set(focus.units)
+    for subject in state.subjects:
+        png = region_map_png(
+            ctx,
+            subject.division,
+            state.jeugdregio.division,
+            focus,
+            changed_units,
+            greedy_colours(ctx, subject.division),
+            _("%(scenario)s: %(division)s around %(region)s")
+            % {"scenario": v.scenario, "division": subject.name, "region": focus.label},
+        )
+        maps.append({"division": subject.name, "src": _data_uri(png)})
+    for item in results:
+        item["offenders"] = cut_offenders(item["offenders"], codes, units)
+    if appendix:
+        section["appendix"] = {"swvs": rows, "changed": changed}
+    return {
+        **section,
+        "focus": focus,
+        "maps": maps,
+        "swvs": [r for r in rows if r["code"] in touch.get(r["division"], [])],
+        "changed": [c for c in changed if c["code"] in units],
+        "results": results,
     }
 
 
-def render_report(verdicts: Sequence[Verdict], *, title: str | None = None) -> str:
-    """The HTML report of ``verdicts`` (rule in the module docstring); all must share one
-    context (the state of each verdict holds it)."""
+def _data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+def render_report(
+    verdicts: Sequence[Verdict],
+    *,
+    title: str | None = None,
+    region: str | None = None,
+    appendix: bool = False,
+    links: str | None = None,
+    locale: str = "nl",
+) -> str:
+    """The HTML report of ``verdicts`` in ``locale`` (rule in the module docstring); all must
+    share one context (the state of each verdict holds it).
+
+    ``region`` (a jeugdregio code, a province or an SWV code: :mod:`geo.checks.focus`) makes a
+    regional report: maps zoomed to the region with the changed gemeenten hatched, tables of
+    the SWVs that touch it, and the national tables only as an ``appendix`` when asked; it flows
+    without forced page breaks (one scenario prints to at most 4 A4 pages). ``links`` is the
+    address of the app serving the report (``""`` for the app itself): the definitions then link
+    to its page ``/uitleg/verdict``; without it they are named as files of the repository.
+    """
     if not verdicts:
         raise ValueError("a report needs at least one scenario")
+    _ = gettext(locale)
     ctx = verdicts[0].state.ctx  # type: ignore[union-attr]
     checks = [(r.name, r.title, r.hard) for r in verdicts[0].results]
     scorecard = [
         {
             "name": name,
-            "title": label,
+            "title": check_title(name, label, locale),
             "hard": hard,
-            "cells": [_cell(v.result(name)) for v in verdicts],
+            "cells": [_cell(v.result(name), locale) for v in verdicts],
         }
         for name, label, hard in checks
     ]
+    sections = [_scenario_section(v, ctx, region, appendix, locale) for v in verdicts]
+    focus = sections[0]["focus"]
+    default = _("Verdict: %(scenarios)s") % {"scenarios": ", ".join(v.scenario for v in verdicts)}
+    if focus is not None:
+        default += f" — {focus.label}"
+    now = datetime.now(UTC)
     return TEMPLATE.render(
-        title=title or "Verdict: " + ", ".join(v.scenario for v in verdicts),
-        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        **template_context(locale),
+        title=title or default,
+        regional=focus is not None,
+        links=links,
+        generated=f"{format_date(now, locale)} {now:%H:%M} UTC",
         verdicts=verdicts,
         scorecard=scorecard,
-        sections=[_scenario_section(v, ctx) for v in verdicts],
-        sources=SOURCES,
-        weights=WEIGHT_NOTES,
+        sections=sections,
+        sources=[(_(what), _(source)) for what, source in SOURCES],
+        weights={weight_label(name, locale): note for name, note in WEIGHT_NOTES.items()},
         point_rule=ctx.point_rule,
         distance_name=ctx.distance.get("name", "hemelsbreed"),
         distance_text=ctx.distance.get("text", "straight line in EPSG:28992 (km)"),

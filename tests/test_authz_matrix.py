@@ -210,8 +210,20 @@ EXAMPLES: dict[tuple[str, str], Callable[[Case], Request]] = {
         "POST", f"/api/scenarios/{c.target}/save-as",
         {"json": {"name": c.fresh, "base_revision": c.revision, "edits": [MOVE]}},
     ),
+    ("GET", "/api/scenarios/{scenario_id}/report"): lambda c: (
+        "GET", f"/api/scenarios/{c.target}/report?region=B0_0", {}
+    ),
+    ("GET", "/uitleg/{doc}"): lambda c: ("GET", "/uitleg/verdict", {}),
 }  # fmt: skip
-"""A valid request per route (for the cells where the caller is allowed)."""
+"""A valid request per route (for the cells where the caller is allowed). The PDF report has
+no example: its allowed cells print nothing (:func:`no_pdf_printing`), only the refusals count."""
+
+
+@pytest.fixture(autouse=True)
+def no_pdf_printing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The matrix is about who may ask, not about printing: the PDF route answers 503 fast."""
+    monkeypatch.setenv("REGIOKOMPAS_CHROMIUM", "/nonexistent/chromium")
+
 
 FIXED: dict[tuple[str, str], int] = {
     ("POST", "/login"): 403,  # a form post without the sign-in form's own token

@@ -80,7 +80,7 @@ def test_report_has_maps_and_scorecard_and_makes_no_request(report: Path, browse
         for img in images
     )
     header = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "table.scorecard thead th")]
-    assert [h.split("\n")[0] for h in header] == ["check", *SCENARIOS]
+    assert [h.split("\n")[0] for h in header] == ["toets", *SCENARIOS], "Dutch by default"
     rows = browser.find_elements(By.CSS_SELECTOR, "table.scorecard tbody tr")
     assert [r.find_element(By.TAG_NAME, "th").text.split()[0] for r in rows[:5]] == [
         "P1",

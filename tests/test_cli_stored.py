@@ -98,3 +98,20 @@ def test_unknown_scenario_says_where_it_looked(web: TestClient) -> None:
     result = runner.invoke(app, ["verdict", "bestaat-niet"])
     assert result.exit_code == 2
     assert "REGIOKOMPAS_STATE" in result.output and "bestaat-niet" in result.output
+
+
+def test_regional_report_from_the_cli(web: TestClient, tmp_path: Path) -> None:
+    """``regio report limburg-41 --region JZ42 --out x.html`` (a stored scenario, cut to a
+    region); a bad --out suffix, --appendix without --region and an unknown region exit 2."""
+    out = tmp_path / "jz42.html"
+    result = runner.invoke(app, ["report", "limburg-41", "--region", "JZ42", "--out", str(out)])
+    assert result.exit_code in (0, 1), result.output
+    html = out.read_text(encoding="utf-8")
+    assert "limburg-41 — JZ42 Midden-Limburg" in html and 'class="swvs"' in html
+    assert "Appendix" not in html
+    bad = runner.invoke(app, ["report", "limburg-41", "--region", "JZ99", "--out", str(out)])
+    assert bad.exit_code == 2 and "unknown region 'JZ99'" in bad.output
+    assert out.read_text(encoding="utf-8") == html  # the earlier report survives the error
+    assert runner.invoke(app, ["report", "limburg-41", "--out", "x.docx"]).exit_code == 2
+    lonely = runner.invoke(app, ["report", "limburg-41", "--appendix", "--out", str(out)])
+    assert lonely.exit_code == 2 and "--region" in lonely.output

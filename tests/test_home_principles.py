@@ -12,7 +12,11 @@ from api.app import create_app
 from fixtures.accounts import sign_in
 from fixtures.verdict_cases import CASES, grid_dataset
 
-CELL = re.compile(r'<td class="principle ([^"]*)" title="([^"]*)">([^<]*)</td>')
+CELL = re.compile(
+    r'<td class="principle ([^"]*)"><details><summary><span class="rk-mark" aria-hidden="true">'
+    r'([^<]*)</span> ([^<]*)</summary><div class="rk-why">([^<]*)</div></details></td>'
+)
+"""A principle cell: classes, mark, the mark in words, and why (a <details>, not a hover)."""
 
 
 def document(case: str, principles: list[int]) -> dict:
@@ -29,12 +33,13 @@ def document(case: str, principles: list[int]) -> dict:
 
 
 def rows(page: str) -> dict[str, list[tuple[str, str, str]]]:
-    """Scenario id -> its three principle cells ``(classes, title, mark)``."""
+    """Scenario id -> its three principle cells ``(classes, why, mark)``."""
     out = {}
     for match in re.finditer(r'<tr id="scenario-([^"]+)">(.*?)</tr>', page, re.S):
-        out[match.group(1)] = [
-            (c, html.unescape(t), m.strip()) for c, t, m in CELL.findall(match.group(2))
-        ]
+        cells = CELL.findall(match.group(2))
+        for _, mark, word, _ in cells:
+            assert word == {"✔": "voldoet", "✗": "voldoet niet"}[mark], "the mark in words"
+        out[match.group(1)] = [(c, html.unescape(t), m.strip()) for c, m, _, t in cells]
     return out
 
 
@@ -54,7 +59,7 @@ def test_principle_columns_and_report_links(tmp_path: Path) -> None:
     assert "fail" in classes and "claimed" in classes
     assert title.startswith("P3: 1 of 2 SWVs within one of the 2 jeugdregio's")
     assert "X: in 2 jeugdregio's: JA 80.0%, JB 20.0%" in title
-    assert "the claim does not hold" in title
+    assert "de claim klopt niet" in title
     # today's separate PO and VO SWVs: P1 fails and says why
     assert cells["today"][0][2] == "✗" and "separate divisions" in cells["today"][0][1]
     for sid in ("valid", "two-jeugdregio", "today"):

@@ -91,6 +91,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/taal/{locale}"): PUBLIC,  # the language switch (a cookie, no data)
     ("GET", "/begrippen"): PUBLIC,
     ("GET", "/toegankelijkheid"): PUBLIC,
+    ("GET", "/uitleg/{doc}"): PUBLIC,  # the docs/*.md explanations the report links to
     ("GET", "/static/{name}"): PUBLIC,
     # reference data, optionally of a scenario
     ("GET", "/api/divisions"): SCENARIO_QUERY,
@@ -120,6 +121,9 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/api/scenarios/{scenario_id}/versions/{version}"): SHARED_READ,
     ("GET", "/api/scenarios/{scenario_id}/diff"): SHARED_READ,
     ("GET", "/api/scenarios/{scenario_id}/report"): Rule(
+        "read", reads=("path:scenario_id",), share=True
+    ),
+    ("GET", "/api/scenarios/{scenario_id}/report.pdf"): Rule(
         "read", reads=("path:scenario_id",), share=True
     ),
     ("PUT", "/api/scenarios/{scenario_id}/visibility"): OWNER,

@@ -416,12 +416,12 @@ def save_as(
     edits = edit_documents(body.edits)
     check_edits_api_safe(edits)
     _check_revision(store, scenario, body.base_revision)
-    stored = store.get(scenario)
     document: dict[str, Any] = {
         "name": body.name,
         "description": body.description
         or f"{scenario} with {len(edits)} edit(s) made in the map editor",
-        "principles": list(stored.document.get("principles") or []),
+        # the new scenario's own claim: the base's claims are not inherited (issue 19)
+        "principles": sorted(set(body.principles)),
         "base": scenario,
         "edits": edits,
     }

@@ -31,7 +31,8 @@ from api.templating import TEMPLATES, render_page
 from geo.dataset import WEIGHTS
 from geo.errors import RegiokompasError
 from geo.scenarios.model import PRINCIPLES
-from maps.i18n import format_metric
+from maps.i18n import format_metric, gettext, principle_label
+from maps.style import headline_sentence
 
 router = APIRouter(tags=["home"])
 
@@ -66,21 +67,27 @@ class ScenarioRow(BaseModel):
     """Link text -> compare view beside the baseline (``swv_po``, ``swv vs swv_vo``, ...)."""
     principles: dict[str, PrincipleCell] = {}
     """Principle number ('1', '2', '3') -> its cell (:func:`principle_cells`)."""
+    sentences: list[str] = []
+    """The headline figures as sentences (:func:`maps.style.headline_sentence`)."""
     report_url: str = ""
     verdict_url: str = ""
     error: str | None = None
 
 
 class PrincipleCell(BaseModel):
-    """One principle column of the home page: a mark and the reason shown on hover."""
+    """One principle column of the home page: a mark, a word and the reason (a ``<details>``
+    the reader opens with the keyboard too)."""
 
     mark: str = Field(description="✔ passes, ✗ fails, – not judged")
+    word: str = Field("", description="the mark in words: passes, fails, not judged")
     passed: bool | None
     why: str = Field(description="the check's summary, its first offenders, the claim")
     claimed: bool = Field(description="the scenario's document claims this principle")
 
 
-def principle_cells(verdict: Any, claimed: Iterable[int]) -> dict[str, PrincipleCell]:
+def principle_cells(
+    verdict: Any, claimed: Iterable[int], locale: str = "nl"
+) -> dict[str, PrincipleCell]:
     """The three principle cells of a verdict (:mod:`geo.checks`): ✔/✗ and why.
 
     >>> from fixtures.verdict_cases import case
@@ -90,6 +97,7 @@ def principle_cells(verdict: Any, claimed: Iterable[int]) -> dict[str, Principle
     >>> cells["3"].mark, cells["3"].claimed, cells["3"].why.splitlines()[1]
     ('✗', True, "X: in 2 jeugdregio's: JA 80.0%, JB 20.0%")
     """
+    _ = gettext(locale)
     claimed = set(claimed)
     cells = {}
     for number in (1, 2, 3):
@@ -97,13 +105,16 @@ def principle_cells(verdict: Any, claimed: Iterable[int]) -> dict[str, Principle
         lines = [f"{r.name}: {r.summary}"]
         lines += [f"{o['code']}: {o['problem']}" for o in r.offenders[:5]]
         if len(r.offenders) > 5:
-            lines.append(f"... and {len(r.offenders) - 5} more (see the report)")
+            lines.append(_("… and %(n)s more (see the report)") % {"n": len(r.offenders) - 5})
         if number in claimed:
             lines.append(
-                "claimed by the scenario" + ("" if r.passed else ": the claim does not hold")
+                _("claimed by the scenario")
+                if r.passed
+                else _("claimed by the scenario: the claim does not hold")
             )
         cells[str(number)] = PrincipleCell(
             mark="✔" if r.passed else "✗",
+            word=_("passes") if r.passed else _("fails"),
             passed=r.passed,
             why="\n".join(lines),
             claimed=number in claimed,
@@ -111,9 +122,16 @@ def principle_cells(verdict: Any, claimed: Iterable[int]) -> dict[str, Principle
     return cells
 
 
-def unjudged_cells(reason: str) -> dict[str, PrincipleCell]:
+def unjudged_cells(reason: str, locale: str = "nl") -> dict[str, PrincipleCell]:
     """Cells of a scenario that cannot be judged (e.g. no SWV division): – and the reason."""
-    cell = PrincipleCell(mark="–", passed=None, why=reason, claimed=False)
+    _ = gettext(locale)
+    cell = PrincipleCell(
+        mark="–",
+        word=_("not judged"),
+        passed=None,
+        why=_("not judged: %(reason)s") % {"reason": reason},
+        claimed=False,
+    )
     return {str(n): cell for n in (1, 2, 3)}
 
 
@@ -208,8 +226,10 @@ def scenario_row(
         divisions = evaluator.divisions(stored.id)
         for division in HEADLINE_DIVISIONS:
             if division in divisions and AGAINST in divisions:
-                summary = evaluator.score(stored.id, division, AGAINST, weight)["summary"]
+                score = evaluator.score(stored.id, division, AGAINST, weight)
+                summary = score["summary"]
                 row["congruence"][division] = format_metric(summary.get("congruence"), locale)
+                row.setdefault("sentences", []).append(headline_sentence(score, locale))
                 row["map_divisions"].append(division)
                 row["map_urls"][division] = map_url(stored.id, division, weight)
                 row["edit_urls"][division] = edit_url(stored.id, division, AGAINST)
@@ -223,11 +243,11 @@ def scenario_row(
     if row.get("error") is None:
         claimed = [p for p in stored.document.get("principles") or [] if isinstance(p, int)]
         try:
-            row["principles"] = principle_cells(evaluator.verdict(stored.id), claimed)
+            row["principles"] = principle_cells(evaluator.verdict(stored.id), claimed, locale)
             row["report_url"] = f"/api/scenarios/{stored.id}/report"
             row["verdict_url"] = f"/api/scenarios/{stored.id}/verdict"
         except (RegiokompasError, KeyError, ValueError) as exc:
-            row["principles"] = unjudged_cells(f"not judged: {exc}")
+            row["principles"] = unjudged_cells(str(exc), locale)
     return ScenarioRow(**row)
 
 
@@ -290,7 +310,7 @@ def home(
         groups=[(g, groups[g]) for g in GROUPS if groups[g]],
         bases=[(s.id, str(s.document.get("title") or s.id)) for s in stored],
         divisions=HEADLINE_DIVISIONS,
-        principle_labels=[(n, f"principle {n}: {text}") for n, text in PRINCIPLES.items()],
+        principle_labels=[(n, principle_label(n, locale)) for n in PRINCIPLES],
         against=AGAINST,
         baseline=baseline,
         weight=weight,

@@ -20,11 +20,12 @@ import os
 from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from api.deps import ScenarioEvaluator, get_evaluator, unknown_as_404
+from api.locale import get_locale
 from api.models import ERROR_RESPONSES, SCENARIO_PATTERN
 
 router = APIRouter(prefix="/api/scenarios", tags=["verdict"])
@@ -73,6 +74,9 @@ class VerdictOut(BaseModel):
     jeugdregio: JeugdregioOut
     divisions: list[str] = Field(description="the SWV divisions judged (swv, or swv_po and swv_vo)")
     principles_claimed: list[int]
+    principles_source: str = Field(
+        "", description="where the claim comes from: the scenario's own document (never its base)"
+    )
     warnings: list[str] = Field(description="principles the scenario claims but fails")
     settings: VerdictSettingsOut
     checks: list[VerdictCheckOut]
@@ -164,32 +168,114 @@ def get_verdict(
     return VerdictOut.model_validate(v.to_dict())
 
 
+HTML_ERRORS = {  # errors stay JSON: documented as such (not as the route's own type)
+    status: {
+        "description": spec["description"],
+        "content": {"application/json": {"schema": ERROR_SCHEMA}},
+    }
+    for status, spec in ERROR_RESPONSES.items()
+}
+RegionQuery = Annotated[
+    str | None,
+    Query(
+        max_length=80,
+        description="regional report: a jeugdregio code (JZ42), a province (PV31 or Limburg) or "
+        "an SWV code; maps zoomed to it, tables of the SWVs that touch it",
+    ),
+]
+AppendixQuery = Annotated[
+    bool, Query(description="with region: add the national tables as an appendix")
+]
+
+
+def _report_html(
+    evaluator: ScenarioEvaluator,
+    scenario_id: str,
+    jeugdregio: str | None,
+    region: str | None,
+    appendix: bool,
+    links: str,
+    locale: str = "nl",
+) -> str:
+    """The report of a stored scenario in ``locale`` (cached per revision, region, appendix,
+    links and locale)."""
+    from maps.report import render_report
+
+    v = _verdict(evaluator, scenario_id, jeugdregio, 0.995, "pupils", 0.0, None, None)
+    region = region.strip() if region else None
+
+    def render() -> str:
+        with unknown_as_404():
+            return render_report([v], region=region, appendix=appendix, links=links, locale=locale)
+
+    key = ("report", evaluator.key(scenario_id), jeugdregio, region, appendix, links, locale)
+    key += (id(v),)
+    made, html = evaluator.cache.get_or_compute(key, lambda: (v, render()))
+    if made is not v:  # an id reused after eviction: render this verdict
+        html = render()
+    return html
+
+
 @router.get(
     "/{scenario_id}/report",
     response_class=HTMLResponse,
     summary="Printable self-contained HTML report of the verdict",
-    responses={
-        200: {"content": {"text/html": {}}, "description": "the report"},
-        **{  # errors stay JSON: documented as such (not as the route's text/html)
-            status: {
-                "description": spec["description"],
-                "content": {"application/json": {"schema": ERROR_SCHEMA}},
-            }
-            for status, spec in ERROR_RESPONSES.items()
-        },
-    },
+    responses={200: {"content": {"text/html": {}}, "description": "the report"}, **HTML_ERRORS},
 )
 def get_report(
+    request: Request,
     scenario_id: ScenarioPath,
     jeugdregio: JeugdregioQuery = None,
+    region: RegionQuery = None,
+    appendix: AppendixQuery = False,
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
 ) -> HTMLResponse:
-    """The ``regio report`` HTML of one stored scenario: scorecard, map, tables, sources."""
-    from maps.report import render_report
-
-    v = _verdict(evaluator, scenario_id, jeugdregio, 0.995, "pupils", 0.0, None, None)
-    key = ("report", evaluator.key(scenario_id), jeugdregio, id(v))
-    made, html = evaluator.cache.get_or_compute(key, lambda: (v, render_report([v])))
-    if made is not v:  # an id reused after eviction: render this verdict
-        html = render_report([v])
+    """The ``regio report`` HTML of one stored scenario: scorecard, maps, tables, sources;
+    ``?region=JZ42`` for a regional report (its links point to the app's own pages)."""
+    locale = get_locale(request)
+    html = _report_html(evaluator, scenario_id, jeugdregio, region, appendix, "", locale)
     return HTMLResponse(html)  # its own meta CSP forbids any request (and api.security adds one)
+
+
+@router.get(
+    "/{scenario_id}/report.pdf",
+    response_class=Response,
+    summary="The report as PDF, printed on the server by headless Chromium",
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "the report (A4)"},
+        503: {
+            "description": "Chromium is not installed on the server",
+            "content": {"application/json": {"schema": ERROR_SCHEMA}},
+        },
+        **HTML_ERRORS,
+    },
+)
+def get_report_pdf(
+    request: Request,
+    scenario_id: ScenarioPath,
+    jeugdregio: JeugdregioQuery = None,
+    region: RegionQuery = None,
+    appendix: AppendixQuery = False,
+    evaluator: ScenarioEvaluator = Depends(get_evaluator),
+) -> Response:
+    """``regio report --out x.pdf`` on the server: the report of :func:`get_report` printed to
+    A4 by headless Chromium (links absolute to this app). 503 when Chromium is missing."""
+    from maps.pdf import PdfError, PdfUnavailable, html_to_pdf
+
+    links = str(request.base_url).rstrip("/")
+    html = _report_html(
+        evaluator, scenario_id, jeugdregio, region, appendix, links, get_locale(request)
+    )
+    try:
+        pdf = html_to_pdf(html)
+    except PdfUnavailable as exc:
+        raise HTTPException(503, str(exc)) from None
+    except PdfError as exc:
+        raise HTTPException(500, str(exc)) from None
+    name = f"{scenario_id}{'_' + region.strip().replace(' ', '_') if region else ''}.pdf"
+    safe = "".join(ch for ch in name if ch.isalnum() or ch in "._-")
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{safe}"'},
+    )

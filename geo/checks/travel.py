@@ -162,8 +162,11 @@ def _level(state: CheckState, subject: Subject, level: str) -> dict[str, object]
         swv_after = np.where(ok, w * after[:, None], 0).sum(axis=0) / wsum
         swv_base = np.where(ok, w * base[:, None], 0).sum(axis=0) / wsum
     swv_bad = (wsum > 0) & (swv_after > swv_base + margin + TOLERANCE_KM)
+    # gemeenten (with pupils) of each SWV that have no location of the level in it
+    lost = np.asarray(((w > 0) & np.isinf(after)[:, None]).sum(axis=0)).ravel()
     for j in np.flatnonzero(swv_bad):
         code = str(division.regions[j])
+        finite = bool(np.isfinite(swv_after[j]))
         offenders.append(
             {
                 "code": code,
@@ -172,9 +175,13 @@ def _level(state: CheckState, subject: Subject, level: str) -> dict[str, object]
                 "level": level,
                 "division": subject.name,
                 "baseline_km": round(float(swv_base[j]), 3),
-                "after_km": round(float(swv_after[j]), 3) if np.isfinite(swv_after[j]) else None,
+                "after_km": round(float(swv_after[j]), 3) if finite else None,
+                "without_location": int(lost[j]),
                 "problem": f"{LEVEL_NAMES[level]} pupil-weighted mean {swv_after[j]:.2f} km, "
-                f"baseline {swv_base[j]:.2f} km",
+                f"baseline {swv_base[j]:.2f} km"
+                if finite
+                else f"{LEVEL_NAMES[level]}: {int(lost[j])} gemeente(n) without a location "
+                f"of the level in this SWV (baseline mean {swv_base[j]:.2f} km)",
             }
         )
     fin = judged & np.isfinite(after)
@@ -237,6 +244,15 @@ def level_results(state: CheckState) -> dict[tuple[str, str], dict[str, object]]
     return state.memo("travel", compute)
 
 
+def _km(value: float | None) -> str:
+    """A distance for a sentence: never ``inf`` or ``nan`` (``–`` when there is none).
+
+    >>> _km(2.5), _km(None), _km(float("inf"))
+    ('2.5', '–', '–')
+    """
+    return "–" if value is None or not math.isfinite(value) else f"{value:g}"
+
+
 @check("P2", hard=True, title="Principle 2: support close to home")
 def close_to_home(state: CheckState) -> CheckResult:
     """No gemeente and no SWV mean farther from special education than the baseline + margin."""
@@ -246,7 +262,16 @@ def close_to_home(state: CheckState) -> CheckResult:
     n_g = sum(1 for o in offenders if o["kind"] == "gemeente")
     n_s = len(offenders) - n_g
     means = {lv: f["weighted_mean_km"] for lv, f in levels.items()}
-    parts = [f"{LEVEL_NAMES[lv]} {m['before']} -> {m['after']} km" for lv, m in means.items()]
+    parts = [
+        f"{LEVEL_NAMES[lv]} {_km(m['before'])} -> {_km(m['after'])} km"
+        + (
+            f" ({levels[lv]['without_location']} gemeente(n) without a location in their SWV, "
+            "not in this mean)"
+            if levels[lv]["without_location"]
+            else ""
+        )
+        for lv, m in means.items()
+    ]
     return close_to_home.result(
         not offenders,
         summary=f"{n_g} gemeente(n) and {n_s} SWV mean(s) farther than baseline + "

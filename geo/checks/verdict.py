@@ -87,6 +87,8 @@ class Verdict:
     warnings: list[str]
     settings: dict[str, Any]
     seconds: float = 0.0
+    principles_source: str = ""
+    """Where the claim (``principles``) comes from: the scenario's own document."""
     state: CheckState | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -127,6 +129,7 @@ class Verdict:
                 "jeugdregio": self.jeugdregio,
                 "divisions": self.divisions,
                 "principles_claimed": self.principles,
+                "principles_source": self.principles_source,
                 "warnings": self.warnings,
                 "settings": self.settings,
                 "checks": [r.to_dict() for r in self.results],
@@ -163,11 +166,15 @@ def verdict(
     jeugdregio_source: str | None = None,
     settings: VerdictSettings | None = None,
     principles: Iterable[int] = (),
+    principles_source: str | None = None,
     checks: Sequence[Check] = CHECKS,
 ) -> Verdict:
     """Judge ``divisions`` (a scenario applied) on every check (rule in the module docstring).
 
-    ``ctx`` comes from :func:`build_context` (build it once, reuse it). Raises
+    ``principles`` is the scenario's own claim (``principles:`` of its document, never its
+    base's); ``principles_source`` names where it was read (default ``"<scenario>: principles"``)
+    and appears in every warning. ``ctx`` comes from :func:`build_context` (build it once,
+    reuse it). Raises
     :class:`VerdictError` when there is no SWV division, no jeugdregio division, or the size
     bounds cannot be met.
     """
@@ -202,6 +209,7 @@ def verdict(
     )
     results = [c(state) for c in checks]
     claimed = sorted({int(p) for p in principles})
+    source = principles_source or f"{scenario}: principles"
     warnings = []
     for number in claimed:
         name = PRINCIPLE_CHECKS.get(number)
@@ -210,8 +218,8 @@ def verdict(
             from geo.scenarios import PRINCIPLES
 
             warnings.append(
-                f"scenario {scenario!r} claims principle {number} ({PRINCIPLES[number]}) but "
-                f"fails check {name}: {r.summary}"
+                f"scenario {scenario!r} claims principle {number} ({PRINCIPLES[number]}; claim "
+                f"from {source}) but fails check {name}: {r.summary}"
             )
     return Verdict(
         scenario=scenario,
@@ -233,6 +241,7 @@ def verdict(
         },
         seconds=round(time.perf_counter() - start, 4),
         state=state,
+        principles_source=source if claimed else "",
     )
 
 
@@ -308,4 +317,5 @@ def scenario_verdict(
         jeugdregio_source=source,
         settings=settings,
         principles=doc.principles,
+        principles_source=f"{doc.name}: principles (its own document)",
     )

@@ -45,7 +45,13 @@ from maps.i18n.formats import (
 )
 from maps.i18n.jinja import install, template_context
 from maps.i18n.js import js_catalog, js_msgids
-from maps.i18n.labels import division_label, metric_label, region_label, weight_label
+from maps.i18n.labels import (
+    division_label,
+    metric_label,
+    principle_label,
+    region_label,
+    weight_label,
+)
 
 __all__ = [
     "CATALOG_DIR",
@@ -66,6 +72,7 @@ __all__ = [
     "js_msgids",
     "metric_label",
     "negotiate",
+    "principle_label",
     "region_label",
     "ngettext",
     "template_context",

@@ -34,6 +34,13 @@ DIVISION_LABELS: dict[str, str] = {
 }
 """Division code -> English label (msgid), plural: the regions of the division."""
 
+PRINCIPLE_LABELS: dict[int, str] = {
+    1: N_("one samenwerkingsverband for po and vo together"),
+    2: N_("support close to home: travel distances do not get longer"),
+    3: N_("every samenwerkingsverband lies within one jeugdregio"),
+}
+"""The cabinet's three principles, short (msgids; ``geo.scenarios.model.PRINCIPLES`` in full)."""
+
 REGION_LABELS: dict[str, str] = {
     "swv_po": N_("samenwerkingsverband po"),
     "swv_vo": N_("samenwerkingsverband vo"),
@@ -82,6 +89,15 @@ def region_label(name: str, locale: str) -> str:
     """
     label = REGION_LABELS.get(name)
     return gettext(locale)(label) if label else name
+
+
+def principle_label(number: int, locale: str) -> str:
+    """The short text of principle ``number`` in ``locale``.
+
+    >>> principle_label(3, "nl")
+    'elk samenwerkingsverband ligt binnen één jeugdregio'
+    """
+    return gettext(locale)(PRINCIPLE_LABELS[number])
 
 
 def metric_label(name: str, locale: str) -> str:

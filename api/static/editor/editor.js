@@ -594,6 +594,11 @@
       box.append(el("p", { id: `travel-${level}`,
         text: _("%(level)s distance to special education, %(n)s gemeenten concerned: %(before)s → %(after)s km (pupil-weighted)", {
           level: level.toUpperCase(), n: t.gemeenten_concerned, before: num(x.before_km, 2), after: num(x.after_km, 2) }) }));
+      if (x.without_location_before || x.without_location_after) {
+        box.append(el("p", { class: "off", id: `travel-${level}-without`,
+          text: _("%(level)s: gemeenten without a location in their SWV (not in the mean): %(before)s → %(after)s", {
+            level: level.toUpperCase(), before: num(x.without_location_before), after: num(x.without_location_after) }) }));
+      }
     }
     if (t.changed.length) {
       const km = (g, l, when) => num(g[l + "_" + when + "_km"], 1);

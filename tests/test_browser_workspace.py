@@ -1,0 +1,226 @@
+"""The planner's journey in a real Chromium, mouse and keyboard only (issue 18, must hold):
+
+sign in; a new scenario from jeugdregio_41; its page with the verdict; a new scenario from it
+(save as); share it and open the link signed out (verdict, report, compare with today, every
+link keeping the token); compare with huidig (scorecard side by side, difference map); a
+proposal for Limburg: its progress per jeugdregio, then the result on its own page. Also: the
+home page fits a 768-px tablet without sideways scrolling, and /docs renders offline with an
+Authorize button. Screenshots in artifacts/ (workspace_*.png).
+
+The expected figures come from the JSON API (a separate request), not from the pages.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from tests.test_browser import (  # noqa: F401 - fixtures
+    PASSWORD,
+    PLANNER,
+    TOKEN,
+    _screenshot,
+    _script_errors,
+    browser,
+    server,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+TITLE = "Limburg 41 regio's"
+SCENARIO = "limburg-41-regios"
+
+
+def _api(base: str, path: str) -> dict:
+    request = urllib.request.Request(base + path, headers=TOKEN)
+    with urllib.request.urlopen(request, timeout=60) as r:
+        return json.load(r)
+
+
+def _wait_for(d: WebDriver, css: str, timeout: float = 120.0):
+    WebDriverWait(d, timeout).until(lambda x: x.find_elements(By.CSS_SELECTOR, css))
+    return d.find_element(By.CSS_SELECTOR, css)
+
+
+def _click(d: WebDriver, css: str, timeout: float = 60.0) -> None:
+    _wait_for(d, css, timeout).click()
+
+
+def _sign_in(d: WebDriver) -> None:
+    _click(d, "a[href^='/login']")
+    _wait_for(d, "#login-name").send_keys(PLANNER)
+    d.find_element(By.ID, "login-password").send_keys(PASSWORD + Keys.ENTER)
+    _wait_for(d, "form[action='/logout']")
+
+
+def _same_origin_links(d: WebDriver, base: str) -> list[str]:
+    hrefs = [a.get_attribute("href") or "" for a in d.find_elements(By.CSS_SELECTOR, "main a")]
+    return [h for h in hrefs if h.startswith(base)]
+
+
+def test_docs_render_offline_with_authorize(
+    server: str,  # noqa: F811
+    browser: WebDriver,  # noqa: F811
+) -> None:
+    d = browser
+    d.get(f"{server}/docs")
+    _wait_for(d, ".opblock", 60)
+    assert d.find_elements(By.CSS_SELECTOR, "button.authorize")
+    assert "Unable to render" not in d.page_source
+    _screenshot(d, "workspace_docs.png")
+
+
+def test_planner_journey(
+    server: str,  # noqa: F811
+    browser: WebDriver,  # noqa: F811
+) -> None:
+    d = browser
+    d.set_window_size(1300, 1000)
+    d.get(f"{server}/")
+    _click(d, "a[hreflang='nl']")  # Dutch (the default without a browser preference)
+    _wait_for(d, "html[lang='nl']")
+
+    # 1. sign in
+    _sign_in(d)
+    # the home page fits a tablet: no sideways scrolling at 768 px
+    d.set_window_size(768, 1024)
+    _wait_for(d, "#group-library")
+    width = d.execute_script("return document.documentElement.scrollWidth")
+    inner = d.execute_script("return document.documentElement.clientWidth")
+    assert width <= inner, f"home page is {width}px wide at a {inner}px viewport"
+    search = d.find_element(By.ID, "scenario-search")
+    search.send_keys("41")
+    assert not d.find_element(By.ID, "scenario-jeugdregio_41").get_attribute("hidden")
+    assert d.find_element(By.ID, "scenario-huidig").get_attribute("hidden") is not None
+    _screenshot(d, "workspace_1_home_768.png")
+    search.clear()
+    search.send_keys(Keys.BACKSPACE)
+    d.set_window_size(1300, 1000)
+
+    # 2. a new scenario from jeugdregio_41
+    Select(d.find_element(By.ID, "new-base")).select_by_value("jeugdregio_41")
+    d.find_element(By.ID, "new-title").send_keys(TITLE)
+    d.find_element(By.ID, "new-description").send_keys("SWV's van Limburg binnen 41 regio's")
+    d.find_element(By.CSS_SELECTOR, "#new-scenario button[type=submit]").click()
+    _wait_for(d, "#scorecard")
+    assert urlsplit(d.current_url).path == f"/scenarios/{SCENARIO}"
+    assert d.find_element(By.ID, "scenario-title").text == TITLE
+
+    # 3. the verdict on its page, check by check as the API judges it
+    verdict = _api(server, f"/api/scenarios/{SCENARIO}/verdict")
+    assert verdict["jeugdregio"]["regions"] == 41
+    for check in verdict["checks"]:
+        result = d.find_element(By.CSS_SELECTOR, f"#check-{check['name']} td.rk-result").text
+        word = {None: "gemeld", True: "voldoet", False: "voldoet niet"}[check["passed"]]
+        assert result.endswith(word), (check["name"], result)
+    assert d.find_element(By.ID, "revision").text == "1"
+    _screenshot(d, "workspace_2_scenario.png")
+    # save as: a new scenario from this one
+    d.find_element(By.ID, "copy-title").send_keys("Limburg variant")
+    d.find_element(By.CSS_SELECTOR, "#copy-form button[type=submit]").click()
+    _wait_for(d, "#scorecard")
+    assert urlsplit(d.current_url).path == "/scenarios/limburg-variant"
+    d.find_element(By.CSS_SELECTOR, "#facts a[href='/scenarios/limburg-41-regios']").click()
+    _wait_for(d, "#delete-blocked")  # the variant builds on it: delete explains why not
+
+    # 4. share it; open the link signed out
+    d.find_element(By.ID, "share-label").send_keys("gemeenteraad Venlo" + Keys.ENTER)
+    link = _wait_for(d, "#new-share-url").get_attribute("value")
+    token = link.rsplit("/", 1)[1]
+    assert d.find_elements(By.CSS_SELECTOR, "#shares tbody tr")
+    _screenshot(d, "workspace_3_shared.png")
+    d.find_element(By.CSS_SELECTOR, "a.rk-brand").click()
+    _click(d, "form[action='/logout'] button")
+    _wait_for(d, "#account a[href^='/login']")
+    d.get(link)  # pasted into the address bar
+    _wait_for(d, "#shared-note")
+    assert d.find_element(By.ID, "scenario-title").text == TITLE
+    assert d.find_elements(By.CSS_SELECTOR, "#scorecard tbody tr")
+    links = _same_origin_links(d, server)
+    to_app = [
+        h for h in links if urlsplit(h).path.startswith(("/maps/", "/edit/", "/api/", "/compare"))
+    ]
+    assert to_app and all(parse_qs(urlsplit(h).query).get("share") == [token] for h in to_app)
+    assert not d.find_elements(By.ID, "delete-form")  # read-only
+    _screenshot(d, "workspace_4_share_signed_out.png")
+    # the read-only editor keeps the token too: it opens and evaluates, signed out
+    d.find_element(By.CSS_SELECTOR, "#map-links a.edit").click()
+    WebDriverWait(d, 120).until(
+        lambda x: x.execute_script("return document.body.dataset.ready") == "true"
+    )
+    assert parse_qs(urlsplit(d.current_url).query)["share"] == [token]
+    _screenshot(d, "workspace_4_share_editor.png")
+    d.back()
+    _wait_for(d, "#shared-note")
+    d.find_element(By.ID, "report-link").click()
+    WebDriverWait(d, 120).until(
+        lambda x: "report" in x.title.lower() or x.find_elements(By.TAG_NAME, "h1")
+    )
+    d.back()
+
+    # 5. compare with huidig (from the shared page: the link keeps the token)
+    _click(d, "#map-links a.compare")
+    _wait_for(d, "#compare-scorecard")
+    assert parse_qs(urlsplit(d.current_url).query)["share"] == [token]
+    assert "voldoet" in d.find_element(By.ID, "compare-scorecard").text
+    summary = d.find_element(By.ID, "difference-summary").text
+    assert "leerlingen betrokken" in summary
+    _screenshot(d, "workspace_5_compare.png")
+    d.find_element(By.ID, "difference-map-link").click()
+    WebDriverWait(d, 180).until(
+        lambda x: x.find_elements(By.CSS_SELECTOR, "path.leaflet-interactive")
+    )
+    _screenshot(d, "workspace_5_difference_map.png")
+
+    # 6. a proposal for Limburg: progress, then the result on its page
+    d.get(f"{server}/")
+    _sign_in(d)
+    d.find_element(By.CSS_SELECTOR, "a[href='/proposals/new']").click()
+    _wait_for(d, "#proposal-form")
+    d.find_element(By.ID, "proposal-title").send_keys("Voorstel Limburg")
+    Select(d.find_element(By.ID, "proposal-base")).select_by_value("jeugdregio_41")
+    d.find_element(By.ID, "province-PV31").click()
+    time_limit = d.find_element(By.ID, "proposal-time")
+    time_limit.clear()
+    time_limit.send_keys("3")
+    d.find_element(By.CSS_SELECTOR, "#proposal-form button[type=submit]").click()
+    _wait_for(d, "#proposal-regions tbody tr")
+    codes = [
+        r.get_attribute("data-code")
+        for r in d.find_elements(By.CSS_SELECTOR, "#proposal-regions tbody tr")
+    ]
+    assert codes == ["JZ37", "JZ41", "JZ42"]  # Limburg's jeugdregio's in jeugdregio_41
+    _screenshot(d, "workspace_6_proposal_progress.png")
+    result = _wait_for(d, "#proposal-result:not([hidden]) #result-link", 300)
+    assert d.find_element(By.ID, "proposal-bar").get_attribute("value") == "3"
+    statuses = {r.text for r in d.find_elements(By.CSS_SELECTOR, "#proposal-regions td.status")}
+    assert statuses == {"klaar"}
+    _screenshot(d, "workspace_6_proposal_done.png")
+    result.send_keys(Keys.ENTER)  # focused when done: Enter opens it
+    _wait_for(d, "#scorecard")
+    proposal = urlsplit(d.current_url).path.rsplit("/", 1)[1]
+    stored = _api(server, f"/api/scenarios/{proposal}")
+    assert stored["owner"] == PLANNER and stored["visibility"] == "private"
+    assert stored["document"]["base"] == "jeugdregio_41"
+    assert d.find_element(By.ID, "visibility").text == "privé"
+    _screenshot(d, "workspace_7_proposal_result.png")
+    # the proposal beside today: Limburg's gemeenten whose PO SWV changes, and their pupils
+    d.find_element(By.CSS_SELECTOR, "#map-links a.compare[href*='right_division=swv_po']").click()
+    _wait_for(d, "#difference-table")
+    diff = _api(server, f"/api/scenarios/{proposal}/diff?from=1")  # nothing between versions
+    assert diff["divisions"] == []
+    rows = d.find_elements(By.CSS_SELECTOR, "#difference-table tbody tr")
+    assert rows and all("PO" in r.text for r in rows)
+    d.find_element(By.ID, "difference-map-link").click()
+    WebDriverWait(d, 180).until(
+        lambda x: x.find_elements(By.CSS_SELECTOR, "path.leaflet-interactive")
+    )
+    _screenshot(d, "workspace_8_proposal_difference_map.png")
+    assert _script_errors(d) == []
