@@ -133,11 +133,16 @@ def difference_map(
         parts=parts,
     ).add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
-    steps = "".join(
-        f'<div><span style="display:inline-block;width:14px;height:10px;background:{c}"></span> '
-        f"{lo:,.0f}–{hi:,.0f}</div>"
-        for c, lo, hi in zip(
-            SCALE[-(len(scale.index) - 1) :], scale.index[:-1], scale.index[1:], strict=False
+    steps = (
+        ""
+        if changed.empty
+        else "".join(
+            f'<div><span style="display:inline-block;width:14px;height:10px;background:{c}">'
+            "</span> "
+            f"{lo:,.0f}–{hi:,.0f}</div>"
+            for c, lo, hi in zip(
+                SCALE[-(len(scale.index) - 1) :], scale.index[:-1], scale.index[1:], strict=False
+            )
         )
     )
     legend = (

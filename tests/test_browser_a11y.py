@@ -43,6 +43,10 @@ PAGES: dict[str, str] = {
     "map_proposal": f"/maps/po_vo_samen?{MAP.replace('swv_po', 'swv')}",
     "compare": "/maps/compare?left=huidig&right=swv_binnen_jeugdregio&division=swv_po",
     "report": "/api/scenarios/huidig/report",
+    "scenario": "/scenarios/jeugdregio_41",
+    "proposal_form": "/proposals/new",
+    "compare_page": "/compare?left=huidig&right=po_vo_samen&right_division=swv",
+    "difference_map": "/compare/map?left=huidig&right=po_vo_samen&right_division=swv",
     "error_404": "/maps/no-such-scenario",
     "error_422": "/maps/huidig?division=no_such_division",
 }
@@ -80,7 +84,8 @@ def open_page(driver: WebDriver, base: str, path: str, locale: str) -> None:
     WebDriverWait(driver, 60).until(
         lambda d: d.execute_script("return document.readyState") == "complete"
     )
-    if path.startswith("/maps/") and "no-such" not in path and "no_such" not in path:
+    maps = path.startswith(("/maps/", "/compare/map"))
+    if maps and "no-such" not in path and "no_such" not in path:
         WebDriverWait(driver, 60).until(
             lambda d: d.find_elements(By.CSS_SELECTOR, "path.leaflet-interactive")
         )

@@ -14,6 +14,7 @@ every link of the page keeps it.
 
 from __future__ import annotations
 
+import html
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -23,16 +24,19 @@ from fastapi.responses import HTMLResponse, Response
 from api.auth.policy import enforce
 from api.auth.principal import Principal
 from api.deps import ScenarioEvaluator, get_evaluator, get_store
+from api.locale import get_locale
+from api.map_pages import MapPage, map_parts, render_map_page
 from api.models import DIVISION_PATTERN, SCENARIO_PATTERN
-from api.routers.maps import ASSET_URL, page_cache, render_or_error, share_token
+from api.routers.maps import ASSET_URL, cached_page, render_or_error, share_token
 from api.scenario_view import PAGE_DIVISIONS, with_token
 from api.security import nonce_scripts
 from api.storage import ScenarioStore
 from api.templating import render_page
 from geo.errors import RegiokompasError
-from geo.overlap.difference import division_difference
+from geo.overlap.difference import DivisionDifference, division_difference
 from maps.difference_map import difference_map
-from maps.division_map import page_html
+from maps.division_map import page_parts
+from maps.i18n import format_number, gettext
 
 router = APIRouter(include_in_schema=False)
 
@@ -132,6 +136,22 @@ def compare_page(
     return HTMLResponse(nonce_scripts(page), headers={"Cache-Control": "no-store"})
 
 
+def _difference_table(diff: DivisionDifference, labels: tuple[str, str], locale: str) -> str:
+    """The text alternative of the difference map: its changed gemeenten as a table."""
+    _ = gettext(locale)
+    head = "".join(
+        f"<th scope='col'>{html.escape(h)}</th>"
+        for h in (_("Gemeente"), labels[0], labels[1], _("pupils"))
+    )
+    rows = "".join(
+        f"<tr><td>{html.escape(r.name)} ({html.escape(str(code))})</td>"
+        f"<td>{html.escape(r.before)}</td><td>{html.escape(r.after)}</td>"
+        f"<td class='num'>{format_number(r.pupils, locale)}</td></tr>"
+        for code, r in zip(diff.changed.index, diff.changed.itertuples(), strict=True)
+    )
+    return f"<table id='verschil-tabel'><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
 @router.get("/compare/map", response_class=HTMLResponse)
 def compare_map_page(
     request: Request,
@@ -141,24 +161,40 @@ def compare_map_page(
     right_division: SideDivision = "swv_po",
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
 ) -> Response:
-    """The difference map (module rules)."""
+    """The difference map (module rules), inside the site's frame with a text alternative."""
+    locale = get_locale(request)
 
     def render() -> str:
         key = ("difference", evaluator.key(left), left_division, evaluator.key(right))
-        key += (right_division,)
+        key += (right_division, locale)
 
-        def build() -> str:
+        def build() -> MapPage:
+            _ = gettext(locale)
             before = evaluator.division(left, left_division)
             after = evaluator.division(right, right_division)
             diff = division_difference(evaluator.dataset, before, after)
+            labels = (f"{left} ({left_division})", f"{right} ({right_division})")
             m = difference_map(
                 evaluator.dataset, before, after, diff,
                 title=f"{left} {left_division} → {right} {right_division}",
-                labels=(f"{left} ({left_division})", f"{right} ({right_division})"),
-                assets=ASSET_URL,
+                labels=labels, assets=ASSET_URL,
             )  # fmt: skip
-            return nonce_scripts(page_html(m))
+            heading = _("Difference map: %(left)s → %(right)s") % {
+                "left": labels[0],
+                "right": labels[1],
+            }
+            sentence = _("%(n)s gemeenten lie in another region; %(pupils)s pupils concerned.") % {
+                "n": format_number(len(diff.changed), locale),
+                "pupils": format_number(diff.pupils, locale),
+            }
+            return MapPage(
+                title=f"{heading} · regiokompas",
+                heading=heading,
+                sentences=(sentence,),
+                parts=map_parts(page_parts(m)),
+                alternative=_difference_table(diff, labels, locale),
+            )
 
-        return page_cache(request).get_or_compute(key, build)
+        return render_map_page(request, cached_page(request, key, build), locale)
 
     return render_or_error(request, render)

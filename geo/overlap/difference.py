@@ -6,8 +6,9 @@ of today's SWVs: a region of ``before`` continues as the region of ``after`` tha
 of its pupils, and a pupil is concerned iff their gemeente's region in ``after`` is not the
 continuation of their region in ``before`` (so renaming a region concerns nobody; moving a
 gemeente concerns its pupils; a split gemeente counts the share that moves). The pupils counted
-depend on the division: ``swv_po`` its PO pupils, ``swv_vo`` its VO pupils, ``swv`` (PO and VO
-together) both, any other division (jeugdregio, provinces) all pupils (``pupils``). A gemeente
+depend on the division ``before`` (else ``after``): ``swv_po`` its PO pupils, ``swv_vo`` its VO
+pupils, ``swv`` (PO and VO together) both, any other division (jeugdregio, provinces) all pupils
+(``pupils``): comparing today's ``swv_po`` with a proposal's ``swv`` counts PO pupils. A gemeente
 *changes* when any of its pupils is concerned, or when it has no pupils and its regions differ.
 
 >>> from fixtures.synthetic import synthetic_dataset
@@ -65,7 +66,7 @@ def _regions(division: Division, units: pd.Index) -> pd.Series:
 def division_difference(dataset: Dataset, before: Division, after: Division) -> DivisionDifference:
     """The gemeenten whose region differs between ``before`` and ``after`` (one division's two
     versions, or two scenarios' versions of it) and the pupils concerned (rule above)."""
-    weights = LEVEL_WEIGHTS.get(after.name, ("pupils",))
+    weights = LEVEL_WEIGHTS.get(before.name) or LEVEL_WEIGHTS.get(after.name, ("pupils",))
     units = pd.Index(dataset.units.index.astype(str), name="code")
     series = []
     for name in weights:
