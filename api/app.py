@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import geo
 from api.auth.policy import check_routes, document_responses, enforce
 from api.limits import LimitExceeded, Limits, limits_from_env
+from api.logs import install_log_redaction
 from api.ratelimit import RateLimit
 from api.routers import (
     compare,
@@ -221,6 +222,7 @@ def create_app(
     ``hosts`` are the accepted Host names (default :func:`api.security.trusted_hosts`).
     """
     lock_down_gdal()  # no network, no virtual file systems for GDAL in this process
+    install_log_redaction()  # share tokens and login links never reach the access log
     limits = limits if limits is not None else limits_from_env()
     if store is None:
         store = open_store(state_dir, library_dir=library_dir)

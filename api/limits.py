@@ -83,6 +83,14 @@ class Limits:
     """Proposal jobs queued or running at once in the app."""
     proposal_slots_per_user: int = 1
     """Proposal jobs queued or running at once per user (or per client when anonymous)."""
+    rate_keys: int = 20_000
+    """Clients (users and addresses) each rate counter remembers; the least recent is dropped."""
+    login_failures_per_account: str = "10/15minutes"
+    """Failed sign-ins of one account name (from anywhere) before it must wait."""
+    login_failures_per_address: str = "30/15minutes"
+    """Failed sign-ins from one client address (any names) before it must wait."""
+    password_hashes: int = 2
+    """Password checks (Argon2, 64 MiB each) running at once in the app; the rest wait."""
     evaluations: int = 4
     """Editor evaluations (``POST .../evaluate``) running at once in the app."""
     evaluations_per_client: int = 2
@@ -115,6 +123,10 @@ ENV: dict[str, str] = {
     "rate_reads": "REGIOKOMPAS_RATE_READS",
     "proposal_slots": "REGIOKOMPAS_PROPOSAL_SLOTS",
     "proposal_slots_per_user": "REGIOKOMPAS_PROPOSAL_SLOTS_PER_USER",
+    "rate_keys": "REGIOKOMPAS_RATE_KEYS",
+    "login_failures_per_account": "REGIOKOMPAS_LOGIN_FAILURES_PER_ACCOUNT",
+    "login_failures_per_address": "REGIOKOMPAS_LOGIN_FAILURES_PER_ADDRESS",
+    "password_hashes": "REGIOKOMPAS_PASSWORD_HASHES",
     "evaluations": "REGIOKOMPAS_EVALUATIONS",
     "evaluations_per_client": "REGIOKOMPAS_EVALUATIONS_PER_CLIENT",
     "cost_seconds": "REGIOKOMPAS_COST_SECONDS",

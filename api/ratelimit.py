@@ -1,15 +1,21 @@
 """Per-client rate limits on writes and on expensive reads (the ``limits`` library).
 
 Rule: a request is a *write* (POST, PUT, PATCH, DELETE) or an *expensive read* (the home page,
-map pages, compare, score and export routes, see :func:`request_kind`); each kind has its own
-moving-window limit per client address (``REGIOKOMPAS_RATE_WRITES``, ``REGIOKOMPAS_RATE_READS``).
-Over the limit the answer is 429 naming the limit, with ``Retry-After``. Cheap reads (JSON
-lookups, static files, ``/openapi.json``) are not counted, nor are score queries answered from
-the repeat cache (the middleware sits inside :class:`api.routers.scores.RepeatScores`).
-A request that costs more than one (an editor evaluation, a freshly rendered map page) is
-counted by its CPU time through :meth:`RateLimit.charge` (see :mod:`api.costs`).
-Behind a reverse proxy run uvicorn with ``--proxy-headers`` so the client address is the
-visitor's, not the proxy's.
+map pages, compare, score and export routes, the scenario list, see :func:`request_kind`); each
+kind has its own sliding-window limit per client (``REGIOKOMPAS_RATE_WRITES``,
+``REGIOKOMPAS_RATE_READS``). A client is the signed-in user when the request carries a valid
+token or session (:func:`api.auth.principal.rate_identity`), else its address
+(:func:`api.windows.address_key`: IPv6 per /64). Over the limit the answer is 429 naming the
+limit, with ``Retry-After``. Cheap reads (JSON lookups, static files, ``/openapi.json``) are not
+counted, nor are score queries answered from the repeat cache (the middleware sits inside
+:class:`api.routers.scores.RepeatScores`). The counters keep at most ``REGIOKOMPAS_RATE_KEYS``
+clients (:class:`api.windows.WindowLimiter`). A request that costs more than one (an editor
+evaluation, a freshly rendered map page) is counted by its CPU time through
+:meth:`RateLimit.charge` (see :mod:`api.costs`).
+
+The address is the connection's, unless ``regio serve --forwarded-allow-ips`` names the reverse
+proxy it comes from: only then does uvicorn take the visitor's address from
+``X-Forwarded-For`` (docs/security.md, "Client addresses").
 
 >>> request_kind("POST", "/api/scenarios"), request_kind("GET", "/maps/huidig")
 ('writes', 'reads')
@@ -20,16 +26,15 @@ visitor's, not the proxy's.
 from __future__ import annotations
 
 import math
-import time
 
-from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.auth.principal import rate_identity
 from api.costs import CHARGE_KEY
 from api.limits import ENV, Limits
+from api.windows import WindowLimiter, address_key, limiter
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 EXPENSIVE_PREFIXES = ("/maps/", "/api/scores", "/api/compare", "/api/verdict", "/api/report")
@@ -52,51 +57,59 @@ def request_kind(method: str, path: str) -> str | None:
         return "writes"
     if method != "GET":
         return None
-    if path == "/" or path.endswith(EXPENSIVE_SUFFIXES):
+    if path in ("/", "/api/scenarios") or path.endswith(EXPENSIVE_SUFFIXES):
         return "reads"
     if path.startswith("/maps/static/"):
         return None
     return "reads" if path.startswith(EXPENSIVE_PREFIXES) else None
 
 
+def client_key(scope: Scope) -> str:
+    """Who a request counts as: ``user:<name>`` when signed in, else ``addr:<address>``."""
+    state = scope["app"].state.regio if "app" in scope else None
+    user = rate_identity(Request(scope), state.store) if state is not None else None
+    if user is not None:
+        return f"user:{user}"
+    return "addr:" + address_key((scope.get("client") or ("", 0))[0])
+
+
 class RateLimit:
-    """ASGI middleware: per-client moving-window limits from :class:`api.limits.Limits`."""
+    """ASGI middleware: per-client sliding-window limits from :class:`api.limits.Limits`."""
 
     def __init__(self, app: ASGIApp, limits: Limits) -> None:
         self.app = app
-        self.items: dict[str, tuple[RateLimitItem, str, str]] = {
-            "writes": (parse(limits.rate_writes), limits.rate_writes, ENV["rate_writes"]),
-            "reads": (parse(limits.rate_reads), limits.rate_reads, ENV["rate_reads"]),
-        }
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.limiters: dict[str, tuple[WindowLimiter, str, str]] = {
+            "writes": (limiter(limits.rate_writes, limits.rate_keys), limits.rate_writes,
+                       ENV["rate_writes"]),
+            "reads": (limiter(limits.rate_reads, limits.rate_keys), limits.rate_reads,
+                      ENV["rate_reads"]),
+        }  # fmt: skip
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             kind = request_kind(scope["method"], scope["path"])
             if kind is not None:
-                item, text, variable = self.items[kind]
-                client = (scope.get("client") or ("unknown", 0))[0]
-                scope[CHARGE_KEY] = lambda extra, k=kind, c=client: self.charge(k, c, extra)
-                if not self.limiter.hit(item, kind, client):
-                    reset, _ = self.limiter.get_window_stats(item, kind, client)
-                    wait = max(1, math.ceil(reset - time.time()))
+                counter, text, variable = self.limiters[kind]
+                key = client_key(scope)
+                scope[CHARGE_KEY] = lambda extra, k=kind, c=key: self.charge(k, c, extra)
+                allowed, wait = counter.hit(key)
+                if not allowed:
                     noun = "writes" if kind == "writes" else "expensive reads"
+                    seconds = math.ceil(wait)
                     response = JSONResponse(
                         {
                             "detail": f"rate limit: more than {text} {noun} from this client "
-                            f"({variable}); try again in {wait} s"
+                            f"({variable}); try again in {seconds} s"
                         },
                         status_code=429,
-                        headers={"Retry-After": str(wait)},
+                        headers={"Retry-After": str(seconds)},
                     )
                     await response(scope, receive, send)
                     return
         await self.app(scope, receive, send)
 
-    def charge(self, kind: str, client: str, extra: int) -> None:
-        """Count ``extra`` more requests of ``kind`` for ``client`` (a request that cost more
-        than one, :func:`api.costs.charge`), up to what its window has left."""
-        item = self.items[kind][0]
-        remaining = self.limiter.get_window_stats(item, kind, client).remaining
-        if remaining > 0 and extra > 0:
-            self.limiter.hit(item, kind, client, cost=min(extra, remaining))
+    def charge(self, kind: str, key: str, extra: int) -> None:
+        """Count ``extra`` more requests of ``kind`` for the client ``key`` (a request that
+        cost more than one, :func:`api.costs.charge`), up to what its window has left."""
+        if extra > 0:
+            self.limiters[kind][0].add(key, float(extra))

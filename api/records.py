@@ -83,8 +83,20 @@ class SaveChecks:
     quota_owner: str | None = None
     """The user whose quota counts this save (None: no quota, e.g. admins)."""
     quota: Callable[[list[int], int, int], None] | None = None
-    """Called with the stored sizes in bytes of ``quota_owner``'s other scenarios, the size of
+    """Called with the stored sizes in bytes of every scenario ``quota_owner`` owns now, the size of
     the new document and the size of the scenario it replaces (0 when new); raises to refuse."""
+
+    def check_quota(self, cur: Any, size: int, old_owner: str | None, old_size: int) -> None:
+        """Run :attr:`quota` inside a save's transaction (``cur``, an SQLite cursor) with the
+        stored sizes of every scenario of :attr:`quota_owner`."""
+        if self.quota is None or self.quota_owner is None:
+            return
+        rows = cur.execute(
+            "SELECT length(CAST(document AS BLOB)) FROM scenarios WHERE owner = ?",
+            (self.quota_owner,),
+        ).fetchall()
+        replacing = old_size if old_owner == self.quota_owner else 0
+        self.quota([int(r[0]) for r in rows], size, replacing)
 
 
 def check_scenario_id(scenario_id: object) -> str:

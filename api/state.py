@@ -10,6 +10,7 @@ import os
 import threading
 from pathlib import Path
 
+from api.auth.throttle import LoginThrottle
 from api.cache import EvaluationCache
 from api.evaluator import ScenarioEvaluator
 from api.jobs import JobRunner
@@ -40,6 +41,8 @@ class AppState:
         self.jobs = JobRunner()
         self.upload_limit = upload_limit
         self._evaluator: ScenarioEvaluator | None = None
+        self.login_throttle = LoginThrottle(self.limits)
+        """Failed sign-ins and the password-hash slots (:mod:`api.auth.throttle`)."""
 
     @property
     def dataset(self) -> Dataset:

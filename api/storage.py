@@ -34,6 +34,7 @@ from typing import Any
 from api.auth.accounts import AccountStore, SQLiteAccounts
 from api.history import CurrentVersionOnly, SQLiteHistory, VersionRecord
 from api.library import SQLiteLibrary, library_documents
+from api.listing import filter_page, select_page
 from api.records import (
     MAX_BASE_DEPTH,
     SCENARIO_ID,
@@ -92,6 +93,14 @@ class ScenarioStore(CurrentVersionOnly, AccountStore, ABC):
     @abstractmethod
     def list(self) -> list[StoredScenario]:
         """All stored scenarios, ordered by id."""
+
+    def list_page(
+        self, reader: str | None, *, admin: bool = False, limit: int = 100, after: str = ""
+    ) -> list[dict[str, Any]]:
+        """One page of the scenarios ``reader`` may read (published ones and their own; all
+        for an ``admin``), ordered by id, after the id ``after``: the list entries only
+        (:func:`listing` of each). Stores should answer it without loading every document."""
+        return filter_page(self.list(), reader, admin=admin, limit=limit, after=after)
 
     @abstractmethod
     def get(self, scenario_id: str) -> StoredScenario:
@@ -241,6 +250,11 @@ class SQLiteScenarioStore(SQLiteLibrary, SQLiteHistory, SQLiteAccounts, Scenario
         )
         return [stored_row(r) for r in rows]
 
+    def list_page(
+        self, reader: str | None, *, admin: bool = False, limit: int = 100, after: str = ""
+    ) -> list[dict[str, Any]]:
+        return select_page(self._reader(), reader, admin=admin, limit=limit, after=after)
+
     def get(self, scenario_id: str) -> StoredScenario:
         check_scenario_id(scenario_id)
         row = (
@@ -283,23 +297,6 @@ class SQLiteScenarioStore(SQLiteLibrary, SQLiteHistory, SQLiteAccounts, Scenario
                     f"{MAX_BASE_DEPTH} scenarios"
                 )
             current = row[0]
-
-    @staticmethod
-    def _check_quota(
-        cur: sqlite3.Cursor,
-        checks: SaveChecks,
-        scenario_id: str,
-        size: int,
-        old: tuple[Any, ...] | None,
-    ) -> None:
-        """Inside the save's transaction: the quota of ``checks.quota_owner`` (stored bytes)."""
-        assert checks.quota is not None
-        owner = checks.quota_owner
-        rows = cur.execute(
-            "SELECT id, length(CAST(document AS BLOB)) FROM scenarios WHERE owner = ?", (owner,)
-        ).fetchall()
-        replacing = int(old[5]) if old is not None and old[2] == owner else 0
-        checks.quota([int(r[1]) for r in rows], size, replacing)
 
     def save(
         self,
@@ -353,8 +350,8 @@ class SQLiteScenarioStore(SQLiteLibrary, SQLiteHistory, SQLiteAccounts, Scenario
             checks = checks or SaveChecks()
             if old is not None and checks.replace is not None:
                 checks.replace(scenario_id, old[2], old[3])
-            if checks.quota is not None and checks.quota_owner is not None:
-                self._check_quota(cur, checks, scenario_id, len(text.encode("utf-8")), old)
+            size = len(text.encode("utf-8"))
+            checks.check_quota(cur, size, *((old[2], int(old[5])) if old else (None, 0)))
             self._check_base(cur, scenario_id, base)
             cur.execute(
                 "INSERT INTO revisions (scenario_id, action, sha256, at) VALUES (?, 'save', ?, ?)",

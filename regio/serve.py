@@ -38,6 +38,16 @@ def serve_command(
     log_level: Annotated[
         str, typer.Option("--log-level", help="uvicorn log level (info, warning, ...).")
     ] = "info",
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            "--forwarded-allow-ips",
+            envvar="REGIOKOMPAS_FORWARDED_ALLOW_IPS",
+            help="Addresses of the reverse proxies whose X-Forwarded-For/-Proto headers are "
+            "trusted (comma-separated, e.g. 127.0.0.1). Default: none, the headers are ignored "
+            "and the client address is the connection's.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the maps and the API with uvicorn (docs at /docs, schema at /openapi.json)."""
     import uvicorn
@@ -80,4 +90,36 @@ def serve_command(
         port=port,
         workers=workers,
         log_level=log_level,
+        **proxy_options(trusted_proxies(forwarded_allow_ips)),
     )
+
+
+def proxy_options(proxies: list[str]) -> dict[str, object]:
+    """uvicorn's settings for the trusted ``proxies``.
+
+    uvicorn's own default trusts ``X-Forwarded-For``/``-Proto`` from 127.0.0.1 (or
+    ``$FORWARDED_ALLOW_IPS``), so any local process or a proxy that passes the visitor's
+    header on could pick the client address. Here nothing is trusted unless named.
+
+    >>> proxy_options([]), proxy_options(["127.0.0.1"])
+    ({'proxy_headers': False}, {'proxy_headers': True, 'forwarded_allow_ips': '127.0.0.1'})
+    """
+    if not proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(proxies)}
+
+
+def trusted_proxies(value: str | None) -> list[str]:
+    """The proxy addresses of ``--forwarded-allow-ips`` (``*`` is refused: it would trust
+    every client's own header).
+
+    >>> trusted_proxies(" 127.0.0.1, ::1 "), trusted_proxies(None)
+    (['127.0.0.1', '::1'], [])
+    """
+    proxies = [p.strip() for p in (value or "").split(",") if p.strip()]
+    if "*" in proxies:
+        raise typer.BadParameter(
+            "'*' would trust X-Forwarded-For from any client; name the proxy's address",
+            param_hint="--forwarded-allow-ips",
+        )
+    return proxies

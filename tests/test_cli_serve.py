@@ -41,6 +41,23 @@ def test_options_reach_uvicorn_and_the_factory(
     assert os.environ["REGIOKOMPAS_STATE"] == str(state.resolve())
     assert os.environ["REGIOKOMPAS_DATA"] == str(data.resolve())
     assert (state / "scenarios.sqlite3").is_file()  # created (with the library) on first start
+    assert kwargs["proxy_headers"] is False  # no forwarded header is trusted by default
+    assert "forwarded_allow_ips" not in kwargs
+
+
+def test_forwarded_allow_ips_names_the_trusted_proxies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[dict] = []
+    monkeypatch.setattr("uvicorn.run", lambda *a, **kw: calls.append(kw))
+    monkeypatch.setenv("REGIOKOMPAS_STATE", str(tmp_path / "state"))
+    ok = CliRunner().invoke(app, ["serve", "--forwarded-allow-ips", "127.0.0.1, ::1"])
+    assert ok.exit_code == 0, ok.output
+    assert calls[-1]["proxy_headers"] is True
+    assert calls[-1]["forwarded_allow_ips"] == "127.0.0.1,::1"
+    star = CliRunner().invoke(app, ["serve", "--forwarded-allow-ips", "*"])
+    assert star.exit_code == 2 and "any client" in star.output
+    assert len(calls) == 1
 
 
 def test_unusable_state_dir_is_a_clear_error(

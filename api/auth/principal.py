@@ -218,3 +218,27 @@ async def identify(
                 raise
             return Principal()  # a public route: the cookie simply does not count
     return Principal(user, "session", cred)
+
+
+def rate_identity(request: Request, store: AccountStore) -> str | None:
+    """The user a request counts as for rate limits, or None (it counts by its address).
+
+    A valid bearer token counts; a session cookie counts on safe requests, and on unsafe ones
+    only with the session's ``X-CSRF-Token`` header (so another site's forged posts, refused
+    anyway, cannot spend the victim's allowance). Malformed credentials count by address.
+    """
+    try:
+        bearer = _bearer(request, store)
+    except HTTPException:
+        return None
+    if bearer is not None:
+        return bearer.name
+    found = session_of(request, store)
+    if found is None:
+        return None
+    cred, user = found
+    if request.method in UNSAFE_METHODS:
+        token = request.headers.get(CSRF_HEADER)
+        if not token or not cred.csrf or not hmac.compare_digest(token, cred.csrf):
+            return None
+    return user.name

@@ -20,6 +20,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from api.auth.accounts import AccountStore
 from api.auth.credentials import matches, new_credential, parse_credential
@@ -29,12 +30,16 @@ from api.auth.principal import (
     SESSION_COOKIE,
     CsrfRefused,
     Principal,
+    check_csrf,
     check_origin,
     session_lifetime,
     session_of,
 )
+from api.auth.throttle import LoginThrottle
+from api.limits import LimitExceeded
 from api.models import ERROR_RESPONSES
 from api.templating import render_page
+from api.windows import address_key
 
 router = APIRouter(tags=["account"])
 
@@ -139,9 +144,21 @@ def login(
     except CsrfRefused as exc:
         return login_page(request, error=str(exc.detail), name=name, target=next, status=403)
     store: AccountStore = request.app.state.regio.store
-    user = store.get_user(name)
-    ok = verify_password(password, user.password_hash if user else _dummy_hash())
+    throttle: LoginThrottle = request.app.state.regio.login_throttle
+    host = request.client.host if request.client else None
+    try:
+        throttle.check(name, host)  # before the password is looked at
+        with throttle.hashing():
+            throttle.check(name, host)  # again: failures counted while this one waited
+            user = store.get_user(name)
+            ok = verify_password(password, user.password_hash if user else _dummy_hash())
+    except LimitExceeded as exc:
+        page = login_page(request, error=str(exc), name=name, target=next, status=exc.status)
+        page.headers["Retry-After"] = "60" if exc.status == 429 else "5"
+        return page
     if user is None or not ok:
+        throttle.failed(name, host)
+        store.audit("anonymous", "login.failed", name, detail=f"address={address_key(host)}")
         return login_page(
             request, error="wrong user name or password", name=name, target=next, status=401
         )
@@ -164,12 +181,18 @@ def login_once(request: Request, token: Annotated[str, Query(max_length=200)] = 
 
 
 @router.post("/logout", summary="Sign out (form post with the CSRF token)")
-def logout(request: Request, principal: Principal = Depends(enforce)) -> Response:
-    """End the session (when the CSRF check passed) and forget the cookie; back to ``/``."""
-    if principal.via == "session" and principal.credential is not None:
-        request.app.state.regio.store.remove_credential(
-            "session", principal.credential.id, actor=principal.name
-        )
+async def logout(request: Request) -> Response:
+    """End the session on the server and forget the cookie; back to ``/`` (303).
+
+    With a valid session the post must carry its CSRF token and come from this site (else 403
+    and nothing changes: another site can neither end the session nor clear the cookie). A
+    cookie of no valid session is simply forgotten."""
+    store: AccountStore = request.app.state.regio.store
+    found = session_of(request, store)
+    if found is not None:
+        cred, user = found
+        await check_csrf(request, cred)  # CsrfRefused: 403, the session stays as it was
+        await run_in_threadpool(store.remove_credential, "session", cred.id, actor=user.name)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

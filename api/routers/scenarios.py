@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import pandas as pd
 from fastapi import (
@@ -43,6 +44,7 @@ from api.limits import (
     check_rows,
     cost_budget,
 )
+from api.listing import listing
 from api.locale import get_locale
 from api.models import (
     DIVISION_PATTERN,
@@ -72,6 +74,9 @@ from geo.scenarios.budget import within
 from geo.scenarios.imports import ImportRefused, export_base, plan_import
 from maps.i18n import gettext
 
+PAGE, MAX_PAGE = 100, 1000
+"""Entries of ``GET /api/scenarios`` per page: default and largest."""
+
 router = APIRouter(prefix="/api/scenarios", tags=["scenarios"], responses=ERROR_RESPONSES)
 
 ScenarioPath = Annotated[str, Path(pattern=SCENARIO_PATTERN, description="scenario id")]
@@ -85,26 +90,8 @@ def scenario_url(scenario_id: str) -> str:
 
 
 def summary(stored: StoredScenario) -> ScenarioSummary:
-    """The list entry of a stored scenario."""
-    doc = stored.document
-    base = doc.get("base")
-    return ScenarioSummary(
-        id=stored.id,
-        name=str(doc.get("name", stored.id)),
-        title=str(doc.get("title") or stored.id),
-        description=str(doc.get("description", "")),
-        principles=[int(p) for p in doc.get("principles", []) if isinstance(p, int)],
-        base=base if isinstance(base, str) else None,
-        edits=len(doc.get("edits", []) or []),
-        source=stored.source,  # type: ignore[arg-type]
-        owner=stored.owner,
-        visibility=stored.visibility,  # type: ignore[arg-type]
-        version=stored.version,
-        revision=stored.revision,
-        created_at=stored.created_at,
-        updated_at=stored.updated_at,
-        url=scenario_url(stored.id),
-    )
+    """The list entry of a stored scenario (:func:`api.storage.listing`)."""
+    return ScenarioSummary(**listing(stored), url=scenario_url(stored.id))
 
 
 def check_document(
@@ -234,10 +221,31 @@ def create_scenario(
 
 @router.get("", response_model=list[ScenarioSummary], summary="Stored scenarios")
 def list_scenarios(
-    store: ScenarioStore = Depends(get_store), principal: Principal = Depends(enforce)
+    response: Response,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="entries per page")] = PAGE,
+    after: Annotated[
+        str | None,
+        Query(pattern=SCENARIO_PATTERN, description="the last id of the previous page"),
+    ] = None,
+    store: ScenarioStore = Depends(get_store),
+    principal: Principal = Depends(enforce),
 ) -> list[ScenarioSummary]:
-    """The stored scenarios the caller may read (published ones, and their own), by id."""
-    return [summary(s) for s in store.list() if principal.can_read(s)]
+    """The stored scenarios the caller may read (published ones, and their own), by id, one
+    page at a time: a full page has a ``Link: <...>; rel="next"`` header to the next one.
+
+    The store selects the page (SQL: visibility, owner, ``id > after``, ``LIMIT``) and reads
+    the list fields from the stored JSON itself, so no document is loaded whole. Counted as an
+    expensive read by the rate limit (``REGIOKOMPAS_RATE_READS``)."""
+    rows = store.list_page(
+        principal.name if principal.is_user else None,
+        admin=principal.is_admin,
+        limit=limit,
+        after=after or "",
+    )
+    if len(rows) == limit:
+        query = urlencode({"limit": limit, "after": rows[-1]["id"]})
+        response.headers["Link"] = f'</api/scenarios?{query}>; rel="next"'
+    return [ScenarioSummary(**row, url=scenario_url(row["id"])) for row in rows]
 
 
 @router.post(

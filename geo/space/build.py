@@ -136,8 +136,10 @@ def build_space(
     workers: int = 2,
     regions: list[str] | None = None,
     progress: bool = False,
+    client: Any = None,
 ) -> BuildResult:
-    """Build (or resume) the space in ``out`` (module docstring)."""
+    """Build (or resume) the space in ``out`` (module docstring); ``client``: a running Dask
+    client to use (left open), else one is made from ``scheduler`` / ``workers``."""
     start = time.perf_counter()
     proposal = proposal or ProposalSettings()
     space = space or SpaceSettings()
@@ -156,14 +158,18 @@ def build_space(
         if d.exists():
             shutil.rmtree(d)
         d.mkdir(parents=True)
-    client, close = _client(scheduler, workers)
-    bar = _Progress(progress, len(todo))
     n_tasks = 0
-    try:
-        n_tasks = _run(client, models, todo, out, space, bar, scheduler == "synchronous")
-    finally:
-        bar.close()
-        close()
+    if todo:
+        if client is None:
+            client, close = _client(scheduler, workers)
+        else:
+            close = lambda: None  # noqa: E731 - the caller's client stays open
+        bar = _Progress(progress, len(todo))
+        try:
+            n_tasks = _run(client, models, todo, out, space, bar, isinstance(client, _Sync))
+        finally:
+            bar.close()
+            close()
     manifest = write_manifest(out, models, record)
     manifest["build_seconds"] = round(time.perf_counter() - start, 3)
     write_atomic(out / "manifest.json", json.dumps(manifest, indent=1))
@@ -176,6 +182,7 @@ class _Progress:
     def __init__(self, show: bool, regions: int) -> None:
         self.bar = None
         if show:
+            from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
             self.bar = Progress(
@@ -183,6 +190,7 @@ class _Progress:
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
+                console=Console(stderr=True),
             )
             self.bar.start()
             self.task = self.bar.add_task("jeugdregio's", total=regions)
@@ -320,6 +328,7 @@ def _finish(out: Path, model: RegionModel, state: dict[str, Any]) -> None:
         "jeugdregio": model.region,
         "name": model.name,
         "gemeenten": model.n,
+        "units": model.units,
         "valid_parts": plan.valid_parts,
         "connected_sets": plan.connected_sets,
         "count": plan.count if not plan.exact else rows,

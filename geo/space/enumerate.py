@@ -16,7 +16,10 @@ Algorithm.
 2. :func:`count_plans`: the number of valid divisions, exactly, by dynamic programming over the
    set of covered gemeenten: ``N(C) = sum over valid parts S with min(S) = lowest gemeente not in
    C and S disjoint from C of N(C | S)``, ``N(all) = 1``. Taking the lowest uncovered gemeente
-   makes every division appear exactly once. At most ``2^n`` states (n <= 21 on the real data).
+   makes every division appear exactly once. At most ``2^n`` states (n <= 21 on the real data);
+   a state whose free gemeenten cannot all be covered (one lost every admissible host, or a
+   connected piece is below the minimum size) is 0 without looking at any part, and the
+   gemeenten are numbered in reverse Cuthill-McKee order (:func:`geo.space.model.search_order`).
 3. :func:`enumerate_plans` walks the same tree depth first, only into branches with ``N > 0``
    (no dead ends), and yields each division as its list of part bitmasks.
 4. :func:`split_tasks` cuts the tree into prefixes (the first parts chosen) whose subtree counts
@@ -117,11 +120,57 @@ def _counts(model: RegionModel, parts: Parts, c: int) -> np.ndarray:
     """Completions of ``c`` per number of further parts (the memoised DP of rules 2 and 5)."""
     full = model.full
     memo = parts.memo
+    if c == full:
+        out = np.zeros(model.n + 1, dtype=np.int64)
+        out[0] = 1
+        return out
+    got = memo.get(c)
+    if got is not None:
+        return got
     if not parts.arrays:
         parts.arrays = [np.array(m, dtype=np.int64) for m in parts.by_min]
     arrays, n = parts.arrays, model.n
     done = np.zeros(n + 1, dtype=np.int64)
     done[0] = 1
+    zero = np.zeros(n + 1, dtype=np.int64)
+    host_of = [list(level) for level in model.allowed_hosts.values()]
+    sizes = [float(x) for x in model.sizes]
+    nb = model.neighbours
+    lo = model.min_size - 1e-9
+
+    def feasible(free: int) -> bool:
+        """Necessary for a free set to be covered: every gemeente keeps an admissible host
+        and every connected piece holds at least the minimum size."""
+        for level in host_of:
+            m, i = free, 0
+            while m:
+                if m & 1 and level[i] != -1 and not level[i] & free:
+                    return False
+                m >>= 1
+                i += 1
+        left = free
+        while left:
+            seed = left & -left
+            comp, frontier = seed, seed
+            while frontier:
+                grow = 0
+                f = frontier
+                while f:
+                    b = f & -f
+                    grow |= nb[b.bit_length() - 1]
+                    f ^= b
+                frontier = grow & free & ~comp
+                comp |= frontier
+            left &= ~comp
+            total, m, i = 0.0, comp, 0
+            while m:
+                if m & 1:
+                    total += sizes[i]
+                m >>= 1
+                i += 1
+            if total < lo:
+                return False
+        return True
 
     def count(c: int) -> np.ndarray:
         if c == full:
@@ -130,6 +179,9 @@ def _counts(model: RegionModel, parts: Parts, c: int) -> np.ndarray:
         if got is not None:
             return got
         free = ~c & full
+        if not feasible(free):
+            memo[c] = zero
+            return zero
         v = (free & -free).bit_length() - 1
         cand = arrays[v]
         total = np.zeros(n + 1, dtype=np.int64)
@@ -158,7 +210,6 @@ def enumerate_plans(
 ) -> Iterator[list[int]]:
     """Every valid division that starts with the parts ``prefix``, as lists of part masks."""
     full = model.full
-    by_min = parts.by_min
     start = 0
     for p in prefix:
         start |= p
@@ -166,18 +217,25 @@ def enumerate_plans(
         return
     chosen = list(prefix)
 
+    if not parts.arrays:
+        parts.arrays = [np.array(m, dtype=np.int64) for m in parts.by_min]
+    arrays, memo = parts.arrays, parts.memo
+
     def walk(c: int) -> Iterator[list[int]]:
         if c == full:
             yield list(chosen)
             return
         free = ~c & full
         v = (free & -free).bit_length() - 1
-        for p in by_min[v]:
-            if p & c:
-                continue
+        cand = arrays[v]
+        for p in cand[(cand & c) == 0].tolist():
             nxt = c | p
-            if nxt != full and count_plans(model, parts, nxt) == 0:
-                continue
+            if nxt != full:
+                ways = memo.get(nxt)  # filled by the count of ``start`` above
+                if ways is None:
+                    ways = _counts(model, parts, nxt)
+                if not ways.any():
+                    continue
             chosen.append(p)
             yield from walk(nxt)
             chosen.pop()
@@ -191,14 +249,14 @@ def split_tasks(
     """Prefixes ``(parts chosen first, plans below)`` covering the whole tree, each with at most
     ``max_plans`` plans unless it is already a complete division (rule 4)."""
     full = model.full
+    count_plans(model, parts)  # fills the memo for every reachable state
+    memo = parts.memo
+    arrays = parts.arrays
     out: list[tuple[tuple[int, ...], int]] = []
-    stack: list[tuple[int, ...]] = [()]
+    stack: list[tuple[tuple[int, ...], int]] = [((), 0)]
     while stack:
-        prefix = stack.pop()
-        c = 0
-        for p in prefix:
-            c |= p
-        n = count_plans(model, parts, c)
+        prefix, c = stack.pop()
+        n = 1 if c == full else int(memo[c].sum())
         if n == 0:
             continue
         if n <= max_plans or c == full:
@@ -206,28 +264,61 @@ def split_tasks(
             continue
         free = ~c & full
         v = (free & -free).bit_length() - 1
-        for p in reversed(parts.by_min[v]):
-            if not p & c:
-                stack.append((*prefix, p))
+        cand = arrays[v]
+        for p in cand[(cand & c) == 0].tolist()[::-1]:
+            nxt = c | p
+            if nxt == full or memo[nxt].any():
+                stack.append(((*prefix, p), nxt))
     out.sort(key=lambda t: [m & -m for m in t[0]])
     return out
+
+
+def _options(
+    model: RegionModel, parts: Parts, c: int, left: int | None
+) -> tuple[list[int], list[int]]:
+    """The parts that may come next after ``c`` and their numbers of completions (with
+    ``left`` more parts, or any number when None)."""
+    full = model.full
+    free = ~c & full
+    v = (free & -free).bit_length() - 1
+    cand = parts.arrays[v]
+    options, weights = [], []
+    for p in cand[(cand & c) == 0].tolist():
+        ways = _counts(model, parts, c | p)
+        w = int(ways.sum()) if left is None else (int(ways[left - 1]) if left >= 1 else 0)
+        if w:
+            options.append(p)
+            weights.append(w)
+    return options, weights
 
 
 def sample_uniform(model: RegionModel, parts: Parts, rng: random.Random) -> list[int]:
     """One valid division drawn exactly uniformly (rule 5)."""
     full = model.full
-    c = 0
-    chosen: list[int] = []
     if count_plans(model, parts) == 0:
         raise ValueError(f"jeugdregio {model.region} has no valid division")
+    c, chosen = 0, []
     while c != full:
-        free = ~c & full
-        v = (free & -free).bit_length() - 1
-        options = [p for p in parts.by_min[v] if not p & c]
-        weights = [count_plans(model, parts, c | p) for p in options]
+        options, weights = _options(model, parts, c, None)
         p = rng.choices(options, weights=weights)[0]
         chosen.append(p)
         c |= p
+    return chosen
+
+
+def sample_uniform_k(model: RegionModel, parts: Parts, k: int, rng: random.Random) -> list[int]:
+    """One valid division with exactly ``k`` SWVs, drawn uniformly among those."""
+    full = model.full
+    counts = _counts(model, parts, 0)
+    if k >= len(counts) or counts[k] == 0:
+        raise ValueError(f"jeugdregio {model.region} has no valid division with {k} SWVs")
+    c, chosen, left = 0, [], k
+    while c != full:
+        options, weights = _options(model, parts, c, left)
+        p = rng.choices(options, weights=weights)[0]
+        chosen.append(p)
+        c |= p
+        left -= 1
     return chosen
 
 
@@ -257,28 +348,6 @@ def toy_path(n: int, *, sizes: list[float], min_size: float, max_size: float) ->
         current={"po": [], "vo": []},
         uniform={},
     )
-
-
-def sample_uniform_k(model: RegionModel, parts: Parts, k: int, rng: random.Random) -> list[int]:
-    """One valid division with exactly ``k`` SWVs, drawn uniformly among those."""
-    full = model.full
-
-    def ways(c: int, r: int) -> int:
-        return int(_counts(model, parts, c)[r]) if r >= 0 else 0
-
-    c, chosen, left = 0, [], k
-    if ways(0, k) == 0:
-        raise ValueError(f"jeugdregio {model.region} has no valid division with {k} SWVs")
-    while c != full:
-        free = ~c & full
-        v = (free & -free).bit_length() - 1
-        options = [p for p in parts.by_min[v] if not p & c]
-        weights = [ways(c | p, left - 1) for p in options]
-        p = rng.choices(options, weights=weights)[0]
-        chosen.append(p)
-        c |= p
-        left -= 1
-    return chosen
 
 
 def parts_from_masks(model: RegionModel, masks: list[int]) -> Parts:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geo.space.model import RegionModel, bits, labels_text
+from geo.space.model import RegionModel, labels_text
 
 LEVELS = ("po", "vo")
 
@@ -66,8 +66,9 @@ class PartTable:
         self.index = {m: i for i, m in enumerate(masks)}
         n, P = model.n, len(masks)
         member = np.zeros((P + 1, n), dtype=bool)  # last row: the empty padding part
-        for r, m in enumerate(masks):
-            member[r, bits(m)] = True
+        if P:
+            arr = np.asarray(masks, dtype=np.int64)
+            member[:P] = ((arr[:, None] >> np.arange(n, dtype=np.int64)) & 1).astype(bool)
         self.member = member
         self.size = member @ model.sizes
         self.num, self.den, self.constrained, self.inc = {}, {}, {}, np.full(P + 1, -np.inf)
@@ -108,6 +109,11 @@ def _congruence(n: np.ndarray) -> np.ndarray:
     both = n.max(axis=2).sum(axis=1) + n.max(axis=1).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(total > 0, 0.5 * both / np.where(total > 0, total, 1.0), 1.0)
+
+
+def batch_figures(model: RegionModel, plans: list[list[int]]) -> pd.DataFrame:
+    """:func:`plan_figures` with a :class:`PartTable` of just the parts these plans use."""
+    return plan_figures(PartTable(model, sorted({m for p in plans for m in p})), plans)
 
 
 def plan_figures(table: PartTable, plans: list[list[int]]) -> pd.DataFrame:

@@ -22,8 +22,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import networkx as nx
 import numpy as np
 import pandas as pd
+from networkx.utils import reverse_cuthill_mckee_ordering
 
 from geo.proposals.problem import Context
 from geo.proposals.travel import LEVELS
@@ -42,6 +44,7 @@ class RegionModel:
     region: str
     name: str
     units: list[str]
+    """The gemeenten in search order (:func:`search_order`); plan texts follow this order."""
     sizes: np.ndarray
     neighbours: list[int]
     """Bitmask of the neighbours of each gemeente (queen + links, inside the jeugdregio)."""
@@ -94,6 +97,16 @@ def _bits(mask: int) -> list[int]:
 bits = _bits
 
 
+def search_order(graph: nx.Graph) -> list[str]:
+    """The gemeenten in reverse Cuthill-McKee order (ties by code): neighbours get nearby
+    numbers, so the covered set of the enumeration's "lowest uncovered gemeente first" search
+    has a short frontier and the counting DP visits far fewer states than in code order."""
+    ordered = nx.Graph()
+    ordered.add_nodes_from(sorted(str(u) for u in graph.nodes))
+    ordered.add_edges_from(sorted((str(a), str(b)) for a, b in graph.edges))
+    return [str(u) for u in reverse_cuthill_mckee_ordering(ordered)]
+
+
 def region_models(ctx: Context, regions: list[str] | None = None) -> dict[str, RegionModel]:
     """One :class:`RegionModel` per jeugdregio of the proposal context (all when ``regions`` is
     None)."""
@@ -113,7 +126,7 @@ def region_models(ctx: Context, regions: list[str] | None = None) -> dict[str, R
     names = ctx.jeugdregio.region_names
     for region in chosen:
         graph = ctx.graphs[region]
-        units = sorted(str(u) for u in graph.nodes)
+        units = search_order(graph)
         pos = {u: i for i, u in enumerate(units)}
         nb = [0] * len(units)
         edges = []

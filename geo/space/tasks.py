@@ -29,7 +29,7 @@ from geo.space.enumerate import (
     split_tasks,
     valid_parts,
 )
-from geo.space.figures import PartTable, plan_figures
+from geo.space.figures import batch_figures
 from geo.space.model import RegionModel
 
 BATCH = 20_000
@@ -116,7 +116,6 @@ def enumerate_prefixes(
     """Every plan below ``prefixes``, with its figures, written to ``path`` (Parquet)."""
     start = time.perf_counter()
     parts = parts_from_masks(model, masks)
-    table = PartTable(model, masks)
 
     def frames() -> Any:
         batch: list[list[int]] = []
@@ -124,10 +123,10 @@ def enumerate_prefixes(
             for plan in enumerate_plans(model, parts, prefix):
                 batch.append(plan)
                 if len(batch) >= BATCH:
-                    yield _with_weight(plan_figures(table, batch), 0.0)
+                    yield _with_weight(batch_figures(model, batch), 0.0)
                     batch = []
         if batch:
-            yield _with_weight(plan_figures(table, batch), 0.0)
+            yield _with_weight(batch_figures(model, batch), 0.0)
 
     out = _writer_rows(Path(path), frames())
     out["seconds"] = round(time.perf_counter() - start, 4)
@@ -147,14 +146,13 @@ def draw_uniform(
     start = time.perf_counter()
     parts = parts_from_masks(model, masks)
     rng = random.Random(seed)
-    table = PartTable(model, masks)
 
     def frames() -> Any:
         left = n
         while left > 0:
             m = min(left, BATCH)
             yield _with_weight(
-                plan_figures(table, [sample_uniform(model, parts, rng) for _ in range(m)]), 0.0
+                batch_figures(model, [sample_uniform(model, parts, rng) for _ in range(m)]), 0.0
             )
             left -= m
 

@@ -240,8 +240,10 @@ def test_expensive_reads_over_the_rate_limit_get_429(dataset, tmp_path) -> None:
     assert third.status_code == 429 and "REGIOKOMPAS_RATE_READS" in third.json()["detail"]
     assert client.get(urls[0]).status_code == 200  # an answered query is a cache hit: free
     assert client.get("/api/divisions").status_code == 200  # cheap reads are not limited
-    other = writer(TestClient(app, client=("10.1.2.3", 4000)))
-    assert other.get("/maps/huidig").status_code == 200  # the limit is per client
+    other = writer(TestClient(app, client=("10.1.2.3", 4000)), "trudy")
+    assert other.get("/maps/huidig").status_code == 200  # the limit is per client (user)
+    same_user = writer(TestClient(app, client=("10.9.9.9", 4000)))  # mallory elsewhere
+    assert same_user.get("/maps/huidig").status_code == 429  # a signed-in user is one client
 
 
 def test_rate_limits_are_settings() -> None:

@@ -1,0 +1,248 @@
+"""Benchmark of ``regio space build``: enumeration, sampling, ReCom, Dask and the national build.
+
+Prints ``RESULT`` lines, each with its baseline measured in the same run:
+
+1. ``space_enum_plans_per_s`` (one core: valid parts, exact DP counts, every plan with its
+   figures, written to Parquet) on jeugdregio JZ33 and JZ39 with a P2 margin of 10 km (2,255 and
+   139,139 valid plans: the default margin of 0 km leaves at most 336 per jeugdregio); baseline
+   ``space_bruteforce_plans_per_s``: every set partition of JZ33 (Bell(10) = 115,975) checked
+   for connectivity, size and P2 (the test's brute force), valid plans found per second.
+2. ``space_uniform_draws_per_s``: exactly uniform draws of JZ39 (10 km) with their figures;
+   ``space_recom_steps_per_s``: reversible ReCom steps with all checks (valid parts, mean
+   margin) on JZ39; baseline ``gerrychain_recom_steps_per_s``: GerryChain's ReCom without any
+   check on the same graph, number of SWVs and balance window.
+3. ``space_dask_speedup``: the national build with a 10 km margin (152,297 plans; JZ39 split
+   into tasks) on a local Dask cluster of 1 and of 2 worker processes, clusters started before
+   the clock; goal >= 1.7 (the machine is shared: see the load average printed).
+4. ``space_national_build_seconds`` / ``space_national_peak_rss_mb``: ``regio space build`` with
+   the default settings in a fresh process on 2 local workers (wall time including the cluster
+   start; peak RSS of the largest process, driver or worker); baseline: the same build with
+   ``--scheduler synchronous`` (one process).
+
+Run: ``.venv/bin/python benchmarks/space.py [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from functools import partial
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from geo.data.store import load_dataset  # noqa: E402
+from geo.proposals.problem import ProposalSettings, prepare  # noqa: E402
+from geo.space.build import SpaceSettings, build_space  # noqa: E402
+from geo.space.enumerate import count_by_swvs, sample_uniform, valid_parts  # noqa: E402
+from geo.space.figures import PartTable, plan_figures  # noqa: E402
+from geo.space.model import region_models  # noqa: E402
+from geo.space.sample import run_chain  # noqa: E402
+from geo.space.tasks import enumerate_prefixes, plan_region  # noqa: E402
+
+RELAXED = ProposalSettings(max_extra_km=10.0, max_extra_mean_km=10.0)
+
+
+def result(name: str, value: float, unit: str) -> None:
+    print(f"RESULT {name} {value:.4g} {unit}", flush=True)
+
+
+def enumeration(models, tmp: Path, region: str) -> tuple[int, float]:
+    m = models[region]
+    t0 = time.perf_counter()
+    plan = plan_region(m, 10**9, 10**9)
+    rows = 0
+    for i, group in enumerate(plan.prefixes):
+        rows += enumerate_prefixes(m, plan.masks, group, str(tmp / f"{region}-{i}.parquet"))["rows"]
+    return rows, time.perf_counter() - t0
+
+
+def set_partitions(items):
+    if not items:
+        yield []
+        return
+    first, rest = items[0], items[1:]
+    for partition in set_partitions(rest):
+        yield [[first], *partition]
+        for i in range(len(partition)):
+            yield [*partition[:i], [first, *partition[i]], *partition[i + 1 :]]
+
+
+def brute_force(ctx, region: str) -> tuple[int, float]:
+    t0 = time.perf_counter()
+    graph = ctx.graphs[region]
+    units = sorted(graph.nodes)
+    lo, hi = ctx.bounds.min_pupils, ctx.bounds.max_pupils
+    host = {lv: ctx.host_km[lv].reindex(index=units, columns=units) for lv in ("po", "vo")}
+    limit = {
+        lv: ctx.before.loc[units, f"{lv}_baseline_km"] + ctx.settings.max_extra_km + 1e-3
+        for lv in ("po", "vo")
+    }
+    ok_block: dict[frozenset, bool] = {}
+    found = 0
+    for partition in set_partitions(units):
+        good = True
+        for block in partition:
+            key = frozenset(block)
+            if key not in ok_block:
+                size = float(ctx.sizes[block].sum())
+                fine = lo <= size <= hi and nx.is_connected(graph.subgraph(block))
+                for lv in ("po", "vo"):
+                    after = host[lv].loc[block, block].min(axis=1)
+                    lim = limit[lv].loc[block]
+                    fine = fine and bool(((after <= lim) | ~np.isfinite(lim)).all())
+                ok_block[key] = fine
+            if not ok_block[key]:
+                good = False
+                break
+        found += good
+    return found, time.perf_counter() - t0
+
+
+def gerrychain_plain(model, k: int, steps: int, seed: int) -> float:
+    import gerrychain
+    from gerrychain.proposals import recom
+    from gerrychain.updaters import Tally
+
+    from geo.space.enumerate import sample_uniform_k
+
+    parts = valid_parts(model)
+    start = sample_uniform_k(model, parts, k, random.Random(seed))
+    nxg = nx.Graph()
+    for i, u in enumerate(model.units):
+        nxg.add_node(u, pupils=float(model.sizes[i]))
+    nxg.add_edges_from((model.units[a], model.units[b]) for a, b in model.edges)
+    graph = gerrychain.Graph.from_networkx(nxg)
+    labels = {model.units[i]: j for j, m in enumerate(start) for i in range(model.n) if m >> i & 1}
+    initial = gerrychain.Partition(
+        graph, labels, updaters={"pupils": Tally("pupils", alias="pupils")}
+    )
+    lo, hi = model.min_size, model.max_size
+    propose = partial(
+        recom, pop_col="pupils", pop_target=(lo + hi) / 2, epsilon=(hi - lo) / (hi + lo)
+    )
+
+    def step(p, *, rng=None):
+        try:
+            return propose(p, rng=rng)
+        except Exception:
+            return p
+
+    chain = gerrychain.MarkovChain(
+        step, [], gerrychain.accept.always_accept, initial, total_steps=steps, rng=seed
+    )
+    t0 = time.perf_counter()
+    for _ in chain:
+        pass
+    return steps / (time.perf_counter() - t0)
+
+
+def national_subprocess(out: Path, scheduler: str | None) -> tuple[float, float]:
+    """Wall time and peak RSS (MB, largest process: driver or a worker) of ``regio space build``
+    in a fresh process, measured by a wrapper process that waits for it."""
+    argv = ["space", "build", "--out", str(out), "--json"]
+    if scheduler:
+        argv += ["--scheduler", scheduler]
+    build = f"from regio import app; import sys; sys.argv = ['regio', *{argv!r}]; app()"
+    wrapper = (
+        "import resource, subprocess, sys, time\n"
+        "t = time.perf_counter()\n"
+        f"subprocess.run([sys.executable, '-c', {build!r}], check=True,\n"
+        "               stdout=subprocess.DEVNULL)\n"
+        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    out_text = subprocess.run(
+        [sys.executable, "-c", wrapper], check=True, capture_output=True, text=True
+    ).stdout.split()
+    return float(out_text[0]), float(out_text[1]) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="skip the Dask speed-up")
+    args = parser.parse_args()
+    print(f"cores: {os.cpu_count()}; load average: {os.getloadavg()}", flush=True)
+    dataset = load_dataset()
+    ctx = prepare(dataset, RELAXED)
+    models = region_models(ctx)
+    tmp = Path(tempfile.mkdtemp(prefix="space-bench-"))
+
+    # 1. enumeration and its brute-force baseline
+    for region in ("JZ33", "JZ39"):
+        rows, seconds = enumeration(models, tmp, region)
+        print(f"enumeration {region}: {rows:,} plans in {seconds:.2f} s")
+        result(f"space_enum_plans_per_s_{region}", rows / seconds, "plans/s")
+    found, seconds = brute_force(ctx, "JZ33")
+    print(f"brute force JZ33: {found:,} valid of 115,975 set partitions in {seconds:.2f} s")
+    result("space_bruteforce_plans_per_s_JZ33", found / seconds, "plans/s")
+
+    # 2. sampling: uniform draws, reversible ReCom with checks, GerryChain ReCom without
+    m = models["JZ39"]
+    parts = valid_parts(m)
+    by_k = count_by_swvs(m, parts)
+    k = max(by_k, key=lambda x: by_k[x])
+    rng = random.Random(0)
+    table = PartTable(m, parts.masks)
+    t0 = time.perf_counter()
+    draws = [sample_uniform(m, parts, rng) for _ in range(3000)]
+    plan_figures(table, draws)
+    result("space_uniform_draws_per_s", 3000 / (time.perf_counter() - t0), "plans/s")
+    steps = 300
+    t0 = time.perf_counter()
+    _, moved = run_chain(m, parts, k, steps=steps, seed=1)
+    rev = steps / (time.perf_counter() - t0)
+    print(f"reversible ReCom JZ39, {k} SWVs: acceptance {moved / steps:.3f}")
+    result("space_recom_steps_per_s", rev, "steps/s")
+    plain = gerrychain_plain(m, k, steps, seed=1)
+    result("gerrychain_recom_steps_per_s", plain, "steps/s")
+    result("space_recom_vs_gerrychain_ratio", rev / plain, "x")
+
+    # 3. Dask speed-up 1 -> 2 workers on the same work
+    if not args.quick:
+        from distributed import Client, LocalCluster
+
+        seconds = {}
+        for workers in (1, 2):
+            with (
+                LocalCluster(
+                    n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
+                ) as cluster,
+                Client(cluster) as client,
+            ):
+                client.run(lambda: None)  # workers up before the clock
+                t0 = time.perf_counter()
+                r = build_space(
+                    dataset,
+                    tmp / f"dask{workers}",
+                    proposal=RELAXED,
+                    space=SpaceSettings(task_plans=10_000),
+                    client=client,
+                )
+                seconds[workers] = time.perf_counter() - t0
+                print(
+                    f"national build, 10 km margin, {workers} worker(s): {seconds[workers]:.1f} s, "
+                    f"{r.tasks} tasks, {r.manifest['plans_stored']:,} plans; load {os.getloadavg()}"
+                )
+        result("space_dask_1_worker_seconds", seconds[1], "s")
+        result("space_dask_2_workers_seconds", seconds[2], "s")
+        result("space_dask_speedup", seconds[1] / seconds[2], "x")
+
+    # 4. the national build with the default settings, in a fresh process
+    s_sync, rss_sync = national_subprocess(tmp / "sync", "synchronous")
+    s_dask, rss_dask = national_subprocess(tmp / "dask", None)
+    result("space_national_build_seconds", s_dask, "s")
+    result("space_national_peak_rss_mb", rss_dask, "MB")
+    result("space_national_build_synchronous_seconds", s_sync, "s")
+    result("space_national_synchronous_peak_rss_mb", rss_sync, "MB")
+
+
+if __name__ == "__main__":
+    main()
