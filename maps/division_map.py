@@ -21,6 +21,7 @@ from maps.assets import use_assets
 from maps.changes import swv_changes
 from maps.geometry import web_geometry
 from maps.i18n import N_, format_number, gettext
+from maps.labels import map_labels
 from maps.layers import (
     border_layer,
     border_layers,
@@ -163,7 +164,8 @@ def division_map(
     the colours always match the numbers. Layers, bottom to top: gemeenten filled by their
     region's containment (tooltips: gemeente, regions in both divisions, weights, region
     metrics), the division's region borders, the other division's borders, dashed outlines of
-    split gemeenten; with ``mark_changes``, when the division is an SWV division that differs
+    split gemeenten, labels (region codes, then names, then gemeente names as one zooms in:
+    :mod:`maps.labels`); with ``mark_changes``, when the division is an SWV division that differs
     from today's (:func:`maps.changes.swv_changes`, e.g. a proposal's ``swv``), thick dashed
     outlines of the gemeenten whose SWV changes (layer ``gemeenten whose SWV changes``, a legend
     line with their number and pupils, and an ``SWV changes`` row in every tooltip); hidden by
@@ -208,6 +210,7 @@ def division_map(
         change_layer(geometry, changes["swv_changes"], locale=locale).add_to(m)
     if schools and len(dataset.special_schools):
         school_layer(dataset.special_schools, locale=locale).add_to(m)
+    map_labels(geometry, division, dataset.units["name"].astype(str).to_dict()).add_to(m)
     names = (
         list(overlays)
         if overlays is not None

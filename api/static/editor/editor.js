@@ -198,6 +198,8 @@
   map.getPane("borders").style.pointerEvents = "none";
   let unitLayer = null;
   let againstLayer = null;
+  state.mapZoom = () => map.getZoom(); // for tests
+  state.mapView = () => { const c = map.getCenter(); return [c.lat, c.lng, map.getZoom()]; };
 
   function unitStyle(feature) {
     const code = feature.id;
@@ -643,9 +645,10 @@
       const lock = el("input", { type: "checkbox", id: `lock-${r.code}`, checked: state.locked.has(r.code),
         "aria-label": _("Lock %(region)s", { region: regionLabel(r.code, r.name) }) });
       lock.addEventListener("change", () => { setLocked(r.code, lock.checked); redrawUnits(); });
+      const pieces = piecesText(r.code);
       const tr = el("tr", { id: `region-${r.code}`, class: touched.has(r.code) ? "touched" : null },
-        el("td", {}, el("span", { class: "swatch", "aria-hidden": "true", style: `background:${colourOf(r.code)}` })),
-        el("th", { scope: "row", text: regionLabel(r.code, r.name) }), el("td", { class: "pieces", text: piecesText(r.code) }),
+        el("th", { scope: "row" }, el("span", { class: "swatch", "aria-hidden": "true", style: `background:${colourOf(r.code)}` }),
+          " " + regionLabel(r.code, r.name), el("span", { class: "pieces block", text: pieces ? _("jeugdregio's: %(pieces)s", { pieces }) : "" })),
         el("td", { class: "n", text: num(r.weight) }), el("td", { class: "n", text: metric(r.containment) }),
         el("td", { text: r.nested ? _("yes") : _("no") }), el("td", {}, lock));
       tr.addEventListener("click", (event) => {
