@@ -27,6 +27,7 @@ from maps.division_map import (
 )
 from maps.geometry import web_geometry
 from maps.i18n import gettext
+from maps.labels import map_labels
 from maps.layers import border_layers, change_layer, legend_control, split_layer, unit_layer
 from maps.style import HtmlControl, metrics_table_html
 
@@ -84,6 +85,7 @@ def _add_side(
     split_layer(geometry, division, name=split_name).add_to(m)
     if changes is not None:
         change_layer(geometry, changes["swv_changes"], locale=locale).add_to(m)
+    map_labels(geometry, division, dataset.units["name"].astype(str).to_dict()).add_to(m)
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
     HtmlControl(
         metrics_table_html(

@@ -67,6 +67,24 @@ def test_map_labels_by_zoom_level(server: str, browser: WebDriver) -> None:
     assert _script_errors(d) == []
 
 
+def test_compare_page_labels_both_sides(server: str, browser: WebDriver) -> None:
+    d = browser
+    d.get(f"{server}/maps/compare?left=huidig&right=swv_binnen_jeugdregio&division=swv_po")
+    WebDriverWait(d, 60).until(
+        lambda x: len(x.find_elements(By.CSS_SELECTOR, ".leaflet-container")) == 2
+    )
+    d.execute_script(
+        """
+        const name = Object.keys(window).filter(k => /^map_[0-9a-f]+$/.test(k))[0];
+        window[name].setView([51.2, 5.95], 10, {animate: false});
+        """
+    )
+    WebDriverWait(d, 20).until(lambda x: labels(x, "rk-label-gemeente").count("Roermond") == 2)
+    assert any(t.startswith("PO3102 ") for t in labels(d, "rk-label-region"))
+    _screenshot(d, "workspace_compare_labels.png")
+    assert _script_errors(d) == []
+
+
 def upload(d: WebDriver, path: Path, name: str, base: str) -> str:
     """Fill the home page's upload form (file, id, base) and submit; the inline answer."""
     form = d.find_element(By.ID, "upload")
