@@ -308,11 +308,12 @@ def check_geopackage_schema(path: str, filename: str) -> list[str]:
         raise _refuse(filename, f"invalid GeoPackage: {exc}") from None
     finally:
         con.close()
+    views = [name for kind, name, _, _ in entries if kind == "view"]
+    if views:
+        raise refuse(f"view {views[0]!r} (SQL that runs on every read)")
     rtrees = set()
     for kind, name, _, sql in entries:
         text = str(sql or "")
-        if kind == "view":
-            raise refuse(f"view {name!r} (SQL that runs on every read)")
         if kind == "table" and text.upper().startswith("CREATE VIRTUAL TABLE"):
             match = RTREE.match(text)
             if match is None or not any(name.startswith(f"rtree_{t}_") for t in features):

@@ -234,7 +234,7 @@ def _scenario_section(
     space = next((r for r in v.results if r.name == "space"), None)
     section: dict[str, Any] = {
         "verdict": v,
-        "space": section_of(space, v.scenario),
+        "space": section_of(space, v.scenario, locale),
         "focus": None,
         "hard_failed": [r.name for r in v.results if r.hard and not r.passed],
         "appendix": None,
