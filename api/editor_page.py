@@ -15,8 +15,7 @@ from api.auth.principal import Principal
 from api.records import StoredScenario
 from api.templating import TEMPLATES, page_context
 from maps.i18n import N_
-from maps.i18n.labels import division_label, weight_label
-from maps.report import CHECK_TITLES, check_title
+from maps.i18n.labels import CHECK_TITLES, check_title, division_label, weight_label
 
 SIGN_IN_TO_SAVE = N_("Sign in to save your edits (your edits here are kept until you leave).")
 LIBRARY_READ_ONLY = N_(
