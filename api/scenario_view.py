@@ -166,6 +166,9 @@ def scenario_view(
             d: with_token(f"/api/divisions/{d}.geojson?scenario={sid}", share)
             for d in view.divisions
         },
+        "gpkg": {
+            d: with_token(f"/api/divisions/{d}.gpkg?scenario={sid}", share) for d in view.divisions
+        },
         "json": with_token(
             f"/api/scenarios/{sid}" + (f"/versions/{version}" if version else ""), share
         ),

@@ -14,23 +14,27 @@ import base64
 import io
 from typing import Any
 
+from maps.i18n import N_, gettext
+
 LABELS = {
-    "swvs": "number of SWVs",
-    "disrupted": "pupils changing SWV",
-    "disrupted_po": "PO pupils changing SWV",
-    "disrupted_vo": "VO pupils changing SWV",
-    "travel_po_km": "PO pupil-weighted km",
-    "travel_vo_km": "VO pupil-weighted km",
-    "max_increase_km": "largest increase for a gemeente (km)",
-    "size_spread": "size spread (pupils)",
-    "congruence_po": "congruence with today's PO SWVs",
-    "congruence_vo": "congruence with today's VO SWVs",
-    "congruence_uniform": "congruence with the uniform regions",
+    "swvs": N_("number of SWVs"),
+    "disrupted": N_("pupils changing SWV"),
+    "disrupted_po": N_("PO pupils changing SWV"),
+    "disrupted_vo": N_("VO pupils changing SWV"),
+    "travel_po_km": N_("PO pupil-weighted km"),
+    "travel_vo_km": N_("VO pupil-weighted km"),
+    "max_increase_km": N_("largest increase for a gemeente (km)"),
+    "size_spread": N_("size spread (pupils)"),
+    "congruence_po": N_("congruence with today's PO SWVs"),
+    "congruence_vo": N_("congruence with today's VO SWVs"),
+    "congruence_uniform": N_("congruence with the uniform regions"),
 }
+"""Figure labels (msgids, translated in the report's language)."""
 
 
-def histograms_png(national: dict[str, Any], scenario: str) -> bytes:
+def histograms_png(national: dict[str, Any], scenario: str, locale: str = "nl") -> bytes:
     """Small multiples: one histogram per figure, the scenario's value as a red line."""
+    _ = gettext(locale)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -52,7 +56,8 @@ def histograms_png(national: dict[str, Any], scenario: str) -> bytes:
             color="0.65",
         )
         ax.axvline(entry["value"], color="crimson", lw=2)
-        ax.set_title(f"{LABELS[name]}\n{scenario}: p{entry['percentile']:.0f}", fontsize=8)
+        label = _(LABELS[name])  # msgids marked with N_ above
+        ax.set_title(f"{label}\n{scenario}: p{entry['percentile']:.0f}", fontsize=8)
         ax.tick_params(labelsize=7)
     for ax in axes.ravel()[len(figs) :]:
         ax.axis("off")
@@ -63,16 +68,28 @@ def histograms_png(national: dict[str, Any], scenario: str) -> bytes:
     return buf.getvalue()
 
 
-def section_of(result: Any, scenario: str = "scenario") -> dict[str, Any] | None:
+def section_of(
+    result: Any, scenario: str = "scenario", locale: str = "nl"
+) -> dict[str, Any] | None:
     """What the template shows for the ``space`` check (None when there is none)."""
     if result is None:
         return None
+    _ = gettext(locale)
     f = result.figures
-    png = histograms_png(f["national"], scenario)
+    png = histograms_png(f["national"], scenario, locale)
     rows = []
     for code, e in f["jeugdregios_placement"].items():
         d = e["figures"].get("disrupted", {})
-        sentence = next((s["text"] for s in f.get("sentences", []) if s["jeugdregio"] == code), "")
+        better = d.get("better")
+        if better is None and "below" in d:
+            better = f"~{d['below'] * e['plans']:.0f}"
+        sentence = (
+            _("in %(code)s, %(better)s of %(plans)s valid divisions disrupt fewer pupils")
+            % {"code": code, "better": better, "plans": e["plans"]}
+            + ("" if e["method"] == "exact" else " " + _("(sampled)"))
+            if d
+            else ""
+        )
         rows.append(
             {
                 "code": code,

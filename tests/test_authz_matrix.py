@@ -91,6 +91,9 @@ EXAMPLES: dict[tuple[str, str], Callable[[Case], Request]] = {
     ("GET", "/api/divisions/{name}.geojson"): lambda c: (
         "GET", f"/api/divisions/jeugdregio.geojson?scenario={c.target}", {}
     ),
+    ("GET", "/api/divisions/{name}.gpkg"): lambda c: (
+        "GET", f"/api/divisions/jeugdregio.gpkg?scenario={c.target}", {}
+    ),
     ("GET", "/api/divisions/{name}"): lambda c: (
         "GET", f"/api/divisions/jeugdregio?scenario={c.target}", {}
     ),

@@ -201,3 +201,20 @@ def test_home_groups_and_compare(app) -> None:
         "/compare/map?left=huidig&left_division=swv_po&right=plan&right_division=swv_po"
     )
     assert difference_map.status_code == 200 and "pupils concerned" in difference_map.text
+
+
+def test_geopackage_export_has_every_region(app, tmp_path) -> None:
+    import geopandas as gpd
+
+    client, csrf = browser(app)
+    post(client, "/scenarios/new", csrf, base="huidig", title="Plan")
+    page = client.get("/scenarios/plan").text.replace("&amp;", "&")
+    assert "/api/divisions/swv_po.gpkg?scenario=plan" in page
+    r = client.get("/api/divisions/swv_po.gpkg?scenario=plan")
+    assert r.status_code == 200 and r.content.startswith(b"SQLite format 3")
+    path = tmp_path / "x.gpkg"
+    path.write_bytes(r.content)
+    frame = gpd.read_file(path, layer="regions")
+    regions = client.get("/api/divisions/swv_po?scenario=plan").json()["regions"]
+    assert sorted(frame["code"]) == sorted(x["code"] for x in regions if x["units"])
+    assert frame.crs.to_epsg() == 28992

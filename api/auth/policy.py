@@ -97,6 +97,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/api/divisions"): SCENARIO_QUERY,
     # the editor draws the 'against' borders of a scenario it may read through a share link
     ("GET", "/api/divisions/{name}.geojson"): Rule("read", reads=("query:scenario",), share=True),
+    ("GET", "/api/divisions/{name}.gpkg"): Rule("read", reads=("query:scenario",), share=True),
     ("GET", "/api/divisions/{name}"): SCENARIO_QUERY,
     ("GET", "/api/units"): SCENARIO_QUERY,
     ("GET", "/api/units/{code}"): SCENARIO_QUERY,

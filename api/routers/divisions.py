@@ -167,6 +167,67 @@ def division_geojson(
     return cached_response(evaluator, key, compute, media_type="application/geo+json")
 
 
+GPKG_CRS = "EPSG:28992"
+"""The GeoPackage export is in RD New (metres), as Dutch GIS expects."""
+
+
+def region_geopackage(division: Division, units: gpd.GeoDataFrame) -> bytes:
+    """One GeoPackage layer ``regions`` (``code``, ``name``, ``units``; EPSG:28992) of the
+    dissolved regions, written to a private temporary file and read back.
+
+    >>> from fixtures.synthetic import synthetic_dataset
+    >>> ds = synthetic_dataset()
+    >>> region_geopackage(ds.divisions["jeugdregio"], ds.units)[:15]
+    b'SQLite format 3'
+    """
+    import tempfile
+    from pathlib import Path
+
+    dissolved = dissolve_regions(division, units.to_crs(GPKG_CRS))
+    frame = gpd.GeoDataFrame(
+        {
+            "code": dissolved.index.astype(str),
+            "name": [division.region_names.get(c, c) for c in dissolved.index],
+            "units": dissolved["units"].astype(int).to_numpy(),
+        },
+        geometry=dissolved.geometry.values,
+        crs=GPKG_CRS,
+    )
+    with tempfile.TemporaryDirectory(prefix="regio-gpkg-") as tmp:
+        path = Path(tmp) / "regions.gpkg"
+        frame.to_file(path, layer="regions", driver="GPKG", engine="pyogrio")
+        return path.read_bytes()
+
+
+@router.get(
+    "/{name}.gpkg",
+    summary="Dissolved region polygons (GeoPackage, EPSG:28992)",
+    response_class=Response,
+    responses={200: {"content": {"application/geopackage+sqlite3": {}}}},
+)
+def division_geopackage(
+    name: DivisionPath,
+    scenario: ScenarioQuery = None,
+    evaluator: ScenarioEvaluator = Depends(get_evaluator),
+) -> Response:
+    """The regions of ``name`` (in ``scenario``) as one GeoPackage layer ``regions`` with
+    ``code``, ``name`` and ``units``, in RD New (EPSG:28992).
+
+    Example: ``GET /api/divisions/swv_po.gpkg?scenario=jeugdregio_41``.
+    """
+    division = division_or_404(evaluator, scenario, name)
+    key = ("gpkg", evaluator.key(scenario), name)
+    data = evaluator.cache.get_or_compute(
+        key, lambda: region_geopackage(division, evaluator.dataset.units[["geometry"]])
+    )
+    filename = f"{scenario or 'huidig'}_{name}.gpkg"
+    return Response(
+        data,
+        media_type="application/geopackage+sqlite3",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
 @router.get("/{name}", response_model=DivisionOut, summary="Regions with names and weights")
 def division_detail(
     name: DivisionPath,

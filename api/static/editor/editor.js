@@ -51,6 +51,7 @@
   const PALETTE = ["#77AADD", "#EE8866", "#EEDD88", "#FFAABB", "#99DDFF",
                    "#44BB99", "#BBCC33", "#AAAA00", "#DDDDDD"];
   const NO_REGION = "GEEN";
+  const CHECK_TITLES = JSON.parse(body.dataset.checkTitles || "{}"); // in the page's language
   const $ = (id) => document.getElementById(id);
   const state = {
     edits: [], redo: [], saved: [], figures: null, base: null, colours: {}, mode: "select",
@@ -614,7 +615,7 @@
     ul.replaceChildren();
     for (const c of checks) {
       const li = el("li", { class: c.passed ? "pass" : "fail", id: `check-${c.name}`, "data-passed": String(c.passed) },
-        el("span", { class: "mark", text: c.passed ? "✓ " + _("passes") : "✗ " + _("fails") }), ` ${c.label}: ${c.detail}`);
+        el("span", { class: "mark", text: c.passed ? "✓ " + _("passes") : "✗ " + _("fails") }), ` ${CHECK_TITLES[c.name] || c.label}: ${c.detail}`);
       if (c.offenders.length) {
         const more = c.offenders.length > 12 ? ` … (${c.offenders.length})` : "";
         const list = c.offenders.slice(0, 12).map((o) => (state.names[o] ? unitLabel(o) : regionLabel(o))).join(", ") + more;
@@ -959,7 +960,7 @@
       history.replaceState(null, "", `/edit/${out.id}?${viewQuery()}`);
       showStatus(_("Saved as %(name)s (version %(version)s). You are now editing %(name)s.", { name: out.id, version: out.version }));
       evaluate({});
-      $("save-as").focus();
+      $("search").focus(); // the save-as button is off now (no unsaved edits)
     } catch (err) {
       saveAsStep(1);
       $("save-as-error").textContent = err.status === 409 ? _("Not saved: %(reason)s", { reason: err.message }) : saveError(err);
@@ -991,7 +992,7 @@
     body.dataset[key] = value;
     history.replaceState(null, "", `/edit/${cfg.scenario}?${viewQuery()}`);
     updateLinks();
-    $("legend-against").textContent = cfg.against;
+    $("legend-against").textContent = $("against").selectedOptions[0].textContent;
     if (key === "against") {
       try { await loadAgainst(); } catch (err) { showError(err.message); }
     }
@@ -1009,6 +1010,10 @@
     $("mode-select").checked = mode === "select";
     $("mode-paint").checked = mode === "paint";
     if (mode === "paint") hidePicker(false);
+  }
+  function settled(action) {
+    let timer = null;
+    return () => { clearTimeout(timer); timer = setTimeout(action, 350); };
   }
   function typing(target) {
     const tag = (target.tagName || "").toLowerCase();
@@ -1039,12 +1044,14 @@
       if (!region || !name) { showError(_("Choose a region and type its new name.")); return; }
       addEdit({ op: "rename", division: cfg.division, region, name });
     });
-    $("weight").addEventListener("change", () => changeView("weight", $("weight").value));
-    $("against").addEventListener("change", () => changeView("against", $("against").value));
-    $("focus").addEventListener("change", () => {
+    // menus act a moment after the last change: arrow keys through a closed menu change its
+    // value at every step, and each step should not recompute or move the map
+    $("weight").addEventListener("change", settled(() => changeView("weight", $("weight").value)));
+    $("against").addEventListener("change", settled(() => changeView("against", $("against").value)));
+    $("focus").addEventListener("change", settled(() => {
       const [kind, code] = $("focus").value.split(":");
       setFocus(kind ? { kind, code } : null);
-    });
+    }));
     document.addEventListener("keydown", (event) => {
       if (event.key === "Escape" && !$("picker").hidden && !$("save-as-dialog").open) {
         event.preventDefault(); hidePicker(true); showStatus(_("Closed.")); return;
