@@ -51,6 +51,7 @@ from api.editor_parts import (
     weighted_mean,
 )
 from geo.checks import CHECKS, CheckState, VerdictError, VerdictSettings, verdict
+from geo.checks.principles import p1_compact
 from geo.checks.travel import distances
 from geo.division import NO_REGION, Division
 from geo.overlap import score
@@ -364,7 +365,7 @@ class LiveFigures:
             results.insert(
                 0, verdict(ctx, own, scenario=scenario, checks=HARD_CHECKS[:1]).results[0]
             )
-        return [
+        out = [
             {
                 "name": r.name,
                 "label": r.title,
@@ -377,6 +378,10 @@ class LiveFigures:
             }
             for r in results
         ]
+        if division != "swv" and out and out[0]["name"] == "P1" and not out[0]["passed"]:
+            # P1 is the scenario's (PO against VO): once, compactly, with what would pass
+            out[0].update(detail=p1_compact(results[0], division), offenders=[], problems=[])
+        return out
 
     def _changed_pupils(self, division: Division, levels: tuple[str, ...]) -> pd.Series:
         """Pupils per gemeente whose SWV changes against today (docs/proposals.md)."""

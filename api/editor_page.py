@@ -6,6 +6,7 @@ strings from the same catalogs (embedded in the page).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import Request
@@ -13,18 +14,8 @@ from fastapi import Request
 from api.auth.principal import Principal
 from api.records import StoredScenario
 from api.templating import TEMPLATES, page_context
-from maps.i18n import N_, gettext
-
-WEIGHT_LABELS: dict[str, str] = {
-    "area": N_("area (km²)"),
-    "inhabitants": N_("inhabitants"),
-    "inhabitants_0_15": N_("inhabitants 0-15"),
-    "pupils_po": N_("pupils (primary)"),
-    "pupils_vo": N_("pupils (secondary)"),
-    "pupils_special": N_("pupils (special)"),
-    "pupils": N_("pupils (all)"),
-}
-"""The weight menu's labels (English msgids; keys are :data:`geo.dataset.WEIGHTS`)."""
+from maps.i18n import N_
+from maps.i18n.labels import CHECK_TITLES, check_title, division_label, weight_label
 
 SIGN_IN_TO_SAVE = N_("Sign in to save your edits (your edits here are kept until you leave).")
 LIBRARY_READ_ONLY = N_(
@@ -47,11 +38,18 @@ def render_editor(request: Request, **variables: Any) -> str:
     """The editor page for ``request`` in its language, with ``variables`` (see
     ``api/templates/editor.html``); the script's strings are embedded from the catalogs."""
     context = page_context(request)
-    _ = gettext(context["locale"])
-    variables["weights"] = [{**w, "label": _(w["label"])} for w in variables.get("weights", [])]
+    locale = context["locale"]
+    variables["weights"] = [
+        {"value": w, "label": weight_label(w, locale)} for w in variables.pop("weight_names")
+    ]
+    variables["against_options"] = [
+        {"value": d, "label": division_label(d, locale)} for d in variables["against_options"]
+    ]
+    titles = {name: check_title(name, name, locale) for name in CHECK_TITLES}
     return TEMPLATES.get_template("editor.html").render(
         **context,
         i18n_blob=context["i18n_script"]("editor/editor.js"),
         i18n_helper="/static/i18n.js",
+        check_titles=json.dumps(titles, ensure_ascii=False),
         **variables,
     )

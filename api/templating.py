@@ -58,8 +58,8 @@ def switch_links(request: Request, locale: str) -> list[dict[str, Any]]:
 
 def i18n_blob(locale: str, *scripts: str) -> Markup:
     """``<script type="application/json" id="rk-i18n">`` with the translations of the msgids
-    of ``scripts`` (paths under :data:`STATIC_DIR`)."""
-    paths = [STATIC_DIR / script for script in scripts]
+    of ``scripts`` (paths under :data:`STATIC_DIR`) and of ``i18n.js`` itself."""
+    paths = [STATIC_DIR / script for script in ("i18n.js", *scripts)]
     text = json.dumps(js_catalog(locale, paths), ensure_ascii=False, sort_keys=True)
     safe = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(f'<script type="application/json" id="rk-i18n">{safe}</script>')

@@ -35,6 +35,7 @@ from geo.dataset import WEIGHT_NOTES
 from geo.division import Division
 from maps.i18n import (
     N_,
+    check_title,
     format_date,
     format_decimal,
     format_metric,
@@ -84,17 +85,6 @@ SOURCES: tuple[tuple[str, str], ...] = (
 )
 """Sources and vintages printed in every report (data: ``../shared/data/*/SOURCES.md``),
 as msgids (translated in the report's language)."""
-
-CHECK_TITLES: dict[str, str] = {
-    "P1": N_("Principle 1: one SWV for PO and VO"),
-    "P2": N_("Principle 2: support close to home"),
-    "P3": N_("Principle 3: every SWV within one jeugdregio"),
-    "size": N_("Size: pupils per SWV within the bounds"),
-    "contiguity": N_("Contiguity: every SWV one connected piece"),
-    "disruption": N_("Disruption: pupils whose SWV changes"),
-    "uniform": N_("Uniform regions: GGD, veiligheid, arbeidsmarkt, provincie"),
-}
-"""Titles of the checks of :mod:`geo.checks` (msgids); a check not listed shows its own."""
 
 TEMPLATE = install(
     jinja2.Environment(
@@ -165,11 +155,6 @@ def _cell(result: Any, locale: str = "nl") -> dict[str, str]:
     else:
         mark, css, word = "✗", "fail", _("fails")
     return {"mark": mark, "css": css, "word": word, "summary": result.summary}
-
-
-def check_title(name: str, title: str, locale: str) -> str:
-    """The title of check ``name`` in ``locale`` (its own ``title`` when not listed)."""
-    return gettext(locale)(CHECK_TITLES[name]) if name in CHECK_TITLES else title
 
 
 def _swv_rows(table: Any, names: Any, locale: str = "nl") -> list[dict[str, Any]]:

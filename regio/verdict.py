@@ -87,7 +87,9 @@ def _mark(passed: bool | None) -> str:
 
 
 def print_verdict(v: Verdict) -> None:
-    """One row per check: result, summary, offenders."""
+    """One row per check: result, summary, offenders (code and name)."""
+    from geo.names import label
+
     j = v.jeugdregio
     table = Table(
         title=f"{v.scenario}: verdict against {j['regions']} jeugdregio's ({j['source']}); "
@@ -102,7 +104,10 @@ def print_verdict(v: Verdict) -> None:
     ):
         table.add_column(column, **kw)  # type: ignore[arg-type]
     for r in v.results:
-        shown = [f"{o['code']} ({o['problem']})" for o in r.offenders[:MAX_LISTED]]
+        shown = [
+            f"{label(str(o['code']), o.get('name'))} ({o['problem']})"
+            for o in r.offenders[:MAX_LISTED]
+        ]
         if len(r.offenders) > MAX_LISTED:
             shown.append(f"... {len(r.offenders) - MAX_LISTED} more (--json lists all)")
         table.add_row(

@@ -1,9 +1,16 @@
-"""WCAG 2.1 AA, measured: axe-core in Chromium on every page type, in Dutch and in English.
+"""WCAG 2.1 AA and Dutch first, measured in Chromium on every page type, in Dutch and English.
 
-axe-core (``tests/a11y/axe.min.js``, vendored from npm, MPL-2.0) is injected by the test, never
-served by the app. The tags ``wcag2a``, ``wcag2aa``, ``wcag21a`` and ``wcag21aa`` must give 0
-violations on every page of :data:`PAGES` in both languages. Screenshots of every page type in
-Dutch go to ``artifacts/a11y_<page>.png``.
+- axe-core (``tests/a11y/axe.min.js``, vendored from npm, MPL-2.0) is injected by the test,
+  never served by the app. The tags ``wcag2a``, ``wcag2aa``, ``wcag21a`` and ``wcag21aa`` must
+  give 0 violations on every page of :data:`PAGES` in both languages, on the signed-in pages,
+  and in the map editor after an edit with the region picker open.
+- No visible text of a Dutch page is an English msgid left untranslated.
+- The language switch works and is remembered, both ways.
+- Numbers on the pages are Dutch (0,804; 156.388) and equal the API's figures.
+- The home page does not scroll sideways at 768 px nor at 640 px (200% zoom of 1280 px);
+  the map panels are collapsed there.
+
+Screenshots of every page type in Dutch go to ``artifacts/a11y_<page>.png``.
 """
 
 from __future__ import annotations
@@ -14,19 +21,25 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
+from babel.messages.pofile import read_po
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from geo.config import REPO_ROOT
+from maps.i18n.catalog import po_path
 from tests.test_browser import (  # noqa: F401 - fixtures
     TOKEN,
     _screenshot,
     _script_errors,
     browser,
+    chromium,
     server,
     sign_in_browser,
 )
+from tests.test_browser_editor import _evaluations, _ready, _wait_evaluated
+from tests.test_browser_editor_keyboard import active, keys
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -47,6 +60,8 @@ PAGES: dict[str, str] = {
     "proposal_form": "/proposals/new",
     "compare_page": "/compare?left=huidig&right=po_vo_samen&right_division=swv",
     "difference_map": "/compare/map?left=huidig&right=po_vo_samen&right_division=swv",
+    "explanation": "/uitleg/verdict",
+    "editor": "/edit/huidig?division=swv_po&against=jeugdregio&weight=pupils_po",
     "error_404": "/maps/no-such-scenario",
     "error_422": "/maps/huidig?division=no_such_division",
 }
@@ -89,6 +104,8 @@ def open_page(driver: WebDriver, base: str, path: str, locale: str) -> None:
         WebDriverWait(driver, 60).until(
             lambda d: d.find_elements(By.CSS_SELECTOR, "path.leaflet-interactive")
         )
+    if path.startswith("/edit/"):
+        _ready(driver)
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +141,208 @@ def test_no_wcag_violations(
     if locale == "nl":
         _screenshot(browser, f"a11y_{page}.png")
     assert not violations, f"{page} ({locale}) {path}:\n{describe(violations)}"
+
+
+EDITOR = PAGES["editor"]
+
+
+@pytest.mark.parametrize("locale", ["nl", "en"])
+def test_editor_after_an_edit_with_the_picker_open(
+    server: str,  # noqa: F811 - the fixture
+    browser: WebDriver,  # noqa: F811 - the fixture
+    locale: str,
+) -> None:
+    d = browser
+    open_page(d, server, EDITOR, locale)
+    d.find_element(By.ID, "search").click()
+    keys(d, "roermond")
+    WebDriverWait(d, 10).until(lambda x: x.find_elements(By.CSS_SELECTOR, "#search-results li"))
+    keys(d, Keys.ARROW_DOWN, Keys.ENTER)
+    WebDriverWait(d, 10).until(lambda x: active(x)["id"].startswith("target-"))
+    n = _evaluations(d)
+    keys(d, Keys.ENTER)  # move Roermond to the first neighbouring SWV: an edit
+    _wait_evaluated(d, n)
+    keys(d, Keys.ENTER)  # the search still holds Roermond: the picker opens again
+    WebDriverWait(d, 10).until(lambda x: active(x)["id"].startswith("target-"))
+    assert d.find_element(By.ID, "picker").get_attribute("hidden") is None
+    violations = run_axe(d)
+    if locale == "nl":
+        _screenshot(d, "a11y_editor_after_edit_picker.png")
+    assert not violations, f"editor after an edit, picker open ({locale}):\n{describe(violations)}"
+
+
+def english_msgids() -> set[str]:
+    """English msgids whose Dutch text differs, that are no Dutch text themselves, with a
+    letter pair: shown on a Dutch page they are a string the catalog did not translate."""
+    with po_path("nl").open("rb") as handle:
+        catalog = read_po(handle, locale="nl")
+    pairs = [(m.id, m.string) for m in catalog if m.id and isinstance(m.id, str)]
+    dutch = {text.strip() for _, text in pairs}
+    return {
+        msgid.strip()
+        for msgid, text in pairs
+        if text and text != msgid and msgid.strip() not in dutch and len(msgid.strip()) > 3
+    }
+
+
+VISIBLE_TEXT = """
+const out = [];
+const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+while (walk.nextNode()) {
+  const node = walk.currentNode, el = node.parentElement;
+  if (!el || el.closest("script, style, noscript, [hidden], [aria-hidden=true]")) continue;
+  const text = node.textContent.trim();
+  if (!text) continue;
+  const box = el.getBoundingClientRect(), style = getComputedStyle(el);
+  if (style.display === "none" || style.visibility === "hidden") continue;
+  out.push(text);
+}
+for (const el of document.querySelectorAll("[title], [aria-label], [placeholder], [alt]")) {
+  for (const name of ["title", "aria-label", "placeholder", "alt"]) {
+    const value = el.getAttribute(name);
+    if (value) out.push(value.trim());
+  }
+}
+return out;
+"""
+
+
+UNTRANSLATED_OK = frozenset({"explanation"})
+"""Pages allowed to show English: ``/uitleg/...`` renders the project's documentation
+(``docs/*.md``), which is written in English (named in the accessibility statement)."""
+
+
+@pytest.mark.parametrize(
+    "page", [p for p in PAGES if not p.startswith("error") and p not in UNTRANSLATED_OK]
+)
+def test_dutch_pages_show_no_untranslated_string(
+    server: str,  # noqa: F811 - the fixture
+    browser: WebDriver,  # noqa: F811 - the fixture
+    page: str,
+) -> None:
+    english = english_msgids()
+    assert len(english) > 200
+    open_page(browser, server, PAGES[page], "nl")
+    texts = browser.execute_script(VISIBLE_TEXT)
+    assert len(texts) > 5
+    left = sorted({text for text in texts if text in english})
+    assert not left, f"{page}: English strings on the Dutch page (not in the catalog): {left}"
+
+
+def page_lang(driver: WebDriver) -> str:
+    return str(driver.execute_script("return document.documentElement.lang"))
+
+
+def test_language_switch_both_ways(
+    server: str,  # noqa: F811 - the fixture
+    browser: WebDriver,  # noqa: F811 - the fixture
+) -> None:
+    d = browser
+    d.get(f"{server}/taal/nl?next=%2Fbegrippen")
+    assert d.execute_script("return document.documentElement.lang") == "nl"
+    assert d.find_element(By.TAG_NAME, "h1").text == "Begrippen"
+    d.find_element(By.CSS_SELECTOR, '.rk-lang a[lang="en"]').click()
+    WebDriverWait(d, 10).until(
+        lambda x: x.execute_script("return document.documentElement.lang") == "en"
+    )
+    assert d.current_url.endswith("/begrippen"), "back on the same page"
+    assert d.find_element(By.TAG_NAME, "h1").text == "Glossary"
+    d.get(f"{server}/")  # remembered on the next page, although the browser asks for Dutch
+    assert d.execute_script("return document.documentElement.lang") == "en"
+    assert d.find_element(By.TAG_NAME, "h1").text == "Scenarios"
+    d.find_element(By.CSS_SELECTOR, '.rk-lang a[lang="nl"]').click()
+    WebDriverWait(d, 10).until(
+        lambda x: x.execute_script("return document.documentElement.lang") == "nl"
+    )
+    assert d.find_element(By.TAG_NAME, "h1").text == "Scenario’s"
+    d.get(f"{server}/begrippen")
+    assert d.find_element(By.TAG_NAME, "h1").text == "Begrippen", "remembered both ways"
+
+
+def api_json(base: str, path: str) -> dict:
+    with urllib.request.urlopen(f"{base}{path}", timeout=60) as answer:
+        return json.load(answer)
+
+
+def test_numbers_are_dutch_on_the_page_and_equal_the_api(
+    server: str,  # noqa: F811 - the fixture
+    browser: WebDriver,  # noqa: F811 - the fixture
+) -> None:
+    score = api_json(server, "/api/scores?division=swv_po&against=jeugdregio&weight=inhabitants")
+    summary = score["summary"]
+    # formatted here, independently of the app: comma decimals, dot thousands
+    congruence = f"{summary['congruence']:.3f}".replace(".", ",")
+    biggest = max(score["regions"], key=lambda r: r["total"])
+    total = float(biggest["total"])
+    english = f"{total:,.0f}" if total.is_integer() else f"{total:,.1f}"  # whole, else 1 decimal
+    weight = english.translate(str.maketrans(",.", ".,"))
+    assert weight.count(".") >= 1, "a region of more than 1,000 inhabitants: 942.957,4"
+    open_page(browser, server, PAGES["map"], "nl")
+    box = browser.find_element(By.CSS_SELECTOR, ".rk-metrics").text
+    assert congruence in box
+    sentence = f"{summary['nested_regions']} van de {summary['regions']} samenwerkingsverbanden po"
+    assert sentence in browser.find_element(By.TAG_NAME, "main").text
+    cells = [
+        [c.text for c in row.find_elements(By.CSS_SELECTOR, "th, td")]
+        for row in browser.find_elements(By.CSS_SELECTOR, "#regio-tabel tbody tr")
+    ]
+    assert len(cells) == summary["regions"]
+    row = next(r for r in cells if r[0].endswith(f"({biggest['region']})"))
+    assert row[1] == weight and row[2] == f"{biggest['containment']:.3f}".replace(".", ",")
+    scale = browser.find_element(By.CSS_SELECTOR, ".leaflet-control-scale").text
+    assert "km" in scale and "mi" not in scale.split()
+    open_page(browser, server, PAGES["map"], "en")
+    box = browser.find_element(By.CSS_SELECTOR, ".rk-metrics").text
+    assert f"{summary['congruence']:.3f}" in box
+    open_page(browser, server, "/", "nl")
+    home = browser.find_element(By.ID, "scenario-huidig").text
+    assert congruence in home
+
+
+NO_SIDEWAYS = "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];"
+
+
+@pytest.mark.parametrize("width", [768, 640])
+def test_narrow_screens_and_zoom_need_no_sideways_scrolling(
+    server: str,  # noqa: F811 - the fixture
+    tmp_path_factory: pytest.TempPathFactory,
+    width: int,
+) -> None:
+    """768 px (a tablet) and 640 px (1280 px at 200% zoom): the home page fits, map panels are
+    collapsed and the layer list is closed."""
+    with chromium(tmp_path_factory.mktemp("narrow"), window=f"{width},900") as d:
+        d.get(f"{server}/")
+        inner = d.execute_script("return window.innerWidth")
+        scroll, client = d.execute_script(NO_SIDEWAYS)
+        assert scroll <= client, f"home at {inner} px scrolls sideways ({scroll} > {client})"
+        if width >= 768:  # a tablet: the scenario table fits too (no scrolling inside its box)
+            table, box = d.execute_script(
+                "const w = document.querySelector('.rk-table-wrap');"
+                "return [w.scrollWidth, w.clientWidth];"
+            )
+            assert table <= box, f"the scenario table is {table} px in a box of {box} px"
+        _screenshot(d, f"a11y_home_{width}.png")
+        open_page(d, server, PAGES["map"], "nl")
+        scroll, client = d.execute_script(NO_SIDEWAYS)
+        assert scroll <= client
+        panels = d.find_elements(By.CSS_SELECTOR, ".rk-map details.rk-panel")
+        assert panels and not any(p.get_attribute("open") for p in panels), "panels collapsed"
+        layers = d.find_element(By.CSS_SELECTOR, ".leaflet-control-layers")
+        assert "leaflet-control-layers-expanded" not in layers.get_attribute("class")
+        _screenshot(d, f"a11y_map_{width}.png")
+
+
+def test_signed_in_pages(
+    server: str,  # noqa: F811 - the fixture
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """The pages a planner sees signed in (upload and new-scenario forms, the proposal form)."""
+    with chromium(tmp_path_factory.mktemp("signed-in")) as d:
+        sign_in_browser(d, server)
+        for locale in ("nl", "en"):
+            for name, path in (("home_signed_in", "/"), ("proposal_signed_in", "/proposals/new")):
+                open_page(d, server, path, locale)
+                violations = run_axe(d)
+                if locale == "nl":
+                    _screenshot(d, f"a11y_{name}.png")
+                assert not violations, f"{name} ({locale}):\n{describe(violations)}"

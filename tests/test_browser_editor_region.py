@@ -172,7 +172,7 @@ def test_regional_editor_with_the_mouse(
     assert "against=provincie" in d.current_url
     assert d.execute_script("return window.rkEditor.figures.against") == "provincie"
     assert float(d.find_element(By.ID, "after-congruence").get_attribute("data-value")) != before
-    assert d.find_element(By.ID, "legend-against").text == "provincie"
+    assert d.find_element(By.ID, "legend-against").text == "provincies"
     assert len(d.execute_script("return window.rkEditor.edits")) == len(edits)
     n = _evaluations(d)
     Select(d.find_element(By.ID, "against")).select_by_value("jeugdregio")

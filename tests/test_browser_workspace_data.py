@@ -124,7 +124,10 @@ def test_import_with_a_base_then_a_broken_file(
 
 def test_regional_report_and_its_pdf(server: str, browser: WebDriver) -> None:
     d = browser
-    d.get(f"{server}/api/scenarios/nederweert-roermond/report?region=Limburg")
+    d.get(f"{server}/scenarios/nederweert-roermond")  # the scenario page's regional form
+    field = d.find_element(By.ID, "report-region")
+    field.send_keys("Limburg")
+    field.send_keys(Keys.ENTER)
     WebDriverWait(d, 120).until(lambda x: x.find_elements(By.CSS_SELECTOR, "img.swv-map"))
     assert "PV31 Limburg" in d.title
     assert "GM0946 Nederweert" in d.find_element(By.CSS_SELECTOR, "table.changed").text

@@ -81,3 +81,27 @@ def test_save_as_does_not_inherit_the_base_claims(client, dataset) -> None:
     v = client.get("/api/scenarios/claims-1/verdict").json()
     assert v["principles_claimed"] == [1]
     assert "claims-1: principles (its own document" in v["principles_source"]
+
+
+def test_p1_is_shown_once_and_compactly_while_one_level_is_edited(client, dataset) -> None:
+    edit = {"op": "move", "division": "swv_po", "unit": "GM0772", "to": "PO3008"}
+    out = client.post(
+        "/api/scenarios/huidig/evaluate",
+        json={
+            "division": "swv_po",
+            "against": "jeugdregio",
+            "weight": "pupils_po",
+            "edits": [edit],
+        },
+    ).json()
+    p1 = [c for c in out["checks"] if c["name"] == "P1"]
+    assert len(p1) == 1 and not p1[0]["passed"]
+    assert p1[0]["offenders"] == [] and p1[0]["problems"] == []
+    # counted, with what would make it pass; the count is today's SWVs whose areas differ
+    po, vo = dataset.division("swv_po"), dataset.division("swv_vo")
+    assert f"{po.n_regions} PO and {vo.n_regions} VO SWVs" in p1[0]["detail"]
+    assert "To pass: one division for PO and VO" in p1[0]["detail"]
+    # the verdict itself (scripts, the report) still lists every offender
+    v = client.get("/api/scenarios/huidig/verdict").json()
+    full = next(c for c in v["checks"] if c["name"] == "P1")
+    assert len(full["offenders"]) > 100

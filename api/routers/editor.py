@@ -46,7 +46,7 @@ from api.editor_models import (
     SavedOut,
     edit_documents,
 )
-from api.editor_page import SIGN_IN_TO_SAVE, WEIGHT_LABELS, render_editor, save_refusal
+from api.editor_page import SIGN_IN_TO_SAVE, render_editor, save_refusal
 from api.editor_parts import check_edits_api_safe, editor_resources
 from api.limits import Limits, check_document_limits, cost_budget
 from api.models import DIVISION_PATTERN, ERROR_RESPONSES, SCENARIO_PATTERN, ErrorOut, WeightName
@@ -149,7 +149,7 @@ def editor_page(
         division=division,
         against=against,
         weight=weight,
-        weights=[{"value": w, "label": WEIGHT_LABELS.get(w, w)} for w in WEIGHTS],
+        weight_names=list(WEIGHTS),
         against_options=sorted(d for d in divisions if d != division),
         description=str(stored.document.get("description", "")),
         stored_edits=len(stored.document.get("edits") or []),

@@ -30,7 +30,7 @@ router = APIRouter(tags=["pages"])
 STATEMENT_DATE = datetime.date(2026, 12, 6)
 """When the accessibility statement was drawn up (change it with its text)."""
 
-AXE_VERSION = "4.10"
+AXE_VERSION = "4.10.3"
 """The axe-core version the accessibility test runs (``tests/a11y/axe.min.js``)."""
 
 SHARED_STATIC = frozenset(

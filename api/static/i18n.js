@@ -46,4 +46,31 @@
   window.rkI18n = { locale, gettext, ngettext, number, metric };
   window._ = gettext;
   window.ngettext = ngettext;
+
+  // Leaflet's own controls (zoom buttons, layer toggle) name themselves in English: name them
+  // in the page's language, also on maps drawn later (the editor builds its map after loading).
+  const LEAFLET = [
+    [".leaflet-control-zoom-in", () => gettext("Zoom in")],
+    [".leaflet-control-zoom-out", () => gettext("Zoom out")],
+    [".leaflet-control-layers-toggle", () => gettext("Map layers")],
+  ];
+  function nameLeafletControls() {
+    for (const [selector, label] of LEAFLET) {
+      for (const el of document.querySelectorAll(selector)) {
+        if (el.dataset.rkNamed) continue;
+        el.title = label();
+        el.setAttribute("aria-label", label());
+        el.dataset.rkNamed = "1";
+      }
+    }
+  }
+  function watch() {
+    nameLeafletControls();
+    new MutationObserver(() => {
+      if (document.querySelector(".leaflet-control-zoom-in:not([data-rk-named]), " +
+          ".leaflet-control-layers-toggle:not([data-rk-named])")) nameLeafletControls();
+    }).observe(document.body, { childList: true, subtree: true });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", watch);
+  else watch();
 })();

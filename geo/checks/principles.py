@@ -111,6 +111,25 @@ def one_swv(state: CheckState) -> CheckResult:
     )
 
 
+def p1_compact(result: CheckResult, division: str) -> str:
+    """P1 in one sentence while only ``division`` (``swv_po`` or ``swv_vo``) is edited: P1 is a
+    property of the scenario (PO against VO), so its offenders are counted, not listed, and the
+    sentence says what would make it pass.
+
+    >>> r = CheckResult("P1", "t", True, False, "s", {"swvs_po": 2, "swvs_vo": 3, "same_area": 1},
+    ...     [{"code": "A"}, {"code": "B"}])
+    >>> p1_compact(r, "swv_po")[:62]
+    'a property of the scenario, not of swv_po alone: 2 PO and 3 VO'
+    """
+    f = result.figures
+    return (
+        f"a property of the scenario, not of {division} alone: {f.get('swvs_po', '?')} PO and "
+        f"{f.get('swvs_vo', '?')} VO SWVs, {f.get('same_area', 0)} with the same area "
+        f"({len(result.offenders)} SWVs differ). To pass: one division for PO and VO (edit "
+        "'swv', or make swv_po and swv_vo the same division)."
+    )
+
+
 def containment_table(state: CheckState, subject: Subject) -> dict[str, object]:
     """Weight and pupils of each SWV of ``subject`` per jeugdregio, and its containment."""
     jz = state.jeugdregio.division

@@ -67,6 +67,9 @@ COAST_TOLERANCE_M = 300.0
 MIN_WATER_KM2 = 0.5
 """Smaller water pieces (slivers between generalised boundaries) are ignored."""
 
+ROUTE_CHUNK = 16_384
+"""Pairs routed per numpy step (memory: chunk x waypoints floats)."""
+
 SEA_BAND_M = 5_000.0
 """The open sea around the land's convex hull counts as water this far out (no route goes round
 the coast through the sea)."""
@@ -155,7 +158,10 @@ class WaterModel:
         out = straight.copy()
         sub = blocked[np.ix_(rows, cols)]
         r, c = np.nonzero(sub)
-        routed = (via_o[r] + lt[c]).min(axis=1)
+        routed = np.empty(len(r))
+        for lo_i in range(0, len(r), ROUTE_CHUNK):  # bounded memory: chunk x waypoints
+            part = slice(lo_i, lo_i + ROUTE_CHUNK)
+            routed[part] = (via_o[r[part]] + lt[c[part]]).min(axis=1)
         ok = np.isfinite(routed)
         out[rows[r[ok]], cols[c[ok]]] = np.maximum(routed[ok], straight[rows[r[ok]], cols[c[ok]]])
         self.stats["unrouted"] = int((~ok).sum())

@@ -46,6 +46,7 @@ from maps.i18n.formats import (
 from maps.i18n.jinja import install, template_context
 from maps.i18n.js import js_catalog, js_msgids
 from maps.i18n.labels import (
+    check_title,
     division_label,
     metric_label,
     principle_label,
@@ -59,6 +60,7 @@ __all__ = [
     "LOCALES",
     "LOCALE_NAMES",
     "N_",
+    "check_title",
     "division_label",
     "format_date",
     "format_decimal",

@@ -101,11 +101,21 @@ FILTERS: dict[str, Callable[..., str]] = {
     "division_label": _filter(labels.division_label),
     "metric_label": _filter(labels.metric_label),
     "region_label": _filter(labels.region_label),
+    "division_short": _filter(labels.division_short),
 }
 """Format filters (the render's ``locale`` decides the language): ``{{ x|number }}``,
 ``{{ x|decimal(2) }}``, ``{{ x|percent }}``, ``{{ x|metric }}``, ``{{ x|weight }}``,
 ``{{ d|date }}``; labels of codes: ``{{ "inhabitants"|weight_label }}``,
 ``{{ "swv_po"|division_label }}``, ``{{ "congruence"|metric_label }}``."""
+
+
+@jinja2.pass_context
+def _check_title(context: Context, name: str, title: str) -> str:
+    return labels.check_title(name, title, _locale(context))
+
+
+FILTERS["check_title"] = _check_title
+"""``{{ check.name|check_title(check.title) }}``: a check's title in the reader's language."""
 
 
 def install(env: jinja2.Environment) -> jinja2.Environment:

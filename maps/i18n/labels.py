@@ -41,6 +41,24 @@ PRINCIPLE_LABELS: dict[int, str] = {
 }
 """The cabinet's three principles, short (msgids; ``geo.scenarios.model.PRINCIPLES`` in full)."""
 
+CHECK_TITLES: dict[str, str] = {
+    "P1": N_("Principle 1: one SWV for PO and VO"),
+    "P2": N_("Principle 2: support close to home"),
+    "P3": N_("Principle 3: every SWV within one jeugdregio"),
+    "size": N_("Size: pupils per SWV within the bounds"),
+    "contiguity": N_("Contiguity: every SWV one connected piece"),
+    "disruption": N_("Disruption: pupils whose SWV changes"),
+    "uniform": N_("Uniform regions: GGD, veiligheid, arbeidsmarkt, provincie"),
+}
+"""Titles of the checks of :mod:`geo.checks` (msgids, the same English as their ``title``)."""
+
+SHORT_DIVISION_LABELS: dict[str, str] = {
+    "swv_po": N_("SWV po"),
+    "swv_vo": N_("SWV vo"),
+    "swv": N_("SWV po+vo"),
+}
+"""Division code -> a short column header (msgid); the full label is read out beside it."""
+
 REGION_LABELS: dict[str, str] = {
     "swv_po": N_("samenwerkingsverband po"),
     "swv_vo": N_("samenwerkingsverband vo"),
@@ -79,6 +97,26 @@ def division_label(name: str, locale: str) -> str:
     """The label of division ``name`` in ``locale`` (its regions, plural)."""
     label = DIVISION_LABELS.get(name)
     return gettext(locale)(label) if label else name
+
+
+def division_short(name: str, locale: str) -> str:
+    """A short label of division ``name`` for narrow table headers (else its full label).
+
+    >>> division_short("swv", "nl"), division_short("jeugdregio", "en")
+    ('SWV po+vo', "jeugdregio's")
+    """
+    label = SHORT_DIVISION_LABELS.get(name)
+    return gettext(locale)(label) if label else division_label(name, locale)
+
+
+def check_title(name: str, title: str, locale: str) -> str:
+    """The title of check ``name`` in ``locale`` (its own ``title`` when not listed).
+
+    >>> check_title("P3", "x", "nl"), check_title("new", "New check", "nl")
+    ('Uitgangspunt 3: elk samenwerkingsverband binnen één jeugdregio', 'New check')
+    """
+    label = CHECK_TITLES.get(name)
+    return gettext(locale)(label) if label else title
 
 
 def region_label(name: str, locale: str) -> str:

@@ -51,6 +51,7 @@
   const PALETTE = ["#77AADD", "#EE8866", "#EEDD88", "#FFAABB", "#99DDFF",
                    "#44BB99", "#BBCC33", "#AAAA00", "#DDDDDD"];
   const NO_REGION = "GEEN";
+  const CHECK_TITLES = JSON.parse(body.dataset.checkTitles || "{}"); // in the page's language
   const $ = (id) => document.getElementById(id);
   const state = {
     edits: [], redo: [], saved: [], figures: null, base: null, colours: {}, mode: "select",
@@ -614,7 +615,7 @@
     ul.replaceChildren();
     for (const c of checks) {
       const li = el("li", { class: c.passed ? "pass" : "fail", id: `check-${c.name}`, "data-passed": String(c.passed) },
-        el("span", { class: "mark", text: c.passed ? "✓ " + _("passes") : "✗ " + _("fails") }), ` ${c.label}: ${c.detail}`);
+        el("span", { class: "mark", text: c.passed ? "✓ " + _("passes") : "✗ " + _("fails") }), ` ${CHECK_TITLES[c.name] || c.label}: ${c.detail}`);
       if (c.offenders.length) {
         const more = c.offenders.length > 12 ? ` … (${c.offenders.length})` : "";
         const list = c.offenders.slice(0, 12).map((o) => (state.names[o] ? unitLabel(o) : regionLabel(o))).join(", ") + more;
@@ -991,7 +992,7 @@
     body.dataset[key] = value;
     history.replaceState(null, "", `/edit/${cfg.scenario}?${viewQuery()}`);
     updateLinks();
-    $("legend-against").textContent = cfg.against;
+    $("legend-against").textContent = $("against").selectedOptions[0].textContent;
     if (key === "against") {
       try { await loadAgainst(); } catch (err) { showError(err.message); }
     }
