@@ -190,7 +190,7 @@ def test_national_map_draws_the_real_swv_borders(dataset: Dataset) -> None:
     import shapely
 
     s = _score(dataset, "swv_po", "jeugdregio", "inhabitants")
-    page = page_html(division_map(dataset, dataset.divisions, s, scenario="huidig"))
+    page = page_html(division_map(dataset, dataset.divisions, s, scenario="huidig", locale="en"))
     found = page_layers(page)
     borders = {
         f["id"]: shapely.geometry.shape(f["geometry"]) for f in found["swv_po borders"].features

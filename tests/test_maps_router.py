@@ -201,13 +201,13 @@ def test_real_map_pages(dataset: Dataset, tmp_path: Path) -> None:
         r = client.get("/maps/huidig?division=swv_po&against=jeugdregio&weight=inhabitants")
         assert r.status_code == 200
         assert len(r.content) < 1_500_000
-        assert len(page_layers(r.text)["gemeenten: swv_po by containment"].features) == 342
+        assert len(page_layers(r.text)["gemeenten: swv_po naar inbedding"].features) == 342
         r = client.get("/maps/compare?left=huidig&right=swv_binnen_jeugdregio")
         assert r.status_code == 200
         found = page_layers(r.text)
-        right = found["swv_binnen_jeugdregio: swv_po by containment"].features
+        right = found["swv_binnen_jeugdregio: swv_po naar inbedding"].features
         # every SWV cut along the jeugdregio borders lies in one jeugdregio
-        assert {f["properties"]["m_containment"] for f in right} <= {"1.000", "–"}
+        assert {f["properties"]["m_containment"] for f in right} <= {"1,000", "–"}
         assert "'swv'" in client.get("/maps/huidig?division=swv").json()["detail"]
 
 
@@ -240,7 +240,9 @@ def test_real_map_and_compare_of_a_combined_swv(dataset: Dataset, tmp_path: Path
     app = create_app(dataset, tmp_path)
     with sign_in(TestClient(app)) as client:
         assert client.post("/api/scenarios", json=doc).status_code == 201
-        r = client.get(f"/maps/{doc['name']}?division=swv&against=jeugdregio&weight=pupils")
+        english = {"Accept-Language": "en"}  # layer names as the English msgids (CHANGE_LAYER)
+        url = f"/maps/{doc['name']}?division=swv&against=jeugdregio&weight=pupils"
+        r = client.get(url, headers=english)
         assert r.status_code == 200 and len(r.content) < 1_500_000
         found = page_layers(r.text)
         outlined = {f["id"] for f in found[CHANGE_LAYER].features}
@@ -250,7 +252,9 @@ def test_real_map_and_compare_of_a_combined_swv(dataset: Dataset, tmp_path: Path
             for move in moves[code]:
                 assert move in tips[code]["swv_change"], (code, tips[code]["swv_change"])
         assert all(tips[c]["swv_change"] == "no" for c in set(tips) - expected)
-        r = client.get(f"/maps/compare?left=huidig&right={doc['name']}&division=swv")
+        r = client.get(
+            f"/maps/compare?left=huidig&right={doc['name']}&division=swv", headers=english
+        )
         assert r.status_code == 200
         found = page_layers(r.text)
         assert "huidig: swv_po by containment" in found

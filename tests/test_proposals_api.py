@@ -72,12 +72,13 @@ def test_proposal_result_links_its_map_and_the_compare_view_beside_huidig(
     assert done["map_url"] == "/maps/plan-l?division=swv&against=jeugdregio&weight=pupils"
     assert sorted(done["compare_urls"]) == ["swv vs swv_po", "swv vs swv_vo"]
     # the map outlines exactly the gemeenten the report says change SWV
-    page = client.get(done["map_url"])
+    english = {"Accept-Language": "en"}  # layer names as the English msgids (CHANGE_LAYER)
+    page = client.get(done["map_url"], headers=english)
     assert page.status_code == 200
     outlined = {f["id"] for f in page_layers(page.text)[CHANGE_LAYER].features}
     reported = {g["code"] for g in done["report"]["gemeenten"] if g["swv_changes"]}
     assert outlined == reported and reported
-    compare = client.get(done["compare_urls"]["swv vs swv_po"])
+    compare = client.get(done["compare_urls"]["swv vs swv_po"], headers=english)
     assert compare.status_code == 200
     found = page_layers(compare.text)
     assert {"huidig: swv_po by containment", "plan-l: swv by containment"} <= set(found)

@@ -960,7 +960,7 @@
       history.replaceState(null, "", `/edit/${out.id}?${viewQuery()}`);
       showStatus(_("Saved as %(name)s (version %(version)s). You are now editing %(name)s.", { name: out.id, version: out.version }));
       evaluate({});
-      $("save-as").focus();
+      $("search").focus(); // the save-as button is off now (no unsaved edits)
     } catch (err) {
       saveAsStep(1);
       $("save-as-error").textContent = err.status === 409 ? _("Not saved: %(reason)s", { reason: err.message }) : saveError(err);
@@ -1011,6 +1011,10 @@
     $("mode-paint").checked = mode === "paint";
     if (mode === "paint") hidePicker(false);
   }
+  function settled(action) {
+    let timer = null;
+    return () => { clearTimeout(timer); timer = setTimeout(action, 350); };
+  }
   function typing(target) {
     const tag = (target.tagName || "").toLowerCase();
     return tag === "textarea" || tag === "select" || (tag === "input" && !["checkbox", "radio", "button"].includes(target.type));
@@ -1040,12 +1044,14 @@
       if (!region || !name) { showError(_("Choose a region and type its new name.")); return; }
       addEdit({ op: "rename", division: cfg.division, region, name });
     });
-    $("weight").addEventListener("change", () => changeView("weight", $("weight").value));
-    $("against").addEventListener("change", () => changeView("against", $("against").value));
-    $("focus").addEventListener("change", () => {
+    // menus act a moment after the last change: arrow keys through a closed menu change its
+    // value at every step, and each step should not recompute or move the map
+    $("weight").addEventListener("change", settled(() => changeView("weight", $("weight").value)));
+    $("against").addEventListener("change", settled(() => changeView("against", $("against").value)));
+    $("focus").addEventListener("change", settled(() => {
       const [kind, code] = $("focus").value.split(":");
       setFocus(kind ? { kind, code } : null);
-    });
+    }));
     document.addEventListener("keydown", (event) => {
       if (event.key === "Escape" && !$("picker").hidden && !$("save-as-dialog").open) {
         event.preventDefault(); hidePicker(true); showStatus(_("Closed.")); return;
