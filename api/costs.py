@@ -2,9 +2,11 @@
 
 Rules (settings in :class:`api.limits.Limits`, documented in ``docs/security.md``):
 
-- **Concurrency.** :class:`Gate` admits at most ``total`` requests of one kind at once in the
-  app and ``per_client`` per client (the signed-in user, else the client address); one more
-  gets 429 with ``Retry-After`` before any work.
+- **Concurrency and CPU.** :class:`Gate` admits at most ``total`` requests of one kind at once
+  in the app and ``per_client`` per client (the signed-in user, else the client address), and
+  none for a client that spent its ``cpu_per_minute`` CPU seconds in the last minute; one more
+  gets 429 with ``Retry-After`` before any work. (A steady stream of valid but heavy requests
+  from one client is what takes the server's throughput: the work holds the interpreter lock.)
 - **Cancellation.** :func:`run_cancellable` runs the work in a worker thread with a fresh
   cancel flag and polls ``request.is_disconnected()`` while it waits: when the client goes away
   the flag is set, and the work stops at its next check (:func:`geo.scenarios.budget.
@@ -26,6 +28,7 @@ import asyncio
 import math
 import threading
 import time
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -49,22 +52,75 @@ class Gate:
     """At most ``total`` admitted at once, ``per_client`` per client key (asyncio or thread
     callers alike: the counts are under a lock; memory is one entry per client now running)."""
 
+    WINDOW = 60.0
+    """Seconds over which a client's CPU time is summed."""
+    MAX_TRACKED = 10_000
+    """Clients whose recent CPU time is remembered (the oldest are forgotten first)."""
+
     def __init__(
-        self, what: str, *, total: int, per_client: int, settings: tuple[str, str] = ("", "")
+        self,
+        what: str,
+        *,
+        total: int,
+        per_client: int,
+        cpu_per_minute: float | None = None,
+        settings: tuple[str, ...] = ("", "", ""),
     ) -> None:
         self.what = what
         self.total = total
         self.per_client = per_client
-        self.settings = settings
+        self.cpu_per_minute = cpu_per_minute
+        self.settings = (*settings, "", "", "")[:3]
         self.running = 0
         self.by_client: dict[str, int] = {}
+        self._spent: OrderedDict[str, deque[tuple[float, float]]] = OrderedDict()
         self._lock = threading.Lock()
+
+    def _recent(self, client: str, now: float) -> tuple[float, float]:
+        """CPU seconds ``client`` spent in the last :attr:`WINDOW` and the seconds until it
+        falls under its limit again; hold the lock."""
+        entries = self._spent.get(client)
+        if not entries:
+            return 0.0, 0.0
+        while entries and entries[0][0] <= now - self.WINDOW:
+            entries.popleft()
+        if not entries:
+            del self._spent[client]
+            return 0.0, 0.0
+        total = sum(seconds for _, seconds in entries)
+        wait, left = 0.0, total
+        for when, seconds in entries:
+            if self.cpu_per_minute is None or left < self.cpu_per_minute:
+                break
+            left -= seconds
+            wait = when + self.WINDOW - now
+        return total, wait
+
+    def record(self, client: str, seconds: float) -> None:
+        """Count ``seconds`` of CPU time spent for ``client`` now."""
+        if self.cpu_per_minute is None or seconds <= 0:
+            return
+        with self._lock:
+            entries = self._spent.setdefault(client, deque())
+            entries.append((time.monotonic(), seconds))
+            self._spent.move_to_end(client)
+            while len(self._spent) > self.MAX_TRACKED:
+                self._spent.popitem(last=False)
 
     @contextmanager
     def admit(self, client: str) -> Iterator[None]:
         """Hold one place for ``client`` inside the block; 429 (:class:`LimitExceeded` with
         ``retry_after``) when the app or the client is at its limit."""
         with self._lock:
+            spent, wait = self._recent(client, time.monotonic())
+            if self.cpu_per_minute is not None and spent >= self.cpu_per_minute:
+                raise LimitExceeded(
+                    f"{self.what}: {spent:.1f} CPU seconds spent by this client in the last "
+                    f"minute, the limit ({self.settings[2] or 'per client'}); try again in "
+                    f"{math.ceil(wait)} s",
+                    429,
+                    retry_after=max(1, math.ceil(wait)),
+                )
             mine = self.by_client.get(client, 0)
             if mine >= self.per_client:
                 raise LimitExceeded(
@@ -103,7 +159,12 @@ def evaluation_gate(request: Request, limits: Limits) -> Gate:
             "editor evaluations",
             total=limits.evaluations,
             per_client=limits.evaluations_per_client,
-            settings=(ENV["evaluations"], ENV["evaluations_per_client"]),
+            cpu_per_minute=limits.evaluation_cpu_per_minute,
+            settings=(
+                ENV["evaluations"],
+                ENV["evaluations_per_client"],
+                ENV["evaluation_cpu_per_minute"],
+            ),
         )
         state.evaluation_gate = gate
     return gate
@@ -129,20 +190,25 @@ def charge(scope: Any, seconds: float, limits: Limits) -> int:
 
 
 async def run_cancellable(
-    request: Request, work: Callable[[threading.Event], T], limits: Limits
+    request: Request,
+    work: Callable[[threading.Event], T],
+    limits: Limits,
+    spent: Callable[[float], None] | None = None,
 ) -> T:
     """``work(cancel)`` in a worker thread; ``cancel`` is set when the client disconnects (the
     work stops at its next budget check). Its CPU time is charged to the client's rate limit
-    (:func:`charge`) whether it ends, fails or is stopped."""
+    (:func:`charge`) and given to ``spent`` whether it ends, fails or is stopped."""
     cancel = threading.Event()
-    spent = [0.0]
 
     def run() -> T:
         start = time.thread_time()
         try:
             return work(cancel)
         finally:
-            spent[0] = time.thread_time() - start
+            seconds = time.thread_time() - start
+            charge(request.scope, seconds, limits)
+            if spent is not None:
+                spent(seconds)
 
     task = asyncio.ensure_future(run_in_threadpool(run))
     try:
@@ -155,4 +221,3 @@ async def run_cancellable(
     finally:
         if not task.done():  # this coroutine itself was cancelled: stop the work too
             cancel.set()
-        charge(request.scope, spent[0], limits)

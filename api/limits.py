@@ -95,6 +95,9 @@ class Limits:
     """Editor evaluations (``POST .../evaluate``) running at once in the app."""
     evaluations_per_client: int = 2
     """Editor evaluations running at once per user (or per client address when anonymous)."""
+    evaluation_cpu_per_minute: float = 10.0
+    """CPU seconds of editor evaluations one client may spend per minute (a click costs about
+    0.02; a steady stream of heavy evaluations from one client gets 429)."""
     cost_seconds: float = 0.05
     """Seconds of work (CPU time of the request) that count as one expensive read in the rate
     limit: an evaluation or a freshly rendered map page counts by its cost."""
@@ -129,6 +132,7 @@ ENV: dict[str, str] = {
     "password_hashes": "REGIOKOMPAS_PASSWORD_HASHES",
     "evaluations": "REGIOKOMPAS_EVALUATIONS",
     "evaluations_per_client": "REGIOKOMPAS_EVALUATIONS_PER_CLIENT",
+    "evaluation_cpu_per_minute": "REGIOKOMPAS_EVALUATION_CPU",
     "cost_seconds": "REGIOKOMPAS_COST_SECONDS",
     "editor_cache_bytes": "REGIOKOMPAS_EDITOR_CACHE_BYTES",
 }

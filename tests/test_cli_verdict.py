@@ -121,7 +121,7 @@ def test_report_writes_one_self_contained_html(dense, tmp_path) -> None:
     assert result.exit_code == 1  # two_jeugdregio fails P3
     html = out.read_text(encoding="utf-8")
     assert html.count('class="swv-map"') == 2 and "data:image/png;base64," in html
-    assert "<th>valid<br>" in html and "<th>two_jeugdregio<br>" in html
+    assert '<th scope="col">valid<br>' in html and '<th scope="col">two_jeugdregio<br>' in html
     assert "claims principle 3" in html and "claims principle 3" in result.stderr
     assert 'src="http' not in html and 'href="http' not in html
 

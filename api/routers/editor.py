@@ -22,6 +22,7 @@ import re
 import threading
 import time
 import unicodedata
+from collections.abc import AsyncIterator
 from pathlib import Path as FsPath
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -33,7 +34,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from api.auth.policy import enforce
 from api.auth.principal import Principal
-from api.costs import client_key, evaluation_gate, run_cancellable
+from api.costs import Gate, client_key, evaluation_gate, run_cancellable
 from api.deps import ScenarioEvaluator, cached_response, get_evaluator, get_limits, get_store
 from api.editing import LiveFigures
 from api.editor_context import editor_context, jeugdregio_pieces
@@ -61,6 +62,8 @@ router = APIRouter(tags=["editor"], responses=ERROR_RESPONSES)
 
 STATIC_DIR = FsPath(__file__).resolve().parent.parent / "static" / "editor"
 """The editor's script and style sheet (served under ``/edit/static/``)."""
+
+JSON = "application/json"
 
 CONFLICT = {409: {"model": ErrorOut, "description": "the scenario was saved since base_revision"}}
 
@@ -266,6 +269,21 @@ def _check_revision(store: ScenarioStore, scenario: str, base_revision: int | No
     return current
 
 
+async def evaluation_slot(
+    request: Request,
+    limits: Limits = Depends(get_limits),
+    principal: Principal = Depends(enforce),
+) -> AsyncIterator[tuple[Gate, str]]:
+    """A place in the app's :class:`~api.costs.Gate` of evaluations for the caller (the user,
+    else the address), held until the answer is made; 429 with ``Retry-After`` when the app or
+    the client is at its limit or the client spent its CPU for the minute. A dependency, so a
+    refused request is refused before its body is validated."""
+    user = principal.user.name if principal.user is not None else None
+    gate, client = evaluation_gate(request, limits), client_key(request, user)
+    with gate.admit(client):
+        yield gate, client
+
+
 @router.post(
     "/api/scenarios/{scenario}/evaluate",
     response_model=EvaluateOut,
@@ -276,10 +294,10 @@ async def evaluate_edits(
     request: Request,
     scenario: ScenarioPath,
     body: EvaluateIn,
+    slot: tuple[Gate, str] = Depends(evaluation_slot),
     live: LiveFigures = Depends(live_figures),
     store: ScenarioStore = Depends(get_store),
     limits: Limits = Depends(get_limits),
-    principal: Principal = Depends(enforce),
 ) -> Any:
     """Apply ``edits`` after the stored scenario's own edits and return the editor's figures:
     headline metrics before/after, every region, containment of touched regions before ->
@@ -294,11 +312,11 @@ async def evaluate_edits(
     "edits": [{"op": "move", "division": "swv_po", "unit": "GM0772", "to": "PO3008"}]}``.
     """
     start = time.perf_counter()
-    edits = edit_documents(body.edits)
-    check_edits_api_safe(edits)
-    check_document_limits({"name": scenario, "edits": edits}, limits)
 
-    def run(cancel: threading.Event) -> dict[str, Any]:
+    def run(cancel: threading.Event) -> Response:
+        edits = edit_documents(body.edits)
+        check_edits_api_safe(edits)
+        check_document_limits({"name": scenario, "edits": edits}, limits)  # before any work
         with within(cost_budget(limits, cancel=cancel)):
             revision = _check_revision(store, scenario, body.base_revision)
             try:
@@ -315,13 +333,15 @@ async def evaluate_edits(
                 after["jeugdregio"].for_weight(body.weight),
                 live.evaluator.dataset.weight(body.weight),
             )
-        return {**out, "revision": revision, "pieces": pieces}
+        out = {**out, "revision": revision, "pieces": pieces}
+        out["timing_ms"] = (time.perf_counter() - start) * 1e3
+        # serialised here (counted as this client's work, off the event loop)
+        return Response(EvaluateOut.model_validate(out).model_dump_json(), media_type=JSON)
 
-    user = principal.user.name if principal.user is not None else None
-    with evaluation_gate(request, limits).admit(client_key(request, user)):
-        out = await run_cancellable(request, run, limits)
-    out["timing_ms"] = (time.perf_counter() - start) * 1e3
-    return out
+    gate, client = slot
+    return await run_cancellable(
+        request, run, limits, spent=lambda seconds: gate.record(client, seconds)
+    )
 
 
 def _save(

@@ -13,7 +13,7 @@ document.getElementById("upload")?.addEventListener("submit", async (event) => {
     if (response.ok) {
       out.className = "rk-good";
       out.textContent = body.kept
-        ? _("Stored scenario %(id)s on base %(base)s: %(units)s gemeenten from the file, %(kept)s as in the base.", {
+        ? _("Stored scenario %(id)s on base %(base)s. Gemeenten from the file: %(units)s; as in the base: %(kept)s.", {
           id: body.id, base: body.base, units: rkI18n.number(body.units), kept: rkI18n.number(body.kept),
         })
         : _("Stored scenario %(id)s (%(units)s gemeenten, %(regions)s regions).", {

@@ -156,6 +156,9 @@ def within_jeugdregio(state: CheckState) -> CheckResult:
     jz_codes = np.asarray(jz.regions, dtype=object)
     per: dict[str, dict[str, object]] = {}
     offenders = []
+    memo: dict[tuple, dict[str, object]] = per_object(
+        state.jeugdregio, ("P3 offenders", id(state.ctx), state.settings.weight, tol), dict
+    )
     for subject in state.subjects:
         t = containment_table(state, subject)
         n, pupils, cont = t["n"], t["pupils"], t["containment"]
@@ -171,6 +174,15 @@ def within_jeugdregio(state: CheckState) -> CheckResult:
         }
         for i in np.flatnonzero(bad):
             row = n[i]
+            code = str(regions[i])
+            # an offender depends only on its own row: remembered, so an editor click rebuilds
+            # only the touched regions' (incremental per touched region)
+            name = subject.division.region_names.get(code, code)
+            key = (subject.name, code, name, row.tobytes(), np.asarray(pupils[i]).tobytes())
+            found = memo.get(key)
+            if found is not None:
+                offenders.append(found)
+                continue
             order = np.argsort(-row, kind="stable")
             pieces = [
                 {
@@ -182,18 +194,19 @@ def within_jeugdregio(state: CheckState) -> CheckResult:
                 for j in order
                 if row[j] > 0
             ]
-            code = str(regions[i])
-            offenders.append(
-                {
-                    "code": code,
-                    "name": subject.division.region_names.get(code, code),
-                    "division": subject.name,
-                    "containment": round(float(cont[i]), 4),
-                    "pieces": pieces,
-                    "problem": f"in {len(pieces)} jeugdregio's: "
-                    + ", ".join(f"{x['jeugdregio']} {x['share']:.1%}" for x in pieces[:4]),
-                }
-            )
+            offender = {
+                "code": code,
+                "name": name,
+                "division": subject.name,
+                "containment": round(float(cont[i]), 4),
+                "pieces": pieces,
+                "problem": f"in {len(pieces)} jeugdregio's: "
+                + ", ".join(f"{x['jeugdregio']} {x['share']:.1%}" for x in pieces[:4]),
+            }
+            if len(memo) > 20_000:
+                memo.clear()
+            memo[key] = offender
+            offenders.append(offender)
     total_bad = sum(int(p["not_nested"]) for p in per.values())
     total = sum(int(p["swvs"]) for p in per.values())
     return within_jeugdregio.result(

@@ -150,24 +150,56 @@ def _fixed_links(state: CheckState) -> list[dict[str, str]]:
     ]
 
 
+_PARTS_MEMO_MAX = 50_000
+"""Region member sets remembered per graph (the editor's clicks touch one or two regions)."""
+
+
+def region_parts(
+    graph: sp.csr_matrix, shares: sp.csr_matrix, memo: dict[bytes, list[np.ndarray]] | None = None
+) -> list[tuple[int, list[np.ndarray]]]:
+    """``(region column, parts)`` of every region in more than one part: the same parts as
+    :func:`swv_parts` (the region's gemeenten with a share, joined by ``graph``), computed per
+    region and remembered in ``memo`` (one per graph) by the region's member set, so a click that
+    touches two regions recomputes two (incremental per touched region; the rest is a lookup).
+
+    >>> g = sp.csr_matrix(np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]]))
+    >>> s = sp.csr_matrix(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]]))
+    >>> [(j, [p.tolist() for p in parts]) for j, parts in region_parts(g, s)]
+    [(0, [[0], [2]])]
+    """
+    memo = {} if memo is None else memo
+    if len(memo) > _PARTS_MEMO_MAX:
+        memo.clear()
+    m = sp.csc_matrix(shares)
+    m.sort_indices()
+    out = []
+    for j in range(m.shape[1]):
+        members = m.indices[m.indptr[j] : m.indptr[j + 1]]
+        key = members.tobytes()
+        parts = memo.get(key)
+        if parts is None:
+            n, label = connected_components(graph[members][:, members], directed=False)
+            parts = [] if n <= 1 else [members[label == c] for c in range(n)]
+            memo[key] = parts
+        if parts:
+            out.append((j, parts))
+    return out
+
+
 @check("contiguity", hard=True, title="Contiguity: every SWV one connected piece")
 def contiguity(state: CheckState) -> CheckResult:
     """Every SWV's gemeenten connected (queen contiguity plus fixed links; island fallback as
     in proposals)."""
     graph = _graph(state)
+    memo = per_object(state.jeugdregio, ("region_parts", id(state.ctx)), dict)
     codes, labels = state.ctx.codes, state.ctx.labels
     offenders = []
     total = 0
     for subject in state.subjects:
         d = subject.division
-        nodes, per_region = swv_parts(graph, d.shares[:, : d.n_regions])
         total += d.n_regions
-        for j in np.flatnonzero(per_region > 1):
-            mine = nodes[nodes[:, 1] == j]
-            parts = sorted(
-                (sorted(codes[mine[mine[:, 2] == c, 0]]) for c in np.unique(mine[:, 2])),
-                key=lambda p: (-len(p), p),
-            )
+        for j, pieces in region_parts(graph, d.shares[:, : d.n_regions], memo):
+            parts = sorted((sorted(codes[p]) for p in pieces), key=lambda p: (-len(p), p))
             code = str(d.regions[j])
             offenders.append(
                 {

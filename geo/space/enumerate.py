@@ -57,6 +57,7 @@ class Parts:
     """Connected sets within the size maximum that were examined."""
     memo: dict[int, np.ndarray] = field(default_factory=dict)
     arrays: list[np.ndarray] = field(default_factory=list)
+    options: dict[int, tuple[list[int], np.ndarray]] = field(default_factory=dict)
 
 
 def p2_ok(model: RegionModel, mask: int) -> bool:
@@ -277,19 +278,29 @@ def _options(
     model: RegionModel, parts: Parts, c: int, left: int | None
 ) -> tuple[list[int], list[int]]:
     """The parts that may come next after ``c`` and their numbers of completions (with
-    ``left`` more parts, or any number when None)."""
-    full = model.full
-    free = ~c & full
-    v = (free & -free).bit_length() - 1
-    cand = parts.arrays[v]
-    options, weights = [], []
-    for p in cand[(cand & c) == 0].tolist():
-        ways = _counts(model, parts, c | p)
-        w = int(ways.sum()) if left is None else (int(ways[left - 1]) if left >= 1 else 0)
-        if w:
-            options.append(p)
-            weights.append(w)
-    return options, weights
+    ``left`` more parts, or any number when None); memoised per state, so repeated draws scan
+    each state's candidates once."""
+    got = parts.options.get(c)
+    if got is None:
+        full = model.full
+        free = ~c & full
+        v = (free & -free).bit_length() - 1
+        cand = parts.arrays[v]
+        options, ways = [], []
+        for p in cand[(cand & c) == 0].tolist():
+            w = _counts(model, parts, c | p)
+            if w.any():
+                options.append(p)
+                ways.append(w)
+        got = (options, np.array(ways, dtype=np.int64).reshape(len(options), model.n + 1))
+        parts.options[c] = got
+    options, ways = got
+    if left is None:
+        weights = ways.sum(axis=1)
+    else:
+        weights = ways[:, left - 1] if left >= 1 else np.zeros(len(options), dtype=np.int64)
+    keep = weights > 0
+    return [p for p, k in zip(options, keep.tolist(), strict=True) if k], weights[keep].tolist()
 
 
 def sample_uniform(model: RegionModel, parts: Parts, rng: random.Random) -> list[int]:

@@ -118,6 +118,25 @@ def test_concurrent_evaluations_per_client_get_429(dataset, tmp_path) -> None:
     assert gate.running == 0 and gate.by_client == {}
 
 
+def test_a_client_that_spent_its_cpu_for_the_minute_gets_429(dataset, tmp_path) -> None:
+    """A steady stream of valid but heavy evaluations from one client: once its CPU seconds
+    of the last minute reach REGIOKOMPAS_EVALUATION_CPU, the next is refused before its body
+    is validated; another client is not affected."""
+    app, client = anonymous(dataset, tmp_path, evaluation_cpu_per_minute=0.2)
+    for _ in range(20):
+        response = client.post(EVALUATE, json=many_splits(2))
+        if response.status_code == 429:
+            break
+        assert response.status_code == 200, response.text
+    assert response.status_code == 429
+    assert "REGIOKOMPAS_EVALUATION_CPU" in response.json()["detail"]
+    assert 1 <= int(response.headers["Retry-After"]) <= 60
+    gate = app.state.regio.evaluation_gate
+    gate.record("user:someone", 0.0)
+    with gate.admit("user:someone"):  # another client still gets in
+        pass
+
+
 def test_an_evaluation_counts_by_its_cost_in_the_rate_limit(dataset, tmp_path) -> None:
     """With one read per millisecond of work, an evaluation of real work spends the client's
     whole read limit: the next expensive read gets 429."""
