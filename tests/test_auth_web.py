@@ -93,7 +93,7 @@ def test_cookie_is_secure_over_https(app) -> None:
 )
 def test_wrong_credentials_are_one_answer(app, name: str, password: str) -> None:
     r = login(TestClient(app), name, password)
-    assert r.status_code == 401 and "wrong user name or password" in r.text
+    assert r.status_code == 401 and "gebruikersnaam of wachtwoord onjuist" in r.text, "in Dutch"
     assert SESSION_COOKIE not in r.headers.get("set-cookie", "")
 
 

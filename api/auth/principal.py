@@ -31,6 +31,7 @@ from fastapi import HTTPException, Request
 from api.auth.accounts import AccountStore, User
 from api.auth.credentials import Credential, matches, parse_credential
 from api.records import StoredScenario
+from maps.i18n import N_
 
 SESSION_COOKIE = "regio_session"
 CSRF_HEADER = "x-csrf-token"
@@ -154,7 +155,7 @@ def check_origin(request: Request) -> None:
     if origin is None or origin == "null":
         referer = request.headers.get("referer")
         if not referer:
-            raise CsrfRefused("no Origin or Referer header")
+            raise CsrfRefused(N_("no Origin or Referer header"))
         parts = urlsplit(referer)
         origin = f"{parts.scheme}://{parts.netloc}"
     if origin.lower() != own_origin(request):
@@ -180,7 +181,7 @@ async def check_csrf(request: Request, session: Credential) -> None:
     check_origin(request)
     token = await submitted_csrf(request)
     if not token or not session.csrf or not hmac.compare_digest(token, session.csrf):
-        raise CsrfRefused("missing or wrong CSRF token")
+        raise CsrfRefused(N_("missing or wrong CSRF token"))
 
 
 def share_principal(request: Request, store: AccountStore) -> Principal | None:

@@ -37,9 +37,11 @@ from api.auth.principal import (
 )
 from api.auth.throttle import LoginThrottle
 from api.limits import LimitExceeded
+from api.locale import get_locale
 from api.models import ERROR_RESPONSES
 from api.templating import render_page
 from api.windows import address_key
+from maps.i18n import N_, gettext
 
 router = APIRouter(tags=["account"])
 
@@ -100,7 +102,7 @@ def login_page(
     page = render_page(
         request,
         "login.html",
-        error=error,
+        error=gettext(get_locale(request))(error) if error else "",
         name=name,
         next=safe_next(target),
         csrf_token=token,
@@ -140,7 +142,7 @@ def login(
         check_origin(request)
         expected = request.cookies.get(LOGIN_COOKIE, "")
         if not expected or not secrets.compare_digest(expected, csrf_token):
-            raise CsrfRefused("the sign-in form is stale")
+            raise CsrfRefused(N_("the sign-in form is stale"))
     except CsrfRefused as exc:
         return login_page(request, error=str(exc.detail), name=name, target=next, status=403)
     store: AccountStore = request.app.state.regio.store
@@ -160,7 +162,7 @@ def login(
         throttle.failed(name, host)
         store.audit("anonymous", "login.failed", name, detail=f"address={address_key(host)}")
         return login_page(
-            request, error="wrong user name or password", name=name, target=next, status=401
+            request, error=N_("wrong user name or password"), name=name, target=next, status=401
         )
     return start_session(request, store, user.name, next)
 
@@ -173,10 +175,12 @@ def login_once(request: Request, token: Annotated[str, Query(max_length=200)] = 
     cred = store.get_credential("login", parsed[0]) if parsed else None
     if parsed is None or cred is None or cred.expired() or not matches(cred, parsed[1]):
         return login_page(
-            request, error="this login link is not valid (used, expired or mistyped)", status=404
+            request,
+            error=N_("this login link is not valid (used, expired or mistyped)"),
+            status=404,
         )
     if not store.remove_credential("login", cred.id, actor=cred.user or "system"):
-        return login_page(request, error="this login link was used already", status=404)
+        return login_page(request, error=N_("this login link was used already"), status=404)
     return start_session(request, store, cred.user or "", "/")
 
 
