@@ -3,8 +3,13 @@
 >>> from fixtures.synthetic import synthetic_dataset
 >>> import tempfile
 >>> app = create_app(synthetic_dataset(), tempfile.mkdtemp(), library_dir=None)
->>> [p for p in app.openapi()["paths"] if p.startswith("/api/divisions")]
-['/api/divisions', '/api/divisions/{name}.geojson', '/api/divisions/{name}']
+>>> for path in app.openapi()["paths"]:
+...     if path.startswith("/api/divisions"):
+...         print(path)
+/api/divisions
+/api/divisions/{name}.geojson
+/api/divisions/{name}.gpkg
+/api/divisions/{name}
 """
 
 from __future__ import annotations

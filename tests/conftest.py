@@ -6,8 +6,14 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from geo.config import DEFAULT_SHARED_DATA
+
+# Property tests check values, not speed: a loaded CI machine must not fail them on Hypothesis'
+# 200 ms per-example deadline (speed goals live in benchmarks/).
+settings.register_profile("regiokompas", deadline=None)
+settings.load_profile("regiokompas")
 
 
 def real_data_dir() -> Path:
