@@ -103,4 +103,8 @@ def test_first_start_prints_a_one_time_login_link_that_signs_in(
     assert signed.status_code == 303 and "regio_session" in signed.cookies
     assert client.get("/api/me").json()["user"] == "admin"
     spent = TestClient(client.app).get(path, follow_redirects=False)
-    assert spent.status_code == 404 and "not valid" in spent.text
+    assert spent.status_code == 404 and "inloglink is niet geldig" in spent.text  # Dutch default
+    english = TestClient(client.app).get(
+        path, follow_redirects=False, headers={"Accept-Language": "en"}
+    )
+    assert english.status_code == 404 and "login link is not valid" in english.text
