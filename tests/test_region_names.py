@@ -243,3 +243,48 @@ def test_says_nothing() -> None:
     assert says_nothing("PO2001-JZ01", " PO2001-JZ01 ")
     assert not says_nothing("PO2001", "Groningen, Stadskanaal e.o.")
     assert not says_nothing("PO2001-JZ01", "Groningen e.o. / Groningen")
+
+
+def test_a_merged_swv_is_named_in_the_verdict_editor_map_and_report(dataset, sign_in, tmp_path):
+    """Through the web app: the verdict JSON, the editor's figures (its pickers and region
+    table) and the report call the merged SWV by its generated name, never by codes."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    a, b = _limburg_po(dataset)
+    client = sign_in(TestClient(create_app(dataset, tmp_path / "state", library_dir=None)))
+    merge = {"op": "merge", "division": "swv_po", "regions": [a, b], "into": "PO9999"}
+    doc = {"name": "limburg-samen", "description": "two Limburg SWVs merged", "edits": [merge]}
+    assert client.post("/api/scenarios", json=doc).status_code == 201
+    expected = _apply(dataset, [merge])["swv_po"].region_names["PO9999"]
+    assert expected.endswith(" e.o.") and "PO" not in expected and "+" not in expected
+
+    verdict = client.get("/api/scenarios/limburg-samen/verdict").json()
+    named = []
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            if node.get("code") == "PO9999" and "name" in node:
+                named.append(node["name"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(verdict)
+    assert named and set(named) == {expected}
+
+    body = {"division": "swv_po", "against": "jeugdregio", "weight": "pupils_po", "edits": []}
+    figures = client.post("/api/scenarios/limburg-samen/evaluate", json=body).json()
+    region = next(r for r in figures["regions"] if r["code"] == "PO9999")
+    assert region["name"] == expected
+
+    report = client.get("/api/scenarios/limburg-samen/report", params={"region": "Limburg"})
+    assert report.status_code == 200
+    assert f"PO9999 {expected}" in report.text.replace("&#39;", "'")
+
+    page = client.get("/maps/limburg-samen", params={"division": "swv_po"})
+    assert page.status_code == 200
+    assert f'"PO9999 {expected}"' in page.text  # the map's region label
