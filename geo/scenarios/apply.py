@@ -247,7 +247,7 @@ class BaseResolver(Protocol):
     ``doc`` is the document whose ``base`` is asked (for relative paths and error messages).
     Errors raise :class:`ScenarioError` (or :class:`~geo.errors.RegiokompasError`) naming the
     broken link. :class:`FileBases` reads files and library names; the API resolves stored
-    scenario ids (:class:`api.evaluator.ScenarioEvaluator`).
+    scenario ids (:class:`api.compute.evaluator.ScenarioEvaluator`).
     """
 
     def __call__(self, base: str, doc: ScenarioDoc) -> Mapping[str, Division]: ...
