@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from api.storage import (
+from api.storage.store import (
     RevisionConflict,
     ScenarioExists,
     ScenarioInUse,

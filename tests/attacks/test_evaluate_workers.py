@@ -3,7 +3,7 @@
 The threat (measured before worker processes): a 30 s mixed load kept 15 % of its throughput
 (163 -> 25 req/s) while 4 anonymous attackers sent evaluate requests, although the server spent
 less CPU: heavy evaluations in server threads held the interpreter lock and the event loop
-waited for it. Now an evaluation runs in a worker process (``api.workers``) at a lower OS
+waited for it. Now an evaluation runs in a worker process (``api.compute.workers``) at a lower OS
 priority, under a memory cap, and is killed when its client leaves or its time is up. These
 tests check that the answers are the same as in-process, that the worker is really stopped, and
 the pool's own guarantees on hostile handlers.
@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.limits import Limits, limits_from_env
-from api.workers import WorkError, WorkerPool, WorkStopped
+from api.compute.workers import WorkerPool, WorkError, WorkStopped
+from api.safety.limits import Limits, limits_from_env
 from fixtures.evaluate_attacks import chained_splits, many_splits
 from tests.attacks.conftest import GENEROUS, make_app, state_of
 
@@ -81,9 +81,10 @@ def test_answers_from_a_worker_equal_those_made_in_the_server(pooled, dataset, t
             assert a.json()["timing_ms"] > 0
         else:
             assert a.json() == b.json()
-    assert client.post("/api/scenarios/nope/evaluate", json={}).json() == local.post(
-        "/api/scenarios/nope/evaluate", json={}
-    ).json()
+    assert (
+        client.post("/api/scenarios/nope/evaluate", json={}).json()
+        == local.post("/api/scenarios/nope/evaluate", json={}).json()
+    )
 
 
 def test_workers_run_at_a_lower_priority(pooled) -> None:
@@ -113,7 +114,7 @@ def test_a_worker_whose_client_left_is_killed(pooled) -> None:
     app, _ = pooled
     pool = app.state.regio.evaluation_pool
     cancel = threading.Event()
-    from api.evaluate_work import EvaluateTask
+    from api.editor.work import EvaluateTask
 
     task = EvaluateTask("huidig", many_splits(200)["edits"], "swv_po", "jeugdregio",
                         "pupils_po", 1, time.perf_counter())  # fmt: skip

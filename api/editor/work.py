@@ -1,11 +1,12 @@
 """The editor's evaluate as one unit of work, run in a thread of the server or in a worker.
 
-:func:`figures_json` is the whole evaluation (the figures of :class:`api.editing.LiveFigures`,
-the jeugdregio pieces, the answer serialised): the same function runs in a thread of the server
-(an embedded app, ``REGIOKOMPAS_EVALUATION_WORKERS=0``) or in a worker process
-(:mod:`api.workers`; ``regio serve`` starts one per ``REGIOKOMPAS_EVALUATIONS``). A worker has
-its own connection to the scenario store, its own evaluator and editor caches, and the dataset
-and editor resources of the server, shared copy-on-write.
+:func:`figures_json` is the whole evaluation (the figures of
+:class:`api.editor.session.LiveFigures`, the jeugdregio pieces, the answer serialised): the same
+function runs in a thread of the server (an embedded app, ``REGIOKOMPAS_EVALUATION_WORKERS=0``)
+or in a worker process (:mod:`api.compute.workers`; ``regio serve`` starts one per
+``REGIOKOMPAS_EVALUATIONS``). A worker has its own connection to the scenario store, its own
+evaluator and editor caches, and the dataset and editor resources of the server, shared
+copy-on-write.
 
 Errors cross the process boundary as the HTTP answer they stand for (:func:`as_work_error`),
 so an answer from a worker is the same, byte for byte, as one made in the server.
@@ -20,17 +21,17 @@ from typing import Any
 
 from fastapi import HTTPException
 
-from api.cache import EvaluationCache
-from api.editing import LiveFigures
-from api.editor_context import jeugdregio_pieces
-from api.editor_models import EvaluateOut
-from api.editor_parts import editor_resources
+from api.compute.cache import EvaluationCache
+from api.compute.evaluator import ScenarioEvaluator
+from api.compute.workers import WorkerPool, WorkError
+from api.editor.context import jeugdregio_pieces
+from api.editor.models import EvaluateOut
+from api.editor.parts import editor_resources
+from api.editor.session import LiveFigures
 from api.errors import status_of
-from api.evaluator import ScenarioEvaluator
-from api.limits import ENV, LimitExceeded, Limits, cost_budget
+from api.safety.limits import ENV, LimitExceeded, Limits, cost_budget
 from api.state import AppState
-from api.storage import ScenarioNotFound, SQLiteScenarioStore
-from api.workers import WorkerPool, WorkError
+from api.storage.store import ScenarioNotFound, SQLiteScenarioStore
 from geo.scenarios.budget import within
 
 

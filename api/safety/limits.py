@@ -11,7 +11,7 @@ owner where ownership is known (:func:`check_owner_quota`).
 >>> limits = Limits(edits_per_scenario=2)
 >>> check_document_limits({"name": "x", "edits": [{}, {}, {}]}, limits)
 Traceback (most recent call last):
-api.limits.LimitExceeded: edits: 3 edits exceed the limit of 2 (REGIOKOMPAS_MAX_EDITS)
+api.safety.limits.LimitExceeded: edits: 3 edits exceed the limit of 2 (REGIOKOMPAS_MAX_EDITS)
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ class Limits:
     editor_cache_bytes: int = 64 * 1024 * 1024
     """Memory of the editor's caches (applied edit prefixes, live sessions), estimated."""
     evaluation_workers: int = 0
-    """Worker processes that run editor evaluations (:mod:`api.workers`); 0: a thread of the
+    """Worker processes that run editor evaluations (:mod:`api.compute.workers`); 0: a thread of the
     server process (an embedded app; ``regio serve`` sets one per :attr:`evaluations`)."""
     evaluation_nice: int = 10
     """How much lower the OS priority of an evaluation worker is (``nice``, 0-19)."""
@@ -267,7 +267,7 @@ def check_owner_quota(
     >>> check_owner_quota([10, 20], 5, Limits(scenarios_per_user=2), owner="ann")
     ... # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    api.limits.LimitExceeded: user 'ann': 3 scenarios exceed the limit of 2 (...)
+    api.safety.limits.LimitExceeded: user 'ann': 3 scenarios exceed the limit of 2 (...)
     """
     sizes = list(owned_sizes)
     count = len(sizes) + (0 if replacing else 1)
