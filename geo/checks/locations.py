@@ -194,7 +194,11 @@ def travel_model(
         rows = located[located["type"].isin(SPECIAL_TYPES[level])]
         targets = np.c_[rows.geometry.x.to_numpy(), rows.geometry.y.to_numpy()]
         target_units = rows["unit"].astype(str).to_numpy(dtype=object)
-        ids = rows["vestigingscode"].astype(str).to_numpy(dtype=object)
+        ids = (  # the operator's travel table looks locations up by their DUO code
+            rows["vestigingscode"].astype(str).to_numpy(dtype=object)
+            if "vestigingscode" in rows
+            else None
+        )
         dist[level] = model.matrix(origins, targets, origin_units, target_units, ids)
         stats[level] = dict(getattr(model, "stats", {}))
         schools[level] = pd.DataFrame(
