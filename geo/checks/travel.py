@@ -253,6 +253,29 @@ def _km(value: float | None) -> str:
     return "–" if value is None or not math.isfinite(value) else f"{value:g}"
 
 
+def model_note(state: CheckState) -> str:
+    """``""`` for the shipped models; for the operator's travel table its name and how many
+    pairs it lacked (filled by the water-aware model x the table's median ratio)."""
+    distance = state.ctx.distance
+    stats = distance.get("levels", {})
+    if not isinstance(stats, dict) or not any("fallback" in v for v in stats.values()):
+        return ""
+    pairs = sum(int(v.get("pairs", 0)) for v in stats.values())
+    missing = sum(int(v.get("fallback", 0)) for v in stats.values())
+    factors = ", ".join(
+        f"{LEVEL_NAMES.get(lv, lv)} x {v['fallback_factor']:g}"
+        for lv, v in stats.items()
+        if v.get("fallback_factor") is not None
+    )
+    gap = (
+        f"; {missing} of {pairs} gemeente-location pairs not in the table: water-aware "
+        f"distance x the table's median ratio ({factors})"
+        if missing
+        else f"; all {pairs} gemeente-location pairs from the table"
+    )
+    return f" (travel model: {distance.get('name')}{gap})"
+
+
 @check("P2", hard=True, title="Principle 2: support close to home")
 def close_to_home(state: CheckState) -> CheckResult:
     """No gemeente and no SWV mean farther from special education than the baseline + margin."""
@@ -275,7 +298,7 @@ def close_to_home(state: CheckState) -> CheckResult:
     return close_to_home.result(
         not offenders,
         summary=f"{n_g} gemeente(n) and {n_s} SWV mean(s) farther than baseline + "
-        f"{state.settings.margin_km} km; pupil-weighted " + ", ".join(parts),
+        f"{state.settings.margin_km} km; pupil-weighted " + ", ".join(parts) + model_note(state),
         figures={
             "margin_km": state.settings.margin_km,
             "point_rule": state.ctx.point_rule,

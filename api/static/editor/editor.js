@@ -603,6 +603,8 @@
             level: level.toUpperCase(), before: num(x.without_location_before), after: num(x.without_location_after) }) }));
       }
     }
+    const model = t.levels.map((l) => t[l] && t[l].model).find(Boolean);
+    if (model) box.append(el("p", { class: "small", id: "travel-model", text: _("Travel model: %(model)s", { model }) }));
     if (t.changed.length) {
       const km = (g, l, when) => num(g[l + "_" + when + "_km"], 1);
       const list = t.changed.slice(0, 8).map((g) =>
