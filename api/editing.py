@@ -371,6 +371,7 @@ class LiveFigures:
                 "label": r.title,
                 "passed": bool(r.passed),
                 "detail": r.summary,
+                "message": r.message,
                 "offenders": list(dict.fromkeys(str(o.get("code", "")) for o in r.offenders)),
                 "problems": [
                     f"{o.get('code')}: {o['problem']}" for o in r.offenders if "problem" in o
@@ -380,7 +381,8 @@ class LiveFigures:
         ]
         if division != "swv" and out and out[0]["name"] == "P1" and not out[0]["passed"]:
             # P1 is the scenario's (PO against VO): once, compactly, with what would pass
-            out[0].update(detail=p1_compact(results[0], division), offenders=[], problems=[])
+            compact = p1_compact(results[0], division)
+            out[0].update(detail=str(compact), message=compact, offenders=[], problems=[])
         return out
 
     def _changed_pupils(self, division: Division, levels: tuple[str, ...]) -> pd.Series:

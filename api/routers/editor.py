@@ -50,6 +50,7 @@ from api.editor_models import (
 from api.editor_page import SIGN_IN_TO_SAVE, render_editor, save_refusal
 from api.editor_parts import check_edits_api_safe, editor_resources
 from api.limits import Limits, check_document_limits, cost_budget
+from api.locale import get_locale
 from api.models import DIVISION_PATTERN, ERROR_RESPONSES, SCENARIO_PATTERN, ErrorOut, WeightName
 from api.routers.scenarios import check_document, owner_checks, scenario_url
 from api.storage import RevisionConflict, ScenarioNotFound, ScenarioStore
@@ -57,6 +58,7 @@ from geo.dataset import WEIGHTS
 from geo.scenarios.budget import within
 from maps.borders import unit_borders
 from maps.geometry import feature_collection, web_geometry
+from maps.i18n import render_message
 
 router = APIRouter(tags=["editor"], responses=ERROR_RESPONSES)
 
@@ -333,7 +335,12 @@ async def evaluate_edits(
                 after["jeugdregio"].for_weight(body.weight),
                 live.evaluator.dataset.weight(body.weight),
             )
-        out = {**out, "revision": revision, "pieces": pieces}
+        locale = get_locale(request)
+        checks = [
+            {**c, "text": render_message(c.get("message"), locale, c["detail"])}
+            for c in out["checks"]
+        ]  # new dicts: the evaluation may be cached and is shared between readers
+        out = {**out, "checks": checks, "revision": revision, "pieces": pieces}
         out["timing_ms"] = (time.perf_counter() - start) * 1e3
         # serialised here (counted as this client's work, off the event loop)
         return Response(EvaluateOut.model_validate(out).model_dump_json(), media_type=JSON)
