@@ -28,10 +28,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import geo
-from api.auth.policy import check_routes, document_responses, enforce
-from api.limits import LimitExceeded, Limits, limits_from_env
-from api.logs import install_log_redaction
-from api.ratelimit import RateLimit
+from api.editor.work import start_evaluation_workers, stop_evaluation_workers
+from api.errors import ERROR_STATUS
 from api.routers import (
     compare,
     compare_page,
@@ -53,22 +51,19 @@ from api.routers import (
     units,
     verdicts,
 )
-from api.security import SecurityHeaders, cors_origins, install_browser_safety, trusted_hosts
+from api.safety.auth.policy import check_routes, document_responses, enforce
+from api.safety.limits import LimitExceeded, Limits, limits_from_env
+from api.safety.logs import install_log_redaction
+from api.safety.ratelimit import RateLimit
+from api.safety.security import SecurityHeaders, cors_origins, install_browser_safety, trusted_hosts
+from api.safety.upload_guard import lock_down_gdal
 from api.state import AppState, freeze_long_lived
-from api.storage import (
-    RevisionConflict,
-    ScenarioExists,
-    ScenarioInUse,
-    ScenarioNotFound,
+from api.storage.store import (
     ScenarioStore,
-    UnsafeScenarioId,
     open_store,
 )
-from api.upload_guard import lock_down_gdal
 from geo.config import SCENARIO_LIBRARY
 from geo.dataset import Dataset
-from geo.errors import RegiokompasError
-from geo.scenarios.budget import Cancelled, CostExceeded
 
 DEFAULT_UPLOAD_LIMIT = 5 * 1024 * 1024
 """Largest accepted request body in bytes (env ``REGIOKOMPAS_UPLOAD_LIMIT`` overrides)."""
@@ -157,19 +152,6 @@ def validation_message(exc: RequestValidationError) -> str:
     return "; ".join(messages) + (f" (and {more} more)" if more > 0 else "")
 
 
-ERROR_STATUS: dict[type[Exception], int] = {
-    ScenarioNotFound: 404,
-    UnsafeScenarioId: 422,
-    ScenarioExists: 409,
-    ScenarioInUse: 409,
-    RevisionConflict: 409,
-    CostExceeded: 413,
-    Cancelled: 499,
-    RegiokompasError: 422,
-}
-"""HTTP status of each typed error (the most specific class wins); the detail is its message."""
-
-
 def _message_handler(status: int) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
     async def handler(_: Request, exc: Exception) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=status)
@@ -222,9 +204,9 @@ def create_app(
     """The regiokompas app over ``dataset`` (default: :func:`geo.data.store.load_dataset` of
     ``data``, loaded at startup) with scenarios stored in ``state_dir`` (default
     :func:`geo.config.state_dir`); ``library_dir`` scenarios are seeded on first start.
-    ``store`` replaces the SQLite store with another :class:`api.storage.ScenarioStore`.
-    ``limits`` (default :func:`api.limits.limits_from_env`) bound what requests may cost;
-    ``hosts`` are the accepted Host names (default :func:`api.security.trusted_hosts`).
+    ``store`` replaces the SQLite store with another :class:`api.storage.store.ScenarioStore`.
+    ``limits`` (default :func:`api.safety.limits.limits_from_env`) bound what requests may cost;
+    ``hosts`` are the accepted Host names (default :func:`api.safety.security.trusted_hosts`).
     """
     lock_down_gdal()  # no network, no virtual file systems for GDAL in this process
     install_log_redaction()  # share tokens and login links never reach the access log
@@ -243,7 +225,11 @@ def create_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         state.dataset  # noqa: B018 - load (or build) the dataset before serving
         freeze_long_lived()
-        yield
+        start_evaluation_workers(state)  # forked now: the dataset is loaded, no request runs
+        try:
+            yield
+        finally:
+            stop_evaluation_workers(state)
 
     app = FastAPI(
         title="regiokompas",
@@ -254,7 +240,7 @@ def create_app(
             '`{"detail": "..."}` naming the wrong field or code.'
         ),
         lifespan=lifespan,
-        dependencies=[Depends(enforce)],  # every route goes through api.auth.policy.POLICY
+        dependencies=[Depends(enforce)],  # every route goes through api.safety.auth.policy.POLICY
         docs_url=None,  # served by api.routers.docs with local Swagger UI assets
         redoc_url=None,
     )

@@ -330,4 +330,5 @@ def render_report(
         point_rule=ctx.point_rule,
         distance_name=ctx.distance.get("name", "hemelsbreed"),
         distance_text=ctx.distance.get("text", "straight line in EPSG:28992 (km)"),
+        distance_table=ctx.distance.get("table"),
     )

@@ -15,8 +15,8 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from markdown_it import MarkdownIt
 
-from api.security import nonce_scripts
-from api.templating import render_page
+from api.pages.templating import render_page
+from api.safety.security import nonce_scripts
 from geo.config import REPO_ROOT
 
 DOCS: dict[str, str] = {
@@ -26,6 +26,7 @@ DOCS: dict[str, str] = {
     "proposals": "proposals.md",
     "scenarios": "scenarios.md",
     "pc4": "pc4.md",
+    "reistabel": "travel_table.md",
 }
 """Page name -> file under ``docs/`` (the only files served)."""
 

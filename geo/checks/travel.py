@@ -283,6 +283,41 @@ def _km(value: float | None) -> Figure:
     return Figure(value, "g")
 
 
+def model_note(state: CheckState) -> Message | str:
+    """``""`` for the shipped models; for the operator's travel table its name and how many
+    pairs it lacked (filled by the water-aware model x the table's median ratio)."""
+    distance = state.ctx.distance
+    stats = distance.get("levels", {})
+    if not isinstance(stats, dict) or not any("fallback" in v for v in stats.values()):
+        return ""
+    pairs = sum(int(v.get("pairs", 0)) for v in stats.values())
+    missing = sum(int(v.get("fallback", 0)) for v in stats.values())
+    factors = Join(
+        tuple(
+            Message(
+                N_("%(level)s x %(factor)s"),
+                {"level": LEVEL_NAMES.get(lv, lv), "factor": Figure(v["fallback_factor"], "g")},
+            )
+            for lv, v in stats.items()
+            if v.get("fallback_factor") is not None
+        )
+    )
+    gap = (
+        Message(
+            N_(
+                "; %(missing)s of %(pairs)s gemeente-location pairs not in the table: "
+                "water-aware distance x the table's median ratio (%(factors)s)"
+            ),
+            {"missing": missing, "pairs": pairs, "factors": factors},
+        )
+        if missing
+        else Message(N_("; all %(pairs)s gemeente-location pairs from the table"), {"pairs": pairs})
+    )
+    return Message(
+        N_(" (travel model: %(name)s%(gap)s)"), {"name": str(distance.get("name")), "gap": gap}
+    )
+
+
 @check("P2", hard=True, title="Principle 2: support close to home")
 def close_to_home(state: CheckState) -> CheckResult:
     """No gemeente and no SWV mean farther from special education than the baseline + margin."""
@@ -314,13 +349,14 @@ def close_to_home(state: CheckState) -> CheckResult:
         summary=Message(
             N_(
                 "%(gemeenten)s gemeente(n) and %(swvs)s SWV mean(s) farther than baseline + "
-                "%(margin)s km; pupil-weighted %(levels)s"
+                "%(margin)s km; pupil-weighted %(levels)s%(note)s"
             ),
             {
                 "gemeenten": n_g,
                 "swvs": n_s,
                 "margin": state.settings.margin_km,
                 "levels": Join(parts),
+                "note": model_note(state),
             },
         ),
         figures={

@@ -456,8 +456,8 @@
     return [code, n];
   }
   function newRegion(code, fromRegion) {
-    const [fresh, n] = freshRegion();
-    const edit = { op: "move", division: cfg.division, unit: code, to: fresh, name: `nieuwe regio ${n}` };
+    const [fresh] = freshRegion();
+    const edit = { op: "move", division: cfg.division, unit: code, to: fresh, name: "" };  // named by the rule from its gemeenten (geo/names.py)
     if (fromRegion) edit.from = fromRegion;
     const locked = lockedBy(edit);
     if (locked) { showError(_("%(region)s is locked: unlock it in the region table first.", { region: regionLabel(locked) })); return; }
@@ -603,6 +603,8 @@
             level: level.toUpperCase(), before: num(x.without_location_before), after: num(x.without_location_after) }) }));
       }
     }
+    const model = t.levels.map((l) => t[l] && t[l].model).find(Boolean);
+    if (model) box.append(el("p", { class: "small", id: "travel-model", text: _("Travel model: %(model)s", { model }) }));
     if (t.changed.length) {
       const km = (g, l, when) => num(g[l + "_" + when + "_km"], 1);
       const list = t.changed.slice(0, 8).map((g) =>
