@@ -41,7 +41,7 @@ class AppState:
         self.jobs = JobRunner()
         self.upload_limit = upload_limit
         self._evaluator: ScenarioEvaluator | None = None
-        self.login_throttle = LoginThrottle(self.limits)
+        self.login_throttle = LoginThrottle(self.limits, store)
         """Failed sign-ins and the password-hash slots (:mod:`api.safety.auth.throttle`)."""
 
     @property

@@ -156,7 +156,8 @@ def login(
             ok = verify_password(password, user.password_hash if user else _dummy_hash())
     except LimitExceeded as exc:
         page = login_page(request, error=str(exc), name=name, target=next, status=exc.status)
-        page.headers["Retry-After"] = "60" if exc.status == 429 else "5"
+        wait = exc.retry_after or 60
+        page.headers["Retry-After"] = str(wait) if exc.status == 429 else "5"
         return page
     if user is None or not ok:
         throttle.failed(name, host)

@@ -245,9 +245,8 @@ def get_report(
     ``?region=JZ42`` for a regional report (its links point to the app's own pages)."""
     locale = get_locale(request)
     html = _report_html(evaluator, scenario_id, jeugdregio, region, appendix, "", locale)
-    return HTMLResponse(
-        html
-    )  # its own meta CSP forbids any request (and api.safety.security adds one)
+    # its own meta CSP forbids any request (and api.safety.security adds one)
+    return HTMLResponse(html)
 
 
 @router.get(
