@@ -55,6 +55,7 @@ from api.editor.work import (
 from api.models import DIVISION_PATTERN, ERROR_RESPONSES, SCENARIO_PATTERN, ErrorOut, WeightName
 from api.pages.editor import SIGN_IN_TO_SAVE, render_editor, save_refusal
 from api.pages.links import edit_url
+from api.pages.locale import get_locale
 from api.routers.scenarios import check_document, owner_checks, scenario_url
 from api.safety.auth.policy import enforce
 from api.safety.auth.principal import Principal
@@ -346,12 +347,12 @@ async def evaluate_edits(
             with within(cost_budget(limits, cancel=cancel)):
                 revision = _check_revision(store, scenario, body.base_revision)
                 task = EvaluateTask(scenario, edits, body.division, body.against, body.weight,
-                                    revision, start)  # fmt: skip
+                                    revision, start, get_locale(request))  # fmt: skip
                 answer = figures_json(live, task)
         else:
             revision = _check_revision(store, scenario, body.base_revision)
             task = EvaluateTask(scenario, edits, body.division, body.against, body.weight,
-                                revision, start)  # fmt: skip
+                                revision, start, get_locale(request))  # fmt: skip
             answer = in_worker(pool, task, cancel, limits)
         # serialised in the thread or the worker (counted as this client's work, off the loop)
         return Response(answer, media_type=JSON)

@@ -617,7 +617,7 @@
     ul.replaceChildren();
     for (const c of checks) {
       const li = el("li", { class: c.passed ? "pass" : "fail", id: `check-${c.name}`, "data-passed": String(c.passed) },
-        el("span", { class: "mark", text: c.passed ? "✓ " + _("passes") : "✗ " + _("fails") }), ` ${CHECK_TITLES[c.name] || c.label}: ${c.detail}`);
+        el("span", { class: "mark", text: c.passed ? "✓ " + _("passes") : "✗ " + _("fails") }), ` ${CHECK_TITLES[c.name] || c.label}: ${c.text || c.detail}`);
       if (c.offenders.length) {
         const more = c.offenders.length > 12 ? ` … (${c.offenders.length})` : "";
         const list = c.offenders.slice(0, 12).map((o) => (state.names[o] ? unitLabel(o) : regionLabel(o))).join(", ") + more;
