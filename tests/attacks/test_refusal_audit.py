@@ -60,8 +60,8 @@ def test_an_evaluation_refused_by_its_gate_is_audited(dataset, tmp_path) -> None
     app = make_app(dataset, tmp_path / "state")
     client = TestClient(app)
     headers = bearer(app.state.regio.store, "eve")
-    gate = Gate("editor evaluations", total=4, per_client=1,
-                settings=("REGIOKOMPAS_EVALUATIONS", "REGIOKOMPAS_EVALUATIONS_PER_CLIENT"))  # fmt: skip
+    settings = ("REGIOKOMPAS_EVALUATIONS", "REGIOKOMPAS_EVALUATIONS_PER_CLIENT")
+    gate = Gate("editor evaluations", total=4, per_client=1, settings=settings)
     app.state.regio.evaluation_gate = gate
     with gate.admit("user:eve"):  # eve's one evaluation is running
         response = client.post("/api/scenarios/huidig/evaluate", json={}, headers=headers)
