@@ -13,6 +13,7 @@ from fastapi import Request
 
 from api.pages.templating import TEMPLATES, page_context
 from api.records import StoredScenario
+from api.safety.auth.accounts import User
 from api.safety.auth.principal import Principal
 from maps.i18n import N_
 from maps.i18n.labels import CHECK_TITLES, check_title, division_label, weight_label
@@ -24,9 +25,17 @@ LIBRARY_READ_ONLY = N_(
 NOT_YOURS = N_("Save is off: this scenario belongs to %(owner)s. Use save as.")
 
 
-def save_refusal(stored: StoredScenario, principal: Principal) -> str:
+SHARED_READ_ONLY = N_(
+    "Save is off: this scenario is shared with you read-only. Use save as to keep your edits "
+    "as a scenario of your own."
+)
+
+
+def save_refusal(stored: StoredScenario, principal: Principal, viewer: User | None = None) -> str:
     """Why ``principal`` may not save into ``stored`` (English msgid, placeholders filled by
-    the page's translation)."""
+    the page's translation); ``viewer``: the signed-in user behind a share link, if any."""
+    if principal.via == "share" and viewer is not None:
+        return SHARED_READ_ONLY
     if not principal.is_user:
         return SIGN_IN_TO_SAVE
     if stored.owner is None:

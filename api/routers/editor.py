@@ -49,7 +49,7 @@ from api.pages.editor import SIGN_IN_TO_SAVE, render_editor, save_refusal
 from api.pages.links import edit_url
 from api.routers.scenarios import check_document, owner_checks, scenario_url
 from api.safety.auth.policy import enforce
-from api.safety.auth.principal import Principal
+from api.safety.auth.principal import Principal, session_of
 from api.safety.costs import Gate, client_key, evaluation_gate, run_cancellable
 from api.safety.limits import Limits, check_document_limits, cost_budget
 from api.storage.store import RevisionConflict, ScenarioNotFound, ScenarioStore
@@ -123,6 +123,7 @@ def editor_page(
     *,
     request: Request,
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
+    store: ScenarioStore = Depends(get_store),
     principal: Principal = Depends(enforce),
 ) -> HTMLResponse:
     """Edit ``division`` of ``scenario`` on the map with live figures against ``against``.
@@ -142,7 +143,16 @@ def editor_page(
                 f"{', '.join(sorted(divisions))}",
             )
     session = principal.credential if principal.via == "session" else None
+    viewer = principal.user
+    if principal.via == "share":  # a signed-in holder of the link may keep their edits
+        found = session_of(request, store)
+        if found is not None:
+            session, viewer = found
     can_save = principal.can_change(stored)
+    login_url = ""
+    if viewer is None:  # back to this very editor (with the link) after signing in
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        login_url = "/login?" + urlencode({"next": here})
     page = render_editor(
         request,
         csrf_token=session.csrf if session else "",
@@ -157,10 +167,12 @@ def editor_page(
         description=str(stored.document.get("description", "")),
         stored_edits=len(stored.document.get("edits") or []),
         can_save=can_save,
-        save_reason="" if can_save else save_refusal(stored, principal),
+        save_reason="" if can_save else save_refusal(stored, principal, viewer),
         owner=stored.owner or "",
-        can_save_as=principal.is_user,
-        save_as_reason="" if principal.is_user else SIGN_IN_TO_SAVE,
+        can_save_as=viewer is not None,
+        save_as_reason="" if viewer is not None else SIGN_IN_TO_SAVE,
+        login_url=login_url,
+        share_save=principal.via == "share" and viewer is not None,
         map_url=f"/maps/{scenario}?"
         + urlencode({"division": division, "against": against, "weight": weight}),
     )
@@ -344,7 +356,7 @@ async def evaluate_edits(
     )
 
 
-def _save(
+def save_edits(
     store: ScenarioStore,
     evaluator: ScenarioEvaluator,
     scenario_id: str,
@@ -356,6 +368,8 @@ def _save(
     principal: Principal,
     limits: Limits,
 ) -> SavedOut:
+    """Check ``document`` and store it for ``principal`` (a 409 on a revision conflict or a
+    taken id; nothing stored on any refusal); the answer names the editor of ``division``."""
     check_document(document, evaluator, source="edits", limits=limits)
     try:
         stored = store.save(
@@ -403,7 +417,7 @@ def append_edits(
     stored = store.get(scenario)
     document = {**stored.document, "edits": [*(stored.document.get("edits") or []), *edits]}
     division = str(edits[0].get("division", "swv_po"))
-    return _save(
+    return save_edits(
         store,
         evaluator,
         scenario,
@@ -446,7 +460,7 @@ def save_as(
         "edits": edits,
     }
     division = str(edits[0].get("division", "swv_po"))
-    return _save(
+    return save_edits(
         store,
         evaluator,
         body.name,
