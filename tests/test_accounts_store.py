@@ -62,7 +62,7 @@ def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
 
     store = open_store(tmp_path, library_dir=None)
     try:
-        assert store._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert store._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
         got = {s.id: s for s in store.list()}
         assert got["kind"].document == doc("kind", "huidig")
         assert (got["kind"].owner, got["kind"].visibility, got["kind"].revision) == (
@@ -86,12 +86,12 @@ def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
     reopened.close()
 
 
-def test_a_version_3_database_gains_the_shared_with_me_list(tmp_path: Path) -> None:
-    """Schema 3 -> 4: users, share links and scenarios stay; the new list starts empty, keeps
+def test_a_version_4_database_gains_the_shared_with_me_list(tmp_path: Path) -> None:
+    """Schema 4 -> 5: users, share links and scenarios stay; the new list starts empty, keeps
     what a user opens and drops it when the link is revoked."""
     path = tmp_path / DB_NAME
     conn = sqlite3.connect(path)
-    for script in MIGRATIONS[:3]:
+    for script in MIGRATIONS[:4]:
         conn.executescript(script)
     conn.execute(
         "INSERT INTO scenarios (id, document, sha256, version, revision, source, created_at, "
@@ -99,12 +99,12 @@ def test_a_version_3_database_gains_the_shared_with_me_list(tmp_path: Path) -> N
         "'ann', 'private')",
         (json.dumps(doc("plan")),),
     )
-    conn.execute("PRAGMA user_version = 3")
+    conn.execute("PRAGMA user_version = 4")
     conn.commit()
     conn.close()
     store = open_store(tmp_path, library_dir=None)
     try:
-        assert store._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert store._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
         assert store.get("plan").owner == "ann" and store.history("plan")[0].version == 1
         add_user(store, "bob", "bob's long password")
         cred, token = new_credential("share", scenario_id="plan")

@@ -26,6 +26,7 @@ DOCS: dict[str, str] = {
     "proposals": "proposals.md",
     "scenarios": "scenarios.md",
     "pc4": "pc4.md",
+    "reistabel": "travel_table.md",
 }
 """Page name -> file under ``docs/`` (the only files served)."""
 

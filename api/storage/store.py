@@ -54,6 +54,7 @@ from api.records import (
 )
 from api.records import now_ms as _now
 from api.safety.auth.accounts import AccountStore, SQLiteAccounts
+from api.safety.auth.failures import SQLiteLoginFailures
 from api.storage.history import CurrentVersionOnly, SQLiteHistory, VersionRecord
 from api.storage.library import SQLiteLibrary, library_documents
 from api.storage.listing import filter_page, select_page
@@ -169,7 +170,12 @@ class ScenarioStore(CurrentVersionOnly, NoSharedList, AccountStore, ABC):
 
 
 class SQLiteScenarioStore(
-    SQLiteLibrary, SQLiteHistory, SQLiteSharedList, SQLiteAccounts, ScenarioStore
+    SQLiteLibrary,
+    SQLiteHistory,
+    SQLiteSharedList,
+    SQLiteAccounts,
+    SQLiteLoginFailures,
+    ScenarioStore,
 ):
     """Scenario store in one SQLite file (``<state dir>/scenarios.sqlite3``).
 
