@@ -30,6 +30,7 @@ import pandas as pd
 import scipy.sparse as sp
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from api.compute.workers import WorkerPool, WorkError, WorkStopped
 from api.deps import ScenarioEvaluator, cached_response, get_evaluator, get_limits, get_store
@@ -288,8 +289,24 @@ async def evaluation_slot(
     refused request is refused before its body is validated."""
     user = principal.user.name if principal.user is not None else None
     gate, client = evaluation_gate(request, limits), client_key(request, user)
-    with gate.admit(client):
+    admission = gate.admit(client)
+    try:
+        admission.__enter__()
+    except LimitExceeded as exc:  # audited (deduplicated: api.safety.refusals), then 429
+        write = request.app.state.regio.refusals.refused(
+            user or "anonymous",
+            "evaluate.refused",
+            request.path_params.get("scenario", ""),
+            client=client,
+            setting=exc.setting,
+        )
+        if write is not None:
+            await run_in_threadpool(write)
+        raise
+    try:
         yield gate, client
+    finally:
+        admission.__exit__(None, None, None)
 
 
 @router.post(

@@ -93,6 +93,7 @@ class LoginThrottle:
                 f"{ENV[field]}); try again in {int(wait) + 1} s",
                 429,
                 retry_after=int(wait) + 1,
+                setting=ENV[field],
             )
 
     def failed(self, name: str, host: str | None) -> None:
@@ -118,6 +119,7 @@ class LoginThrottle:
                 f"the server is checking {self.limits.password_hashes} passwords already "
                 f"({ENV['password_hashes']}); try again in a few seconds",
                 503,
+                setting=ENV["password_hashes"],
             )
         try:
             yield
