@@ -239,9 +239,8 @@ return out;
 """
 
 
-UNTRANSLATED_OK = frozenset({"explanation"})
-"""Pages allowed to show English: ``/uitleg/...`` renders the project's documentation
-(``docs/*.md``), which is written in English (named in the accessibility statement)."""
+UNTRANSLATED_OK: frozenset[str] = frozenset()
+"""Pages allowed to show English (none: ``/uitleg/...`` has Dutch explanations)."""
 
 
 @pytest.mark.parametrize(
@@ -436,3 +435,32 @@ def test_check_summaries_are_dutch_on_every_page_that_shows_them(
     open_page(d, server, PAGES["scenario"], "en")  # English stays available
     cell = d.find_element(By.CSS_SELECTOR, "#check-P3 .rk-check-summary")
     assert " SWVs within one of the " in cell.text and "tolerance 0.995" in cell.text
+
+
+def test_every_explanation_page_in_both_languages(
+    server: str,  # noqa: F811 - the fixture
+    browser: WebDriver,  # noqa: F811 - the fixture
+) -> None:
+    """Every ``/uitleg/...`` page: 0 axe violations in Dutch and English, Dutch text (no English
+    msgid, its own Dutch title) by default, the English documentation after the switch."""
+    from api.routers.explain import DOCS
+
+    english, patterns = english_msgids(), english_patterns()
+    for name in DOCS:
+        path = f"/uitleg/{name}"
+        for locale in ("nl", "en"):
+            open_page(browser, server, path, locale)
+            violations = run_axe(browser)
+            assert not violations, f"{path} ({locale}):\n{describe(violations)}"
+            h1 = browser.find_element(By.TAG_NAME, "h1").text
+            article = browser.find_element(By.CSS_SELECTOR, "article.rk-doc")
+            if locale == "nl":
+                assert article.get_attribute("lang") in (None, ""), "Dutch text, no English part"
+                texts = browser.execute_script(VISIBLE_TEXT)
+                left = untranslated(texts, english, patterns)
+                assert not left, f"{path}: English strings on the Dutch page: {left}"
+                dutch_title = h1
+                if name == "verdict":
+                    _screenshot(browser, "a11y_explanation_verdict.png")
+            else:
+                assert h1 != dutch_title, f"{path}: the English page has its own title"

@@ -47,7 +47,7 @@ from api.editor.parts import check_edits_api_safe, editor_resources
 from api.editor.session import LiveFigures
 from api.editor.work import EvaluateTask, figures_json, run_in_worker
 from api.models import DIVISION_PATTERN, ERROR_RESPONSES, SCENARIO_PATTERN, ErrorOut, WeightName
-from api.pages.editor import SIGN_IN_TO_SAVE, render_editor, save_refusal
+from api.pages.editor import SIGN_IN_TO_SAVE, editor_viewer, render_editor, save_refusal
 from api.pages.links import edit_url
 from api.pages.locale import get_locale
 from api.routers.scenarios import check_document, owner_checks, scenario_url
@@ -144,7 +144,7 @@ def editor_page(
                 f"unknown division {name!r} in scenario {scenario!r}; choose one of "
                 f"{', '.join(sorted(divisions))}",
             )
-    session = principal.credential if principal.via == "session" else None
+    session, viewer, login_url = editor_viewer(request, principal)
     can_save = principal.can_change(stored)
     page = render_editor(
         request,
@@ -160,10 +160,12 @@ def editor_page(
         description=str(stored.document.get("description", "")),
         stored_edits=len(stored.document.get("edits") or []),
         can_save=can_save,
-        save_reason="" if can_save else save_refusal(stored, principal),
+        save_reason="" if can_save else save_refusal(stored, principal, viewer),
         owner=stored.owner or "",
-        can_save_as=principal.is_user,
-        save_as_reason="" if principal.is_user else SIGN_IN_TO_SAVE,
+        can_save_as=viewer is not None,
+        save_as_reason="" if viewer is not None else SIGN_IN_TO_SAVE,
+        login_url=login_url,
+        share_save=principal.via == "share" and viewer is not None,
         map_url=f"/maps/{scenario}?"
         + urlencode({"division": division, "against": against, "weight": weight}),
     )
@@ -357,7 +359,7 @@ async def evaluate_edits(
     )
 
 
-def _save(
+def save_edits(
     store: ScenarioStore,
     evaluator: ScenarioEvaluator,
     scenario_id: str,
@@ -416,7 +418,7 @@ def append_edits(
     stored = store.get(scenario)
     document = {**stored.document, "edits": [*(stored.document.get("edits") or []), *edits]}
     division = str(edits[0].get("division", "swv_po"))
-    return _save(
+    return save_edits(
         store,
         evaluator,
         scenario,
@@ -459,7 +461,7 @@ def save_as(
         "edits": edits,
     }
     division = str(edits[0].get("division", "swv_po"))
-    return _save(
+    return save_edits(
         store,
         evaluator,
         body.name,
