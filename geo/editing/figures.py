@@ -138,9 +138,10 @@ def concerned_gemeenten(
     for d in (before, after):
         position = d.column_position
         cols = [position[c] for c in touched if c in position and c != NO_REGION]
-        if cols:
-            m = d.reindexed(units).shares.tocsc()[:, cols]
-            concerned |= np.asarray(m.sum(axis=1)).ravel() > 0
+        if cols:  # the rows with a positive share in a touched column (no column slicing)
+            m = d.reindexed(units).shares.tocsr()
+            hit = np.isin(m.indices, cols) & (m.data > 0)
+            concerned[np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))[hit]] = True
     return concerned
 
 
