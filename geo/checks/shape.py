@@ -193,6 +193,9 @@ def contiguity(state: CheckState) -> CheckResult:
     graph = _graph(state)
     memo = per_object(state.jeugdregio, ("region_parts", id(state.ctx)), dict)
     codes, labels = state.ctx.codes, state.ctx.labels
+    position = per_object(
+        state.jeugdregio, "unit_position", lambda: {c: i for i, c in enumerate(codes)}
+    )
     offenders = []
     total = 0
     for subject in state.subjects:
@@ -209,8 +212,7 @@ def contiguity(state: CheckState) -> CheckResult:
                     "parts": parts,
                     "problem": f"{len(parts)} parts; detached: "
                     + "; ".join(
-                        ", ".join(f"{g} {labels[state.units.get_loc(g)]}" for g in p[:3])
-                        for p in parts[1:3]
+                        ", ".join(f"{g} {labels[position[g]]}" for g in p[:3]) for p in parts[1:3]
                     ),
                 }
             )

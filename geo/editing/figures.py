@@ -180,7 +180,7 @@ def travel_figures(
             changed.tolist(), d0[changed].tolist(), d1[changed].tolist(), strict=True
         ):
             g = codes[i]
-            row = rows.setdefault(g, {"code": g, "name": str(ctx.names.get(g, g))})
+            row = rows.setdefault(g, {"code": g, "name": str(ctx.labels[i])})
             row[f"{level}_before_km"] = json_num(km0)
             row[f"{level}_after_km"] = json_num(km1)
     out["changed"] = sorted(rows.values(), key=lambda r: r["code"])
