@@ -33,6 +33,7 @@ from api.safety.limits import ENV, LimitExceeded, Limits, cost_budget
 from api.state import AppState
 from api.storage.store import ScenarioNotFound, SQLiteScenarioStore
 from geo.scenarios.budget import within
+from maps.i18n import render_message
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ class EvaluateTask:
     revision: int
     start: float
     """:func:`time.perf_counter` when the request arrived (the same clock in every process)."""
+    locale: str = "nl"
+    """The reader's language: each check's ``text`` (its ``detail`` translated)."""
 
 
 def figures_json(live: LiveFigures, task: EvaluateTask) -> bytes:
@@ -65,7 +68,11 @@ def figures_json(live: LiveFigures, task: EvaluateTask) -> bytes:
             after["jeugdregio"].for_weight(task.weight),
             live.evaluator.dataset.weight(task.weight),
         )
-    out = {**out, "revision": task.revision, "pieces": pieces}
+    checks = [
+        {**c, "text": render_message(c.get("message"), task.locale, c["detail"])}
+        for c in out["checks"]
+    ]  # new dicts: the evaluation may be cached and shared between readers
+    out = {**out, "checks": checks, "revision": task.revision, "pieces": pieces}
     out["timing_ms"] = (time.perf_counter() - task.start) * 1e3
     return EvaluateOut.model_validate(out).model_dump_json().encode()
 

@@ -30,6 +30,7 @@ import pandas as pd
 import scipy.sparse as sp
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from api.compute.workers import WorkerPool, WorkError, WorkStopped
 from api.deps import ScenarioEvaluator, cached_response, get_evaluator, get_limits, get_store
@@ -52,8 +53,9 @@ from api.editor.work import (
     worker_deadline,
 )
 from api.models import DIVISION_PATTERN, ERROR_RESPONSES, SCENARIO_PATTERN, ErrorOut, WeightName
-from api.pages.editor import SIGN_IN_TO_SAVE, render_editor, save_refusal
+from api.pages.editor import SIGN_IN_TO_SAVE, editor_viewer, render_editor, save_refusal
 from api.pages.links import edit_url
+from api.pages.locale import get_locale
 from api.routers.scenarios import check_document, owner_checks, scenario_url
 from api.safety.auth.policy import enforce
 from api.safety.auth.principal import Principal
@@ -148,7 +150,7 @@ def editor_page(
                 f"unknown division {name!r} in scenario {scenario!r}; choose one of "
                 f"{', '.join(sorted(divisions))}",
             )
-    session = principal.credential if principal.via == "session" else None
+    session, viewer, login_url = editor_viewer(request, principal)
     can_save = principal.can_change(stored)
     page = render_editor(
         request,
@@ -164,10 +166,12 @@ def editor_page(
         description=str(stored.document.get("description", "")),
         stored_edits=len(stored.document.get("edits") or []),
         can_save=can_save,
-        save_reason="" if can_save else save_refusal(stored, principal),
+        save_reason="" if can_save else save_refusal(stored, principal, viewer),
         owner=stored.owner or "",
-        can_save_as=principal.is_user,
-        save_as_reason="" if principal.is_user else SIGN_IN_TO_SAVE,
+        can_save_as=viewer is not None,
+        save_as_reason="" if viewer is not None else SIGN_IN_TO_SAVE,
+        login_url=login_url,
+        share_save=principal.via == "share" and viewer is not None,
         map_url=f"/maps/{scenario}?"
         + urlencode({"division": division, "against": against, "weight": weight}),
     )
@@ -287,8 +291,24 @@ async def evaluation_slot(
     refused request is refused before its body is validated."""
     user = principal.user.name if principal.user is not None else None
     gate, client = evaluation_gate(request, limits), client_key(request, user)
-    with gate.admit(client):
+    admission = gate.admit(client)
+    try:
+        admission.__enter__()
+    except LimitExceeded as exc:  # audited (deduplicated: api.safety.refusals), then 429
+        write = request.app.state.regio.refusals.refused(
+            user or "anonymous",
+            "evaluate.refused",
+            request.path_params.get("scenario", ""),
+            client=client,
+            setting=exc.setting,
+        )
+        if write is not None:
+            await run_in_threadpool(write)
+        raise
+    try:
         yield gate, client
+    finally:
+        admission.__exit__(None, None, None)
 
 
 @router.post(
@@ -329,12 +349,12 @@ async def evaluate_edits(
             with within(cost_budget(limits, cancel=cancel)):
                 revision = _check_revision(store, scenario, body.base_revision)
                 task = EvaluateTask(scenario, edits, body.division, body.against, body.weight,
-                                    revision, start)  # fmt: skip
+                                    revision, start, get_locale(request))  # fmt: skip
                 answer = figures_json(live, task)
         else:
             revision = _check_revision(store, scenario, body.base_revision)
             task = EvaluateTask(scenario, edits, body.division, body.against, body.weight,
-                                revision, start)  # fmt: skip
+                                revision, start, get_locale(request))  # fmt: skip
             answer = in_worker(pool, task, cancel, limits)
         # serialised in the thread or the worker (counted as this client's work, off the loop)
         return Response(answer, media_type=JSON)
@@ -365,7 +385,7 @@ def in_worker(pool: WorkerPool, task: EvaluateTask, cancel: CancelFlag, limits: 
     return bytes(done.value)
 
 
-def _save(
+def save_edits(
     store: ScenarioStore,
     evaluator: ScenarioEvaluator,
     scenario_id: str,
@@ -424,7 +444,7 @@ def append_edits(
     stored = store.get(scenario)
     document = {**stored.document, "edits": [*(stored.document.get("edits") or []), *edits]}
     division = str(edits[0].get("division", "swv_po"))
-    return _save(
+    return save_edits(
         store,
         evaluator,
         scenario,
@@ -467,7 +487,7 @@ def save_as(
         "edits": edits,
     }
     division = str(edits[0].get("division", "swv_po"))
-    return _save(
+    return save_edits(
         store,
         evaluator,
         body.name,

@@ -24,6 +24,7 @@ from api.models import WeightName
 from api.pages.links import edit_url
 from api.pages.locale import get_locale
 from api.pages.templating import TEMPLATES, render_page
+from api.routers.shared import shared_list
 from api.safety.auth.policy import enforce
 from api.safety.auth.principal import Principal
 from api.safety.security import nonce_scripts
@@ -31,7 +32,7 @@ from api.storage.store import ScenarioStore, StoredScenario
 from geo.dataset import WEIGHTS
 from geo.errors import RegiokompasError
 from geo.scenarios.model import PRINCIPLES
-from maps.i18n import format_metric, gettext, principle_label
+from maps.i18n import format_metric, gettext, principle_label, render_message
 from maps.style import headline_sentence
 
 router = APIRouter(tags=["home"])
@@ -95,15 +96,18 @@ def principle_cells(
     >>> ds, divisions, settings, _ = case("two_jeugdregio")
     >>> cells = principle_cells(verdict(build_context(ds), divisions, settings=settings), [3])
     >>> cells["3"].mark, cells["3"].claimed, cells["3"].why.splitlines()[1]
-    ('✗', True, "X: in 2 jeugdregio's: JA 80.0%, JB 20.0%")
+    ('✗', True, "X: in 2 jeugdregio's: JA 80,0%, JB 20,0%")
     """
     _ = gettext(locale)
     claimed = set(claimed)
     cells = {}
     for number in (1, 2, 3):
         r = verdict.principle(number)
-        lines = [f"{r.name}: {r.summary}"]
-        lines += [f"{o['code']}: {o['problem']}" for o in r.offenders[:5]]
+        lines = [f"{r.name}: {render_message(r.message, locale, r.summary)}"]
+        lines += [
+            f"{o['code']}: {render_message(o.get('message'), locale, o.get('problem', ''))}"
+            for o in r.offenders[:5]
+        ]
         if len(r.offenders) > 5:
             lines.append(_("… and %(n)s more (see the report)") % {"n": len(r.offenders) - 5})
         if number in claimed:
@@ -252,7 +256,8 @@ def scenario_row(
 
 
 GROUPS = ("library", "mine", "published", "others")
-"""The groups of the home page, in this order (``shared with me`` is filled in the browser)."""
+"""The groups of the home page, in this order; then ``shared with me``: the share links a
+signed-in user opened (:mod:`api.storage.shared`), else those opened in this browser."""
 
 
 def group_of(row: ScenarioRow, user: str | None) -> str:
@@ -308,6 +313,7 @@ def home(
         csrf_token=session.csrf if session else "",
         rows=[row.model_dump() for row in rows],
         groups=[(g, groups[g]) for g in GROUPS if groups[g]],
+        shared=[e.model_dump() for e in shared_list(store, user)] if user else None,
         bases=[(s.id, str(s.document.get("title") or s.id)) for s in stored],
         divisions=HEADLINE_DIVISIONS,
         principle_labels=[(n, principle_label(n, locale)) for n in PRINCIPLES],

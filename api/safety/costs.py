@@ -121,6 +121,7 @@ class Gate:
                     f"{math.ceil(wait)} s",
                     429,
                     retry_after=max(1, math.ceil(wait)),
+                    setting=self.settings[2],
                 )
             mine = self.by_client.get(client, 0)
             if mine >= self.per_client:
@@ -129,6 +130,7 @@ class Gate:
                     f"({self.settings[1] or 'per client'}); wait for them or try again",
                     429,
                     retry_after=1,
+                    setting=self.settings[1],
                 )
             if self.running >= self.total:
                 raise LimitExceeded(
@@ -136,6 +138,7 @@ class Gate:
                     f"({self.settings[0] or 'per app'}); try again in a moment",
                     429,
                     retry_after=1,
+                    setting=self.settings[0],
                 )
             self.running += 1
             self.by_client[client] = mine + 1

@@ -33,10 +33,19 @@ class LimitExceeded(RegiokompasError):
     """A request over a limit; ``status`` is its HTTP status (413, 422 or 429);
     ``retry_after`` (seconds) is sent as ``Retry-After`` with a 429."""
 
-    def __init__(self, message: str, status: int = 413, retry_after: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        status: int = 413,
+        retry_after: int | None = None,
+        *,
+        setting: str = "",
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
+        self.setting = setting
+        """The variable of the limit that refused (for the audit log of refusals)."""
 
 
 @dataclass(frozen=True)

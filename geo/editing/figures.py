@@ -73,6 +73,7 @@ def check_figures(
             "label": r.title,
             "passed": bool(r.passed),
             "detail": r.summary,
+            "message": r.message.to_dict() if r.message is not None else None,
             "offenders": list(dict.fromkeys(str(o.get("code", "")) for o in r.offenders)),
             "problems": [f"{o.get('code')}: {o['problem']}" for o in r.offenders if "problem" in o],
         }
@@ -80,7 +81,8 @@ def check_figures(
     ]
     if division != "swv" and out and out[0]["name"] == "P1" and not out[0]["passed"]:
         # P1 is the scenario's (PO against VO): once, compactly, with what would pass
-        out[0].update(detail=p1_compact(results[0], division), offenders=[], problems=[])
+        compact = p1_compact(results[0], division)
+        out[0].update(detail=str(compact), message=compact.to_dict(), offenders=[], problems=[])
     return out
 
 
