@@ -28,10 +28,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import geo
-from api.auth.policy import check_routes, document_responses, enforce
-from api.limits import LimitExceeded, Limits, limits_from_env
-from api.logs import install_log_redaction
-from api.ratelimit import RateLimit
 from api.routers import (
     compare,
     compare_page,
@@ -53,9 +49,14 @@ from api.routers import (
     units,
     verdicts,
 )
-from api.security import SecurityHeaders, cors_origins, install_browser_safety, trusted_hosts
+from api.safety.auth.policy import check_routes, document_responses, enforce
+from api.safety.limits import LimitExceeded, Limits, limits_from_env
+from api.safety.logs import install_log_redaction
+from api.safety.ratelimit import RateLimit
+from api.safety.security import SecurityHeaders, cors_origins, install_browser_safety, trusted_hosts
+from api.safety.upload_guard import lock_down_gdal
 from api.state import AppState, freeze_long_lived
-from api.storage import (
+from api.storage.store import (
     RevisionConflict,
     ScenarioExists,
     ScenarioInUse,
@@ -64,7 +65,6 @@ from api.storage import (
     UnsafeScenarioId,
     open_store,
 )
-from api.upload_guard import lock_down_gdal
 from geo.config import SCENARIO_LIBRARY
 from geo.dataset import Dataset
 from geo.errors import RegiokompasError
@@ -222,9 +222,9 @@ def create_app(
     """The regiokompas app over ``dataset`` (default: :func:`geo.data.store.load_dataset` of
     ``data``, loaded at startup) with scenarios stored in ``state_dir`` (default
     :func:`geo.config.state_dir`); ``library_dir`` scenarios are seeded on first start.
-    ``store`` replaces the SQLite store with another :class:`api.storage.ScenarioStore`.
-    ``limits`` (default :func:`api.limits.limits_from_env`) bound what requests may cost;
-    ``hosts`` are the accepted Host names (default :func:`api.security.trusted_hosts`).
+    ``store`` replaces the SQLite store with another :class:`api.storage.store.ScenarioStore`.
+    ``limits`` (default :func:`api.safety.limits.limits_from_env`) bound what requests may cost;
+    ``hosts`` are the accepted Host names (default :func:`api.safety.security.trusted_hosts`).
     """
     lock_down_gdal()  # no network, no virtual file systems for GDAL in this process
     install_log_redaction()  # share tokens and login links never reach the access log
@@ -254,7 +254,7 @@ def create_app(
             '`{"detail": "..."}` naming the wrong field or code.'
         ),
         lifespan=lifespan,
-        dependencies=[Depends(enforce)],  # every route goes through api.auth.policy.POLICY
+        dependencies=[Depends(enforce)],  # every route goes through api.safety.auth.policy.POLICY
         docs_url=None,  # served by api.routers.docs with local Swagger UI assets
         redoc_url=None,
     )

@@ -1,7 +1,7 @@
 """What routers import: the FastAPI dependencies, the shared query parameter, route helpers.
 
-The app's shared objects live one job per module - :mod:`api.cache` (the evaluation cache),
-:mod:`api.evaluator` (the scenario service), :mod:`api.jobs` (background jobs) and
+The app's shared objects live one job per module - :mod:`api.compute.cache` (the evaluation cache),
+:mod:`api.compute.evaluator` (the scenario service), :mod:`api.compute.jobs` (background jobs) and
 :mod:`api.state` (:class:`AppState`, one per app). Routers get them through the dependencies
 here and may import the types for their annotations from here too:
 
@@ -19,14 +19,14 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from api.auth.policy import enforce
-from api.auth.principal import Principal
-from api.cache import EvaluationCache
-from api.evaluator import ScenarioEvaluator
-from api.jobs import Job, JobRunner
-from api.limits import Limits
+from api.compute.cache import EvaluationCache
+from api.compute.evaluator import ScenarioEvaluator
+from api.compute.jobs import Job, JobRunner
+from api.safety.auth.policy import enforce
+from api.safety.auth.principal import Principal
+from api.safety.limits import Limits
 from api.state import AppState
-from api.storage import ScenarioStore
+from api.storage.store import ScenarioStore
 from geo.division import Division
 
 __all__ = [
@@ -117,7 +117,7 @@ async def get_evaluator(
 
 
 async def get_limits(request: Request) -> Limits:
-    """The cost limits of the app (:class:`api.limits.Limits`)."""
+    """The cost limits of the app (:class:`api.safety.limits.Limits`)."""
     return get_state(request).limits
 
 

@@ -1,7 +1,8 @@
 """What a stored scenario is: its safe id, its record, its checksum and the store's errors.
 
-Shared by :mod:`api.storage` (the store) and :mod:`api.library` (the shipped scenarios);
-import them from :mod:`api.storage`, which re-exports everything here.
+Shared by :mod:`api.storage.store` (the store) and :mod:`api.storage.library` (the shipped
+scenarios);
+import them from :mod:`api.storage.store`, which re-exports everything here.
 """
 
 from __future__ import annotations

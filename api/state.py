@@ -10,12 +10,12 @@ import os
 import threading
 from pathlib import Path
 
-from api.auth.throttle import LoginThrottle
-from api.cache import EvaluationCache
-from api.evaluator import ScenarioEvaluator
-from api.jobs import JobRunner
-from api.limits import Limits, cost_budget
-from api.storage import ScenarioStore
+from api.compute.cache import EvaluationCache
+from api.compute.evaluator import ScenarioEvaluator
+from api.compute.jobs import JobRunner
+from api.safety.auth.throttle import LoginThrottle
+from api.safety.limits import Limits, cost_budget
+from api.storage.store import ScenarioStore
 from geo.dataset import Dataset
 
 
@@ -42,7 +42,7 @@ class AppState:
         self.upload_limit = upload_limit
         self._evaluator: ScenarioEvaluator | None = None
         self.login_throttle = LoginThrottle(self.limits)
-        """Failed sign-ins and the password-hash slots (:mod:`api.auth.throttle`)."""
+        """Failed sign-ins and the password-hash slots (:mod:`api.safety.auth.throttle`)."""
 
     @property
     def dataset(self) -> Dataset:

@@ -56,7 +56,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from fastapi.testclient import TestClient  # noqa: E402
 
 from api.app import create_app  # noqa: E402
-from api.limits import Limits  # noqa: E402
+from api.safety.limits import Limits  # noqa: E402
 from fixtures.hostile import back_and_forth_moves  # noqa: E402
 from geo.dataset import WEIGHTS  # noqa: E402
 
@@ -200,7 +200,7 @@ def request_plan(n: int, big_every: int = 25, map_every: int = 20) -> list[str]:
 
 
 def memory_phase(dataset: Any, requests: int, entries_only: bool) -> None:
-    from api.storage import open_store
+    from api.storage.store import open_store
     from geo.config import SCENARIO_LIBRARY
 
     limits = Limits(**UNLIMITED_RATES)
@@ -239,7 +239,7 @@ def memory_phase(dataset: Any, requests: int, entries_only: bool) -> None:
 def seed_load_user(state: Path) -> dict[str, str]:
     """A planner with an API token in ``state`` (the load signs in: its evaluations count for
     that user, the attackers' for their address)."""
-    from api.storage import open_store
+    from api.storage.store import open_store
     from fixtures.accounts import bearer
     from geo.config import SCENARIO_LIBRARY
 

@@ -41,9 +41,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo's fixtures/
 
-from api.cache import EvaluationCache  # noqa: E402
-from api.evaluator import ScenarioEvaluator  # noqa: E402
-from api.storage import open_store  # noqa: E402
+from api.compute.cache import EvaluationCache  # noqa: E402
+from api.compute.evaluator import ScenarioEvaluator  # noqa: E402
+from api.storage.store import open_store  # noqa: E402
 from fixtures.accounts import seed_token  # noqa: E402
 from fixtures.server import start_server  # noqa: E402
 from geo.data.store import load_dataset  # noqa: E402
@@ -152,7 +152,7 @@ async def load(
 
 def private_document() -> dict:
     """The private scenario's document: the library's swv_binnen_jeugdregio under a new name."""
-    from api.storage import library_documents
+    from api.storage.store import library_documents
 
     return {**library_documents()["swv_binnen_jeugdregio"], "name": PRIVATE}
 

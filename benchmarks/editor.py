@@ -5,10 +5,10 @@
    border moves (mostly), moves of a share of a split gemeente, merges, renames and new regions
    (a ``move`` with a ``name``), each one scenario edit. Per click the server gets the *whole*
    list of tentative edits and does what ``POST /api/scenarios/huidig/evaluate`` does, minus
-   the socket: parse the JSON body (:class:`api.editor_models.EvaluateIn`), evaluate with
-   :class:`api.editing.LiveFigures` (edits applied by the scenario code with a prefix cache,
+   the socket: parse the JSON body (:class:`api.editor.models.EvaluateIn`), evaluate with
+   :class:`api.editor.session.LiveFigures` (edits applied by the scenario code with a prefix cache,
    the live session synced, travel, the five checks, membership, adjacency) and serialise the
-   answer (:class:`api.editor_models.EvaluateOut`). The process freezes its long-lived objects
+   answer (:class:`api.editor.models.EvaluateOut`). The process freezes its long-lived objects
    after the page load, as ``regio serve`` does (:func:`api.state.freeze_long_lived`).
 
    - live: one ``LiveFigures`` for the whole session (the list minus its last edit is cached),
@@ -59,12 +59,12 @@ import pandas as pd
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
-from api.cache import EvaluationCache
-from api.editing import LiveFigures
-from api.editor_models import EvaluateIn, EvaluateOut, edit_documents
-from api.evaluator import ScenarioEvaluator
+from api.compute.cache import EvaluationCache
+from api.compute.evaluator import ScenarioEvaluator
+from api.editor.models import EvaluateIn, EvaluateOut, edit_documents
+from api.editor.session import LiveFigures
 from api.state import GC_FREEZE_SETTING, freeze_long_lived
-from api.storage import open_store
+from api.storage.store import open_store
 from geo.adjacency import queen_adjacency
 from geo.data.store import load_dataset
 from geo.dataset import Dataset

@@ -16,6 +16,12 @@ the header ``code,name`` and one row per SWV (see docs/names.md for where DUO pu
 When it is present its names replace the generated ones everywhere; a bad row stops loading
 with an error naming the file, the row and the problem.
 
+Regions a scenario makes get the same rule (:func:`name_unnamed`, applied after every edit):
+a region whose name says nothing to a person (empty, its code, or only codes such as the
+``"PO2001 + VO2001"`` of a PO/VO merge or a proposal's continuation) is named from its own
+gemeenten, so a merged SWV or a new region reads like the others ("Venlo, Venray e.o.").
+Names a planner gave and the official and CBS names stay as they are.
+
 A *label* is what a person reads: the code followed by the name (``"PO2001 Groningen,
 Stadskanaal e.o."``), or the code alone when the name is the code.
 
@@ -56,6 +62,13 @@ SWV_CODE = re.compile(r"^(PO|VO)\d{4}$")
 """An SWV code of the Regeling: ``PO`` or ``VO`` and four digits."""
 
 MAX_NAME_LENGTH = 200
+
+CODE_LIKE = re.compile(
+    r"^(?:nieuw, uit delen van )?"
+    r"[A-Z][A-Z0-9_-]*\d[A-Z0-9_-]*(?:\s*[+,/]\s*[A-Z][A-Z0-9_-]*\d[A-Z0-9_-]*)*$"
+)
+"""A name made of region codes only (``PO2001 + VO2001``, ``SWV-PO2001``, a proposal's
+``nieuw, uit delen van PO3102, VO3102``): it tells a person nothing, so the rule names it."""
 
 
 def label(code: str, name: str | None) -> str:
@@ -112,6 +125,60 @@ def generated_names(division: Division, unit_names: pd.Series, pupils: pd.Series
             text += " e.o."
         out[code] = text
     return out
+
+
+def says_nothing(code: str, name: str | None) -> bool:
+    """Is ``name`` no name for a person: empty, the code itself, or codes only (:data:`CODE_LIKE`)?
+
+    >>> [says_nothing("SWV-PO2001", n) for n in ("", "SWV-PO2001", "PO2001 + VO2001")]
+    [True, True, True]
+    >>> [says_nothing("JZ42", n) for n in ("Midden-Limburg", "nieuwe regio 1", "Venlo e.o.")]
+    [False, False, False]
+    """
+    text = " ".join(str(name).split()) if name is not None else ""
+    return not text or text == str(code) or CODE_LIKE.match(text) is not None
+
+
+def rule_names(division: Division, units: pd.DataFrame, key: str | None = None) -> dict[str, str]:
+    """The rule's name of every region of ``division`` from the dataset's unit table ``units``
+    (``name`` and pupil columns); ``key`` picks the pupils as in :func:`name_unnamed`."""
+    column = NAMED_DIVISIONS.get(key or division.name, DEFAULT_PUPILS)
+    if column in units:
+        pupils = units[column].astype(float)
+    else:
+        pupils = pd.Series(0.0, index=units.index)
+    pupils.index = pupils.index.astype(str)
+    pupils.name = column
+    unit_names = units["name"].astype(str) if "name" in units else pupils.index.to_series()
+    unit_names.index = unit_names.index.astype(str)
+    return generated_names(division, unit_names, pupils)
+
+
+def name_unnamed(division: Division, units: pd.DataFrame, key: str | None = None) -> Division:
+    """``division`` with every region whose name says nothing (:func:`says_nothing`) named by
+    the rule from its current gemeenten; ``division`` itself when every region has a name.
+
+    ``units`` is the dataset's unit table (``name`` and the pupil columns); ``key`` is the
+    division's name in its scenario (``swv_po`` and ``swv_vo`` rank by their pupils, any other
+    division by all pupils). A region without gemeenten keeps its code.
+
+    >>> from geo.division import Division
+    >>> d = Division.from_assignment("swv", {"G1": "SWV-A", "G2": "SWV-A", "G3": "B"})
+    >>> d = d.with_region_names({"SWV-A": "PO1 + VO1", "B": "Bee"})
+    >>> units = pd.DataFrame({"name": ["Een", "Twee", "Drie"], "pupils_total": [5.0, 9.0, 1.0]},
+    ...                      index=["G1", "G2", "G3"])
+    >>> name_unnamed(d, units).region_names
+    {'B': 'Bee', 'SWV-A': 'Twee, Een'}
+    """
+    names = {str(c): str(n) for c, n in division.region_names.items()}
+    bare = [c for c in map(str, division.regions) if says_nothing(c, names.get(c))]
+    if not bare or "name" not in units:
+        return division
+    generated = rule_names(division, units, key)
+    update = {c: generated[c] for c in bare if generated.get(c, c) != c}
+    if not update:
+        return division
+    return division.with_region_names({**names, **update})
 
 
 def read_official_names(path: Path, known: Mapping[str, object] | None = None) -> dict[str, str]:
@@ -215,8 +282,11 @@ __all__ = [
     "generated_names",
     "label",
     "name_regions",
+    "name_unnamed",
     "names_signature",
     "official_names_path",
     "read_official_names",
     "region_labels",
+    "rule_names",
+    "says_nothing",
 ]

@@ -26,7 +26,7 @@ from geo.errors import RegiokompasError
 from regio.common import console, fail
 
 if TYPE_CHECKING:
-    from api.storage import SQLiteScenarioStore
+    from api.storage.store import SQLiteScenarioStore
 
 StateOption = Annotated[
     Path | None,
@@ -51,7 +51,7 @@ library_app = typer.Typer(
 @contextmanager
 def opened(state: Path | None) -> Iterator[SQLiteScenarioStore]:
     """The store of ``state``; any store or account problem stops with its message (exit 2)."""
-    from api.storage import open_store
+    from api.storage.store import open_store
 
     try:
         store = open_store(state)
@@ -67,7 +67,7 @@ def opened(state: Path | None) -> Iterator[SQLiteScenarioStore]:
 
 def read_password(from_stdin: bool) -> str:
     """The new password: one line of stdin, or asked twice without echo."""
-    from api.auth.passwords import WeakPassword, check_password
+    from api.safety.auth.passwords import WeakPassword, check_password
 
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -92,8 +92,8 @@ def users_add(
     state: StateOption = None,
 ) -> None:
     """Add a user (asks for the password unless --password-stdin)."""
-    from api.auth.accounts import check_user_name
-    from api.auth.bootstrap import add_user
+    from api.safety.auth.accounts import check_user_name
+    from api.safety.auth.bootstrap import add_user
 
     try:
         check_user_name(name)
@@ -131,7 +131,7 @@ def users_link(
     state: StateOption = None,
 ) -> None:
     """Print a one-time login link for a user (valid 24 hours)."""
-    from api.auth.bootstrap import login_link
+    from api.safety.auth.bootstrap import login_link
 
     with opened(state) as store:
         typer.echo(login_link(store, name, base_url))
@@ -144,7 +144,7 @@ def tokens_create(
     state: StateOption = None,
 ) -> None:
     """Create an API token; prints only the token (shown once, stored hashed)."""
-    from api.auth.bootstrap import create_token
+    from api.safety.auth.bootstrap import create_token
 
     with opened(state) as store:
         token = create_token(store, name, label)
@@ -175,7 +175,7 @@ def tokens_revoke(
 @library_app.command("restore")
 def library_restore(state: StateOption = None) -> None:
     """Store the shipped library scenarios again (deleted or changed ones come back)."""
-    from api.storage import library_documents
+    from api.storage.store import library_documents
 
     with opened(state) as store:
         changed = store.restore_library(library_documents(), actor="cli")

@@ -52,8 +52,8 @@ def serve_command(
     """Serve the maps and the API with uvicorn (docs at /docs, schema at /openapi.json)."""
     import uvicorn
 
-    from api.auth.bootstrap import first_start
-    from api.storage import open_store
+    from api.safety.auth.bootstrap import first_start
+    from api.storage.store import open_store
     from geo.config import data_dir, state_dir
     from geo.errors import RegiokompasError
 
@@ -63,7 +63,7 @@ def serve_command(
         os.environ["REGIOKOMPAS_STATE"] = str(state_dir(state))
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     base_url = f"http://{shown if ':' not in shown else f'[{shown}]'}:{port}"
-    os.environ["REGIOKOMPAS_SERVE_HOST"] = host  # a trusted Host name (api.security)
+    os.environ["REGIOKOMPAS_SERVE_HOST"] = host  # a trusted Host name (api.safety.security)
     os.environ.setdefault("REGIOKOMPAS_GC_FREEZE", "1")  # api.state.freeze_long_lived
     try:  # fail fast, without a traceback, when the store cannot be opened or created
         store = open_store()

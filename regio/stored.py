@@ -26,7 +26,7 @@ from geo.errors import ScenarioError
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from api.storage import SQLiteScenarioStore
+    from api.storage.store import SQLiteScenarioStore
     from geo.dataset import Dataset
     from geo.division import Division
     from geo.scenarios import ScenarioDoc
@@ -41,7 +41,7 @@ class UnknownScenario(ScenarioError, LookupError):
 
 def store_path(state: str | os.PathLike[str] | None = None) -> Path:
     """The web app's SQLite file in the state directory (``REGIOKOMPAS_STATE``)."""
-    from api.storage import DB_NAME
+    from api.storage.store import DB_NAME
     from geo.config import state_dir
 
     return state_dir(state) / DB_NAME
@@ -57,7 +57,7 @@ class WebStore:
 
     def document(self, scenario_id: str) -> dict[str, Any] | None:
         """The stored document of ``scenario_id``, or None."""
-        from api.storage import ScenarioNotFound, SQLiteScenarioStore, UnsafeScenarioId
+        from api.storage.store import ScenarioNotFound, SQLiteScenarioStore, UnsafeScenarioId
 
         if not self._opened:
             self._opened = True

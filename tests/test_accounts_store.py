@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from api.auth.accounts import AccountError, AccountExists, AccountNotFound, User
-from api.auth.bootstrap import add_user, create_token, first_start
-from api.auth.credentials import matches, new_credential, parse_credential
-from api.auth.passwords import verify_password
-from api.schema import MIGRATIONS
-from api.storage import (
+from api.safety.auth.accounts import AccountError, AccountExists, AccountNotFound, User
+from api.safety.auth.bootstrap import add_user, create_token, first_start
+from api.safety.auth.credentials import matches, new_credential, parse_credential
+from api.safety.auth.passwords import verify_password
+from api.storage.schema import MIGRATIONS
+from api.storage.store import (
     DB_NAME,
     MAX_BASE_DEPTH,
     SCHEMA_VERSION,
@@ -229,8 +229,8 @@ def test_delete_removes_share_links(store) -> None:
 def test_the_deepest_stored_chain_can_be_shown(store) -> None:
     """The same limit when stored and when shown: the deepest chain the store accepts is one
     the evaluator applies (chain-16 used to be stored but never shown)."""
-    from api.cache import EvaluationCache
-    from api.evaluator import ScenarioEvaluator
+    from api.compute.cache import EvaluationCache
+    from api.compute.evaluator import ScenarioEvaluator
     from fixtures.synthetic import synthetic_dataset
 
     store.save("chain-1", doc("chain-1"))

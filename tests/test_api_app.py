@@ -9,10 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app, upload_limit_from_env
-from api.auth.accounts import AuditEntry, User
-from api.auth.credentials import Credential
-from api.auth.policy import POLICY, PUBLIC
-from api.storage import (
+from api.safety.auth.accounts import AuditEntry, User
+from api.safety.auth.credentials import Credential
+from api.safety.auth.policy import POLICY, PUBLIC
+from api.storage.store import (
     ScenarioExists,
     ScenarioInUse,
     ScenarioNotFound,

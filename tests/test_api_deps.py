@@ -18,7 +18,7 @@ from api.deps import (
     division_or_404,
     unknown_as_404,
 )
-from api.storage import ScenarioNotFound, open_store
+from api.storage.store import ScenarioNotFound, open_store
 from fixtures.synthetic import synthetic_dataset
 from geo.errors import RegiokompasError
 

@@ -1,4 +1,4 @@
-"""Tests of api.exchange: reading uploaded CSV / GeoJSON / GeoPackage assignments."""
+"""Tests of api.storage.exchange: reading uploaded CSV / GeoJSON / GeoPackage assignments."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from api.exchange import (
+from api.storage.exchange import (
     UploadError,
     read_region_upload,
     upload_kind,

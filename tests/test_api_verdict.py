@@ -101,7 +101,7 @@ def test_report_is_self_contained_html(client: TestClient) -> None:
     r = client.get("/api/scenarios/two-jeugdregio/report")
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/html")
-    assert "content-security-policy" in r.headers  # api.security's policy for HTML pages
+    assert "content-security-policy" in r.headers  # api.safety.security's policy for HTML pages
     assert "content=\"default-src 'none'; img-src data:" in r.text  # and the report's own
     assert 'class="swv-map"' in r.text and "data:image/png;base64," in r.text
     assert 'src="http' not in r.text and 'href="http' not in r.text

@@ -9,9 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.auth.bootstrap import add_user
-from api.auth.principal import SESSION_COOKIE
-from api.limits import Limits
+from api.safety.auth.bootstrap import add_user
+from api.safety.auth.principal import SESSION_COOKIE
+from api.safety.limits import Limits
 from fixtures.accounts import bearer
 from fixtures.synthetic import synthetic_dataset
 

@@ -2,7 +2,7 @@
 generated from the policy table, with the status each must get, over real HTTP requests.
 
 The expected answer of a cell is written here from the issue's rules, per access level of the
-route's entry in :data:`api.auth.policy.POLICY` (not computed by the policy code): anonymous
+route's entry in :data:`api.safety.auth.policy.POLICY` (not computed by the policy code): anonymous
 callers get 401 where a user is needed, wrong users 403, and a private scenario is a 404 for
 everyone who may not see it. Each cell uses a fresh target scenario owned by the owner (private,
 and where it matters published too) with its own share link. A route without an entry fails
@@ -22,9 +22,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.auth.credentials import new_credential
-from api.auth.policy import NEEDS_USER, POLICY, PUBLIC, Rule, app_routes, check_routes
-from api.limits import Limits
+from api.safety.auth.credentials import new_credential
+from api.safety.auth.policy import NEEDS_USER, POLICY, PUBLIC, Rule, app_routes, check_routes
+from api.safety.limits import Limits
 from fixtures.accounts import bearer
 from fixtures.synthetic import synthetic_dataset
 
@@ -383,7 +383,7 @@ def test_hidden_and_unknown_scenarios_are_the_same_404(app: FastAPI, headers: di
 def test_every_route_has_a_policy_entry(app: FastAPI) -> None:
     routes = set(app_routes(app))
     missing = [r for r in routes if r not in POLICY]
-    assert missing == [], f"add these routes to api.auth.policy.POLICY: {missing}"
+    assert missing == [], f"add these routes to api.safety.auth.policy.POLICY: {missing}"
     stale = [r for r in POLICY if r not in routes]
     assert stale == [], f"POLICY names routes the app does not have: {stale}"
 

@@ -68,8 +68,8 @@ TOKEN: dict[str, str] = {}
 def seed_account(state: Path) -> None:
     """A planner with a password (for the sign-in form) and an API token, before the server
     starts (so it prints no first-start link)."""
-    from api.auth.bootstrap import add_user
-    from api.storage import open_store
+    from api.safety.auth.bootstrap import add_user
+    from api.storage.store import open_store
     from fixtures.accounts import bearer
 
     store = open_store(state, library_dir=None)

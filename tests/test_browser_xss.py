@@ -85,7 +85,7 @@ def xss_server(
     dataset, data_dir: Path, cache_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """``regio serve`` over a state dir that already holds the payload scenario."""
-    from api.storage import open_store
+    from api.storage.store import open_store
     from geo.config import SCENARIO_LIBRARY
 
     state = tmp_path_factory.mktemp("xss-state")

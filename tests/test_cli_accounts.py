@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api.auth.credentials import matches, parse_credential
-from api.auth.passwords import verify_password
-from api.storage import library_documents, open_store
+from api.safety.auth.credentials import matches, parse_credential
+from api.safety.auth.passwords import verify_password
+from api.storage.store import library_documents, open_store
 from regio import app
 
 runner = CliRunner()

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.storage import DB_NAME, document_sha256, open_store
+from api.storage.store import DB_NAME, document_sha256, open_store
 from fixtures.accounts import seed_token
 from fixtures.server import running_server, start_server
 

@@ -13,8 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.auth.bootstrap import add_user
-from api.limits import Limits
+from api.safety.auth.bootstrap import add_user
+from api.safety.limits import Limits
 from fixtures.synthetic import synthetic_dataset
 
 ORIGIN = {"Origin": "http://testserver"}

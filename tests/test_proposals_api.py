@@ -189,7 +189,7 @@ def test_cancel_a_queued_proposal_stores_nothing(app, client: TestClient, sign_i
 
 
 def test_cancel_a_running_proposal_stops_it_before_storing(app, client: TestClient) -> None:
-    from api.jobs import JobCancelled, check_cancelled
+    from api.compute.jobs import JobCancelled, check_cancelled
 
     started = threading.Event()
     proceed = threading.Event()

@@ -1,4 +1,5 @@
-"""Tests of api.storage: the SQLite scenario store (atomic saves, versions, seeding, checks)."""
+"""Tests of api.storage.store: the SQLite scenario store (atomic saves, versions, seeding,
+checks)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from api.storage import (
+from api.storage.store import (
     DB_NAME,
     SCHEMA_VERSION,
     ScenarioExists,

@@ -21,17 +21,17 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.auth.policy import enforce
-from api.auth.principal import Principal
 from api.deps import ScenarioEvaluator, get_evaluator, get_store
-from api.locale import get_locale
-from api.map_pages import MapPage, map_parts, render_map_page
 from api.models import DIVISION_PATTERN, SCENARIO_PATTERN
+from api.pages.locale import get_locale
+from api.pages.map_pages import MapPage, map_parts, render_map_page
+from api.pages.scenario_view import PAGE_DIVISIONS, with_token
+from api.pages.templating import render_page
 from api.routers.maps import ASSET_URL, cached_page, render_or_error, share_token
-from api.scenario_view import PAGE_DIVISIONS, with_token
-from api.security import nonce_scripts
-from api.storage import ScenarioStore
-from api.templating import render_page
+from api.safety.auth.policy import enforce
+from api.safety.auth.principal import Principal
+from api.safety.security import nonce_scripts
+from api.storage.store import ScenarioStore
 from geo.errors import RegiokompasError
 from geo.overlap.difference import DivisionDifference, division_difference
 from maps.difference_map import difference_map

@@ -32,14 +32,9 @@ import scipy.sparse as sp
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from api.auth.policy import enforce
-from api.auth.principal import Principal
-from api.costs import Gate, client_key, evaluation_gate, run_cancellable
 from api.deps import ScenarioEvaluator, cached_response, get_evaluator, get_limits, get_store
-from api.editing import LiveFigures
-from api.editor_context import editor_context, jeugdregio_pieces
-from api.editor_links import edit_url
-from api.editor_models import (
+from api.editor.context import editor_context, jeugdregio_pieces
+from api.editor.models import (
     AppendIn,
     EvaluateIn,
     EvaluateOut,
@@ -47,12 +42,17 @@ from api.editor_models import (
     SavedOut,
     edit_documents,
 )
-from api.editor_page import SIGN_IN_TO_SAVE, render_editor, save_refusal
-from api.editor_parts import check_edits_api_safe, editor_resources
-from api.limits import Limits, check_document_limits, cost_budget
+from api.editor.parts import check_edits_api_safe, editor_resources
+from api.editor.session import LiveFigures
 from api.models import DIVISION_PATTERN, ERROR_RESPONSES, SCENARIO_PATTERN, ErrorOut, WeightName
+from api.pages.editor import SIGN_IN_TO_SAVE, render_editor, save_refusal
+from api.pages.links import edit_url
 from api.routers.scenarios import check_document, owner_checks, scenario_url
-from api.storage import RevisionConflict, ScenarioNotFound, ScenarioStore
+from api.safety.auth.policy import enforce
+from api.safety.auth.principal import Principal
+from api.safety.costs import Gate, client_key, evaluation_gate, run_cancellable
+from api.safety.limits import Limits, check_document_limits, cost_budget
+from api.storage.store import RevisionConflict, ScenarioNotFound, ScenarioStore
 from geo.dataset import WEIGHTS
 from geo.scenarios.budget import within
 from maps.borders import unit_borders
@@ -274,7 +274,7 @@ async def evaluation_slot(
     limits: Limits = Depends(get_limits),
     principal: Principal = Depends(enforce),
 ) -> AsyncIterator[tuple[Gate, str]]:
-    """A place in the app's :class:`~api.costs.Gate` of evaluations for the caller (the user,
+    """A place in the app's :class:`~api.safety.costs.Gate` of evaluations for the caller (the user,
     else the address), held until the answer is made; 429 with ``Retry-After`` when the app or
     the client is at its limit or the client spent its CPU for the minute. A dependency, so a
     refused request is refused before its body is validated."""

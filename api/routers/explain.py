@@ -15,8 +15,8 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from markdown_it import MarkdownIt
 
-from api.security import nonce_scripts
-from api.templating import render_page
+from api.pages.templating import render_page
+from api.safety.security import nonce_scripts
 from geo.config import REPO_ROOT
 
 DOCS: dict[str, str] = {

@@ -19,15 +19,15 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
-from api.auth.policy import enforce
-from api.auth.principal import Principal
 from api.deps import ScenarioEvaluator, get_evaluator, get_store
-from api.editor_links import edit_url
-from api.locale import get_locale
 from api.models import WeightName
-from api.security import nonce_scripts
-from api.storage import ScenarioStore, StoredScenario
-from api.templating import TEMPLATES, render_page
+from api.pages.links import edit_url
+from api.pages.locale import get_locale
+from api.pages.templating import TEMPLATES, render_page
+from api.safety.auth.policy import enforce
+from api.safety.auth.principal import Principal
+from api.safety.security import nonce_scripts
+from api.storage.store import ScenarioStore, StoredScenario
 from geo.dataset import WEIGHTS
 from geo.errors import RegiokompasError
 from geo.scenarios.model import PRINCIPLES
@@ -36,7 +36,7 @@ from maps.style import headline_sentence
 
 router = APIRouter(tags=["home"])
 
-__all__ = ["TEMPLATES", "router"]  # TEMPLATES: see api.templating (kept importable here)
+__all__ = ["TEMPLATES", "router"]  # TEMPLATES: see api.pages.templating (kept importable here)
 
 HEADLINE_DIVISIONS: tuple[str, ...] = ("swv_po", "swv_vo", "swv")
 """Divisions whose congruence with :data:`AGAINST` heads the table (``swv`` when present)."""

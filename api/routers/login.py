@@ -1,8 +1,8 @@
 """Signing in and out in the browser, who am I, and the audit log.
 
 - ``GET /login`` the sign-in form; ``POST /login`` checks the Argon2 password hash and starts a
-  session: cookie :data:`~api.auth.principal.SESSION_COOKIE` (HttpOnly, SameSite=Lax, Secure
-  when served over https), valid :func:`~api.auth.principal.session_lifetime`. The form is
+  session: cookie :data:`~api.safety.auth.principal.SESSION_COOKIE` (HttpOnly, SameSite=Lax, Secure
+  when served over https), valid :func:`~api.safety.auth.principal.session_lifetime`. The form is
   protected against login CSRF by a double-submit cookie and the Origin/Referer check.
 - ``GET /login/once?token=...`` spends a one-time login link (``regio serve`` prints one on the
   first start; ``regio users link NAME`` makes another) and starts a session.
@@ -22,11 +22,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from api.auth.accounts import AccountStore
-from api.auth.credentials import matches, new_credential, parse_credential
-from api.auth.passwords import hash_password, verify_password
-from api.auth.policy import enforce
-from api.auth.principal import (
+from api.models import ERROR_RESPONSES
+from api.pages.locale import get_locale
+from api.pages.templating import render_page
+from api.safety.auth.accounts import AccountStore
+from api.safety.auth.credentials import matches, new_credential, parse_credential
+from api.safety.auth.passwords import hash_password, verify_password
+from api.safety.auth.policy import enforce
+from api.safety.auth.principal import (
     SESSION_COOKIE,
     CsrfRefused,
     Principal,
@@ -35,12 +38,9 @@ from api.auth.principal import (
     session_lifetime,
     session_of,
 )
-from api.auth.throttle import LoginThrottle
-from api.limits import LimitExceeded
-from api.locale import get_locale
-from api.models import ERROR_RESPONSES
-from api.templating import render_page
-from api.windows import address_key
+from api.safety.auth.throttle import LoginThrottle
+from api.safety.limits import LimitExceeded
+from api.safety.windows import address_key
 from maps.i18n import N_, gettext
 
 router = APIRouter(tags=["account"])

@@ -27,21 +27,21 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from api import map_pages
-from api.costs import charge
 from api.deps import EvaluationCache, ScenarioEvaluator, get_evaluator, get_state
-from api.editor_links import edit_url
-from api.limits import LimitExceeded, cost_budget
-from api.locale import get_locale
-from api.map_pages import (
+from api.models import DIVISION_PATTERN, ERROR_RESPONSES, SCENARIO_PATTERN, WeightName
+from api.pages import map_pages
+from api.pages.links import edit_url
+from api.pages.locale import get_locale
+from api.pages.map_pages import (
     MapPage,
     compare_page_texts,
     division_page_texts,
     render_map_page,
     within_budget,
 )
-from api.models import DIVISION_PATTERN, ERROR_RESPONSES, SCENARIO_PATTERN, WeightName
-from api.storage import ScenarioNotFound
+from api.safety.costs import charge
+from api.safety.limits import LimitExceeded, cost_budget
+from api.storage.store import ScenarioNotFound
 from geo.errors import RegiokompasError
 from geo.scenarios.budget import CostExceeded, check_budget, within
 from maps.assets import vendor_file
@@ -126,7 +126,7 @@ def wants_html(request: Request) -> bool:
 
 
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:
-    """The HTML error page in the reader's language (:func:`api.map_pages.error_page`)."""
+    """The HTML error page in the reader's language (:func:`api.pages.map_pages.error_page`)."""
     return map_pages.error_page(request, status, message)
 
 
@@ -137,7 +137,7 @@ class Refused(str):
 
 def cached_page(request: Request, key: Hashable, build: Callable[[], MapPage]) -> MapPage:
     """The page ``build()`` makes, cached under ``key``; the build runs under the cost budget
-    (time, regions, share rows, divisions: :func:`api.limits.cost_budget`), and a refusal for
+    (time, regions, share rows, divisions: :func:`api.safety.limits.cost_budget`), and a refusal for
     size (413) is cached too and raised again on every later request."""
     limits = get_state(request).limits
 
@@ -161,7 +161,7 @@ def cached_page(request: Request, key: Hashable, build: Callable[[], MapPage]) -
 def render_or_error(request: Request, render: Callable[[], str]) -> Response:
     """``render()`` as an HTML response; unknown names -> 404, invalid ones -> 422, over a
     limit -> its status (413, also for a remembered refusal). The CPU time it took counts in
-    the client's rate limit (:func:`api.costs.charge`)."""
+    the client's rate limit (:func:`api.safety.costs.charge`)."""
     start = time.thread_time()
     try:
         return HTMLResponse(render())

@@ -1,7 +1,8 @@
 """Pages for people that hold no scenario data: the language switch, the glossary, the
 accessibility statement, and the shared static files (style sheet, page-string script).
 
-- ``GET /taal/{locale}?next=/path`` remembers the language (cookie :data:`api.locale.LOCALE_COOKIE`,
+- ``GET /taal/{locale}?next=/path`` remembers the language (cookie
+  :data:`api.pages.locale.LOCALE_COOKIE`,
   a year) and goes back to ``next`` (a local path only);
 - ``GET /begrippen``: what every figure means (the glossary, in the reader's language);
 - ``GET /toegankelijkheid``: the toegankelijkheidsverklaring (accessibility statement);
@@ -18,10 +19,10 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
-from api.locale import LOCALE_COOKIE, LOCALE_COOKIE_SECONDS, get_locale
+from api.pages.locale import LOCALE_COOKIE, LOCALE_COOKIE_SECONDS, get_locale
+from api.pages.templating import STATIC_DIR, render_page
 from api.routers.login import safe_next, secure_cookies
-from api.security import nonce_scripts
-from api.templating import STATIC_DIR, render_page
+from api.safety.security import nonce_scripts
 from maps.i18n import LOCALES
 from maps.i18n.glossary import glossary_entries
 

@@ -18,10 +18,8 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from api.auth.policy import enforce
-from api.auth.principal import Principal
 from api.deps import JobRunner, ScenarioEvaluator, get_evaluator, get_jobs, get_limits, get_store
-from api.limits import Limits
+from api.pages.templating import render_page
 from api.routers.proposals import (
     MAX_TIME_LIMIT,
     ProposalRequest,
@@ -30,9 +28,11 @@ from api.routers.proposals import (
     start_proposal,
 )
 from api.routers.scenario_pages import slug
-from api.security import nonce_scripts
-from api.storage import ScenarioStore
-from api.templating import render_page
+from api.safety.auth.policy import enforce
+from api.safety.auth.principal import Principal
+from api.safety.limits import Limits
+from api.safety.security import nonce_scripts
+from api.storage.store import ScenarioStore
 from geo.errors import RegiokompasError
 
 router = APIRouter(include_in_schema=False)

@@ -22,17 +22,17 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.auth.policy import check_replace, enforce
-from api.auth.principal import Principal
+from api.compute.jobs import Job, check_cancelled
+from api.compute.proposal_scope import progress_reporter, resolve_regions
 from api.deps import JobRunner, ScenarioEvaluator, get_evaluator, get_jobs, get_limits, get_store
-from api.flags import StrictFlag
-from api.jobs import Job, check_cancelled
-from api.limits import ENV, Limits
 from api.models import ERROR_RESPONSES, SCENARIO_PATTERN, ErrorOut
-from api.proposal_scope import progress_reporter, resolve_regions
 from api.routers.home import BASELINE, compare_links, map_url
 from api.routers.scenarios import check_document, owner_checks, scenario_url
-from api.storage import ScenarioNotFound, ScenarioStore, taken
+from api.safety.auth.policy import check_replace, enforce
+from api.safety.auth.principal import Principal
+from api.safety.flags import StrictFlag
+from api.safety.limits import ENV, Limits
+from api.storage.store import ScenarioNotFound, ScenarioStore, taken
 from geo.errors import RegiokompasError
 from geo.proposals.propose import (
     DEFAULT_MAX_EXTRA_KM,

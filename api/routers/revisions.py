@@ -2,7 +2,7 @@
 changing its title and description.
 
 - ``GET /api/scenarios/{id}/history``: every version (1, 2, 3 ... per scenario), newest first,
-  with who saved it, when, and which edits it added or took away (:mod:`api.history`);
+  with who saved it, when, and which edits it added or took away (:mod:`api.storage.history`);
 - ``GET /api/scenarios/{id}/versions/{n}``: the scenario's document as it was at version ``n``
   (its maps: ``/maps/{id}?version=n``);
 - ``GET /api/scenarios/{id}/diff?from=1&to=3``: per division, the gemeenten whose region differs
@@ -11,7 +11,7 @@ changing its title and description.
   describes a scenario; a new version with the same edits.
 
 Readers of a scenario (a share link included) read its history; only its owner (or an admin)
-changes it (:data:`api.auth.policy.POLICY`).
+changes it (:data:`api.safety.auth.policy.POLICY`).
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.auth.policy import enforce
-from api.auth.principal import Principal
 from api.deps import ScenarioEvaluator, get_evaluator, get_store
 from api.models import DIVISION_PATTERN, ERROR_RESPONSES, SCENARIO_PATTERN, ScenarioOut
 from api.routers.scenarios import summary
-from api.storage import ScenarioStore, VersionRecord
+from api.safety.auth.policy import enforce
+from api.safety.auth.principal import Principal
+from api.storage.store import ScenarioStore, VersionRecord
 from geo.errors import RegiokompasError
 from geo.overlap.difference import division_difference
 

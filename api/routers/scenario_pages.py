@@ -1,6 +1,6 @@
 """``/scenarios/{id}``: the page of one scenario, and the forms that act on it.
 
-- ``GET /scenarios/{id}`` the hub (:mod:`api.scenario_view`): title, description, base, owner,
+- ``GET /scenarios/{id}`` the hub (:mod:`api.pages.scenario_view`): title, description, base, owner,
   visibility, revision, the verdict with a plain explanation per check, maps, editor, report,
   compare with today, exports, the history; ``?version=n`` shows the scenario as it was at
   version ``n`` (its verdict and maps); ``?from=1&to=3`` adds the difference between two
@@ -12,7 +12,7 @@
   ``/shares/{share_id}/revoke``, ``/delete`` (with a confirmation; refused with the reason
   while another scenario builds on it).
 
-Who may do what is :data:`api.auth.policy.POLICY` (checked before the route runs): a refused
+Who may do what is :data:`api.safety.auth.policy.POLICY` (checked before the route runs): a refused
 form changes nothing. The same changes are in the JSON API for scripts.
 """
 
@@ -25,18 +25,18 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.auth.credentials import new_credential
-from api.auth.policy import enforce
-from api.auth.principal import Principal
 from api.deps import ScenarioEvaluator, get_evaluator, get_limits, get_store
-from api.limits import Limits
 from api.models import SCENARIO_PATTERN
+from api.pages.scenario_view import scenario_view
+from api.pages.templating import render_page
 from api.routers.revisions import difference
 from api.routers.scenarios import check_document, save
-from api.scenario_view import scenario_view
-from api.security import nonce_scripts
-from api.storage import ScenarioInUse, ScenarioStore, StoredScenario
-from api.templating import render_page
+from api.safety.auth.credentials import new_credential
+from api.safety.auth.policy import enforce
+from api.safety.auth.principal import Principal
+from api.safety.limits import Limits
+from api.safety.security import nonce_scripts
+from api.storage.store import ScenarioInUse, ScenarioStore, StoredScenario
 from geo.errors import RegiokompasError
 
 router = APIRouter(include_in_schema=False)

@@ -4,7 +4,7 @@ Rule: a scenario is stored only after :func:`geo.scenarios.validate_scenario` ac
 against the data (with its ``base``, a stored scenario id, applied first); its id is its
 ``name``, which must be a safe slug. File references (``csv:`` in an ``assign`` edit) are
 refused over the API: the server never reads a path a client chose. A failed request stores
-nothing. Who may do what is :data:`api.auth.policy.POLICY`: writes need a user, a new
+nothing. Who may do what is :data:`api.safety.auth.policy.POLICY`: writes need a user, a new
 scenario belongs to its creator and starts ``private``; the list shows what the caller may
 read; every write is in the audit log under the caller's name.
 """
@@ -30,22 +30,7 @@ from fastapi import (
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from api.auth.policy import enforce, save_checks
-from api.auth.principal import Principal
 from api.deps import ScenarioEvaluator, division_or_404, get_evaluator, get_limits, get_store
-from api.exchange import neutralise_formulas, read_region_upload, upload_kind
-from api.flags import StrictFlag
-from api.geometry_work import GeometryCaps
-from api.limits import (
-    Limits,
-    check_divisions,
-    check_document_limits,
-    check_owner_quota,
-    check_rows,
-    cost_budget,
-)
-from api.listing import listing
-from api.locale import get_locale
 from api.models import (
     DIVISION_PATTERN,
     ERROR_RESPONSES,
@@ -56,7 +41,23 @@ from api.models import (
     ScenarioOut,
     ScenarioSummary,
 )
-from api.storage import (
+from api.pages.locale import get_locale
+from api.safety.auth.policy import enforce, save_checks
+from api.safety.auth.principal import Principal
+from api.safety.flags import StrictFlag
+from api.safety.geometry_work import GeometryCaps
+from api.safety.limits import (
+    Limits,
+    check_divisions,
+    check_document_limits,
+    check_owner_quota,
+    check_rows,
+    cost_budget,
+)
+from api.safety.upload_guard import UploadCaps, check_filename
+from api.storage.exchange import neutralise_formulas, read_region_upload, upload_kind
+from api.storage.listing import listing
+from api.storage.store import (
     BadBase,
     SaveChecks,
     ScenarioInUse,
@@ -66,7 +67,6 @@ from api.storage import (
     UnsafeScenarioId,
     check_scenario_id,
 )
-from api.upload_guard import UploadCaps, check_filename
 from geo.division import NO_REGION, Division
 from geo.scenarios import ScenarioDoc, apply_scenario, parse_scenario
 from geo.scenarios.assignment_csv import read_assignment_csv
@@ -90,7 +90,7 @@ def scenario_url(scenario_id: str) -> str:
 
 
 def summary(stored: StoredScenario) -> ScenarioSummary:
-    """The list entry of a stored scenario (:func:`api.storage.listing`)."""
+    """The list entry of a stored scenario (:func:`api.storage.store.listing`)."""
     return ScenarioSummary(**listing(stored), url=scenario_url(stored.id))
 
 
@@ -103,7 +103,8 @@ def check_document(
 ) -> str:
     """Validate a scenario document for storing; return its id. Raises 422 naming the field.
 
-    Checks: the cost ``limits`` first (sizes and counts, :func:`api.limits.check_document_limits`,
+    Checks: the cost ``limits`` first (sizes and counts,
+    :func:`api.safety.limits.check_document_limits`,
     413); ``name`` is a safe slug; no ``csv`` file references; ``base`` is a stored scenario
     that does not lead back to this one; :func:`validate_scenario` accepts it on the base within
     the time budget; the result stays within the division and region limits.

@@ -19,14 +19,14 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
-from api.auth.credentials import Credential, matches, new_credential, parse_credential
-from api.auth.policy import enforce
-from api.auth.principal import SHARE_PARAM, Principal
 from api.deps import get_state
 from api.models import ERROR_RESPONSES, SCENARIO_PATTERN, ScenarioSummary
 from api.routers.scenario_pages import render
 from api.routers.scenarios import summary
-from api.storage import ScenarioStore
+from api.safety.auth.credentials import Credential, matches, new_credential, parse_credential
+from api.safety.auth.policy import enforce
+from api.safety.auth.principal import SHARE_PARAM, Principal
+from api.storage.store import ScenarioStore
 
 router = APIRouter(tags=["sharing"], responses=ERROR_RESPONSES)
 

@@ -25,8 +25,8 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from api.deps import ScenarioEvaluator, get_evaluator, unknown_as_404
-from api.locale import get_locale
 from api.models import ERROR_RESPONSES, SCENARIO_PATTERN
+from api.pages.locale import get_locale
 
 router = APIRouter(prefix="/api/scenarios", tags=["verdict"])
 
@@ -234,7 +234,9 @@ def get_report(
     ``?region=JZ42`` for a regional report (its links point to the app's own pages)."""
     locale = get_locale(request)
     html = _report_html(evaluator, scenario_id, jeugdregio, region, appendix, "", locale)
-    return HTMLResponse(html)  # its own meta CSP forbids any request (and api.security adds one)
+    return HTMLResponse(
+        html
+    )  # its own meta CSP forbids any request (and api.safety.security adds one)
 
 
 @router.get(

@@ -22,6 +22,7 @@ from pydantic import BaseModel
 
 from geo.division import Division
 from geo.errors import DivisionError
+from geo.names import name_unnamed, rule_names
 from geo.scenarios import edits
 from geo.scenarios.assignment_csv import AssignmentCsvError, read_assignment_csv
 from geo.scenarios.budget import at, check_budget, check_result
@@ -58,6 +59,9 @@ class _State:
     merged_away: dict[str, dict[str, tuple[int, str]]] = field(default_factory=dict)
     postcodes: pd.DataFrame | None = None
     """The PC4 layer (:attr:`geo.dataset.Dataset.postcodes`), for postcode moves."""
+    unit_table: pd.DataFrame | None = None
+    """The dataset's units (names, pupils): regions an edit leaves without a name a person
+    reads get one from their gemeenten (:func:`geo.names.name_unnamed`)."""
     """division -> {region code merged away: (edit index, code it went into)}"""
 
     def division(self, name: str, field_name: str = "division") -> Division:
@@ -140,6 +144,15 @@ def _merge(edit: MergeEdit, state: _State, index: int) -> None:
             f"edit merges back into {edit.into!r}",
         )
     result = edits.merge(division, edit.regions, edit.into, name=edit.name)
+    if (
+        edit.name is None
+        and state.unit_table is not None
+        and (
+            edit.into not in division.regions
+            or _named_by_rule(state, edit.division, division, edit.into)
+        )
+    ):  # named by the rule from the merged region's gemeenten (after this edit)
+        result = result.with_region_names({**result.region_names, edit.into: ""})
     for code in set(edit.regions) | ({edit.into} & set(division.regions)):
         if code != edit.into:
             gone[code] = (index, edit.into)
@@ -147,6 +160,15 @@ def _merge(edit: MergeEdit, state: _State, index: int) -> None:
         if went_to in edit.regions and went_to != edit.into:
             gone[code] = (earlier, edit.into)
     state.divisions[edit.division] = result
+
+
+def _named_by_rule(state: _State, key: str, division: Division, code: str) -> bool:
+    """Does region ``code`` carry the rule's name (not an official, CBS or planner's name)? A
+    merge into it then names the merged region by the rule again."""
+    if state.unit_table is None or code not in division.regions:
+        return False
+    name = division.region_names.get(code, code)
+    return name == rule_names(division, state.unit_table, key).get(code)
 
 
 @handles(RenameEdit)
@@ -225,7 +247,7 @@ class BaseResolver(Protocol):
     ``doc`` is the document whose ``base`` is asked (for relative paths and error messages).
     Errors raise :class:`ScenarioError` (or :class:`~geo.errors.RegiokompasError`) naming the
     broken link. :class:`FileBases` reads files and library names; the API resolves stored
-    scenario ids (:class:`api.evaluator.ScenarioEvaluator`).
+    scenario ids (:class:`api.compute.evaluator.ScenarioEvaluator`).
     """
 
     def __call__(self, base: str, doc: ScenarioDoc) -> Mapping[str, Division]: ...
@@ -259,6 +281,16 @@ class FileBases:
         )
 
 
+def _name_changed(state: _State, before: Mapping[str, Division]) -> None:
+    """Name the regions of the divisions an edit changed whose names say nothing (a merge of
+    SWVs, a new region, a derived PO/VO division): see :func:`geo.names.name_unnamed`."""
+    if state.unit_table is None:
+        return
+    for key, division in state.divisions.items():
+        if before.get(key) is not division:
+            state.divisions[key] = name_unnamed(division, state.unit_table, key)
+
+
 def apply_scenario(
     doc: ScenarioDoc, dataset: Dataset, *, bases: BaseResolver | None = None
 ) -> dict[str, Division]:
@@ -278,13 +310,16 @@ def apply_scenario(
         pd.Index(dataset.units.index, dtype=str),
         base_dir,
         postcodes=getattr(dataset, "postcodes", None),
+        unit_table=dataset.units,
     )
     for index, edit in enumerate(doc.edits):
         where = f"{doc.source} edits[{index}]"
         check_budget(where)
+        before = dict(state.divisions)
         try:
             with at(where):
                 HANDLERS[edit.op](edit, state, index)
+                _name_changed(state, before)
         except EditError as exc:
             raise ScenarioError(doc.source, f"edits[{index}]", exc.field, exc.problem) from None
         except DivisionError as exc:

@@ -24,7 +24,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.limits import Limits
+from api.safety.limits import Limits
 
 try:  # accounts (issue 9 part A): writes need a user
     from fixtures.accounts import sign_in

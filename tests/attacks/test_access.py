@@ -157,8 +157,8 @@ def test_f1_the_store_refuses_a_replacement_the_policy_missed(app, victim) -> No
     scenario, because the ownership check runs inside the save's transaction."""
     from fastapi import HTTPException
 
-    from api.auth.policy import save_checks
-    from api.auth.principal import Principal
+    from api.safety.auth.policy import save_checks
+    from api.safety.auth.principal import Principal
 
     store = app.state.regio.store
     mallory = Principal(store.get_user("mallory") or _user(store, "mallory"), "token")

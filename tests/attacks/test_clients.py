@@ -25,9 +25,9 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
-from api.auth.accounts import User
-from api.auth.passwords import hash_password
-from api.windows import WindowLimiter, address_key
+from api.safety.auth.accounts import User
+from api.safety.auth.passwords import hash_password
+from api.safety.windows import WindowLimiter, address_key
 from regio.serve import proxy_options
 from tests.attacks.conftest import GENEROUS, make_app, state_of, writer
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.costs import Gate
+from api.safety.costs import Gate
 from fixtures.evaluate_attacks import chained_splits, distinct_large, many_splits, self_splits
 from fixtures.live_server import get, post_and_leave, post_json, serve
 from tests.attacks.conftest import GENEROUS, make_app, state_of

@@ -11,7 +11,7 @@ import math
 import pytest
 from fastapi.testclient import TestClient
 
-from api.limits import Limits
+from api.safety.limits import Limits
 from fixtures.hostile import back_and_forth_moves
 from tests.attacks.conftest import GENEROUS, make_app, state_of, writer
 
@@ -183,7 +183,7 @@ def test_map_page_over_the_page_budget_is_refused(dataset, tmp_path) -> None:
 
 
 def test_owner_quota_counts_scenarios_and_bytes() -> None:
-    from api.limits import LimitExceeded, check_owner_quota
+    from api.safety.limits import LimitExceeded, check_owner_quota
 
     limits = Limits(scenarios_per_user=3, bytes_per_user=1000)
     check_owner_quota([100, 100], 100, limits, owner="ann")
@@ -247,7 +247,7 @@ def test_expensive_reads_over_the_rate_limit_get_429(dataset, tmp_path) -> None:
 
 
 def test_rate_limits_are_settings() -> None:
-    from api.limits import limits_from_env
+    from api.safety.limits import limits_from_env
 
     limits = limits_from_env({"REGIOKOMPAS_RATE_WRITES": "5/second", "REGIOKOMPAS_MAX_EDITS": "7"})
     assert (limits.rate_writes, limits.edits_per_scenario) == ("5/second", 7)

@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import api.routers.maps as maps_router
-from api.storage import open_store
+from api.storage.store import open_store
 from fixtures.evaluate_attacks import many_splits
 from tests.attacks.conftest import GENEROUS, make_app, state_of
 

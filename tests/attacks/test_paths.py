@@ -124,7 +124,7 @@ def test_malformed_tokens_and_cookies_never_break_reads(app, client, headers: di
 )
 def test_malformed_tokens_and_cookies_cannot_write(app, headers: dict) -> None:
     """Once accounts exist, a forged or malformed credential is a 401 and stores nothing."""
-    pytest.importorskip("api.auth")
+    pytest.importorskip("api.safety.auth")
     from fastapi.testclient import TestClient
 
     before = state_of(app)
@@ -135,7 +135,7 @@ def test_malformed_tokens_and_cookies_cannot_write(app, headers: dict) -> None:
 
 def test_library_scenarios_cannot_be_deleted_or_replaced_by_anyone(app, client) -> None:
     """The issue: ``DELETE /api/scenarios/huidig`` and ``?replace=true`` by anyone."""
-    pytest.importorskip("api.auth")
+    pytest.importorskip("api.safety.auth")
     from fastapi.testclient import TestClient
 
     before = state_of(app)
@@ -150,7 +150,7 @@ def test_library_scenarios_cannot_be_deleted_or_replaced_by_anyone(app, client) 
 
 def test_cross_site_form_posts_are_refused(app, client) -> None:
     """The issue: the upload form posted from another site (CSRF)."""
-    pytest.importorskip("api.auth")
+    pytest.importorskip("api.safety.auth")
     from fastapi.testclient import TestClient
 
     before = state_of(app)

@@ -18,8 +18,8 @@ import pytest
 import shapely
 from fastapi.testclient import TestClient
 
-from api.limits import Limits
-from api.upload_guard import lock_down_gdal
+from api.safety.limits import Limits
+from api.safety.upload_guard import lock_down_gdal
 from tests.attacks.conftest import GENEROUS, make_app, state_of, writer
 
 pytestmark = pytest.mark.integration

@@ -456,8 +456,8 @@
     return [code, n];
   }
   function newRegion(code, fromRegion) {
-    const [fresh, n] = freshRegion();
-    const edit = { op: "move", division: cfg.division, unit: code, to: fresh, name: `nieuwe regio ${n}` };
+    const [fresh] = freshRegion();
+    const edit = { op: "move", division: cfg.division, unit: code, to: fresh, name: "" };  // named by the rule from its gemeenten (geo/names.py)
     if (fromRegion) edit.from = fromRegion;
     const locked = lockedBy(edit);
     if (locked) { showError(_("%(region)s is locked: unlock it in the region table first.", { region: regionLabel(locked) })); return; }

@@ -2,7 +2,8 @@
 
 Rule: a scenario's versions count 1, 2, 3 ... per scenario (``StoredScenario.version``; the
 store-wide ``revision`` is only a cache key and never shown as a version). The ``versions``
-table (schema 3, :mod:`api.schema`) keeps every document ever stored under the id, written by
+table (schema 3, :mod:`api.storage.schema`) keeps every document ever stored under the id, written
+by
 triggers on ``scenarios`` so that every write path (save, library seed and restore) is kept.
 Who saved a version comes from the audit log entry of its store revision (``system`` for the
 seeded library). The edits a version made are the edits its document has beyond the longest
@@ -10,7 +11,7 @@ common prefix with the version before it (``added``), and those of the version b
 that prefix (``removed``, e.g. after an undo or a replacement).
 
 >>> import tempfile
->>> from api.storage import open_store
+>>> from api.storage.store import open_store
 >>> store = open_store(tempfile.mkdtemp(), library_dir=None)
 >>> move = {"op": "move", "division": "jeugdregio", "unit": "GM1", "to": "B"}
 >>> _ = store.save("p", {"name": "p", "description": "x", "edits": []}, actor="ann")
@@ -78,7 +79,7 @@ def _edits(document: dict[str, Any]) -> list[Any]:
 
 class CurrentVersionOnly:
     """The history of a store that keeps no old documents: only the current version (the
-    default of :class:`api.storage.ScenarioStore`, which provides ``get()``)."""
+    default of :class:`api.storage.store.ScenarioStore`, which provides ``get()``)."""
 
     def get(self, scenario_id: str) -> StoredScenario:  # pragma: no cover
         raise NotImplementedError
@@ -101,7 +102,7 @@ class CurrentVersionOnly:
 
 
 class SQLiteHistory:
-    """Reading the kept versions; mixed into :class:`api.storage.SQLiteScenarioStore`, which
+    """Reading the kept versions; mixed into :class:`api.storage.store.SQLiteScenarioStore`, which
     provides ``_reader()`` and ``get()``."""
 
     def _reader(self) -> sqlite3.Connection:  # pragma: no cover

@@ -2,7 +2,8 @@
 
 A stored scenario may name a stored ``base``; the evaluator follows that chain (nearest first),
 applies each link once per revision of the chain, and caches divisions and scores in the
-:class:`~api.cache.EvaluationCache` under keys holding every ``(id, revision)`` of the chain.
+:class:`~api.compute.cache.EvaluationCache` under keys holding every ``(id, revision)`` of the
+chain.
 
 Access: routes get :meth:`ScenarioEvaluator.restricted` to the caller (``api.deps.get_evaluator``),
 a view that sees only the scenarios (and base links) the caller may read: any other one is a
@@ -19,8 +20,8 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from api.cache import EvaluationCache
-from api.storage import MAX_BASE_DEPTH, ScenarioNotFound, ScenarioStore, StoredScenario
+from api.compute.cache import EvaluationCache
+from api.storage.store import MAX_BASE_DEPTH, ScenarioNotFound, ScenarioStore, StoredScenario
 from geo.dataset import Dataset
 from geo.division import Division
 from geo.errors import RegiokompasError
@@ -37,7 +38,7 @@ class ScenarioEvaluator:
     ``scenario=None`` means the current divisions of the dataset.
 
     >>> from fixtures.synthetic import synthetic_dataset
-    >>> import tempfile; from api.storage import open_store
+    >>> import tempfile; from api.storage.store import open_store
     >>> store = open_store(tempfile.mkdtemp(), library_dir=None)
     >>> ev = ScenarioEvaluator(synthetic_dataset(), store, EvaluationCache())
     >>> ev.division(None, "jeugdregio").n_regions
@@ -58,7 +59,7 @@ class ScenarioEvaluator:
         """State shared with the :meth:`restricted` views (the verdict context, built once)."""
         self.budget = Budget(seconds=budget) if isinstance(budget, int | float) else budget
         """What applying one scenario (its bases included) may cost (time, regions, rows,
-        divisions; :func:`api.limits.cost_budget`); None: no limit."""
+        divisions; :func:`api.safety.limits.cost_budget`); None: no limit."""
         self.access: Callable[[StoredScenario, StoredScenario | None], bool] | None = None
         """``(scenario, the link naming it as base or None) -> may it be read``; None: all."""
 
@@ -66,7 +67,7 @@ class ScenarioEvaluator:
         self, access: Callable[[StoredScenario, StoredScenario | None], bool]
     ) -> ScenarioEvaluator:
         """A view of this evaluator (same dataset, store and cache) that reads only what
-        ``access`` allows (e.g. :meth:`api.auth.principal.Principal.can_read_link`)."""
+        ``access`` allows (e.g. :meth:`api.safety.auth.principal.Principal.can_read_link`)."""
         view = copy.copy(self)
         view.access = access
         return view

@@ -25,7 +25,7 @@ from typing import Any
 
 from fastapi import HTTPException
 
-from api.jobs import check_cancelled, current_job
+from api.compute.jobs import check_cancelled, current_job
 from geo.dataset import Dataset
 
 PROVINCES = "provincie"

@@ -1,8 +1,8 @@
 """What a store keeps about accounts: users, credentials and the audit log.
 
 :class:`AccountStore` is the abstract part every scenario store implements as well (see
-:class:`api.storage.ScenarioStore`); :class:`SQLiteAccounts` is the SQLite implementation,
-sharing the scenario store's connection and transactions (schema in :mod:`api.schema`).
+:class:`api.storage.store.ScenarioStore`); :class:`SQLiteAccounts` is the SQLite implementation,
+sharing the scenario store's connection and transactions (schema in :mod:`api.storage.schema`).
 
 Rules: user names are safe slugs; roles are ``admin`` (manages users and the library) and
 ``planner`` (owns scenarios). Removing a user removes their credentials in the same
@@ -19,7 +19,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from api.auth.credentials import KINDS, Credential, now_iso
+from api.safety.auth.credentials import KINDS, Credential, now_iso
 from geo.errors import RegiokompasError
 
 ROLES = ("admin", "planner")
@@ -50,7 +50,7 @@ def check_user_name(name: object) -> str:
     >>> check_user_name("Ann Smith")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    api.auth.accounts.AccountError: user name 'Ann Smith' is not valid (...)
+    api.safety.auth.accounts.AccountError: user name 'Ann Smith' is not valid (...)
     """
     if not isinstance(name, str) or not USER_NAME.fullmatch(name):
         raise AccountError(f"user name {name!r} is not valid ({USER_NAME.pattern})")
@@ -147,7 +147,7 @@ def _cred(row: tuple[Any, ...]) -> Credential:
 
 
 class SQLiteAccounts(AccountStore):
-    """The SQLite implementation; mixed into :class:`api.storage.SQLiteScenarioStore`, which
+    """The SQLite implementation; mixed into :class:`api.storage.store.SQLiteScenarioStore`, which
     provides ``_transaction()`` (write) and ``_reader()`` (read-only connection)."""
 
     def _transaction(self) -> AbstractContextManager[sqlite3.Cursor]:  # pragma: no cover

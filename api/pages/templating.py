@@ -20,11 +20,11 @@ import jinja2
 from fastapi import Request
 from markupsafe import Markup
 
-from api.locale import get_locale
+from api.pages.locale import get_locale
 from maps.i18n import LOCALE_NAMES, LOCALES, install, js_catalog, template_context
 
-TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
-STATIC_DIR = Path(__file__).resolve().parent / "static"
+TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "templates"
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 """Static files of the pages: ``/static/<name>`` (shared) and ``/edit/static/<name>`` (editor)."""
 
 TEMPLATES = install(

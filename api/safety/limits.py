@@ -11,7 +11,7 @@ owner where ownership is known (:func:`check_owner_quota`).
 >>> limits = Limits(edits_per_scenario=2)
 >>> check_document_limits({"name": "x", "edits": [{}, {}, {}]}, limits)
 Traceback (most recent call last):
-api.limits.LimitExceeded: edits: 3 edits exceed the limit of 2 (REGIOKOMPAS_MAX_EDITS)
+api.safety.limits.LimitExceeded: edits: 3 edits exceed the limit of 2 (REGIOKOMPAS_MAX_EDITS)
 """
 
 from __future__ import annotations
@@ -252,7 +252,7 @@ def check_owner_quota(
     >>> check_owner_quota([10, 20], 5, Limits(scenarios_per_user=2), owner="ann")
     ... # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    api.limits.LimitExceeded: user 'ann': 3 scenarios exceed the limit of 2 (...)
+    api.safety.limits.LimitExceeded: user 'ann': 3 scenarios exceed the limit of 2 (...)
     """
     sizes = list(owned_sizes)
     count = len(sizes) + (0 if replacing else 1)

@@ -6,7 +6,7 @@ serve`` prints the link. Opening it logs the browser in once (the link is then s
 sets a password with ``regio users add admin --admin --replace`` or asks for a new link with
 ``regio users link admin``.
 
->>> import tempfile; from api.storage import open_store
+>>> import tempfile; from api.storage.store import open_store
 >>> store = open_store(tempfile.mkdtemp(), library_dir=None)
 >>> link = first_start(store, "http://127.0.0.1:8000")
 >>> link.startswith("http://127.0.0.1:8000/login/once?token=")
@@ -22,9 +22,9 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from api.auth.accounts import AccountNotFound, AccountStore, User
-from api.auth.credentials import new_credential
-from api.auth.passwords import hash_password, random_password
+from api.safety.auth.accounts import AccountNotFound, AccountStore, User
+from api.safety.auth.credentials import new_credential
+from api.safety.auth.passwords import hash_password, random_password
 
 FIRST_ADMIN = "admin"
 LOGIN_LINK_LIFETIME = timedelta(hours=24)

@@ -31,10 +31,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from api.auth.accounts import AccountStore, SQLiteAccounts
-from api.history import CurrentVersionOnly, SQLiteHistory, VersionRecord
-from api.library import SQLiteLibrary, library_documents
-from api.listing import filter_page, select_page
 from api.records import (
     MAX_BASE_DEPTH,
     SCENARIO_ID,
@@ -57,7 +53,11 @@ from api.records import (
     taken,
 )
 from api.records import now_ms as _now
-from api.schema import SCHEMA_VERSION, migrate
+from api.safety.auth.accounts import AccountStore, SQLiteAccounts
+from api.storage.history import CurrentVersionOnly, SQLiteHistory, VersionRecord
+from api.storage.library import SQLiteLibrary, library_documents
+from api.storage.listing import filter_page, select_page
+from api.storage.schema import SCHEMA_VERSION, migrate
 from geo.config import SCENARIO_LIBRARY, state_dir
 from geo.errors import RegiokompasError
 
@@ -88,7 +88,7 @@ __all__ = [  # re-exported: callers import the store's vocabulary from here
 
 class ScenarioStore(CurrentVersionOnly, AccountStore, ABC):
     """What the API needs from a scenario store; implement it for another database (the
-    history of :class:`api.history.CurrentVersionOnly` unless it keeps old documents)."""
+    history of :class:`api.storage.history.CurrentVersionOnly` unless it keeps old documents)."""
 
     @abstractmethod
     def list(self) -> list[StoredScenario]:

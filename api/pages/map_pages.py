@@ -18,11 +18,11 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from api.evaluator import ScenarioEvaluator
-from api.limits import ENV, LimitExceeded, Limits
-from api.locale import get_locale
-from api.security import nonce_scripts
-from api.templating import render_page
+from api.compute.evaluator import ScenarioEvaluator
+from api.pages.locale import get_locale
+from api.pages.templating import render_page
+from api.safety.limits import ENV, LimitExceeded, Limits
+from api.safety.security import nonce_scripts
 from geo.division import Division
 from maps.alternative import changes_table_html, regions_table_html
 from maps.changes import swv_changes

@@ -28,9 +28,9 @@ from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request
 
-from api.auth.accounts import AccountStore, User
-from api.auth.credentials import Credential, matches, parse_credential
 from api.records import StoredScenario
+from api.safety.auth.accounts import AccountStore, User
+from api.safety.auth.credentials import Credential, matches, parse_credential
 from maps.i18n import N_
 
 SESSION_COOKIE = "regio_session"

@@ -11,7 +11,7 @@ Rules (issue 16, F7):
 - At most ``REGIOKOMPAS_PASSWORD_HASHES`` password checks (Argon2, 64 MiB each) run at once;
   the others wait up to :data:`HASH_WAIT` seconds, then get 503. 40 parallel wrong sign-ins
   no longer take 40 x 64 MiB.
-- Counters live in bounded :class:`api.windows.WindowLimiter` (``REGIOKOMPAS_RATE_KEYS``).
+- Counters live in bounded :class:`api.safety.windows.WindowLimiter` (``REGIOKOMPAS_RATE_KEYS``).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from api.limits import ENV, LimitExceeded, Limits
-from api.windows import address_key, limiter
+from api.safety.limits import ENV, LimitExceeded, Limits
+from api.safety.windows import address_key, limiter
 
 HASH_WAIT = 10.0
 """Seconds a sign-in waits for a free password-hash slot before 503."""

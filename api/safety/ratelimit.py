@@ -4,14 +4,14 @@ Rule: a request is a *write* (POST, PUT, PATCH, DELETE) or an *expensive read* (
 map pages, compare, score and export routes, the scenario list, see :func:`request_kind`); each
 kind has its own sliding-window limit per client (``REGIOKOMPAS_RATE_WRITES``,
 ``REGIOKOMPAS_RATE_READS``). A client is the signed-in user when the request carries a valid
-token or session (:func:`api.auth.principal.rate_identity`), else its address
-(:func:`api.windows.address_key`: IPv6 per /64). Over the limit the answer is 429 naming the
+token or session (:func:`api.safety.auth.principal.rate_identity`), else its address
+(:func:`api.safety.windows.address_key`: IPv6 per /64). Over the limit the answer is 429 naming the
 limit, with ``Retry-After``. Cheap reads (JSON lookups, static files, ``/openapi.json``) are not
 counted, nor are score queries answered from the repeat cache (the middleware sits inside
 :class:`api.routers.scores.RepeatScores`). The counters keep at most ``REGIOKOMPAS_RATE_KEYS``
-clients (:class:`api.windows.WindowLimiter`). A request that costs more than one (an editor
+clients (:class:`api.safety.windows.WindowLimiter`). A request that costs more than one (an editor
 evaluation, a freshly rendered map page) is counted by its CPU time through
-:meth:`RateLimit.charge` (see :mod:`api.costs`).
+:meth:`RateLimit.charge` (see :mod:`api.safety.costs`).
 
 The address is the connection's, unless ``regio serve --forwarded-allow-ips`` names the reverse
 proxy it comes from: only then does uvicorn take the visitor's address from
@@ -31,10 +31,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.auth.principal import rate_identity
-from api.costs import CHARGE_KEY
-from api.limits import ENV, Limits
-from api.windows import WindowLimiter, address_key, limiter
+from api.safety.auth.principal import rate_identity
+from api.safety.costs import CHARGE_KEY
+from api.safety.limits import ENV, Limits
+from api.safety.windows import WindowLimiter, address_key, limiter
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 EXPENSIVE_PREFIXES = ("/maps/", "/api/scores", "/api/compare", "/api/verdict", "/api/report")
@@ -74,7 +74,7 @@ def client_key(scope: Scope) -> str:
 
 
 class RateLimit:
-    """ASGI middleware: per-client sliding-window limits from :class:`api.limits.Limits`."""
+    """ASGI middleware: per-client sliding-window limits from :class:`api.safety.limits.Limits`."""
 
     def __init__(self, app: ASGIApp, limits: Limits) -> None:
         self.app = app
@@ -110,6 +110,6 @@ class RateLimit:
 
     def charge(self, kind: str, key: str, extra: int) -> None:
         """Count ``extra`` more requests of ``kind`` for the client ``key`` (a request that
-        cost more than one, :func:`api.costs.charge`), up to what its window has left."""
+        cost more than one, :func:`api.safety.costs.charge`), up to what its window has left."""
         if extra > 0:
             self.limiters[kind][0].add(key, float(extra))

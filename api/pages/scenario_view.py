@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from api.auth.principal import SHARE_PARAM, Principal
-from api.editor_links import edit_url
-from api.evaluator import ScenarioEvaluator
-from api.history import VersionRecord
+from api.compute.evaluator import ScenarioEvaluator
+from api.pages.links import edit_url
 from api.records import StoredScenario
-from api.storage import ScenarioStore
+from api.safety.auth.principal import SHARE_PARAM, Principal
+from api.storage.history import VersionRecord
+from api.storage.store import ScenarioStore
 from geo.errors import RegiokompasError
 
 PAGE_DIVISIONS: tuple[str, ...] = ("swv", "swv_po", "swv_vo", "jeugdregio")

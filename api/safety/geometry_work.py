@@ -116,7 +116,7 @@ def _forkserver() -> Any:
     global _context
     if _context is None:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["api.geometry_work", "api.exchange"])
+        context.set_forkserver_preload(["api.safety.geometry_work", "api.storage.exchange"])
         _context = context
     return _context
 

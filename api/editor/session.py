@@ -39,9 +39,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from api.cache import division_bytes
+from api.compute.cache import division_bytes
 from api.deps import EvaluationCache, ScenarioEvaluator
-from api.editor_parts import (
+from api.editor.parts import (
     EDIT_SOURCE,
     editor_resources,
     json_num,
@@ -92,7 +92,7 @@ class Evaluation:
 
     scenario: str
     chain: Hashable
-    """The scenario's revision chain (:meth:`~api.evaluator.ScenarioEvaluator.key`)."""
+    """The scenario's revision chain (:meth:`~api.compute.evaluator.ScenarioEvaluator.key`)."""
     stored: dict[str, Division]
     """The stored scenario's divisions."""
     before: dict[str, Division]
@@ -146,7 +146,8 @@ class LiveFigures:
 
     def prefix_keys(self, chain: Hashable, edits: Sequence[dict[str, Any]]) -> list[tuple]:
         """Cache keys of every prefix of ``edits`` on a scenario's revision chain (its
-        :meth:`~api.evaluator.ScenarioEvaluator.key`): a hash chain over the edits as canonical
+        :meth:`~api.compute.evaluator.ScenarioEvaluator.key`): a hash chain over the edits as
+        canonical
         JSON (``keys[k]`` is the prefix of length ``k``)."""
         keys = [("editor_prefix", chain, "")]
         for edit in edits:

@@ -11,9 +11,9 @@ from typing import Any
 
 from fastapi import Request
 
-from api.auth.principal import Principal
+from api.pages.templating import TEMPLATES, page_context
 from api.records import StoredScenario
-from api.templating import TEMPLATES, page_context
+from api.safety.auth.principal import Principal
 from maps.i18n import N_
 from maps.i18n.labels import CHECK_TITLES, check_title, division_label, weight_label
 

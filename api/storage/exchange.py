@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from api.geometry_work import GeometryCaps, check_overlay_work, run_isolated
-from api.upload_guard import (
+from api.safety.geometry_work import GeometryCaps, check_overlay_work, run_isolated
+from api.safety.upload_guard import (
     UploadCaps,
     UploadError,
     UploadRefused,
@@ -53,7 +53,8 @@ class RegionUpload:
 
 
 def upload_kind(data: bytes, filename: str) -> str:
-    """``csv``, ``geojson`` or ``gpkg`` from the content (:func:`api.upload_guard.sniff_upload`);
+    """``csv``, ``geojson`` or ``gpkg`` from the content
+    (:func:`api.safety.upload_guard.sniff_upload`);
     archives, XML (VRT), other binaries and GDAL paths raise :class:`UploadRefused` (422).
 
     >>> upload_kind(b'{"type": "FeatureCollection"}', "upload"), upload_kind(b"unit,region", "x")
@@ -100,7 +101,8 @@ def _check_crs(layer: gpd.GeoDataFrame, filename: str, netherlands: tuple[float,
 def _overlay(
     layer: gpd.GeoDataFrame, units_rd: gpd.GeoDataFrame, region_key: str, filename: str
 ) -> tuple[pd.Series, pd.DataFrame, list[dict[str, str]]]:
-    """The geometry work of an upload (run in a sandbox, :func:`api.geometry_work.run_isolated`):
+    """The geometry work of an upload (run in a sandbox,
+    :func:`api.safety.geometry_work.run_isolated`):
     repair, reprojection, dissolve per region and the largest-overlap assignment."""
     layer, repaired = repair_geometries(layer, key=region_key, source=filename, warn=False)
     regions = layer.to_crs(CRS_METRIC)

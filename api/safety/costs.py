@@ -1,6 +1,6 @@
 """What one expensive request may cost the server: concurrency, cancellation, rate-limit cost.
 
-Rules (settings in :class:`api.limits.Limits`, documented in ``docs/security.md``):
+Rules (settings in :class:`api.safety.limits.Limits`, documented in ``docs/security.md``):
 
 - **Concurrency and CPU.** :class:`Gate` admits at most ``total`` requests of one kind at once
   in the app and ``per_client`` per client (the signed-in user, else the client address), and
@@ -12,14 +12,15 @@ Rules (settings in :class:`api.limits.Limits`, documented in ``docs/security.md`
   the flag is set, and the work stops at its next check (:func:`geo.scenarios.budget.
   check_budget`, between edits and between weight views of one edit).
 - **Cost.** A request counts in the rate limit by the CPU time it took: one expensive read per
-  ``cost_seconds`` (:func:`charge`, through the hook :class:`api.ratelimit.RateLimit` leaves in
+  ``cost_seconds`` (:func:`charge`, through the hook :class:`api.safety.ratelimit.RateLimit` leaves
+  in
   the request's scope), so a client cannot spend more CPU per minute than its read limit allows.
 
 >>> gate = Gate("evaluations", total=2, per_client=1)
 >>> with gate.admit("ann"):
 ...     gate.admit("ann").__enter__()  # doctest: +ELLIPSIS
 Traceback (most recent call last):
-api.limits.LimitExceeded: evaluations: 1 already running for this client, the limit (...
+api.safety.limits.LimitExceeded: evaluations: 1 already running for this client, the limit (...
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from typing import Any, TypeVar
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from api.limits import ENV, LimitExceeded, Limits
+from api.safety.limits import ENV, LimitExceeded, Limits
 
 T = TypeVar("T")
 

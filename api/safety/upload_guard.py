@@ -6,7 +6,8 @@ Rules:
   the GeoPackage ``application_id`` (``GPKG``, ``GP10``, ``GP11``); GeoJSON is a JSON object of
   type ``FeatureCollection`` or ``Feature``; CSV is UTF-8 text without NUL bytes that is neither.
   A file name whose extension says another format than the content is refused.
-- Refused with :class:`~api.exchange.UploadError` (422) naming the problem: zip/gzip/7z/tar and
+- Refused with :class:`~api.storage.exchange.UploadError` (422) naming the problem: zip/gzip/7z/tar
+  and
   other archives, XML (GDAL VRT, GML, KML, SVG), plain SQLite, PDF/images/other binary, GDAL
   path syntax (``/vsi...``, ``CSV:``, ...) in the file name or in the text, a GeoJSON ``crs``
   that is not a plain ``name`` (a ``link`` CRS makes GDAL fetch a URL).
@@ -22,7 +23,7 @@ Rules:
 'csv'
 >>> sniff_upload(b'<OGRVRTDataSource/>', "plan.gpkg")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
-api.upload_guard.UploadRefused: plan.gpkg: XML (e.g. a GDAL VRT) is not accepted; ...
+api.safety.upload_guard.UploadRefused: plan.gpkg: XML (e.g. a GDAL VRT) is not accepted; ...
 """
 
 from __future__ import annotations

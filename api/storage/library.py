@@ -27,7 +27,7 @@ from geo.config import SCENARIO_LIBRARY
 
 
 class SQLiteLibrary:
-    """Library seeding and restoring; mixed into :class:`api.storage.SQLiteScenarioStore`,
+    """Library seeding and restoring; mixed into :class:`api.storage.store.SQLiteScenarioStore`,
     which provides ``_transaction()`` and ``_audit()``."""
 
     def _transaction(self) -> AbstractContextManager[sqlite3.Cursor]:  # pragma: no cover

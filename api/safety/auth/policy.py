@@ -3,7 +3,7 @@
 Rule: :data:`POLICY` maps ``(METHOD, path template)`` of every route of the app to a
 :class:`Rule`. :func:`enforce` is a dependency of the whole app (so of every route, including
 routes added later): it finds the route's rule, identifies the caller
-(:func:`api.auth.principal.identify`) and answers, before the route runs:
+(:func:`api.safety.auth.principal.identify`) and answers, before the route runs:
 
 - **401** when the rule needs a user and there is none (anonymous, share link, bad token);
 - **404** ``unknown scenario 'x'`` when a scenario the request names is not stored *or* not
@@ -37,9 +37,9 @@ from typing import Any, Literal
 from fastapi import FastAPI, HTTPException, Request, params
 from starlette.routing import Mount
 
-from api.auth.principal import Principal, identify
-from api.flags import BadFlag, parse_flag
 from api.records import SCENARIO_ID, SaveChecks, ScenarioNotFound, StoredScenario, taken
+from api.safety.auth.principal import Principal, identify
+from api.safety.flags import BadFlag, parse_flag
 from geo.errors import RegiokompasError
 
 Access = Literal["public", "read", "user", "owner", "admin"]
@@ -212,7 +212,7 @@ def check_routes(app: FastAPI) -> None:
     missing = missing_rules(app)
     if missing:
         listed = ", ".join(f"{m} {p}" for m, p in missing)
-        raise RuntimeError(f"routes without an entry in api.auth.policy.POLICY: {listed}")
+        raise RuntimeError(f"routes without an entry in api.safety.auth.policy.POLICY: {listed}")
 
 
 _ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
@@ -317,7 +317,7 @@ async def _values(request: Request, spec: str) -> list[str]:
 
 async def asks_replace(request: Request) -> bool:
     """True when the request asks to replace: ``replace`` as a query parameter or a body
-    field is strictly ``true`` (:func:`api.flags.parse_flag`). Any other spelling, in any of
+    field is strictly ``true`` (:func:`api.safety.flags.parse_flag`). Any other spelling, in any of
     its places, is a 422 before the route runs, so the route can never read "replace" where
     the policy read "no"."""
     values = list(request.query_params.getlist("replace"))

@@ -30,7 +30,7 @@ def check_password(password: str) -> str:
     >>> check_password("short")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    api.auth.passwords.WeakPassword: password: at least 10 characters are needed (got 5)
+    api.safety.auth.passwords.WeakPassword: password: at least 10 characters are needed (got 5)
     """
     if len(password) < MIN_PASSWORD_LENGTH:
         raise WeakPassword(

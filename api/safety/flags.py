@@ -3,14 +3,14 @@
 Rule: a flag is true only as JSON ``true`` or the text ``true``; false as JSON ``false``, the
 text ``false``, ``null`` or when it is absent. Every other spelling (``t``, ``y``, ``1``,
 ``on``, ``yes``, ``True``, numbers, lists ...) is refused with 422 naming the field, by the
-access policy (:mod:`api.auth.policy`) and by the route alike (:data:`StrictFlag`), so no
+access policy (:mod:`api.safety.auth.policy`) and by the route alike (:data:`StrictFlag`), so no
 spelling can mean "replace" to the route and "no" to the ownership check.
 
 >>> parse_flag("true"), parse_flag(False), parse_flag(None)
 (True, False, False)
 >>> parse_flag("t")
 Traceback (most recent call last):
-api.flags.BadFlag: replace: must be true or false, not 't'
+api.safety.flags.BadFlag: replace: must be true or false, not 't'
 """
 
 from __future__ import annotations
