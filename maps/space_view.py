@@ -15,7 +15,7 @@ page and the editor's figure panel show, in the page's language:
 The SVG is built here from numbers only; every text in it is escaped.
 
 >>> h = {"edges": [0.0, 1.0, 2.0], "p": [0.25, 0.75]}
->>> svg = histogram_svg(h, 1.5, "x", "lbl", "dit scenario")
+>>> svg = histogram_svg(h, 1.5, "lbl", "0", "dit scenario", "2")
 >>> svg.count("<rect"), 'aria-labelledby="lbl"' in svg, "dit scenario" in svg
 (2, True, True)
 """
@@ -40,6 +40,9 @@ SHOWN: tuple[str, ...] = (
     "congruence_uniform",
 )
 """The figures a page shows (the report has them all)."""
+REACH = 0.25
+"""How far (a share of the valid divisions' span) the axis stretches to reach the scenario."""
+NEUTRAL = {"swvs"}
 HIGHER_IS_BETTER = {"congruence_po", "congruence_vo", "congruence_uniform"}
 
 NOT_BUILT = N_(
@@ -61,8 +64,10 @@ def format_value(figure: str, value: Any, locale: str) -> str:
     """A figure's value as people read it (whole pupils, km with one decimal, metrics)."""
     if value is None:
         return "–"
-    if figure.endswith("_km"):
+    if figure == "max_increase_km":
         return f"{format_decimal(value, locale, digits=1)} km"
+    if figure.endswith("_km"):  # mean distances differ in the second decimal
+        return f"{format_decimal(value, locale, digits=2)} km"
     if figure.startswith("congruence"):
         return format_metric(value, locale)
     return format_number(value, locale)
@@ -75,6 +80,7 @@ def histogram_svg(
     low_text: str,
     marker_text: str,
     high_text: str = "",
+    off_scale_text: str = "",
     *,
     width: int = 320,
     height: int = 120,
@@ -82,7 +88,9 @@ def histogram_svg(
     """An inline SVG histogram with the scenario's value as a dark line and a text label.
 
     ``label_id`` names the element whose text describes the chart (``aria-labelledby``);
-    ``low_text`` / ``high_text`` label the two ends of the axis.
+    ``low_text`` / ``high_text`` label the two ends of the axis. The axis spans the valid
+    divisions, widened to the scenario's value by at most :data:`REACH` of that span; a value
+    farther out is drawn at the edge with ``off_scale_text`` added to its label.
     """
     edges = [float(e) for e in histogram.get("edges", [])]
     p = [float(x) for x in histogram.get("p", [])]
@@ -94,8 +102,11 @@ def histogram_svg(
     ]
     if len(edges) >= 2 and p:
         lo, hi = edges[0], edges[-1]
+        reach = REACH * ((hi - lo) or 1.0)
+        off = False
         if value is not None:
-            lo, hi = min(lo, value), max(hi, value)
+            off = value < lo - reach or value > hi + reach
+            lo, hi = max(min(lo, value), lo - reach), min(max(hi, value), hi + reach)
         span = (hi - lo) or 1.0
         peak = max(p) or 1.0
 
@@ -124,7 +135,9 @@ def histogram_svg(
                 f'text-anchor="end">{escape(high_text)}</text>'
             )
         if value is not None:
-            vx = x(value)
+            vx = x(min(max(value, lo), hi))
+            if off and off_scale_text:
+                marker_text = f"{marker_text} ({off_scale_text})"
             anchor = "start" if vx < width / 3 else ("end" if vx > 2 * width / 3 else "middle")
             parts.append(
                 f'<line x1="{vx:.1f}" y1="{top - 4}" x2="{vx:.1f}" y2="{base + 3}" '
@@ -136,6 +149,24 @@ def histogram_svg(
             )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def axis_range(
+    histogram: dict[str, list[float]], value: float | None
+) -> tuple[float | None, float | None]:
+    """The two ends of :func:`histogram_svg`'s axis (None without a histogram).
+
+    >>> axis_range({"edges": [0.0, 10.0]}, 12.0), axis_range({"edges": [0.0, 10.0]}, 99.0)
+    ((0.0, 12.0), (0.0, 12.5))
+    """
+    edges = histogram.get("edges") or []
+    if len(edges) < 2:
+        return None, None
+    lo, hi = float(edges[0]), float(edges[-1])
+    if value is None:
+        return lo, hi
+    reach = REACH * ((hi - lo) or 1.0)
+    return max(min(lo, value), lo - reach), min(max(hi, value), hi + reach)
 
 
 def placement_view(
@@ -160,21 +191,24 @@ def placement_view(
             "label": label,
             "value": value,
             "percentile": format_number(entry.get("percentile"), locale),
-            "below": format_percent(100 * entry.get("below", 0.0), locale),
-            "equal": format_percent(100 * entry.get("equal", 0.0), locale),
-            "above": format_percent(100 * entry.get("above", 0.0), locale),
+            "below": format_percent(entry.get("below", 0.0), locale),
+            "equal": format_percent(entry.get("equal", 0.0), locale),
+            "above": format_percent(entry.get("above", 0.0), locale),
             "median": format_value(fig, summary.get("p50"), locale),
             "min": format_value(fig, summary.get("min"), locale),
             "max": format_value(fig, summary.get("max"), locale),
         }
-        better = _("higher is better") if fig in HIGHER_IS_BETTER else _("lower is better")
+        better = (
+            ""  # the number of SWVs is a choice, not a cost (docs/space.md, section 8)
+            if fig in NEUTRAL
+            else _("higher is better")
+            if fig in HIGHER_IS_BETTER
+            else _("lower is better")
+        )
         text_id = f"{id_prefix}-{fig}-text"
         hist = entry.get("histogram") or {"edges": [], "p": []}
-        lo_edge = hist["edges"][0] if hist["edges"] else None
-        hi_edge = hist["edges"][-1] if hist["edges"] else None
         val = entry.get("value")
-        lo = min(lo_edge, val) if lo_edge is not None and val is not None else lo_edge
-        hi = max(hi_edge, val) if hi_edge is not None and val is not None else hi_edge
+        lo, hi = axis_range(hist, val)
         charts.append(
             {
                 "figure": fig,
@@ -192,6 +226,7 @@ def placement_view(
                     format_value(fig, lo, locale),
                     _("this scenario"),
                     format_value(fig, hi, locale),
+                    _("off the scale"),
                 ),
             }
         )
@@ -231,8 +266,7 @@ def placement_view(
         "in_space_jeugdregios": n_in,
         "jeugdregios": n,
         "in_space_text": _(
-            "This division lies in the space of valid divisions in %(n)s of %(total)s "
-            "jeugdregio's."
+            "This division lies in the space of valid divisions in %(n)s of %(total)s jeugdregio's."
         )
         % {"n": format_number(n_in, locale), "total": format_number(n, locale)},
         "outside_text": _(OUTSIDE) if figures.get("reason_outside") and not n_in else "",

@@ -91,13 +91,20 @@ def sign_in_browser(d: WebDriver, server: str) -> None:
 
 @contextlib.contextmanager
 def running_server(
-    state: Path, data_dir: Path, cache_dir: Path, log_dir: Path, ready: str = "/api/scenarios"
+    state: Path,
+    data_dir: Path,
+    cache_dir: Path,
+    log_dir: Path,
+    ready: str = "/api/scenarios",
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[str]:
     """``regio serve`` on a free loopback port with ``state``; yields its base URL once
-    ``ready`` answers 200, and stops the server afterwards (its log in ``log_dir``)."""
+    ``ready`` answers 200, and stops the server afterwards (its log in ``log_dir``).
+    ``extra_env``: more environment for the server (e.g. ``REGIOKOMPAS_SPACE``)."""
     port = _free_port()
     log = (log_dir / "serve.log").open("w+")
     env = {**os.environ, "REGIOKOMPAS_DATA": str(data_dir), "REGIOKOMPAS_CACHE": str(cache_dir)}
+    env.update(extra_env or {})
     command = [*_regio_command(), "serve", "--host", "127.0.0.1", "--port", str(port)]
     proc = subprocess.Popen(
         [*command, "--state", str(state), "--log-level", "warning"],
