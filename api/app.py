@@ -28,6 +28,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import geo
+from api.editor.work import start_evaluation_workers, stop_evaluation_workers
+from api.errors import ERROR_STATUS
 from api.routers import (
     compare,
     compare_page,
@@ -58,18 +60,11 @@ from api.safety.security import SecurityHeaders, cors_origins, install_browser_s
 from api.safety.upload_guard import lock_down_gdal
 from api.state import AppState, freeze_long_lived
 from api.storage.store import (
-    RevisionConflict,
-    ScenarioExists,
-    ScenarioInUse,
-    ScenarioNotFound,
     ScenarioStore,
-    UnsafeScenarioId,
     open_store,
 )
 from geo.config import SCENARIO_LIBRARY
 from geo.dataset import Dataset
-from geo.errors import RegiokompasError
-from geo.scenarios.budget import Cancelled, CostExceeded
 
 DEFAULT_UPLOAD_LIMIT = 5 * 1024 * 1024
 """Largest accepted request body in bytes (env ``REGIOKOMPAS_UPLOAD_LIMIT`` overrides)."""
@@ -158,19 +153,6 @@ def validation_message(exc: RequestValidationError) -> str:
     return "; ".join(messages) + (f" (and {more} more)" if more > 0 else "")
 
 
-ERROR_STATUS: dict[type[Exception], int] = {
-    ScenarioNotFound: 404,
-    UnsafeScenarioId: 422,
-    ScenarioExists: 409,
-    ScenarioInUse: 409,
-    RevisionConflict: 409,
-    CostExceeded: 413,
-    Cancelled: 499,
-    RegiokompasError: 422,
-}
-"""HTTP status of each typed error (the most specific class wins); the detail is its message."""
-
-
 def _message_handler(status: int) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
     async def handler(_: Request, exc: Exception) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=status)
@@ -244,7 +226,11 @@ def create_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         state.dataset  # noqa: B018 - load (or build) the dataset before serving
         freeze_long_lived()
-        yield
+        start_evaluation_workers(state)  # forked now: the dataset is loaded, no request runs
+        try:
+            yield
+        finally:
+            stop_evaluation_workers(state)
 
     app = FastAPI(
         title="regiokompas",

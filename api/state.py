@@ -15,6 +15,7 @@ from api.compute.evaluator import ScenarioEvaluator
 from api.compute.jobs import JobRunner
 from api.safety.auth.throttle import LoginThrottle
 from api.safety.limits import Limits, cost_budget
+from api.safety.refusals import RefusalAudit
 from api.storage.store import ScenarioStore
 from geo.dataset import Dataset
 
@@ -41,8 +42,10 @@ class AppState:
         self.jobs = JobRunner()
         self.upload_limit = upload_limit
         self._evaluator: ScenarioEvaluator | None = None
-        self.login_throttle = LoginThrottle(self.limits)
+        self.login_throttle = LoginThrottle(self.limits, store)
         """Failed sign-ins and the password-hash slots (:mod:`api.safety.auth.throttle`)."""
+        self.refusals = RefusalAudit(store.audit, max_keys=self.limits.rate_keys)
+        """Throttle and rate-limit refusals in the audit log (:mod:`api.safety.refusals`)."""
 
     @property
     def dataset(self) -> Dataset:

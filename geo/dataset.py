@@ -39,6 +39,27 @@ WEIGHT_NOTES: dict[str, str] = {
 }
 
 
+@dataclass(frozen=True)
+class TravelTable:
+    """The operator's own travel table (``reistijd/reistabel.csv``, :mod:`geo.data.travel_table`),
+    checked and normalised by the store build."""
+
+    layout: str
+    """``"pc4"`` (``from_pc4, to_pc4``) or ``"location"`` (``gemeente, vestiging``)."""
+    rows: pd.DataFrame
+    """``origin, target, minutes, km`` (strings; floats, NaN where the file has no such
+    column): PC4 -> PC4, or gemeente code -> DUO vestigingscode."""
+    file: str
+    """The file, relative to the data directory."""
+    sha256: str
+    """sha256 of the file's bytes (part of the store key)."""
+
+    @property
+    def value(self) -> str:
+        """The column the travel model uses: ``km`` when the file has it, else ``minutes``."""
+        return "km" if self.rows["km"].notna().any() else "minutes"
+
+
 @dataclass
 class Dataset:
     """Everything the engine, maps, API and proposals stand on."""
@@ -60,6 +81,9 @@ class Dataset:
     unit_parts: gpd.GeoDataFrame | None = None
     """``division, unit, region`` + geometry (EPSG:4326): gemeenten split over SWVs cut into
     their SWV parts along PC4 borders (for maps of the real SWV borders)."""
+    travel_table: TravelTable | None = None
+    """The operator's travel table when the data directory has one (else the water-aware
+    model is the travel model): :mod:`geo.checks.table`."""
 
     def weight(self, name: str) -> pd.Series:
         """Weight per unit by its public name (see :data:`WEIGHTS`); KeyError names the options."""

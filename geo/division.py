@@ -380,3 +380,17 @@ class Division:
             self.meta,
             self.weight_shares,
         )
+
+
+def division_bytes(division: Division) -> int:
+    """Estimated bytes one :class:`Division` holds of its own: its share matrices
+    (every weight view), region codes and names (the units index is shared by all divisions).
+
+    >>> division_bytes(Division.from_assignment("d", {"GM1": "A", "GM2": "B"})) > 0
+    True
+    """
+    matrices = [division.shares, *division.weight_shares.values()]
+    size = sum(m.data.nbytes + m.indices.nbytes + m.indptr.nbytes for m in matrices)
+    codes = sum(len(str(c)) + 60 for c in division.regions)  # a str object each
+    names = sum(len(str(n)) + 120 for n in division.region_names.values())  # and a dict entry
+    return 1024 + size + codes + names

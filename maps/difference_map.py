@@ -24,6 +24,8 @@ from geo.overlap.difference import DivisionDifference
 from maps.assets import use_assets
 from maps.division_map import add_page_css, new_map
 from maps.geometry import web_geometry
+from maps.i18n import format_number, gettext
+from maps.i18n import ngettext as plurals
 from maps.layers import border_layer, escape_text
 from maps.style import HtmlControl
 
@@ -67,9 +69,12 @@ def difference_map(
     labels: tuple[str, str] = ("left", "right"),
     assets: str | None = None,
     tiles: str | None = None,
+    locale: str = "nl",
 ) -> folium.Map:
     """The map of ``diff`` between ``left`` and ``right`` (rule in the module docstring);
-    ``labels`` name the two sides in the tooltips and the legend."""
+    ``labels`` name the two sides in the tooltips and the legend; texts and numbers in
+    ``locale``."""
+    _ = gettext(locale)
     geometry = web_geometry(dataset.units.geometry)
     geometry.index = geometry.index.astype(str)
     focus = geometry[geometry.index.isin(diff.changed.index)]
@@ -88,7 +93,10 @@ def difference_map(
             "gemeente": names.reindex(geometry.index).fillna(""),
             labels[0]: changed["before"].reindex(geometry.index).fillna("–"),
             labels[1]: changed["after"].reindex(geometry.index).fillna("–"),
-            "pupils": [f"{v:,.0f}" if code in changed.index else "0" for code, v in pupils.items()],
+            "pupils": [
+                format_number(v if code in changed.index else 0, locale)
+                for code, v in pupils.items()
+            ],
         },
         index=geometry.index,
     )
@@ -105,7 +113,7 @@ def difference_map(
         )
     folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
-        name="gemeenten: pupils concerned",
+        name=_("gemeenten: pupils concerned"),
         style_function=lambda f: {
             "fillColor": fills[f["id"]],
             "fillOpacity": 0.85,
@@ -113,21 +121,25 @@ def difference_map(
             "weight": 0.4,
         },
         highlight_function=lambda f: {"weight": 2.5, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(fields=list(frame.columns), sticky=True),
+        tooltip=folium.GeoJsonTooltip(
+            fields=list(frame.columns),
+            aliases=[_("gemeente"), labels[0], labels[1], _("pupils concerned")],
+            sticky=True,
+        ),
         smooth_factor=0.5,
     ).add_to(m)
     parts = dataset.unit_parts
     border_layer(
         geometry,
         right,
-        name=f"{labels[1]}: {right.name} borders",
+        name=_("%(side)s: %(division)s borders") % {"side": labels[1], "division": right.name},
         style={"color": "#000000", "weight": 2.0, "fill": False},
         parts=parts,
     ).add_to(m)
     border_layer(
         geometry,
         left,
-        name=f"{labels[0]}: {left.name} borders",
+        name=_("%(side)s: %(division)s borders") % {"side": labels[0], "division": left.name},
         style={"color": "#1f4e9c", "weight": 1.5, "fill": False, "dashArray": "5 4"},
         show=False,
         parts=parts,
@@ -139,16 +151,19 @@ def difference_map(
         else "".join(
             f'<div><span style="display:inline-block;width:14px;height:10px;background:{c}">'
             "</span> "
-            f"{lo:,.0f}–{hi:,.0f}</div>"
+            f"{format_number(lo, locale)}–{format_number(hi, locale)}</div>"
             for c, lo, hi in zip(
                 SCALE[-(len(scale.index) - 1) :], scale.index[:-1], scale.index[1:], strict=False
             )
         )
     )
-    legend = (
-        f"<strong>{len(changed)} gemeente{'' if len(changed) == 1 else 'n'}, "
-        f"{diff.pupils:,.0f} pupils concerned</strong>"
-        f"<div>pupils concerned per gemeente</div>{steps}"
-    )
+    ngettext = plurals(locale)  # named so that pybabel extracts the call below
+    total = ngettext(
+        "%(num)s gemeente, %(pupils)s pupils concerned",
+        "%(num)s gemeenten, %(pupils)s pupils concerned",
+        len(changed),
+    ) % {"num": format_number(len(changed), locale), "pupils": format_number(diff.pupils, locale)}
+    per_gemeente = _("pupils concerned per gemeente")
+    legend = f"<strong>{total}</strong><div>{per_gemeente}</div>{steps}"
     HtmlControl(legend, position="bottomleft", css_class="rk-box rk-legend").add_to(m)
     return m

@@ -41,6 +41,7 @@ from maps.i18n import (
     format_metric,
     gettext,
     install,
+    render_message,
     template_context,
     weight_label,
 )
@@ -154,7 +155,8 @@ def _cell(result: Any, locale: str = "nl") -> dict[str, str]:
         mark, css, word = "✔", "pass", _("passes")
     else:
         mark, css, word = "✗", "fail", _("fails")
-    return {"mark": mark, "css": css, "word": word, "summary": result.summary}
+    summary = render_message(result.message, locale, result.summary)
+    return {"mark": mark, "css": css, "word": word, "summary": summary}
 
 
 def _swv_rows(table: Any, names: Any, locale: str = "nl") -> list[dict[str, Any]]:
@@ -328,4 +330,5 @@ def render_report(
         point_rule=ctx.point_rule,
         distance_name=ctx.distance.get("name", "hemelsbreed"),
         distance_text=ctx.distance.get("text", "straight line in EPSG:28992 (km)"),
+        distance_table=ctx.distance.get("table"),
     )

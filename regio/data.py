@@ -119,6 +119,16 @@ def _print_report(report: dict) -> None:
     for row in s["postcode_not_in_swv_table"]:
         out.print(f"  postcode not in SWV table: {row['postcode']} {row['naam']} ({row['type']})")
     _print_pc4(report.get("pc4") or {})
+    travel = report.get("travel_table")
+    if travel:
+        out.print(
+            f"[bold]travel table[/] {travel.get('file')}: layout {travel['layout']}, "
+            f"{travel['rows']:,} rows used ({travel['value']}); P2 and every travel figure use it"
+        )
+    else:
+        out.print(
+            "travel table: none (travel model: hemelsbreed over land, via vaste oeververbindingen)"
+        )
     out.print(f"lowest best overlap per division: {report['lowest_overlap']}")
     out.print(f"repaired geometries: {len(report['repaired_geometries'])}")
     if report["problems"]:

@@ -65,6 +65,10 @@ def serve_command(
     base_url = f"http://{shown if ':' not in shown else f'[{shown}]'}:{port}"
     os.environ["REGIOKOMPAS_SERVE_HOST"] = host  # a trusted Host name (api.safety.security)
     os.environ.setdefault("REGIOKOMPAS_GC_FREEZE", "1")  # api.state.freeze_long_lived
+    # editor evaluations in worker processes (api.compute.workers), one per evaluation at once
+    os.environ.setdefault(
+        "REGIOKOMPAS_EVALUATION_WORKERS", os.environ.get("REGIOKOMPAS_EVALUATIONS") or "4"
+    )
     try:  # fail fast, without a traceback, when the store cannot be opened or created
         store = open_store()
         try:

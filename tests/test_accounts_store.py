@@ -62,7 +62,7 @@ def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
 
     store = open_store(tmp_path, library_dir=None)
     try:
-        assert store._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert store._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
         got = {s.id: s for s in store.list()}
         assert got["kind"].document == doc("kind", "huidig")
         assert (got["kind"].owner, got["kind"].visibility, got["kind"].revision) == (

@@ -11,10 +11,6 @@ import contextlib
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -28,6 +24,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
+from fixtures.server import running_server as serve_in_background
 from geo.config import REPO_ROOT
 from geo.division import Division
 from maps.changes import swv_changes
@@ -45,19 +42,6 @@ if not (CHROMIUM.exists() and CHROMEDRIVER.exists()) and not os.environ.get("CI"
         "chromium/chromedriver not installed (apt-get install chromium chromium-driver)",
         allow_module_level=True,
     )
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _regio_command() -> list[str]:
-    script = Path(sys.executable).parent / "regio"
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from regio import main; main()"]
 
 
 PLANNER, PASSWORD = "planner", "browser test password"
@@ -98,45 +82,15 @@ def running_server(
     ready: str = "/api/scenarios",
     extra_env: dict[str, str] | None = None,
 ) -> Iterator[str]:
-    """``regio serve`` on a free loopback port with ``state``; yields its base URL once
-    ``ready`` answers 200, and stops the server afterwards (its log in ``log_dir``).
-    ``extra_env``: more environment for the server (e.g. ``REGIOKOMPAS_SPACE``)."""
-    port = _free_port()
-    log = (log_dir / "serve.log").open("w+")
-    env = {**os.environ, "REGIOKOMPAS_DATA": str(data_dir), "REGIOKOMPAS_CACHE": str(cache_dir)}
+    """``regio serve`` on a free loopback port with ``state``
+    (:func:`fixtures.server.running_server`); yields its base URL once ``ready`` answers 200,
+    and stops the server afterwards (its log in ``log_dir``). ``extra_env``: more environment
+    for the server (e.g. ``REGIOKOMPAS_SPACE``)."""
+    env = {"REGIOKOMPAS_DATA": str(data_dir), "REGIOKOMPAS_CACHE": str(cache_dir)}
     env.update(extra_env or {})
-    command = [*_regio_command(), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    proc = subprocess.Popen(
-        [*command, "--state", str(state), "--log-level", "warning"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + START_TIMEOUT
-    try:
-        while True:
-            if proc.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"regio serve exited with {proc.returncode}:\n{log.read()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}{ready}", timeout=5) as r:
-                    if r.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"regio serve did not answer within {START_TIMEOUT:.0f} s")
-            time.sleep(0.3)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
-        log.close()
+    log = log_dir / "serve.log"
+    with serve_in_background(state, env=env, log=log, ready=ready, timeout=START_TIMEOUT) as s:
+        yield s.url
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ Screenshots of every page type in Dutch go to ``artifacts/a11y_<page>.png``.
 from __future__ import annotations
 
 import json
+import re
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -30,6 +31,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from geo.config import REPO_ROOT
 from maps.i18n.catalog import po_path
 from tests.test_browser import (  # noqa: F401 - fixtures
+    ARTIFACTS,
     TOKEN,
     _screenshot,
     _script_errors,
@@ -185,6 +187,36 @@ def english_msgids() -> set[str]:
     }
 
 
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+MIN_LETTERS = 12
+"""A msgid with placeholders becomes a pattern when its literal text has this many letters."""
+
+
+def english_patterns() -> list[re.Pattern[str]]:
+    """Patterns of the English msgids with placeholders (``%(n)s of %(total)s SWVs
+    connected`` -> ``(.+?) of (.+?) SWVs connected``) whose Dutch text differs: a sentence made
+    from such a msgid without translating it (a check summary built in ``geo``, an offender's
+    problem) matches one, whatever its values. The sentence fills a line of the text, or ends
+    it after a label (``P3 ...: <summary>``, ``PO3102 name: <problem>``)."""
+    with po_path("nl").open("rb") as handle:
+        catalog = read_po(handle, locale="nl")
+    out = []
+    for m in catalog:
+        if not (m.id and isinstance(m.id, str) and m.string and m.string != m.id):
+            continue
+        pieces = PLACEHOLDER.split(m.id)[::2]  # the literal text between the placeholders
+        if len(pieces) < 2 or sum(c.isalpha() for c in "".join(pieces)) < MIN_LETTERS:
+            continue
+        sentence = "(.+?)".join(re.escape(p) for p in pieces)
+        out.append(re.compile(rf"(?:^|: ){sentence}$", re.M))
+    return out
+
+
+def untranslated(texts: list[str], english: set[str], patterns: list[re.Pattern[str]]) -> list[str]:
+    """The texts that are an English msgid or contain a sentence of an English msgid pattern."""
+    return sorted({t for t in texts if t in english or any(p.search(t) for p in patterns)})
+
+
 VISIBLE_TEXT = """
 const out = [];
 const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -207,9 +239,8 @@ return out;
 """
 
 
-UNTRANSLATED_OK = frozenset({"explanation"})
-"""Pages allowed to show English: ``/uitleg/...`` renders the project's documentation
-(``docs/*.md``), which is written in English (named in the accessibility statement)."""
+UNTRANSLATED_OK: frozenset[str] = frozenset()
+"""Pages allowed to show English (none: ``/uitleg/...`` has Dutch explanations)."""
 
 
 @pytest.mark.parametrize(
@@ -220,12 +251,12 @@ def test_dutch_pages_show_no_untranslated_string(
     browser: WebDriver,  # noqa: F811 - the fixture
     page: str,
 ) -> None:
-    english = english_msgids()
-    assert len(english) > 200
+    english, patterns = english_msgids(), english_patterns()
+    assert len(english) > 200 and len(patterns) > 50
     open_page(browser, server, PAGES[page], "nl")
     texts = browser.execute_script(VISIBLE_TEXT)
     assert len(texts) > 5
-    left = sorted({text for text in texts if text in english})
+    left = untranslated(texts, english, patterns)
     assert not left, f"{page}: English strings on the Dutch page (not in the catalog): {left}"
 
 
@@ -346,3 +377,90 @@ def test_signed_in_pages(
                 if locale == "nl":
                     _screenshot(d, f"a11y_{name}.png")
                 assert not violations, f"{name} ({locale}):\n{describe(violations)}"
+
+
+def dutch_whole(value: float) -> str:
+    """A whole number as Dutch pages write it, formatted here (thousands with a point)."""
+    return f"{value:,.0f}".replace(",", ".")
+
+
+def check_sentences(verdict: dict) -> dict[str, str]:
+    """The Dutch P3 and size sentences of a verdict, built here from its figures."""
+    checks = {c["name"]: c for c in verdict["checks"]}
+    p3, size = checks["P3"]["figures"], checks["size"]["figures"]
+    total = sum(d["swvs"] for d in p3["divisions"].values())
+    tolerance = f"{p3['tolerance']}".replace(".", ",")
+    n = sum(d["swvs"] for d in size["divisions"].values())
+    within = n - len(checks["size"]["offenders"])
+    return {
+        "P3": f"{total - p3['not_nested']} van de {total} samenwerkingsverbanden binnen één van "
+        f"de {p3['jeugdregios']} jeugdregio's ({p3['jeugdregio']}), tolerantie {tolerance}",
+        "size": f"{within} van de {n} samenwerkingsverbanden tussen "
+        f"{dutch_whole(size['min_pupils'])} en {dutch_whole(size['max_pupils'])} leerlingen po+vo",
+    }
+
+
+def test_check_summaries_are_dutch_on_every_page_that_shows_them(
+    server: str,  # noqa: F811 - the fixture
+    browser: WebDriver,  # noqa: F811 - the fixture
+) -> None:
+    """The checks' summaries (made in ``geo.checks`` as msgids with values) read in Dutch with
+    Dutch numbers on the scenario page, the compare page, the editor's panel and the report;
+    the sentences expected are built here from the API's verdict figures."""
+    d = browser
+    ARTIFACTS.mkdir(exist_ok=True)
+    expected = check_sentences(api_json(server, "/api/scenarios/jeugdregio_41/verdict"))
+    open_page(d, server, PAGES["scenario"], "nl")
+    for name in ("P3", "size"):
+        cell = d.find_element(By.CSS_SELECTOR, f"#check-{name} .rk-check-summary")
+        assert cell.text == expected[name]
+    d.find_element(By.ID, "scorecard").screenshot(str(ARTIFACTS / "nl_scorecard_scenario.png"))
+    today = check_sentences(api_json(server, "/api/scenarios/huidig/verdict"))
+    open_page(d, server, PAGES["compare_page"], "nl")
+    table = d.find_element(By.ID, "compare-scorecard")
+    assert today["P3"] in table.text and today["size"] in table.text
+    table.screenshot(str(ARTIFACTS / "nl_scorecard_compare.png"))
+    open_page(d, server, PAGES["report"], "nl")
+    report = d.find_element(By.TAG_NAME, "body").text
+    assert today["P3"] in report and today["size"] in report
+    d.find_element(By.ID, "scorecard").screenshot(str(ARTIFACTS / "nl_scorecard_report.png"))
+    open_page(d, server, EDITOR, "nl")
+    WebDriverWait(d, 30).until(lambda x: x.find_elements(By.CSS_SELECTOR, "#checks li"))
+    panel = d.find_element(By.ID, "checks")
+    d.execute_script("arguments[0].scrollIntoView()", panel)
+    item = d.find_element(By.ID, "check-P3").text
+    assert "samenwerkingsverbanden binnen één van de" in item and "tolerantie 0,995" in item
+    assert "SWVs within" not in panel.text
+    panel.screenshot(str(ARTIFACTS / "nl_editor_checks.png"))
+    open_page(d, server, PAGES["scenario"], "en")  # English stays available
+    cell = d.find_element(By.CSS_SELECTOR, "#check-P3 .rk-check-summary")
+    assert " SWVs within one of the " in cell.text and "tolerance 0.995" in cell.text
+
+
+def test_every_explanation_page_in_both_languages(
+    server: str,  # noqa: F811 - the fixture
+    browser: WebDriver,  # noqa: F811 - the fixture
+) -> None:
+    """Every ``/uitleg/...`` page: 0 axe violations in Dutch and English, Dutch text (no English
+    msgid, its own Dutch title) by default, the English documentation after the switch."""
+    from api.routers.explain import DOCS
+
+    english, patterns = english_msgids(), english_patterns()
+    for name in DOCS:
+        path = f"/uitleg/{name}"
+        for locale in ("nl", "en"):
+            open_page(browser, server, path, locale)
+            violations = run_axe(browser)
+            assert not violations, f"{path} ({locale}):\n{describe(violations)}"
+            h1 = browser.find_element(By.TAG_NAME, "h1").text
+            article = browser.find_element(By.CSS_SELECTOR, "article.rk-doc")
+            if locale == "nl":
+                assert article.get_attribute("lang") in (None, ""), "Dutch text, no English part"
+                texts = browser.execute_script(VISIBLE_TEXT)
+                left = untranslated(texts, english, patterns)
+                assert not left, f"{path}: English strings on the Dutch page: {left}"
+                dutch_title = h1
+                if name == "verdict":
+                    _screenshot(browser, "a11y_explanation_verdict.png")
+            else:
+                assert h1 != dutch_title, f"{path}: the English page has its own title"

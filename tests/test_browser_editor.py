@@ -23,9 +23,9 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
+from fixtures.server import regio_command
 from tests.test_browser import (  # noqa: F401 - fixtures
     TOKEN,
-    _regio_command,
     _screenshot,
     _script_errors,
     _wait_for_shapes,
@@ -87,7 +87,7 @@ def _regio_score(edits: list[dict], tmp: Path, data_env: dict) -> float:
         yaml.safe_dump({"name": "edits", "description": "browser edits", "edits": edits})
     )
     out = subprocess.run(
-        [*_regio_command(), "score", str(path), "-d", "swv_po", "-a", "jeugdregio"]
+        [*regio_command(), "score", str(path), "-d", "swv_po", "-a", "jeugdregio"]
         + ["-w", "pupils_po", "--json"],
         capture_output=True,
         text=True,

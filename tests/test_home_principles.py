@@ -57,11 +57,22 @@ def test_principle_columns_and_report_links(tmp_path: Path) -> None:
     assert [m for _, _, m in cells["two-jeugdregio"]] == ["✔", "✔", "✗"]
     classes, title, _ = cells["two-jeugdregio"][2]
     assert "fail" in classes and "claimed" in classes
-    assert title.startswith("P3: 1 of 2 SWVs within one of the 2 jeugdregio's")
-    assert "X: in 2 jeugdregio's: JA 80.0%, JB 20.0%" in title
+    # the check's summary and offenders in Dutch, with Dutch number formats (issue 17)
+    assert title.startswith(
+        "P3: 1 van de 2 samenwerkingsverbanden binnen één van de 2 jeugdregio's"
+    )
+    assert "tolerantie 0,995" in title
+    assert "X: in 2 jeugdregio's: JA 80,0%, JB 20,0%" in title
     assert "de claim klopt niet" in title
     # today's separate PO and VO SWVs: P1 fails and says why
-    assert cells["today"][0][2] == "✗" and "separate divisions" in cells["today"][0][1]
+    assert cells["today"][0][2] == "✗" and "aparte indelingen" in cells["today"][0][1]
+    english = rows(
+        client.get("/", headers={"Accept-Language": "en"})
+        .text.replace("passes", "voldoet")
+        .replace("fails", "voldoet niet")
+    )
+    assert english["two-jeugdregio"][2][1].startswith("P3: 1 of 2 SWVs within one of the 2")
+    assert "JA 80.0%, JB 20.0%" in english["two-jeugdregio"][2][1]
     for sid in ("valid", "two-jeugdregio", "today"):
         assert f'href="/api/scenarios/{sid}/report"' in page
     assert client.get("/api/scenarios/valid/report").status_code == 200

@@ -200,7 +200,8 @@ def test_home_groups_and_compare(app) -> None:
     difference_map = client.get(
         "/compare/map?left=huidig&left_division=swv_po&right=plan&right_division=swv_po"
     )
-    assert difference_map.status_code == 200 and "pupils concerned" in difference_map.text
+    assert difference_map.status_code == 200 and "leerlingen betrokken" in difference_map.text
+    assert "pupils concerned" not in difference_map.text  # the legend speaks Dutch too
 
 
 def test_geopackage_export_has_every_region(app, tmp_path) -> None:

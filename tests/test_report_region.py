@@ -95,7 +95,9 @@ def test_links_point_to_pages_the_app_serves(client: TestClient) -> None:
     for link in links:
         page = client.get(link)
         assert page.status_code == 200, link
-    page = client.get("/uitleg/verdict").text
+    page = client.get("/uitleg/verdict").text  # Dutch by default: the planners' explanation
+    assert "De toetsen" in page and "<table>" in page
+    page = client.get("/uitleg/verdict", headers={"Accept-Language": "en"}).text
     assert "Stable keys scripts may rely on" in page and "<table>" in page
     assert client.get("/uitleg/../../etc/passwd").status_code == 404
     assert client.get("/uitleg/secret").status_code == 404

@@ -72,21 +72,6 @@ def sizeof(value: Any, _seen: set[int] | None = None, _depth: int = 0) -> int:
     return size
 
 
-def division_bytes(division: Any) -> int:
-    """Estimated bytes one :class:`geo.division.Division` holds of its own: its share matrices
-    (every weight view), region codes and names (the units index is shared by all divisions).
-
-    >>> from geo.division import Division
-    >>> division_bytes(Division.from_assignment("d", {"GM1": "A", "GM2": "B"})) > 0
-    True
-    """
-    matrices = [division.shares, *division.weight_shares.values()]
-    size = sum(m.data.nbytes + m.indices.nbytes + m.indptr.nbytes for m in matrices)
-    codes = sum(len(str(c)) + 60 for c in division.regions)  # a str object each
-    names = sum(len(str(n)) + 120 for n in division.region_names.values())  # and a dict entry
-    return 1024 + size + codes + names
-
-
 class EvaluationCache:
     """A bounded LRU cache with single-flight computation per key (thread-safe).
 

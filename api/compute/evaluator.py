@@ -25,6 +25,7 @@ from api.storage.store import MAX_BASE_DEPTH, ScenarioNotFound, ScenarioStore, S
 from geo.dataset import Dataset
 from geo.division import Division
 from geo.errors import RegiokompasError
+from geo.messages import N_, Message
 from geo.scenarios.budget import Budget, CostExceeded, within
 
 if TYPE_CHECKING:
@@ -139,8 +140,13 @@ class ScenarioEvaluator:
                 jeugdregio_source=source,
                 settings=settings,
                 principles=[p for p in principles if isinstance(p, int)],
-                principles_source=f"{scenario}: principles (its own document, "
-                f"revision {chain[0].revision}; a base's claims are not inherited)",
+                principles_source=Message(
+                    N_(
+                        "%(scenario)s: principles (its own document, revision %(revision)s; a "
+                        "base's claims are not inherited)"
+                    ),
+                    {"scenario": scenario, "revision": chain[0].revision},
+                ),
             )
 
         return self.cache.get_or_compute(key, compute)

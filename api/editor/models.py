@@ -134,7 +134,12 @@ class CheckOut(BaseModel):
     name: str
     label: str
     passed: bool
-    detail: str
+    detail: str = Field(description="what was measured and the outcome, in English")
+    text: str | None = Field(
+        None,
+        description="``detail`` in the reader's language (the regio_taal cookie, else "
+        "Accept-Language, else Dutch), with its number formats: what the editor page shows",
+    )
     offenders: list[str] = Field(description="codes of the offending regions or gemeenten")
     problems: list[str] = Field(description="'code: problem' for each offender")
 

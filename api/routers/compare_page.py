@@ -177,7 +177,7 @@ def compare_map_page(
             m = difference_map(
                 evaluator.dataset, before, after, diff,
                 title=f"{left} {left_division} → {right} {right_division}",
-                labels=labels, assets=ASSET_URL,
+                labels=labels, assets=ASSET_URL, locale=locale,
             )  # fmt: skip
             heading = _("Difference map: %(left)s → %(right)s") % {
                 "left": labels[0],

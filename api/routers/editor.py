@@ -19,7 +19,6 @@ bad edit gets 422 naming ``edits[i].field``; a refused request stores nothing.
 from __future__ import annotations
 
 import re
-import threading
 import time
 import unicodedata
 from collections.abc import AsyncIterator
@@ -31,9 +30,11 @@ import pandas as pd
 import scipy.sparse as sp
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
+from api.compute.workers import WorkerPool, WorkError, WorkStopped
 from api.deps import ScenarioEvaluator, cached_response, get_evaluator, get_limits, get_store
-from api.editor.context import editor_context, jeugdregio_pieces
+from api.editor.context import editor_context
 from api.editor.models import (
     AppendIn,
     EvaluateIn,
@@ -44,17 +45,25 @@ from api.editor.models import (
 )
 from api.editor.parts import check_edits_api_safe, editor_resources
 from api.editor.session import LiveFigures
+from api.editor.work import (
+    EvaluateTask,
+    deadline_message,
+    died_message,
+    figures_json,
+    worker_deadline,
+)
 from api.models import DIVISION_PATTERN, ERROR_RESPONSES, SCENARIO_PATTERN, ErrorOut, WeightName
 from api.pages.editor import SIGN_IN_TO_SAVE, render_editor, save_refusal
 from api.pages.links import edit_url
+from api.pages.locale import get_locale
 from api.routers.scenarios import check_document, owner_checks, scenario_url
 from api.safety.auth.policy import enforce
 from api.safety.auth.principal import Principal
-from api.safety.costs import Gate, client_key, evaluation_gate, run_cancellable
-from api.safety.limits import Limits, check_document_limits, cost_budget
+from api.safety.costs import CancelFlag, Gate, client_key, evaluation_gate, run_cancellable
+from api.safety.limits import LimitExceeded, Limits, check_document_limits, cost_budget
 from api.storage.store import RevisionConflict, ScenarioNotFound, ScenarioStore
 from geo.dataset import WEIGHTS
-from geo.scenarios.budget import within
+from geo.scenarios.budget import BudgetExceeded, Cancelled, within
 from maps.borders import unit_borders
 from maps.geometry import feature_collection, web_geometry
 
@@ -280,8 +289,24 @@ async def evaluation_slot(
     refused request is refused before its body is validated."""
     user = principal.user.name if principal.user is not None else None
     gate, client = evaluation_gate(request, limits), client_key(request, user)
-    with gate.admit(client):
+    admission = gate.admit(client)
+    try:
+        admission.__enter__()
+    except LimitExceeded as exc:  # audited (deduplicated: api.safety.refusals), then 429
+        write = request.app.state.regio.refusals.refused(
+            user or "anonymous",
+            "evaluate.refused",
+            request.path_params.get("scenario", ""),
+            client=client,
+            setting=exc.setting,
+        )
+        if write is not None:
+            await run_in_threadpool(write)
+        raise
+    try:
         yield gate, client
+    finally:
+        admission.__exit__(None, None, None)
 
 
 @router.post(
@@ -313,35 +338,49 @@ async def evaluate_edits(
     """
     start = time.perf_counter()
 
-    def run(cancel: threading.Event) -> Response:
+    def run(cancel: CancelFlag) -> Response:
         edits = edit_documents(body.edits)
         check_edits_api_safe(edits)
         check_document_limits({"name": scenario, "edits": edits}, limits)  # before any work
-        with within(cost_budget(limits, cancel=cancel)):
+        pool: WorkerPool | None = getattr(request.app.state.regio, "evaluation_pool", None)
+        if pool is None:
+            with within(cost_budget(limits, cancel=cancel)):
+                revision = _check_revision(store, scenario, body.base_revision)
+                task = EvaluateTask(scenario, edits, body.division, body.against, body.weight,
+                                    revision, start, get_locale(request))  # fmt: skip
+                answer = figures_json(live, task)
+        else:
             revision = _check_revision(store, scenario, body.base_revision)
-            try:
-                out = live.evaluate(scenario, edits, body.division, body.against, body.weight)
-            except KeyError as exc:
-                if isinstance(exc, ScenarioNotFound):
-                    raise
-                raise HTTPException(404, str(exc.args[0]) if exc.args else "unknown") from None
-            after = live.apply(scenario, edits)  # the prefix cache has it: no work
-        pieces = {}
-        if "jeugdregio" in after:
-            pieces = jeugdregio_pieces(
-                after[body.division].for_weight(body.weight),
-                after["jeugdregio"].for_weight(body.weight),
-                live.evaluator.dataset.weight(body.weight),
-            )
-        out = {**out, "revision": revision, "pieces": pieces}
-        out["timing_ms"] = (time.perf_counter() - start) * 1e3
-        # serialised here (counted as this client's work, off the event loop)
-        return Response(EvaluateOut.model_validate(out).model_dump_json(), media_type=JSON)
+            task = EvaluateTask(scenario, edits, body.division, body.against, body.weight,
+                                revision, start, get_locale(request))  # fmt: skip
+            answer = in_worker(pool, task, cancel, limits)
+        # serialised in the thread or the worker (counted as this client's work, off the loop)
+        return Response(answer, media_type=JSON)
 
     gate, client = slot
     return await run_cancellable(
         request, run, limits, spent=lambda seconds: gate.record(client, seconds)
     )
+
+
+def in_worker(pool: WorkerPool, task: EvaluateTask, cancel: CancelFlag, limits: Limits) -> bytes:
+    """``task`` in one of the app's evaluation workers; its refusals as the app's answers, its
+    CPU time added to ``cancel.cpu_elsewhere``. A worker that overruns the time budget, whose
+    client went away or that ended is killed: 422, 499 or 413."""
+    try:
+        done = pool.run(task, cancel, deadline=worker_deadline(limits))
+    except WorkError as exc:
+        cancel.cpu_elsewhere += exc.cpu_seconds
+        raise HTTPException(exc.status, exc.detail, headers=exc.headers) from None
+    except WorkStopped as exc:
+        cancel.cpu_elsewhere += exc.cpu_seconds
+        if exc.reason == "cancelled":
+            raise Cancelled("evaluation: stopped, the client went away") from None
+        if exc.reason == "deadline":
+            raise BudgetExceeded(deadline_message(limits)) from None
+        raise LimitExceeded(died_message(limits), 413) from None
+    cancel.cpu_elsewhere += done.cpu_seconds
+    return bytes(done.value)
 
 
 def _save(

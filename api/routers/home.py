@@ -31,7 +31,7 @@ from api.storage.store import ScenarioStore, StoredScenario
 from geo.dataset import WEIGHTS
 from geo.errors import RegiokompasError
 from geo.scenarios.model import PRINCIPLES
-from maps.i18n import format_metric, gettext, principle_label
+from maps.i18n import format_metric, gettext, principle_label, render_message
 from maps.style import headline_sentence
 
 router = APIRouter(tags=["home"])
@@ -95,15 +95,18 @@ def principle_cells(
     >>> ds, divisions, settings, _ = case("two_jeugdregio")
     >>> cells = principle_cells(verdict(build_context(ds), divisions, settings=settings), [3])
     >>> cells["3"].mark, cells["3"].claimed, cells["3"].why.splitlines()[1]
-    ('✗', True, "X: in 2 jeugdregio's: JA 80.0%, JB 20.0%")
+    ('✗', True, "X: in 2 jeugdregio's: JA 80,0%, JB 20,0%")
     """
     _ = gettext(locale)
     claimed = set(claimed)
     cells = {}
     for number in (1, 2, 3):
         r = verdict.principle(number)
-        lines = [f"{r.name}: {r.summary}"]
-        lines += [f"{o['code']}: {o['problem']}" for o in r.offenders[:5]]
+        lines = [f"{r.name}: {render_message(r.message, locale, r.summary)}"]
+        lines += [
+            f"{o['code']}: {render_message(o.get('message'), locale, o.get('problem', ''))}"
+            for o in r.offenders[:5]
+        ]
         if len(r.offenders) > 5:
             lines.append(_("… and %(n)s more (see the report)") % {"n": len(r.offenders) - 5})
         if number in claimed:

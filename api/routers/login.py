@@ -155,8 +155,15 @@ def login(
             user = store.get_user(name)
             ok = verify_password(password, user.password_hash if user else _dummy_hash())
     except LimitExceeded as exc:
+        action = "login.throttled" if exc.status == 429 else "login.busy"
+        write = request.app.state.regio.refusals.refused(
+            "anonymous", action, name, client=f"addr:{address_key(host)}", setting=exc.setting
+        )
+        if write is not None:
+            write()  # the account name tried and the address; never the password
         page = login_page(request, error=str(exc), name=name, target=next, status=exc.status)
-        page.headers["Retry-After"] = "60" if exc.status == 429 else "5"
+        wait = exc.retry_after or 60
+        page.headers["Retry-After"] = str(wait) if exc.status == 429 else "5"
         return page
     if user is None or not ok:
         throttle.failed(name, host)

@@ -21,11 +21,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import ScenarioEvaluator, get_evaluator, get_store
+from api.deps import ScenarioEvaluator, get_evaluator, get_limits, get_store
 from api.models import DIVISION_PATTERN, ERROR_RESPONSES, SCENARIO_PATTERN, ScenarioOut
-from api.routers.scenarios import summary
+from api.routers.scenarios import owner_checks, summary
 from api.safety.auth.policy import enforce
 from api.safety.auth.principal import Principal
+from api.safety.limits import Limits, check_document_limits
 from api.storage.store import ScenarioStore, VersionRecord
 from geo.errors import RegiokompasError
 from geo.overlap.difference import division_difference
@@ -221,6 +222,7 @@ def change_about(
     body: AboutIn,
     store: ScenarioStore = Depends(get_store),
     principal: Principal = Depends(enforce),
+    limits: Limits = Depends(get_limits),
 ) -> ScenarioOut:
     """A new title and/or description (owner or admin): a new version with the same edits.
     Example: ``PATCH /api/scenarios/plan-a {"title": "Limburg, 41 regio's"}``."""
@@ -234,6 +236,9 @@ def change_about(
     if body.description is not None:
         document["description"] = body.description.strip() or document.get("description", "")
     if document != stored.document:
+        # a save like every other: the document limits, then inside the store's transaction
+        # who may replace it and the owner's quota (owner_checks)
+        check_document_limits(document, limits)
         stored = store.save(
             scenario_id,
             document,
@@ -241,6 +246,7 @@ def change_about(
             replace=True,
             actor=principal.name,
             expected_revision=stored.revision,
+            checks=owner_checks(principal, limits),
         )
     return ScenarioOut(
         **summary(stored).model_dump(), sha256=stored.sha256, document=stored.document

@@ -41,10 +41,17 @@ class VerdictCheckOut(BaseModel):
     title: str
     hard: bool = Field(description="hard checks decide the verdict; the others are reported")
     passed: bool | None = Field(description="null for a reported check")
-    summary: str
+    summary: str = Field(description="one line in English")
+    message: dict[str, Any] | None = Field(
+        None,
+        description="the summary as a msgid with its values ({msgid, params}; a figure is "
+        "{value, format}, a list {join, items}), for showing it in another language; each "
+        "offender has one too, beside its English problem",
+    )
     figures: dict[str, Any]
     offenders: list[dict[str, Any]] = Field(
-        description="regions or gemeenten breaking the check, each with code, name, problem"
+        description="regions or gemeenten breaking the check, each with code, name, problem "
+        "(and message)"
     )
 
 
@@ -78,6 +85,10 @@ class VerdictOut(BaseModel):
         "", description="where the claim comes from: the scenario's own document (never its base)"
     )
     warnings: list[str] = Field(description="principles the scenario claims but fails")
+    warning_messages: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="the warnings as msgids with their values (as a check's message)",
+    )
     settings: VerdictSettingsOut
     checks: list[VerdictCheckOut]
 
@@ -228,9 +239,8 @@ def get_report(
     ``?region=JZ42`` for a regional report (its links point to the app's own pages)."""
     locale = get_locale(request)
     html = _report_html(evaluator, scenario_id, jeugdregio, region, appendix, "", locale)
-    return HTMLResponse(
-        html
-    )  # its own meta CSP forbids any request (and api.safety.security adds one)
+    # its own meta CSP forbids any request (and api.safety.security adds one)
+    return HTMLResponse(html)
 
 
 @router.get(

@@ -121,6 +121,7 @@ class Gate:
                     f"{math.ceil(wait)} s",
                     429,
                     retry_after=max(1, math.ceil(wait)),
+                    setting=self.settings[2],
                 )
             mine = self.by_client.get(client, 0)
             if mine >= self.per_client:
@@ -129,6 +130,7 @@ class Gate:
                     f"({self.settings[1] or 'per client'}); wait for them or try again",
                     429,
                     retry_after=1,
+                    setting=self.settings[1],
                 )
             if self.running >= self.total:
                 raise LimitExceeded(
@@ -136,6 +138,7 @@ class Gate:
                     f"({self.settings[0] or 'per app'}); try again in a moment",
                     429,
                     retry_after=1,
+                    setting=self.settings[0],
                 )
             self.running += 1
             self.by_client[client] = mine + 1
@@ -178,6 +181,16 @@ def client_key(request: Request, user: str | None) -> str:
     return f"addr:{request.client.host if request.client else 'unknown'}"
 
 
+class CancelFlag(threading.Event):
+    """The cancel flag :func:`run_cancellable` hands its work: set when the client goes away;
+    ``cpu_elsewhere`` collects CPU seconds the work spent in other processes (a worker), which
+    count like the thread's own."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cpu_elsewhere = 0.0
+
+
 def charge(scope: Any, seconds: float, limits: Limits) -> int:
     """Count a request that took ``seconds`` of CPU as ``ceil(seconds / cost_seconds)``
     expensive reads (the one the rate limiter counted on arrival included); returns the extra
@@ -192,21 +205,22 @@ def charge(scope: Any, seconds: float, limits: Limits) -> int:
 
 async def run_cancellable(
     request: Request,
-    work: Callable[[threading.Event], T],
+    work: Callable[[CancelFlag], T],
     limits: Limits,
     spent: Callable[[float], None] | None = None,
 ) -> T:
     """``work(cancel)`` in a worker thread; ``cancel`` is set when the client disconnects (the
-    work stops at its next budget check). Its CPU time is charged to the client's rate limit
+    work stops at its next budget check, or its worker process is killed). Its CPU time (the
+    thread's plus ``cancel.cpu_elsewhere``) is charged to the client's rate limit
     (:func:`charge`) and given to ``spent`` whether it ends, fails or is stopped."""
-    cancel = threading.Event()
+    cancel = CancelFlag()
 
     def run() -> T:
         start = time.thread_time()
         try:
             return work(cancel)
         finally:
-            seconds = time.thread_time() - start
+            seconds = time.thread_time() - start + cancel.cpu_elsewhere
             charge(request.scope, seconds, limits)
             if spent is not None:
                 spent(seconds)

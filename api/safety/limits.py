@@ -33,10 +33,19 @@ class LimitExceeded(RegiokompasError):
     """A request over a limit; ``status`` is its HTTP status (413, 422 or 429);
     ``retry_after`` (seconds) is sent as ``Retry-After`` with a 429."""
 
-    def __init__(self, message: str, status: int = 413, retry_after: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        status: int = 413,
+        retry_after: int | None = None,
+        *,
+        setting: str = "",
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
+        self.setting = setting
+        """The variable of the limit that refused (for the audit log of refusals)."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +112,13 @@ class Limits:
     limit: an evaluation or a freshly rendered map page counts by its cost."""
     editor_cache_bytes: int = 64 * 1024 * 1024
     """Memory of the editor's caches (applied edit prefixes, live sessions), estimated."""
+    evaluation_workers: int = 0
+    """Worker processes that run editor evaluations (:mod:`api.compute.workers`); 0: a thread of the
+    server process (an embedded app; ``regio serve`` sets one per :attr:`evaluations`)."""
+    evaluation_nice: int = 10
+    """How much lower the OS priority of an evaluation worker is (``nice``, 0-19)."""
+    evaluation_memory: int = 1024 * 1024 * 1024
+    """Bytes of data memory one evaluation worker may allocate beyond what it starts with."""
 
 
 ENV: dict[str, str] = {
@@ -135,8 +151,14 @@ ENV: dict[str, str] = {
     "evaluation_cpu_per_minute": "REGIOKOMPAS_EVALUATION_CPU",
     "cost_seconds": "REGIOKOMPAS_COST_SECONDS",
     "editor_cache_bytes": "REGIOKOMPAS_EDITOR_CACHE_BYTES",
+    "evaluation_workers": "REGIOKOMPAS_EVALUATION_WORKERS",
+    "evaluation_nice": "REGIOKOMPAS_EVALUATION_NICE",
+    "evaluation_memory": "REGIOKOMPAS_EVALUATION_MEMORY",
 }
 """Field of :class:`Limits` -> its environment variable."""
+
+ZERO_ALLOWED = frozenset({"evaluation_workers", "evaluation_nice"})
+"""Settings for which 0 means something (no worker processes, the same priority)."""
 
 
 def limits_from_env(env: Mapping[str, str] | None = None) -> Limits:
@@ -157,8 +179,10 @@ def limits_from_env(env: Mapping[str, str] | None = None) -> Limits:
             value = kind(raw)
         except ValueError:
             raise ValueError(f"{ENV[f.name]}={raw!r}: not a {kind.__name__}") from None
-        if kind is not str and value <= 0:
+        if kind is not str and (value < 0 or (value == 0 and f.name not in ZERO_ALLOWED)):
             raise ValueError(f"{ENV[f.name]}={raw!r}: must be positive")
+        if f.name == "evaluation_nice" and value > 19:
+            raise ValueError(f"{ENV[f.name]}={raw!r}: must lie in 0-19")
         values[f.name] = value
     return Limits(**values)
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -104,9 +105,26 @@ class RateLimit:
                         status_code=429,
                         headers={"Retry-After": str(seconds)},
                     )
+                    await self.audit(scope, key, variable)
                     await response(scope, receive, send)
                     return
         await self.app(scope, receive, send)
+
+    @staticmethod
+    async def audit(scope: Scope, key: str, variable: str) -> None:
+        """Put the refusal in the audit log (at most one entry per client, path and minute:
+        :mod:`api.safety.refusals`); the client key names a user or an address, never a
+        token."""
+        state = scope["app"].state.regio if "app" in scope else None
+        refusals = getattr(state, "refusals", None)
+        if refusals is None:
+            return
+        actor = key.removeprefix("user:") if key.startswith("user:") else "anonymous"
+        write = refusals.refused(
+            actor, "rate.refused", scope.get("path", ""), client=key, setting=variable
+        )
+        if write is not None:
+            await run_in_threadpool(write)
 
     def charge(self, kind: str, key: str, extra: int) -> None:
         """Count ``extra`` more requests of ``kind`` for the client ``key`` (a request that

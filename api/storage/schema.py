@@ -13,11 +13,13 @@ every step from 0. Never edit a released step: add a new one.
 - 2 -> 3: ``versions``: every stored document of every scenario (1, 2, 3 ... per scenario),
   kept by triggers on ``scenarios`` (so every write path records it: save, library seed and
   restore); the current documents of existing scenarios become their first kept version.
+- 3 -> 4: ``login_failures``: failed sign-ins per account and address, shared by every server
+  process (:mod:`api.safety.auth.failures`).
 
 >>> import sqlite3
 >>> conn = sqlite3.connect(":memory:", isolation_level=None)
 >>> migrate(conn.cursor(), ":memory:")
-(0, 3)
+(0, 4)
 >>> sorted(r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'"))[:3]
 ['audit', 'credentials', 'library_seeded']
 """
@@ -111,7 +113,15 @@ CREATE TRIGGER versions_drop AFTER DELETE ON scenarios BEGIN
 END;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+_V4 = """
+CREATE TABLE login_failures (
+    key TEXT NOT NULL,
+    at  REAL NOT NULL
+);
+CREATE INDEX login_failures_key ON login_failures (key, at);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 """``MIGRATIONS[n]`` upgrades schema version ``n`` to ``n + 1``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -54,6 +54,7 @@ from api.records import (
 )
 from api.records import now_ms as _now
 from api.safety.auth.accounts import AccountStore, SQLiteAccounts
+from api.safety.auth.failures import SQLiteLoginFailures
 from api.storage.history import CurrentVersionOnly, SQLiteHistory, VersionRecord
 from api.storage.library import SQLiteLibrary, library_documents
 from api.storage.listing import filter_page, select_page
@@ -167,7 +168,9 @@ class ScenarioStore(CurrentVersionOnly, AccountStore, ABC):
         """Release resources."""
 
 
-class SQLiteScenarioStore(SQLiteLibrary, SQLiteHistory, SQLiteAccounts, ScenarioStore):
+class SQLiteScenarioStore(
+    SQLiteLibrary, SQLiteHistory, SQLiteAccounts, SQLiteLoginFailures, ScenarioStore
+):
     """Scenario store in one SQLite file (``<state dir>/scenarios.sqlite3``).
 
     Writes go through one connection guarded by a lock; reads use one read-only connection per

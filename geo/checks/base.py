@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from geo.errors import RegiokompasError, RegiokompasWarning
+from geo.messages import Message
 
 
 class VerdictError(RegiokompasError):
@@ -106,9 +107,14 @@ class CheckResult:
     """One line for people: what was measured and the outcome."""
     figures: dict[str, Any] = field(default_factory=dict)
     offenders: list[dict[str, Any]] = field(default_factory=list)
+    message: Message | None = None
+    """The summary as a message (msgid and values): pages show it in the reader's language;
+    ``summary`` is its English text. Each offender likewise has ``problem`` and ``message``
+    (the JSON form, :meth:`geo.messages.Message.to_dict`)."""
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"name", "title", "hard", "passed", "summary", "figures", "offenders"}``."""
+        """``{"name", "title", "hard", "passed", "summary", "message", "figures",
+        "offenders"}``."""
         return clean(
             {
                 "name": self.name,
@@ -116,6 +122,7 @@ class CheckResult:
                 "hard": self.hard,
                 "passed": self.passed,
                 "summary": self.summary,
+                "message": self.message.to_dict() if self.message is not None else None,
                 "figures": self.figures,
                 "offenders": self.offenders,
             }
@@ -138,20 +145,34 @@ class Check:
         self,
         passed: bool | None,
         *,
-        summary: str = "",
+        summary: str | Message = "",
         figures: Mapping[str, Any] | None = None,
         offenders: Sequence[Mapping[str, Any]] = (),
     ) -> CheckResult:
-        """A :class:`CheckResult` of this check (a reported check always gets ``passed=None``)."""
+        """A :class:`CheckResult` of this check (a reported check always gets ``passed=None``);
+        a :class:`~geo.messages.Message` summary is kept as ``message``, its English text as
+        ``summary``."""
+        message = summary if isinstance(summary, Message) else None
         return CheckResult(
             self.name,
             self.title,
             self.hard,
             bool(passed) if self.hard and passed is not None else None,
-            summary,
+            str(summary),
             dict(figures or {}),
             [dict(o) for o in offenders],
+            message,
         )
+
+
+def problem(message: Message) -> dict[str, Any]:
+    """An offender's ``problem`` (English) and ``message`` (JSON form) of one sentence.
+
+    >>> from geo.messages import N_
+    >>> problem(Message(N_("%(n)s parts"), {"n": 2}))
+    {'problem': '2 parts', 'message': {'msgid': '%(n)s parts', 'params': {'n': 2}}}
+    """
+    return {"problem": str(message), "message": message.to_dict()}
 
 
 def check(name: str, *, hard: bool, title: str) -> Callable[[Callable[..., CheckResult]], Check]:

@@ -4,8 +4,9 @@ Rule: :func:`build_context` computes from the dataset, once,
 
 * today's SWVs (``swv_po``, ``swv_vo``) and the PO / VO pupils per gemeente;
 * per level the gemeente x special-education-location distance matrix in km (the travel model
-  of :mod:`geo.checks.distance`, by default "hemelsbreed over land, via vaste
-  oeververbindingen"; 342 x 694 for PO and 342 x 511 for VO on the real data,
+  of :mod:`geo.checks.distance`: the operator's travel table when the data directory has one
+  (:mod:`geo.checks.table`), else "hemelsbreed over land, via vaste oeververbindingen";
+  342 x 694 for PO and 342 x 511 for VO on the real data,
   :mod:`geo.checks.locations`),
   each location's gemeente and current SWV, and today's distance per gemeente (*before*);
 * the contiguity graph of the gemeenten (queen contiguity plus the fixed links across water,
@@ -40,6 +41,7 @@ from geo.checks.base import VerdictError
 from geo.checks.distance import DistanceModel
 from geo.checks.locations import LEVELS, gemeente_points, travel_model
 from geo.checks.sizes import SizeBounds, default_size_bounds
+from geo.checks.table import dataset_model
 from geo.dataset import Dataset
 from geo.division import Division
 from geo.overlap.disruption import swv_pupils
@@ -127,8 +129,9 @@ class VerdictContext:
     contiguity: ContiguityGraph | None = None
     """The contiguity graph behind :attr:`adjacency` (its fixed links and island fallback)."""
     distance: dict[str, object] = field(default_factory=dict)
-    """The travel model: ``name``, ``text`` and per level ``pairs`` / ``over_water`` /
-    ``unrouted`` (:mod:`geo.checks.distance`)."""
+    """The travel model: ``name``, ``text``, ``table`` (the operator's travel table file, or
+    ``None``) and per level ``pairs`` / ``over_water`` / ``unrouted`` (:mod:`geo.checks.distance`),
+    or ``pairs`` / ``from_table`` / ``fallback`` / ``fallback_factor`` (:mod:`geo.checks.table`)."""
     codes: np.ndarray = field(init=False, repr=False)
     """Unit codes as a plain array (fast labelling of offenders)."""
     labels: np.ndarray = field(init=False, repr=False)
@@ -216,7 +219,7 @@ def build_context(
     data, mostly libpysal's adjacency. Keep it and reuse it for every verdict. ``points``: the
     gemeente locations (default :func:`geo.checks.locations.gemeente_points`; a proposal passes
     the points it was solved with). ``distance``: the travel model (default
-    :func:`geo.checks.distance.default_model`, water-aware)."""
+    :func:`geo.checks.table.dataset_model`: the operator's travel table, else water-aware)."""
     missing = [n for n in ("swv_po", "swv_vo") if n not in dataset.divisions]
     if missing:
         raise VerdictError(
@@ -236,6 +239,11 @@ def build_context(
         points, point_rule = gemeente_points(dataset.units)
     else:
         point_rule = "points given by the caller"
+    if distance is None:
+        distance = dataset_model(dataset)
+    origin_rule = getattr(distance, "origin_rule", None)
+    if origin_rule:  # the operator's table says where trips start; points only for its gaps
+        point_rule = f"{origin_rule}; for pairs not in the table: {point_rule}"
     model = travel_model(dataset.units, dataset.special_schools, points, distance)
     travel = {}
     for level in LEVELS:
@@ -276,5 +284,10 @@ def build_context(
         bounds,
         point_rule,
         graph,
-        {"name": model.distance_name, "text": model.distance_text, "levels": model.stats},
+        {
+            "name": model.distance_name,
+            "text": model.distance_text,
+            "levels": model.stats,
+            "table": getattr(getattr(distance, "table", None), "file", None),
+        },
     )

@@ -6,7 +6,9 @@ comes from one ``origins x targets`` matrix in km made by a :class:`DistanceMode
 * :class:`WaterAware` (the default, :func:`default_model`): "hemelsbreed over land, via vaste
   oeververbindingen" (:mod:`geo.checks.water`);
 * :class:`StraightLine`: the straight line in EPSG:28992 (the model before issue 19; kept for
-  comparisons and synthetic tests).
+  comparisons and synthetic tests);
+* :class:`geo.checks.table.TableModel`: the operator's own travel table when the data directory
+  has one (:func:`geo.checks.table.dataset_model` picks the model of a dataset).
 
 A model has a ``name`` (shown with every figure) and a ``text`` (one sentence for reports).
 The water-aware matrix of the real data takes seconds, so it is computed once per dataset and
@@ -57,9 +59,11 @@ class DistanceModel(Protocol):
         targets: np.ndarray,
         origin_units: np.ndarray | None = None,
         target_units: np.ndarray | None = None,
+        target_ids: np.ndarray | None = None,
     ) -> np.ndarray:
         """``len(origins) x len(targets)`` km (points ``n x 2`` in EPSG:28992 metres;
-        ``*_units``: each point's gemeente code, when known)."""
+        ``*_units``: each point's gemeente code, when known; ``target_ids``: each target's DUO
+        vestigingscode, when known: the operator's travel table looks pairs up by them)."""
         ...
 
 
@@ -88,8 +92,9 @@ class StraightLine:
         targets: np.ndarray,
         origin_units: np.ndarray | None = None,
         target_units: np.ndarray | None = None,
+        target_ids: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Straight lines (``*_units`` unused)."""
+        """Straight lines (``*_units`` and ``target_ids`` unused)."""
         return straight_km(origins, targets)
 
 
@@ -110,8 +115,10 @@ class WaterAware:
         targets: np.ndarray,
         origin_units: np.ndarray | None = None,
         target_units: np.ndarray | None = None,
+        target_ids: np.ndarray | None = None,
     ) -> np.ndarray:
-        """The matrix, from the disk cache when this exact one was computed before."""
+        """The matrix, from the disk cache when this exact one was computed before
+        (``target_ids`` unused)."""
         o = np.ascontiguousarray(origins, dtype=float).reshape(-1, 2)
         t = np.ascontiguousarray(targets, dtype=float).reshape(-1, 2)
         ou = None if origin_units is None else np.asarray(origin_units, dtype=object)

@@ -19,8 +19,10 @@ Rule:
 * Distances come from one travel model (:mod:`geo.checks.distance`), by default
   "hemelsbreed over land, via vaste oeververbindingen": the straight line in EPSG:28992 while
   it stays on land, else via the bridges, tunnels, dams and ferries of ``geo/fixed_links.yaml``
-  (:mod:`geo.checks.water`) — not travel times over roads. A gemeente whose SWV has no location
-  of the type gets ``inf`` internally; figures shown to people count such gemeenten instead.
+  (:mod:`geo.checks.water`) — not travel times over roads — or, when the data directory has
+  one, the operator's own travel table (:mod:`geo.checks.table`). A gemeente whose SWV has no
+  location of the type gets ``inf`` internally; figures shown to people count such gemeenten
+  instead.
 
 >>> import geopandas as gpd, pandas as pd, shapely
 >>> units = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 2e3, 2e3), shapely.box(2e3, 0, 4e3, 2e3)],
@@ -192,7 +194,12 @@ def travel_model(
         rows = located[located["type"].isin(SPECIAL_TYPES[level])]
         targets = np.c_[rows.geometry.x.to_numpy(), rows.geometry.y.to_numpy()]
         target_units = rows["unit"].astype(str).to_numpy(dtype=object)
-        dist[level] = model.matrix(origins, targets, origin_units, target_units)
+        ids = (  # the operator's travel table looks locations up by their DUO code
+            rows["vestigingscode"].astype(str).to_numpy(dtype=object)
+            if "vestigingscode" in rows
+            else None
+        )
+        dist[level] = model.matrix(origins, targets, origin_units, target_units, ids)
         stats[level] = dict(getattr(model, "stats", {}))
         schools[level] = pd.DataFrame(
             {

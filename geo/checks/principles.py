@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from geo.checks.base import CheckResult, check
+from geo.checks.base import CheckResult, check, problem
 from geo.checks.state import CheckState, Subject, per_object
 from geo.division import Division
+from geo.messages import N_, Figure, Join, Message
 from geo.overlap import metrics
 from geo.overlap.contingency import table_of
 
@@ -58,7 +59,7 @@ def one_swv(state: CheckState) -> CheckResult:
         n = divisions["swv"].n_regions
         return one_swv.result(
             True,
-            summary=f"division swv: {n} SWVs for PO and VO together",
+            summary=Message(N_("division swv: %(n)s SWVs for PO and VO together"), {"n": n}),
             figures={"division": "swv", "swvs": n},
         )
     po, vo = divisions.get("swv_po"), divisions.get("swv_vo")
@@ -66,14 +67,24 @@ def one_swv(state: CheckState) -> CheckResult:
         have = "swv_po" if po is not None else "swv_vo"
         return one_swv.result(
             False,
-            summary=f"only {have}: the other level has no SWV division",
+            summary=Message(
+                N_("only %(division)s: the other level has no SWV division"), {"division": have}
+            ),
             figures={"divisions": [have]},
-            offenders=[{"code": have, "name": have, "problem": "the other level has none"}],
+            offenders=[
+                {
+                    "code": have,
+                    "name": have,
+                    **problem(Message(N_("the other level has none"))),
+                }
+            ],
         )
     if len(state.subjects) == 1:
         return one_swv.result(
             True,
-            summary=f"swv_po and swv_vo are the same division ({po.n_regions} SWVs)",
+            summary=Message(
+                N_("swv_po and swv_vo are the same division (%(n)s SWVs)"), {"n": po.n_regions}
+            ),
             figures={"division": "swv_po = swv_vo", "swvs": po.n_regions},
         )
     po_areas, vo_areas = _areas(po), _areas(vo)
@@ -84,23 +95,31 @@ def one_swv(state: CheckState) -> CheckResult:
         for area, code in sorted(areas.items(), key=lambda kv: kv[1]):
             if area in common and level == "VO":
                 continue  # listed once, with its PO twin
-            problem = (
-                f"the same area as {other} SWV {vo_areas[area]}, but a separate SWV"
+            said = (
+                Message(
+                    N_("the same area as %(level)s SWV %(code)s, but a separate SWV"),
+                    {"level": other, "code": vo_areas[area]},
+                )
                 if area in common
-                else f"{level} SWV whose area is no {other} SWV's area"
+                else Message(
+                    N_("%(level)s SWV whose area is no %(other)s SWV's area"),
+                    {"level": level, "other": other},
+                )
             )
             offenders.append(
                 {
                     "code": code,
                     "name": division.region_names.get(code, code),
                     "division": division.name,
-                    "problem": problem,
+                    **problem(said),
                 }
             )
     return one_swv.result(
         False,
-        summary=f"separate divisions: {po.n_regions} PO and {vo.n_regions} VO SWVs, "
-        f"{len(common)} with the same area",
+        summary=Message(
+            N_("separate divisions: %(po)s PO and %(vo)s VO SWVs, %(same)s with the same area"),
+            {"po": po.n_regions, "vo": vo.n_regions, "same": len(common)},
+        ),
         figures={
             "divisions": ["swv_po", "swv_vo"],
             "swvs_po": po.n_regions,
@@ -111,22 +130,30 @@ def one_swv(state: CheckState) -> CheckResult:
     )
 
 
-def p1_compact(result: CheckResult, division: str) -> str:
+def p1_compact(result: CheckResult, division: str) -> Message:
     """P1 in one sentence while only ``division`` (``swv_po`` or ``swv_vo``) is edited: P1 is a
     property of the scenario (PO against VO), so its offenders are counted, not listed, and the
     sentence says what would make it pass.
 
     >>> r = CheckResult("P1", "t", True, False, "s", {"swvs_po": 2, "swvs_vo": 3, "same_area": 1},
     ...     [{"code": "A"}, {"code": "B"}])
-    >>> p1_compact(r, "swv_po")[:62]
+    >>> str(p1_compact(r, "swv_po"))[:62]
     'a property of the scenario, not of swv_po alone: 2 PO and 3 VO'
     """
     f = result.figures
-    return (
-        f"a property of the scenario, not of {division} alone: {f.get('swvs_po', '?')} PO and "
-        f"{f.get('swvs_vo', '?')} VO SWVs, {f.get('same_area', 0)} with the same area "
-        f"({len(result.offenders)} SWVs differ). To pass: one division for PO and VO (edit "
-        "'swv', or make swv_po and swv_vo the same division)."
+    return Message(
+        N_(
+            "a property of the scenario, not of %(division)s alone: %(po)s PO and %(vo)s VO "
+            "SWVs, %(same)s with the same area (%(differ)s SWVs differ). To pass: one division "
+            "for PO and VO (edit 'swv', or make swv_po and swv_vo the same division)."
+        ),
+        {
+            "division": division,
+            "po": f.get("swvs_po", "?"),
+            "vo": f.get("swvs_vo", "?"),
+            "same": f.get("same_area", 0),
+            "differ": len(result.offenders),
+        },
     )
 
 
@@ -200,8 +227,26 @@ def within_jeugdregio(state: CheckState) -> CheckResult:
                 "division": subject.name,
                 "containment": round(float(cont[i]), 4),
                 "pieces": pieces,
-                "problem": f"in {len(pieces)} jeugdregio's: "
-                + ", ".join(f"{x['jeugdregio']} {x['share']:.1%}" for x in pieces[:4]),
+                **problem(
+                    Message(
+                        N_("in %(n)s jeugdregio's: %(pieces)s"),
+                        {
+                            "n": len(pieces),
+                            "pieces": Join(
+                                tuple(
+                                    Message(
+                                        N_("%(code)s %(share)s"),
+                                        {
+                                            "code": x["jeugdregio"],
+                                            "share": Figure(x["share"], ".1%"),
+                                        },
+                                    )
+                                    for x in pieces[:4]
+                                )
+                            ),
+                        },
+                    )
+                ),
             }
             if len(memo) > 20_000:
                 memo.clear()
@@ -211,8 +256,19 @@ def within_jeugdregio(state: CheckState) -> CheckResult:
     total = sum(int(p["swvs"]) for p in per.values())
     return within_jeugdregio.result(
         total_bad == 0,
-        summary=f"{total - total_bad} of {total} SWVs within one of the "
-        f"{jz.n_regions} jeugdregio's ({state.jeugdregio_source}), tolerance {tol}",
+        summary=Message(
+            N_(
+                "%(nested)s of %(total)s SWVs within one of the %(jeugdregios)s jeugdregio's "
+                "(%(source)s), tolerance %(tolerance)s"
+            ),
+            {
+                "nested": total - total_bad,
+                "total": total,
+                "jeugdregios": jz.n_regions,
+                "source": state.jeugdregio_source,
+                "tolerance": tol,
+            },
+        ),
         figures={
             "jeugdregio": state.jeugdregio_source,
             "jeugdregios": jz.n_regions,

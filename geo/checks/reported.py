@@ -27,8 +27,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from geo.checks.base import CheckResult, check
+from geo.checks.base import CheckResult, check, problem
 from geo.checks.state import CheckState, same_division
+from geo.messages import N_, Figure, Join, Message
 from geo.overlap import metrics
 from geo.overlap.contingency import table_of
 from geo.overlap.disruption import level_changes
@@ -92,14 +93,25 @@ def disrupted(state: CheckState) -> CheckResult:
             "name": str(labels[i]),
             "changed_po": round(float(cpo[i]), 1),
             "changed_vo": round(float(cvo[i]), 1),
-            "problem": f"{cpo[i] + cvo[i]:,.0f} pupils change SWV",
+            **problem(
+                Message(
+                    N_("%(pupils)s pupils change SWV"),
+                    {"pupils": Figure(float(cpo[i] + cvo[i]), ",.0f")},
+                )
+            ),
         }
         for i in rows
     ]
     return disrupted.result(
         None,
-        summary=f"{total:,.0f} pupils ({total / counted if counted else 0:.1%}) in "
-        f"{len(rows)} gemeenten change SWV against today",
+        summary=Message(
+            N_("%(pupils)s pupils (%(share)s) in %(n)s gemeenten change SWV against today"),
+            {
+                "pupils": Figure(total, ",.0f"),
+                "share": Figure(total / counted if counted else 0, ".1%"),
+                "n": len(rows),
+            },
+        ),
         figures={
             "disrupted": round(total, 1),
             "disrupted_po": round(float(per["changed_po"].sum()), 1),
@@ -118,7 +130,7 @@ def disrupted(state: CheckState) -> CheckResult:
 def uniform_regions(state: CheckState) -> CheckResult:
     """Congruence of each SWV division with the uniform regions (reported)."""
     figures: dict[str, dict[str, object]] = {}
-    lines = []
+    lines: list[Message] = []
     for name in UNIFORM_DIVISIONS:
         other = state.divisions.get(name) or state.ctx.dataset.divisions.get(name)
         if other is None:
@@ -135,10 +147,18 @@ def uniform_regions(state: CheckState) -> CheckResult:
             }
         figures[name] = row
         first = state.subjects[0].name
-        lines.append(f"{name} {row[first]['congruence']:.2f}")
+        lines.append(
+            Message(
+                N_("%(division)s %(congruence)s"),
+                {"division": name, "congruence": Figure(row[first]["congruence"], ".2f")},
+            )
+        )
     return uniform_regions.result(
         None,
-        summary="congruence of " + state.subjects[0].name + ": " + ", ".join(lines),
+        summary=Message(
+            N_("congruence of %(division)s: %(list)s"),
+            {"division": state.subjects[0].name, "list": Join(tuple(lines))},
+        ),
         figures={"divisions": figures, "tolerance": state.settings.tolerance},
         offenders=[],
     )

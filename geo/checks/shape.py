@@ -32,8 +32,9 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from geo.adjacency import RULE_TEXT
-from geo.checks.base import CheckResult, check
+from geo.checks.base import CheckResult, check, problem
 from geo.checks.state import CheckState, per_object
+from geo.messages import N_, Figure, Message
 
 
 @check("size", hard=True, title="Size: pupils per SWV within the bounds")
@@ -56,7 +57,15 @@ def size_bounds(state: CheckState) -> CheckResult:
         }
         for j in np.flatnonzero(low | high):
             code = str(d.regions[j])
-            side = "below the minimum" if low[j] else "above the maximum"
+            said = Message(
+                N_("%(pupils)s PO+VO pupils, below the minimum %(bound)s")
+                if low[j]
+                else N_("%(pupils)s PO+VO pupils, above the maximum %(bound)s"),
+                {
+                    "pupils": Figure(float(sizes[j]), ",.0f"),
+                    "bound": Figure(b.min_pupils if low[j] else b.max_pupils, ",.0f"),
+                },
+            )
             offenders.append(
                 {
                     "code": code,
@@ -64,8 +73,7 @@ def size_bounds(state: CheckState) -> CheckResult:
                     "division": subject.name,
                     "pupils": round(float(sizes[j]), 1),
                     "bound": "min_pupils" if low[j] else "max_pupils",
-                    "problem": f"{sizes[j]:,.0f} PO+VO pupils, {side} "
-                    f"{b.min_pupils if low[j] else b.max_pupils:,.0f}",
+                    **problem(said),
                 }
             )
 
@@ -78,8 +86,15 @@ def size_bounds(state: CheckState) -> CheckResult:
     n = sum(p["swvs"] for p in per.values())
     return size_bounds.result(
         not offenders,
-        summary=f"{n - len(offenders)} of {n} SWVs within {b.min_pupils:,.0f}-"
-        f"{b.max_pupils:,.0f} PO+VO pupils",
+        summary=Message(
+            N_("%(n)s of %(total)s SWVs within %(low)s-%(high)s PO+VO pupils"),
+            {
+                "n": n - len(offenders),
+                "total": n,
+                "low": Figure(b.min_pupils, ",.0f"),
+                "high": Figure(b.max_pupils, ",.0f"),
+            },
+        ),
         figures={
             "min_pupils": b.min_pupils,
             "max_pupils": b.max_pupils,
@@ -207,16 +222,27 @@ def contiguity(state: CheckState) -> CheckResult:
                     "name": d.region_names.get(code, code),
                     "division": subject.name,
                     "parts": parts,
-                    "problem": f"{len(parts)} parts; detached: "
-                    + "; ".join(
-                        ", ".join(f"{g} {labels[state.units.get_loc(g)]}" for g in p[:3])
-                        for p in parts[1:3]
+                    **problem(
+                        Message(
+                            N_("%(n)s parts; detached: %(detached)s"),
+                            {
+                                "n": len(parts),
+                                "detached": "; ".join(
+                                    ", ".join(
+                                        f"{g} {labels[state.units.get_loc(g)]}" for g in p[:3]
+                                    )
+                                    for p in parts[1:3]
+                                ),
+                            },
+                        )
                     ),
                 }
             )
     return contiguity.result(
         not offenders,
-        summary=f"{total - len(offenders)} of {total} SWVs connected",
+        summary=Message(
+            N_("%(n)s of %(total)s SWVs connected"), {"n": total - len(offenders), "total": total}
+        ),
         figures={
             "rule": RULE_TEXT + "; island fallback (nearest mainland gemeente of the "
             "jeugdregio) only where no fixed link reaches",

@@ -42,10 +42,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geo.checks.base import CheckResult, check
+from geo.checks.base import CheckResult, check, problem
 from geo.checks.context import LEVEL_NAMES, nearest_by_label
 from geo.checks.state import CheckState, Subject, per_object
 from geo.division import Division
+from geo.messages import N_, Figure, Join, Message
 
 TOLERANCE_KM = 1e-3
 """Slack when comparing distances with their allowed maximum (1 m)."""
@@ -147,9 +148,21 @@ def _level(state: CheckState, subject: Subject, level: str) -> dict[str, object]
                 "baseline_km": round(b_km, 3),
                 "after_km": round(a_km, 3) if finite else None,
                 "extra_km": round(x_km, 3) if math.isfinite(x_km) else None,
-                "problem": f"{name} {a_km:.1f} km, baseline {b_km:.1f} km"
-                if finite
-                else f"{name}: no location in its SWV (baseline {b_km:.1f} km)",
+                **problem(
+                    Message(
+                        N_("%(level)s %(after)s km, baseline %(baseline)s km"),
+                        {
+                            "level": name,
+                            "after": Figure(a_km, ".1f"),
+                            "baseline": Figure(b_km, ".1f"),
+                        },
+                    )
+                    if finite
+                    else Message(
+                        N_("%(level)s: no location in its SWV (baseline %(baseline)s km)"),
+                        {"level": name, "baseline": Figure(b_km, ".1f")},
+                    )
+                ),
             }
         )
     # per SWV: pupil-weighted mean of its gemeenten's distances (weights: pupils x share)
@@ -177,11 +190,28 @@ def _level(state: CheckState, subject: Subject, level: str) -> dict[str, object]
                 "baseline_km": round(float(swv_base[j]), 3),
                 "after_km": round(float(swv_after[j]), 3) if finite else None,
                 "without_location": int(lost[j]),
-                "problem": f"{LEVEL_NAMES[level]} pupil-weighted mean {swv_after[j]:.2f} km, "
-                f"baseline {swv_base[j]:.2f} km"
-                if finite
-                else f"{LEVEL_NAMES[level]}: {int(lost[j])} gemeente(n) without a location "
-                f"of the level in this SWV (baseline mean {swv_base[j]:.2f} km)",
+                **problem(
+                    Message(
+                        N_("%(level)s pupil-weighted mean %(after)s km, baseline %(baseline)s km"),
+                        {
+                            "level": name,
+                            "after": Figure(float(swv_after[j]), ".2f"),
+                            "baseline": Figure(float(swv_base[j]), ".2f"),
+                        },
+                    )
+                    if finite
+                    else Message(
+                        N_(
+                            "%(level)s: %(n)s gemeente(n) without a location of the level in "
+                            "this SWV (baseline mean %(baseline)s km)"
+                        ),
+                        {
+                            "level": name,
+                            "n": int(lost[j]),
+                            "baseline": Figure(float(swv_base[j]), ".2f"),
+                        },
+                    )
+                ),
             }
         )
     fin = judged & np.isfinite(after)
@@ -244,13 +274,48 @@ def level_results(state: CheckState) -> dict[tuple[str, str], dict[str, object]]
     return state.memo("travel", compute)
 
 
-def _km(value: float | None) -> str:
+def _km(value: float | None) -> Figure:
     """A distance for a sentence: never ``inf`` or ``nan`` (``–`` when there is none).
 
-    >>> _km(2.5), _km(None), _km(float("inf"))
+    >>> str(_km(2.5)), str(_km(None)), str(_km(float("inf")))
     ('2.5', '–', '–')
     """
-    return "–" if value is None or not math.isfinite(value) else f"{value:g}"
+    return Figure(value, "g")
+
+
+def model_note(state: CheckState) -> Message | str:
+    """``""`` for the shipped models; for the operator's travel table its name and how many
+    pairs it lacked (filled by the water-aware model x the table's median ratio)."""
+    distance = state.ctx.distance
+    stats = distance.get("levels", {})
+    if not isinstance(stats, dict) or not any("fallback" in v for v in stats.values()):
+        return ""
+    pairs = sum(int(v.get("pairs", 0)) for v in stats.values())
+    missing = sum(int(v.get("fallback", 0)) for v in stats.values())
+    factors = Join(
+        tuple(
+            Message(
+                N_("%(level)s x %(factor)s"),
+                {"level": LEVEL_NAMES.get(lv, lv), "factor": Figure(v["fallback_factor"], "g")},
+            )
+            for lv, v in stats.items()
+            if v.get("fallback_factor") is not None
+        )
+    )
+    gap = (
+        Message(
+            N_(
+                "; %(missing)s of %(pairs)s gemeente-location pairs not in the table: "
+                "water-aware distance x the table's median ratio (%(factors)s)"
+            ),
+            {"missing": missing, "pairs": pairs, "factors": factors},
+        )
+        if missing
+        else Message(N_("; all %(pairs)s gemeente-location pairs from the table"), {"pairs": pairs})
+    )
+    return Message(
+        N_(" (travel model: %(name)s%(gap)s)"), {"name": str(distance.get("name")), "gap": gap}
+    )
 
 
 @check("P2", hard=True, title="Principle 2: support close to home")
@@ -262,20 +327,38 @@ def close_to_home(state: CheckState) -> CheckResult:
     n_g = sum(1 for o in offenders if o["kind"] == "gemeente")
     n_s = len(offenders) - n_g
     means = {lv: f["weighted_mean_km"] for lv, f in levels.items()}
-    parts = [
-        f"{LEVEL_NAMES[lv]} {_km(m['before'])} -> {_km(m['after'])} km"
-        + (
-            f" ({levels[lv]['without_location']} gemeente(n) without a location in their SWV, "
-            "not in this mean)"
+    parts = tuple(
+        Message(
+            N_(
+                "%(level)s %(before)s -> %(after)s km (%(n)s gemeente(n) without a location in "
+                "their SWV, not in this mean)"
+            )
             if levels[lv]["without_location"]
-            else ""
+            else N_("%(level)s %(before)s -> %(after)s km"),
+            {
+                "level": LEVEL_NAMES[lv],
+                "before": _km(m["before"]),
+                "after": _km(m["after"]),
+                **({"n": levels[lv]["without_location"]} if levels[lv]["without_location"] else {}),
+            },
         )
         for lv, m in means.items()
-    ]
+    )
     return close_to_home.result(
         not offenders,
-        summary=f"{n_g} gemeente(n) and {n_s} SWV mean(s) farther than baseline + "
-        f"{state.settings.margin_km} km; pupil-weighted " + ", ".join(parts),
+        summary=Message(
+            N_(
+                "%(gemeenten)s gemeente(n) and %(swvs)s SWV mean(s) farther than baseline + "
+                "%(margin)s km; pupil-weighted %(levels)s%(note)s"
+            ),
+            {
+                "gemeenten": n_g,
+                "swvs": n_s,
+                "margin": state.settings.margin_km,
+                "levels": Join(parts),
+                "note": model_note(state),
+            },
+        ),
         figures={
             "margin_km": state.settings.margin_km,
             "point_rule": state.ctx.point_rule,

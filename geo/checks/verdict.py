@@ -35,6 +35,7 @@ from geo.checks.travel import close_to_home
 from geo.dataset import Dataset
 from geo.division import Division
 from geo.errors import RegiokompasError
+from geo.messages import N_, Message
 
 if TYPE_CHECKING:
     from geo.scenarios import ScenarioDoc
@@ -89,6 +90,8 @@ class Verdict:
     seconds: float = 0.0
     principles_source: str = ""
     """Where the claim (``principles``) comes from: the scenario's own document."""
+    warning_messages: list[Message] = field(default_factory=list, compare=False)
+    """``warnings`` as messages (msgid and values), for pages in the reader's language."""
     state: CheckState | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -131,6 +134,7 @@ class Verdict:
                 "principles_claimed": self.principles,
                 "principles_source": self.principles_source,
                 "warnings": self.warnings,
+                "warning_messages": [m.to_dict() for m in self.warning_messages],
                 "settings": self.settings,
                 "checks": [r.to_dict() for r in self.results],
             }
@@ -166,7 +170,7 @@ def verdict(
     jeugdregio_source: str | None = None,
     settings: VerdictSettings | None = None,
     principles: Iterable[int] = (),
-    principles_source: str | None = None,
+    principles_source: str | Message | None = None,
     checks: Sequence[Check] = CHECKS,
 ) -> Verdict:
     """Judge ``divisions`` (a scenario applied) on every check (rule in the module docstring).
@@ -209,8 +213,8 @@ def verdict(
     )
     results = [c(state) for c in checks]
     claimed = sorted({int(p) for p in principles})
-    source = principles_source or f"{scenario}: principles"
-    warnings = []
+    source = principles_source or Message(N_("%(scenario)s: principles"), {"scenario": scenario})
+    warnings: list[Message] = []
     for number in claimed:
         name = PRINCIPLE_CHECKS.get(number)
         r = next((x for x in results if x.name == name), None)
@@ -218,8 +222,20 @@ def verdict(
             from geo.scenarios import PRINCIPLES
 
             warnings.append(
-                f"scenario {scenario!r} claims principle {number} ({PRINCIPLES[number]}; claim "
-                f"from {source}) but fails check {name}: {r.summary}"
+                Message(
+                    N_(
+                        "scenario %(scenario)s claims principle %(number)s (%(principle)s; claim "
+                        "from %(source)s) but fails check %(check)s: %(summary)s"
+                    ),
+                    {
+                        "scenario": repr(scenario),
+                        "number": number,
+                        "principle": Message(PRINCIPLES[number]),
+                        "source": source,
+                        "check": name,
+                        "summary": r.message or r.summary,
+                    },
+                )
             )
     return Verdict(
         scenario=scenario,
@@ -231,7 +247,8 @@ def verdict(
         divisions=[s.name for s in subjects],
         results=results,
         principles=claimed,
-        warnings=warnings,
+        warnings=[str(w) for w in warnings],
+        warning_messages=warnings,
         settings={
             "tolerance": settings.tolerance,
             "weight": settings.weight,
@@ -241,7 +258,7 @@ def verdict(
         },
         seconds=round(time.perf_counter() - start, 4),
         state=state,
-        principles_source=source if claimed else "",
+        principles_source=str(source) if claimed else "",
     )
 
 
@@ -317,5 +334,7 @@ def scenario_verdict(
         jeugdregio_source=source,
         settings=settings,
         principles=doc.principles,
-        principles_source=f"{doc.name}: principles (its own document)",
+        principles_source=Message(
+            N_("%(scenario)s: principles (its own document)"), {"scenario": doc.name}
+        ),
     )

@@ -9,7 +9,8 @@ each PC4 lies in a 2025 gemeente and carries the SWV of the Regeling's annex
 shares (:meth:`geo.division.Division.shares_for`); the default shares are the inhabitant
 shares (:data:`DEFAULT_SWV_WEIGHT`). Each gemeente also gets its pupil-weighted point
 (:func:`geo.data.schools.pupil_weighted_points`: columns ``point_x``, ``point_y`` in EPSG:28992
-metres and ``point_rule``).
+metres and ``point_rule``). An optional operator's travel table (``reistijd/reistabel.csv``) is
+checked against the built gemeenten, PC4s and locations (:mod:`geo.data.travel_table`).
 
 >>> callable(build_dataset)
 True
@@ -17,6 +18,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -32,6 +34,7 @@ from geo.data.pc4_layer import build_pc4_layer
 from geo.data.pc4_swv import NO_SWV_VALUES
 from geo.data.pc4_weights import PIECE_WEIGHTS, PUPIL_WEIGHTS, swv_shares
 from geo.data.schools import locate_schools, pupil_weighted_points
+from geo.data.travel_table import read_travel_table, travel_table_path
 from geo.data.weights import unit_weights
 from geo.dataset import Dataset
 from geo.division import NO_REGION, Division
@@ -243,6 +246,29 @@ def build_dataset(data: Path, progress: Progress | None = None) -> Dataset:
             "plaats",
         ]
     ]
+    travel = None
+    travel_path = travel_table_path(data)
+    if travel_path is not None:
+        step("travel table")
+        travel = read_travel_table(
+            travel_path,
+            units=units.index,
+            locations=special_schools["vestigingscode"].astype(str),
+            pc4s=postcodes["pc4"].astype(str),
+        )
+        read = len(travel.rows)
+        if travel.layout == "pc4":  # only trips to a special-education location's PC4 matter
+            wanted = set(special_schools["pc4"].astype(str))
+            kept = travel.rows[travel.rows["target"].isin(wanted)].reset_index(drop=True)
+            travel = dataclasses.replace(travel, rows=kept)
+        report["travel_table"] = {
+            "file": travel.file,
+            "layout": travel.layout,
+            "rows_read": read,
+            "rows": len(travel.rows),
+            "value": travel.value,
+            "sha256": travel.sha256,
+        }
     return Dataset(
         units=units,
         divisions=divisions,
@@ -250,4 +276,5 @@ def build_dataset(data: Path, progress: Progress | None = None) -> Dataset:
         report=report,
         postcodes=postcodes.reset_index(drop=True),
         unit_parts=layer.parts,
+        travel_table=travel,
     )

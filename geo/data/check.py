@@ -5,8 +5,10 @@ Rule: the report lists units, regions per division, share sums per unit (each mu
 shares, units with a 'no region' share, totals, crosswalk splits and schools that could not be
 located or matched, and the PC4 layer (``pc4``): PC4s per gemeente, PC4s really crossing a
 gemeente border, area coverage per gemeente (PC4 area / gemeente area), the postcodes whose SWV
-had to be derived, annex postcodes without a polygon, and the weight in no SWV. Every inconsistency
-is appended to ``problems``; the command exits non-zero when that list is not empty.
+had to be derived, annex postcodes without a polygon, and the weight in no SWV; and the operator's
+travel table when there is one (``travel_table``: file, layout, value column, rows; else null).
+Every inconsistency is appended to ``problems``; the command exits non-zero when that list is not
+empty.
 
 >>> EXPECTED_INHABITANTS_2024
 17942942
@@ -109,6 +111,17 @@ def check_dataset(dataset: Dataset) -> dict[str, Any]:
     }
     report["repaired_geometries"] = build.get("repaired_geometries", [])
     report["pc4"] = _pc4_section(dataset, problems)
+    table = dataset.travel_table
+    report["travel_table"] = (
+        None
+        if table is None
+        else {
+            **dataset.report.get("travel_table", {}),
+            "layout": table.layout,
+            "value": table.value,
+            "rows": len(table.rows),
+        }
+    )
     report["problems"] = problems
     return report
 

@@ -6,7 +6,9 @@ into a temporary directory and renamed into place; the pointer ``current.json`` 
 atomically last, so a failed build never damages the previous store.
 
 Layout: ``<cache>/store/<fingerprint>/{units.parquet, memberships.parquet, regions.parquet,
-special_schools.parquet, postcodes.parquet, unit_parts.parquet, report.json, manifest.json}``.
+special_schools.parquet, postcodes.parquet, unit_parts.parquet, report.json, manifest.json}``,
+plus ``travel.parquet`` and ``travel.json`` when the data directory has the operator's travel
+table (:mod:`geo.data.travel_table`; its bytes are part of the fingerprint, present or not).
 ``memberships.parquet`` holds every division's shares (column ``weight`` empty) and the
 weight-specific shares (``weight`` = the weight column, see
 :meth:`geo.division.Division.shares_for`).
@@ -32,7 +34,8 @@ import pandas as pd
 from geo import config
 from geo.atomic import write_atomic
 from geo.data import sources
-from geo.dataset import Dataset
+from geo.data.travel_table import travel_table_path
+from geo.dataset import Dataset, TravelTable
 from geo.division import Division
 from geo.errors import SourceError
 from geo.names import apply_names, names_signature
@@ -65,12 +68,15 @@ _memo: dict[tuple[str, str], Dataset] = {}
 
 
 def fingerprint(data: Path) -> str:
-    """sha256 over the sources' relative paths and bytes, the build code and STORE_FORMAT."""
+    """sha256 over the sources' relative paths and bytes, the optional travel table's bytes, the
+    build code and STORE_FORMAT."""
     digest = hashlib.sha256(f"format={STORE_FORMAT}".encode())
     for key in sorted(sources.SOURCE_FILES):
         path = sources.source_path(data, key)
         digest.update(sources.SOURCE_FILES[key].encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
+    travel = travel_table_path(data)  # optional: its bytes key the store when present
+    digest.update(hashlib.sha256(travel.read_bytes()).digest() if travel else b"no travel table")
     for path in build_code_files():
         digest.update(path.relative_to(GEO_DIR).as_posix().encode())
         digest.update(path.read_bytes())
@@ -117,6 +123,11 @@ def write_store(dataset: Dataset, root: Path, key: str) -> Path:
             dataset.postcodes.to_parquet(tmp / "postcodes.parquet")
         if dataset.unit_parts is not None:
             dataset.unit_parts.to_parquet(tmp / "unit_parts.parquet")
+        if dataset.travel_table is not None:
+            t = dataset.travel_table
+            t.rows.to_parquet(tmp / "travel.parquet")
+            meta = {"layout": t.layout, "file": t.file, "sha256": t.sha256}
+            (tmp / "travel.json").write_text(json.dumps(meta))
         (tmp / "report.json").write_text(
             json.dumps(dataset.report, ensure_ascii=False, indent=1, default=str)
         )
@@ -172,6 +183,11 @@ def read_store(path: Path) -> Dataset:
         if (path / "unit_parts.parquet").is_file()
         else None
     )
+    travel = None
+    if (path / "travel.json").is_file():
+        meta = json.loads((path / "travel.json").read_text())
+        rows = pd.read_parquet(path / "travel.parquet")
+        travel = TravelTable(meta["layout"], rows, meta["file"], meta["sha256"])
     return Dataset(
         units=units,
         divisions=divisions,
@@ -179,6 +195,7 @@ def read_store(path: Path) -> Dataset:
         report=report,
         postcodes=postcodes,
         unit_parts=parts,
+        travel_table=travel,
     )
 
 

@@ -28,6 +28,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from geo.checks.table import dataset_model
 from geo.dataset import Dataset
 from geo.division import Division
 from geo.overlap.disruption import Disruption, disruption, home_regions
@@ -174,7 +175,11 @@ def prepare(
         points, point_rule = gemeente_points(dataset.units)
     else:
         point_rule = "points given by the caller"
-    model = travel_model(dataset.units, dataset.special_schools, points)
+    distance = dataset_model(dataset)  # the operator's travel table, else water-aware
+    origin_rule = getattr(distance, "origin_rule", None)
+    if origin_rule:
+        point_rule = f"{origin_rule}; for pairs not in the table: {point_rule}"
+    model = travel_model(dataset.units, dataset.special_schools, points, distance)
     before = pd.DataFrame(index=model.units)
     host_km: dict[str, pd.DataFrame] = {}
     same_region = regions.reindex(model.units).to_numpy()

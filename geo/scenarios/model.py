@@ -23,13 +23,18 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from geo.config import REPO_ROOT
+from geo.messages import N_
 
 PRINCIPLES: dict[int, str] = {
-    1: "one SWV for PO and VO: one samenwerkingsverband for all primary and secondary education "
-    "in its region",
-    2: "support close to home: scaling up must not lengthen travel distances (a covering network "
-    "of support)",
-    3: "within one jeugdregio: each SWV lies within the borders of one jeugdregio",
+    1: N_(
+        "one SWV for PO and VO: one samenwerkingsverband for all primary and secondary education "
+        "in its region"
+    ),
+    2: N_(
+        "support close to home: scaling up must not lengthen travel distances (a covering "
+        "network of support)"
+    ),
+    3: N_("within one jeugdregio: each SWV lies within the borders of one jeugdregio"),
 }
 """The cabinet's three leading principles for a new SWV division, in the cabinet's order
 (numbers used in ``principles: [...]`` of a scenario)."""

@@ -12,6 +12,8 @@ the web pages translate and format through the same catalogs and the same rules.
   environment; :func:`template_context` gives a render's locale-bound callables.
 - :func:`js_catalog`: the translations of the msgids a page script uses (``_("...")`` in the
   ``.js`` file), embedded in the page as JSON (see ``docs/i18n.md``).
+- :func:`render_message`: a sentence made in ``geo`` (:class:`geo.messages.Message`: a check's
+  summary, an offender's problem) in the reader's language with its number formats.
 - :func:`negotiate`: the locale of a request (remembered choice > Accept-Language > ``nl``).
 
 >>> gettext("nl")("Skip to content")
@@ -53,6 +55,7 @@ from maps.i18n.labels import (
     region_label,
     weight_label,
 )
+from maps.i18n.messages import render_message
 
 __all__ = [
     "CATALOG_DIR",
@@ -76,6 +79,7 @@ __all__ = [
     "negotiate",
     "principle_label",
     "region_label",
+    "render_message",
     "ngettext",
     "template_context",
     "translations",

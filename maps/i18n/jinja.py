@@ -33,6 +33,7 @@ from markupsafe import Markup
 
 from maps.i18n import formats, labels
 from maps.i18n.catalog import check_locale, translations
+from maps.i18n.messages import render_message
 
 
 def _locale(context: Context) -> str:
@@ -116,6 +117,17 @@ def _check_title(context: Context, name: str, title: str) -> str:
 
 FILTERS["check_title"] = _check_title
 """``{{ check.name|check_title(check.title) }}``: a check's title in the reader's language."""
+
+
+@jinja2.pass_context
+def _message(context: Context, message: Any, fallback: str = "") -> str:
+    return render_message(message, _locale(context), fallback)
+
+
+FILTERS["message"] = _message
+"""``{{ check.message|message(check.summary) }}``: a sentence made in ``geo``
+(:class:`geo.messages.Message` or its JSON form) in the reader's language; the fallback (the
+English text) when there is no message."""
 
 
 def install(env: jinja2.Environment) -> jinja2.Environment:

@@ -662,6 +662,8 @@
             level: level.toUpperCase(), before: num(x.without_location_before), after: num(x.without_location_after) }) }));
       }
     }
+    const model = t.levels.map((l) => t[l] && t[l].model).find(Boolean);
+    if (model) box.append(el("p", { class: "small", id: "travel-model", text: _("Travel model: %(model)s", { model }) }));
     if (t.changed.length) {
       const km = (g, l, when) => num(g[l + "_" + when + "_km"], 1);
       const list = t.changed.slice(0, 8).map((g) =>
@@ -674,7 +676,7 @@
     ul.replaceChildren();
     for (const c of checks) {
       const li = el("li", { class: c.passed ? "pass" : "fail", id: `check-${c.name}`, "data-passed": String(c.passed) },
-        el("span", { class: "mark", text: c.passed ? "✓ " + _("passes") : "✗ " + _("fails") }), ` ${CHECK_TITLES[c.name] || c.label}: ${c.detail}`);
+        el("span", { class: "mark", text: c.passed ? "✓ " + _("passes") : "✗ " + _("fails") }), ` ${CHECK_TITLES[c.name] || c.label}: ${c.text || c.detail}`);
       if (c.offenders.length) {
         const more = c.offenders.length > 12 ? ` … (${c.offenders.length})` : "";
         const list = c.offenders.slice(0, 12).map((o) => (state.names[o] ? unitLabel(o) : regionLabel(o))).join(", ") + more;
