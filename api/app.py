@@ -48,6 +48,7 @@ from api.routers import (
     scenario_pages,
     scenarios,
     scores,
+    shared,
     sharing,
     units,
     verdicts,
@@ -273,6 +274,7 @@ def create_app(
     app.include_router(editor.router)
     app.include_router(docs.router)
     app.include_router(sharing.router)
+    app.include_router(shared.router)
     app.include_router(login.router)
     app.include_router(pages.router)
     app.include_router(explain.router)

@@ -220,6 +220,11 @@ EXAMPLES: dict[tuple[str, str], Callable[[Case], Request]] = {
         "POST", f"/api/scenarios/{c.target}/save-as",
         {"json": {"name": c.fresh, "base_revision": c.revision, "edits": [MOVE]}},
     ),
+    ("POST", "/api/shared/save-as"): lambda c: (
+        "POST", "/api/shared/save-as",
+        {"json": {"share": c.share_token, "name": c.fresh, "base_revision": c.revision,
+                  "edits": [MOVE]}},
+    ),
     ("GET", "/api/scenarios/{scenario_id}/report"): lambda c: (
         "GET", f"/api/scenarios/{c.target}/report?region=B0_0", {}
     ),

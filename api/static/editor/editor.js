@@ -25,6 +25,7 @@
     canSave: body.dataset.canSave === "true",
     canSaveAs: body.dataset.canSaveAs === "true",
     share: new URLSearchParams(window.location.search).get("share"),
+    shareSave: body.dataset.shareSave === "true",
   };
   // ------------------------------------------------------------------ strings and numbers
   function fill(text, vars) {
@@ -124,8 +125,8 @@
   function withShare(url) {
     return cfg.share ? `${url}${url.includes("?") ? "&" : "?"}share=${encodeURIComponent(cfg.share)}` : url;
   }
-  async function api(method, path, payload) {
-    const url = withShare(path);
+  async function api(method, path, payload, keepShare = true) {
+    const url = keepShare ? withShare(path) : path;
     const options = { method, headers: { "accept": "application/json" } };
     if (payload !== undefined) {
       options.headers["content-type"] = "application/json";
@@ -1000,8 +1001,11 @@
     const name = $("save-name").value.trim();
     const description = $("save-description").value.trim();
     try {
-      const out = await api("POST", `/api/scenarios/${cfg.scenario}/save-as`,
-        { base_revision: cfg.revision, name, description: description || null, edits: state.edits });
+      const wanted = { base_revision: cfg.revision, name, description: description || null, edits: state.edits };
+      // through a share link: a scenario of your own, the link's token in the body (not the URL)
+      const out = cfg.shareSave
+        ? await api("POST", "/api/shared/save-as", Object.assign({ share: cfg.share }, wanted), false)
+        : await api("POST", `/api/scenarios/${cfg.scenario}/save-as`, wanted);
       $("save-as-dialog").close();
       const from = cfg.scenario;
       cfg.scenario = out.id;
@@ -1009,6 +1013,7 @@
       cfg.canSave = true;
       body.dataset.canSave = "true";
       cfg.share = null; // the new scenario is the planner's own
+      cfg.shareSave = false;
       body.dataset.scenario = out.id;
       state.saved = state.edits.slice();
       state.edits = []; state.redo = [];
@@ -1080,7 +1085,36 @@
     const tag = (target.tagName || "").toLowerCase();
     return tag === "textarea" || tag === "select" || (tag === "input" && !["checkbox", "radio", "button"].includes(target.type));
   }
+  /* Signing in from a shared editor comes back here (``next``) with the edits tried so far:
+   * they wait in this tab's sessionStorage (never sent anywhere) and are put back on load. */
+  const TRYOUT = "regiokompas.tryout";
+  function keepTryout() {
+    const link = $("sign-in-to-save");
+    link.href = `/login?${new URLSearchParams({ next: window.location.pathname + window.location.search })}`;
+    try {
+      sessionStorage.setItem(TRYOUT, JSON.stringify({
+        scenario: cfg.scenario, share: cfg.share, division: cfg.division, edits: state.edits,
+      }));
+    } catch (err) {
+      // storage off: signing in still works, the edits are not kept
+    }
+  }
+  function takeTryout() {
+    let kept = null;
+    try {
+      kept = JSON.parse(sessionStorage.getItem(TRYOUT) || "null");
+      sessionStorage.removeItem(TRYOUT);
+    } catch (err) {
+      kept = null;
+    }
+    if (!kept || kept.scenario !== cfg.scenario || kept.share !== cfg.share || kept.division !== cfg.division) return;
+    if (!Array.isArray(kept.edits) || !kept.edits.length) return;
+    state.edits = kept.edits.filter((e) => e && typeof e === "object" && e.division === cfg.division);
+    showStatus(ngettext("Your %(num)s tried edit is back: save it as a scenario of your own.",
+      "Your %(num)s tried edits are back: save them as a scenario of your own.", state.edits.length));
+  }
   function wire() {
+    if ($("sign-in-to-save")) $("sign-in-to-save").addEventListener("click", keepTryout);
     $("mode-select").addEventListener("change", () => setMode("select"));
     $("mode-paint").addEventListener("change", () => setMode("paint"));
     $("undo").addEventListener("click", undo);
@@ -1146,6 +1180,7 @@
         loadAgainst(),
       ]);
       state.saved = (stored.document.edits || []);
+      takeTryout();
       state.context = context;
       for (const [pc4, units, plaats, region] of context.postcodes) {
         state.postcodes[pc4] = { units, plaats, region };
