@@ -27,6 +27,10 @@ limits are lifted so that the other limits are what is measured):
 4. ``throughput``: a 30 s mixed load (4 signed-in clients: divisions, scores, a cached map
    page, an editor click, the scenario list) on a real server, once alone and once while 4
    anonymous attackers send the evaluate attacks in a loop (again after a 429); goal: >= 80%.
+   ``regio serve`` runs evaluations in worker processes (``REGIOKOMPAS_EVALUATION_WORKERS``,
+   default 4; ``BENCH_REGIOKOMPAS_EVALUATION_WORKERS=0`` measures them in server threads, as
+   before): the server's CPU time and memory are those of its whole process tree (workers
+   included; memory as the sum of proportional set sizes, sampled every 50 ms).
 
 Prints ``RESULT`` lines: ``abuse_refuse_10k_moves``, ``abuse_refuse_300_copies``,
 ``abuse_refuse_270k_regions`` (s, goal < 1), ``abuse_apply_10k_moves_before`` (s, baseline),
