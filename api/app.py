@@ -41,12 +41,14 @@ from api.routers import (
     login,
     maps,
     pages,
+    placement,
     proposal_pages,
     proposals,
     revisions,
     scenario_pages,
     scenarios,
     scores,
+    shared,
     sharing,
     units,
     verdicts,
@@ -262,6 +264,7 @@ def create_app(
     app.include_router(scenario_pages.router)
     app.include_router(scenarios.router)
     app.include_router(verdicts.router)
+    app.include_router(placement.router)
     app.include_router(compare.router)
     app.include_router(compare_page.router)
     app.include_router(maps.router)
@@ -271,6 +274,7 @@ def create_app(
     app.include_router(editor.router)
     app.include_router(docs.router)
     app.include_router(sharing.router)
+    app.include_router(shared.router)
     app.include_router(login.router)
     app.include_router(pages.router)
     app.include_router(explain.router)

@@ -62,7 +62,7 @@ def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
 
     store = open_store(tmp_path, library_dir=None)
     try:
-        assert store._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert store._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
         got = {s.id: s for s in store.list()}
         assert got["kind"].document == doc("kind", "huidig")
         assert (got["kind"].owner, got["kind"].visibility, got["kind"].revision) == (
@@ -84,6 +84,41 @@ def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
     reopened = open_store(tmp_path, library_dir=None)  # opening again migrates nothing
     assert [s.id for s in reopened.list()] == ["huidig", "kind"]
     reopened.close()
+
+
+def test_a_version_4_database_gains_the_shared_with_me_list(tmp_path: Path) -> None:
+    """Schema 4 -> 5: users, share links and scenarios stay; the new list starts empty, keeps
+    what a user opens and drops it when the link is revoked."""
+    path = tmp_path / DB_NAME
+    conn = sqlite3.connect(path)
+    for script in MIGRATIONS[:4]:
+        conn.executescript(script)
+    conn.execute(
+        "INSERT INTO scenarios (id, document, sha256, version, revision, source, created_at, "
+        "updated_at, owner, visibility) VALUES ('plan', ?, 'x', 1, 1, 'user', 't', 't', "
+        "'ann', 'private')",
+        (json.dumps(doc("plan")),),
+    )
+    conn.execute("PRAGMA user_version = 4")
+    conn.commit()
+    conn.close()
+    store = open_store(tmp_path, library_dir=None)
+    try:
+        assert store._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+        assert store.get("plan").owner == "ann" and store.history("plan")[0].version == 1
+        add_user(store, "bob", "bob's long password")
+        cred, token = new_credential("share", scenario_id="plan")
+        store.add_credential(cred)
+        assert store.shared_with("bob") == []
+        assert store.remember_share("bob", cred.id, token) is True
+        assert store.remember_share("bob", cred.id, token) is False  # once
+        assert [e.token for e in store.shared_with("bob")] == [token]
+        store.remove_credential("share", cred.id)
+        assert store.shared_with("bob") == []
+        assert store.remember_share("bob", cred.id, token) is False  # a revoked link
+        assert store._conn.execute("SELECT COUNT(*) FROM shared_with").fetchone()[0] == 0
+    finally:
+        store.close()
 
 
 def test_users_are_stored_with_argon2_hashes(store) -> None:

@@ -31,6 +31,7 @@ from tests.test_browser import (  # noqa: F401 - fixtures
     browser,
     server,
 )
+from tests.test_browser_editor import _ready, _wait_evaluated
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -58,6 +59,37 @@ def _sign_in(d: WebDriver) -> None:
     _wait_for(d, "#login-name").send_keys(PLANNER)
     d.find_element(By.ID, "login-password").send_keys(PASSWORD + Keys.ENTER)
     _wait_for(d, "form[action='/logout']")
+
+
+def _move_by_keyboard(d: WebDriver, gemeente: str) -> str:
+    """In the editor: search ``gemeente``, open its picker (arrow down, Enter) and move it to
+    the first region offered (Enter); the region it went to."""
+    search = d.find_element(By.ID, "search")
+    search.clear()
+    search.send_keys(gemeente)
+    WebDriverWait(d, 10).until(lambda x: x.find_elements(By.CSS_SELECTOR, "#search-results li"))
+    search.send_keys(Keys.ARROW_DOWN, Keys.ENTER)
+    try:
+        WebDriverWait(d, 20).until(
+            lambda x: x.switch_to.active_element.get_attribute("id").startswith("target-")
+        )
+    except Exception:
+        _screenshot(d, f"workspace_failed_move_{gemeente}.png")
+        raise
+    target = d.switch_to.active_element.get_attribute("id").removeprefix("target-")
+    n = d.execute_script("return window.rkEditor.evalCount")
+    d.switch_to.active_element.send_keys(Keys.ENTER)
+    _wait_evaluated(d, n)
+    return target
+
+
+def _save_as_in_editor(d: WebDriver, name: str) -> None:
+    """The editor's save as dialog: name, next, confirm; waits for the new scenario's editor."""
+    d.find_element(By.ID, "save-as").click()
+    _wait_for(d, "#save-name").send_keys(name)
+    d.find_element(By.ID, "save-as-next").click()
+    _click(d, "#save-as-confirm")
+    WebDriverWait(d, 60).until(lambda x: f"/edit/{name}?" in x.current_url)
 
 
 def _same_origin_links(d: WebDriver, base: str) -> list[str]:
@@ -122,11 +154,32 @@ def test_planner_journey(
         assert result.endswith(word), (check["name"], result)
     assert d.find_element(By.ID, "revision").text == "1"
     _screenshot(d, "workspace_2_scenario.png")
+    # in the editor: focus on Limburg, move a gemeente, lock a region, save as
+    d.find_element(By.CSS_SELECTOR, "#map-links a.edit[href*='division=swv_po']").click()
+    _ready(d, 120)
+    search = d.find_element(By.ID, "search")
+    search.send_keys("limburg")
+    _click(d, "#search-results li[data-kind='provincie']")
+    WebDriverWait(d, 10).until(
+        lambda x: Select(x.find_element(By.ID, "focus")).first_selected_option.text == "Limburg"
+    )
+    moved = _move_by_keyboard(d, "Roermond")
+    d.find_element(By.ID, "lock-PO3103").click()
+    assert "PO3103" in d.find_element(By.ID, "status").text
+    _screenshot(d, "workspace_2_editor_limburg.png")
+    _save_as_in_editor(d, "limburg-bewerkt")
+    saved = _api(server, "/api/scenarios/limburg-bewerkt")["document"]
+    assert saved["base"] == SCENARIO
+    assert saved["edits"] == [{"op": "move", "division": "swv_po", "unit": "GM0957", "to": moved}]
+    d.get(f"{server}/scenarios/{SCENARIO}")
+    _wait_for(d, "#scorecard")
     # save as: a new scenario from this one
     d.find_element(By.ID, "copy-title").send_keys("Limburg variant")
     d.find_element(By.CSS_SELECTOR, "#copy-form button[type=submit]").click()
+    WebDriverWait(d, 60).until(
+        lambda x: urlsplit(x.current_url).path == "/scenarios/limburg-variant"
+    )
     _wait_for(d, "#scorecard")
-    assert urlsplit(d.current_url).path == "/scenarios/limburg-variant"
     d.find_element(By.CSS_SELECTOR, "#facts a[href='/scenarios/limburg-41-regios']").click()
     _wait_for(d, "#delete-blocked")  # the variant builds on it: delete explains why not
 
@@ -151,13 +204,34 @@ def test_planner_journey(
     assert not d.find_elements(By.ID, "delete-form")  # read-only
     _screenshot(d, "workspace_4_share_signed_out.png")
     # the read-only editor keeps the token too: it opens and evaluates, signed out
-    d.find_element(By.CSS_SELECTOR, "#map-links a.edit").click()
+    d.find_element(By.CSS_SELECTOR, "#map-links a.edit[href*='division=swv_po']").click()
     WebDriverWait(d, 120).until(
         lambda x: x.execute_script("return document.body.dataset.ready") == "true"
     )
     assert parse_qs(urlsplit(d.current_url).query)["share"] == [token]
+    # the colleague tries an edit without saving, then signs in to keep it: the sign-in comes
+    # back to this editor, with the link and the edit, and save as makes it theirs
+    assert d.find_element(By.ID, "save-as").get_attribute("disabled") is not None
+    tried = _move_by_keyboard(d, "Roermond")
     _screenshot(d, "workspace_4_share_editor.png")
-    d.back()
+    d.find_element(By.ID, "sign-in-to-save").click()
+    _wait_for(d, "#login-name").send_keys(PLANNER)
+    d.find_element(By.ID, "login-password").send_keys(PASSWORD + Keys.ENTER)
+    WebDriverWait(d, 60).until(lambda x: urlsplit(x.current_url).path == f"/edit/{SCENARIO}")
+    assert parse_qs(urlsplit(d.current_url).query)["share"] == [token]
+    _ready(d, 120)
+    tried_edit = {"op": "move", "division": "swv_po", "unit": "GM0957", "to": tried}
+    assert d.execute_script("return window.rkEditor.edits") == [tried_edit]
+    assert "terug" in d.find_element(By.ID, "status").text
+    _screenshot(d, "workspace_4_share_editor_signed_in.png")
+    _save_as_in_editor(d, "van-de-collega")
+    copy = _api(server, "/api/scenarios/van-de-collega")
+    assert copy["owner"] == PLANNER and copy["visibility"] == "private"
+    assert copy["document"]["edits"] == [tried_edit]
+    d.get(f"{server}/")
+    _click(d, "form[action='/logout'] button")
+    _wait_for(d, "#account a[href^='/login']")
+    d.get(link)
     _wait_for(d, "#shared-note")
     d.find_element(By.ID, "report-link").click()
     WebDriverWait(d, 120).until(

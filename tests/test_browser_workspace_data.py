@@ -1,9 +1,12 @@
 """Real-browser journeys of issue 18's data part: names on the map by zoom level, an import with
-a base and then a broken import (the home page's form, mouse and keyboard), and the regional
-report with its server-made PDF (at most 4 A4 pages). Screenshots and PDF pages: artifacts/."""
+a base and then a broken import (the home page's form, mouse and keyboard), the regional
+report with its server-made PDF (at most 4 A4 pages), and "shared with me" kept by the server
+(a colleague's share link opened while signed in: listed, axe-clean, removed by keyboard, and
+gone everywhere once revoked). Screenshots and PDF pages: artifacts/."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import urllib.request
@@ -27,6 +30,7 @@ from tests.test_browser import (
     seed_account,
     sign_in_browser,
 )
+from tests.test_browser_a11y import describe, run_axe
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -38,8 +42,35 @@ def server(
     del dataset  # built into cache_dir once; the server only loads it
     state = tmp_path_factory.mktemp("workspace-data-state")
     seed_account(state)
+    seed_colleague(state)
     with running_server(state, data_dir, cache_dir, tmp_path_factory.mktemp("wsd-log")) as base:
         yield base
+
+
+COLLEAGUE: dict[str, str] = {}
+"""The colleague's API token header and the share link of their private scenario."""
+
+
+def seed_colleague(state: Path) -> None:
+    """A colleague with a private scenario and a share link to it."""
+    from api.safety.auth.bootstrap import add_user
+    from api.safety.auth.credentials import new_credential
+    from api.storage.store import open_store
+    from fixtures.accounts import bearer
+
+    store = open_store(state, library_dir=None)
+    try:
+        add_user(store, "collega", "collega's long password")
+        COLLEAGUE.update(bearer(store, "collega"))
+        doc = {"name": "plan-collega", "title": "Plan van de collega", "description": "d",
+               "edits": []}  # fmt: skip
+        store.save("plan-collega", doc, owner="collega", actor="collega")
+        cred, token = new_credential("share", scenario_id="plan-collega", label="voor de raad")
+        store.add_credential(cred, actor="collega")
+        COLLEAGUE["link"] = f"/share/{token}"
+        COLLEAGUE["share_id"] = cred.id
+    finally:
+        store.close()
 
 
 @pytest.fixture(scope="module")
@@ -150,3 +181,39 @@ def test_regional_report_and_its_pdf(server: str, browser: WebDriver) -> None:
     if shutil.which("pdftoppm"):  # the pages as images, to look at
         prefix = str(ARTIFACTS / "workspace_report_limburg")
         subprocess.run(["pdftoppm", "-r", "60", "-png", str(path), prefix], check=True)
+
+
+def test_shared_with_me_is_kept_by_the_server(server: str, browser: WebDriver) -> None:
+    d = browser
+    sign_in_browser(d, server)
+    d.get(f"{server}{COLLEAGUE['link']}")  # the colleague's link, opened signed in
+    WebDriverWait(d, 60).until(lambda x: x.find_elements(By.ID, "shared-note"))
+    d.get(f"{server}/")
+    section = d.find_element(By.ID, "group-shared")
+    assert section.is_displayed()
+    entry = section.find_element(By.CSS_SELECTOR, f"li#shared-{COLLEAGUE['share_id']}")
+    assert "Plan van de collega" in entry.text and "voor de raad" in entry.text
+    assert entry.find_element(By.TAG_NAME, "a").get_attribute("href").endswith(COLLEAGUE["link"])
+    violations = run_axe(d)
+    assert not violations, describe(violations)
+    d.execute_script("arguments[0].scrollIntoView({block: 'center'})", section)
+    _screenshot(d, "workspace_shared_with_me.png")
+    # remove it from the list with the keyboard: the link itself keeps working
+    entry.find_element(By.CSS_SELECTOR, "button[type=submit]").send_keys(Keys.ENTER)
+    WebDriverWait(d, 30).until(lambda x: not x.find_elements(By.CSS_SELECTOR, "li.rk-shared"))
+    d.get(f"{server}{COLLEAGUE['link']}")
+    WebDriverWait(d, 60).until(lambda x: x.find_elements(By.ID, "shared-note"))
+    d.get(f"{server}/")
+    assert d.find_elements(By.CSS_SELECTOR, f"li#shared-{COLLEAGUE['share_id']}")
+    # the colleague revokes the link: it disappears from the list
+    request = urllib.request.Request(
+        f"{server}/api/scenarios/plan-collega/shares/{COLLEAGUE['share_id']}",
+        headers={k: v for k, v in COLLEAGUE.items() if k == "Authorization"},
+        method="DELETE",
+    )
+    with urllib.request.urlopen(request, timeout=60) as r:
+        assert json.load(r)["id"] == COLLEAGUE["share_id"]
+    d.get(f"{server}/")
+    assert not d.find_elements(By.CSS_SELECTOR, "li.rk-shared")
+    assert d.find_element(By.ID, "group-shared").get_attribute("hidden") is not None
+    assert _script_errors(d) == []

@@ -53,7 +53,7 @@ from api.editor.work import (
     worker_deadline,
 )
 from api.models import DIVISION_PATTERN, ERROR_RESPONSES, SCENARIO_PATTERN, ErrorOut, WeightName
-from api.pages.editor import SIGN_IN_TO_SAVE, render_editor, save_refusal
+from api.pages.editor import SIGN_IN_TO_SAVE, editor_viewer, render_editor, save_refusal
 from api.pages.links import edit_url
 from api.pages.locale import get_locale
 from api.routers.scenarios import check_document, owner_checks, scenario_url
@@ -150,7 +150,7 @@ def editor_page(
                 f"unknown division {name!r} in scenario {scenario!r}; choose one of "
                 f"{', '.join(sorted(divisions))}",
             )
-    session = principal.credential if principal.via == "session" else None
+    session, viewer, login_url = editor_viewer(request, principal)
     can_save = principal.can_change(stored)
     page = render_editor(
         request,
@@ -166,10 +166,12 @@ def editor_page(
         description=str(stored.document.get("description", "")),
         stored_edits=len(stored.document.get("edits") or []),
         can_save=can_save,
-        save_reason="" if can_save else save_refusal(stored, principal),
+        save_reason="" if can_save else save_refusal(stored, principal, viewer),
         owner=stored.owner or "",
-        can_save_as=principal.is_user,
-        save_as_reason="" if principal.is_user else SIGN_IN_TO_SAVE,
+        can_save_as=viewer is not None,
+        save_as_reason="" if viewer is not None else SIGN_IN_TO_SAVE,
+        login_url=login_url,
+        share_save=principal.via == "share" and viewer is not None,
         map_url=f"/maps/{scenario}?"
         + urlencode({"division": division, "against": against, "weight": weight}),
     )
@@ -383,7 +385,7 @@ def in_worker(pool: WorkerPool, task: EvaluateTask, cancel: CancelFlag, limits: 
     return bytes(done.value)
 
 
-def _save(
+def save_edits(
     store: ScenarioStore,
     evaluator: ScenarioEvaluator,
     scenario_id: str,
@@ -442,7 +444,7 @@ def append_edits(
     stored = store.get(scenario)
     document = {**stored.document, "edits": [*(stored.document.get("edits") or []), *edits]}
     division = str(edits[0].get("division", "swv_po"))
-    return _save(
+    return save_edits(
         store,
         evaluator,
         scenario,
@@ -485,7 +487,7 @@ def save_as(
         "edits": edits,
     }
     division = str(edits[0].get("division", "swv_po"))
-    return _save(
+    return save_edits(
         store,
         evaluator,
         body.name,

@@ -24,6 +24,7 @@ from api.models import WeightName
 from api.pages.links import edit_url
 from api.pages.locale import get_locale
 from api.pages.templating import TEMPLATES, render_page
+from api.routers.shared import shared_list
 from api.safety.auth.policy import enforce
 from api.safety.auth.principal import Principal
 from api.safety.security import nonce_scripts
@@ -255,7 +256,8 @@ def scenario_row(
 
 
 GROUPS = ("library", "mine", "published", "others")
-"""The groups of the home page, in this order (``shared with me`` is filled in the browser)."""
+"""The groups of the home page, in this order; then ``shared with me``: the share links a
+signed-in user opened (:mod:`api.storage.shared`), else those opened in this browser."""
 
 
 def group_of(row: ScenarioRow, user: str | None) -> str:
@@ -311,6 +313,7 @@ def home(
         csrf_token=session.csrf if session else "",
         rows=[row.model_dump() for row in rows],
         groups=[(g, groups[g]) for g in GROUPS if groups[g]],
+        shared=[e.model_dump() for e in shared_list(store, user)] if user else None,
         bases=[(s.id, str(s.document.get("title") or s.id)) for s in stored],
         divisions=HEADLINE_DIVISIONS,
         principle_labels=[(n, principle_label(n, locale)) for n in PRINCIPLES],

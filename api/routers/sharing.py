@@ -7,7 +7,8 @@
   scenario, its maps, its compare views beside huidig and its exports, and nothing else;
   ``GET`` lists the links (never the tokens), ``DELETE .../shares/{share_id}`` revokes one;
 - ``GET /share/<token>`` the page a share link opens: links to the maps, compare views and
-  exports, each carrying ``?share=<token>``.
+  exports, each carrying ``?share=<token>``; a signed-in user who opens another owner's link
+  finds it on the home page under "shared with me" (:mod:`api.storage.shared`).
 """
 
 from __future__ import annotations
@@ -166,6 +167,10 @@ def share_page(
     # the page reads as the link (its scenario and that owner's bases), not as the caller the
     # policy saw
     evaluator = get_state(request).evaluator.restricted(principal.can_read_link)
-    return render(
+    page = render(
         request, cred.scenario_id or "", evaluator, store, principal, share=token, version=version
     )
+    user = principal.user.name if principal.user is not None else None
+    if user is not None and store.get(cred.scenario_id or "").owner != user:
+        store.remember_share(user, cred.id, token)  # "shared with me" (not one's own links)
+    return page

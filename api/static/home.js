@@ -53,11 +53,12 @@ document.getElementById("upload")?.addEventListener("submit", async (event) => {
   });
 })();
 
-// Shared with me: the share links opened in this browser (kept in this browser only).
+// Shared with me, signed out: the share links opened in this browser (kept in this browser
+// only). Signed in, the server lists them (api/storage/shared.py).
 (function () {
   "use strict";
   const list = document.getElementById("shared-list");
-  if (!list) return;
+  if (!list || list.dataset.server) return; // signed in: the server keeps the list
   let known = [];
   try {
     known = JSON.parse(localStorage.getItem("regiokompas.shared") || "[]");

@@ -15,11 +15,14 @@ every step from 0. Never edit a released step: add a new one.
   restore); the current documents of existing scenarios become their first kept version.
 - 3 -> 4: ``login_failures``: failed sign-ins per account and address, shared by every server
   process (:mod:`api.safety.auth.failures`).
+- 4 -> 5: ``shared_with``: the share links a signed-in user opened ("shared with me" on the
+  home page; :mod:`api.storage.shared`), dropped with the link (a trigger on ``credentials``:
+  revoking it, deleting its scenario) and with the user (foreign key).
 
 >>> import sqlite3
 >>> conn = sqlite3.connect(":memory:", isolation_level=None)
 >>> migrate(conn.cursor(), ":memory:")
-(0, 4)
+(0, 5)
 >>> sorted(r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'"))[:3]
 ['audit', 'credentials', 'library_seeded']
 """
@@ -121,7 +124,21 @@ CREATE TABLE login_failures (
 CREATE INDEX login_failures_key ON login_failures (key, at);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+_V5 = """
+CREATE TABLE shared_with (
+    user      TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+    share_id  TEXT NOT NULL,
+    token     TEXT NOT NULL,
+    opened_at TEXT NOT NULL,
+    PRIMARY KEY (user, share_id)
+);
+CREATE INDEX shared_with_share ON shared_with (share_id);
+CREATE TRIGGER shared_with_revoked AFTER DELETE ON credentials WHEN OLD.kind = 'share' BEGIN
+    DELETE FROM shared_with WHERE share_id = OLD.id;
+END;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 """``MIGRATIONS[n]`` upgrades schema version ``n`` to ``n + 1``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -59,6 +59,7 @@ from api.storage.history import CurrentVersionOnly, SQLiteHistory, VersionRecord
 from api.storage.library import SQLiteLibrary, library_documents
 from api.storage.listing import filter_page, select_page
 from api.storage.schema import SCHEMA_VERSION, migrate
+from api.storage.shared import NoSharedList, SQLiteSharedList
 from geo.config import SCENARIO_LIBRARY, state_dir
 from geo.errors import RegiokompasError
 
@@ -87,7 +88,7 @@ __all__ = [  # re-exported: callers import the store's vocabulary from here
 ]
 
 
-class ScenarioStore(CurrentVersionOnly, AccountStore, ABC):
+class ScenarioStore(CurrentVersionOnly, NoSharedList, AccountStore, ABC):
     """What the API needs from a scenario store; implement it for another database (the
     history of :class:`api.storage.history.CurrentVersionOnly` unless it keeps old documents)."""
 
@@ -169,7 +170,12 @@ class ScenarioStore(CurrentVersionOnly, AccountStore, ABC):
 
 
 class SQLiteScenarioStore(
-    SQLiteLibrary, SQLiteHistory, SQLiteAccounts, SQLiteLoginFailures, ScenarioStore
+    SQLiteLibrary,
+    SQLiteHistory,
+    SQLiteSharedList,
+    SQLiteAccounts,
+    SQLiteLoginFailures,
+    ScenarioStore,
 ):
     """Scenario store in one SQLite file (``<state dir>/scenarios.sqlite3``).
 

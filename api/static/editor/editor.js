@@ -25,6 +25,7 @@
     canSave: body.dataset.canSave === "true",
     canSaveAs: body.dataset.canSaveAs === "true",
     share: new URLSearchParams(window.location.search).get("share"),
+    shareSave: body.dataset.shareSave === "true",
   };
   // ------------------------------------------------------------------ strings and numbers
   function fill(text, vars) {
@@ -124,8 +125,8 @@
   function withShare(url) {
     return cfg.share ? `${url}${url.includes("?") ? "&" : "?"}share=${encodeURIComponent(cfg.share)}` : url;
   }
-  async function api(method, path, payload) {
-    const url = withShare(path);
+  async function api(method, path, payload, keepShare = true) {
+    const url = keepShare ? withShare(path) : path;
     const options = { method, headers: { "accept": "application/json" } };
     if (payload !== undefined) {
       options.headers["content-type"] = "application/json";
@@ -527,11 +528,70 @@
     renderChanged();
     renderEdits();
     renderFocusOptions();
+    placeEdits();
     if (state.resultsFrom === "query" && state.results.length) refreshResults();
     if (previous) announce(summary(figures));
     state.evalCount += 1;
     state.lastRender = performance.now();
     body.dataset.evalCount = String(state.evalCount);
+  }
+  // ------------------------------------------------------------------ placement
+  /* Where the edited division lies among the valid divisions (the server's space): asked for
+   * while the panel is open, after each evaluation; the SVG histograms come from the server
+   * (numbers only, every text escaped) and are parsed as SVG, never as HTML. */
+  const PLACEMENT_FIGURES = ["disrupted", "travel_po_km", "travel_vo_km"];
+  let placementRequest = 0;
+  let placedEdits = null;
+  async function placeEdits(force) {
+    const panel = $("space-panel");
+    if (!panel || !panel.open) return;
+    const key = JSON.stringify(state.edits);
+    if (!force && key === placedEdits) return;
+    placedEdits = key;
+    const id = ++placementRequest;
+    const box = $("space-body");
+    box.setAttribute("aria-busy", "true");
+    box.replaceChildren(el("p", { class: "help", text: _("Placing the division among the valid divisions…") }));
+    try {
+      const data = await api("POST", `/api/scenarios/${cfg.scenario}/placement`, evaluateBody(state.edits));
+      if (id === placementRequest) renderPlacement(data);
+    } catch (err) {
+      if (id === placementRequest) {
+        placedEdits = null;
+        box.replaceChildren(el("p", { class: "off", id: "space-error", text: err.message }));
+      }
+    } finally {
+      if (id === placementRequest) box.removeAttribute("aria-busy");
+    }
+  }
+  function renderPlacement(data) {
+    const box = $("space-body");
+    if (data.state === "none") {
+      box.replaceChildren(el("p", { id: "space-none", text: data.text }), el("p", { class: "help", text: data.how }));
+      return;
+    }
+    if (data.state !== "ok") {
+      box.replaceChildren(el("p", { class: "off", id: "space-error", text: data.error || "" }));
+      return;
+    }
+    const v = data.view;
+    const nodes = [el("p", { id: "space-in", "data-in-space": String(v.in_space_jeugdregios),
+      text: v.in_space_text + (v.outside_text ? " " + v.outside_text : "") })];
+    for (const c of v.charts.filter((x) => PLACEMENT_FIGURES.includes(x.figure))) {
+      const svg = new DOMParser().parseFromString(c.svg, "image/svg+xml").documentElement;
+      const figure = el("figure", { class: "space-chart", id: `editor-space-chart-${c.figure}`, "data-percentile": String(c.percentile) });
+      if (svg && svg.nodeName === "svg") figure.append(document.importNode(svg, true));
+      figure.append(el("figcaption", {}, el("span", { id: c.text_id, text: c.text }), c.better ? el("span", { class: "help", text: ` (${c.better})` }) : ""));
+      nodes.push(figure);
+    }
+    const rows = v.rows.filter((r) => r.sentence);
+    if (rows.length) {
+      const list = el("ul", { id: "space-sentences" }, ...rows.map((r) =>
+        el("li", { "data-jeugdregio": r.code, text: `${r.sentence} (${r.in_space ? _("in the space") : _("outside the space")})` })));
+      nodes.push(el("details", { id: "space-per-jeugdregio" },
+        el("summary", { text: _("Per jeugdregio: how many valid divisions disrupt fewer pupils") }), list));
+    }
+    box.replaceChildren(...nodes);
   }
   function verdictWord(before, after, higherIsBetter) {
     if (before === null || after === null || before === undefined || after === undefined || before === after) return _("unchanged");
@@ -941,8 +1001,11 @@
     const name = $("save-name").value.trim();
     const description = $("save-description").value.trim();
     try {
-      const out = await api("POST", `/api/scenarios/${cfg.scenario}/save-as`,
-        { base_revision: cfg.revision, name, description: description || null, edits: state.edits });
+      const wanted = { base_revision: cfg.revision, name, description: description || null, edits: state.edits };
+      // through a share link: a scenario of your own, the link's token in the body (not the URL)
+      const out = cfg.shareSave
+        ? await api("POST", "/api/shared/save-as", Object.assign({ share: cfg.share }, wanted), false)
+        : await api("POST", `/api/scenarios/${cfg.scenario}/save-as`, wanted);
       $("save-as-dialog").close();
       const from = cfg.scenario;
       cfg.scenario = out.id;
@@ -950,6 +1013,7 @@
       cfg.canSave = true;
       body.dataset.canSave = "true";
       cfg.share = null; // the new scenario is the planner's own
+      cfg.shareSave = false;
       body.dataset.scenario = out.id;
       state.saved = state.edits.slice();
       state.edits = []; state.redo = [];
@@ -1021,10 +1085,40 @@
     const tag = (target.tagName || "").toLowerCase();
     return tag === "textarea" || tag === "select" || (tag === "input" && !["checkbox", "radio", "button"].includes(target.type));
   }
+  /* Signing in from a shared editor comes back here (``next``) with the edits tried so far:
+   * they wait in this tab's sessionStorage (never sent anywhere) and are put back on load. */
+  const TRYOUT = "regiokompas.tryout";
+  function keepTryout() {
+    const link = $("sign-in-to-save");
+    link.href = `/login?${new URLSearchParams({ next: window.location.pathname + window.location.search })}`;
+    try {
+      sessionStorage.setItem(TRYOUT, JSON.stringify({
+        scenario: cfg.scenario, share: cfg.share, division: cfg.division, edits: state.edits,
+      }));
+    } catch (err) {
+      // storage off: signing in still works, the edits are not kept
+    }
+  }
+  function takeTryout() {
+    let kept = null;
+    try {
+      kept = JSON.parse(sessionStorage.getItem(TRYOUT) || "null");
+      sessionStorage.removeItem(TRYOUT);
+    } catch (err) {
+      kept = null;
+    }
+    if (!kept || kept.scenario !== cfg.scenario || kept.share !== cfg.share || kept.division !== cfg.division) return;
+    if (!Array.isArray(kept.edits) || !kept.edits.length) return;
+    state.edits = kept.edits.filter((e) => e && typeof e === "object" && e.division === cfg.division);
+    showStatus(ngettext("Your %(num)s tried edit is back: save it as a scenario of your own.",
+      "Your %(num)s tried edits are back: save them as a scenario of your own.", state.edits.length));
+  }
   function wire() {
+    if ($("sign-in-to-save")) $("sign-in-to-save").addEventListener("click", keepTryout);
     $("mode-select").addEventListener("change", () => setMode("select"));
     $("mode-paint").addEventListener("change", () => setMode("paint"));
     $("undo").addEventListener("click", undo);
+    $("space-panel").addEventListener("toggle", () => placeEdits(false));
     $("redo").addEventListener("click", redo);
     $("save").addEventListener("click", save);
     $("save-as").addEventListener("click", openSaveAs);
@@ -1086,6 +1180,7 @@
         loadAgainst(),
       ]);
       state.saved = (stored.document.edits || []);
+      takeTryout();
       state.context = context;
       for (const [pc4, units, plaats, region] of context.postcodes) {
         state.postcodes[pc4] = { units, plaats, region };
