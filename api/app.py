@@ -41,6 +41,7 @@ from api.routers import (
     login,
     maps,
     pages,
+    placement,
     proposal_pages,
     proposals,
     revisions,
@@ -263,6 +264,7 @@ def create_app(
     app.include_router(scenario_pages.router)
     app.include_router(scenarios.router)
     app.include_router(verdicts.router)
+    app.include_router(placement.router)
     app.include_router(compare.router)
     app.include_router(compare_page.router)
     app.include_router(maps.router)

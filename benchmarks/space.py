@@ -61,7 +61,7 @@ def enumeration(models, tmp: Path, region: str) -> tuple[int, float]:
     plan = plan_region(m, 10**9, 10**9)
     rows = 0
     for i, group in enumerate(plan.prefixes):
-        rows += enumerate_prefixes(m, plan.masks, group, str(tmp / f"{region}-{i}.parquet"))["rows"]
+        rows += enumerate_prefixes(m, plan, group, str(tmp / f"{region}-{i}.parquet"))["rows"]
     return rows, time.perf_counter() - t0
 
 

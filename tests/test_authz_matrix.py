@@ -205,6 +205,13 @@ EXAMPLES: dict[tuple[str, str], Callable[[Case], Request]] = {
         {"json": {"division": "swv_po", "against": "jeugdregio", "weight": "area",
                   "edits": [MOVE]}},
     ),
+    ("GET", "/api/scenarios/{scenario}/placement"): lambda c: (
+        "GET", f"/api/scenarios/{c.target}/placement?division=swv_po", {}
+    ),
+    ("POST", "/api/scenarios/{scenario}/placement"): lambda c: (
+        "POST", f"/api/scenarios/{c.target}/placement",
+        {"json": {"division": "swv_po", "edits": [MOVE]}},
+    ),
     ("POST", "/api/scenarios/{scenario}/edits"): lambda c: (
         "POST", f"/api/scenarios/{c.target}/edits", {"json": {"base_revision": c.revision,
                                                               "edits": [MOVE]}},
@@ -464,7 +471,11 @@ def test_public_rule_is_the_default_nowhere() -> None:
     public_writes = {
         k for k, rule in POLICY.items() if k[0] != "GET" and rule.access not in NEEDS_USER
     }
-    reads = {("POST", "/api/compare"), ("POST", "/api/scenarios/{scenario}/evaluate")}
+    reads = {
+        ("POST", "/api/compare"),
+        ("POST", "/api/scenarios/{scenario}/evaluate"),
+        ("POST", "/api/scenarios/{scenario}/placement"),
+    }
     assert public_writes == {("POST", "/login"), ("POST", "/logout")} | reads
     assert all(POLICY[k].reads for k in reads)  # they only read, checked per scenario
     assert POLICY[("GET", "/")] is PUBLIC

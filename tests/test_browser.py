@@ -75,12 +75,19 @@ def sign_in_browser(d: WebDriver, server: str) -> None:
 
 @contextlib.contextmanager
 def running_server(
-    state: Path, data_dir: Path, cache_dir: Path, log_dir: Path, ready: str = "/api/scenarios"
+    state: Path,
+    data_dir: Path,
+    cache_dir: Path,
+    log_dir: Path,
+    ready: str = "/api/scenarios",
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[str]:
     """``regio serve`` on a free loopback port with ``state``
     (:func:`fixtures.server.running_server`); yields its base URL once ``ready`` answers 200,
-    and stops the server afterwards (its log in ``log_dir``)."""
+    and stops the server afterwards (its log in ``log_dir``). ``extra_env``: more environment
+    for the server (e.g. ``REGIOKOMPAS_SPACE``)."""
     env = {"REGIOKOMPAS_DATA": str(data_dir), "REGIOKOMPAS_CACHE": str(cache_dir)}
+    env.update(extra_env or {})
     log = log_dir / "serve.log"
     with serve_in_background(state, env=env, log=log, ready=ready, timeout=START_TIMEOUT) as s:
         yield s.url

@@ -192,3 +192,60 @@ def test_placement_counts_match_the_stored_plans(ds, space) -> None:
 def test_placement_of_a_value() -> None:
     p = placement(np.array([1.0, 2.0, 2.0, 3.0]), np.full(4, 0.25), 2.0)
     assert p == {"below": 0.25, "equal": 0.5, "above": 0.25, "percentile": 50.0}
+
+
+def test_readers_number_the_gemeenten_as_the_manifest_does(ds, space, monkeypatch) -> None:
+    """A plan is stored as text in the build's numbering of the gemeenten (the manifest's
+    ``units``). A reader that would number them otherwise (networkx's ordering used to change
+    with each process's string hash seed) still reads the stored plans right: the placement
+    of a stored plan finds it in the space with its stored disruption."""
+    import geo.space.model as model
+    from geo.space.model import parts_of_text
+
+    manifest = json.loads((space / "manifest.json").read_text())
+    units = {e["jeugdregio"]: e["units"] for e in manifest["regions"]}
+    plans = read_plans(space)
+    chosen = plans.groupby("jeugdregio").nth(1)
+    assignment = {}
+    for row in chosen.itertuples():  # read with the manifest's numbering, not geo.space.model
+        for k, mask in enumerate(parts_of_text(row.plan)):
+            for i, unit in enumerate(units[row.jeugdregio]):
+                if mask >> i & 1:
+                    assignment[unit] = f"{row.jeugdregio}-{k}"
+    other = lambda graph: sorted((str(u) for u in graph.nodes), reverse=True)  # noqa: E731
+    assert any(other(g) != units[r] for r, g in _graphs(ds).items())
+    monkeypatch.setattr(model, "search_order", other)
+    placed = place(ds, Division.from_assignment("swv", assignment), space, scenario="plan")
+    assert placed["in_space"] is True
+    for row in chosen.itertuples():
+        fig = placed["jeugdregios_placement"][row.jeugdregio]["figures"]["disrupted"]
+        assert fig["value"] == pytest.approx(row.disrupted)
+
+
+def _graphs(ds) -> dict:
+    from geo.proposals.problem import prepare
+
+    return prepare(ds, SETTINGS).graphs
+
+
+def test_the_numbering_is_the_same_in_every_process() -> None:
+    """The build's numbering does not depend on the process's string hash seed."""
+    import subprocess
+    import sys
+
+    code = (
+        "import networkx as nx; from geo.space.model import search_order; "
+        "g = nx.grid_2d_graph(4, 5); "
+        "g = nx.relabel_nodes(g, {n: f'GM{n[0]}{n[1]}' for n in g}); print(search_order(g))"
+    )
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**__import__("os").environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in (1, 2, 3, 4)
+    }
+    assert len(outs) == 1

@@ -19,6 +19,8 @@ from geo.space.enumerate import (
     count_by_swvs,
     count_plans,
     enumerate_plans,
+    live_counts,
+    parts_from_masks,
     sample_uniform,
     split_tasks,
     valid_parts,
@@ -131,6 +133,31 @@ def test_split_tasks_cover_the_tree_once(case) -> None:
         labels_text(model, p) for prefix, _ in tasks for p in enumerate_plans(model, parts, prefix)
     ]
     assert len(seen) == len(set(seen)) == total == sum(n for _, n in tasks)
+
+
+def test_tasks_from_the_shipped_memo_find_the_brute_force_divisions(case) -> None:
+    """A task rebuilt from the valid masks and the live states only (what Dask ships) walks
+    every subtree of the split without recounting, and finds exactly the brute-force divisions;
+    the shipped memo holds only live states, fewer than the DP visited."""
+    _, ctx, model = case
+    expected = brute_force(ctx)
+    planned = valid_parts(model)
+    keys, rows = live_counts(model, planned)
+    assert 0 < len(keys) < len(planned.memo)
+    assert (rows.sum(axis=1) > 0).all()
+    tasks = split_tasks(model, planned, max(2, len(expected) // 5))
+    found = []
+    for prefix, n in tasks:
+        shipped = parts_from_masks(model, planned.masks, (keys, rows))
+        below = [as_sets(model, p) for p in enumerate_plans(model, shipped, prefix)]
+        assert len(below) == n
+        found += below
+        assert len(shipped.memo) == len(keys)  # nothing was recounted
+    assert len(found) == len(set(found)) and set(found) == expected
+    shipped = parts_from_masks(model, planned.masks, (keys, rows))
+    assert count_by_swvs(model, shipped) == count_by_swvs(model, valid_parts(model))
+    draws = {as_sets(model, sample_uniform(model, shipped, random.Random(s))) for s in range(50)}
+    assert draws <= expected
 
 
 def test_figures_equal_the_engine(case) -> None:

@@ -25,8 +25,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from api.compute.placement import placement_page
 from api.deps import ScenarioEvaluator, get_evaluator, get_limits, get_store
 from api.models import SCENARIO_PATTERN
+from api.pages.locale import get_locale
 from api.pages.scenario_view import scenario_view
 from api.pages.templating import render_page
 from api.routers.revisions import difference
@@ -89,10 +91,14 @@ def render(
             }  # fmt: skip
         except (RegiokompasError, KeyError) as exc:
             view.diff = {"from": from_version, "to": to, "error": str(exc), "divisions": []}
+    space = None
+    if view.verdict is not None:
+        space = placement_page(evaluator, view.stored.id, get_locale(request), version=version)
     page = render_page(
         request,
         "scenario.html",
         view=view,
+        space=space,
         new_share_url=new_share_url,
         base_url=str(request.base_url).rstrip("/"),
     )

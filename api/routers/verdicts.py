@@ -16,7 +16,6 @@ be read is named in the verdict's ``warnings`` and leaves the other checks as th
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from typing import Annotated, Any
 
@@ -24,6 +23,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
+from api.compute.placement import placement, space_dir
 from api.deps import ScenarioEvaluator, get_evaluator, unknown_as_404
 from api.models import ERROR_RESPONSES, SCENARIO_PATTERN
 from api.pages.locale import get_locale
@@ -139,21 +139,15 @@ def _verdict(
 
 def with_space(evaluator: ScenarioEvaluator, scenario_id: str, v: Any) -> Any:
     """``v`` with the reported check ``space`` when ``REGIOKOMPAS_SPACE`` names a space."""
-    space = os.environ.get("REGIOKOMPAS_SPACE")
-    if not space or v.state is None:
+    if v.state is None:
         return v
     from geo.errors import RegiokompasError
-    from geo.space.verdict import manifest_time, space_result
 
     try:
-        key = ("space", evaluator.key(scenario_id), space, manifest_time(space))
-        result = evaluator.cache.get_or_compute(
-            key,
-            lambda: space_result(evaluator.dataset, v.state.divisions, space, scenario=v.scenario),
-        )
+        result = placement(evaluator, scenario_id, v.state.divisions, title=v.scenario)
     except RegiokompasError as exc:
-        return replace(v, warnings=[*v.warnings, f"space {space}: {exc}"])
-    return replace(v, results=[*v.results, result])
+        return replace(v, warnings=[*v.warnings, f"space {space_dir()}: {exc}"])
+    return v if result is None else replace(v, results=[*v.results, result])
 
 
 @router.get(

@@ -223,7 +223,9 @@ def _run(
         n_tasks += 1
         queue.append((kind, region, client.submit(fn, *args, pure=False)))
 
-    for r in todo:
+    # Largest jeugdregio first: its planning task (valid parts, the counting DP) is the one
+    # serial step of the build, so it starts at once while the small ones fill the other workers.
+    for r in sorted(todo, key=lambda r: -models[r].n):
         submit("plan", r, plan_region, models[r], space.cap, space.task_plans)
     if not sync:
         from distributed import as_completed
@@ -261,6 +263,9 @@ def _run(
         if kind == "plan":
             plan: RegionPlan = result
             state["plan"] = plan
+            # The tasks get the plan's future, not its value: Dask moves the valid parts and the
+            # count memo to each worker once instead of shipping them from here with every task.
+            shipped = plan if sync else future
             d = region_dir(out, region)
             model = models[region]
             if plan.exact:
@@ -271,7 +276,7 @@ def _run(
                         region,
                         enumerate_prefixes,
                         model,
-                        plan.masks,
+                        shipped,
                         group,
                         str(d / f"part-{i:04d}.parquet"),
                     )
@@ -287,7 +292,7 @@ def _run(
                             region,
                             draw_uniform,
                             model,
-                            plan.masks,
+                            shipped,
                             n,
                             seed,
                             str(d / f"part-{i:04d}.parquet"),
@@ -300,7 +305,7 @@ def _run(
                             region,
                             recom_chain,
                             model,
-                            plan.masks,
+                            shipped,
                             k,
                             space.chain_steps,
                             space.seed * 1000 + 100 * k + c,

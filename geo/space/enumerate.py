@@ -58,6 +58,11 @@ class Parts:
     memo: dict[int, np.ndarray] = field(default_factory=dict)
     arrays: list[np.ndarray] = field(default_factory=list)
     options: dict[int, tuple[list[int], np.ndarray]] = field(default_factory=dict)
+    complete: bool = False
+    """True when ``memo`` holds every live state reachable from the empty cover (shipped by
+    the planning task, :func:`live_counts`): a state missing from it has no completion."""
+    nexts: dict[int, list[int]] = field(default_factory=dict)
+    """Per live state the parts that lead to a live state or the full cover (the walk's memo)."""
 
 
 def p2_ok(model: RegionModel, mask: int) -> bool:
@@ -128,6 +133,8 @@ def _counts(model: RegionModel, parts: Parts, c: int) -> np.ndarray:
     got = memo.get(c)
     if got is not None:
         return got
+    if parts.complete:
+        return np.zeros(model.n + 1, dtype=np.int64)
     if not parts.arrays:
         parts.arrays = [np.array(m, dtype=np.int64) for m in parts.by_min]
     arrays, n = parts.arrays, model.n
@@ -220,25 +227,31 @@ def enumerate_plans(
 
     if not parts.arrays:
         parts.arrays = [np.array(m, dtype=np.int64) for m in parts.by_min]
-    arrays, memo = parts.arrays, parts.memo
+    arrays, nexts = parts.arrays, parts.nexts
+
+    def following(c: int) -> list[int]:
+        """The parts after ``c`` that lead somewhere (memoised per state: the walk visits a
+        state once per partial plan reaching it, but scans its candidates once)."""
+        got = nexts.get(c)
+        if got is None:
+            free = ~c & full
+            v = (free & -free).bit_length() - 1
+            cand = arrays[v]
+            got = []
+            for p in cand[(cand & c) == 0].tolist():
+                nxt = c | p
+                if nxt == full or _counts(model, parts, nxt).any():
+                    got.append(p)
+            nexts[c] = got
+        return got
 
     def walk(c: int) -> Iterator[list[int]]:
         if c == full:
             yield list(chosen)
             return
-        free = ~c & full
-        v = (free & -free).bit_length() - 1
-        cand = arrays[v]
-        for p in cand[(cand & c) == 0].tolist():
-            nxt = c | p
-            if nxt != full:
-                ways = memo.get(nxt)  # filled by the count of ``start`` above
-                if ways is None:
-                    ways = _counts(model, parts, nxt)
-                if not ways.any():
-                    continue
+        for p in following(c):
             chosen.append(p)
-            yield from walk(nxt)
+            yield from walk(c | p)
             chosen.pop()
 
     yield from walk(start)
@@ -285,6 +298,8 @@ def _options(
         full = model.full
         free = ~c & full
         v = (free & -free).bit_length() - 1
+        if not parts.arrays:
+            parts.arrays = [np.array(m, dtype=np.int64) for m in parts.by_min]
         cand = parts.arrays[v]
         options, ways = [], []
         for p in cand[(cand & c) == 0].tolist():
@@ -361,12 +376,31 @@ def toy_path(n: int, *, sizes: list[float], min_size: float, max_size: float) ->
     )
 
 
-def parts_from_masks(model: RegionModel, masks: list[int]) -> Parts:
-    """:class:`Parts` rebuilt from a list of valid masks (what a Dask task receives)."""
+def live_counts(model: RegionModel, parts: Parts) -> tuple[np.ndarray, np.ndarray]:
+    """Every state with at least one completion and its counts per number of further parts
+    (after the full count): a compact, complete memo to ship to tasks (JZ39 at a 10 km margin:
+    7,480 live states of 182,553 visited)."""
+    _counts(model, parts, 0)
+    live = [(c, v) for c, v in parts.memo.items() if v.any()]
+    keys = np.array([c for c, _ in live], dtype=np.int64)
+    rows = np.array([v for _, v in live], dtype=np.int64).reshape(len(live), model.n + 1)
+    return keys, rows
+
+
+def parts_from_masks(
+    model: RegionModel, masks: list[int], live: tuple[np.ndarray, np.ndarray] | None = None
+) -> Parts:
+    """:class:`Parts` rebuilt from a list of valid masks (what a Dask task receives); with
+    ``live`` (:func:`live_counts`) the count memo is complete and nothing is recounted."""
     by_min: list[list[int]] = [[] for _ in range(model.n)]
     for m in masks:
         by_min[(m & -m).bit_length() - 1].append(m)
-    return Parts(list(masks), by_min, len(masks))
+    parts = Parts(list(masks), by_min, len(masks))
+    if live is not None:
+        keys, rows = live
+        parts.memo = dict(zip(keys.tolist(), rows, strict=True))
+        parts.complete = True
+    return parts
 
 
 __all__ = [
@@ -375,6 +409,7 @@ __all__ = [
     "count_by_swvs",
     "count_plans",
     "enumerate_plans",
+    "live_counts",
     "parts_from_masks",
     "sample_uniform",
     "sample_uniform_k",

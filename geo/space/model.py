@@ -25,10 +25,10 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 import pandas as pd
-from networkx.utils import reverse_cuthill_mckee_ordering
 
 from geo.proposals.problem import Context
 from geo.proposals.travel import LEVELS
+from geo.space.errors import SpaceError
 
 TOLERANCE_KM = 1e-3
 """Slack on a distance against its allowed maximum (1 m, as geo.checks.travel)."""
@@ -98,18 +98,67 @@ bits = _bits
 
 
 def search_order(graph: nx.Graph) -> list[str]:
-    """The gemeenten in reverse Cuthill-McKee order (ties by code): neighbours get nearby
-    numbers, so the covered set of the enumeration's "lowest uncovered gemeente first" search
-    has a short frontier and the counting DP visits far fewer states than in code order."""
-    ordered = nx.Graph()
-    ordered.add_nodes_from(sorted(str(u) for u in graph.nodes))
-    ordered.add_edges_from(sorted((str(a), str(b)) for a, b in graph.edges))
-    return [str(u) for u in reverse_cuthill_mckee_ordering(ordered)]
+    """The gemeenten in reverse Cuthill-McKee order, deterministic (every tie broken by code):
+    neighbours get nearby numbers, so the covered set of the enumeration's "lowest uncovered
+    gemeente first" search has a short frontier and the counting DP visits far fewer states
+    than in code order.
+
+    Deterministic on purpose: a plan is stored as text in this order, so two processes must
+    number alike (networkx's ordering starts from a set's iteration order, which changes with
+    the string hash seed of each process). Readers still take the order from the manifest.
+
+    >>> g = nx.Graph([("GM3", "GM1"), ("GM1", "GM2"), ("GM2", "GM4")])
+    >>> search_order(g)
+    ['GM4', 'GM2', 'GM1', 'GM3']
+    """
+    adj = {str(u): sorted(str(v) for v in graph.neighbors(u)) for u in graph.nodes}
+    degree = {u: len(vs) for u, vs in adj.items()}
+
+    def key(u: str) -> tuple[int, str]:
+        return degree[u], u
+
+    def levels(start: str) -> list[list[str]]:
+        seen, level, out = {start}, [start], []
+        while level:
+            out.append(level)
+            nxt = sorted({v for u in level for v in adj[u] if v not in seen}, key=key)
+            seen.update(nxt)
+            level = nxt
+        return out
+
+    order: list[str] = []
+    placed: set[str] = set()
+    for first in sorted(adj):
+        if first in placed:
+            continue
+        component = [u for level in levels(first) for u in level]
+        start = min(component, key=key)
+        depth = len(levels(start))
+        while True:  # a pseudo-peripheral start (George and Liu), ties by (degree, code)
+            candidate = min(levels(start)[-1], key=key)
+            d = len(levels(candidate))
+            if d <= depth:
+                break
+            start, depth = candidate, d
+        queue, seen = [start], {start}
+        for u in queue:  # Cuthill-McKee: breadth first, neighbours by (degree, code)
+            for v in sorted(adj[u], key=key):
+                if v not in seen:
+                    seen.add(v)
+                    queue.append(v)
+        order += queue
+        placed.update(queue)
+    return order[::-1]
 
 
-def region_models(ctx: Context, regions: list[str] | None = None) -> dict[str, RegionModel]:
+def region_models(
+    ctx: Context,
+    regions: list[str] | None = None,
+    orders: dict[str, list[str]] | None = None,
+) -> dict[str, RegionModel]:
     """One :class:`RegionModel` per jeugdregio of the proposal context (all when ``regions`` is
-    None)."""
+    None). ``orders``: the numbering of a jeugdregio's gemeenten to use (a space's manifest
+    ``units``, so its plan texts read right), else :func:`search_order`."""
     ds = ctx.dataset
     s = ctx.settings
     chosen = sorted(ctx.graphs) if regions is None else list(regions)
@@ -127,6 +176,13 @@ def region_models(ctx: Context, regions: list[str] | None = None) -> dict[str, R
     for region in chosen:
         graph = ctx.graphs[region]
         units = search_order(graph)
+        if orders and region in orders:
+            if sorted(orders[region]) != sorted(units):
+                raise SpaceError(
+                    f"jeugdregio {region}: the space numbers other gemeenten "
+                    f"({len(orders[region])}) than the data ({len(units)}); rebuild the space"
+                )
+            units = [str(u) for u in orders[region]]
         pos = {u: i for i, u in enumerate(units)}
         nb = [0] * len(units)
         edges = []

@@ -56,6 +56,15 @@ def space_settings(space: Path | str) -> ProposalSettings:
     return ProposalSettings(**p)
 
 
+def space_orders(space: Path | str) -> dict[str, list[str]]:
+    """Per jeugdregio the numbering of its gemeenten the space's plan texts use (the manifest's
+    ``units``): models that read stored plans must number alike."""
+    path = Path(space) / "manifest.json"
+    if not path.exists():
+        raise SpaceError(f"{space}: no space here (no manifest.json); run 'regio space build'")
+    return {e["jeugdregio"]: list(e["units"]) for e in json.loads(path.read_text())["regions"]}
+
+
 def _connected(model: RegionModel, mask: int) -> bool:
     start = mask & -mask
     seen, frontier = start, start
@@ -167,7 +176,7 @@ def place(
     if not len(plans):
         raise SpaceError(f"{space}: the space holds no plans")
     built = sorted(plans["jeugdregio"].unique())
-    models = region_models(ctx, built)
+    models = region_models(ctx, built, space_orders(space))
     manifest_path = Path(space) / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     method = {e["jeugdregio"]: e["method"] for e in manifest.get("regions", [])}

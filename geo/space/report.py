@@ -21,7 +21,7 @@ from geo.space.distributions import read_plans
 from geo.space.errors import SpaceError
 from geo.space.model import plan_of_assignment, region_models
 from geo.space.options import diverse, option_division, option_scenario, pareto_front
-from geo.space.placement import space_settings
+from geo.space.placement import space_orders, space_settings
 
 
 def _scenario_text(doc: dict[str, Any]) -> str:
@@ -47,7 +47,7 @@ def write_options(
     if not len(plans):
         raise SpaceError(f"{space}: the space holds no plans")
     ctx = prepare(dataset, settings)
-    models = region_models(ctx, sorted(plans["jeugdregio"].unique()))
+    models = region_models(ctx, sorted(plans["jeugdregio"].unique()), space_orders(space))
     front = pareto_front(plans, fixed)
     chosen = diverse(front, k)
     first = plans.groupby("jeugdregio").first()

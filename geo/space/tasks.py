@@ -17,13 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from geo.space.enumerate import (
+    Parts,
     count_by_swvs,
     count_plans,
     enumerate_plans,
+    live_counts,
     parts_from_masks,
     sample_uniform,
     split_tasks,
@@ -51,6 +54,13 @@ class RegionPlan:
     prefixes: list[list[tuple[tuple[int, ...], int]]]
     """Exact: groups of prefixes, one group per task."""
     seconds: float
+    live: tuple[np.ndarray, np.ndarray] | None = None
+    """The complete count memo (:func:`geo.space.enumerate.live_counts`): tasks reuse it
+    instead of recounting their subtree."""
+
+    def parts(self, model: RegionModel) -> Parts:
+        """The region's valid parts with the shipped count memo (what every task starts from)."""
+        return parts_from_masks(model, self.masks, self.live)
 
 
 def plan_region(model: RegionModel, cap: int, task_plans: int) -> RegionPlan:
@@ -84,6 +94,7 @@ def plan_region(model: RegionModel, cap: int, task_plans: int) -> RegionPlan:
         parts.masks,
         groups,
         round(time.perf_counter() - start, 4),
+        live_counts(model, parts),
     )
 
 
@@ -111,11 +122,11 @@ def _writer_rows(path: Path, frames: Any) -> dict[str, int]:
 
 
 def enumerate_prefixes(
-    model: RegionModel, masks: list[int], prefixes: list[tuple[tuple[int, ...], int]], path: str
+    model: RegionModel, plan: RegionPlan, prefixes: list[tuple[tuple[int, ...], int]], path: str
 ) -> dict[str, Any]:
     """Every plan below ``prefixes``, with its figures, written to ``path`` (Parquet)."""
     start = time.perf_counter()
-    parts = parts_from_masks(model, masks)
+    parts = plan.parts(model)
 
     def frames() -> Any:
         batch: list[list[int]] = []
@@ -140,11 +151,11 @@ def _with_weight(frame: Any, log_weight: float) -> Any:
 
 
 def draw_uniform(
-    model: RegionModel, masks: list[int], n: int, seed: int, path: str
+    model: RegionModel, plan: RegionPlan, n: int, seed: int, path: str
 ) -> dict[str, Any]:
     """``n`` exactly uniform draws of valid plans, written to ``path``."""
     start = time.perf_counter()
-    parts = parts_from_masks(model, masks)
+    parts = plan.parts(model)
     rng = random.Random(seed)
 
     def frames() -> Any:
@@ -163,10 +174,10 @@ def draw_uniform(
 
 
 def recom_chain(
-    model: RegionModel, masks: list[int], k: int, steps: int, seed: int, chain: int
+    model: RegionModel, plan: RegionPlan, k: int, steps: int, seed: int, chain: int
 ) -> tuple[Any, dict[str, Any]]:
     """One reversible ReCom chain (:func:`geo.space.sample.chain_rows`)."""
     from geo.space.sample import chain_rows
 
-    parts = parts_from_masks(model, masks)
+    parts = plan.parts(model)
     return chain_rows(model, parts, k, steps=steps, seed=seed, chain=chain)

@@ -166,6 +166,13 @@ POLICY: dict[tuple[str, str], Rule] = {
         "read", reads=("path:scenario",), share=True
     ),
     ("POST", "/api/scenarios/{scenario}/edits"): Rule("owner", target="path:scenario"),
+    # placement among the valid divisions (the scenario page, the editor's panel): as evaluate
+    ("GET", "/api/scenarios/{scenario}/placement"): Rule(
+        "read", reads=("path:scenario",), share=True
+    ),
+    ("POST", "/api/scenarios/{scenario}/placement"): Rule(
+        "read", reads=("path:scenario",), share=True
+    ),
     ("POST", "/api/scenarios/{scenario}/save-as"): Rule("user", reads=("path:scenario",)),
     # edits tried through a share link, kept as the caller's own (the route checks the link
     # in the body: api.routers.shared)

@@ -528,11 +528,70 @@
     renderChanged();
     renderEdits();
     renderFocusOptions();
+    placeEdits();
     if (state.resultsFrom === "query" && state.results.length) refreshResults();
     if (previous) announce(summary(figures));
     state.evalCount += 1;
     state.lastRender = performance.now();
     body.dataset.evalCount = String(state.evalCount);
+  }
+  // ------------------------------------------------------------------ placement
+  /* Where the edited division lies among the valid divisions (the server's space): asked for
+   * while the panel is open, after each evaluation; the SVG histograms come from the server
+   * (numbers only, every text escaped) and are parsed as SVG, never as HTML. */
+  const PLACEMENT_FIGURES = ["disrupted", "travel_po_km", "travel_vo_km"];
+  let placementRequest = 0;
+  let placedEdits = null;
+  async function placeEdits(force) {
+    const panel = $("space-panel");
+    if (!panel || !panel.open) return;
+    const key = JSON.stringify(state.edits);
+    if (!force && key === placedEdits) return;
+    placedEdits = key;
+    const id = ++placementRequest;
+    const box = $("space-body");
+    box.setAttribute("aria-busy", "true");
+    box.replaceChildren(el("p", { class: "help", text: _("Placing the division among the valid divisions…") }));
+    try {
+      const data = await api("POST", `/api/scenarios/${cfg.scenario}/placement`, evaluateBody(state.edits));
+      if (id === placementRequest) renderPlacement(data);
+    } catch (err) {
+      if (id === placementRequest) {
+        placedEdits = null;
+        box.replaceChildren(el("p", { class: "off", id: "space-error", text: err.message }));
+      }
+    } finally {
+      if (id === placementRequest) box.removeAttribute("aria-busy");
+    }
+  }
+  function renderPlacement(data) {
+    const box = $("space-body");
+    if (data.state === "none") {
+      box.replaceChildren(el("p", { id: "space-none", text: data.text }), el("p", { class: "help", text: data.how }));
+      return;
+    }
+    if (data.state !== "ok") {
+      box.replaceChildren(el("p", { class: "off", id: "space-error", text: data.error || "" }));
+      return;
+    }
+    const v = data.view;
+    const nodes = [el("p", { id: "space-in", "data-in-space": String(v.in_space_jeugdregios),
+      text: v.in_space_text + (v.outside_text ? " " + v.outside_text : "") })];
+    for (const c of v.charts.filter((x) => PLACEMENT_FIGURES.includes(x.figure))) {
+      const svg = new DOMParser().parseFromString(c.svg, "image/svg+xml").documentElement;
+      const figure = el("figure", { class: "space-chart", id: `editor-space-chart-${c.figure}`, "data-percentile": String(c.percentile) });
+      if (svg && svg.nodeName === "svg") figure.append(document.importNode(svg, true));
+      figure.append(el("figcaption", {}, el("span", { id: c.text_id, text: c.text }), c.better ? el("span", { class: "help", text: ` (${c.better})` }) : ""));
+      nodes.push(figure);
+    }
+    const rows = v.rows.filter((r) => r.sentence);
+    if (rows.length) {
+      const list = el("ul", { id: "space-sentences" }, ...rows.map((r) =>
+        el("li", { "data-jeugdregio": r.code, text: `${r.sentence} (${r.in_space ? _("in the space") : _("outside the space")})` })));
+      nodes.push(el("details", { id: "space-per-jeugdregio" },
+        el("summary", { text: _("Per jeugdregio: how many valid divisions disrupt fewer pupils") }), list));
+    }
+    box.replaceChildren(...nodes);
   }
   function verdictWord(before, after, higherIsBetter) {
     if (before === null || after === null || before === undefined || after === undefined || before === after) return _("unchanged");
@@ -1059,6 +1118,7 @@
     $("mode-select").addEventListener("change", () => setMode("select"));
     $("mode-paint").addEventListener("change", () => setMode("paint"));
     $("undo").addEventListener("click", undo);
+    $("space-panel").addEventListener("toggle", () => placeEdits(false));
     $("redo").addEventListener("click", redo);
     $("save").addEventListener("click", save);
     $("save-as").addEventListener("click", openSaveAs);
