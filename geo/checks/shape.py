@@ -208,6 +208,9 @@ def contiguity(state: CheckState) -> CheckResult:
     graph = _graph(state)
     memo = per_object(state.jeugdregio, ("region_parts", id(state.ctx)), dict)
     codes, labels = state.ctx.codes, state.ctx.labels
+    position = per_object(
+        state.jeugdregio, "unit_position", lambda: {c: i for i, c in enumerate(codes)}
+    )
     offenders = []
     total = 0
     for subject in state.subjects:
@@ -228,9 +231,7 @@ def contiguity(state: CheckState) -> CheckResult:
                             {
                                 "n": len(parts),
                                 "detached": "; ".join(
-                                    ", ".join(
-                                        f"{g} {labels[state.units.get_loc(g)]}" for g in p[:3]
-                                    )
+                                    ", ".join(f"{g} {labels[position[g]]}" for g in p[:3])
                                     for p in parts[1:3]
                                 ),
                             },
