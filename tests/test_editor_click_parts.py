@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from geo.checks import CheckState, VerdictSettings, build_context
 from geo.checks.context import nearest_by_label
 from geo.checks.travel import _distances, location_labels
-from geo.editing.parts import region_adjacency
+from geo.editing.parts import membership_rows, region_adjacency
 from geo.errors import RegiokompasError
 from geo.scenarios import edits
 
@@ -89,3 +89,34 @@ def test_region_adjacency_equals_the_matrix_product(ctx, dataset, name) -> None:
     assert len(start.split_units()) > 0 or name == "provincie"
     for division in _walk(start, random.Random(5), 8):
         assert region_adjacency(division, adjacency) == _matrix_adjacency(division, adjacency)
+
+
+def test_membership_rows_list_each_gemeentes_regions_largest_first(ctx, dataset) -> None:
+    start = dataset.division("swv_po").reindexed(ctx.units)
+    for division in _walk(start, random.Random(2), 4):
+        rows = membership_rows(division)
+        assignment = division.membership
+        assert list(rows) == [str(u) for u in division.units]
+        for unit, group in assignment[assignment["share"] > 0].groupby("unit"):
+            want = sorted(zip(group["region"], group["share"], strict=True), key=lambda x: -x[1])
+            got = rows[str(unit)]
+            assert [r for r, _ in got] == [r for r, _ in want] or len(
+                set(s for _, s in want)
+            ) < len(want)
+            assert sorted(got) == sorted((str(r), float(s)) for r, s in want)
+
+
+def test_prefix_keys_hash_only_the_new_edits_and_equal_the_full_chain() -> None:
+    from geo.editing import LiveEditor
+
+    editor = LiveEditor.__new__(LiveEditor)  # only the key cache is used here
+    editor._last_keys = None
+    moves = [
+        {"op": "move", "division": "swv_po", "unit": f"GM{i:04d}", "to": "PO2001"} for i in range(6)
+    ]
+    for n in (0, 2, 3, 6):
+        assert editor._keys("c", moves[:n]) == LiveEditor.prefix_keys("c", moves[:n])
+    changed = [moves[0], {**moves[1], "to": "PO2101"}, *moves[2:]]
+    assert editor._keys("c", changed) == LiveEditor.prefix_keys("c", changed)
+    assert editor._keys("c", changed)[2] != LiveEditor.prefix_keys("c", moves)[2]
+    assert editor._keys("other", changed) == LiveEditor.prefix_keys("other", changed)

@@ -144,6 +144,10 @@ def _distances(state: CheckState, level: str, division: Division) -> tuple[Any, 
     return out, nearest
 
 
+_OFFENDER_MEMO_MAX = 50_000
+"""P2 gemeente offenders remembered per jeugdregio frame (the editor's clicks change a few)."""
+
+
 def _level(state: CheckState, subject: Subject, level: str) -> dict[str, object]:
     """Figures and offenders of one subject and level."""
     ctx, frame, margin = state.ctx, state.jeugdregio, state.settings.margin_km
@@ -159,37 +163,46 @@ def _level(state: CheckState, subject: Subject, level: str) -> dict[str, object]
     offenders = []
     name = LEVEL_NAMES[level]
     rows = np.flatnonzero(longer)
+    # an offender depends only on its own figures: remembered (per jeugdregio frame), so an
+    # editor click builds only the gemeenten whose distance changed
+    memo = per_object(frame, ("p2_offenders", id(ctx)), dict)
+    if len(memo) > _OFFENDER_MEMO_MAX:
+        memo.clear()
     for i, b_km, a_km, x_km in zip(
         rows.tolist(), base[rows].tolist(), after[rows].tolist(), extra[rows].tolist(), strict=True
     ):  # plain floats: this loop runs per click in the editor
+        key = (subject.name, level, i, b_km, a_km)
+        found = memo.get(key)
+        if found is not None:
+            offenders.append(found)
+            continue
         finite = math.isfinite(a_km)
-        offenders.append(
-            {
-                "code": str(codes[i]),
-                "name": str(labels[i]),
-                "kind": "gemeente",
-                "level": level,
-                "division": subject.name,
-                "baseline_km": round(b_km, 3),
-                "after_km": round(a_km, 3) if finite else None,
-                "extra_km": round(x_km, 3) if math.isfinite(x_km) else None,
-                **problem(
-                    Message(
-                        N_("%(level)s %(after)s km, baseline %(baseline)s km"),
-                        {
-                            "level": name,
-                            "after": Figure(a_km, ".1f"),
-                            "baseline": Figure(b_km, ".1f"),
-                        },
-                    )
-                    if finite
-                    else Message(
-                        N_("%(level)s: no location in its SWV (baseline %(baseline)s km)"),
-                        {"level": name, "baseline": Figure(b_km, ".1f")},
-                    )
-                ),
-            }
-        )
+        memo[key] = {
+            "code": str(codes[i]),
+            "name": str(labels[i]),
+            "kind": "gemeente",
+            "level": level,
+            "division": subject.name,
+            "baseline_km": round(b_km, 3),
+            "after_km": round(a_km, 3) if finite else None,
+            "extra_km": round(x_km, 3) if math.isfinite(x_km) else None,
+            **problem(
+                Message(
+                    N_("%(level)s %(after)s km, baseline %(baseline)s km"),
+                    {
+                        "level": name,
+                        "after": Figure(a_km, ".1f"),
+                        "baseline": Figure(b_km, ".1f"),
+                    },
+                )
+                if finite
+                else Message(
+                    N_("%(level)s: no location in its SWV (baseline %(baseline)s km)"),
+                    {"level": name, "baseline": Figure(b_km, ".1f")},
+                )
+            ),
+        }
+        offenders.append(memo[key])
     # per SWV: pupil-weighted mean of its gemeenten's distances (weights: pupils x share)
     # against the same mean of their baselines
     # (over the nonzero shares only: sparse, no units x regions table per click)
@@ -208,7 +221,7 @@ def _level(state: CheckState, subject: Subject, level: str) -> dict[str, object]
     gone = (w > 0) & np.isinf(after[r])
     lost = np.bincount(m.indices[gone], minlength=n_regions)
     for j in np.flatnonzero(swv_bad):
-        code = str(division.regions[j])
+        code = division.column_codes[j]
         finite = bool(np.isfinite(swv_after[j]))
         offenders.append(
             {

@@ -80,15 +80,17 @@ def membership_rows(division: Division) -> dict[str, list[tuple[str, float]]]:
     {'G1': [('A', 1.0)]}
     """
     m = division.shares.tocsr()
+    if m.shape[0] == 0:
+        return {}
     rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
-    order = np.lexsort((-m.data, rows))  # per unit, largest share first (stable on ties)
-    codes = [division.column_codes[j] for j in m.indices[order].tolist()]
-    values = m.data[order].tolist()
-    out: dict[str, list[tuple[str, float]]] = {}
-    for i, unit in enumerate(division.units.astype(str).tolist()):
-        lo, hi = m.indptr[i], m.indptr[i + 1]
-        out[unit] = [(c, v) for c, v in zip(codes[lo:hi], values[lo:hi], strict=True) if v > 0]
-    return out
+    keep = m.data > 0
+    rows, data, cols = rows[keep], m.data[keep], m.indices[keep]
+    order = np.lexsort((-data, rows))  # per unit, largest share first (stable on ties)
+    codes = division.column_codes
+    pairs = list(zip([codes[j] for j in cols[order].tolist()], data[order].tolist(), strict=True))
+    ends = np.searchsorted(rows[order], np.arange(1, m.shape[0] + 1)).tolist()
+    units = division.units.astype(str).tolist()
+    return {u: pairs[lo:hi] for u, lo, hi in zip(units, [0, *ends[:-1]], ends, strict=True)}
 
 
 def touched_regions(before: Division, after: Division) -> list[str]:
