@@ -37,7 +37,7 @@ import csv
 import dataclasses
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -85,8 +85,14 @@ def region_labels(division: Division) -> dict[str, str]:
     return {str(c): label(str(c), division.region_names.get(c)) for c in division.regions}
 
 
-def generated_names(division: Division, unit_names: pd.Series, pupils: pd.Series) -> dict[str, str]:
-    """The rule's name of every region of ``division`` (see the module docstring).
+def generated_names(
+    division: Division,
+    unit_names: pd.Series,
+    pupils: pd.Series,
+    only: Collection[str] | None = None,
+) -> dict[str, str]:
+    """The rule's name of every region of ``division`` (see the module docstring), or of the
+    regions ``only`` when given.
 
     ``unit_names`` and ``pupils`` are indexed by unit code; ``pupils.name`` picks the
     division's weight-specific shares (so a split gemeente brings only its pupils there).
@@ -98,8 +104,9 @@ def generated_names(division: Division, unit_names: pd.Series, pupils: pd.Series
     >>> generated_names(d, names, pupils)
     {'A': 'Twee, Drie e.o.', 'B': 'Vier'}
     """
+    codes = [str(c) for c in division.regions] if only is None else [str(c) for c in only]
     m = division.for_weight(str(pupils.name)).membership
-    m = m[m["region"].isin(division.regions)].copy()
+    m = m[m["region"].isin(codes)].copy()
     m["pupils"] = m["share"].to_numpy(float) * pupils.reindex(m["unit"]).fillna(0.0).to_numpy(float)
     m["gemeente"] = unit_names.reindex(m["unit"]).fillna(m["unit"]).astype(str).to_numpy()
     m = m.sort_values(
@@ -109,19 +116,19 @@ def generated_names(division: Division, unit_names: pd.Series, pupils: pd.Series
     m = m[~has_pupils | (m["pupils"] > 0)]
     rank = m.groupby("region").cumcount().to_numpy()
     count = m.groupby("region")["unit"].transform("size").to_numpy()
-    first = m[rank == 0].set_index("region")["gemeente"]
-    second = m[rank == 1].set_index("region")["gemeente"]
-    more = pd.Series(count > 2, index=m["region"].to_numpy()).groupby(level=0).first()
+    regions = m["region"].to_numpy()
+    first = dict(zip(regions[rank == 0], m["gemeente"].to_numpy()[rank == 0], strict=True))
+    second = dict(zip(regions[rank == 1], m["gemeente"].to_numpy()[rank == 1], strict=True))
+    more = set(regions[count > 2])
     out: dict[str, str] = {}
-    for code in division.regions:
-        code = str(code)
-        if code not in first.index:
+    for code in codes:
+        if code not in first:
             out[code] = code
             continue
         text = str(first[code])
-        if code in second.index:
+        if code in second:
             text += f", {second[code]}"
-        if bool(more.get(code, False)):
+        if code in more:
             text += " e.o."
         out[code] = text
     return out
@@ -139,9 +146,15 @@ def says_nothing(code: str, name: str | None) -> bool:
     return not text or text == str(code) or CODE_LIKE.match(text) is not None
 
 
-def rule_names(division: Division, units: pd.DataFrame, key: str | None = None) -> dict[str, str]:
-    """The rule's name of every region of ``division`` from the dataset's unit table ``units``
-    (``name`` and pupil columns); ``key`` picks the pupils as in :func:`name_unnamed`."""
+def rule_names(
+    division: Division,
+    units: pd.DataFrame,
+    key: str | None = None,
+    only: Collection[str] | None = None,
+) -> dict[str, str]:
+    """The rule's name of every region of ``division`` (or of the regions ``only``) from the
+    dataset's unit table ``units`` (``name`` and pupil columns); ``key`` picks the pupils as in
+    :func:`name_unnamed`."""
     column = NAMED_DIVISIONS.get(key or division.name, DEFAULT_PUPILS)
     if column in units:
         pupils = units[column].astype(float)
@@ -151,7 +164,7 @@ def rule_names(division: Division, units: pd.DataFrame, key: str | None = None) 
     pupils.name = column
     unit_names = units["name"].astype(str) if "name" in units else pupils.index.to_series()
     unit_names.index = unit_names.index.astype(str)
-    return generated_names(division, unit_names, pupils)
+    return generated_names(division, unit_names, pupils, only)
 
 
 def name_unnamed(division: Division, units: pd.DataFrame, key: str | None = None) -> Division:
@@ -171,10 +184,11 @@ def name_unnamed(division: Division, units: pd.DataFrame, key: str | None = None
     {'B': 'Bee', 'SWV-A': 'Twee, Een'}
     """
     names = {str(c): str(n) for c, n in division.region_names.items()}
-    bare = [c for c in map(str, division.regions) if says_nothing(c, names.get(c))]
+    codes = division.column_codes[: division.n_regions]  # a plain list (cached per division)
+    bare = [c for c in codes if says_nothing(c, names.get(c))]
     if not bare or "name" not in units:
         return division
-    generated = rule_names(division, units, key)
+    generated = rule_names(division, units, key, only=bare)
     update = {c: generated[c] for c in bare if generated.get(c, c) != c}
     if not update:
         return division

@@ -1,9 +1,12 @@
 """The planner's journey in a real Chromium, mouse and keyboard only (issue 18, must hold):
 
-sign in; a new scenario from jeugdregio_41; its page with the verdict; a new scenario from it
-(save as); share it and open the link signed out (verdict, report, compare with today, every
-link keeping the token); compare with huidig (scorecard side by side, difference map); a
-proposal for Limburg: its progress per jeugdregio, then the result on its own page. Also: the
+sign in; a new scenario from jeugdregio_41; its page with the verdict; the editor: focus on
+Limburg, move a gemeente, lock a region, save as; the regional report as a PDF the browser
+downloads; a new scenario from it (save as); share it and open the link signed out (verdict,
+report, compare with today, every link keeping the token); in the shared editor try an edit,
+sign in from there and keep it as your own scenario; compare with huidig (scorecard side by
+side, difference map); a proposal for Limburg: its progress per jeugdregio, then the result on
+its own page; an import on a base, then a broken one. Also: the
 home page fits a 768-px tablet without sideways scrolling, and /docs renders offline with an
 Authorize button. Screenshots in artifacts/ (workspace_*.png).
 
@@ -22,7 +25,9 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from maps.pdf import pdf_page_count
 from tests.test_browser import (  # noqa: F401 - fixtures
+    ARTIFACTS,
     PASSWORD,
     PLANNER,
     TOKEN,
@@ -32,6 +37,7 @@ from tests.test_browser import (  # noqa: F401 - fixtures
     server,
 )
 from tests.test_browser_editor import _ready, _wait_evaluated
+from tests.test_browser_workspace_data import upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -173,6 +179,24 @@ def test_planner_journey(
     assert saved["edits"] == [{"op": "move", "division": "swv_po", "unit": "GM0957", "to": moved}]
     d.get(f"{server}/scenarios/{SCENARIO}")
     _wait_for(d, "#scorecard")
+    # the regional report as PDF: the scenario page's form, the browser downloads it
+    downloads = ARTIFACTS / "downloads"
+    downloads.mkdir(parents=True, exist_ok=True)
+    for old in downloads.iterdir():
+        old.unlink()
+    d.execute_cdp_cmd(
+        "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
+    )
+    d.find_element(By.ID, "report-region").send_keys("Limburg")
+    d.find_element(By.CSS_SELECTOR, "#regional-report button[formaction$='report.pdf']").click()
+    WebDriverWait(d, 240).until(
+        lambda _: (
+            [p for p in downloads.iterdir() if p.suffix == ".pdf"]
+            and not [p for p in downloads.iterdir() if p.suffix == ".crdownload"]
+        )
+    )
+    pdf = next(p for p in downloads.iterdir() if p.suffix == ".pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and 1 <= pdf_page_count(pdf) <= 4
     # save as: a new scenario from this one
     d.find_element(By.ID, "copy-title").send_keys("Limburg variant")
     d.find_element(By.CSS_SELECTOR, "#copy-form button[type=submit]").click()
@@ -298,3 +322,23 @@ def test_planner_journey(
     )
     _screenshot(d, "workspace_8_proposal_difference_map.png")
     assert _script_errors(d) == []
+
+    # 10. import a CSV on a base (the home page's form), then a broken CSV
+    d.get(f"{server}/")
+    good = ARTIFACTS / "downloads" / "roermond.csv"
+    good.write_text("gemeente;swv\nRoermond;PO3101\n", encoding="utf-8")
+    answer = upload(d, good, "limburg-import", SCENARIO)
+    assert "limburg-import" in answer and SCENARIO in answer and "341" in answer, answer
+    WebDriverWait(d, 30).until(lambda x: x.current_url.endswith("/scenarios/limburg-import"))
+    imported = _api(server, "/api/scenarios/limburg-import")["document"]
+    assert imported["base"] == SCENARIO
+    _screenshot(d, "workspace_9_import_with_base.png")
+    d.get(f"{server}/")
+    broken = ARTIFACTS / "downloads" / "typo.csv"
+    broken.write_text("gemeente,swv\nGM0946,PO31O1\n", encoding="utf-8")
+    answer = upload(d, broken, "typo", SCENARIO)
+    assert "PO31O1" in answer and "Bedoelt u PO3101" in answer and "regel 2" in answer, answer
+    _screenshot(d, "workspace_9_import_broken.png")
+    assert d.find_elements(By.ID, "scenario-typo") == []  # nothing stored
+    errors = _script_errors(d)  # only the refused upload's answer (422) is in the console
+    assert all("/api/scenarios/import" in e and "422" in e for e in errors), errors

@@ -14,25 +14,28 @@ so an answer from a worker is the same, byte for byte, as one made in the server
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import HTTPException
+from pydantic import ValidationError
 
 from api.compute.cache import EvaluationCache
 from api.compute.evaluator import ScenarioEvaluator
-from api.compute.workers import WorkerPool, WorkError
+from api.compute.workers import WorkerPool, WorkError, WorkStopped
 from api.editor.context import jeugdregio_pieces
 from api.editor.models import EvaluateOut
 from api.editor.parts import editor_resources
 from api.editor.session import LiveFigures
 from api.errors import status_of
-from api.safety.limits import ENV, LimitExceeded, Limits, cost_budget
+from api.safety.limits import ENV, LimitExceeded, Limits, check_divisions, cost_budget
 from api.state import AppState
 from api.storage.store import ScenarioNotFound, SQLiteScenarioStore
-from geo.scenarios.budget import within
+from geo.scenarios import apply_scenario, parse_scenario
+from geo.scenarios.budget import BudgetExceeded, Cancelled, within
 from maps.i18n import render_message
 
 
@@ -50,6 +53,78 @@ class EvaluateTask:
     """:func:`time.perf_counter` when the request arrived (the same clock in every process)."""
     locale: str = "nl"
     """The reader's language: each check's ``text`` (its ``detail`` translated)."""
+
+
+@dataclass(frozen=True)
+class CheckTask:
+    """Apply a scenario document to be stored, to check it (a save's validation)."""
+
+    document: dict[str, Any]
+    source: str
+
+
+def check_applied(
+    evaluator: ScenarioEvaluator, document: dict[str, Any], source: str, limits: Limits
+) -> None:
+    """Apply ``document`` on its bases within the time budget; its result must stay within the
+    division and region limits. Raises 422/413 naming the field or the setting."""
+    try:
+        with within(cost_budget(limits)):
+            parsed = parse_scenario(document, source=source)
+            applied = apply_scenario(parsed, evaluator.dataset, bases=evaluator.bases)
+    except ValidationError as exc:  # a document the typed model refuses late
+        raise HTTPException(422, f"{source}: {exc.errors()[0].get('msg')}") from None
+    check_divisions(applied, limits, source=source)
+
+
+CHECK_SHARE = 2
+"""Save checks may hold at most ``1 / CHECK_SHARE`` of the workers at once (the rest stay for
+the editor's evaluations, which have their own gate)."""
+
+_CHECK_SLOTS: dict[int, threading.BoundedSemaphore] = {}
+_CHECK_SLOTS_LOCK = threading.Lock()
+
+
+def check_in_worker_or_here(
+    evaluator: ScenarioEvaluator, document: dict[str, Any], source: str, limits: Limits
+) -> None:
+    """:func:`check_applied` in one of the app's evaluation workers when it has them (the
+    evaluator's ``pool``), else in this thread. Answers are the same either way."""
+    pool: WorkerPool | None = getattr(evaluator, "pool", None)
+    if pool is None:
+        check_applied(evaluator, document, source, limits)
+        return
+    with _CHECK_SLOTS_LOCK:
+        slots = _CHECK_SLOTS.setdefault(
+            id(pool), threading.BoundedSemaphore(max(1, pool.size // CHECK_SHARE))
+        )
+    with slots:
+        run_in_worker(pool, CheckTask(document, source), threading.Event(), limits)
+
+
+def run_in_worker(pool: WorkerPool, task: Any, cancel: threading.Event, limits: Limits) -> Any:
+    """``task`` in one of the app's workers; its refusals as the app's answers; its CPU time
+    added to ``cancel.cpu_elsewhere`` when the flag has one. A worker that overruns the time
+    budget, whose client went away or that ended is killed: 422, 499 or 413."""
+
+    def spent(seconds: float) -> None:
+        if hasattr(cancel, "cpu_elsewhere"):
+            cancel.cpu_elsewhere += seconds
+
+    try:
+        done = pool.run(task, cancel, deadline=worker_deadline(limits))
+    except WorkError as exc:
+        spent(exc.cpu_seconds)
+        raise HTTPException(exc.status, exc.detail, headers=exc.headers) from None
+    except WorkStopped as exc:
+        spent(exc.cpu_seconds)
+        if exc.reason == "cancelled":
+            raise Cancelled("evaluation: stopped, the client went away") from None
+        if exc.reason == "deadline":
+            raise BudgetExceeded(deadline_message(limits)) from None
+        raise LimitExceeded(died_message(limits), 413) from None
+    spent(done.cpu_seconds)
+    return done.value
 
 
 def figures_json(live: LiveFigures, task: EvaluateTask) -> bytes:
@@ -105,8 +180,11 @@ def worker_setup(state: AppState) -> Callable[[], Callable[[EvaluateTask], bytes
         )
         live = LiveFigures(evaluator, cache_bytes=limits.editor_cache_bytes)
 
-        def handle(task: EvaluateTask) -> bytes:
+        def handle(task: EvaluateTask | CheckTask) -> bytes:
             try:
+                if isinstance(task, CheckTask):
+                    check_applied(evaluator, task.document, task.source, limits)
+                    return b""
                 with within(cost_budget(limits)):
                     return figures_json(live, task)
             except MemoryError:
@@ -137,6 +215,7 @@ def start_evaluation_workers(state: AppState) -> WorkerPool | None:
     )
     pool.start()
     state.evaluation_pool = pool  # type: ignore[attr-defined]
+    state.evaluator.pool = pool  # type: ignore[attr-defined] # save checks (restricted views too)
     return pool
 
 
@@ -164,6 +243,7 @@ def stop_evaluation_workers(state: AppState) -> None:
     if pool is not None:
         pool.close()
         state.evaluation_pool = None  # type: ignore[attr-defined]
+        state.evaluator.pool = None  # type: ignore[attr-defined]
 
 
 def memory_message(limits: Limits) -> str:

@@ -32,7 +32,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.compute.workers import WorkerPool, WorkError, WorkStopped
+from api.compute.workers import WorkerPool
 from api.deps import ScenarioEvaluator, cached_response, get_evaluator, get_limits, get_store
 from api.editor.context import editor_context
 from api.editor.models import (
@@ -45,13 +45,7 @@ from api.editor.models import (
 )
 from api.editor.parts import check_edits_api_safe, editor_resources
 from api.editor.session import LiveFigures
-from api.editor.work import (
-    EvaluateTask,
-    deadline_message,
-    died_message,
-    figures_json,
-    worker_deadline,
-)
+from api.editor.work import EvaluateTask, figures_json, run_in_worker
 from api.models import DIVISION_PATTERN, ERROR_RESPONSES, SCENARIO_PATTERN, ErrorOut, WeightName
 from api.pages.editor import SIGN_IN_TO_SAVE, editor_viewer, render_editor, save_refusal
 from api.pages.links import edit_url
@@ -63,7 +57,7 @@ from api.safety.costs import CancelFlag, Gate, client_key, evaluation_gate, run_
 from api.safety.limits import LimitExceeded, Limits, check_document_limits, cost_budget
 from api.storage.store import RevisionConflict, ScenarioNotFound, ScenarioStore
 from geo.dataset import WEIGHTS
-from geo.scenarios.budget import BudgetExceeded, Cancelled, within
+from geo.scenarios.budget import within
 from maps.borders import unit_borders
 from maps.geometry import feature_collection, web_geometry
 
@@ -355,7 +349,7 @@ async def evaluate_edits(
             revision = _check_revision(store, scenario, body.base_revision)
             task = EvaluateTask(scenario, edits, body.division, body.against, body.weight,
                                 revision, start, get_locale(request))  # fmt: skip
-            answer = in_worker(pool, task, cancel, limits)
+            answer = bytes(run_in_worker(pool, task, cancel, limits))
         # serialised in the thread or the worker (counted as this client's work, off the loop)
         return Response(answer, media_type=JSON)
 
@@ -363,26 +357,6 @@ async def evaluate_edits(
     return await run_cancellable(
         request, run, limits, spent=lambda seconds: gate.record(client, seconds)
     )
-
-
-def in_worker(pool: WorkerPool, task: EvaluateTask, cancel: CancelFlag, limits: Limits) -> bytes:
-    """``task`` in one of the app's evaluation workers; its refusals as the app's answers, its
-    CPU time added to ``cancel.cpu_elsewhere``. A worker that overruns the time budget, whose
-    client went away or that ended is killed: 422, 499 or 413."""
-    try:
-        done = pool.run(task, cancel, deadline=worker_deadline(limits))
-    except WorkError as exc:
-        cancel.cpu_elsewhere += exc.cpu_seconds
-        raise HTTPException(exc.status, exc.detail, headers=exc.headers) from None
-    except WorkStopped as exc:
-        cancel.cpu_elsewhere += exc.cpu_seconds
-        if exc.reason == "cancelled":
-            raise Cancelled("evaluation: stopped, the client went away") from None
-        if exc.reason == "deadline":
-            raise BudgetExceeded(deadline_message(limits)) from None
-        raise LimitExceeded(died_message(limits), 413) from None
-    cancel.cpu_elsewhere += done.cpu_seconds
-    return bytes(done.value)
 
 
 def save_edits(

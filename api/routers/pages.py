@@ -6,7 +6,8 @@ accessibility statement, and the shared static files (style sheet, page-string s
   a year) and goes back to ``next`` (a local path only);
 - ``GET /begrippen``: what every figure means (the glossary, in the reader's language);
 - ``GET /toegankelijkheid``: the toegankelijkheidsverklaring (accessibility statement);
-- ``GET /static/{name}``: ``regiokompas.css`` and ``i18n.js`` (under ``api/static``).
+- ``GET /static/{name}``: ``regiokompas.css`` and ``i18n.js`` (under ``api/static``);
+  ``GET /static/nl-design-system/{name}``: the vendored NL Design System stylesheets.
 
 None of these is part of the API contract (left out of ``/openapi.json``).
 """
@@ -48,6 +49,21 @@ SHARED_STATIC = frozenset(
     }
 )
 """The files ``/static/{name}`` serves (the editor's own files are under ``/edit/static``)."""
+
+
+NL_DESIGN_SYSTEM = ("button", "textbox", "select", "form-label", "table", "heading-1", "heading-2",
+                    "heading-3")  # fmt: skip
+"""The NL Design System stylesheets every page loads, in order (``api/static/vendor/
+nl-design-system/<name>.css``, EUPL-1.2; versions in its README), before ``regiokompas.css``."""
+
+
+@router.get("/static/nl-design-system/{name}", include_in_schema=False)
+def nl_design_system(name: str) -> FileResponse:
+    """A vendored NL Design System stylesheet (``button.css``, ...); 404 for anything else."""
+    if name.removesuffix(".css") not in NL_DESIGN_SYSTEM or not name.endswith(".css"):
+        raise HTTPException(404, f"no stylesheet {name!r}")
+    path = STATIC_DIR / "vendor" / "nl-design-system" / name
+    return FileResponse(path, headers={"Cache-Control": "public, max-age=86400"})
 
 
 @router.get("/static/{name}", include_in_schema=False)

@@ -28,9 +28,9 @@ from fastapi import (
     UploadFile,
 )
 from fastapi.responses import Response
-from pydantic import ValidationError
 
 from api.deps import ScenarioEvaluator, division_or_404, get_evaluator, get_limits, get_store
+from api.editor.work import check_in_worker_or_here
 from api.models import (
     DIVISION_PATTERN,
     ERROR_RESPONSES,
@@ -48,11 +48,9 @@ from api.safety.flags import StrictFlag
 from api.safety.geometry_work import GeometryCaps
 from api.safety.limits import (
     Limits,
-    check_divisions,
     check_document_limits,
     check_owner_quota,
     check_rows,
-    cost_budget,
 )
 from api.safety.upload_guard import UploadCaps, check_filename
 from api.storage.exchange import neutralise_formulas, read_region_upload, upload_kind
@@ -68,9 +66,8 @@ from api.storage.store import (
     check_scenario_id,
 )
 from geo.division import NO_REGION, Division
-from geo.scenarios import ScenarioDoc, apply_scenario, parse_scenario
+from geo.scenarios import ScenarioDoc
 from geo.scenarios.assignment_csv import read_assignment_csv
-from geo.scenarios.budget import within
 from geo.scenarios.imports import ImportRefused, export_base, plan_import
 from maps.i18n import gettext
 
@@ -136,13 +133,8 @@ def check_document(
             raise HTTPException(
                 422, f"base: {' -> '.join([scenario_id, *chain])} is a cycle of bases"
             )
-    try:
-        with within(cost_budget(limits)):
-            parsed = parse_scenario(document, source=source)
-            applied = apply_scenario(parsed, evaluator.dataset, bases=evaluator.bases)
-    except ValidationError as exc:  # a document the typed model refuses late
-        raise HTTPException(422, f"{source}: {exc.errors()[0].get('msg')}") from None
-    check_divisions(applied, limits, source=source)
+    # applied in an evaluation worker under regio serve (api.editor.work), off this process
+    check_in_worker_or_here(evaluator, document, source, limits)
     return scenario_id
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import weakref
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -138,6 +139,9 @@ class VerdictContext:
     """Unit names as a plain array."""
     _frames: dict[str, JeugdregioFrame] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _by_object: weakref.WeakKeyDictionary[Division, JeugdregioFrame] = field(
+        default_factory=weakref.WeakKeyDictionary, repr=False
+    )
 
     def __post_init__(self) -> None:
         self.codes = np.asarray(self.units, dtype=object)
@@ -150,7 +154,13 @@ class VerdictContext:
         return w.reindex(self.units).fillna(0.0).to_numpy(float)
 
     def jeugdregio(self, division: Division) -> JeugdregioFrame:
-        """The :class:`JeugdregioFrame` of ``division`` (computed once per distinct division)."""
+        """The :class:`JeugdregioFrame` of ``division`` (computed once per distinct division;
+        the same division object again is a lookup: the editor asks twice per click)."""
+        given = division
+        with self._lock:
+            known = self._by_object.get(given)
+        if known is not None:
+            return known
         division = division.reindexed(self.units)
         m = division.shares
         digest = hashlib.sha1(m.indptr.tobytes() + m.indices.tobytes() + m.data.tobytes())
@@ -166,6 +176,8 @@ class VerdictContext:
                 self._frames[key] = frame
         elif frame.division is not division:
             frame = JeugdregioFrame(division, *[getattr(frame, f) for f in _FRAME_FIELDS])
+        with self._lock:
+            self._by_object[given] = frame
         return frame
 
     def _frame(self, division: Division, labels: pd.Series) -> JeugdregioFrame:

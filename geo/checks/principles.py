@@ -23,6 +23,8 @@ Rules:
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from geo.checks.base import CheckResult, check, problem
@@ -31,6 +33,10 @@ from geo.division import Division
 from geo.messages import N_, Figure, Join, Message
 from geo.overlap import metrics
 from geo.overlap.contingency import table_of
+
+_P1_OFFENDERS: dict[tuple[Any, ...], dict[str, Any]] = {}
+"""P1 offenders by their content (level, code, name, division, twin): an editor click lists the
+same ~150 SWVs as the last one, so they are built once."""
 
 
 def _areas(division: Division) -> dict[bytes, str]:
@@ -95,6 +101,13 @@ def one_swv(state: CheckState) -> CheckResult:
         for area, code in sorted(areas.items(), key=lambda kv: kv[1]):
             if area in common and level == "VO":
                 continue  # listed once, with its PO twin
+            name = division.region_names.get(code, code)
+            twin = vo_areas[area] if area in common else None
+            key = (level, code, name, division.name, twin)
+            found = _P1_OFFENDERS.get(key)  # the same offender as on the last click: reused
+            if found is not None:
+                offenders.append(found)
+                continue
             said = (
                 Message(
                     N_("the same area as %(level)s SWV %(code)s, but a separate SWV"),
@@ -106,14 +119,15 @@ def one_swv(state: CheckState) -> CheckResult:
                     {"level": level, "other": other},
                 )
             )
-            offenders.append(
-                {
-                    "code": code,
-                    "name": division.region_names.get(code, code),
-                    "division": division.name,
-                    **problem(said),
-                }
-            )
+            if len(_P1_OFFENDERS) > 50_000:
+                _P1_OFFENDERS.clear()
+            _P1_OFFENDERS[key] = {
+                "code": code,
+                "name": name,
+                "division": division.name,
+                **problem(said),
+            }
+            offenders.append(_P1_OFFENDERS[key])
     return one_swv.result(
         False,
         summary=Message(

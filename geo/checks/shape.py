@@ -56,7 +56,7 @@ def size_bounds(state: CheckState) -> CheckResult:
             "above_max": int(high.sum()),
         }
         for j in np.flatnonzero(low | high):
-            code = str(d.regions[j])
+            code = d.column_codes[j]
             said = Message(
                 N_("%(pupils)s PO+VO pupils, below the minimum %(bound)s")
                 if low[j]
@@ -208,6 +208,9 @@ def contiguity(state: CheckState) -> CheckResult:
     graph = _graph(state)
     memo = per_object(state.jeugdregio, ("region_parts", id(state.ctx)), dict)
     codes, labels = state.ctx.codes, state.ctx.labels
+    position = per_object(
+        state.jeugdregio, "unit_position", lambda: {c: i for i, c in enumerate(codes)}
+    )
     offenders = []
     total = 0
     for subject in state.subjects:
@@ -215,7 +218,7 @@ def contiguity(state: CheckState) -> CheckResult:
         total += d.n_regions
         for j, pieces in region_parts(graph, d.shares[:, : d.n_regions], memo):
             parts = sorted((sorted(codes[p]) for p in pieces), key=lambda p: (-len(p), p))
-            code = str(d.regions[j])
+            code = d.column_codes[j]
             offenders.append(
                 {
                     "code": code,
@@ -228,9 +231,7 @@ def contiguity(state: CheckState) -> CheckResult:
                             {
                                 "n": len(parts),
                                 "detached": "; ".join(
-                                    ", ".join(
-                                        f"{g} {labels[state.units.get_loc(g)]}" for g in p[:3]
-                                    )
+                                    ", ".join(f"{g} {labels[position[g]]}" for g in p[:3])
                                     for p in parts[1:3]
                                 ),
                             },

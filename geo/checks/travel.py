@@ -41,9 +41,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from geo.checks.base import CheckResult, check, problem
-from geo.checks.context import LEVEL_NAMES, nearest_by_label
+from geo.checks.context import LEVEL_NAMES
 from geo.checks.state import CheckState, Subject, per_object
 from geo.division import Division
 from geo.messages import N_, Figure, Join, Message
@@ -93,9 +94,13 @@ _DISTANCES: weakref.WeakKeyDictionary[Division, dict[str, tuple[Any, Any]]] = (
 and P2 on the same edited division compute them once."""
 
 
-def distances(state: CheckState, level: str, division: Division) -> tuple[np.ndarray, np.ndarray]:
-    """``(per gemeente km, units x regions nearest km)`` of ``division`` for ``level``
-    (memoised per division, context and level; treat the arrays as read-only)."""
+def distances(
+    state: CheckState, level: str, division: Division
+) -> tuple[np.ndarray, sp.csr_matrix]:
+    """``(per gemeente km, nearest km)`` of ``division`` for ``level``: the second is a sparse
+    ``units x regions`` matrix holding, where the gemeente has a positive pupil share in the
+    region, the distance to the region's nearest location (``inf``: none). Memoised per
+    division, context and level; treat the arrays as read-only."""
     memo = _DISTANCES.setdefault(division, {})
     found = memo.get(level)
     if found is not None and found[0]() is state.ctx:
@@ -105,25 +110,49 @@ def distances(state: CheckState, level: str, division: Division) -> tuple[np.nda
     return result
 
 
-def _distances(state: CheckState, level: str, division: Division) -> tuple[np.ndarray, np.ndarray]:
+def _distances(state: CheckState, level: str, division: Division) -> tuple[Any, Any]:
+    """Only the pairs (gemeente, one of its SWVs) are measured: per such pair the minimum over
+    that SWV's location groups (a few per SWV), not a full units x regions table per click."""
     lt = state.ctx.travel[level]
+    n_units, n_regions = lt.group_dist.shape[0], division.n_regions
     labels = location_labels(state, level, division)
-    near = nearest_by_label(lt.group_dist, labels, division.n_regions)
-    shares = division.shares_for(f"pupils_{level}")[:, : division.n_regions].toarray()
-    weight = shares.sum(axis=1)
-    with np.errstate(invalid="ignore"):
-        values = np.where(shares > 0, near, 0.0)
-        out = np.where(weight > 0, (values * shares).sum(axis=1) / np.maximum(weight, 1e-300), 0)
-    inf_any = ((shares > 0) & np.isinf(near)).any(axis=1)
-    out = np.where(inf_any, np.inf, np.where(weight > 0, out, np.nan))
-    return out, near
+    m = division.shares_for(f"pupils_{level}")[:, :n_regions].tocsr()
+    rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+    cols, vals = m.indices, m.data
+    positive = vals > 0
+    rows, cols, vals = rows[positive], cols[positive], vals[positive]
+    # the location groups of each region, contiguous after a stable sort by label
+    kept = np.flatnonzero(labels >= 0)
+    order = kept[np.argsort(labels[kept], kind="stable")]
+    counts = np.bincount(labels[kept], minlength=n_regions)[:n_regions]
+    starts = np.cumsum(counts) - counts
+    c = counts[cols]
+    near = np.full(len(cols), np.inf)
+    if c.sum():
+        pair = np.repeat(np.arange(len(cols)), c)
+        offset = np.arange(c.sum()) - np.repeat(np.cumsum(c) - c, c)
+        d = lt.group_dist[rows[pair], order[np.repeat(starts[cols], c) + offset]]
+        has = c > 0
+        near[has] = np.minimum.reduceat(d, (np.cumsum(c) - c)[has])
+    weight = np.bincount(rows, weights=vals, minlength=n_units)
+    finite = np.isfinite(near)
+    total = np.bincount(rows[finite], weights=(vals * near)[finite], minlength=n_units)
+    inf_any = np.bincount(rows[~finite], minlength=n_units) > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(inf_any, np.inf, np.where(weight > 0, total / weight, np.nan))
+    nearest = sp.csr_matrix((near, (rows, cols)), shape=(n_units, n_regions))
+    return out, nearest
+
+
+_OFFENDER_MEMO_MAX = 50_000
+"""P2 gemeente offenders remembered per jeugdregio frame (the editor's clicks change a few)."""
 
 
 def _level(state: CheckState, subject: Subject, level: str) -> dict[str, object]:
     """Figures and offenders of one subject and level."""
     ctx, frame, margin = state.ctx, state.jeugdregio, state.settings.margin_km
     division = subject.division
-    after, near = distances(state, level, division)
+    after = distances(state, level, division)[0]
     base = frame.baseline[level]
     pupils = ctx.pupils[level]
     codes, labels = ctx.codes, ctx.labels
@@ -134,51 +163,65 @@ def _level(state: CheckState, subject: Subject, level: str) -> dict[str, object]
     offenders = []
     name = LEVEL_NAMES[level]
     rows = np.flatnonzero(longer)
+    # an offender depends only on its own figures: remembered (per jeugdregio frame), so an
+    # editor click builds only the gemeenten whose distance changed
+    memo = per_object(frame, ("p2_offenders", id(ctx)), dict)
+    if len(memo) > _OFFENDER_MEMO_MAX:
+        memo.clear()
     for i, b_km, a_km, x_km in zip(
         rows.tolist(), base[rows].tolist(), after[rows].tolist(), extra[rows].tolist(), strict=True
     ):  # plain floats: this loop runs per click in the editor
+        key = (subject.name, level, i, b_km, a_km)
+        found = memo.get(key)
+        if found is not None:
+            offenders.append(found)
+            continue
         finite = math.isfinite(a_km)
-        offenders.append(
-            {
-                "code": str(codes[i]),
-                "name": str(labels[i]),
-                "kind": "gemeente",
-                "level": level,
-                "division": subject.name,
-                "baseline_km": round(b_km, 3),
-                "after_km": round(a_km, 3) if finite else None,
-                "extra_km": round(x_km, 3) if math.isfinite(x_km) else None,
-                **problem(
-                    Message(
-                        N_("%(level)s %(after)s km, baseline %(baseline)s km"),
-                        {
-                            "level": name,
-                            "after": Figure(a_km, ".1f"),
-                            "baseline": Figure(b_km, ".1f"),
-                        },
-                    )
-                    if finite
-                    else Message(
-                        N_("%(level)s: no location in its SWV (baseline %(baseline)s km)"),
-                        {"level": name, "baseline": Figure(b_km, ".1f")},
-                    )
-                ),
-            }
-        )
+        memo[key] = {
+            "code": str(codes[i]),
+            "name": str(labels[i]),
+            "kind": "gemeente",
+            "level": level,
+            "division": subject.name,
+            "baseline_km": round(b_km, 3),
+            "after_km": round(a_km, 3) if finite else None,
+            "extra_km": round(x_km, 3) if math.isfinite(x_km) else None,
+            **problem(
+                Message(
+                    N_("%(level)s %(after)s km, baseline %(baseline)s km"),
+                    {
+                        "level": name,
+                        "after": Figure(a_km, ".1f"),
+                        "baseline": Figure(b_km, ".1f"),
+                    },
+                )
+                if finite
+                else Message(
+                    N_("%(level)s: no location in its SWV (baseline %(baseline)s km)"),
+                    {"level": name, "baseline": Figure(b_km, ".1f")},
+                )
+            ),
+        }
+        offenders.append(memo[key])
     # per SWV: pupil-weighted mean of its gemeenten's distances (weights: pupils x share)
     # against the same mean of their baselines
-    shares = division.shares_for(f"pupils_{level}")[:, : division.n_regions].toarray()
-    w = shares * pupils[:, None]
-    ok = np.isfinite(base)[:, None] & (w > 0)
-    wsum = np.where(ok, w, 0).sum(axis=0)
+    # (over the nonzero shares only: sparse, no units x regions table per click)
+    n_regions = division.n_regions
+    m = division.shares_for(f"pupils_{level}")[:, :n_regions].tocsr()
+    r = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+    w = m.data * pupils[r]
+    ok = np.isfinite(base[r]) & (w > 0)
+    rk, ck, wk = r[ok], m.indices[ok], w[ok]
+    wsum = np.bincount(ck, weights=wk, minlength=n_regions)
     with np.errstate(invalid="ignore", divide="ignore"):
-        swv_after = np.where(ok, w * after[:, None], 0).sum(axis=0) / wsum
-        swv_base = np.where(ok, w * base[:, None], 0).sum(axis=0) / wsum
+        swv_after = np.bincount(ck, weights=wk * after[rk], minlength=n_regions) / wsum
+        swv_base = np.bincount(ck, weights=wk * base[rk], minlength=n_regions) / wsum
     swv_bad = (wsum > 0) & (swv_after > swv_base + margin + TOLERANCE_KM)
     # gemeenten (with pupils) of each SWV that have no location of the level in it
-    lost = np.asarray(((w > 0) & np.isinf(after)[:, None]).sum(axis=0)).ravel()
+    gone = (w > 0) & np.isinf(after[r])
+    lost = np.bincount(m.indices[gone], minlength=n_regions)
     for j in np.flatnonzero(swv_bad):
-        code = str(division.regions[j])
+        code = division.column_codes[j]
         finite = bool(np.isfinite(swv_after[j]))
         offenders.append(
             {

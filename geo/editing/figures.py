@@ -140,9 +140,10 @@ def concerned_gemeenten(
     for d in (before, after):
         position = d.column_position
         cols = [position[c] for c in touched if c in position and c != NO_REGION]
-        if cols:
-            m = d.reindexed(units).shares.tocsc()[:, cols]
-            concerned |= np.asarray(m.sum(axis=1)).ravel() > 0
+        if cols:  # the rows with a positive share in a touched column (no column slicing)
+            m = d.reindexed(units).shares.tocsr()
+            hit = np.isin(m.indices, cols) & (m.data > 0)
+            concerned[np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))[hit]] = True
     return concerned
 
 
@@ -181,7 +182,7 @@ def travel_figures(
             changed.tolist(), d0[changed].tolist(), d1[changed].tolist(), strict=True
         ):
             g = codes[i]
-            row = rows.setdefault(g, {"code": g, "name": str(ctx.names.get(g, g))})
+            row = rows.setdefault(g, {"code": g, "name": str(ctx.labels[i])})
             row[f"{level}_before_km"] = json_num(km0)
             row[f"{level}_after_km"] = json_num(km1)
     out["changed"] = sorted(rows.values(), key=lambda r: r["code"])

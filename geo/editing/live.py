@@ -132,6 +132,7 @@ class LiveEditor:
         self._prefixes: MemoLike = prefixes if prefixes is not None else Memo()
         self._memo: MemoLike = memo if memo is not None else Memo()
         self.sessions = sessions if sessions is not None else LiveCache()
+        self._last_keys: tuple[Hashable, list[dict[str, Any]], list[tuple]] | None = None
 
     @staticmethod
     def prefix_keys(chain: Hashable, edits: Sequence[dict[str, Any]]) -> list[tuple]:
@@ -141,6 +142,21 @@ class LiveEditor:
         for edit in edits:
             text = keys[-1][2] + json.dumps(edit, sort_keys=True)
             keys.append(("editor_prefix", chain, hashlib.sha256(text.encode()).hexdigest()))
+        return keys
+
+    def _keys(self, chain: Hashable, edits: Sequence[dict[str, Any]]) -> list[tuple]:
+        """:meth:`prefix_keys`, hashing only the edits appended since the last call (a click
+        sends the previous list plus one edit)."""
+        last = self._last_keys
+        n = len(last[1]) if last is not None else 0
+        if last is not None and last[0] == chain and n <= len(edits) and list(edits[:n]) == last[1]:
+            keys = list(last[2])
+            for edit in edits[n:]:
+                text = keys[-1][2] + json.dumps(edit, sort_keys=True)
+                keys.append(("editor_prefix", chain, hashlib.sha256(text.encode()).hexdigest()))
+        else:
+            keys = self.prefix_keys(chain, edits)
+        self._last_keys = (chain, [dict(e) for e in edits], keys)
         return keys
 
     def apply_edits(
@@ -208,7 +224,7 @@ class LiveEditor:
         ``scenario``: the name shown in the checks (default: ``chain``)."""
         scenario = scenario or str(chain)
         before_all = stored
-        keys = self.prefix_keys(chain, edits)
+        keys = self._keys(chain, edits)
         after_all = self.apply_edits(chain, stored, edits, keys, scenario)
         for name in (division, against):
             if name not in after_all:

@@ -39,12 +39,38 @@ def region_adjacency(division: Division, adjacency: sp.csr_matrix) -> list[list[
     >>> region_adjacency(d, adj)
     [['A', 'B'], ['B', 'C']]
     """
-    s = (division.shares[:, : division.n_regions] > 0).astype(float)
-    touching = sp.triu(s.T @ adjacency @ s + s.T @ s, k=1).tocoo()
+    # vectorised over the gemeente border edges: the regions of one end x those of the other
+    # (a whole gemeente has one region), plus the regions of each split gemeente among
+    # themselves; a pair is oriented by column position, as the matrix product s'As + s's was
+    m = division.shares[:, : division.n_regions].tocsr()
+    keep = m.data > 0
+    unit_of = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))[keep]
+    region = m.indices[keep]
+    count = np.bincount(unit_of, minlength=m.shape[0])
+    start = np.cumsum(count) - count
+    edges = sp.coo_matrix(adjacency)  # both directions: no symmetry assumed
+    a_unit, b_unit = edges.row[edges.data != 0], edges.col[edges.data != 0]
+
+    def expand(units: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        c = count[units]
+        idx = np.repeat(np.arange(len(units)), c)
+        offset = np.arange(c.sum()) - np.repeat(np.cumsum(c) - c, c)
+        return region[np.repeat(start[units], c) + offset], other[idx]
+
+    ra, b_rep = expand(a_unit, b_unit)
+    rb, ra_rep = expand(b_rep, ra)
+    split = np.flatnonzero(count > 1)
+    sa, s_unit = expand(split, split)
+    sb, sa_rep = expand(s_unit, sa)
+    first = np.r_[ra_rep, sa_rep]
+    second = np.r_[rb, sb]
+    lo, hi = np.minimum(first, second), np.maximum(first, second)
+    n = max(division.n_regions, 1)
+    pairs = np.unique((lo * n + hi)[lo != hi])
     codes = division.column_codes
-    rows, cols = touching.row.tolist(), touching.col.tolist()
-    pairs = {(codes[i], codes[j]) for i, j in zip(rows, cols, strict=True)}
-    return [[a, b] for a, b in sorted(pairs)]
+    a_col, b_col = (pairs // n).tolist(), (pairs % n).tolist()
+    found = {(codes[i], codes[j]) for i, j in zip(a_col, b_col, strict=True)}
+    return [[a, b] for a, b in sorted(found)]
 
 
 def membership_rows(division: Division) -> dict[str, list[tuple[str, float]]]:
@@ -54,15 +80,17 @@ def membership_rows(division: Division) -> dict[str, list[tuple[str, float]]]:
     {'G1': [('A', 1.0)]}
     """
     m = division.shares.tocsr()
+    if m.shape[0] == 0:
+        return {}
     rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
-    order = np.lexsort((-m.data, rows))  # per unit, largest share first (stable on ties)
-    codes = [division.column_codes[j] for j in m.indices[order].tolist()]
-    values = m.data[order].tolist()
-    out: dict[str, list[tuple[str, float]]] = {}
-    for i, unit in enumerate(division.units.astype(str).tolist()):
-        lo, hi = m.indptr[i], m.indptr[i + 1]
-        out[unit] = [(c, v) for c, v in zip(codes[lo:hi], values[lo:hi], strict=True) if v > 0]
-    return out
+    keep = m.data > 0
+    rows, data, cols = rows[keep], m.data[keep], m.indices[keep]
+    order = np.lexsort((-data, rows))  # per unit, largest share first (stable on ties)
+    codes = division.column_codes
+    pairs = list(zip([codes[j] for j in cols[order].tolist()], data[order].tolist(), strict=True))
+    ends = np.searchsorted(rows[order], np.arange(1, m.shape[0] + 1)).tolist()
+    units = division.units.astype(str).tolist()
+    return {u: pairs[lo:hi] for u, lo, hi in zip(units, [0, *ends[:-1]], ends, strict=True)}
 
 
 def touched_regions(before: Division, after: Division) -> list[str]:

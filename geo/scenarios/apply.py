@@ -168,7 +168,7 @@ def _named_by_rule(state: _State, key: str, division: Division, code: str) -> bo
     if state.unit_table is None or code not in division.regions:
         return False
     name = division.region_names.get(code, code)
-    return name == rule_names(division, state.unit_table, key).get(code)
+    return name == rule_names(division, state.unit_table, key, only=[code]).get(code)
 
 
 @handles(RenameEdit)

@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 from api.compute.workers import WorkerPool, WorkError, WorkStopped
 from api.safety.limits import Limits, limits_from_env
 from fixtures.evaluate_attacks import chained_splits, many_splits
-from tests.attacks.conftest import GENEROUS, make_app, state_of
+from tests.attacks.conftest import GENEROUS, make_app, state_of, writer
 
 pytestmark = pytest.mark.integration
 
@@ -46,10 +46,15 @@ def alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+BUDGET = 8.0
+"""The time budget of the apps below (long enough for the size refusals to come first on a
+loaded machine, short enough for the slow cases)."""
+
+
 @pytest.fixture(scope="module")
 def pooled(dataset, tmp_path_factory: pytest.TempPathFactory):
     """An app whose evaluations run in 2 worker processes (started by the app's lifespan)."""
-    limits = dataclasses.replace(GENEROUS, evaluation_workers=2, evaluation_seconds=3.0)
+    limits = dataclasses.replace(GENEROUS, evaluation_workers=2, evaluation_seconds=BUDGET)
     app = make_app(dataset, tmp_path_factory.mktemp("pooled"), limits)
     with TestClient(app) as client:
         assert client.post(EVALUATE, json={"edits": []}).status_code == 200
@@ -65,7 +70,7 @@ def test_answers_from_a_worker_equal_those_made_in_the_server(pooled, dataset, t
     app, client = pooled
     assert app.state.regio.evaluation_pool is not None
     local = TestClient(make_app(dataset, tmp_path / "local", dataclasses.replace(
-        GENEROUS, evaluation_seconds=3.0)))  # fmt: skip
+        GENEROUS, evaluation_seconds=BUDGET)))  # fmt: skip
     bodies = [
         CLICK,
         {"edits": [], "against": "provincie", "weight": "inhabitants"},
@@ -93,18 +98,19 @@ def test_workers_run_at_a_lower_priority(pooled) -> None:
     workers = [p for p in pool.pids() if p != pool.template_pid]
     assert workers, "no idle worker after the warm-up"
     for pid in workers:
-        assert nice_of(pid) >= nice_of(os.getpid()) + 10
+        # 10 steps nicer than the server, capped at the kernel's 19 (a server run under nice)
+        assert nice_of(pid) >= min(nice_of(os.getpid()) + 10, 19)
 
 
 def test_the_time_budget_is_kept_in_a_worker(pooled) -> None:
-    """200 slow splits: refused when the budget (3 s here) is spent, not after 20 s."""
+    """200 slow splits: refused when the budget (8 s here) is spent, not after 20 s."""
     app, client = pooled
     before = state_of(app)
     start = time.perf_counter()
     response = client.post(EVALUATE, json=many_splits(200))
     assert response.status_code == 422, response.text
     assert "REGIOKOMPAS_EVALUATION_SECONDS" in response.json()["detail"]
-    assert time.perf_counter() - start < 3.0 * 1.25 + 2.0 + 4.0  # the kill deadline + slack
+    assert time.perf_counter() - start < BUDGET * 1.25 + 2.0 + 4.0  # the kill deadline + slack
     assert state_of(app) == before
     assert client.post(EVALUATE, json=CLICK).status_code == 200  # the pool still answers
 
@@ -119,19 +125,55 @@ def test_a_worker_whose_client_left_is_killed(pooled) -> None:
     task = EvaluateTask("huidig", many_splits(200)["edits"], "swv_po", "jeugdregio",
                         "pupils_po", 1, time.perf_counter())  # fmt: skip
     idle_before = set(pool.pids())
-    threading.Timer(0.5, cancel.set).start()
+    threading.Timer(1.0, cancel.set).start()
     start = time.perf_counter()
     with pytest.raises(WorkStopped) as stopped:
         pool.run(task, cancel, deadline=60)
     assert stopped.value.reason == "cancelled"
-    assert time.perf_counter() - start < 2.0
-    assert stopped.value.cpu_seconds > 0.1  # its CPU is counted, though it never answered
+    assert time.perf_counter() - start < 3.0
+    assert stopped.value.cpu_seconds > 0.0  # its CPU is counted, though it never answered
     killed = idle_before - set(pool.pids())
     assert killed
     deadline = time.monotonic() + 3.0
     while any(alive(pid) for pid in killed) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(alive(pid) for pid in killed)
+
+
+def test_saves_are_checked_in_a_worker_with_the_same_answers(pooled, dataset, tmp_path) -> None:
+    """A planner's save applies the document in a worker too (else 200 slow splits, allowed by
+    the edit limit, would hold the server's interpreter for the whole budget); the answers are
+    those of a save checked in the server."""
+    app, _ = pooled
+    assert app.state.regio.evaluator.pool is app.state.regio.evaluation_pool
+    local_app = make_app(dataset, tmp_path / "local", dataclasses.replace(
+        GENEROUS, evaluation_seconds=BUDGET))  # fmt: skip
+    pooled_writer, local_writer = (
+        writer(TestClient(app), "sam"),
+        writer(TestClient(local_app), "sam"),
+    )
+    move = {"op": "move", "division": "swv_po", "unit": "GM0772", "to": "PO3008"}
+    documents = [
+        {"name": "w-ok", "description": "d", "edits": [move]},
+        {"name": "w-bad", "description": "d", "edits": [{**move, "to": "NOPE"}]},
+        {"name": "w-split", "description": "d", "edits": chained_splits(10)["edits"]},
+        {"name": "w-base", "description": "d", "base": "nope", "edits": [move]},
+    ]
+    for document in documents:
+        a = pooled_writer.post("/api/scenarios", json=document)
+        b = local_writer.post("/api/scenarios", json=document)
+        assert a.status_code == b.status_code, (document["name"], a.text, b.text)
+        if a.status_code != 201:
+            assert a.json() == b.json()
+    before = state_of(app)
+    cpu, start = time.process_time(), time.perf_counter()
+    slow = {"name": "w-slow", "description": "d", "edits": many_splits(200)["edits"]}
+    response = pooled_writer.post("/api/scenarios", json=slow)
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    assert response.status_code == 422 and "REGIOKOMPAS_EVALUATION_SECONDS" in response.text
+    assert wall >= BUDGET - 0.5  # the budget ran out in the worker ...
+    assert cpu < 1.5, f"{cpu:.1f} CPU-s in this process"  # ... not in the server process
+    assert state_of(app) == before
 
 
 def test_the_load_limits_allow_workers_and_no_priority_above_19() -> None:
@@ -168,7 +210,7 @@ def pool():
     made: list[WorkerPool] = []
 
     def start(handler, **kwargs) -> WorkerPool:
-        p = WorkerPool(lambda: handler, **{"size": 1, "nice": 5, "memory": None, **kwargs})
+        p = WorkerPool(lambda: handler, **{"size": 1, "nice": 0, "memory": None, **kwargs})
         p.start()
         made.append(p)
         return p
@@ -182,10 +224,10 @@ def test_a_worker_over_its_deadline_is_killed_and_replaced(pool) -> None:
     p = pool(spin)
     start = time.perf_counter()
     with pytest.raises(WorkStopped) as stopped:
-        p.run(60.0, threading.Event(), deadline=0.5)
+        p.run(60.0, threading.Event(), deadline=1.0)
     assert stopped.value.reason == "deadline"
-    assert time.perf_counter() - start < 2.0
-    assert stopped.value.cpu_seconds > 0.1
+    assert time.perf_counter() - start < 3.0
+    assert stopped.value.cpu_seconds > 0.0  # counted from /proc (a loaded box gives little)
     done = p.run(0.2, threading.Event(), deadline=30)  # a fresh worker
     assert done.value == 0.2 and done.cpu_seconds >= 0.19
 

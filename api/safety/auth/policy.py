@@ -93,6 +93,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/toegankelijkheid"): PUBLIC,
     ("GET", "/uitleg/{doc}"): PUBLIC,  # the docs/*.md explanations the report links to
     ("GET", "/static/{name}"): PUBLIC,
+    ("GET", "/static/nl-design-system/{name}"): PUBLIC,  # vendored stylesheets
     # reference data, optionally of a scenario
     ("GET", "/api/divisions"): SCENARIO_QUERY,
     # the editor draws the 'against' borders of a scenario it may read through a share link
