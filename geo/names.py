@@ -184,7 +184,8 @@ def name_unnamed(division: Division, units: pd.DataFrame, key: str | None = None
     {'B': 'Bee', 'SWV-A': 'Twee, Een'}
     """
     names = {str(c): str(n) for c, n in division.region_names.items()}
-    bare = [c for c in map(str, division.regions) if says_nothing(c, names.get(c))]
+    codes = division.column_codes[: division.n_regions]  # a plain list (cached per division)
+    bare = [c for c in codes if says_nothing(c, names.get(c))]
     if not bare or "name" not in units:
         return division
     generated = rule_names(division, units, key, only=bare)

@@ -56,7 +56,7 @@ def size_bounds(state: CheckState) -> CheckResult:
             "above_max": int(high.sum()),
         }
         for j in np.flatnonzero(low | high):
-            code = str(d.regions[j])
+            code = d.column_codes[j]
             said = Message(
                 N_("%(pupils)s PO+VO pupils, below the minimum %(bound)s")
                 if low[j]
@@ -218,7 +218,7 @@ def contiguity(state: CheckState) -> CheckResult:
         total += d.n_regions
         for j, pieces in region_parts(graph, d.shares[:, : d.n_regions], memo):
             parts = sorted((sorted(codes[p]) for p in pieces), key=lambda p: (-len(p), p))
-            code = str(d.regions[j])
+            code = d.column_codes[j]
             offenders.append(
                 {
                     "code": code,

@@ -221,7 +221,7 @@ def _level(state: CheckState, subject: Subject, level: str) -> dict[str, object]
     gone = (w > 0) & np.isinf(after[r])
     lost = np.bincount(m.indices[gone], minlength=n_regions)
     for j in np.flatnonzero(swv_bad):
-        code = str(division.regions[j])
+        code = division.column_codes[j]
         finite = bool(np.isfinite(swv_after[j]))
         offenders.append(
             {

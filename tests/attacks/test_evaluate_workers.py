@@ -98,7 +98,8 @@ def test_workers_run_at_a_lower_priority(pooled) -> None:
     workers = [p for p in pool.pids() if p != pool.template_pid]
     assert workers, "no idle worker after the warm-up"
     for pid in workers:
-        assert nice_of(pid) >= nice_of(os.getpid()) + 10
+        # 10 steps nicer than the server, capped at the kernel's 19 (a server run under nice)
+        assert nice_of(pid) >= min(nice_of(os.getpid()) + 10, 19)
 
 
 def test_the_time_budget_is_kept_in_a_worker(pooled) -> None:
