@@ -40,6 +40,7 @@ from api.routers import (
     home,
     login,
     maps,
+    options,
     pages,
     placement,
     proposal_pages,
@@ -271,6 +272,7 @@ def create_app(
     app.include_router(home.router)
     app.include_router(proposals.router)
     app.include_router(proposal_pages.router)
+    app.include_router(options.router)
     app.include_router(editor.router)
     app.include_router(docs.router)
     app.include_router(sharing.router)

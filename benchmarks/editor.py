@@ -19,8 +19,8 @@
 
    Both must give the same answer (asserted, 1e-9), and the last click must equal a full
    ``score`` of the applied scenario document. ``RESULT editor_eval_p95`` (wall time, target
-   <= 20 ms) and ``editor_eval_cpu_p95`` (CPU time of this process, which other processes on
-   a shared machine do not inflate).
+   <= 12 ms on a quiet 2-core machine, issue 19) and ``editor_eval_cpu_p95`` (CPU time of this
+   process, which other processes on a shared machine inflate much less).
 
 2. Real browser (:func:`browser_eval`): starts ``regio serve`` on a free loopback port (fresh
    state dir) and headless Chromium, opens

@@ -60,6 +60,7 @@ PAGES: dict[str, str] = {
     "report": "/api/scenarios/huidig/report",
     "scenario": "/scenarios/jeugdregio_41",
     "proposal_form": "/proposals/new",
+    "options_form": "/options/new",
     "compare_page": "/compare?left=huidig&right=po_vo_samen&right_division=swv",
     "difference_map": "/compare/map?left=huidig&right=po_vo_samen&right_division=swv",
     "explanation": "/uitleg/verdict",

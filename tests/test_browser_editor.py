@@ -148,6 +148,8 @@ def test_editor_move_undo_save_reload_compare_conflict(
     assert "PO3007" in touched and "PO3008" in touched and "→" in touched
     assert d.find_element(By.ID, "disrupted").get_attribute("data-value")
     assert " km " in d.find_element(By.ID, "travel-po").text
+    model = d.find_element(By.ID, "travel-model").text  # the panel names the travel model
+    assert "hemelsbreed over land, via vaste oeververbindingen" in model
     checks = {
         li.get_attribute("id"): li.get_attribute("data-passed")
         for li in d.find_elements(By.CSS_SELECTOR, "#checks li")

@@ -219,3 +219,88 @@ def test_editor_panel_places_the_edited_division(
     d.execute_script("arguments[0].scrollIntoView()", d.find_element(By.ID, "space-panel"))
     _screenshot(d, "space_editor_panel_after_edit.png")
     assert not _script_errors(d)
+
+
+def _signed_in(d: WebDriver, server: str) -> None:
+    d.get(f"{server}/")
+    if not d.find_elements(By.CSS_SELECTOR, "form[action='/logout']"):
+        sign_in_browser(d, server)
+        d.get(f"{server}/")
+
+
+def test_options_by_mouse_and_keyboard(
+    space: dict,
+    space_server: str,
+    browser: WebDriver,  # noqa: F811
+) -> None:
+    """From the home page to the options form (mouse), filled in and sent by keyboard with one
+    jeugdregio's number of SWVs fixed; the job page shows the trade-off chart; two options are
+    kept (one by keyboard, one by mouse) and the first opens as a scenario in the space."""
+    d = browser
+    plans = space["plans"]
+    _signed_in(d, space_server)
+    d.find_element(By.ID, "options-link").click()
+    form = _wait(d, "#options-form")
+    assert d.find_element(By.CSS_SELECTOR, "h1").text == "Opties in plaats van één antwoord"
+    # a jeugdregio with more than one possible number of SWVs, fixed to its largest
+    per = plans.groupby("jeugdregio")["swvs"].unique()
+    code = next(c for c in sorted(per.index) if len(per[c]) > 1)
+    n = int(max(per[code]))
+    _accessible_and_dutch(d, "options form")
+    _screenshot(d, "options_form.png")
+    title = d.find_element(By.ID, "options-title")
+    title.clear()
+    title.send_keys("Reisopties", Keys.TAB)  # keyboard from here on
+    active = d.switch_to.active_element
+    assert active.get_attribute("id") == "options-k"
+    active.send_keys(Keys.CONTROL, "a")
+    active.send_keys("3", Keys.TAB, Keys.TAB)  # k, then past the division select
+    active = d.switch_to.active_element
+    assert active.get_attribute("id") == "options-swvs"
+    active.send_keys(f"{code}={n}", Keys.ENTER)
+    del form
+    _wait(d, "#options-job")
+    assert re.search(r"/options/[0-9a-f]{16}$", d.current_url)
+    _wait(d, "#tradeoff svg[role=img]", timeout=600)  # the page reloads when the job is done
+    chart = d.find_element(By.CSS_SELECTOR, "#tradeoff svg")
+    rows = d.find_elements(By.CSS_SELECTOR, "#options-table tbody tr[id^=option-]")
+    assert 1 <= len(rows) <= 3
+    assert len(chart.find_elements(By.CSS_SELECTOR, "circle[r='9']")) == len(rows)
+    words = chart.get_attribute("textContent")
+    assert "vandaag" in words and "voorstel" in words
+    # option 1: the least disruption with the fixed number, from the stored plans
+    mins = plans.groupby("jeugdregio")["disrupted"].min()
+    mins[code] = plans[(plans["jeugdregio"] == code) & (plans["swvs"] == n)]["disrupted"].min()
+    first = float(rows[0].get_attribute("data-disrupted"))
+    assert first == pytest.approx(float(mins.sum()))
+    shown = rows[0].find_elements(By.TAG_NAME, "td")[2].text
+    assert int(shown.replace(".", "")) == round(first)
+    d.execute_script("arguments[0].scrollIntoView()", chart)
+    _screenshot(d, "options_tradeoff.png")
+    _accessible_and_dutch(d, "options page with the chart")
+
+    # keep option 1 by keyboard (space on its checkbox), the last by mouse, send by keyboard
+    box = d.find_element(By.ID, "keep-1")
+    box.send_keys(Keys.SPACE)
+    assert box.is_selected()
+    kept = ["1"]
+    if len(rows) > 1:
+        last = d.find_element(By.ID, f"keep-{len(rows)}")
+        last.click()
+        kept.append(str(len(rows)))
+    d.find_element(By.ID, "options-keep").send_keys(Keys.ENTER)
+    WebDriverWait(d, 120).until(lambda x: "/scenarios/reisopties-optie-1" in x.current_url)
+    assert d.find_element(By.ID, "scenario-title").text == "Reisopties: optie 1"
+    _wait(d, "#ruimte")
+    assert "42 van de 42" in d.find_element(By.ID, "space-in").text
+    _screenshot(d, "options_kept_scenario.png")
+    for i in kept:  # every kept option is a private scenario of the planner
+        with urllib.request.urlopen(
+            urllib.request.Request(
+                f"{space_server}/api/scenarios/reisopties-optie-{i}", headers=TOKEN
+            ),
+            timeout=60,
+        ) as r:
+            doc = json.load(r)
+        assert doc["owner"] == "planner" and doc["visibility"] == "private"
+    assert not _script_errors(d)

@@ -185,6 +185,7 @@ def test_regional_report_and_its_pdf(server: str, browser: WebDriver) -> None:
 
 def test_shared_with_me_is_kept_by_the_server(server: str, browser: WebDriver) -> None:
     d = browser
+    _script_errors(d)  # the console of the earlier tests (a refused upload's 422) is not ours
     sign_in_browser(d, server)
     d.get(f"{server}{COLLEAGUE['link']}")  # the colleague's link, opened signed in
     WebDriverWait(d, 60).until(lambda x: x.find_elements(By.ID, "shared-note"))

@@ -17,6 +17,7 @@ from geo.editing.figures import gemeente_distances
 from geo.overlap import score
 from geo.scenarios import apply_scenario, parse_scenario
 from geo.scenarios.errors import EmptiedRegionWarning, ScenarioError
+from maps.i18n import render_message
 
 pytestmark = pytest.mark.integration
 
@@ -78,6 +79,10 @@ def test_script_and_api_give_the_same_figures(
         "huidig", dataset.divisions, [EINDHOVEN], "swv_po", "jeugdregio", "pupils_po"
     )
     same = json.loads(json.dumps(f))
+    # the script's checks carry each sentence as data (message); the API adds it translated for
+    # the reader (text, Dutch by default): the same sentence
+    for mine, theirs in zip(same["checks"], api["checks"], strict=True):
+        assert render_message(mine.pop("message"), "nl") == theirs.pop("text")
     for key in ("headline", "regions", "touched", "disruption", "travel", "checks", "adjacency"):
         assert dropped_nones(api[key]) == dropped_nones(same[key]), key
 

@@ -155,6 +155,13 @@ def test_refusals_change_nothing(app) -> None:
         r = _save_as(client, token_, **body)
         assert r.status_code == status, (what, r.status_code, r.text)
         assert store_state(app) == before, what
+    # without the link, ann's private scenario is not there for bob (the save as of the editor)
+    r = bob.post(
+        "/api/scenarios/plan/save-as",
+        json={"name": "van-bob", "base_revision": revision, "edits": [_tried()]},
+        headers={**ORIGIN, "X-CSRF-Token": csrf},
+    )
+    assert r.status_code == 404 and store_state(app) == before
     # another site's page cannot post it with bob's cookie
     r = bob.post(
         "/api/shared/save-as", json=good,

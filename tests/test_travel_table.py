@@ -251,3 +251,40 @@ def test_proposals_use_the_table_and_name_it(ds, tmp_path: Path) -> None:
     expected = np.array([[synthetic_km(u, s) for s in ids] for u in units])
     assert np.array_equal(ctx.travel.dist["po"], expected)
     assert ctx.point_rule.startswith("the gemeente as a whole (operator's gemeente x location")
+
+
+def test_the_space_names_the_table_and_is_never_resumed_under_another_model(
+    ds, tmp_path: Path
+) -> None:
+    import json
+
+    from geo.space.build import SpaceSettings, build_space
+    from geo.space.errors import SpaceError
+
+    ds = layout_dataset(
+        ["AAB", "AAB"], ["ppq", "ppq"], schools=[("GM0000", "SO"), ("GM0102", "SO")]
+    )
+    units, ids = list(ds.units.index), _ids(ds)
+    path = write_table(
+        tmp_path / "t.csv", ["gemeente", "vestiging", "km"], [(u, s) for u in units for s in ids]
+    )
+    tds = _with(ds, _read(ds, path))
+    settings = ProposalSettingsForSpace()
+    out = tmp_path / "space"
+    build_space(
+        tds, out, proposal=settings, space=SpaceSettings(task_plans=5), scheduler="synchronous"
+    )
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["distance_model"] == "afstand uit de reistabel van de beheerder"
+    assert manifest["settings"]["travel_table"] == tds.travel_table.sha256
+    with pytest.raises(SpaceError, match="other settings"):  # the water-aware model: refused
+        build_space(ds, out, proposal=settings, space=SpaceSettings(task_plans=5),
+                    scheduler="synchronous")  # fmt: skip
+
+
+def ProposalSettingsForSpace():  # noqa: N802 - reads as the settings it returns
+    """Generous bounds for a 2 x 3 grid (two jeugdregio's, six gemeenten)."""
+    from geo.proposals.problem import ProposalSettings
+
+    return ProposalSettings(min_pupils=100, max_pupils=5000, max_extra_km=500.0,
+                            max_extra_mean_km=500.0)  # fmt: skip

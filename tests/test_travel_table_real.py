@@ -58,6 +58,10 @@ def test_the_store_carries_the_table_and_its_key_follows_the_content(
     assert table is not None and table.layout == "pc4" and table.value == "km"
     assert len(table.rows) == len(pc4s) * len(targets)
     assert table_dataset.report["travel_table"]["file"] == TRAVEL_TABLE_FILE
+    from geo.data.check import check_dataset  # `regio data check` reports the table
+
+    checked = check_dataset(table_dataset)["travel_table"]
+    assert checked["layout"] == "pc4" and checked["rows"] == len(pc4s) * len(targets)
     key = store.fingerprint(table_data)
     assert key != store.fingerprint(data_dir)
     path = table_data / TRAVEL_TABLE_FILE

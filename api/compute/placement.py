@@ -21,9 +21,30 @@ from geo.errors import RegiokompasError
 ENV = "REGIOKOMPAS_SPACE"
 
 
+def space_dirs() -> list[str]:
+    """The server's space directories: ``REGIOKOMPAS_SPACE`` names one, or several separated by
+    the path separator (one per jeugdregio division, e.g. ``space42:space41``)."""
+    return [d for d in (os.environ.get(ENV) or "").split(os.pathsep) if d]
+
+
 def space_dir() -> str | None:
-    """The server's space directory (``REGIOKOMPAS_SPACE``), or None."""
-    return os.environ.get(ENV) or None
+    """The space pages place scenarios in (the first of :func:`space_dirs`), or None."""
+    dirs = space_dirs()
+    return dirs[0] if dirs else None
+
+
+def spaces() -> dict[str, str]:
+    """The readable spaces by the jeugdregio division they were built for (first one wins)."""
+    from geo.space.placement import space_settings
+
+    out: dict[str, str] = {}
+    for d in space_dirs():
+        try:
+            division = space_settings(d).jeugdregio
+        except (RegiokompasError, OSError, ValueError, KeyError):
+            continue
+        out.setdefault(division, d)
+    return out
 
 
 def placement(

@@ -45,6 +45,7 @@ SHARED_STATIC = frozenset(
         "pages.css",
         "scenario.js",
         "proposal.js",
+        "options.js",
     }
 )
 """The files ``/static/{name}`` serves (the editor's own files are under ``/edit/static``)."""

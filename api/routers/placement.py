@@ -76,7 +76,7 @@ def get_placement(
 
 @router.post(
     "/{scenario}/placement",
-    responses=CONFLICT,
+    responses={**ERROR_RESPONSES, **CONFLICT},
     summary="Placement of tentative edits among the valid divisions (nothing stored)",
 )
 async def post_placement(

@@ -146,6 +146,8 @@ def build_space(
     out = Path(out)
     record = settings_record(proposal, space)
     ctx = prepare(dataset, proposal)
+    if dataset.travel_table is not None:  # another travel model: never resumed into one
+        record["travel_table"] = dataset.travel_table.sha256  # built with the water-aware one
     unknown = sorted(set(regions or []) - set(ctx.graphs))
     if unknown:
         raise SpaceError(f"unknown jeugdregio(s) {unknown}; choose from {sorted(ctx.graphs)}")
@@ -171,6 +173,7 @@ def build_space(
             bar.close()
             close()
     manifest = write_manifest(out, models, record)
+    manifest["distance_model"] = ctx.travel.distance_name
     manifest["build_seconds"] = round(time.perf_counter() - start, 3)
     write_atomic(out / "manifest.json", json.dumps(manifest, indent=1))
     return BuildResult(manifest, manifest["build_seconds"], n_tasks, skipped)

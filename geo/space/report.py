@@ -30,16 +30,18 @@ def _scenario_text(doc: dict[str, Any]) -> str:
     return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
 
 
-def write_options(
+def compute_options(
     dataset: Dataset,
     space: Path | str,
-    out: Path | str,
     *,
     k: int = 5,
     fixed: dict[str, int] | None = None,
     proposal: bool = True,
+    progress: Any = None,
 ) -> dict[str, Any]:
-    """Front, options, scenario files and chart in ``out`` (returns ``options.json``)."""
+    """The Pareto front, up to ``k`` diverse options (each with its scenario document) and the
+    marks (today; the proposal with the space's settings when ``proposal``), in memory.
+    ``progress``: the proposal's progress callback (:func:`geo.proposals.propose.propose`)."""
     from geo.space.figures import PartTable, plan_figures
 
     settings = space_settings(space)
@@ -52,8 +54,6 @@ def write_options(
     chosen = diverse(front, k)
     first = plans.groupby("jeugdregio").first()
     pupils = float((first["travel_po_pupils"] + first["travel_vo_pupils"]).sum())
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     options = []
     for i, point in enumerate(chosen, start=1):
         rows = front.choices[point]
@@ -65,9 +65,7 @@ def write_options(
         }
         name = f"optie_{i}"
         doc = option_scenario(dataset, ctx, codes, name=name, summary=summary)
-        path = out / f"{name}.yaml"
-        write_atomic(path, _scenario_text(doc))
-        options.append({"name": name, "file": str(path), **summary})
+        options.append({"name": name, **summary, "document": doc})
     today_num = today_den = 0.0
     for m in models.values():
         for lv in ("po", "vo"):
@@ -81,7 +79,7 @@ def write_options(
     if proposal:
         from geo.proposals.propose import propose
 
-        p = propose(dataset, settings, warn=False)
+        p = propose(dataset, settings, warn=False, progress=progress)
         assignment = p.division.assignment().astype(str)
         assignment.index = assignment.index.astype(str)
         num = dis = 0.0
@@ -93,16 +91,48 @@ def write_options(
             num += float(f["travel_po_pkm"] + f["travel_vo_pkm"])
             dis += float(f["disrupted"])
         marks["proposal"] = {"disrupted": dis, "travel_km": num / pupils}
-    chart = out / "tradeoff.png"
-    _chart(chart, front.values, pupils, options, marks)
-    result = {
+    return {
         "space": str(space),
+        "jeugdregio": settings.jeugdregio,
+        "front_values": front.values,
         "front": int(len(front.values)),
         "front_thinned": front.thinned,
+        "pupils": pupils,
         "fixed_swvs": fixed or {},
         "objectives": "minimise pupils changing SWV, PO+VO pupil-km, number of SWVs",
         "options": options,
         "marks": marks,
+    }
+
+
+def write_options(
+    dataset: Dataset,
+    space: Path | str,
+    out: Path | str,
+    *,
+    k: int = 5,
+    fixed: dict[str, int] | None = None,
+    proposal: bool = True,
+) -> dict[str, Any]:
+    """Front, options, scenario files and chart in ``out`` (returns ``options.json``)."""
+    found = compute_options(dataset, space, k=k, fixed=fixed, proposal=proposal)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    options = []
+    for o in found["options"]:
+        path = out / f"{o['name']}.yaml"
+        write_atomic(path, _scenario_text(o["document"]))
+        options.append({k: v for k, v in o.items() if k != "document"} | {"file": str(path)})
+    chart = out / "tradeoff.png"
+    _chart(chart, found["front_values"], found["pupils"], options, found["marks"])
+    result = {
+        "space": str(space),
+        "front": found["front"],
+        "front_thinned": found["front_thinned"],
+        "fixed_swvs": fixed or {},
+        "objectives": found["objectives"],
+        "options": options,
+        "marks": found["marks"],
         "chart": str(chart),
     }
     write_atomic(out / "options.json", json.dumps(result, ensure_ascii=False, indent=1))

@@ -148,6 +148,14 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/proposals"): Rule("user", reads=("field:base",)),
     ("GET", "/proposals/{job_id}"): Rule("user", job="path:job_id"),
     ("POST", "/proposals/{job_id}/cancel"): Rule("user", job="path:job_id"),
+    # options on the Pareto front of the valid divisions (background jobs; stored only when kept)
+    ("POST", "/api/options"): Rule("user"),
+    ("GET", "/api/options/{job_id}"): Rule("user", job="path:job_id"),
+    ("GET", "/options/new"): PUBLIC,  # the form; it asks anonymous callers to sign in
+    ("POST", "/options"): Rule("user"),
+    ("GET", "/options/{job_id}"): Rule("user", job="path:job_id"),
+    ("POST", "/options/{job_id}/cancel"): Rule("user", job="path:job_id"),
+    ("POST", "/options/{job_id}/save"): Rule("user", job="path:job_id"),
     ("GET", "/compare"): Rule("read", reads=("query:left", "query:right"), share=True),
     ("GET", "/compare/map"): Rule("read", reads=("query:left", "query:right"), share=True),
     # maps
