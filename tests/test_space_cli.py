@@ -162,6 +162,18 @@ def test_api_verdict_with_a_configured_space(ds, space, tmp_path, monkeypatch) -
     ).json()
     check = next(c for c in body["checks"] if c["name"] == "space")
     assert check["figures"]["jeugdregios"] == 3
+    # the summary as a message: English as before, Dutch on Dutch pages, same figures
+    from maps.i18n.messages import render_message
+
+    nat = check["figures"]["national"]
+    inside = check["figures"]["in_space_jeugdregios"]
+    english = render_message(check["message"], "en")
+    assert english == check["summary"]
+    assert f"disrupted p{nat['disrupted']['percentile']:.0f}" in english
+    assert f"in the space in {inside} of 3 jeugdregio's" in english
+    dutch = render_message(check["message"], "nl")
+    assert "landelijk percentiel" in dutch and f"binnen de ruimte in {inside} van de 3" in dutch
+    assert f"leerlingen die verhuizen: percentiel {nat['disrupted']['percentile']:.0f}" in dutch
     report = client.get("/api/scenarios/all-one/report")
     assert report.status_code == 200 and "Placement among the valid divisions" in report.text
     monkeypatch.setenv("REGIOKOMPAS_SPACE", str(tmp_path / "missing"))

@@ -158,6 +158,7 @@ def editor_page(
         weight_names=list(WEIGHTS),
         against_options=sorted(d for d in divisions if d != division),
         description=str(stored.document.get("description", "")),
+        source=stored.source,
         stored_edits=len(stored.document.get("edits") or []),
         can_save=can_save,
         save_reason="" if can_save else save_refusal(stored, principal, viewer),

@@ -21,6 +21,7 @@ import pandas as pd
 from geo.checks.base import CheckResult
 from geo.dataset import Dataset
 from geo.division import Division
+from geo.messages import N_, Figure, Join, Message
 from geo.space.distributions import FIGURES, HIGHER_IS_BETTER, national, read_plans
 from geo.space.errors import SpaceError
 from geo.space.placement import place
@@ -40,6 +41,14 @@ PHRASES = {
     "congruence_vo": "are more congruent with today's VO SWVs",
     "congruence_uniform": "are more congruent with the uniform regions",
 }
+
+SUMMARY_FIGURES = {
+    "disrupted": N_("disrupted"),
+    "travel_po_km": N_("travel_po_km"),
+    "travel_vo_km": N_("travel_vo_km"),
+    "swvs": N_("swvs"),
+}
+"""The figures the check's summary places (their English names are the figure keys)."""
 
 _LOCK = threading.Lock()
 _MEMO: dict[tuple[str, float], tuple[pd.DataFrame, dict[str, Any]]] = {}
@@ -126,25 +135,35 @@ def space_result(
         )
     placed["sentences"] = sentences
     nat = placed["national"]
-    parts = [
-        f"{fig} p{nat[fig]['percentile']:.0f}"
-        for fig in ("disrupted", "travel_po_km", "travel_vo_km", "swvs")
-        if fig in nat
-    ]
-    summary = (
-        f"{chosen.name}: national percentile among valid divisions "
-        + ", ".join(parts)
-        + f"; in the space in {placed['in_space_jeugdregios']} of {placed['jeugdregios']} "
-        "jeugdregio's"
+    parts = tuple(
+        Message(
+            N_("%(figure)s p%(percentile)s"),
+            {"figure": Message(SUMMARY_FIGURES[fig]), "percentile": Figure(pct, ".0f")},
+        )
+        for fig in SUMMARY_FIGURES
+        if fig in nat and (pct := nat[fig]["percentile"]) is not None
+    )
+    summary = Message(
+        N_(
+            "%(division)s: national percentile among valid divisions %(parts)s; in the space "
+            "in %(inside)s of %(total)s jeugdregio's"
+        ),
+        {
+            "division": chosen.name,
+            "parts": Join(parts, ", "),
+            "inside": int(placed["in_space_jeugdregios"]),
+            "total": int(placed["jeugdregios"]),
+        },
     )
     return CheckResult(
         "space",
         TITLE,
         False,
         None,
-        summary,
+        str(summary),
         figures=json.loads(json.dumps(placed, default=_plain)),
         offenders=[],
+        message=summary,
     )
 
 

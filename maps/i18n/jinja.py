@@ -130,6 +130,19 @@ FILTERS["message"] = _message
 English text) when there is no message."""
 
 
+@jinja2.pass_context
+def _library_text(context: Context, text: str, source: str) -> str:
+    if source != "library" or not text:
+        return text
+    return translations(_locale(context)).gettext(text)
+
+
+FILTERS["library_text"] = _library_text
+"""``{{ view.description|library_text(view.stored.source) }}``: a shipped library scenario's
+title or description in the reader's language (its msgid is the YAML text,
+:mod:`maps.i18n.extract`); a planner's own text is shown as written."""
+
+
 def install(env: jinja2.Environment) -> jinja2.Environment:
     """Add the i18n extension and :data:`FILTERS` to ``env`` (renders pass
     :func:`template_context`); returns ``env``."""
