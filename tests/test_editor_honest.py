@@ -81,6 +81,9 @@ def test_save_as_does_not_inherit_the_base_claims(client, dataset) -> None:
     v = client.get("/api/scenarios/claims-1/verdict").json()
     assert v["principles_claimed"] == [1]
     assert "claims-1: principles (its own document" in v["principles_source"]
+    # the version a planner sees on every page (1, 2, 3 per scenario), not the store's revision
+    version = client.get("/api/scenarios/claims-1").json()["version"]
+    assert f"its own document, version {version};" in v["principles_source"]
 
 
 def test_p1_is_shown_once_and_compactly_while_one_level_is_edited(client, dataset) -> None:

@@ -142,10 +142,10 @@ class ScenarioEvaluator:
                 principles=[p for p in principles if isinstance(p, int)],
                 principles_source=Message(
                     N_(
-                        "%(scenario)s: principles (its own document, revision %(revision)s; a "
+                        "%(scenario)s: principles (its own document, version %(version)s; a "
                         "base's claims are not inherited)"
                     ),
-                    {"scenario": scenario, "revision": chain[0].revision},
+                    {"scenario": scenario, "version": chain[0].version},
                 ),
             )
 
