@@ -201,8 +201,9 @@ def test_another_users_job_answers_as_an_unknown_options_job(app, space, monkeyp
         ("GET", "/api/proposals/{}", bob, "unknown proposal job"),
         ("GET", "/proposals/{}", html, "unknown proposal job"),
     ):
-        theirs, nothing = answer(method, url.format(job), headers), answer(
-            method, url.format(missing), headers
+        theirs, nothing = (
+            answer(method, url.format(job), headers),
+            answer(method, url.format(missing), headers),
         )
         cell = f"{method} {url}: {theirs[0]} {theirs[1][:300]}"
         assert theirs[0] == nothing[0] == 404, cell
