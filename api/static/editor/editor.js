@@ -1019,6 +1019,7 @@
       state.edits = []; state.redo = [];
       setVersion(out.version, out.revision);
       $("description").textContent = description;
+      $("description").removeAttribute("lang"); // the planner's text, in the page's language
       $("title-scenario").textContent = out.id;
       document.title = document.title.replace(from, out.id);
       $("save-why").textContent = "";
