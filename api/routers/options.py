@@ -44,6 +44,8 @@ from api.safety.auth.principal import Principal
 from api.safety.limits import Limits
 from api.safety.security import nonce_scripts
 from api.storage.store import ScenarioNotFound, ScenarioStore
+from geo.scenarios.descriptions import option_description
+from maps.i18n import gettext, written_text
 
 router = APIRouter(include_in_schema=True)
 
@@ -323,6 +325,7 @@ def _free_id(store: ScenarioStore, wanted: str) -> str:
 
 @router.post("/options/{job_id}/save", include_in_schema=False)
 def save_from_form(
+    request: Request,
     job_id: JobPath,
     option: Annotated[list[int] | None, Form()] = None,
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
@@ -344,6 +347,8 @@ def save_from_form(
     if bad:
         raise HTTPException(422, f"option: {bad[0]} is not one of the options 1 to {n_options}")
     user = principal.name
+    locale = get_locale(request)  # the kept options are written in the planner's language
+    _ = gettext(locale)
     stored = []
     for i in chosen:
         if str(i) in result["saved"]:
@@ -353,7 +358,9 @@ def save_from_form(
         base = slug(result["title"]) or "opties"
         document = dict(o["document"])
         document["name"] = _free_id(store, f"{base[:50]}-optie-{i}")
-        document["title"] = f"{result['title']}: optie {i}"
+        document["title"] = _("%(title)s: option %(n)s") % {"title": result["title"], "n": i}
+        summary = option_description(o, result["jeugdregio"])
+        document["description"] = written_text(summary, locale)
         scenario_id = check_document(document, evaluator, source=f"option {i}", limits=limits)
         store.save(
             scenario_id,

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from api.compute.jobs import Job
 from api.deps import JobRunner, ScenarioEvaluator, get_evaluator, get_jobs, get_limits, get_store
+from api.pages.locale import get_locale
 from api.pages.templating import render_page
 from api.routers.job_flow import csrf
 from api.routers.proposals import (
@@ -147,7 +148,8 @@ def start_from_form(
         raise HTTPException(
             422, f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
         ) from None
-    created = start_proposal(body, evaluator, store, jobs, limits, principal)
+    locale = get_locale(request)  # the stored description is written in the starter's language
+    created = start_proposal(body, evaluator, store, jobs, limits, principal, locale)
     return RedirectResponse(f"/proposals/{created.job_id}", status_code=303)
 
 

@@ -25,6 +25,7 @@ from api.compute.jobs import check_cancelled
 from api.compute.proposal_scope import progress_reporter, resolve_regions
 from api.deps import JobRunner, ScenarioEvaluator, get_evaluator, get_jobs, get_limits, get_store
 from api.models import ERROR_RESPONSES, SCENARIO_PATTERN, ErrorOut
+from api.pages.locale import get_locale
 from api.routers.home import BASELINE, compare_links, map_url
 from api.routers.job_flow import JobPath, JobRoutes
 from api.routers.scenarios import check_document, owner_checks, scenario_url
@@ -41,7 +42,9 @@ from geo.proposals.propose import (
     ProposalSettings,
     propose,
 )
-from geo.proposals.regional import regional_document
+from geo.proposals.regional import regional_document, regional_message
+from geo.scenarios.descriptions import proposal_description
+from maps.i18n import written_text
 
 router = APIRouter(prefix="/api/proposals", tags=["proposals"], responses=ERROR_RESPONSES)
 
@@ -180,6 +183,7 @@ def _run(
     store: ScenarioStore,
     limits: Limits | None = None,
     principal: Principal | None = None,
+    locale: str = "en",
 ) -> dict[str, Any]:
     """The job: solve, validate the scenario like any other, store it as ``principal``'s (who
     may replace and their quota checked in the store's transaction: a name taken meanwhile by
@@ -209,8 +213,11 @@ def _run(
     )
     if proposal.scenario is None:  # only some jeugdregio's: swv_po and swv_vo change there
         document = regional_document(dataset, proposal, settings, base=request.base)
+        description = regional_message(proposal, settings)
     else:
         document = dict(proposal.scenario)
+        description = proposal_description(proposal.report)
+    document["description"] = written_text(description, locale)  # who started it reads it
     if request.base is not None:
         document["base"] = request.base
     if request.title:
@@ -248,6 +255,7 @@ def start_proposal(
     jobs: JobRunner = Depends(get_jobs),
     limits: Limits = Depends(get_limits),
     principal: Principal = Depends(enforce),
+    locale: str = Depends(get_locale),
 ) -> ProposalJobCreated:
     """Queue ``regio propose`` with these settings; poll the returned ``url``.
 
@@ -280,7 +288,7 @@ def start_proposal(
     ):
         raise HTTPException(422, "min_pupils: above max_pupils")
     job = PROPOSALS.submit(
-        jobs, limits, principal, _run, request, evaluator, store, limits, principal
+        jobs, limits, principal, _run, request, evaluator, store, limits, principal, locale
     )
     return ProposalJobCreated(job_id=job.id, status=job.status, url=f"/api/proposals/{job.id}")  # type: ignore[arg-type]
 

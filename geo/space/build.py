@@ -14,8 +14,10 @@ Work split (so the largest jeugdregio does not serialise the run): one planning 
 jeugdregio (:func:`geo.space.tasks.plan_region`); an exactly enumerable jeugdregio (at most
 ``cap`` plans) becomes tasks of at most ``task_plans`` plans each, cut from its search tree by
 the first parts chosen (the subtree counts are known exactly, so the cut is balanced); a larger
-one becomes ``draw_tasks`` batches of exactly uniform draws plus ``chains`` reversible ReCom
-chains per number of SWVs for the diagnostics. Every task streams its plans to its own file.
+one becomes ``draw_tasks`` batches of exactly uniform draws plus, per number of SWVs, ``chains``
+merge-split chains (:mod:`geo.space.mergesplit`, uniform stationary distribution: the manifest's
+chain diagnostics) and ``recom_chains`` reversible ReCom chains (the baseline it is compared
+with). Every task streams its plans to its own file.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from geo.atomic import write_atomic
 from geo.dataset import Dataset
 from geo.proposals.problem import ProposalSettings, prepare
 from geo.space.errors import SpaceError
+from geo.space.mergesplit import mergesplit_chain
 from geo.space.model import RegionModel, region_models
 from geo.space.tasks import RegionPlan, draw_uniform, enumerate_prefixes, plan_region, recom_chain
 
@@ -49,8 +52,10 @@ class SpaceSettings:
     """Uniform draws of a sampled jeugdregio."""
     draw_tasks: int = 4
     chains: int = 4
-    """Reversible ReCom chains per number of SWVs of a sampled jeugdregio (diagnostics)."""
-    chain_steps: int = 400
+    """Merge-split chains per number of SWVs of a sampled jeugdregio (diagnostics)."""
+    chain_steps: int = 1000
+    recom_chains: int = 2
+    """Reversible ReCom chains per number of SWVs (baseline for the diagnostics; 0: none)."""
     task_plans: int = 20_000
     """Most plans per enumeration task."""
     seed: int = 0
@@ -262,7 +267,7 @@ def _run(
     while (item := next_done()) is not None:
         kind, region, future = item
         result = future.result()
-        state = pending.setdefault(region, {"open": 0, "files": [], "chains": []})
+        state = pending.setdefault(region, {"open": 0, "files": [], "chains": [], "recom": []})
         if kind == "plan":
             plan: RegionPlan = result
             state["plan"] = plan
@@ -301,12 +306,12 @@ def _run(
                             str(d / f"part-{i:04d}.parquet"),
                         )
                 for k in sorted(plan.by_swvs):
-                    for c in range(space.chains):
+                    for c in range(space.chains + space.recom_chains):
                         state["open"] += 1
                         add(
-                            "chain",
+                            "chain" if c < space.chains else "recom",
                             region,
-                            recom_chain,
+                            mergesplit_chain if c < space.chains else recom_chain,
                             model,
                             shipped,
                             k,
@@ -314,9 +319,9 @@ def _run(
                             space.seed * 1000 + 100 * k + c,
                             c,
                         )
-        elif kind == "chain":
+        elif kind in ("chain", "recom"):
             state["open"] -= 1
-            state["chains"].append(result)
+            state["chains" if kind == "chain" else "recom"].append(result)
         else:
             state["open"] -= 1
             state["files"].append(result)
@@ -327,8 +332,6 @@ def _run(
 
 
 def _finish(out: Path, model: RegionModel, state: dict[str, Any]) -> None:
-    from geo.space.sample import diagnostics
-
     plan: RegionPlan = state["plan"]
     files = state["files"]
     rows = sum(f["rows"] for f in files)
@@ -344,17 +347,39 @@ def _finish(out: Path, model: RegionModel, state: dict[str, Any]) -> None:
         "method": "exact" if plan.exact else "sampled",
         "rows": rows,
         "rejected_mean_travel": sum(f["rejected_mean"] for f in files),
-        "tasks": len(files) + len(state["chains"]) + 1,
+        "tasks": len(files) + len(state["chains"]) + len(state["recom"]) + 1,
         "seconds": round(plan.seconds + sum(f["seconds"] for f in files), 4),
     }
     if not plan.exact:
         drawn = rows + entry["rejected_mean_travel"]
         entry["draws"] = drawn
         entry["count_estimated_after_mean_rule"] = round(plan.count * rows / max(drawn, 1))
-        frames = [c[0] for c in state["chains"]]
-        stats = [c[1] for c in state["chains"]]
-        entry["recom"] = diagnostics(frames, stats) if frames else {}
+        _chain_entries(entry, state, region_dir(out, model.region))
     write_atomic(region_dir(out, model.region) / "_region.json", json.dumps(entry, indent=1))
+
+
+def _chain_entries(entry: dict[str, Any], state: dict[str, Any], d: Path) -> None:
+    """The chains' diagnostics of a sampled jeugdregio: ``chains`` (merge-split, the chain that
+    mixes, ``chain_method`` says so), ``chains_vs_draws`` (the chains against the exact uniform
+    draws, :func:`geo.space.mergesplit.agreement`) and ``recom`` (reversible ReCom, baseline)."""
+    import pandas as pd
+
+    from geo.space.mergesplit import agreement
+    from geo.space.sample import diagnostics
+
+    entry["chain_method"] = "merge-split (Metropolised heat-bath, uniform stationary distribution)"
+    frames = [c[0] for c in state["chains"]]
+    entry["chains"] = diagnostics(frames, [c[1] for c in state["chains"]]) if frames else {}
+    draws = pd.concat(
+        [
+            pd.read_parquet(f, columns=["swvs", "disrupted"])
+            for f in sorted(d.glob("part-*.parquet"))
+        ]
+        or [pd.DataFrame(columns=["swvs", "disrupted"])]
+    )
+    entry["chains_vs_draws"] = agreement(frames, draws, "disrupted")
+    recom = [c[0] for c in state["recom"]]
+    entry["recom"] = diagnostics(recom, [c[1] for c in state["recom"]]) if recom else {}
 
 
 def write_manifest(

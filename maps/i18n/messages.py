@@ -104,4 +104,49 @@ def render_message(
     return format_param(as_message(message), locale)
 
 
-__all__ = ["format_figure", "format_param", "render_message"]
+def written_text(message: Message, locale: str) -> str:
+    """The text a tool writes into a stored scenario for a person who reads ``locale``: in
+    English the English text of ``regio`` (``str(message)``, character for character, so the
+    CLI, a script and the English page store the same text), else :func:`render_message`.
+
+    >>> from geo.scenarios.descriptions import edited_description
+    >>> m = edited_description("huidig", 1234)
+    >>> written_text(m, "en")
+    'huidig with 1234 edit(s) made in the map editor'
+    >>> written_text(m, "nl")
+    'huidig met 1.234 wijziging(en) uit de kaarteditor'
+    """
+    return str(message) if locale == "en" else render_message(message, locale)
+
+
+_GENERATED: list[re.Pattern[str]] = []
+
+
+def written_language(text: str) -> str | None:
+    """``"en"`` when ``text`` is a description a tool wrote in English (one of the msgids of
+    :data:`geo.scenarios.descriptions.GENERATED` with its values), else None (unknown: the
+    page's language). Pages mark such a text ``lang="en"`` on a Dutch page (WCAG 3.1.2).
+
+    >>> written_language("huidig with 3 edit(s) made in the map editor")
+    'en'
+    >>> written_language("huidig met 3 wijziging(en) uit de kaarteditor") is None
+    True
+    """
+    if not _GENERATED:
+        from geo.scenarios.descriptions import GENERATED
+
+        _GENERATED.extend(
+            re.compile(
+                "".join(
+                    "(.+?)" if part.startswith("%(") else re.escape(part)
+                    for part in re.split(r"(%\([a-z_]+\)s)", msgid)
+                    if part
+                ),
+                re.DOTALL,
+            )
+            for msgid in GENERATED
+        )
+    return "en" if any(p.fullmatch(text.strip()) for p in _GENERATED) else None
+
+
+__all__ = ["format_figure", "format_param", "render_message", "written_language", "written_text"]
