@@ -7,7 +7,8 @@ A national proposal (1 solver second per jeugdregio) from the Dutch form, a prop
 smallest jeugdregio from the English form, and one options job (K = 2, on the real space built
 here in seconds) whose option 1 is kept in Dutch and option 2 in English. Expected texts come
 from the jobs' JSON (the report, the options' figures) through the old f-strings and the Dutch
-formats written out in ``tests/test_generated_descriptions.py``, never from the page code.
+formats written out in ``tests/test_generated_descriptions.py``, never from the page code. A
+tool's description read in the other language is shown as written and marked with its ``lang``.
 Every resulting page passes the axe harness; screenshots go to ``artifacts/``.
 """
 
@@ -138,6 +139,10 @@ def test_proposals_and_options_described_in_the_makers_language(
     assert stored["document"]["description"] == text  # stored as shown, not re-rendered
     accessible(d, "Dutch proposal page")
     _screenshot(d, "descriptions_1_proposal_nl.png")
+    page = done["scenario_url"].replace("/api/scenarios/", "/scenarios/")
+    open_page(d, server, page, "en")  # read in English: as written, marked Dutch
+    assert description(d) == (text, "nl")
+    assert d.find_element(By.ID, "scenario-title").text == "Voorstel landelijk"
 
     # 2. the smallest jeugdregio from the English form: the CLI's English text
     jz = dataset.division("jeugdregio").assignment().astype(str)
