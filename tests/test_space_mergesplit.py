@@ -266,3 +266,21 @@ def _parts(text: str) -> list[int]:
     from geo.space.model import parts_of_text
 
     return parts_of_text(text)
+
+
+def test_ess_of_known_processes() -> None:
+    """The multi-chain ESS: about the number of draws for independent normals, about
+    ``n (1 - phi) / (1 + phi)`` for AR(1) chains, next to nothing for chains each stuck on
+    another value (a per-chain estimate would call them independent), and every step when the
+    value is the same everywhere."""
+    rng = np.random.default_rng(0)
+    assert ess([rng.normal(size=1000) for _ in range(4)]) == pytest.approx(4000, rel=0.1)
+    phi, runs = 0.9, []
+    for _ in range(4):
+        e, x = rng.normal(size=5000), np.zeros(5000)
+        for t in range(1, 5000):
+            x[t] = phi * x[t - 1] + e[t]
+        runs.append(x)
+    assert ess(runs) == pytest.approx(20_000 * (1 - phi) / (1 + phi), rel=0.25)
+    assert ess([np.zeros(100), np.ones(100), np.zeros(100)]) < 5
+    assert ess([np.full(100, 2.0)] * 3) == 300
