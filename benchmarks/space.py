@@ -54,6 +54,7 @@ from geo.space.enumerate import (  # noqa: E402
     count_by_swvs,
     enumerate_plans,
     sample_uniform,
+    sample_uniform_k,
     valid_parts,
 )
 from geo.space.figures import PartTable, plan_figures  # noqa: E402
@@ -125,8 +126,6 @@ def gerrychain_plain(model, k: int, steps: int, seed: int) -> float:
     import gerrychain
     from gerrychain.proposals import recom
     from gerrychain.updaters import Tally
-
-    from geo.space.enumerate import sample_uniform_k
 
     parts = valid_parts(model)
     start = sample_uniform_k(model, parts, k, random.Random(seed))
@@ -232,12 +231,14 @@ def compare_chains(model, k: int, steps: int, chains: int, exact=None) -> dict:
     """Merge-split and reversible ReCom, ``chains`` chains of ``steps`` steps each with ``k``
     SWVs from the same uniform starts (seeds), all checks, figures included. Per method:
     acceptance, distinct plans, split R-hat and ESS per step of the disruption, steps/s of the
-    bare chain, ESS/s (chains + figures). With ``exact`` (every valid plan text with ``k`` SWVs
+    bare chain (the uniform start's draw memo filled before the clock, shared by both), ESS/s
+    (chains + figures). With ``exact`` (every valid plan text with ``k`` SWVs
     meeting the mean margin, and its disruption): the total variation of the plan histogram
     against uniform (ReCom importance-weighted by ``1 / prod tau``) and the Kolmogorov-Smirnov
     distance of the disruption against the enumeration's."""
     parts = valid_parts(model)
-    count_by_swvs(model, parts)  # the exact counts (what the build ships) before the clock
+    count_by_swvs(model, parts)  # the exact counts (what the build ships) before the clock,
+    sample_uniform_k(model, parts, k, random.Random(0))  # and the start's draw memo
     out = {}
     for name, rows, bare in (
         ("mergesplit", mergesplit_rows, run_mergesplit),
