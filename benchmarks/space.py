@@ -7,10 +7,7 @@ Prints ``RESULT`` lines, each with its baseline measured in the same run:
    139,139 valid plans: the default margin of 0 km leaves at most 336 per jeugdregio); baseline
    ``space_bruteforce_plans_per_s``: every set partition of JZ33 (Bell(10) = 115,975) checked
    for connectivity, size and P2 (the test's brute force), valid plans found per second.
-2. ``space_uniform_draws_per_s``: exactly uniform draws of JZ39 (10 km) with their figures;
-   ``space_recom_steps_per_s``: reversible ReCom steps with all checks (valid parts, mean
-   margin) on JZ39; baseline ``gerrychain_recom_steps_per_s``: GerryChain's ReCom without any
-   check on the same graph, number of SWVs and balance window.
+2. ``space_uniform_draws_per_s``: exactly uniform draws of JZ39 (10 km) with their figures.
 3. ``space_dask_speedup``: the national build with a 10 km margin (152,297 plans; JZ39 split
    into tasks) on a local Dask cluster of 1 and of 2 worker processes, clusters started before
    the clock; goal >= 1.7 (the machine is shared: see the load average printed).
@@ -19,7 +16,17 @@ Prints ``RESULT`` lines, each with its baseline measured in the same run:
    start; peak RSS of the largest process, driver or worker); baseline: the same build with
    ``--scheduler synchronous`` (one process).
 
-Run: ``.venv/bin/python benchmarks/space.py [--quick]``.
+5. The chains (:mod:`geo.space.mergesplit` against :mod:`geo.space.sample`), same graph, same
+   number of SWVs, same steps and seeds: on the tests' 3 x 3 grid (loose P2, 3 SWVs) and on
+   JZ33 (10 km), where every plan is enumerated, acceptance, distinct plans, split R-hat, ESS
+   per step and ``space_{mergesplit,recom}_tv_*`` (total variation of the plan histogram against
+   the enumeration; ReCom importance-weighted); on JZ39 (10 km) ``space_mergesplit_steps_per_s``,
+   ``space_mergesplit_ess_per_s`` (ESS of the disruption per second, chains + figures),
+   ``space_recom_steps_per_s`` and ``space_recom_ess_per_s`` (reversible ReCom, all checks);
+   baseline ``gerrychain_recom_steps_per_s``: GerryChain's plain ReCom without any check on the
+   same graph, number of SWVs and balance window.
+
+Run: ``.venv/bin/python benchmarks/space.py [--quick | --dask-only | --chains-only]``.
 """
 
 from __future__ import annotations
@@ -36,16 +43,24 @@ from pathlib import Path
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from geo.data.store import load_dataset  # noqa: E402
 from geo.proposals.problem import ProposalSettings, prepare  # noqa: E402
 from geo.space.build import SpaceSettings, build_space  # noqa: E402
-from geo.space.enumerate import count_by_swvs, sample_uniform, valid_parts  # noqa: E402
+from geo.space.enumerate import (  # noqa: E402
+    count_by_swvs,
+    enumerate_plans,
+    sample_uniform,
+    sample_uniform_k,
+    valid_parts,
+)
 from geo.space.figures import PartTable, plan_figures  # noqa: E402
+from geo.space.mergesplit import mergesplit_rows, run_mergesplit  # noqa: E402
 from geo.space.model import region_models  # noqa: E402
-from geo.space.sample import run_chain  # noqa: E402
+from geo.space.sample import chain_rows, diagnostics, run_chain  # noqa: E402
 from geo.space.tasks import count_group, enumerate_prefixes, region_parts  # noqa: E402
 
 RELAXED = ProposalSettings(max_extra_km=10.0, max_extra_mean_km=10.0)
@@ -114,8 +129,6 @@ def gerrychain_plain(model, k: int, steps: int, seed: int) -> float:
     from gerrychain.proposals import recom
     from gerrychain.updaters import Tally
 
-    from geo.space.enumerate import sample_uniform_k
-
     parts = valid_parts(model)
     start = sample_uniform_k(model, parts, k, random.Random(seed))
     nxg = nx.Graph()
@@ -174,6 +187,7 @@ def main() -> None:
         "--rounds", type=int, default=2, help="alternating 1- and 2-worker builds (best of)"
     )
     parser.add_argument("--dask-only", action="store_true", help="only the Dask speed-up")
+    parser.add_argument("--chains-only", action="store_true", help="only the chains (5.)")
     args = parser.parse_args()
     print(f"cores: {os.cpu_count()}; load average: {os.getloadavg()}", flush=True)
     dataset = load_dataset()
@@ -181,8 +195,12 @@ def main() -> None:
     models = region_models(ctx)
     tmp = Path(tempfile.mkdtemp(prefix="space-bench-"))
 
+    if args.chains_only:
+        chain_section(models)
+        return
     if not args.dask_only:
         single_core(ctx, models, tmp)
+        chain_section(models)
     if not args.quick:
         dask_speedup(dataset, tmp, args.rounds)
     if not args.dask_only:
@@ -200,26 +218,122 @@ def single_core(ctx, models, tmp: Path) -> None:
     print(f"brute force JZ33: {found:,} valid of 115,975 set partitions in {seconds:.2f} s")
     result("space_bruteforce_plans_per_s_JZ33", found / seconds, "plans/s")
 
-    # 2. sampling: uniform draws, reversible ReCom with checks, GerryChain ReCom without
+    # 2. sampling: exactly uniform draws (the chains: section 5)
     m = models["JZ39"]
     parts = valid_parts(m)
-    by_k = count_by_swvs(m, parts)
-    k = max(by_k, key=lambda x: by_k[x])
     rng = random.Random(0)
     table = PartTable(m, parts.masks)
     t0 = time.perf_counter()
     draws = [sample_uniform(m, parts, rng) for _ in range(20_000)]
     plan_figures(table, draws)
     result("space_uniform_draws_per_s", 20_000 / (time.perf_counter() - t0), "plans/s")
-    steps = 300
-    t0 = time.perf_counter()
-    _, moved = run_chain(m, parts, k, steps=steps, seed=1)
-    rev = steps / (time.perf_counter() - t0)
-    print(f"reversible ReCom JZ39, {k} SWVs: acceptance {moved / steps:.3f}")
-    result("space_recom_steps_per_s", rev, "steps/s")
-    plain = gerrychain_plain(m, k, steps, seed=1)
+
+
+def compare_chains(model, k: int, steps: int, chains: int, exact=None) -> dict:
+    """Merge-split and reversible ReCom, ``chains`` chains of ``steps`` steps each with ``k``
+    SWVs from the same uniform starts (seeds), all checks, figures included. Per method:
+    acceptance, distinct plans, split R-hat and ESS per step of the disruption, steps/s of the
+    bare chain (the uniform start's draw memo filled before the clock, shared by both), ESS/s
+    (chains + figures). With ``exact`` (every valid plan text with ``k`` SWVs
+    meeting the mean margin, and its disruption): the total variation of the plan histogram
+    against uniform (ReCom importance-weighted by ``1 / prod tau``) and the Kolmogorov-Smirnov
+    distance of the disruption against the enumeration's."""
+    parts = valid_parts(model)
+    count_by_swvs(model, parts)  # the exact counts (what the build ships) before the clock,
+    sample_uniform_k(model, parts, k, random.Random(0))  # and the start's draw memo
+    out = {}
+    for name, rows, bare in (
+        ("mergesplit", mergesplit_rows, run_mergesplit),
+        ("recom", chain_rows, run_chain),
+    ):
+        t0 = time.perf_counter()
+        for c in range(chains):  # each chain its own kernel and memo, as a build task
+            bare(model, parts, k, steps=steps, seed=c)
+        steps_per_s = chains * steps / (time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        got = [rows(model, parts, k, steps=steps, seed=c, chain=c) for c in range(chains)]
+        seconds = time.perf_counter() - t0
+        frames = [f for f, _ in got]
+        d = diagnostics(frames, [s for _, s in got])[str(k)]
+        entry = {
+            "acceptance": d["acceptance"],
+            "distinct": d["distinct"],
+            "rhat": d["rhat_disrupted"],
+            "ess_per_step": d["ess_disrupted_per_step"],
+            "steps_per_s": steps_per_s,
+            "ess_per_s": d["ess_disrupted"] / seconds,
+        }
+        if exact is not None:
+            texts, disrupted = exact
+            allf = pd.concat(frames)
+            w = np.exp(allf["log_weight"].to_numpy() - allf["log_weight"].max())
+            freq = pd.Series(w, index=allf["plan"].to_numpy()).groupby(level=0).sum() / w.sum()
+            freq = freq.reindex(texts, fill_value=0.0)
+            entry["tv_plans"] = 0.5 * float((freq - 1 / len(texts)).abs().sum())
+            grid = np.union1d(disrupted, allf["disrupted"].to_numpy())
+            order = np.argsort(allf["disrupted"].to_numpy())
+            cum = np.cumsum(w[order]) / w.sum()
+            mine = np.searchsorted(allf["disrupted"].to_numpy()[order], grid, side="right")
+            mine_cdf = np.where(mine > 0, cum[np.maximum(mine - 1, 0)], 0.0)
+            ref_cdf = np.searchsorted(np.sort(disrupted), grid, side="right") / len(disrupted)
+            entry["ks_disrupted"] = float(np.abs(mine_cdf - ref_cdf).max())
+        out[name] = entry
+    return out
+
+
+def exact_plans(model, k: int) -> tuple[list[str], np.ndarray]:
+    """Every valid plan with ``k`` SWVs that meets the mean margin: texts and disruption."""
+    parts = valid_parts(model)
+    plans = [p for p in enumerate_plans(model, parts) if len(p) == k]
+    f = plan_figures(PartTable(model, parts.masks), plans)
+    f = f[f["mean_ok"]]
+    return f["plan"].tolist(), f["disrupted"].to_numpy(dtype=float)
+
+
+def chain_section(models) -> None:
+    """Section 5 of the module docstring."""
+    from fixtures.proposal_grids import layout_dataset
+    from tests.test_space_enumerate import LAYOUT, PO, PUPILS, SCHOOLS, VO
+
+    ds = layout_dataset(LAYOUT, PO, VO, pupils_po=PUPILS, pupils_vo=40.0, schools=SCHOOLS)
+    grid = region_models(
+        prepare(ds, ProposalSettings(min_pupils=150, max_pupils=520, max_extra_km=100.0))
+    )["JA"]
+    cases = [("grid3x3", grid, 3, 2000, 4), ("JZ33", models["JZ33"], None, 2000, 4)]
+    for label, m, k, steps, chains in cases:
+        by_k = count_by_swvs(m, valid_parts(m))
+        k = k or max(by_k, key=lambda x: by_k[x])
+        exact = exact_plans(m, k)
+        got = compare_chains(m, k, steps, chains, exact)
+        for name, e in got.items():
+            print(
+                f"{label} ({len(exact[0]):,} plans with {k} SWVs), {name}, {chains} x {steps} "
+                f"steps: acceptance {e['acceptance']:.3f}, distinct {e['distinct']}, R-hat "
+                f"{e['rhat']:.3f}, ESS/step {e['ess_per_step']:.4f}, TV plans "
+                f"{e['tv_plans']:.3f}, KS disruption {e['ks_disrupted']:.3f}",
+                flush=True,
+            )
+            result(f"space_{name}_tv_{label}", e["tv_plans"], "TV")
+    m = models["JZ39"]
+    by_k = count_by_swvs(m, valid_parts(m))
+    k = max(by_k, key=lambda x: by_k[x])
+    got = compare_chains(m, k, 300, 4)
+    for name, e in got.items():
+        print(
+            f"JZ39 ({by_k[k]:,} plans with {k} SWVs), {name}, 4 x 300 steps: acceptance "
+            f"{e['acceptance']:.3f}, distinct {e['distinct']}, R-hat {e['rhat']:.3f}, ESS/step "
+            f"{e['ess_per_step']:.4f}; load {os.getloadavg()}",
+            flush=True,
+        )
+    plain = gerrychain_plain(m, k, 300, seed=1)
+    ms, rev = got["mergesplit"], got["recom"]
+    result("space_mergesplit_steps_per_s", ms["steps_per_s"], "steps/s")
+    result("space_mergesplit_ess_per_s", ms["ess_per_s"], "ESS/s")
+    result("space_recom_steps_per_s", rev["steps_per_s"], "steps/s")
+    result("space_recom_ess_per_s", rev["ess_per_s"], "ESS/s")
     result("gerrychain_recom_steps_per_s", plain, "steps/s")
-    result("space_recom_vs_gerrychain_ratio", rev / plain, "x")
+    result("space_mergesplit_vs_gerrychain_ratio", ms["steps_per_s"] / plain, "x")
+    result("space_recom_vs_gerrychain_ratio", rev["steps_per_s"] / plain, "x")
 
 
 def dask_speedup(dataset, tmp: Path, rounds: int) -> None:

@@ -58,8 +58,16 @@ def build_command(
     draws: Annotated[
         int, typer.Option("--draws", min=1, help="Uniform draws of a sampled jeugdregio.")
     ] = 20_000,
-    chains: Annotated[int, typer.Option("--chains", min=2, help="ReCom chains per SWV count.")] = 4,
-    steps: Annotated[int, typer.Option("--steps", min=10, help="Steps per ReCom chain.")] = 400,
+    chains: Annotated[
+        int, typer.Option("--chains", min=2, help="Merge-split chains per SWV count.")
+    ] = 4,
+    steps: Annotated[int, typer.Option("--steps", min=10, help="Steps per chain.")] = 1000,
+    recom_chains: Annotated[
+        int,
+        typer.Option(
+            "--recom-chains", min=0, help="Reversible ReCom chains per SWV count (baseline)."
+        ),
+    ] = 2,
     jeugdregio: Annotated[
         list[str] | None,
         typer.Option("--jeugdregio", help="Only these jeugdregio codes (repeatable)."),
@@ -82,7 +90,9 @@ def build_command(
         max_extra_km=max_extra_km,
         max_extra_mean_km=max_extra_mean_km,
     )
-    space = SpaceSettings(cap=cap, draws=draws, chains=chains, chain_steps=steps)
+    space = SpaceSettings(
+        cap=cap, draws=draws, chains=chains, chain_steps=steps, recom_chains=recom_chains
+    )
     dataset = open_dataset(data)
     try:
         result = build_space(

@@ -9,6 +9,7 @@
 - Numbers on the pages are Dutch (0,804; 156.388) and equal the API's figures.
 - The home page does not scroll sideways at 768 px nor at 640 px (200% zoom of 1280 px);
   the map panels are collapsed there.
+- No button, select, text field or text area is left in the browser's default look.
 
 Screenshots of every page type in Dutch go to ``artifacts/a11y_<page>.png``.
 """
@@ -89,6 +90,46 @@ def run_axe(driver: WebDriver) -> list[dict]:
     )
 
 
+UNSTYLED_CONTROLS = """
+const host = document.createElement("div");
+document.body.append(host);
+const root = host.attachShadow({mode: "open"});
+const PROPS = ["backgroundColor", "borderTopStyle", "borderTopColor", "borderTopWidth",
+               "borderTopLeftRadius", "paddingTop", "paddingLeft", "fontSize", "fontFamily"];
+const signature = (e) => {
+  const s = getComputedStyle(e);
+  return PROPS.map((p) => s[p]).join("|");
+};
+const kinds = {button: "button", select: "select", textarea: "textarea", input: "input"};
+const defaults = {};
+for (const tag of Object.keys(kinds)) {
+  const e = document.createElement(tag); root.append(e); defaults[tag] = signature(e);
+}
+const out = [];
+const TEXTY = /^(|text|search|email|url|password|number|tel|date)$/;
+for (const e of document.querySelectorAll("button, select, textarea, input")) {
+  const tag = e.tagName.toLowerCase();
+  if (tag === "input" && !TEXTY.test((e.getAttribute("type") || "").toLowerCase())) continue;
+  const box = e.getBoundingClientRect();
+  if (!box.width || !box.height) continue;
+  if (signature(e) !== defaults[tag]) continue;
+  const text = (e.textContent || e.name || "").trim().slice(0, 30);
+  out.push(tag + (e.id ? "#" + e.id : "") + " " + text);
+}
+host.remove();
+return out;
+"""
+"""JavaScript: the visible buttons, selects, text fields and text areas that look exactly like
+the browser's own (the same computed background, border, radius, padding and font as the
+element in a shadow root, where no page style reaches); ``tag#id text`` each."""
+
+
+def unstyled_controls(driver: WebDriver) -> list[str]:
+    """The controls of the open page left in the browser's default look (issue 17: no unstyled
+    default buttons; the NL Design System components style them all)."""
+    return list(driver.execute_script(UNSTYLED_CONTROLS))
+
+
 def describe(violations: list[dict]) -> str:
     return "\n".join(
         f"- {v['id']} ({v.get('impact')}): {v['help']}\n    " + "\n    ".join(v["nodes"])
@@ -144,6 +185,7 @@ def test_no_wcag_violations(
     if locale == "nl":
         _screenshot(browser, f"a11y_{page}.png")
     assert not violations, f"{page} ({locale}) {path}:\n{describe(violations)}"
+    assert unstyled_controls(browser) == [], f"{page}: controls in the browser's default look"
 
 
 EDITOR = PAGES["editor"]
@@ -378,6 +420,7 @@ def test_signed_in_pages(
                 if locale == "nl":
                     _screenshot(d, f"a11y_{name}.png")
                 assert not violations, f"{name} ({locale}):\n{describe(violations)}"
+                assert unstyled_controls(d) == [], name
 
 
 def dutch_whole(value: float) -> str:

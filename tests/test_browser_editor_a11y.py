@@ -1,6 +1,9 @@
 """The map editor passes axe-core (WCAG 2.1 A/AA) in Chromium, in Dutch and in English: as it
 opens, after an edit with the region picker open, with the save-as dialog open, and on a
-768-px tablet (where the panel's sections collapse and nothing scrolls sideways). The harness
+768-px tablet (where the panel's sections collapse and nothing scrolls sideways). Every time
+no control is in the browser's default look (the NL Design System components style them) and
+neither the panel nor its region table scrolls sideways (the postcode table of a split
+gemeente, with a select and a button per row, fits the 440-px panel). The harness
 is ``tests/test_browser_a11y.py`` (axe-core vendored in ``tests/a11y``, never served).
 Screenshots go to ``artifacts/``.
 """
@@ -21,7 +24,7 @@ from tests.test_browser import (  # noqa: F401 - fixtures
     server,
     sign_in_browser,
 )
-from tests.test_browser_a11y import describe, open_page, run_axe
+from tests.test_browser_a11y import describe, open_page, run_axe, unstyled_controls
 from tests.test_browser_editor import _evaluations, _ready, _wait_evaluated
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -29,9 +32,19 @@ pytestmark = [pytest.mark.browser, pytest.mark.integration]
 EDITOR = "/edit/huidig?division=swv_po&against=jeugdregio&weight=pupils_po"
 
 
+SIDEWAYS = """
+const side = document.getElementById("side");
+const wrap = document.querySelector("#regions-panel .table-wrap");
+return [side.scrollWidth - side.clientWidth, wrap.scrollWidth - wrap.clientWidth];
+"""
+"""JavaScript: how far the panel and its region table scroll sideways (0: they fit)."""
+
+
 def _check(d: WebDriver, what: str) -> None:
     violations = run_axe(d)
     assert not violations, f"editor {what}:\n{describe(violations)}"
+    assert unstyled_controls(d) == [], f"editor {what}: controls in the browser's default look"
+    assert d.execute_script(SIDEWAYS) == [0, 0], f"editor {what}: the panel scrolls sideways"
 
 
 @pytest.mark.parametrize("locale", ["nl", "en"])

@@ -8,6 +8,7 @@ with ``geo.overlap.score`` - what ``regio score`` does with a saved scenario.
 from __future__ import annotations
 
 import dataclasses
+import re
 import warnings
 
 import numpy as np
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 
 from api.app import create_app
 from api.routers.editor import search_key
+from api.routers.pages import NL_DESIGN_SYSTEM
 from geo.overlap import score
 from geo.overlap.disruption import disruption
 from geo.scenarios import apply_scenario, parse_scenario
@@ -366,6 +368,12 @@ def test_editor_page_and_assets(client: TestClient) -> None:
     assert r.status_code == 200
     page = r.text
     assert 'src="/edit/static/editor.js"' in page and "/maps/static/vendor/leaflet" in page
+    # the NL Design System components and the site's theme first, as on every page, then the
+    # editor's own layout (tests/test_nl_design_system.py has the list)
+    sheets = re.findall(r'<link rel="stylesheet" href="([^"]+)">', page)
+    nlds = [f"/static/nl-design-system/{name}.css" for name in NL_DESIGN_SYSTEM]
+    leaflet = "/maps/static/vendor/leaflet/leaflet.css"
+    assert sheets == [*nlds, "/static/regiokompas.css", leaflet, "/edit/static/editor.css"]
     assert "<script>" not in page and "onclick" not in page  # no inline script (CSP)
     assert client.get("/edit/static/editor.js").status_code == 200
     assert client.get("/edit/static/..%2Fapp.py").status_code == 404

@@ -65,3 +65,40 @@ def test_every_page_loads_them_before_the_theme(client: TestClient) -> None:
         assert token in theme, f"the theme sets {token}"
     for bad in ("README.md", "LICENSE.md", "..%2Fregiokompas.css", "nope.css"):
         assert client.get(f"/static/nl-design-system/{bad}").status_code == 404
+
+
+CONTROL = re.compile(
+    r"(?:^|[\s>+~])(button|select|input|textarea|label|table|th|td|h[1-3])(?:[\[:.][^\s]*)?$"
+)
+LOOK = re.compile(r"^(background|border|color|padding|font(?!-variant)|min-block-size|min-height)")
+
+
+def restyled_components(css: str) -> list[str]:
+    """``selector { property }`` of the rules in ``css`` that restyle a component's element
+    (a button, form field, label, table cell or heading as the selector's subject) by its
+    look (background, border, colour, padding, font) instead of through its tokens."""
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    found = []
+    for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
+        props = [d.split(":", 1)[0].strip() for d in body.split(";") if ":" in d]
+        for selector in selectors.split(","):
+            if CONTROL.search(selector.strip()):
+                found += [f"{selector.strip()} {{ {p} }}" for p in props if LOOK.match(p)]
+    return found
+
+
+def test_restyled_components_are_found() -> None:
+    assert restyled_components("#x button:hover { background: red; --a: 1 }") == [
+        "#x button:hover { background }"
+    ]
+    assert restyled_components("dialog input, .a { width: 100%; }") == []
+    assert restyled_components(".rk-box button { --utrecht-button-font-size: 1rem; }") == []
+    assert restyled_components("h2 { font-size: 15px }") == ["h2 { font-size }"]
+
+
+@pytest.mark.parametrize("sheet", ["editor/editor.css", "pages.css"])
+def test_page_styles_set_tokens_not_the_components_look(sheet: str) -> None:
+    """The editor's and the planner pages' style sheets leave buttons, form
+    fields, labels, tables and headings to the NL Design System: denser or different only
+    through the components' custom properties (``--utrecht-*``), as ``map.css`` does."""
+    assert restyled_components((STATIC_DIR / sheet).read_text()) == []

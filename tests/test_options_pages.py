@@ -172,3 +172,44 @@ def test_authorization_of_the_options_routes(app, space, monkeypatch) -> None:  
         f"/options/{job}/save", data={"option": "1"}, headers=ORIGIN, follow_redirects=False
     )
     assert r.status_code == 403 and len(store.list()) == before
+
+
+def test_another_users_job_answers_as_an_unknown_options_job(app, space, monkeypatch) -> None:  # noqa: F811
+    """Asked for by another planner, ann's options job gets the very answer of an id that does
+    not exist (status and body, the id aside), in the API and on the pages, and the answer
+    names what was asked for: an options job (a proposal job on the proposal routes)."""
+    monkeypatch.setenv("REGIOKOMPAS_SPACE", str(space["dir"]))
+    client = TestClient(app)
+    r = client.post("/api/options", json={"k": 1, "title": "A"}, headers=app.state.headers["ann"])
+    assert r.status_code == 202, r.text
+    job = r.json()["job_id"]
+    app.state.regio.jobs.wait(job, timeout=300)
+    missing = "0123456789abcdef"
+    assert missing != job
+    bob = app.state.headers["bob"]
+    html = {**bob, "accept": "text/html", "accept-language": "nl"}
+
+    def answer(method: str, url: str, headers: dict) -> tuple[int, str]:
+        r = client.request(method, url, headers=headers, follow_redirects=False)
+        return r.status_code, re.sub(r'nonce="[^"]*"', "", r.text)
+
+    for method, url, headers, words in (
+        ("GET", "/api/options/{}", bob, "unknown options job"),
+        ("GET", "/options/{}", html, "unknown options job"),
+        ("POST", "/options/{}/cancel", html, "unknown options job"),
+        ("POST", "/options/{}/save", html, "unknown options job"),
+        ("GET", "/api/proposals/{}", bob, "unknown proposal job"),
+        ("GET", "/proposals/{}", html, "unknown proposal job"),
+    ):
+        theirs, nothing = (
+            answer(method, url.format(job), headers),
+            answer(method, url.format(missing), headers),
+        )
+        cell = f"{method} {url}: {theirs[0]} {theirs[1][:300]}"
+        assert theirs[0] == nothing[0] == 404, cell
+        assert theirs[1].replace(job, missing) == nothing[1], cell
+        assert words in theirs[1], cell
+        if "options" in words:
+            assert "proposal" not in theirs[1].replace("/proposals/new", ""), cell
+    # the starter still sees it; an admin too
+    assert client.get(f"/api/options/{job}", headers=app.state.headers["ann"]).status_code == 200

@@ -12,27 +12,15 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.safety.auth.bootstrap import add_user
-from api.safety.limits import Limits
-from fixtures.synthetic import synthetic_dataset
+from fixtures.workspace import DATASET, workspace_app
 
 ORIGIN = {"Origin": "http://testserver"}
-DATASET = synthetic_dataset()
 
 
 @pytest.fixture
 def app(tmp_path):
-    unlimited = Limits(rate_writes="100000/minute", rate_reads="100000/minute")
-    app = create_app(DATASET, tmp_path / "state", library_dir=None, limits=unlimited)
-    store = app.state.regio.store
-    store.save(
-        "huidig", {"name": "huidig", "description": "vandaag", "edits": []}, source="library"
-    )
-    add_user(store, "ann", "ann's long password")
-    add_user(store, "bob", "bob's long password")
-    yield app
-    store.close()
+    with workspace_app(tmp_path / "state") as app:
+        yield app
 
 
 def browser(app, name: str = "ann") -> tuple[TestClient, str]:

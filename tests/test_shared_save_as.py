@@ -11,27 +11,17 @@ import io
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.safety.auth.bootstrap import add_user
 from api.safety.auth.credentials import new_credential
-from api.safety.limits import Limits
-from tests.test_pages_workspace import DATASET, ORIGIN, _move, browser, store_state
+from fixtures.workspace import DATASET, workspace_app
+from tests.test_pages_workspace import ORIGIN, _move, browser, store_state
 
 NOTE = "geheime notitie van ann"
 
 
 @pytest.fixture
 def app(tmp_path):
-    unlimited = Limits(rate_writes="100000/minute", rate_reads="100000/minute")
-    app = create_app(DATASET, tmp_path / "state", library_dir=None, limits=unlimited)
-    store = app.state.regio.store
-    store.save(
-        "huidig", {"name": "huidig", "description": "vandaag", "edits": []}, source="library"
-    )
-    add_user(store, "ann", "ann's long password")
-    add_user(store, "bob", "bob's long password")
-    yield app
-    store.close()
+    with workspace_app(tmp_path / "state") as app:
+        yield app
 
 
 def _second_move() -> dict:

@@ -127,18 +127,30 @@ def test_an_interrupted_jeugdregio_is_redone(ds, space, tmp_path) -> None:
 
 
 def test_above_the_cap_a_jeugdregio_is_sampled(ds, tmp_path) -> None:
-    s = SpaceSettings(cap=5, draws=300, draw_tasks=2, chains=2, chain_steps=30)
+    s = SpaceSettings(cap=5, draws=300, draw_tasks=2, chains=2, chain_steps=30, recom_chains=1)
     result = build_space(
         ds, tmp_path / "capped", proposal=SETTINGS, space=s, scheduler="synchronous"
     )
     entries = {e["jeugdregio"]: e for e in result.manifest["regions"]}
     sampled = [e for e in entries.values() if e["method"] == "sampled"]
     assert sampled and result.manifest["sampled"] == len(sampled)
+
+    def draws_of(e: dict) -> pd.Series:
+        d = tmp_path / "capped" / "plans" / f"jeugdregio={e['jeugdregio']}"
+        return pd.concat(pd.read_parquet(f) for f in sorted(d.glob("part-*.parquet")))["swvs"]
+
     for e in sampled:
         assert e["count"] > 5 and e["draws"] == 300
-        assert set(e["recom"]) == set(e["count_by_swvs"])
-        for diag in e["recom"].values():
+        assert e["chain_method"].startswith("merge-split")
+        assert set(e["chains"]) == set(e["recom"]) == set(e["count_by_swvs"])
+        for diag in e["chains"].values():
             assert diag["chains"] == 2 and "rhat_disrupted" in diag and "ess_disrupted" in diag
+            assert 0 < diag["acceptance"] <= 1 and diag["steps"] == 2 * 30
+        for diag in e["recom"].values():
+            assert diag["chains"] == 1 and "rhat_disrupted" in diag
+        for k, check in e["chains_vs_draws"].items():
+            assert check["draws"] == int((draws_of(e) == int(k)).sum())
+            assert 0 <= check["ks"] <= 1 and check["critical"] > 0
 
 
 def comparable(manifest: dict) -> dict:

@@ -196,6 +196,15 @@ class _Worker:
         self.conn.close()
 
 
+def _gone(worker: _Worker) -> bool:
+    """Whether an idle worker's end of the pipe is closed: an idle worker never writes, so
+    anything to read (end of file) means it has exited."""
+    try:
+        return worker.conn.poll(0)
+    except OSError:
+        return True
+
+
 class WorkerPool:
     """``size`` worker processes running ``setup()``'s handler (see the module docstring)."""
 
@@ -275,6 +284,9 @@ class WorkerPool:
         worker = self._acquire(cancel)
         keep: _Worker | None = None
         try:
+            if worker is not None and _gone(worker):
+                worker.kill()  # died while idle (killed from outside, out of memory): not the
+                worker = None  # task's fault, so it gets a fresh worker instead of a refusal
             if worker is None:
                 worker = self._fork()
             cpu_before = process_cpu_seconds(worker.pid)

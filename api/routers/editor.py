@@ -58,8 +58,10 @@ from api.safety.limits import LimitExceeded, Limits, check_document_limits, cost
 from api.storage.store import RevisionConflict, ScenarioNotFound, ScenarioStore
 from geo.dataset import WEIGHTS
 from geo.scenarios.budget import within
+from geo.scenarios.descriptions import edited_description
 from maps.borders import unit_borders
 from maps.geometry import feature_collection, web_geometry
+from maps.i18n import written_text
 
 router = APIRouter(tags=["editor"], responses=ERROR_RESPONSES)
 
@@ -446,6 +448,7 @@ def save_as(
     store: ScenarioStore = Depends(get_store),
     principal: Principal = Depends(enforce),
     limits: Limits = Depends(get_limits),
+    locale: str = Depends(get_locale),
 ) -> SavedOut:
     """A new scenario ``name`` with ``base: <scenario>`` and the edits, if ``scenario`` is still
     at ``base_revision`` (else 409); 409 too when ``name`` exists."""
@@ -455,7 +458,7 @@ def save_as(
     document: dict[str, Any] = {
         "name": body.name,
         "description": body.description
-        or f"{scenario} with {len(edits)} edit(s) made in the map editor",
+        or written_text(edited_description(scenario, len(edits)), locale),  # caller's language
         # the new scenario's own claim: the base's claims are not inherited (issue 19)
         "principles": sorted(set(body.principles)),
         "base": scenario,

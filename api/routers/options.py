@@ -23,10 +23,9 @@ session's CSRF token. Nothing is stored until the planner keeps an option.
 from __future__ import annotations
 
 import re
-import threading
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Path, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,23 +33,32 @@ from api.compute.jobs import Job, current_job
 from api.compute.placement import spaces
 from api.compute.proposal_scope import progress_reporter
 from api.deps import JobRunner, ScenarioEvaluator, get_evaluator, get_jobs, get_limits, get_store
-from api.models import ERROR_RESPONSES
+from api.models import ERROR_RESPONSES, ErrorOut
 from api.pages.locale import get_locale
 from api.pages.templating import render_page
+from api.routers.job_flow import JobPath, JobRoutes, csrf
 from api.routers.scenario_pages import slug
 from api.routers.scenarios import check_document, owner_checks
 from api.safety.auth.policy import enforce
 from api.safety.auth.principal import Principal
-from api.safety.limits import ENV, Limits
+from api.safety.limits import Limits
 from api.safety.security import nonce_scripts
 from api.storage.store import ScenarioNotFound, ScenarioStore
+from geo.scenarios.descriptions import option_description
+from maps.i18n import gettext, written_text
 
 router = APIRouter(include_in_schema=True)
 
 JOB_KIND = "options"
+OPTIONS = JobRoutes(
+    JOB_KIND,
+    plural="options jobs",
+    api="/api/options",
+    page_url="/options",
+    cancel_hint="cancel it",
+)
+"""The job routes of options (:mod:`api.routers.job_flow`)."""
 MAX_K = 10
-JobPath = Annotated[str, Path(pattern=r"^[0-9a-f]{16}$", description="job id")]
-_active_lock = threading.Lock()
 
 
 class OptionsRequest(BaseModel):
@@ -178,32 +186,7 @@ def start_options(
 ) -> Job:
     """Check the request and queue the job (the slots of proposals, counted apart)."""
     space = _space_for(request)
-    owner = principal.name
-    with _active_lock:
-        mine = jobs.active(JOB_KIND, owner)
-        if len(mine) >= limits.proposal_slots_per_user:
-            raise HTTPException(
-                429,
-                f"you have {len(mine)} options job(s) queued or running, the limit per user is "
-                f"{limits.proposal_slots_per_user} ({ENV['proposal_slots_per_user']}); wait "
-                f"for /options/{mine[0].id} or cancel it",
-            )
-        if len(jobs.active(JOB_KIND)) >= limits.proposal_slots:
-            raise HTTPException(
-                429, f"{limits.proposal_slots} options jobs are running; try again later"
-            )
-        return jobs.submit(JOB_KIND, _run, request, space, evaluator, owner=owner)
-
-
-def options_job(jobs: JobRunner, job_id: str) -> Job:
-    """The options job of this id, or a 404 naming it."""
-    try:
-        job = jobs.get(job_id)
-    except KeyError:
-        raise HTTPException(404, f"job_id: unknown options job {job_id!r}") from None
-    if job.kind != JOB_KIND:
-        raise HTTPException(404, f"job_id: {job_id!r} is not an options job")
-    return job
+    return OPTIONS.submit(jobs, limits, principal, _run, request, space, evaluator)
 
 
 def _summary(job: Job) -> dict[str, Any] | None:
@@ -216,17 +199,15 @@ def _summary(job: Job) -> dict[str, Any] | None:
     }
 
 
-def _csrf(principal: Principal) -> str:
-    session = principal.credential if principal.via == "session" else None
-    return (session.csrf or "") if session else ""
-
-
 # ---------------------------------------------------------------------- JSON API
 @router.post(
     "/api/options",
     status_code=202,
     tags=["proposals"],
-    responses=ERROR_RESPONSES,
+    responses={
+        **ERROR_RESPONSES,
+        409: {"model": ErrorOut, "description": "no space of valid divisions on this server"},
+    },
     summary="Start options on the Pareto front of the valid divisions (background job)",
 )
 def post_options(
@@ -250,7 +231,7 @@ def post_options(
 )
 def get_options(job_id: JobPath, jobs: JobRunner = Depends(get_jobs)) -> OptionsJobOut:
     """The job's status and progress; when done the front size, the options and the marks."""
-    job = options_job(jobs, job_id)
+    job = OPTIONS.find(jobs, job_id)
     return OptionsJobOut(
         job_id=job.id,
         status=job.status,  # type: ignore[arg-type]
@@ -270,7 +251,7 @@ def options_form(request: Request, principal: Principal = Depends(enforce)) -> H
         request,
         "options_new.html",
         signed_in=principal.is_user,
-        csrf=_csrf(principal),
+        csrf=csrf(principal),
         spaces=have,
         counts=counts,
         max_k=MAX_K,
@@ -297,19 +278,12 @@ def start_from_form(
     return RedirectResponse(f"/options/{job.id}", status_code=303)
 
 
-@router.get("/options/{job_id}", response_class=HTMLResponse, include_in_schema=False)
-def options_page(
-    request: Request,
-    job_id: JobPath,
-    jobs: JobRunner = Depends(get_jobs),
-    principal: Principal = Depends(enforce),
-) -> HTMLResponse:
-    """The progress of one options job and, when done, the chart and the options."""
+def _page(request: Request, job: Job) -> dict[str, Any]:
+    """What the options page shows beside the progress: when done, the chart and the options."""
     from maps.i18n import gettext
     from maps.i18n.formats import format_decimal, format_number
     from maps.options_chart import tradeoff_svg
 
-    job = options_job(jobs, job_id)
     locale = get_locale(request)
     _ = gettext(locale)
     chart = None
@@ -332,28 +306,10 @@ def options_page(
             lambda v: format_number(v, locale),
             lambda v: format_decimal(v, locale, digits=2),
         )
-    page = render_page(
-        request,
-        "options_job.html",
-        job=job,
-        progress=dict(job.progress),
-        result=result,
-        chart=chart,
-        csrf=_csrf(principal),
-    )
-    return HTMLResponse(nonce_scripts(page), headers={"Cache-Control": "no-store"})
+    return {"result": result, "chart": chart}
 
 
-@router.post("/options/{job_id}/cancel", include_in_schema=False)
-def cancel_from_form(
-    job_id: JobPath,
-    jobs: JobRunner = Depends(get_jobs),
-    principal: Principal = Depends(enforce),
-) -> Response:
-    """Cancel the job; back to its page."""
-    options_job(jobs, job_id)
-    jobs.cancel(job_id)
-    return RedirectResponse(f"/options/{job_id}", status_code=303)
+OPTIONS.add_page_routes(router, "options_job.html", _page)
 
 
 def _free_id(store: ScenarioStore, wanted: str) -> str:
@@ -369,6 +325,7 @@ def _free_id(store: ScenarioStore, wanted: str) -> str:
 
 @router.post("/options/{job_id}/save", include_in_schema=False)
 def save_from_form(
+    request: Request,
     job_id: JobPath,
     option: Annotated[list[int] | None, Form()] = None,
     evaluator: ScenarioEvaluator = Depends(get_evaluator),
@@ -378,7 +335,7 @@ def save_from_form(
     principal: Principal = Depends(enforce),
 ) -> Response:
     """Store the chosen options as private scenarios of the caller; open the first one."""
-    job = options_job(jobs, job_id)
+    job = OPTIONS.find(jobs, job_id)
     if job.status != "done" or not isinstance(job.result, dict):
         raise HTTPException(409, f"job_id: options job {job_id!r} is {job.status}, not done")
     result = job.result
@@ -390,6 +347,8 @@ def save_from_form(
     if bad:
         raise HTTPException(422, f"option: {bad[0]} is not one of the options 1 to {n_options}")
     user = principal.name
+    locale = get_locale(request)  # the kept options are written in the planner's language
+    _ = gettext(locale)
     stored = []
     for i in chosen:
         if str(i) in result["saved"]:
@@ -399,7 +358,9 @@ def save_from_form(
         base = slug(result["title"]) or "opties"
         document = dict(o["document"])
         document["name"] = _free_id(store, f"{base[:50]}-optie-{i}")
-        document["title"] = f"{result['title']}: optie {i}"
+        document["title"] = _("%(title)s: option %(n)s") % {"title": result["title"], "n": i}
+        summary = option_description(o, result["jeugdregio"])
+        document["description"] = written_text(summary, locale)
         scenario_id = check_document(document, evaluator, source=f"option {i}", limits=limits)
         store.save(
             scenario_id,

@@ -40,6 +40,8 @@ from api.safety.limits import Limits
 from api.safety.security import nonce_scripts
 from api.storage.store import ScenarioInUse, ScenarioStore, StoredScenario
 from geo.errors import RegiokompasError
+from geo.scenarios.descriptions import new_description
+from maps.i18n import written_text
 
 router = APIRouter(include_in_schema=False)
 
@@ -140,6 +142,7 @@ def new_scenario(
     store: ScenarioStore = Depends(get_store),
     limits: Limits = Depends(get_limits),
     principal: Principal = Depends(enforce),
+    locale: str = Depends(get_locale),
 ) -> Response:
     """A new, empty scenario of the caller on ``base`` (its page opens). The id is ``name``,
     else made from the title; a taken id is a 409 naming it."""
@@ -151,7 +154,7 @@ def new_scenario(
     document = {
         "name": scenario_id,
         "title": title.strip(),
-        "description": description.strip() or f"Nieuw scenario op basis van {base}",
+        "description": description.strip() or written_text(new_description(base), locale),
         "principles": [],
         "base": base,
         "edits": [],

@@ -68,8 +68,9 @@ from api.storage.store import (
 from geo.division import NO_REGION, Division
 from geo.scenarios import ScenarioDoc
 from geo.scenarios.assignment_csv import read_assignment_csv
+from geo.scenarios.descriptions import imported_description
 from geo.scenarios.imports import ImportRefused, export_base, plan_import
-from maps.i18n import gettext
+from maps.i18n import gettext, written_text
 
 PAGE, MAX_PAGE = 100, 1000
 """Entries of ``GET /api/scenarios`` per page: default and largest."""
@@ -354,7 +355,8 @@ def import_scenario(
     document: dict[str, Any] = {
         "name": name,
         **({"base": base} if base is not None else {}),
-        "description": description or f"{division} imported from {filename}",
+        "description": description
+        or written_text(imported_description(division, filename), get_locale(request)),
         "principles": [],
         "edits": [edit],
     }

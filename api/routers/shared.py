@@ -39,6 +39,7 @@ from api.deps import ScenarioEvaluator, get_evaluator, get_limits, get_state, ge
 from api.editor.models import SaveAsIn, SavedOut, edit_documents
 from api.editor.parts import check_edits_api_safe
 from api.models import ERROR_RESPONSES, ErrorOut
+from api.pages.locale import get_locale
 from api.records import ScenarioNotFound, StoredScenario
 from api.routers.editor import save_edits
 from api.safety.auth.credentials import Credential, matches, parse_credential
@@ -48,6 +49,8 @@ from api.safety.limits import Limits
 from api.storage.shared import SharedEntry
 from api.storage.store import ScenarioStore
 from geo.errors import RegiokompasError
+from geo.scenarios.descriptions import shared_edited_description
+from maps.i18n import written_text
 
 router = APIRouter(tags=["sharing"], responses=ERROR_RESPONSES)
 
@@ -142,7 +145,7 @@ def save_shared_as(
     document: dict[str, Any] = {
         "name": body.name,
         "description": body.description
-        or f"{title} (shared with you) with {len(edits)} edit(s) made in the map editor",
+        or written_text(shared_edited_description(title, len(edits)), get_locale(request)),
         "principles": sorted(set(body.principles)),
         "edits": [*earlier, *edits],
     }

@@ -25,12 +25,24 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from geo.dataset import Dataset
+from geo.messages import Message
+from geo.scenarios.descriptions import regional_description
 
 if TYPE_CHECKING:
     from geo.proposals.problem import ProposalSettings
     from geo.proposals.propose import Proposal
 
 LEVELS = ("swv_po", "swv_vo")
+
+
+def regional_message(proposal: Proposal, settings: ProposalSettings) -> Message:
+    """The description of a partial proposal as a message (``str()``: the English text)."""
+    return regional_description(
+        settings.regions or (),
+        jeugdregio=settings.jeugdregio,
+        swvs=len(set(proposal.division.assignment().astype(str))),
+        disrupted=float(proposal.report.get("totals", {}).get("disrupted", 0.0)),
+    )
 
 
 def regional_document(
@@ -49,7 +61,6 @@ def regional_document(
         if code in set(new)
     }
     regions = ", ".join(settings.regions or ())
-    totals = proposal.report.get("totals", {})
     edits = []
     for level in LEVELS:
         rows = dataset.division(level).membership[["unit", "region", "share"]]
@@ -69,13 +80,8 @@ def regional_document(
                 "whole gemeenten; elsewhere unchanged",
             }
         )
-    disrupted = float(totals.get("disrupted", 0.0))
-    description = (
-        f"Proposal by 'regio propose' for jeugdregio {regions} ({settings.jeugdregio}): "
-        f"{len(set(new))} SWVs for PO and VO together, each inside one jeugdregio, contiguous. "
-        f"Pupils changing SWV there: {disrupted:,.0f}. Elsewhere the SWVs are unchanged."
-    )
-    doc: dict[str, Any] = {"name": settings.name, "description": description, "principles": []}
+    description = regional_message(proposal, settings)
+    doc: dict[str, Any] = {"name": settings.name, "description": str(description), "principles": []}
     if base is not None:
         doc["base"] = base
     doc["edits"] = edits

@@ -23,6 +23,7 @@ from geo.overlap.disruption import Disruption
 from geo.proposals.problem import DIVISION, Context
 from geo.proposals.solve import RegionSolution
 from geo.proposals.travel import LEVELS, travel_stats
+from geo.scenarios.descriptions import proposal_description
 
 __all__ = ["DEFINITIONS", "build_report", "json_safe", "region_names", "scenario_document"]
 
@@ -250,22 +251,11 @@ def build_report(
 def scenario_document(
     ctx: Context, codes: pd.Series, region_names: Mapping[str, str], report: Mapping[str, Any]
 ) -> dict[str, Any]:
-    t = report["totals"]
-    tr = report["travel"]
     s = ctx.settings
-    description = (
-        f"Proposal by 'regio propose': {t['swvs']} SWVs for PO and VO together, each inside one "
-        f"jeugdregio ({s.jeugdregio}), contiguous, {ctx.bounds.min_pupils:,.0f}-"
-        f"{ctx.bounds.max_pupils:,.0f} PO+VO pupils. Pupils changing SWV: {t['disrupted']:,.0f} "
-        f"({t['disrupted_share']:.1%}; unavoidable under principle 3: "
-        f"{t['unavoidable_disruption']:,.0f}). Pupil-weighted distance to special education "
-        f"PO {tr['po']['before']['weighted_mean']} -> {tr['po']['after']['weighted_mean']} km, "
-        f"VO {tr['vo']['before']['weighted_mean']} -> {tr['vo']['after']['weighted_mean']} km "
-        f"(margin per gemeente {s.max_extra_km} km). Solver status {t['status']}."
-    )
+    description = proposal_description(report)
     doc: dict[str, Any] = {
         "name": s.name,
-        "description": description,
+        "description": str(description),  # English; the web app renders it for its reader
         "principles": [1, 2, 3],
     }
     if ctx.base is not None:

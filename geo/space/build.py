@@ -16,9 +16,12 @@ its valid parts (:func:`geo.space.tasks.region_parts`); then one counting task p
 up); when all are counted, an exactly enumerable jeugdregio (at most ``cap`` plans) becomes
 tasks of at most ``task_plans`` plans each, cut by each slice from its own subtrees (the subtree
 counts are known exactly, so the cut is balanced); a larger one becomes ``draw_tasks`` batches
-of exactly uniform draws plus ``chains`` reversible ReCom chains per number of SWVs for the
-diagnostics. Every task streams its plans to its own file. Dask priorities run the region with
-the most gemeenten first, the heaviest count slices and the largest enumeration tasks first.
+of exactly uniform draws plus, per number of SWVs, ``chains`` merge-split chains
+(:mod:`geo.space.mergesplit`, uniform stationary distribution: the manifest's chain
+diagnostics) and ``recom_chains`` reversible ReCom chains (the baseline it is compared with),
+after one task joins the slices' memos. Every task streams its plans to its own file. Dask
+priorities run the region with the most gemeenten first, the heaviest count slices and the
+largest enumeration tasks first.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from geo.atomic import write_atomic
 from geo.dataset import Dataset
 from geo.proposals.problem import ProposalSettings, prepare
 from geo.space.errors import SpaceError
+from geo.space.mergesplit import mergesplit_chain
 from geo.space.model import RegionModel, region_models
 from geo.space.tasks import (
     Counted,
@@ -49,6 +53,7 @@ from geo.space.tasks import (
     merge_counts,
     recom_chain,
     region_parts,
+    timed_chain,
 )
 
 FORMAT = 1
@@ -64,8 +69,10 @@ class SpaceSettings:
     """Uniform draws of a sampled jeugdregio."""
     draw_tasks: int = 4
     chains: int = 4
-    """Reversible ReCom chains per number of SWVs of a sampled jeugdregio (diagnostics)."""
-    chain_steps: int = 400
+    """Merge-split chains per number of SWVs of a sampled jeugdregio (diagnostics)."""
+    chain_steps: int = 1000
+    recom_chains: int = 2
+    """Reversible ReCom chains per number of SWVs (baseline for the diagnostics; 0: none)."""
     task_plans: int = 20_000
     """Most plans per enumeration task."""
     seed: int = 0
@@ -294,7 +301,14 @@ def _run(
         return kind, region, f
 
     for r in order:
-        pending[r] = {"open": 0, "files": [], "chains": [], "counted": {}, "seconds": 0.0}
+        pending[r] = {
+            "open": 0,
+            "files": [],
+            "chains": [],
+            "recom": [],
+            "counted": {},
+            "seconds": 0.0,
+        }
         add("parts", r, base[r] + 9_000_000, region_parts, models[r], space.count_parts)
 
     while (item := next_done()) is not None:
@@ -330,11 +344,11 @@ def _run(
             plan: RegionPlan = result
             _record(timeline, kind, region, plan.started, plan.seconds, state)
             _sample(state, space, base[region], add, model, d, value(future))
-        elif kind == "chain":
+        elif kind in ("chain", "recom"):
             state["open"] -= 1
-            state["chains"].append(result)
-            stats = result[1]
-            _record(timeline, kind, region, stats["started"], stats["seconds"], state)
+            frame, stats, started, seconds = result
+            state["chains" if kind == "chain" else "recom"].append((frame, stats))
+            _record(timeline, kind, region, started, seconds, state)
         else:
             state["open"] -= 1
             state["files"].append(result)
@@ -432,13 +446,15 @@ def _sample(
                 str(d / f"part-{i:04d}.parquet"),
             )
     for k in sorted(state["by_swvs"]):
-        for c in range(space.chains):
+        for c in range(space.chains + space.recom_chains):
             state["open"] += 1
+            merge_split = c < space.chains
             add(
-                "chain",
+                "chain" if merge_split else "recom",
                 model.region,
                 base,
-                recom_chain,
+                timed_chain,
+                mergesplit_chain if merge_split else recom_chain,
                 model,
                 plan,
                 k,
@@ -449,8 +465,6 @@ def _sample(
 
 
 def _finish(out: Path, model: RegionModel, state: dict[str, Any]) -> None:
-    from geo.space.sample import diagnostics
-
     rparts: RegionParts = state["rparts"]
     files = state["files"]
     rows = sum(f["rows"] for f in files)
@@ -467,17 +481,44 @@ def _finish(out: Path, model: RegionModel, state: dict[str, Any]) -> None:
         "method": "exact" if exact else "sampled",
         "rows": rows,
         "rejected_mean_travel": sum(f["rejected_mean"] for f in files),
-        "tasks": 1 + len(state["counted"]) + len(files) + len(state["chains"]) + (not exact),
+        "tasks": 1
+        + len(state["counted"])
+        + len(files)
+        + len(state["chains"])
+        + len(state["recom"])
+        + (not exact),
         "seconds": round(state["seconds"], 4),
     }
     if not exact:
         drawn = rows + entry["rejected_mean_travel"]
         entry["draws"] = drawn
         entry["count_estimated_after_mean_rule"] = round(state["count"] * rows / max(drawn, 1))
-        frames = [c[0] for c in state["chains"]]
-        stats = [c[1] for c in state["chains"]]
-        entry["recom"] = diagnostics(frames, stats) if frames else {}
+        _chain_entries(entry, state, region_dir(out, model.region))
     write_atomic(region_dir(out, model.region) / "_region.json", json.dumps(entry, indent=1))
+
+
+def _chain_entries(entry: dict[str, Any], state: dict[str, Any], d: Path) -> None:
+    """The chains' diagnostics of a sampled jeugdregio: ``chains`` (merge-split, the chain that
+    mixes, ``chain_method`` says so), ``chains_vs_draws`` (the chains against the exact uniform
+    draws, :func:`geo.space.mergesplit.agreement`) and ``recom`` (reversible ReCom, baseline)."""
+    import pandas as pd
+
+    from geo.space.mergesplit import agreement
+    from geo.space.sample import diagnostics
+
+    entry["chain_method"] = "merge-split (Metropolised heat-bath, uniform stationary distribution)"
+    frames = [c[0] for c in state["chains"]]
+    entry["chains"] = diagnostics(frames, [c[1] for c in state["chains"]]) if frames else {}
+    draws = pd.concat(
+        [
+            pd.read_parquet(f, columns=["swvs", "disrupted"])
+            for f in sorted(d.glob("part-*.parquet"))
+        ]
+        or [pd.DataFrame(columns=["swvs", "disrupted"])]
+    )
+    entry["chains_vs_draws"] = agreement(frames, draws, "disrupted")
+    recom = [c[0] for c in state["recom"]]
+    entry["recom"] = diagnostics(recom, [c[1] for c in state["recom"]]) if recom else {}
 
 
 def write_manifest(

@@ -72,6 +72,11 @@ class Parts:
     counter: Callable[[int], np.ndarray] | None = field(default=None, repr=False, compare=False)
     """The memoised counting function (:func:`_counter`), built once per :class:`Parts`."""
 
+    @property
+    def by_min(self) -> list[list[int]]:
+        """Per gemeente the masks of the valid parts whose lowest gemeente it is (lists)."""
+        return [a.tolist() for a in self.arrays]
+
     def __getstate__(self) -> dict[str, object]:
         state = dict(self.__dict__)
         state["counter"] = None  # a closure: rebuilt where it is used

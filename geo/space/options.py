@@ -29,6 +29,7 @@ import pandas as pd
 from geo.dataset import Dataset
 from geo.proposals.problem import Context, evaluate, national, new_codes
 from geo.proposals.report import region_names
+from geo.scenarios.descriptions import option_description
 from geo.space.errors import SpaceError
 from geo.space.model import RegionModel, parts_of_text
 
@@ -147,13 +148,7 @@ def option_scenario(
     names = {k: v for k, v in region_names(d, full).items() if k in set(codes)}
     doc: dict[str, Any] = {
         "name": name,
-        "description": (
-            f"Option by 'regio options': {summary['swvs']:.0f} SWVs for PO and VO together, each "
-            f"inside one jeugdregio ({ctx.settings.jeugdregio}); on the Pareto front of "
-            f"disruption x travel x number of SWVs among the valid divisions. Pupils changing "
-            f"SWV: {summary['disrupted']:,.0f}; pupil-weighted distance PO+VO "
-            f"{summary['travel_km']:.3f} km."
-        ),
+        "description": str(option_description(summary, ctx.settings.jeugdregio)),
         "principles": [1, 2, 3],
     }
     if ctx.base is not None:

@@ -1,4 +1,4 @@
-"""Sampling a jeugdregio's space when it is too large to enumerate: reversible ReCom chains.
+"""Reversible ReCom chains (the baseline of :mod:`geo.space.mergesplit`) and chain diagnostics.
 
 Rule (Cannon, Duchin, Randall & Rule 2022, *Spanning tree methods for sampling graph
 partitions*): GerryChain's reversible ReCom (``reversible_recom``) is a Markov chain on the
@@ -18,12 +18,15 @@ feasible). Each chain starts from an exactly uniform draw with ``k`` SWVs
 (:func:`geo.space.enumerate.sample_uniform_k`), so no burn-in is needed for the start to be
 representative; several chains per ``k`` from different seeds give the diagnostics:
 
-* ``acceptance``: share of steps that moved to another plan;
+* ``acceptance``: share of steps that moved to another plan (for merge-split chains also
+  ``share_same``, ``share_mean``, ``share_mh``: the proposal was the current plan, rejected by
+  the mean margin, rejected by the Metropolis-Hastings correction);
 * ``distinct``: distinct plans visited;
 * ``rhat``: split R-hat (Gelman et al. 2013) of ``disrupted`` and ``travel_po_km`` across chains;
 * ``ess``: effective sample size of the same statistics (Geyer's initial positive sequence,
-  summed over chains), and ``ess_weights``: Kish's ``(sum w)^2 / sum w^2`` of the importance
-  weights.
+  summed over chains; ``ess_*_per_step`` divided by all steps), and ``ess_weights``: Kish's
+  ``(sum w)^2 / sum w^2`` of the importance weights (the number of steps for merge-split chains,
+  whose weights are all 1).
 """
 
 from __future__ import annotations
@@ -81,7 +84,7 @@ def _constrained(model: RegionModel, level: str, mask: int, memo: dict[int, floa
     return got
 
 
-def _mean_ok(model: RegionModel, masks: list[int], con: dict[str, dict[int, float]]) -> bool:
+def mean_ok(model: RegionModel, masks: list[int], con: dict[str, dict[int, float]]) -> bool:
     """The proposal's jeugdregio-mean travel margin (as :func:`geo.space.figures.plan_figures`)."""
     for level, bound in model.mean_allowed.items():
         if (
@@ -107,7 +110,7 @@ def run_chain(
     con: dict[str, dict[int, float]] = {lv: {} for lv in ("po", "vo")}
     for _ in range(MAX_START_DRAWS):  # a uniform start that also meets the mean margin
         start = sample_uniform_k(model, parts, k, rng)
-        if _mean_ok(model, start, con):
+        if mean_ok(model, start, con):
             break
     else:
         raise ValueError(
@@ -137,7 +140,7 @@ def run_chain(
 
     def is_valid(partition: Any) -> bool:
         masks = masks_of(partition)
-        return all(m in valid for m in masks) and _mean_ok(model, masks, con)
+        return all(m in valid for m in masks) and mean_ok(model, masks, con)
 
     lo, hi = model.min_size, model.max_size
     target, epsilon = (lo + hi) / 2, (hi - lo) / (hi + lo)
@@ -205,27 +208,41 @@ def split_rhat(chains: list[np.ndarray]) -> float:
 
 
 def ess(chains: list[np.ndarray]) -> float:
-    """Effective sample size summed over chains (autocorrelation by FFT, Geyer's initial
-    positive sequence)."""
-    total = 0.0
-    for c in chains:
-        x = np.asarray(c, dtype=float) - np.mean(c)
-        n = len(x)
-        if n < 4 or not np.any(x):
-            total += n if n and not np.any(x) else 0.0
-            continue
-        f = np.fft.rfft(x, 2 * n)
-        acf = np.fft.irfft(f * np.conj(f))[:n]
-        acf /= acf[0]
-        s = 0.0
-        for t in range(0, n - 1, 2):
-            pair = acf[t] + acf[t + 1]
-            if pair <= 0:
-                break
-            s += pair
-        tau = max(2 * s - 1, 1.0)
-        total += n / tau
-    return float(total)
+    """Multi-chain effective sample size (Gelman et al., BDA3 11.5; Stan's estimator): the
+    autocorrelations ``rho_t = 1 - (W - mean_acov_t) / var+`` use the within-chain variance
+    ``W`` *and* the between-chain variance (``var+`` as in R-hat), so a chain stuck on one
+    plan adds no information (a per-chain estimate would count it as independent draws), then
+    Geyer's initial positive (and monotone) sequence. Chains are cut to the shortest; when every
+    value of every chain is equal the value is known exactly and the ESS is the number of steps.
+    """
+    runs = [np.asarray(c, dtype=float) for c in chains if len(c)]
+    if not runs:
+        return 0.0
+    n = min(len(c) for c in runs)
+    x = np.array([c[:n] for c in runs])
+    m = len(x)
+    if n < 4:
+        return 0.0
+    means = x.mean(axis=1)
+    centred = x - means[:, None]
+    f = np.fft.rfft(centred, 2 * n, axis=1)
+    acov = np.fft.irfft(f * np.conj(f), axis=1)[:, :n] / n  # biased autocovariance per chain
+    within = float(acov[:, 0].mean() * n / (n - 1))
+    var_plus = within * (n - 1) / n + (float(means.var(ddof=1)) if m > 1 else 0.0)
+    if var_plus <= 0:
+        return float(m * n)
+    rho = 1.0 - (within - acov.mean(axis=0)) / var_plus
+    rho[0] = 1.0
+    total, previous = 0.0, math.inf
+    for t in range(0, n - 1, 2):
+        pair = rho[t] + rho[t + 1]
+        if pair <= 0:
+            break
+        pair = min(pair, previous)  # monotone sequence
+        total += pair
+        previous = pair
+    tau = max(2 * total - 1, 1.0 / math.log10(max(m * n, 10)))
+    return float(m * n / tau)
 
 
 def diagnostics(frames: list[pd.DataFrame], stats: list[dict[str, Any]]) -> dict[str, Any]:
@@ -246,10 +263,16 @@ def diagnostics(frames: list[pd.DataFrame], stats: list[dict[str, Any]]) -> dict
             "distinct": int(plans.nunique()),
             "ess_weights": round(float(w.sum() ** 2 / (w**2).sum()), 1) if w.size else 0.0,
         }
+        for what in ("same", "mean", "mh"):  # merge-split outcomes (geo.space.mergesplit)
+            if all(what in s for _, s in runs):
+                entry[f"share_{what}"] = round(
+                    sum(s[what] for _, s in runs) / max(steps - len(runs), 1), 4
+                )
         for col in ("disrupted", "travel_po_km"):
             series = [f[col].to_numpy(dtype=float) for f, _ in runs]
             entry[f"rhat_{col}"] = round(split_rhat(series), 4)
             entry[f"ess_{col}"] = round(ess(series), 1)
+            entry[f"ess_{col}_per_step"] = round(entry[f"ess_{col}"] / max(steps, 1), 4)
         out[str(k)] = entry
     return out
 
@@ -260,6 +283,7 @@ __all__ = [
     "ess",
     "labels_text",
     "log_trees",
+    "mean_ok",
     "run_chain",
     "split_rhat",
 ]

@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -279,9 +280,16 @@ def recom_chain(
     """One reversible ReCom chain (:func:`geo.space.sample.chain_rows`)."""
     from geo.space.sample import chain_rows
 
+    parts = plan.parts(model)
+    return chain_rows(model, parts, k, steps=steps, seed=seed, chain=chain)
+
+
+def timed_chain(
+    chain: Callable[..., tuple[Any, dict[str, Any]]], *args: Any
+) -> tuple[Any, dict[str, Any], float, float]:
+    """``chain(*args)`` (a merge-split or ReCom chain task) with when it started and its
+    seconds, for the build's timeline."""
     started = time.time()
     t0 = time.perf_counter()
-    parts = plan.parts(model)
-    frame, stats = chain_rows(model, parts, k, steps=steps, seed=seed, chain=chain)
-    stats = {**stats, "started": started, "seconds": round(time.perf_counter() - t0, 4)}
-    return frame, stats
+    frame, stats = chain(*args)
+    return frame, stats, started, round(time.perf_counter() - t0, 4)

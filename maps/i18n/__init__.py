@@ -14,6 +14,8 @@ the web pages translate and format through the same catalogs and the same rules.
   ``.js`` file), embedded in the page as JSON (see ``docs/i18n.md``).
 - :func:`render_message`: a sentence made in ``geo`` (:class:`geo.messages.Message`: a check's
   summary, an offender's problem) in the reader's language with its number formats.
+- :func:`written_text`: a description a tool writes into a stored scenario, in the language of
+  who makes it; :func:`written_language` recognises an English one already stored.
 - :func:`negotiate`: the locale of a request (remembered choice > Accept-Language > ``nl``).
 
 >>> gettext("nl")("Skip to content")
@@ -55,7 +57,7 @@ from maps.i18n.labels import (
     region_label,
     weight_label,
 )
-from maps.i18n.messages import render_message
+from maps.i18n.messages import render_message, written_language, written_text
 
 __all__ = [
     "CATALOG_DIR",
@@ -84,4 +86,6 @@ __all__ = [
     "template_context",
     "translations",
     "weight_label",
+    "written_language",
+    "written_text",
 ]

@@ -33,7 +33,7 @@ from markupsafe import Markup
 
 from maps.i18n import formats, labels
 from maps.i18n.catalog import check_locale, translations
-from maps.i18n.messages import render_message
+from maps.i18n.messages import render_message, written_language
 
 
 def _locale(context: Context) -> str:
@@ -141,6 +141,21 @@ FILTERS["library_text"] = _library_text
 """``{{ view.description|library_text(view.stored.source) }}``: a shipped library scenario's
 title or description in the reader's language (its msgid is the YAML text,
 :mod:`maps.i18n.extract`); a planner's own text is shown as written."""
+
+
+@jinja2.pass_context
+def _lang_of(context: Context, text: str) -> Markup:
+    language = written_language(text) if text else None
+    if language is None or language == _locale(context):
+        return Markup("")
+    return Markup(' lang="%s"') % language
+
+
+FILTERS["lang_of"] = _lang_of
+"""``<p{{ view.description|lang_of }}>``: the ``lang`` of a description a tool wrote when it is
+not the page's language (a proposal made from the Dutch pages, read in English: ``lang="nl"``;
+one stored in English before descriptions followed the planner's language, on a Dutch page:
+``lang="en"``; WCAG 3.1.2, language of parts); nothing otherwise (a planner's own text)."""
 
 
 def install(env: jinja2.Environment) -> jinja2.Environment:

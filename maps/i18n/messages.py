@@ -30,7 +30,7 @@ from typing import Any
 from babel import numbers as _numbers
 
 from geo.messages import MISSING, Figure, Join, Message, Param, as_message
-from maps.i18n.catalog import gettext
+from maps.i18n.catalog import LOCALES, gettext
 from maps.i18n.formats import format_decimal, format_number, format_percent
 
 _SPEC = re.compile(r"^(?P<group>,)?(?:\.(?P<digits>\d+))?(?P<kind>[fg%])?$")
@@ -104,4 +104,79 @@ def render_message(
     return format_param(as_message(message), locale)
 
 
-__all__ = ["format_figure", "format_param", "render_message"]
+def written_text(message: Message, locale: str) -> str:
+    """The text a tool writes into a stored scenario for a person who reads ``locale``: in
+    English the English text of ``regio`` (``str(message)``, character for character, so the
+    CLI, a script and the English page store the same text), else :func:`render_message`.
+
+    >>> from geo.scenarios.descriptions import edited_description
+    >>> m = edited_description("huidig", 1234)
+    >>> written_text(m, "en")
+    'huidig with 1234 edit(s) made in the map editor'
+    >>> written_text(m, "nl")
+    'huidig met 1.234 wijziging(en) uit de kaarteditor'
+    """
+    return str(message) if locale == "en" else render_message(message, locale)
+
+
+_GENERATED: list[tuple[str, tuple[str, ...]]] = []
+
+
+def _pieces(text: str) -> tuple[str, ...]:
+    """The literal text around the placeholders of a msgid or its translation (``"a %(x)s b"``
+    -> ``("a ", " b")``; a placeholder at either end leaves an empty piece)."""
+    return tuple(re.split(r"%\([a-z_]+\)s", text))
+
+
+def _fits(text: str, pieces: tuple[str, ...]) -> bool:
+    """True when ``text`` is ``pieces`` with a non-empty value in every gap. Greedy
+    left-to-right search (linear, no backtracking: any text is safe to test).
+
+    >>> _fits("huidig with 3 edits", ("", " with ", " edits")), _fits("x edits", ("", " edits"))
+    (True, True)
+    >>> _fits(" with 3 edits", ("", " with ", " edits"))
+    False
+    """
+    if len(pieces) == 1:
+        return text == pieces[0]
+    first, *middle, last = pieces
+    if not (text.startswith(first) and text.endswith(last)):
+        return False
+    if not middle:
+        return len(text) > len(first) + len(last)
+    end, stop = len(first), len(text) - len(last)
+    for piece in middle:
+        found = text.find(piece, end + 1, stop)
+        if found < 0:
+            return False
+        end = found + len(piece)
+    return end < stop
+
+
+def written_language(text: str) -> str | None:
+    """The language of ``text`` when it is a description a tool wrote (one of the msgids of
+    :data:`geo.scenarios.descriptions.GENERATED` with its values, in English or in one of the
+    catalogs' languages), else None (unknown: a planner's text, in the page's language).
+    Pages mark a tool's text in the other language with ``lang`` (WCAG 3.1.2).
+
+    >>> written_language("huidig with 3 edit(s) made in the map editor")
+    'en'
+    >>> written_language("huidig met 3 wijziging(en) uit de kaarteditor")
+    'nl'
+    >>> written_language("Plan van Ann") is None
+    True
+    """
+    if not _GENERATED:
+        from geo.scenarios.descriptions import GENERATED
+
+        for msgid in GENERATED:
+            _GENERATED.append(("en", _pieces(msgid)))
+            for locale in LOCALES:
+                text_of = gettext(locale)(msgid)
+                if text_of != msgid:
+                    _GENERATED.append((locale, _pieces(text_of)))
+    text = text.strip()
+    return next((lang for lang, pieces in _GENERATED if _fits(text, pieces)), None)
+
+
+__all__ = ["format_figure", "format_param", "render_message", "written_language", "written_text"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import signal
 import threading
 import time
 from pathlib import Path
@@ -251,6 +252,21 @@ def test_refusals_and_crashes_come_back_as_answers(pool) -> None:
         p.run(("crash", 0), threading.Event(), deadline=30)
     assert died.value.reason == "died"
     assert p.run(("echo", 7), threading.Event(), deadline=30).value == 7
+
+
+def test_a_worker_that_died_while_idle_is_replaced_before_the_next_task(pool) -> None:
+    """Killed from outside between two tasks (the OOM killer, an operator): the next task is
+    answered by a fresh worker, not refused."""
+    p = pool(hostile)
+    assert p.run(("echo", 1), threading.Event(), deadline=30).value == 1
+    (idle,) = p.pids()[1:]
+    os.kill(idle, signal.SIGKILL)
+    for _ in range(100):
+        if not alive(idle):
+            break
+        time.sleep(0.05)
+    assert p.run(("echo", 2), threading.Event(), deadline=30).value == 2
+    assert idle not in p.pids()
 
 
 def test_callers_wait_for_a_free_worker_and_may_give_up(pool) -> None:

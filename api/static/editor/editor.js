@@ -369,7 +369,7 @@
     const list = el("ul", { class: "targets plain" });
     for (const r of near) {
       const pieces = piecesText(r);
-      const b = el("button", { type: "button", id: `target-${r}`, "aria-describedby": `pieces-${r}` },
+      const b = el("button", { type: "button", class: "rk-secondary", id: `target-${r}`, "aria-describedby": `pieces-${r}` },
         el("span", { class: "swatch", "aria-hidden": "true", style: `background:${colourOf(r)}` }), ` ${regionLabel(r)}`);
       if (state.locked.has(r)) b.append(" (" + _("locked") + ")");
       b.addEventListener("click", () => target(r));
@@ -383,11 +383,11 @@
     const apply = el("button", { type: "button", id: "picker-all-apply" }, _("Move"));
     apply.addEventListener("click", () => { if (all.value) target(all.value); else showError(_("Choose a region first.")); });
     picker.append(el("div", { class: "row" }, el("label", { for: "picker-all", text: _("Other region") }), all, apply));
-    const fresh = el("button", { type: "button", id: "target-new" }, _("New region"));
+    const fresh = el("button", { type: "button", class: "rk-secondary", id: "target-new" }, _("New region"));
     fresh.addEventListener("click", () => newRegion(code, from ? from() : null));
     picker.append(el("div", { class: "row" }, fresh));
     picker.append(postcodePanel(code, real, near, options.pc4));
-    const cancel = el("button", { type: "button", id: "picker-cancel" }, _("Close (Esc)"));
+    const cancel = el("button", { type: "button", class: "rk-secondary", id: "picker-cancel" }, _("Close (Esc)"));
     cancel.addEventListener("click", () => hidePicker(true));
     picker.append(el("div", { class: "row" }, cancel));
     const first = picker.querySelector(options.pc4 ? `#pc4-${options.pc4}-to` : ".targets button, #picker-all");
@@ -412,7 +412,7 @@
       const now = postcodeRegion(pc4) || mainRegion(code);
       const select = el("select", { id: `pc4-${pc4}-to`, "aria-label": _("Move postcode %(pc4)s to", { pc4 }) });
       regionOptions(select, choices.filter((r) => r !== now), _("choose…"));
-      const go = el("button", { type: "button", id: `pc4-${pc4}-move` }, _("Move"));
+      const go = el("button", { type: "button", class: "rk-secondary", id: `pc4-${pc4}-move` }, _("Move"));
       go.addEventListener("click", () => {
         if (!select.value) { showError(_("Choose a region first.")); return; }
         const edit = { op: "move_postcode", division: cfg.division, pc4, to: select.value };
@@ -1019,6 +1019,7 @@
       state.edits = []; state.redo = [];
       setVersion(out.version, out.revision);
       $("description").textContent = description;
+      $("description").removeAttribute("lang"); // the planner's text, in the page's language
       $("title-scenario").textContent = out.id;
       document.title = document.title.replace(from, out.id);
       $("save-why").textContent = "";
