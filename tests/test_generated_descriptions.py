@@ -179,9 +179,13 @@ def test_defaults_english_as_before_and_dutch() -> None:
         assert written_text(message, "nl") == dutch
         # a stored English text is recognised as English, a Dutch one (or a planner's) is not
         assert written_language(english) == "en"
-        assert written_language(dutch) is None
+        assert written_language(dutch) == "nl"
     assert written_language("Mijn plan: one SWV per jeugdregio") is None
     assert written_language("") is None
+    # every placeholder needs a value; the search does not backtrack on a crafted text
+    assert written_language(" with 3 edit(s) made in the map editor") is None
+    crafted = "Proposal by 'regio propose': " + " SWVs for PO and VO together, (" * 5000
+    assert written_language(crafted) is None
 
 
 # ---------------------------------------------------------------------- through the web app
@@ -223,9 +227,14 @@ def test_proposal_job_writes_the_starters_language(app) -> None:  # noqa: F811
     assert english in html.unescape(page)
     page = client.get("/scenarios/voorstel-en", headers={"accept-language": "en"}).text
     assert '<p class="rk-lead" id="scenario-description">' in page
+    page = client.get("/scenarios/voorstel-nl", headers={"accept-language": "en"}).text
+    assert '<p class="rk-lead" id="scenario-description" lang="nl">' in page
     home = html.unescape(client.get("/", headers={"accept-language": "nl"}).text)
     assert f'<div class="desc" lang="en">{english}</div>' in home
     assert f'<div class="desc">{dutch}</div>' in home
+    home = html.unescape(client.get("/", headers={"accept-language": "en"}).text)
+    assert f'<div class="desc">{english}</div>' in home
+    assert f'<div class="desc" lang="nl">{dutch}</div>' in home
 
 
 def test_kept_option_in_the_planners_language(app, space, monkeypatch) -> None:  # noqa: F811

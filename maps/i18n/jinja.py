@@ -152,9 +152,10 @@ def _lang_of(context: Context, text: str) -> Markup:
 
 
 FILTERS["lang_of"] = _lang_of
-"""``<p{{ view.description|lang_of }}>``: ``lang="en"`` on a Dutch page when the text is a
-description a tool wrote in English before it wrote them in the planner's language (WCAG 3.1.2,
-language of parts); nothing otherwise."""
+"""``<p{{ view.description|lang_of }}>``: the ``lang`` of a description a tool wrote when it is
+not the page's language (a proposal made from the Dutch pages, read in English: ``lang="nl"``;
+one stored in English before descriptions followed the planner's language, on a Dutch page:
+``lang="en"``; WCAG 3.1.2, language of parts); nothing otherwise (a planner's own text)."""
 
 
 def install(env: jinja2.Environment) -> jinja2.Environment:

@@ -30,7 +30,7 @@ from typing import Any
 from babel import numbers as _numbers
 
 from geo.messages import MISSING, Figure, Join, Message, Param, as_message
-from maps.i18n.catalog import gettext
+from maps.i18n.catalog import LOCALES, gettext
 from maps.i18n.formats import format_decimal, format_number, format_percent
 
 _SPEC = re.compile(r"^(?P<group>,)?(?:\.(?P<digits>\d+))?(?P<kind>[fg%])?$")
@@ -119,34 +119,64 @@ def written_text(message: Message, locale: str) -> str:
     return str(message) if locale == "en" else render_message(message, locale)
 
 
-_GENERATED: list[re.Pattern[str]] = []
+_GENERATED: list[tuple[str, tuple[str, ...]]] = []
+
+
+def _pieces(text: str) -> tuple[str, ...]:
+    """The literal text around the placeholders of a msgid or its translation (``"a %(x)s b"``
+    -> ``("a ", " b")``; a placeholder at either end leaves an empty piece)."""
+    return tuple(re.split(r"%\([a-z_]+\)s", text))
+
+
+def _fits(text: str, pieces: tuple[str, ...]) -> bool:
+    """True when ``text`` is ``pieces`` with a non-empty value in every gap. Greedy
+    left-to-right search (linear, no backtracking: any text is safe to test).
+
+    >>> _fits("huidig with 3 edits", ("", " with ", " edits")), _fits("x edits", ("", " edits"))
+    (True, True)
+    >>> _fits(" with 3 edits", ("", " with ", " edits"))
+    False
+    """
+    if len(pieces) == 1:
+        return text == pieces[0]
+    first, *middle, last = pieces
+    if not (text.startswith(first) and text.endswith(last)):
+        return False
+    if not middle:
+        return len(text) > len(first) + len(last)
+    end, stop = len(first), len(text) - len(last)
+    for piece in middle:
+        found = text.find(piece, end + 1, stop)
+        if found < 0:
+            return False
+        end = found + len(piece)
+    return end < stop
 
 
 def written_language(text: str) -> str | None:
-    """``"en"`` when ``text`` is a description a tool wrote in English (one of the msgids of
-    :data:`geo.scenarios.descriptions.GENERATED` with its values), else None (unknown: the
-    page's language). Pages mark such a text ``lang="en"`` on a Dutch page (WCAG 3.1.2).
+    """The language of ``text`` when it is a description a tool wrote (one of the msgids of
+    :data:`geo.scenarios.descriptions.GENERATED` with its values, in English or in one of the
+    catalogs' languages), else None (unknown: a planner's text, in the page's language).
+    Pages mark a tool's text in the other language with ``lang`` (WCAG 3.1.2).
 
     >>> written_language("huidig with 3 edit(s) made in the map editor")
     'en'
-    >>> written_language("huidig met 3 wijziging(en) uit de kaarteditor") is None
+    >>> written_language("huidig met 3 wijziging(en) uit de kaarteditor")
+    'nl'
+    >>> written_language("Plan van Ann") is None
     True
     """
     if not _GENERATED:
         from geo.scenarios.descriptions import GENERATED
 
-        _GENERATED.extend(
-            re.compile(
-                "".join(
-                    "(.+?)" if part.startswith("%(") else re.escape(part)
-                    for part in re.split(r"(%\([a-z_]+\)s)", msgid)
-                    if part
-                ),
-                re.DOTALL,
-            )
-            for msgid in GENERATED
-        )
-    return "en" if any(p.fullmatch(text.strip()) for p in _GENERATED) else None
+        for msgid in GENERATED:
+            _GENERATED.append(("en", _pieces(msgid)))
+            for locale in LOCALES:
+                text_of = gettext(locale)(msgid)
+                if text_of != msgid:
+                    _GENERATED.append((locale, _pieces(text_of)))
+    text = text.strip()
+    return next((lang for lang, pieces in _GENERATED if _fits(text, pieces)), None)
 
 
 __all__ = ["format_figure", "format_param", "render_message", "written_language", "written_text"]
