@@ -126,9 +126,7 @@ def test_pdf_without_chromium_is_a_clear_503(client: TestClient, monkeypatch) ->
     assert "REGIOKOMPAS_CHROMIUM" in r.json()["detail"]
 
 
-def test_sources_and_travel_model_read_in_the_readers_language(
-    client: TestClient, dataset
-) -> None:
+def test_sources_and_travel_model_read_in_the_readers_language(client: TestClient, dataset) -> None:
     """The report's 'sources' part: the weights' sources, where a gemeente's trips start (P2)
     and the travel model are Dutch in a Dutch report (issue 17), English in an English one; the
     count of gemeenten without a school location comes from the data here."""
