@@ -266,3 +266,55 @@ def _parts(text: str) -> list[int]:
     from geo.space.model import parts_of_text
 
     return parts_of_text(text)
+
+
+def test_ess_of_known_processes() -> None:
+    """The multi-chain ESS: about the number of draws for independent normals, about
+    ``n (1 - phi) / (1 + phi)`` for AR(1) chains, next to nothing for chains each stuck on
+    another value (a per-chain estimate would call them independent), and every step when the
+    value is the same everywhere."""
+    rng = np.random.default_rng(0)
+    assert ess([rng.normal(size=1000) for _ in range(4)]) == pytest.approx(4000, rel=0.1)
+    phi, runs = 0.9, []
+    for _ in range(4):
+        e, x = rng.normal(size=5000), np.zeros(5000)
+        for t in range(1, 5000):
+            x[t] = phi * x[t - 1] + e[t]
+        runs.append(x)
+    assert ess(runs) == pytest.approx(20_000 * (1 - phi) / (1 + phi), rel=0.25)
+    assert ess([np.zeros(100), np.ones(100), np.zeros(100)]) < 5
+    assert ess([np.full(100, 2.0)] * 3) == 300
+
+
+def test_real_jeugdregio_with_most_plans(dataset) -> None:
+    """Real data, default settings: in the jeugdregio with the most valid plans, per number of
+    SWVs, the exact transition matrix is symmetric and irreducible, and four chains of 4,000
+    steps from the extreme plans have R-hat below 1.05 and a plan histogram within the
+    ESS-derived total-variation bound of the histogram test."""
+    ctx = prepare(dataset, ProposalSettings())
+    models = region_models(ctx)
+    counts = {r: count_by_swvs(m, valid_parts(m)) for r, m in models.items()}
+    region = max(counts, key=lambda r: sum(counts[r].values()))
+    model = models[region]
+    parts = valid_parts(model)
+    plans = [tuple(sorted(p)) for p in enumerate_plans(model, parts)]
+    f = batch_figures(model, [list(p) for p in plans])
+    kernel = MergeSplit(model, parts)
+    checked = 0
+    for k in counts[region]:
+        kept = [p for p, ok in zip(plans, f["mean_ok"], strict=True) if ok and len(p) == k]
+        if len(kept) < 10:
+            continue
+        matrix = transition_matrix(kernel, kept)
+        assert np.abs(matrix - matrix.T).max() < 1e-12 and np.allclose(matrix.sum(axis=1), 1)
+        assert nx.is_strongly_connected(nx.DiGraph(matrix > 0))
+        runs = chains(model, parts, kernel, kept, k, starts_of(model, kept), steps=4_000)
+        visited = Counter(p for run in runs for p in run)
+        n_eff = 16_000 * spectral_ess_factor(matrix)
+        tv = 0.5 * sum(abs(visited[p] / 16_000 - 1 / len(kept)) for p in kept)
+        assert tv < 1.5 * np.sqrt(len(kept) / (2 * np.pi * n_eff)), (region, k, tv)
+        g = batch_figures(model, [list(p) for p in kept])
+        value = dict(zip(kept, g["disrupted"], strict=True))
+        assert split_rhat([np.array([value[p] for p in run]) for run in runs]) < 1.05
+        checked += 1
+    assert checked

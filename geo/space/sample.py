@@ -208,27 +208,41 @@ def split_rhat(chains: list[np.ndarray]) -> float:
 
 
 def ess(chains: list[np.ndarray]) -> float:
-    """Effective sample size summed over chains (autocorrelation by FFT, Geyer's initial
-    positive sequence)."""
-    total = 0.0
-    for c in chains:
-        x = np.asarray(c, dtype=float) - np.mean(c)
-        n = len(x)
-        if n < 4 or not np.any(x):
-            total += n if n and not np.any(x) else 0.0
-            continue
-        f = np.fft.rfft(x, 2 * n)
-        acf = np.fft.irfft(f * np.conj(f))[:n]
-        acf /= acf[0]
-        s = 0.0
-        for t in range(0, n - 1, 2):
-            pair = acf[t] + acf[t + 1]
-            if pair <= 0:
-                break
-            s += pair
-        tau = max(2 * s - 1, 1.0)
-        total += n / tau
-    return float(total)
+    """Multi-chain effective sample size (Gelman et al., BDA3 11.5; Stan's estimator): the
+    autocorrelations ``rho_t = 1 - (W - mean_acov_t) / var+`` use the within-chain variance
+    ``W`` *and* the between-chain variance (``var+`` as in R-hat), so a chain stuck on one
+    plan adds no information (a per-chain estimate would count it as independent draws), then
+    Geyer's initial positive (and monotone) sequence. Chains are cut to the shortest; when every
+    value of every chain is equal the value is known exactly and the ESS is the number of steps.
+    """
+    runs = [np.asarray(c, dtype=float) for c in chains if len(c)]
+    if not runs:
+        return 0.0
+    n = min(len(c) for c in runs)
+    x = np.array([c[:n] for c in runs])
+    m = len(x)
+    if n < 4:
+        return 0.0
+    means = x.mean(axis=1)
+    centred = x - means[:, None]
+    f = np.fft.rfft(centred, 2 * n, axis=1)
+    acov = np.fft.irfft(f * np.conj(f), axis=1)[:, :n] / n  # biased autocovariance per chain
+    within = float(acov[:, 0].mean() * n / (n - 1))
+    var_plus = within * (n - 1) / n + (float(means.var(ddof=1)) if m > 1 else 0.0)
+    if var_plus <= 0:
+        return float(m * n)
+    rho = 1.0 - (within - acov.mean(axis=0)) / var_plus
+    rho[0] = 1.0
+    total, previous = 0.0, math.inf
+    for t in range(0, n - 1, 2):
+        pair = rho[t] + rho[t + 1]
+        if pair <= 0:
+            break
+        pair = min(pair, previous)  # monotone sequence
+        total += pair
+        previous = pair
+    tau = max(2 * total - 1, 1.0 / math.log10(max(m * n, 10)))
+    return float(m * n / tau)
 
 
 def diagnostics(frames: list[pd.DataFrame], stats: list[dict[str, Any]]) -> dict[str, Any]:
