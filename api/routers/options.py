@@ -31,8 +31,18 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.compute.jobs import Job, current_job
 from api.compute.placement import spaces
+from api.compute.proposal_marks import cached_marks, mark_key
 from api.compute.proposal_scope import progress_reporter
-from api.deps import JobRunner, ScenarioEvaluator, get_evaluator, get_jobs, get_limits, get_store
+from api.deps import (
+    EvaluationCache,
+    JobRunner,
+    ScenarioEvaluator,
+    get_evaluator,
+    get_jobs,
+    get_limits,
+    get_proposal_marks,
+    get_store,
+)
 from api.models import ERROR_RESPONSES, ErrorOut
 from api.pages.locale import get_locale
 from api.pages.templating import render_page
@@ -144,9 +154,12 @@ def _space_for(request: OptionsRequest) -> str:
     return space
 
 
-def _run(request: OptionsRequest, space: str, evaluator: ScenarioEvaluator) -> dict[str, Any]:
+def _run(
+    request: OptionsRequest, space: str, evaluator: ScenarioEvaluator, marks: EvaluationCache
+) -> dict[str, Any]:
     """The job: the front and the options, then the proposal with the space's settings (the
-    chart's mark; progress per jeugdregio)."""
+    chart's mark; progress per jeugdregio), taken from ``marks`` when an earlier job on the same
+    data, space and settings computed it (:mod:`api.compute.proposal_marks`)."""
     from geo.space.placement import space_settings
     from geo.space.report import compute_options
 
@@ -159,8 +172,14 @@ def _run(request: OptionsRequest, space: str, evaluator: ScenarioEvaluator) -> d
     reporter = progress_reporter(dataset, settings.time_limit, regions)
     if job is not None:
         job.progress["stage"] = "proposal"
+    computed: dict[str, bool] = {}
     found = compute_options(
-        dataset, space, k=request.k, fixed=request.fixed_swvs or None, progress=reporter
+        dataset,
+        space,
+        k=request.k,
+        fixed=request.fixed_swvs or None,
+        progress=reporter,
+        memo=cached_marks(marks, mark_key(dataset, space), computed),
     )
     pupils = found["pupils"]
     return {
@@ -173,6 +192,7 @@ def _run(request: OptionsRequest, space: str, evaluator: ScenarioEvaluator) -> d
         "front_thinned": found["front_thinned"],
         "options": found["options"],
         "marks": found["marks"],
+        "proposal_cached": not computed.get("proposal", True),
         "saved": {},
     }
 
@@ -183,10 +203,11 @@ def start_options(
     jobs: JobRunner,
     limits: Limits,
     principal: Principal,
+    marks: EvaluationCache,
 ) -> Job:
     """Check the request and queue the job (the slots of proposals, counted apart)."""
     space = _space_for(request)
-    return OPTIONS.submit(jobs, limits, principal, _run, request, space, evaluator)
+    return OPTIONS.submit(jobs, limits, principal, _run, request, space, evaluator, marks)
 
 
 def _summary(job: Job) -> dict[str, Any] | None:
@@ -216,9 +237,10 @@ def post_options(
     jobs: JobRunner = Depends(get_jobs),
     limits: Limits = Depends(get_limits),
     principal: Principal = Depends(enforce),
+    marks: EvaluationCache = Depends(get_proposal_marks),
 ) -> dict[str, str]:
     """Queue ``regio options`` on the server's space; poll the returned ``url``."""
-    job = start_options(body, evaluator, jobs, limits, principal)
+    job = start_options(body, evaluator, jobs, limits, principal, marks)
     return {"job_id": job.id, "status": job.status, "url": f"/api/options/{job.id}"}
 
 
@@ -269,12 +291,13 @@ def start_from_form(
     jobs: JobRunner = Depends(get_jobs),
     limits: Limits = Depends(get_limits),
     principal: Principal = Depends(enforce),
+    marks: EvaluationCache = Depends(get_proposal_marks),
 ) -> Response:
     """Start the options of the form and open their page."""
     body = OptionsRequest(
         title=title.strip(), k=k, jeugdregio=jeugdregio or None, fixed_swvs=parse_fixed(swvs)
     )
-    job = start_options(body, evaluator, jobs, limits, principal)
+    job = start_options(body, evaluator, jobs, limits, principal, marks)
     return RedirectResponse(f"/options/{job.id}", status_code=303)
 
 
