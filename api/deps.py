@@ -41,6 +41,7 @@ __all__ = [
     "get_evaluator",
     "get_jobs",
     "get_limits",
+    "get_proposal_marks",
     "get_state",
     "get_store",
     "not_found",
@@ -124,6 +125,11 @@ async def get_limits(request: Request) -> Limits:
 async def get_jobs(request: Request) -> JobRunner:
     """The background job runner (for long tasks such as proposal searches)."""
     return get_state(request).jobs
+
+
+async def get_proposal_marks(request: Request) -> EvaluationCache:
+    """The proposal marks the options jobs share (:mod:`api.compute.proposal_marks`)."""
+    return get_state(request).proposal_marks
 
 
 def not_found(message: str) -> HTTPException:

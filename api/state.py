@@ -13,6 +13,7 @@ from pathlib import Path
 from api.compute.cache import EvaluationCache
 from api.compute.evaluator import ScenarioEvaluator
 from api.compute.jobs import JobRunner
+from api.compute.proposal_marks import new_mark_cache
 from api.safety.auth.throttle import LoginThrottle
 from api.safety.limits import Limits, cost_budget
 from api.safety.refusals import RefusalAudit
@@ -40,6 +41,9 @@ class AppState:
         self.limits = limits or Limits()
         self.cache = EvaluationCache(cache_entries, max_bytes=self.limits.cache_bytes)
         self.jobs = JobRunner()
+        self.proposal_marks = new_mark_cache()
+        """The proposal's mark of the options jobs, per data, space and settings
+        (:mod:`api.compute.proposal_marks`)."""
         self.upload_limit = upload_limit
         self._evaluator: ScenarioEvaluator | None = None
         self.login_throttle = LoginThrottle(self.limits, store)

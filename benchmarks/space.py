@@ -61,7 +61,7 @@ from geo.space.figures import PartTable, plan_figures  # noqa: E402
 from geo.space.mergesplit import mergesplit_rows, run_mergesplit  # noqa: E402
 from geo.space.model import region_models  # noqa: E402
 from geo.space.sample import chain_rows, diagnostics, run_chain  # noqa: E402
-from geo.space.tasks import enumerate_prefixes, plan_region  # noqa: E402
+from geo.space.tasks import count_group, enumerate_prefixes, region_parts  # noqa: E402
 
 RELAXED = ProposalSettings(max_extra_km=10.0, max_extra_mean_km=10.0)
 
@@ -73,10 +73,12 @@ def result(name: str, value: float, unit: str) -> None:
 def enumeration(models, tmp: Path, region: str) -> tuple[int, float]:
     m = models[region]
     t0 = time.perf_counter()
-    plan = plan_region(m, 10**9, 10**9)
+    rparts = region_parts(m, 10**9)  # one counting task, one enumeration task
+    counted = count_group(m, rparts, 0, 10**9, 10**9)
     rows = 0
-    for i, group in enumerate(plan.prefixes):
-        rows += enumerate_prefixes(m, plan, group, str(tmp / f"{region}-{i}.parquet"))["rows"]
+    for i, prefixes in enumerate(counted.tasks):
+        path = str(tmp / f"{region}-{i}.parquet")
+        rows += enumerate_prefixes(m, rparts, counted, prefixes, path)["rows"]
     return rows, time.perf_counter() - t0
 
 
@@ -336,12 +338,13 @@ def chain_section(models) -> None:
 
 def dask_speedup(dataset, tmp: Path, rounds: int) -> None:
     """Section 3 of the module docstring."""
-    # 3. Dask speed-up 1 -> 2 workers on the same work; on a shared machine the load swings
-    # between runs, so the two cluster sizes alternate (1, 2, 1, 2, ...) and the best time of
-    # each is compared
+    # 3. Dask speed-up 1 -> 2 workers on the same work (the same settings, so the same tasks);
+    # on a shared machine the load swings between runs, so the two cluster sizes alternate
+    # (1, 2, 1, 2, ...) and the best time of each is compared
     from distributed import Client, LocalCluster
 
     times: dict[int, list[float]] = {1: [], 2: []}
+    serial: dict[int, list[tuple[float, float, str]]] = {1: [], 2: []}
     for rnd in range(rounds):
         for workers in (1, 2):
             with (
@@ -354,6 +357,7 @@ def dask_speedup(dataset, tmp: Path, rounds: int) -> None:
                 Client(cluster) as client,
             ):
                 client.run(lambda: None)  # workers up before the clock
+                wall0 = time.time()
                 t0 = time.perf_counter()
                 r = build_space(
                     dataset,
@@ -362,16 +366,61 @@ def dask_speedup(dataset, tmp: Path, rounds: int) -> None:
                     space=SpaceSettings(task_plans=10_000),
                     client=client,
                 )
-                times[workers].append(time.perf_counter() - t0)
-                print(
-                    f"national build, 10 km margin, {workers} worker(s), round {rnd + 1}: "
-                    f"{times[workers][-1]:.1f} s, {r.tasks} tasks, "
-                    f"{r.manifest['plans_stored']:,} plans; load {os.getloadavg()}",
-                    flush=True,
-                )
-    result("space_dask_1_worker_seconds", min(times[1]), "s")
-    result("space_dask_2_workers_seconds", min(times[2]), "s")
-    result("space_dask_speedup", min(times[1]) / min(times[2]), "x")
+                seconds = time.perf_counter() - t0
+            times[workers].append(seconds)
+            first_enum, longest = timeline_stats(r.timeline, wall0)
+            serial[workers].append((first_enum, longest[0], longest[1]))
+            busy = sum(e["seconds"] for e in r.timeline)
+            print(
+                f"national build, 10 km margin, {workers} worker(s), round {rnd + 1}: "
+                f"{seconds:.2f} s, {r.tasks} tasks ({busy:.2f} s in tasks, "
+                f"{busy / (workers * seconds):.0%} of the workers' time), "
+                f"{r.manifest['plans_stored']:,} plans; first enumeration task started after "
+                f"{first_enum:.2f} s; longest task {longest[0]:.2f} s ({longest[1]}); "
+                f"load {os.getloadavg()}",
+                flush=True,
+            )
+    best = {w: int(np.argmin(times[w])) for w in (1, 2)}
+    result("space_dask_1_worker_seconds", times[1][best[1]], "s")
+    result("space_dask_2_workers_seconds", times[2][best[2]], "s")
+    result("space_dask_speedup", times[1][best[1]] / times[2][best[2]], "x")
+    first_enum, longest, what = serial[2][best[2]]
+    print(f"serial part of the best 2-worker build: longest task {what}")
+    result("space_dask_2_workers_first_enumeration_after_seconds", first_enum, "s")
+    result("space_dask_2_workers_longest_task_seconds", longest, "s")
+    payloads()
+
+
+def timeline_stats(timeline: list[dict], wall0: float) -> tuple[float, tuple[float, str]]:
+    """Seconds from the build's start to the first enumeration task's start, and the longest
+    single task (seconds, what)."""
+    enum = [e["started"] for e in timeline if e["kind"] == "enum"]
+    first = min(enum) - wall0 if enum else float("nan")
+    top = max(timeline, key=lambda e: e["seconds"])
+    return first, (top["seconds"], f"{top['kind']} {top['region']}")
+
+
+def payloads() -> None:
+    """Pickled sizes of what the tasks of the largest jeugdregio (JZ39, 10 km) hand on: the
+    valid parts (moved once to each worker), each counting slice's result (its memo of live
+    states and its cut) and an enumeration task's own arguments."""
+    import pickle
+
+    ctx = prepare(load_dataset(), RELAXED)
+    m = region_models(ctx, ["JZ39"])["JZ39"]
+    rparts = region_parts(m, SpaceSettings().count_parts)
+    sizes = [
+        len(pickle.dumps(count_group(m, rparts, g, 10_000, 10**9))) for g in range(rparts.groups)
+    ]
+    print(
+        f"payloads JZ39: model {len(pickle.dumps(m)) / 1e3:.0f} kB, valid parts "
+        f"{len(pickle.dumps(rparts)) / 1e6:.2f} MB ({len(rparts.masks):,} masks), "
+        f"{rparts.groups} counting slices: results {min(sizes) / 1e3:.0f}-"
+        f"{max(sizes) / 1e3:.0f} kB",
+        flush=True,
+    )
+    result("space_task_payload_parts_mb", len(pickle.dumps(rparts)) / 1e6, "MB")
+    result("space_task_payload_count_max_kb", max(sizes) / 1e3, "kB")
 
 
 def national_build(tmp: Path) -> None:

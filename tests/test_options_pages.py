@@ -172,3 +172,111 @@ def test_authorization_of_the_options_routes(app, space, monkeypatch) -> None:  
         f"/options/{job}/save", data={"option": "1"}, headers=ORIGIN, follow_redirects=False
     )
     assert r.status_code == 403 and len(store.list()) == before
+
+
+def test_another_users_job_answers_as_an_unknown_options_job(app, space, monkeypatch) -> None:  # noqa: F811
+    """Asked for by another planner, ann's options job gets the very answer of an id that does
+    not exist (status and body, the id aside), in the API and on the pages, and the answer
+    names what was asked for: an options job (a proposal job on the proposal routes)."""
+    monkeypatch.setenv("REGIOKOMPAS_SPACE", str(space["dir"]))
+    client = TestClient(app)
+    r = client.post("/api/options", json={"k": 1, "title": "A"}, headers=app.state.headers["ann"])
+    assert r.status_code == 202, r.text
+    job = r.json()["job_id"]
+    app.state.regio.jobs.wait(job, timeout=300)
+    missing = "0123456789abcdef"
+    assert missing != job
+    bob = app.state.headers["bob"]
+    html = {**bob, "accept": "text/html", "accept-language": "nl"}
+
+    def answer(method: str, url: str, headers: dict) -> tuple[int, str]:
+        r = client.request(method, url, headers=headers, follow_redirects=False)
+        return r.status_code, re.sub(r'nonce="[^"]*"', "", r.text)
+
+    for method, url, headers, words in (
+        ("GET", "/api/options/{}", bob, "unknown options job"),
+        ("GET", "/options/{}", html, "unknown options job"),
+        ("POST", "/options/{}/cancel", html, "unknown options job"),
+        ("POST", "/options/{}/save", html, "unknown options job"),
+        ("GET", "/api/proposals/{}", bob, "unknown proposal job"),
+        ("GET", "/proposals/{}", html, "unknown proposal job"),
+    ):
+        theirs, nothing = (
+            answer(method, url.format(job), headers),
+            answer(method, url.format(missing), headers),
+        )
+        cell = f"{method} {url}: {theirs[0]} {theirs[1][:300]}"
+        assert theirs[0] == nothing[0] == 404, cell
+        assert theirs[1].replace(job, missing) == nothing[1], cell
+        assert words in theirs[1], cell
+        if "options" in words:
+            assert "proposal" not in theirs[1].replace("/proposals/new", ""), cell
+    # the starter still sees it; an admin too
+    assert client.get(f"/api/options/{job}", headers=app.state.headers["ann"]).status_code == 200
+
+
+def test_the_proposal_mark_is_computed_once_per_data_space_and_settings(
+    app,  # noqa: F811
+    space,  # noqa: F811
+    monkeypatch,
+    tmp_path,
+) -> None:
+    """Two options jobs on one space (other K, one jeugdregio's SWVs fixed) solve the proposal
+    once: the second takes the first's mark (counted at the solver's entry). A rebuilt space
+    (a newer manifest), other settings or other data are other keys; the cache stays within
+    its byte bound."""
+    import dataclasses
+    import json
+    import os
+    import shutil
+
+    import geo.proposals.propose as propose_module
+    from api.compute.proposal_marks import MARK_BYTES, mark_key
+
+    monkeypatch.setenv("REGIOKOMPAS_SPACE", str(space["dir"]))
+    solved: list[str] = []
+    real = propose_module.propose
+
+    def counting(*args, **kwargs):
+        solved.append(args[1].jeugdregio)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(propose_module, "propose", counting)
+    client = TestClient(app)
+    ann = app.state.headers["ann"]
+    plans = space["plans"]
+    n = int(plans[plans["jeugdregio"] == "JA"]["swvs"].min())
+    results = []
+    for body in ({"k": 3}, {"k": 1, "fixed_swvs": {"JA": n}}):
+        r = client.post("/api/options", json=body, headers=ann)
+        assert r.status_code == 202, r.text
+        job = app.state.regio.jobs.wait(r.json()["job_id"], timeout=300)
+        assert job.status == "done", job.error
+        results.append(job.result)
+    assert len(solved) == 1  # the second job did not run the solver
+    assert [r["proposal_cached"] for r in results] == [False, True]
+    assert results[1]["marks"]["proposal"] == results[0]["marks"]["proposal"]
+    least = float(plans.groupby("jeugdregio")["disrupted"].min().sum())
+    assert results[1]["marks"]["proposal"]["disrupted"] == pytest.approx(least)  # the oracle
+    marks = app.state.regio.proposal_marks
+    assert len(marks) == 1 and 0 < marks.bytes <= MARK_BYTES
+
+    # other data, other settings, a rebuilt space: other keys
+    dataset = app.state.regio.evaluator.dataset
+    key = mark_key(dataset, space["dir"])
+    more = dataclasses.replace(dataset, units=dataset.units.assign(pupils_vo=31.0))
+    assert mark_key(more, space["dir"]) != key
+    copy = tmp_path / "space-copy"
+    shutil.copytree(space["dir"], copy)
+    settings = json.loads((copy / "settings.json").read_text())
+    settings["proposal"]["seed"] = int(settings["proposal"].get("seed", 0)) + 1
+    (copy / "settings.json").write_text(json.dumps(settings))
+    copied = mark_key(dataset, copy)
+    assert copied != key and copied[1] == key[1]  # same data
+    manifest = space["dir"] / "manifest.json"
+    stat = manifest.stat()
+    os.utime(manifest, (stat.st_atime, stat.st_mtime + 5))
+    r = client.post("/api/options", json={"k": 1}, headers=ann)
+    job = app.state.regio.jobs.wait(r.json()["job_id"], timeout=300)
+    assert job.status == "done" and job.result["proposal_cached"] is False
+    assert len(solved) == 2 and len(marks) == 2

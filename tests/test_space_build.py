@@ -153,14 +153,52 @@ def test_above_the_cap_a_jeugdregio_is_sampled(ds, tmp_path) -> None:
             assert 0 <= check["ks"] <= 1 and check["critical"] > 0
 
 
-def test_dask_local_cluster_gives_the_same_space(ds, space, tmp_path) -> None:
-    out = tmp_path / "dask"
-    build_space(ds, out, proposal=SETTINGS, space=SpaceSettings(task_plans=5), workers=2)
-    a, b = read_plans(space), read_plans(out)
+def comparable(manifest: dict) -> dict:
+    """A manifest without what depends on the run (timings) or on the cut of the work (tasks)."""
+    out = {k: v for k, v in manifest.items() if k not in ("build_seconds",)}
+    out["regions"] = [
+        {k: v for k, v in e.items() if k not in ("seconds", "tasks")} for e in manifest["regions"]
+    ]
+    return out
+
+
+def sorted_plans(space: Path) -> pd.DataFrame:
     key = ["jeugdregio", "plan"]
-    pd.testing.assert_frame_equal(
-        a.sort_values(key).reset_index(drop=True), b.sort_values(key).reset_index(drop=True)
+    return read_plans(space).sort_values(key).reset_index(drop=True)
+
+
+def test_split_counting_builds_the_same_space(ds, space, tmp_path) -> None:
+    """One counting task per first part against one per jeugdregio: the same manifest and
+    plans (the fixture's space counts every jeugdregio in one task)."""
+    split = build_space(
+        ds,
+        tmp_path / "split",
+        proposal=SETTINGS,
+        space=SpaceSettings(task_plans=5, count_parts=1),
+        scheduler="synchronous",
     )
+    counts = [e for e in split.timeline if e["kind"] == "count"]
+    assert len(counts) > len({e["region"] for e in counts})  # some region was split
+    whole = json.loads((space / "manifest.json").read_text())
+    assert comparable(split.manifest) == comparable(whole)
+    pd.testing.assert_frame_equal(sorted_plans(space), sorted_plans(tmp_path / "split"))
+    # the split is not a setting: a space resumes whatever the counting tasks
+    again = build_space(
+        ds, tmp_path / "split", proposal=SETTINGS, space=SpaceSettings(task_plans=5)
+    )
+    assert again.tasks == 0 and len(again.skipped) == 3
+
+
+def test_dask_with_one_and_two_workers_gives_the_same_space(ds, space, tmp_path) -> None:
+    whole = comparable(json.loads((space / "manifest.json").read_text()))
+    s = SpaceSettings(task_plans=5, count_parts=2)
+    for workers in (1, 2):
+        out = tmp_path / f"dask{workers}"
+        r = build_space(ds, out, proposal=SETTINGS, space=s, workers=workers)
+        assert comparable(r.manifest) == whole
+        pd.testing.assert_frame_equal(sorted_plans(space), sorted_plans(out))
+        kinds = {e["kind"] for e in r.timeline}
+        assert kinds == {"parts", "count", "enum"} and len(r.timeline) == r.tasks
 
 
 def test_placement_counts_match_the_stored_plans(ds, space) -> None:

@@ -160,6 +160,40 @@ def test_tasks_from_the_shipped_memo_find_the_brute_force_divisions(case) -> Non
     assert draws <= expected
 
 
+@pytest.mark.parametrize("groups", [1, 2, 3, 7])
+def test_split_counting_adds_up_to_the_brute_force(case, groups) -> None:
+    """The counting tasks of a split jeugdregio (contiguous slices of the first parts, each
+    with its own memo, its own cut and its live states only) count, cut and enumerate exactly
+    the brute-force divisions; their memos joined by merge_counts sample from the root."""
+    from geo.space.tasks import count_group, merge_counts, region_parts
+
+    _, ctx, model = case
+    expected = brute_force(ctx)
+    by_k = pd.Series([len(p) for p in expected]).value_counts().to_dict()
+    whole = region_parts(model, 10**9)
+    rparts = region_parts(model, -(-len(valid_parts(model).arrays[0]) // groups))
+    assert (whole.groups, rparts.groups) == (1, groups)
+    counted = [count_group(model, rparts, g, 3, 10**9) for g in range(groups)]
+    counts = np.sum([c.counts for c in counted], axis=0)
+    assert {k: int(v) for k, v in enumerate(counts) if v} == by_k
+    assert [int(x) for x in counts] == list(count_group(model, whole, 0, 3, 10**9).counts)
+    found = []
+    for c in counted:
+        parts = c.parts(model, rparts)
+        for prefixes in c.tasks:
+            assert sum(n for _, n in prefixes) <= 3 or len(prefixes) == 1
+            for prefix, n in prefixes:
+                below = [as_sets(model, p) for p in enumerate_plans(model, parts, prefix)]
+                assert len(below) == n
+                found += below
+        assert len(parts.memo) == len(c.live[0])  # enumerated from the shipped memo alone
+    assert len(found) == len(set(found)) and set(found) == expected
+    merged = merge_counts(model, rparts, *counted).parts(model)
+    assert count_by_swvs(model, merged) == by_k
+    draws = {as_sets(model, sample_uniform(model, merged, random.Random(s))) for s in range(30)}
+    assert draws <= expected
+
+
 def test_figures_equal_the_engine(case) -> None:
     ds, ctx, model = case
     parts = valid_parts(model)

@@ -23,25 +23,35 @@ session's CSRF token. Nothing is stored until the planner keeps an option.
 from __future__ import annotations
 
 import re
-import threading
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Path, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.compute.jobs import Job, current_job
 from api.compute.placement import spaces
+from api.compute.proposal_marks import cached_marks, mark_key
 from api.compute.proposal_scope import progress_reporter
-from api.deps import JobRunner, ScenarioEvaluator, get_evaluator, get_jobs, get_limits, get_store
-from api.models import ERROR_RESPONSES
+from api.deps import (
+    EvaluationCache,
+    JobRunner,
+    ScenarioEvaluator,
+    get_evaluator,
+    get_jobs,
+    get_limits,
+    get_proposal_marks,
+    get_store,
+)
+from api.models import ERROR_RESPONSES, ErrorOut
 from api.pages.locale import get_locale
 from api.pages.templating import render_page
+from api.routers.job_flow import JobPath, JobRoutes, csrf
 from api.routers.scenario_pages import slug
 from api.routers.scenarios import check_document, owner_checks
 from api.safety.auth.policy import enforce
 from api.safety.auth.principal import Principal
-from api.safety.limits import ENV, Limits
+from api.safety.limits import Limits
 from api.safety.security import nonce_scripts
 from api.storage.store import ScenarioNotFound, ScenarioStore
 from geo.scenarios.descriptions import option_description
@@ -50,9 +60,15 @@ from maps.i18n import gettext, written_text
 router = APIRouter(include_in_schema=True)
 
 JOB_KIND = "options"
+OPTIONS = JobRoutes(
+    JOB_KIND,
+    plural="options jobs",
+    api="/api/options",
+    page_url="/options",
+    cancel_hint="cancel it",
+)
+"""The job routes of options (:mod:`api.routers.job_flow`)."""
 MAX_K = 10
-JobPath = Annotated[str, Path(pattern=r"^[0-9a-f]{16}$", description="job id")]
-_active_lock = threading.Lock()
 
 
 class OptionsRequest(BaseModel):
@@ -138,9 +154,12 @@ def _space_for(request: OptionsRequest) -> str:
     return space
 
 
-def _run(request: OptionsRequest, space: str, evaluator: ScenarioEvaluator) -> dict[str, Any]:
+def _run(
+    request: OptionsRequest, space: str, evaluator: ScenarioEvaluator, marks: EvaluationCache
+) -> dict[str, Any]:
     """The job: the front and the options, then the proposal with the space's settings (the
-    chart's mark; progress per jeugdregio)."""
+    chart's mark; progress per jeugdregio), taken from ``marks`` when an earlier job on the same
+    data, space and settings computed it (:mod:`api.compute.proposal_marks`)."""
     from geo.space.placement import space_settings
     from geo.space.report import compute_options
 
@@ -153,8 +172,14 @@ def _run(request: OptionsRequest, space: str, evaluator: ScenarioEvaluator) -> d
     reporter = progress_reporter(dataset, settings.time_limit, regions)
     if job is not None:
         job.progress["stage"] = "proposal"
+    computed: dict[str, bool] = {}
     found = compute_options(
-        dataset, space, k=request.k, fixed=request.fixed_swvs or None, progress=reporter
+        dataset,
+        space,
+        k=request.k,
+        fixed=request.fixed_swvs or None,
+        progress=reporter,
+        memo=cached_marks(marks, mark_key(dataset, space), computed),
     )
     pupils = found["pupils"]
     return {
@@ -167,6 +192,7 @@ def _run(request: OptionsRequest, space: str, evaluator: ScenarioEvaluator) -> d
         "front_thinned": found["front_thinned"],
         "options": found["options"],
         "marks": found["marks"],
+        "proposal_cached": not computed.get("proposal", True),
         "saved": {},
     }
 
@@ -177,35 +203,11 @@ def start_options(
     jobs: JobRunner,
     limits: Limits,
     principal: Principal,
+    marks: EvaluationCache,
 ) -> Job:
     """Check the request and queue the job (the slots of proposals, counted apart)."""
     space = _space_for(request)
-    owner = principal.name
-    with _active_lock:
-        mine = jobs.active(JOB_KIND, owner)
-        if len(mine) >= limits.proposal_slots_per_user:
-            raise HTTPException(
-                429,
-                f"you have {len(mine)} options job(s) queued or running, the limit per user is "
-                f"{limits.proposal_slots_per_user} ({ENV['proposal_slots_per_user']}); wait "
-                f"for /options/{mine[0].id} or cancel it",
-            )
-        if len(jobs.active(JOB_KIND)) >= limits.proposal_slots:
-            raise HTTPException(
-                429, f"{limits.proposal_slots} options jobs are running; try again later"
-            )
-        return jobs.submit(JOB_KIND, _run, request, space, evaluator, owner=owner)
-
-
-def options_job(jobs: JobRunner, job_id: str) -> Job:
-    """The options job of this id, or a 404 naming it."""
-    try:
-        job = jobs.get(job_id)
-    except KeyError:
-        raise HTTPException(404, f"job_id: unknown options job {job_id!r}") from None
-    if job.kind != JOB_KIND:
-        raise HTTPException(404, f"job_id: {job_id!r} is not an options job")
-    return job
+    return OPTIONS.submit(jobs, limits, principal, _run, request, space, evaluator, marks)
 
 
 def _summary(job: Job) -> dict[str, Any] | None:
@@ -218,17 +220,15 @@ def _summary(job: Job) -> dict[str, Any] | None:
     }
 
 
-def _csrf(principal: Principal) -> str:
-    session = principal.credential if principal.via == "session" else None
-    return (session.csrf or "") if session else ""
-
-
 # ---------------------------------------------------------------------- JSON API
 @router.post(
     "/api/options",
     status_code=202,
     tags=["proposals"],
-    responses=ERROR_RESPONSES,
+    responses={
+        **ERROR_RESPONSES,
+        409: {"model": ErrorOut, "description": "no space of valid divisions on this server"},
+    },
     summary="Start options on the Pareto front of the valid divisions (background job)",
 )
 def post_options(
@@ -237,9 +237,10 @@ def post_options(
     jobs: JobRunner = Depends(get_jobs),
     limits: Limits = Depends(get_limits),
     principal: Principal = Depends(enforce),
+    marks: EvaluationCache = Depends(get_proposal_marks),
 ) -> dict[str, str]:
     """Queue ``regio options`` on the server's space; poll the returned ``url``."""
-    job = start_options(body, evaluator, jobs, limits, principal)
+    job = start_options(body, evaluator, jobs, limits, principal, marks)
     return {"job_id": job.id, "status": job.status, "url": f"/api/options/{job.id}"}
 
 
@@ -252,7 +253,7 @@ def post_options(
 )
 def get_options(job_id: JobPath, jobs: JobRunner = Depends(get_jobs)) -> OptionsJobOut:
     """The job's status and progress; when done the front size, the options and the marks."""
-    job = options_job(jobs, job_id)
+    job = OPTIONS.find(jobs, job_id)
     return OptionsJobOut(
         job_id=job.id,
         status=job.status,  # type: ignore[arg-type]
@@ -272,7 +273,7 @@ def options_form(request: Request, principal: Principal = Depends(enforce)) -> H
         request,
         "options_new.html",
         signed_in=principal.is_user,
-        csrf=_csrf(principal),
+        csrf=csrf(principal),
         spaces=have,
         counts=counts,
         max_k=MAX_K,
@@ -290,28 +291,22 @@ def start_from_form(
     jobs: JobRunner = Depends(get_jobs),
     limits: Limits = Depends(get_limits),
     principal: Principal = Depends(enforce),
+    marks: EvaluationCache = Depends(get_proposal_marks),
 ) -> Response:
     """Start the options of the form and open their page."""
     body = OptionsRequest(
         title=title.strip(), k=k, jeugdregio=jeugdregio or None, fixed_swvs=parse_fixed(swvs)
     )
-    job = start_options(body, evaluator, jobs, limits, principal)
+    job = start_options(body, evaluator, jobs, limits, principal, marks)
     return RedirectResponse(f"/options/{job.id}", status_code=303)
 
 
-@router.get("/options/{job_id}", response_class=HTMLResponse, include_in_schema=False)
-def options_page(
-    request: Request,
-    job_id: JobPath,
-    jobs: JobRunner = Depends(get_jobs),
-    principal: Principal = Depends(enforce),
-) -> HTMLResponse:
-    """The progress of one options job and, when done, the chart and the options."""
+def _page(request: Request, job: Job) -> dict[str, Any]:
+    """What the options page shows beside the progress: when done, the chart and the options."""
     from maps.i18n import gettext
     from maps.i18n.formats import format_decimal, format_number
     from maps.options_chart import tradeoff_svg
 
-    job = options_job(jobs, job_id)
     locale = get_locale(request)
     _ = gettext(locale)
     chart = None
@@ -334,28 +329,10 @@ def options_page(
             lambda v: format_number(v, locale),
             lambda v: format_decimal(v, locale, digits=2),
         )
-    page = render_page(
-        request,
-        "options_job.html",
-        job=job,
-        progress=dict(job.progress),
-        result=result,
-        chart=chart,
-        csrf=_csrf(principal),
-    )
-    return HTMLResponse(nonce_scripts(page), headers={"Cache-Control": "no-store"})
+    return {"result": result, "chart": chart}
 
 
-@router.post("/options/{job_id}/cancel", include_in_schema=False)
-def cancel_from_form(
-    job_id: JobPath,
-    jobs: JobRunner = Depends(get_jobs),
-    principal: Principal = Depends(enforce),
-) -> Response:
-    """Cancel the job; back to its page."""
-    options_job(jobs, job_id)
-    jobs.cancel(job_id)
-    return RedirectResponse(f"/options/{job_id}", status_code=303)
+OPTIONS.add_page_routes(router, "options_job.html", _page)
 
 
 def _free_id(store: ScenarioStore, wanted: str) -> str:
@@ -381,7 +358,7 @@ def save_from_form(
     principal: Principal = Depends(enforce),
 ) -> Response:
     """Store the chosen options as private scenarios of the caller; open the first one."""
-    job = options_job(jobs, job_id)
+    job = OPTIONS.find(jobs, job_id)
     if job.status != "done" or not isinstance(job.result, dict):
         raise HTTPException(409, f"job_id: options job {job_id!r} is {job.status}, not done")
     result = job.result

@@ -44,6 +44,7 @@ SHARED_STATIC = frozenset(
         "map.js",
         "pages.css",
         "scenario.js",
+        "job.js",
         "proposal.js",
         "options.js",
     }

@@ -5,27 +5,31 @@
   provinces or jeugdregio's, the number of SWVs per jeugdregio, size bounds, the travel margin;
 - ``POST /proposals`` starts it (the checks of ``POST /api/proposals``) and goes to its page;
 - ``GET /proposals/{job_id}``: progress per jeugdregio with an estimate of the time left
-  (updated by ``/static/proposal.js`` from ``GET /api/proposals/{job_id}``), a cancel button,
+  (updated by ``/static/job.js`` and ``/static/proposal.js`` from ``GET /api/proposals/{job_id}``;
+  :mod:`api.routers.job_flow`), a cancel button,
   and, once done, the result: a private scenario of its owner, opened on its page;
 - ``POST /proposals/{job_id}/cancel``.
+
+The job page and its cancel form are the shared ones of :mod:`api.routers.job_flow`.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Path, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from api.compute.jobs import Job
 from api.deps import JobRunner, ScenarioEvaluator, get_evaluator, get_jobs, get_limits, get_store
 from api.pages.locale import get_locale
 from api.pages.templating import render_page
+from api.routers.job_flow import csrf
 from api.routers.proposals import (
     MAX_TIME_LIMIT,
+    PROPOSALS,
     ProposalRequest,
-    cancel_proposal,
-    proposal_job,
     start_proposal,
 )
 from api.routers.scenario_pages import slug
@@ -38,7 +42,6 @@ from geo.errors import RegiokompasError
 
 router = APIRouter(include_in_schema=False)
 
-JobPath = Annotated[str, Path(pattern=r"^[0-9a-f]{16}$")]
 DEFAULT_BASE = "jeugdregio_41"
 PROVINCES = "provincie"
 
@@ -62,11 +65,6 @@ def _bases(evaluator: ScenarioEvaluator, store: ScenarioStore, principal: Princi
     return sorted(out, key=lambda b: (b[0] != DEFAULT_BASE, b[1].lower()))
 
 
-def _csrf(principal: Principal) -> str:
-    session = principal.credential if principal.via == "session" else None
-    return (session.csrf or "") if session else ""
-
-
 @router.get("/proposals/new", response_class=HTMLResponse)
 def proposal_form(
     request: Request,
@@ -84,7 +82,7 @@ def proposal_form(
         request,
         "proposal_new.html",
         signed_in=principal.is_user,
-        csrf=_csrf(principal),
+        csrf=csrf(principal),
         bases=_bases(evaluator, store, principal) if principal.is_user else [],
         chosen_base=request.query_params.get("base", DEFAULT_BASE),
         provinces=provinces,
@@ -155,33 +153,10 @@ def start_from_form(
     return RedirectResponse(f"/proposals/{created.job_id}", status_code=303)
 
 
-@router.get("/proposals/{job_id}", response_class=HTMLResponse)
-def proposal_page(
-    request: Request,
-    job_id: JobPath,
-    jobs: JobRunner = Depends(get_jobs),
-    principal: Principal = Depends(enforce),
-) -> HTMLResponse:
-    """The progress of one proposal (its starter and admins only)."""
-    job = proposal_job(jobs, job_id)
+def _page(request: Request, job: Job) -> dict[str, Any]:
+    """What the proposal's page shows beside the progress: the stored scenario, when done."""
     result = job.result if isinstance(job.result, dict) else {}
-    page = render_page(
-        request,
-        "proposal_job.html",
-        job=job,
-        progress=dict(job.progress),
-        scenario_id=result.get("scenario_id"),
-        csrf=_csrf(principal),
-    )
-    return HTMLResponse(nonce_scripts(page), headers={"Cache-Control": "no-store"})
+    return {"scenario_id": result.get("scenario_id")}
 
 
-@router.post("/proposals/{job_id}/cancel")
-def cancel_from_form(
-    job_id: JobPath,
-    jobs: JobRunner = Depends(get_jobs),
-    principal: Principal = Depends(enforce),
-) -> Response:
-    """Cancel the proposal; back to its page."""
-    cancel_proposal(job_id, jobs, principal)
-    return RedirectResponse(f"/proposals/{job_id}", status_code=303)
+PROPOSALS.add_page_routes(router, "proposal_job.html", _page)

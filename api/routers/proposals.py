@@ -16,23 +16,23 @@ Example: ``POST /api/proposals {"name": "voorstel-a", "max_extra_km": 2}`` ->
 from __future__ import annotations
 
 import dataclasses
-import threading
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Path
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.compute.jobs import Job, check_cancelled
+from api.compute.jobs import check_cancelled
 from api.compute.proposal_scope import progress_reporter, resolve_regions
 from api.deps import JobRunner, ScenarioEvaluator, get_evaluator, get_jobs, get_limits, get_store
 from api.models import ERROR_RESPONSES, SCENARIO_PATTERN, ErrorOut
 from api.pages.locale import get_locale
 from api.routers.home import BASELINE, compare_links, map_url
+from api.routers.job_flow import JobPath, JobRoutes
 from api.routers.scenarios import check_document, owner_checks, scenario_url
 from api.safety.auth.policy import check_replace, enforce
 from api.safety.auth.principal import Principal
 from api.safety.flags import StrictFlag
-from api.safety.limits import ENV, Limits
+from api.safety.limits import Limits
 from api.storage.store import ScenarioNotFound, ScenarioStore, taken
 from geo.errors import RegiokompasError
 from geo.proposals.propose import (
@@ -52,15 +52,20 @@ MAX_TIME_LIMIT = 60.0
 """Largest solver time per jeugdregio accepted over the API (seconds)."""
 
 JOB_KIND = "proposal"
+PROPOSALS = JobRoutes(
+    JOB_KIND,
+    plural="proposals",
+    api="/api/proposals",
+    page_url="/proposals",
+    cancel_hint="cancel it with DELETE",
+)
+"""The job routes of proposals (:mod:`api.routers.job_flow`)."""
 
 LINK_WEIGHT = "pupils"
 """Weight of the map and compare links of a finished proposal (it is about pupils)."""
 
 MAX_ACTIVE_JOBS = Limits().proposal_slots
 """Default proposal jobs queued or running at once per app (``REGIOKOMPAS_PROPOSAL_SLOTS``)."""
-
-_active_lock = threading.Lock()
-"""Makes counting the active jobs and submitting one atomic."""
 
 
 class ProposalRequest(BaseModel):
@@ -159,7 +164,6 @@ class ProposalJobOut(BaseModel):
     )
 
 
-JobPath = Annotated[str, Path(pattern=r"^[0-9a-f]{16}$", description="job id")]
 CONFLICT = {
     409: {"model": ErrorOut, "description": "the name exists and replace was not asked"},
     429: {"model": ErrorOut, "description": f"{MAX_ACTIVE_JOBS} proposals are running already"},
@@ -258,7 +262,6 @@ def start_proposal(
     429 when the caller already has ``REGIOKOMPAS_PROPOSAL_SLOTS_PER_USER`` proposals queued or
     running, or the app ``REGIOKOMPAS_PROPOSAL_SLOTS``; ``DELETE`` the job's url to cancel one.
     """
-    owner = principal.name
     try:
         existing = store.get(request.name)
     except ScenarioNotFound:
@@ -284,26 +287,9 @@ def start_proposal(
         and request.min_pupils > request.max_pupils
     ):
         raise HTTPException(422, "min_pupils: above max_pupils")
-    with _active_lock:
-        mine = jobs.active(JOB_KIND, owner)
-        if len(mine) >= limits.proposal_slots_per_user:
-            raise HTTPException(
-                429,
-                f"you have {len(mine)} proposal(s) queued or running, the limit per user is "
-                f"{limits.proposal_slots_per_user} ({ENV['proposal_slots_per_user']}); wait for "
-                f"/api/proposals/{mine[0].id} or cancel it with DELETE",
-            )
-        active = jobs.active(JOB_KIND)
-        if len(active) >= limits.proposal_slots:
-            raise HTTPException(
-                429,
-                f"{len(active)} proposals are queued or running, the limit is "
-                f"{limits.proposal_slots} ({ENV['proposal_slots']}); try again when one has "
-                "finished",
-            )
-        job = jobs.submit(
-            JOB_KIND, _run, request, evaluator, store, limits, principal, locale, owner=owner
-        )
+    job = PROPOSALS.submit(
+        jobs, limits, principal, _run, request, evaluator, store, limits, principal, locale
+    )
     return ProposalJobCreated(job_id=job.id, status=job.status, url=f"/api/proposals/{job.id}")  # type: ignore[arg-type]
 
 
@@ -318,17 +304,6 @@ def result_links(evaluator: ScenarioEvaluator, scenario_id: str) -> tuple[str, d
         baseline = frozenset()
     links = compare_links(scenario_id, ["swv"], BASELINE, baseline, LINK_WEIGHT)
     return map_url(scenario_id, "swv", LINK_WEIGHT), links
-
-
-def proposal_job(jobs: JobRunner, job_id: str) -> Job:
-    """The proposal job of this id, or a 404 naming it."""
-    try:
-        job = jobs.get(job_id)
-    except KeyError:
-        raise HTTPException(404, f"job_id: unknown proposal job {job_id!r}") from None
-    if job.kind != JOB_KIND:
-        raise HTTPException(404, f"job_id: {job_id!r} is not a proposal job")
-    return job
 
 
 @router.delete(
@@ -346,10 +321,7 @@ def cancel_proposal(
     running one stops before its next jeugdregio and stores nothing. A finished job is left as
     it is (its status is returned). 404 for an unknown id and for someone else's job (the
     policy shows a job only to who started it and admins)."""
-    job = proposal_job(jobs, job_id)
-    if job.owner is not None and job.owner != principal.name and not principal.is_admin:
-        raise HTTPException(403, f"job_id: proposal {job_id!r} was started by someone else")
-    job = jobs.cancel(job_id)
+    job = PROPOSALS.cancel(jobs, job_id, principal)
     return ProposalJobCancelled(
         job_id=job.id,
         status=job.status,  # type: ignore[arg-type]
@@ -365,7 +337,7 @@ def get_proposal(
 ) -> ProposalJobOut:
     """The job's status; when ``done`` also the stored scenario, the report and the links to its
     map and to the compare view beside huidig."""
-    job = proposal_job(jobs, job_id)
+    job = PROPOSALS.find(jobs, job_id)
     result = job.result if isinstance(job.result, dict) else {}
     scenario_id = result.get("scenario_id")
     links = result_links(evaluator, scenario_id) if scenario_id else (None, {})

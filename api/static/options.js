@@ -1,39 +1,12 @@
-// Options progress: polls GET /api/options/{job} once a second while the job runs, fills in
-// the bar and the count of jeugdregio's, and reloads the page when it has finished (the chart
-// and the options are drawn by the server).
+// The options page's own step of the job progress (/static/job.js follows the job): while it
+// runs the status line names the stages; when it has ended the page reloads, and the server
+// draws the trade-off chart and the options table.
 (function () {
   "use strict";
-  const box = document.getElementById("options-job");
-  if (!box) return;
-  const job = box.dataset.job;
-  const status = document.getElementById("options-status");
-  const bar = document.getElementById("options-bar");
-  const eta = document.getElementById("options-eta");
-
-  async function poll() {
-    let answer;
-    try {
-      const response = await fetch(`/api/options/${job}`, { headers: { Accept: "application/json" } });
-      answer = await response.json();
-      if (!response.ok) {
-        status.textContent = _("Error %(status)s: %(detail)s", { status: response.status, detail: answer.detail });
-        return;
-      }
-    } catch (error) {
-      setTimeout(poll, 2000);
-      return;
-    }
-    const p = answer.progress || {};
-    if (p.total && bar) {
-      bar.max = p.total;
-      bar.value = p.done || 0;
-      eta.textContent = _("%(done)s of %(total)s jeugdregio's done", { done: p.done || 0, total: p.total });
-    }
-    if (answer.status === "queued" || answer.status === "running") {
-      setTimeout(poll, 1000);
-      return;
-    }
-    window.location.reload();
-  }
-  if (box.dataset.status === "queued" || box.dataset.status === "running") poll();
+  rkJob.follow({
+    running: _("Running: the options, then the proposal for the chart…"),
+    finish() {
+      window.location.reload();
+    },
+  });
 })();

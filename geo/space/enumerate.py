@@ -26,6 +26,13 @@ Algorithm.
    are at most a given size, so a large jeugdregio becomes many balanced Dask tasks.
 5. :func:`sample_uniform` draws divisions exactly uniformly, by choosing each next part with
    probability ``N(C | S) / N(C)`` (used to test the ReCom sampler).
+6. **Split counting.** Every division's first part holds gemeente 0, so ``N(empty)`` is the sum
+   of ``N(S)`` over those parts (:func:`count_first`). Disjoint slices of them
+   (:func:`first_parts`) are counted by independent tasks, each with its own memo (a state
+   reachable from two slices is counted twice, never wrongly), and their counts add; each
+   task also cuts its own subtrees (:func:`split_tasks` with ``firsts``) and ships only their
+   live states (:func:`live_counts` with ``root=False``), which is all an enumeration task
+   below them needs.
 
 >>> from geo.space.model import RegionModel
 >>> import numpy as np
@@ -38,7 +45,7 @@ Algorithm.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -51,18 +58,49 @@ class Parts:
     """The valid parts of a jeugdregio, indexed by their lowest gemeente, and the count memo."""
 
     masks: list[int]
-    by_min: list[list[int]]
-    """Per gemeente the masks of the valid parts whose lowest gemeente it is."""
+    arrays: list[np.ndarray]
+    """Per gemeente the masks (sorted int64) of the valid parts whose lowest gemeente it is."""
     connected: int
     """Connected sets within the size maximum that were examined."""
     memo: dict[int, np.ndarray] = field(default_factory=dict)
-    arrays: list[np.ndarray] = field(default_factory=list)
     options: dict[int, tuple[list[int], np.ndarray]] = field(default_factory=dict)
     complete: bool = False
-    """True when ``memo`` holds every live state reachable from the empty cover (shipped by
-    the planning task, :func:`live_counts`): a state missing from it has no completion."""
+    """True when ``memo`` holds every live state of the subtrees walked (shipped by a counting
+    task, :func:`live_counts`): a state missing from it has no completion."""
     nexts: dict[int, list[int]] = field(default_factory=dict)
     """Per live state the parts that lead to a live state or the full cover (the walk's memo)."""
+    counter: Callable[[int], np.ndarray] | None = field(default=None, repr=False, compare=False)
+    """The memoised counting function (:func:`_counter`), built once per :class:`Parts`."""
+
+    @property
+    def by_min(self) -> list[list[int]]:
+        """Per gemeente the masks of the valid parts whose lowest gemeente it is (lists)."""
+        return [a.tolist() for a in self.arrays]
+
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        state["counter"] = None  # a closure: rebuilt where it is used
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        memo: dict[int, np.ndarray] = state["memo"]  # type: ignore[assignment]
+        for c, v in memo.items():  # dead states share one array again (identity = dead)
+            if not v.any():
+                memo[c] = _DEAD[len(v) - 1]
+        self.__dict__.update(state)
+
+
+def index_parts(masks: np.ndarray, n: int) -> list[np.ndarray]:
+    """The masks grouped by their lowest gemeente, each group sorted (vectorised)."""
+    masks = np.sort(np.asarray(masks, dtype=np.int64))
+    low = masks & -masks
+    lowest = np.zeros(len(masks), dtype=np.int64)
+    for v in range(n):  # n <= 25 passes over the array: exact, no float logarithm
+        lowest[low == (1 << v)] = v
+    order = np.argsort(lowest, kind="stable")
+    bounds = np.searchsorted(lowest[order], np.arange(n + 1))
+    grouped = masks[order]
+    return [grouped[bounds[v] : bounds[v + 1]] for v in range(n)]
 
 
 def p2_ok(model: RegionModel, mask: int) -> bool:
@@ -84,7 +122,6 @@ def valid_parts(model: RegionModel) -> Parts:
     sizes = [float(x) for x in model.sizes]
     nb = model.neighbours
     lo, hi = model.min_size, model.max_size
-    by_min: list[list[int]] = [[] for _ in range(n)]
     found: list[int] = []
     found_size: list[float] = []
     for v in range(n):
@@ -116,35 +153,27 @@ def valid_parts(model: RegionModel) -> Parts:
                 continue
             has = ((arr >> g) & 1).astype(bool)
             ok &= ~has | ((arr & hosts) != 0)
-    masks = [int(m) for m in np.sort(arr[ok]).tolist()]
-    for m in masks:
-        by_min[(m & -m).bit_length() - 1].append(m)
-    return Parts(masks, by_min, examined)
+    kept = np.sort(arr[ok])
+    return Parts(kept.tolist(), index_parts(kept, n), examined)
 
 
-def _counts(model: RegionModel, parts: Parts, c: int) -> np.ndarray:
-    """Completions of ``c`` per number of further parts (the memoised DP of rules 2 and 5)."""
-    full = model.full
+def _counter(model: RegionModel, parts: Parts) -> Callable[[int], np.ndarray]:
+    """The memoised DP of rules 2 and 5: completions of a covered set per number of further
+    parts. Built once per :class:`Parts` (its set-up is O(n), its calls are many). A dead state
+    maps to one shared zero array, so ``memo[c] is not dead`` tells a live state at once."""
+    if parts.counter is not None:
+        return parts.counter
+    full, n = model.full, model.n
     memo = parts.memo
-    if c == full:
-        out = np.zeros(model.n + 1, dtype=np.int64)
-        out[0] = 1
-        return out
-    got = memo.get(c)
-    if got is not None:
-        return got
-    if parts.complete:
-        return np.zeros(model.n + 1, dtype=np.int64)
-    if not parts.arrays:
-        parts.arrays = [np.array(m, dtype=np.int64) for m in parts.by_min]
-    arrays, n = parts.arrays, model.n
+    arrays = parts.arrays
     done = np.zeros(n + 1, dtype=np.int64)
     done[0] = 1
-    zero = np.zeros(n + 1, dtype=np.int64)
+    zero = _DEAD[n]
     host_of = [list(level) for level in model.allowed_hosts.values()]
     sizes = [float(x) for x in model.sizes]
     nb = model.neighbours
     lo = model.min_size - 1e-9
+    complete = parts.complete
 
     def feasible(free: int) -> bool:
         """Necessary for a free set to be covered: every gemeente keeps an admissible host
@@ -186,6 +215,8 @@ def _counts(model: RegionModel, parts: Parts, c: int) -> np.ndarray:
         got = memo.get(c)
         if got is not None:
             return got
+        if complete:
+            return zero
         free = ~c & full
         if not feasible(free):
             memo[c] = zero
@@ -195,10 +226,31 @@ def _counts(model: RegionModel, parts: Parts, c: int) -> np.ndarray:
         total = np.zeros(n + 1, dtype=np.int64)
         for p in cand[(cand & c) == 0].tolist():
             total[1:] += count(c | p)[:-1]
-        memo[c] = total
-        return total
+        memo[c] = total if total.any() else zero
+        return memo[c]
 
-    return count(c)
+    parts.counter = count
+    return count
+
+
+def _dead(k: int) -> np.ndarray:
+    out = np.zeros(k + 1, dtype=np.int64)
+    out.flags.writeable = False
+    return out
+
+
+_DEAD = [_dead(k) for k in range(64)]
+"""The shared (read-only) count of a dead state, per number of gemeenten."""
+
+
+def _counts(model: RegionModel, parts: Parts, c: int) -> np.ndarray:
+    """Completions of ``c`` per number of further parts (:func:`_counter`)."""
+    return _counter(model, parts)(c)
+
+
+def _alive(model: RegionModel, parts: Parts, c: int) -> bool:
+    """Has the covered set ``c`` at least one completion?"""
+    return c == model.full or _counter(model, parts)(c) is not _DEAD[model.n]
 
 
 def count_plans(model: RegionModel, parts: Parts, covered: int = 0) -> int:
@@ -213,6 +265,25 @@ def count_by_swvs(model: RegionModel, parts: Parts) -> dict[int, int]:
     return {k: int(v) for k, v in enumerate(counts.tolist()) if v}
 
 
+def first_parts(parts: Parts, group: int = 0, groups: int = 1) -> np.ndarray:
+    """The ``group``-th of ``groups`` contiguous slices of the parts holding gemeente 0 (the
+    first part of every division): the unit of a split count (rule 6)."""
+    first = parts.arrays[0]
+    k = len(first)
+    return first[group * k // groups : (group + 1) * k // groups]
+
+
+def count_first(model: RegionModel, parts: Parts, firsts: Sequence[int]) -> np.ndarray:
+    """Per first part ``p`` the divisions that start with it, per number of SWVs (rows
+    ``len(firsts) x (n + 1)``). Summed over disjoint slices of :func:`first_parts` it is the
+    root count, so a jeugdregio's count splits into independent tasks (rule 6)."""
+    count = _counter(model, parts)
+    out = np.zeros((len(firsts), model.n + 1), dtype=np.int64)
+    for i, p in enumerate(firsts):
+        out[i, 1:] = count(int(p))[:-1]
+    return out
+
+
 def enumerate_plans(
     model: RegionModel, parts: Parts, prefix: tuple[int, ...] = ()
 ) -> Iterator[list[int]]:
@@ -221,12 +292,11 @@ def enumerate_plans(
     start = 0
     for p in prefix:
         start |= p
-    if count_plans(model, parts, start) == 0:
+    if not _alive(model, parts, start):
         return
     chosen = list(prefix)
-
-    if not parts.arrays:
-        parts.arrays = [np.array(m, dtype=np.int64) for m in parts.by_min]
+    count = _counter(model, parts)
+    dead = _DEAD[model.n]
     arrays, nexts = parts.arrays, parts.nexts
 
     def following(c: int) -> list[int]:
@@ -240,7 +310,7 @@ def enumerate_plans(
             got = []
             for p in cand[(cand & c) == 0].tolist():
                 nxt = c | p
-                if nxt == full or _counts(model, parts, nxt).any():
+                if nxt == full or count(nxt) is not dead:
                     got.append(p)
             nexts[c] = got
         return got
@@ -258,19 +328,23 @@ def enumerate_plans(
 
 
 def split_tasks(
-    model: RegionModel, parts: Parts, max_plans: int
+    model: RegionModel, parts: Parts, max_plans: int, firsts: Sequence[int] | None = None
 ) -> list[tuple[tuple[int, ...], int]]:
-    """Prefixes ``(parts chosen first, plans below)`` covering the whole tree, each with at most
-    ``max_plans`` plans unless it is already a complete division (rule 4)."""
+    """Prefixes ``(parts chosen first, plans below)`` covering the whole tree, or with
+    ``firsts`` the subtrees of those first parts, each with at most ``max_plans`` plans unless
+    it is already a complete division (rule 4)."""
     full = model.full
-    count_plans(model, parts)  # fills the memo for every reachable state
-    memo = parts.memo
+    count = _counter(model, parts)
+    dead = _DEAD[model.n]
     arrays = parts.arrays
     out: list[tuple[tuple[int, ...], int]] = []
-    stack: list[tuple[tuple[int, ...], int]] = [((), 0)]
+    if firsts is None:
+        stack: list[tuple[tuple[int, ...], int]] = [((), 0)]
+    else:
+        stack = [((int(p),), int(p)) for p in firsts][::-1]
     while stack:
         prefix, c = stack.pop()
-        n = 1 if c == full else int(memo[c].sum())
+        n = 1 if c == full else int(count(c).sum())
         if n == 0:
             continue
         if n <= max_plans or c == full:
@@ -281,10 +355,28 @@ def split_tasks(
         cand = arrays[v]
         for p in cand[(cand & c) == 0].tolist()[::-1]:
             nxt = c | p
-            if nxt == full or memo[nxt].any():
+            if nxt == full or count(nxt) is not dead:
                 stack.append(((*prefix, p), nxt))
-    out.sort(key=lambda t: [m & -m for m in t[0]])
     return out
+
+
+def pack_prefixes(
+    prefixes: list[tuple[tuple[int, ...], int]], max_plans: int
+) -> list[list[tuple[tuple[int, ...], int]]]:
+    """Consecutive prefixes packed into groups of at most ``max_plans`` plans (one task each;
+    a single prefix above it stays alone)."""
+    groups: list[list[tuple[tuple[int, ...], int]]] = []
+    current: list[tuple[tuple[int, ...], int]] = []
+    size = 0
+    for prefix, n in prefixes:
+        if current and size + n > max_plans:
+            groups.append(current)
+            current, size = [], 0
+        current.append((prefix, n))
+        size += n
+    if current:
+        groups.append(current)
+    return groups
 
 
 def _options(
@@ -298,13 +390,11 @@ def _options(
         full = model.full
         free = ~c & full
         v = (free & -free).bit_length() - 1
-        if not parts.arrays:
-            parts.arrays = [np.array(m, dtype=np.int64) for m in parts.by_min]
         cand = parts.arrays[v]
         options, ways = [], []
         for p in cand[(cand & c) == 0].tolist():
             w = _counts(model, parts, c | p)
-            if w.any():
+            if c | p == full or w is not _DEAD[model.n]:
                 options.append(p)
                 ways.append(w)
         got = (options, np.array(ways, dtype=np.int64).reshape(len(options), model.n + 1))
@@ -376,26 +466,32 @@ def toy_path(n: int, *, sizes: list[float], min_size: float, max_size: float) ->
     )
 
 
-def live_counts(model: RegionModel, parts: Parts) -> tuple[np.ndarray, np.ndarray]:
-    """Every state with at least one completion and its counts per number of further parts
-    (after the full count): a compact, complete memo to ship to tasks (JZ39 at a 10 km margin:
-    7,480 live states of 182,553 visited)."""
-    _counts(model, parts, 0)
-    live = [(c, v) for c, v in parts.memo.items() if v.any()]
+def live_counts(
+    model: RegionModel, parts: Parts, *, root: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every counted state with at least one completion and its counts per number of further
+    parts: a compact memo to ship to tasks (JZ39 at a 10 km margin: 6,279 live states of
+    178,422 visited). ``root``: count the whole tree first (the memo is then complete); else
+    the states counted so far (a counting task's subtrees, :func:`count_first`)."""
+    if root:
+        _counts(model, parts, 0)
+    dead = _DEAD[model.n]
+    live = [(c, v) for c, v in parts.memo.items() if v is not dead]
     keys = np.array([c for c, _ in live], dtype=np.int64)
     rows = np.array([v for _, v in live], dtype=np.int64).reshape(len(live), model.n + 1)
     return keys, rows
 
 
 def parts_from_masks(
-    model: RegionModel, masks: list[int], live: tuple[np.ndarray, np.ndarray] | None = None
+    model: RegionModel,
+    masks: np.ndarray | list[int],
+    live: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Parts:
-    """:class:`Parts` rebuilt from a list of valid masks (what a Dask task receives); with
-    ``live`` (:func:`live_counts`) the count memo is complete and nothing is recounted."""
-    by_min: list[list[int]] = [[] for _ in range(model.n)]
-    for m in masks:
-        by_min[(m & -m).bit_length() - 1].append(m)
-    parts = Parts(list(masks), by_min, len(masks))
+    """:class:`Parts` rebuilt from the valid masks (what a Dask task receives); with ``live``
+    (:func:`live_counts`) the count memo is complete for the subtrees it was counted on and
+    nothing is recounted."""
+    arr = np.sort(np.asarray(masks, dtype=np.int64))
+    parts = Parts(arr.tolist(), index_parts(arr, model.n), len(arr))
     if live is not None:
         keys, rows = live
         parts.memo = dict(zip(keys.tolist(), rows, strict=True))
@@ -407,9 +503,13 @@ __all__ = [
     "Parts",
     "bits",
     "count_by_swvs",
+    "count_first",
     "count_plans",
     "enumerate_plans",
+    "first_parts",
+    "index_parts",
     "live_counts",
+    "pack_prefixes",
     "parts_from_masks",
     "sample_uniform",
     "sample_uniform_k",

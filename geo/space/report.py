@@ -8,6 +8,8 @@ SWV; today's distances) and the proposal (``regio propose`` with the space's set
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +18,10 @@ import pandas as pd
 
 from geo.atomic import write_atomic
 from geo.dataset import Dataset
-from geo.proposals.problem import prepare
+from geo.proposals.problem import ProposalSettings, prepare
 from geo.space.distributions import read_plans
 from geo.space.errors import SpaceError
-from geo.space.model import plan_of_assignment, region_models
+from geo.space.model import RegionModel, plan_of_assignment, region_models
 from geo.space.options import diverse, option_division, option_scenario, pareto_front
 from geo.space.placement import space_orders, space_settings
 
@@ -38,12 +40,13 @@ def compute_options(
     fixed: dict[str, int] | None = None,
     proposal: bool = True,
     progress: Any = None,
+    memo: Callable[[Callable[[], dict[str, float]]], dict[str, float]] | None = None,
 ) -> dict[str, Any]:
     """The Pareto front, up to ``k`` diverse options (each with its scenario document) and the
     marks (today; the proposal with the space's settings when ``proposal``), in memory.
-    ``progress``: the proposal's progress callback (:func:`geo.proposals.propose.propose`)."""
-    from geo.space.figures import PartTable, plan_figures
-
+    ``progress``: the proposal's progress callback (:func:`geo.proposals.propose.propose`);
+    ``memo``: given the computation of the proposal's mark, returns the mark (a caller's cache:
+    the mark depends on the data, the space and its settings only, not on ``k`` or ``fixed``)."""
     settings = space_settings(space)
     plans = read_plans(space)
     if not len(plans):
@@ -77,20 +80,8 @@ def compute_options(
         "today": {"disrupted": 0.0, "travel_km": today_num / today_den}
     }
     if proposal:
-        from geo.proposals.propose import propose
-
-        p = propose(dataset, settings, warn=False, progress=progress)
-        assignment = p.division.assignment().astype(str)
-        assignment.index = assignment.index.astype(str)
-        num = dis = 0.0
-        for m in models.values():
-            masks = plan_of_assignment(m, assignment)
-            if masks is None:
-                continue
-            f = plan_figures(PartTable(m, masks), [masks]).iloc[0]
-            num += float(f["travel_po_pkm"] + f["travel_vo_pkm"])
-            dis += float(f["disrupted"])
-        marks["proposal"] = {"disrupted": dis, "travel_km": num / pupils}
+        compute = partial(proposal_mark, dataset, settings, models, pupils, progress)
+        marks["proposal"] = dict(memo(compute) if memo is not None else compute())
     return {
         "space": str(space),
         "jeugdregio": settings.jeugdregio,
@@ -103,6 +94,32 @@ def compute_options(
         "options": options,
         "marks": marks,
     }
+
+
+def proposal_mark(
+    dataset: Dataset,
+    settings: ProposalSettings,
+    models: dict[str, RegionModel],
+    pupils: float,
+    progress: Any = None,
+) -> dict[str, float]:
+    """The proposal (``regio propose`` with the space's ``settings``) as a point of the chart:
+    its pupils changing SWV and its PO + VO pupil-km per pupil, by the space's figures."""
+    from geo.proposals.propose import propose
+    from geo.space.figures import PartTable, plan_figures
+
+    p = propose(dataset, settings, warn=False, progress=progress)
+    assignment = p.division.assignment().astype(str)
+    assignment.index = assignment.index.astype(str)
+    num = dis = 0.0
+    for m in models.values():
+        masks = plan_of_assignment(m, assignment)
+        if masks is None:
+            continue
+        f = plan_figures(PartTable(m, masks), [masks]).iloc[0]
+        num += float(f["travel_po_pkm"] + f["travel_vo_pkm"])
+        dis += float(f["disrupted"])
+    return {"disrupted": dis, "travel_km": num / pupils}
 
 
 def write_options(

@@ -63,6 +63,9 @@ class Rule:
     caller's to change."""
     job: str | None = None
     """A background job named here must have been started by the caller (or an admin)."""
+    job_kind: str = ""
+    """The kind of that job (``proposal``, ``options``): someone else's job is refused with the
+    words of an unknown job of this kind (:func:`unknown_job`)."""
     share: bool = False
     """A share link may read its scenario through this route."""
     whole_chain: bool = True
@@ -75,6 +78,25 @@ SCENARIO_QUERY = Rule("read", reads=("query:scenario",))
 OWNER = Rule("owner", target="path:scenario_id")
 SHARED_READ = Rule("read", reads=("path:scenario_id",), share=True)
 """Reading one scenario: its readers, and a share link to it."""
+JOB_NAMES: dict[str, str] = {"proposal": "proposal job", "options": "options job"}
+"""What answers call a background job of each kind (``Job.kind``)."""
+
+
+def unknown_job(kind: str, job_id: str) -> str:
+    """The 404 detail for a job id that is not there *or* belongs to someone else: one sentence
+    for both (this policy and the job routes, :mod:`api.routers.job_flow`, say it), so an
+    answer never tells whether another user's job of that id exists; it names the kind of job
+    the route serves.
+
+    >>> unknown_job("options", "0123456789abcdef")
+    "job_id: unknown options job '0123456789abcdef'"
+    """
+    return f"job_id: unknown {JOB_NAMES.get(kind, 'job')} {job_id!r}"
+
+
+PROPOSAL_JOB = Rule("user", job="path:job_id", job_kind="proposal")
+OPTIONS_JOB = Rule("user", job="path:job_id", job_kind="options")
+"""A job's routes: its starter and admins; anyone else hears of an unknown job of that kind."""
 
 POLICY: dict[tuple[str, str], Rule] = {
     # pages and documents of the app itself
@@ -142,20 +164,20 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/scenarios/{scenario_id}/delete"): OWNER,
     # proposals (background jobs that store a scenario)
     ("POST", "/api/proposals"): Rule("user", reads=("field:base",), replaces="body:name"),
-    ("GET", "/api/proposals/{job_id}"): Rule("user", job="path:job_id"),
-    ("DELETE", "/api/proposals/{job_id}"): Rule("user", job="path:job_id"),
+    ("GET", "/api/proposals/{job_id}"): PROPOSAL_JOB,
+    ("DELETE", "/api/proposals/{job_id}"): PROPOSAL_JOB,
     ("GET", "/proposals/new"): PUBLIC,  # the form; it asks anonymous callers to sign in
     ("POST", "/proposals"): Rule("user", reads=("field:base",)),
-    ("GET", "/proposals/{job_id}"): Rule("user", job="path:job_id"),
-    ("POST", "/proposals/{job_id}/cancel"): Rule("user", job="path:job_id"),
+    ("GET", "/proposals/{job_id}"): PROPOSAL_JOB,
+    ("POST", "/proposals/{job_id}/cancel"): PROPOSAL_JOB,
     # options on the Pareto front of the valid divisions (background jobs; stored only when kept)
     ("POST", "/api/options"): Rule("user"),
-    ("GET", "/api/options/{job_id}"): Rule("user", job="path:job_id"),
+    ("GET", "/api/options/{job_id}"): OPTIONS_JOB,
     ("GET", "/options/new"): PUBLIC,  # the form; it asks anonymous callers to sign in
     ("POST", "/options"): Rule("user"),
-    ("GET", "/options/{job_id}"): Rule("user", job="path:job_id"),
-    ("POST", "/options/{job_id}/cancel"): Rule("user", job="path:job_id"),
-    ("POST", "/options/{job_id}/save"): Rule("user", job="path:job_id"),
+    ("GET", "/options/{job_id}"): OPTIONS_JOB,
+    ("POST", "/options/{job_id}/cancel"): OPTIONS_JOB,
+    ("POST", "/options/{job_id}/save"): OPTIONS_JOB,
     ("GET", "/compare"): Rule("read", reads=("query:left", "query:right"), share=True),
     ("GET", "/compare/map"): Rule("read", reads=("query:left", "query:right"), share=True),
     # maps
@@ -460,7 +482,7 @@ async def enforce(request: Request) -> Principal:
         except KeyError:
             owner = None  # unknown: the route answers its own 404
         if owner is not None and not principal.is_admin and owner != principal.name:
-            raise HTTPException(404, f"job_id: unknown proposal job {job_id!r}")
+            raise HTTPException(404, unknown_job(rule.job_kind, str(job_id)))
     request.state.principal = principal
     return principal
 
