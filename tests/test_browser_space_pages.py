@@ -228,6 +228,58 @@ def _signed_in(d: WebDriver, server: str) -> None:
         d.get(f"{server}/")
 
 
+def test_options_job_progress_and_cancel_by_keyboard(
+    space: dict,
+    space_server: str,
+    browser: WebDriver,  # noqa: F811
+) -> None:
+    """An options job's page while it runs (the shared job box of templates/job_progress.html
+    and static/job.js): Dutch, no axe violation, the status line is a polite live region; the
+    cancel button, pressed by keyboard, stops the job: the page then says so (in the live
+    region, after its reload) with no chart, no cancel button and nothing stored. Runs before
+    the other options test, so the proposal's mark is not cached yet and the job runs long
+    enough to be cancelled."""
+    d = browser
+    _signed_in(d, space_server)
+    d.get(f"{space_server}/options/new")
+    _wait(d, "#options-form")
+    title = d.find_element(By.ID, "options-title")
+    title.clear()
+    title.send_keys("Afgebroken opties", Keys.ENTER)
+    box = _wait(d, "#options-job")
+    job = re.search(r"/options/([0-9a-f]{16})$", d.current_url)
+    assert job, d.current_url
+    assert box.get_attribute("data-job-api") == f"/api/options/{job.group(1)}"
+    status = d.find_element(By.ID, "options-status")
+    assert status.get_attribute("role") == "status"
+    assert status.get_attribute("aria-live") == "polite"
+    assert box.get_attribute("data-status") in ("queued", "running"), status.text
+    assert _plain(status.text) in (
+        "Wachten op een vrije plek…",
+        "Bezig: eerst de opties, dan het voorstel voor de grafiek…",
+    )
+    _accessible_and_dutch(d, "options job page while it runs")
+    _screenshot(d, "options_job_running.png")
+    d.find_element(By.CSS_SELECTOR, "#cancel-form button").send_keys(Keys.ENTER)
+    WebDriverWait(d, 300).until(
+        lambda x: x.find_elements(By.CSS_SELECTOR, "#options-job[data-status='cancelled']")
+    )
+    assert _plain(d.find_element(By.ID, "options-status").text) == (
+        "Afgebroken; er is niets opgeslagen."
+    )
+    assert not d.find_elements(By.ID, "cancel-form")
+    assert not d.find_elements(By.ID, "tradeoff")
+    _accessible_and_dutch(d, "options job page after the cancel")
+    _screenshot(d, "options_job_cancelled.png")
+    with urllib.request.urlopen(
+        urllib.request.Request(f"{space_server}/api/scenarios", headers=TOKEN), timeout=60
+    ) as r:
+        listed = json.load(r)
+    names = [s["id"] for s in listed]
+    assert not [n for n in names if n.startswith("afgebroken-opties")]
+    assert not _script_errors(d)
+
+
 def test_options_by_mouse_and_keyboard(
     space: dict,
     space_server: str,

@@ -36,6 +36,7 @@ from tests.test_browser import (  # noqa: F401 - fixtures
     browser,
     server,
 )
+from tests.test_browser_a11y import describe, run_axe
 from tests.test_browser_editor import _ready, _wait_evaluated
 from tests.test_browser_workspace_data import upload
 
@@ -300,6 +301,12 @@ def test_planner_journey(
     assert d.find_element(By.ID, "proposal-bar").get_attribute("value") == "3"
     statuses = {r.text for r in d.find_elements(By.CSS_SELECTOR, "#proposal-regions td.status")}
     assert statuses == {"klaar"}
+    status = d.find_element(By.ID, "proposal-status")  # the shared job box (job_progress.html)
+    assert status.text == "Klaar." and status.get_attribute("aria-live") == "polite"
+    assert d.switch_to.active_element.get_attribute("id") == "result-link"
+    assert not d.find_elements(By.ID, "cancel-form")
+    violations = run_axe(d)
+    assert not violations, describe(violations)
     _screenshot(d, "workspace_6_proposal_done.png")
     result.send_keys(Keys.ENTER)  # focused when done: Enter opens it
     _wait_for(d, "#scorecard")
