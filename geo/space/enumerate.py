@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from geo.space.model import RegionModel, bits
+from geo.space.model import RegionModel, bits, toy_path
 
 
 @dataclass
@@ -436,34 +436,6 @@ def sample_uniform_k(model: RegionModel, parts: Parts, k: int, rng: random.Rando
         c |= p
         left -= 1
     return chosen
-
-
-def toy_path(n: int, *, sizes: list[float], min_size: float, max_size: float) -> RegionModel:
-    """A path of ``n`` gemeenten without travel rules (doctests and small tests)."""
-    nb = [((1 << (i - 1)) if i else 0) | ((1 << (i + 1)) if i < n - 1 else 0) for i in range(n)]
-    zeros = np.zeros((n, 0))
-    empty = {lv: np.zeros(n) for lv in ("po", "vo")}
-    return RegionModel(
-        region="T",
-        name="toy",
-        units=[f"G{i}" for i in range(n)],
-        sizes=np.asarray(sizes, dtype=float),
-        neighbours=nb,
-        edges=[(i, i + 1) for i in range(n - 1)],
-        min_size=min_size,
-        max_size=max_size,
-        pupils=empty,
-        host_km={lv: np.full((n, n), np.inf) for lv in ("po", "vo")},
-        before_km=empty,
-        baseline_km={lv: np.full(n, np.inf) for lv in ("po", "vo")},
-        allowed_km={lv: np.full(n, np.inf) for lv in ("po", "vo")},
-        allowed_hosts={lv: [-1] * n for lv in ("po", "vo")},
-        mean_allowed={"po": None, "vo": None},
-        W={lv: zeros for lv in ("po", "vo")},
-        home={lv: np.zeros(0, bool) for lv in ("po", "vo")},
-        current={"po": [], "vo": []},
-        uniform={},
-    )
 
 
 def live_counts(

@@ -284,3 +284,31 @@ def plan_of_assignment(model: RegionModel, assignment: pd.Series) -> list[int] |
     for i, code in enumerate(sub.astype(str)):
         masks[code] = masks.get(code, 0) | (1 << i)
     return list(masks.values())
+
+
+def toy_path(n: int, *, sizes: list[float], min_size: float, max_size: float) -> RegionModel:
+    """A path of ``n`` gemeenten without travel rules (doctests and small tests)."""
+    nb = [((1 << (i - 1)) if i else 0) | ((1 << (i + 1)) if i < n - 1 else 0) for i in range(n)]
+    zeros = np.zeros((n, 0))
+    empty = {lv: np.zeros(n) for lv in ("po", "vo")}
+    return RegionModel(
+        region="T",
+        name="toy",
+        units=[f"G{i}" for i in range(n)],
+        sizes=np.asarray(sizes, dtype=float),
+        neighbours=nb,
+        edges=[(i, i + 1) for i in range(n - 1)],
+        min_size=min_size,
+        max_size=max_size,
+        pupils=empty,
+        host_km={lv: np.full((n, n), np.inf) for lv in ("po", "vo")},
+        before_km=empty,
+        baseline_km={lv: np.full(n, np.inf) for lv in ("po", "vo")},
+        allowed_km={lv: np.full(n, np.inf) for lv in ("po", "vo")},
+        allowed_hosts={lv: [-1] * n for lv in ("po", "vo")},
+        mean_allowed={"po": None, "vo": None},
+        W={lv: zeros for lv in ("po", "vo")},
+        home={lv: np.zeros(0, bool) for lv in ("po", "vo")},
+        current={"po": [], "vo": []},
+        uniform={},
+    )
