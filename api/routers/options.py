@@ -15,9 +15,11 @@
 - ``POST /options/{job_id}/cancel``;
 - ``POST /api/options`` and ``GET /api/options/{job_id}``: the same for scripts (JSON).
 
-Rule: the job machinery, slots and rules of proposals (:mod:`api.routers.proposals`): a
-signed-in user starts options, only the starter (or an admin) sees the job, forms carry the
-session's CSRF token. Nothing is stored until the planner keeps an option.
+Rule: the job flow of proposals (:mod:`api.routers.job_flow`: slots, the page, cancel): a
+signed-in user starts options, only the starter (or an admin) sees the job (anyone else hears
+of an unknown options job, as for an id that does not exist), forms carry the session's CSRF
+token. Nothing is stored until the planner keeps an option. The proposal's mark is solved once
+per data, space and settings and shared by later jobs (:mod:`api.compute.proposal_marks`).
 """
 
 from __future__ import annotations
