@@ -8,7 +8,7 @@
 - The language switch works and is remembered, both ways.
 - Numbers on the pages are Dutch (0,804; 156.388) and equal the API's figures.
 - The home page does not scroll sideways at 768 px nor at 640 px (200% zoom of 1280 px);
-  the map panels are collapsed there.
+  the map panels are collapsed there. No other page type scrolls sideways there either.
 - No button, select, text field or text area is left in the browser's default look.
 
 Screenshots of every page type in Dutch go to ``artifacts/a11y_<page>.png``.
@@ -404,6 +404,29 @@ def test_narrow_screens_and_zoom_need_no_sideways_scrolling(
         layers = d.find_element(By.CSS_SELECTOR, ".leaflet-control-layers")
         assert "leaflet-control-layers-expanded" not in layers.get_attribute("class")
         _screenshot(d, f"a11y_map_{width}.png")
+
+
+@pytest.mark.parametrize("width", [768, 640])
+def test_no_page_scrolls_sideways(
+    server: str,  # noqa: F811 - the fixture
+    share_path: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    width: int,
+) -> None:
+    """Every page type (and every explanation page) at 768 px and at 640 px (1280 px at 200%
+    zoom), in Dutch: the page itself never scrolls sideways; a wide table scrolls in its own
+    box (the report's SWV table, the explanations' tables, the compare form's selects)."""
+    from api.routers.explain import DOCS
+
+    paths = [*PAGES.values(), share_path, *(f"/uitleg/{name}" for name in DOCS)]
+    wide = []
+    with chromium(tmp_path_factory.mktemp("sideways"), window=f"{width},900") as d:
+        for path in paths:
+            open_page(d, server, path, "nl")
+            scroll, client = d.execute_script(NO_SIDEWAYS)
+            if scroll > client:
+                wide.append(f"{path}: {scroll} > {client}")
+    assert not wide, f"pages scrolling sideways at {width} px: {wide}"
 
 
 def test_signed_in_pages(

@@ -100,6 +100,7 @@ def test_proposal_english_as_before_and_dutch(national) -> None:
     english = old_proposal(report, settings, bounds.min_pupils, bounds.max_pupils)
     assert proposal.scenario["description"] == english  # what regio propose writes
     message = d.proposal_description(report)
+    assert proposal.description == message  # what the web app renders for its reader
     assert str(message) == english == written_text(message, "en")
     assert render_message(message, "en").startswith("Proposal by 'regio propose': ")
     dutch = written_text(message, "nl")

@@ -16,10 +16,11 @@ from scipy import stats
 
 from fixtures.proposal_grids import layout_dataset
 from geo.proposals.problem import ProposalSettings, prepare
-from geo.space.enumerate import count_by_swvs, enumerate_plans, valid_parts
+from geo.space.enumerate import count_by_swvs, enumerate_plans, sample_uniform, valid_parts
 from geo.space.figures import batch_figures
 from geo.space.mergesplit import (
     MergeSplit,
+    agreement,
     communicating_classes,
     mergesplit_rows,
     mixing_time,
@@ -318,3 +319,25 @@ def test_real_jeugdregio_with_most_plans(dataset) -> None:
         assert split_rhat([np.array([value[p] for p in run]) for run in runs]) < 1.05
         checked += 1
     assert checked
+
+
+def test_agreement_with_the_exact_draws(space) -> None:
+    """The manifest's ``chains_vs_draws``: merge-split chains agree with 5,000 exactly uniform
+    draws on the disruption (KS below its ESS-based critical value); the same chains with the
+    disruption of the worst plan everywhere do not."""
+    model, parts, by_k = space
+    frames = [
+        mergesplit_rows(model, parts, k, steps=3_000, seed=c, chain=c)[0]
+        for k in by_k
+        for c in range(2)
+    ]
+    rng = random.Random(1)
+    draws = batch_figures(model, [sample_uniform(model, parts, rng) for _ in range(5_000)])
+    draws = draws[draws["mean_ok"]]
+    got = agreement(frames, draws, "disrupted")
+    assert set(got) == {str(k) for k in by_k}
+    assert all(
+        g["agrees"] and g["draws"] == int((draws["swvs"] == int(k)).sum()) for k, g in got.items()
+    )
+    worst = [f.assign(disrupted=draws["disrupted"].max()) for f in frames]
+    assert not any(g["agrees"] for g in agreement(worst, draws, "disrupted").values())

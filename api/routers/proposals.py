@@ -43,7 +43,6 @@ from geo.proposals.propose import (
     propose,
 )
 from geo.proposals.regional import regional_document, regional_message
-from geo.scenarios.descriptions import proposal_description
 from maps.i18n import written_text
 
 router = APIRouter(prefix="/api/proposals", tags=["proposals"], responses=ERROR_RESPONSES)
@@ -216,8 +215,9 @@ def _run(
         description = regional_message(proposal, settings)
     else:
         document = dict(proposal.scenario)
-        description = proposal_description(proposal.report)
-    document["description"] = written_text(description, locale)  # who started it reads it
+        description = proposal.description
+    if description is not None:  # written for who started it
+        document["description"] = written_text(description, locale)
     if request.base is not None:
         document["base"] = request.base
     if request.title:

@@ -45,6 +45,7 @@ import pandas as pd
 
 from geo.dataset import Dataset
 from geo.division import Division
+from geo.messages import Message
 from geo.overlap.disruption import Disruption
 from geo.proposals.bounds import apportion_target
 from geo.proposals.errors import (
@@ -70,6 +71,7 @@ from geo.proposals.problem import (
 )
 from geo.proposals.report import build_report, json_safe, region_names, scenario_document
 from geo.proposals.solve import RegionSolution, solve_region
+from geo.scenarios.descriptions import proposal_description
 
 __all__ = [
     "DEFAULT_MAX_EXTRA_KM",
@@ -87,7 +89,9 @@ Progress = Callable[[str, int, int, "RegionSolution | None"], None]
 
 @dataclass
 class Proposal:
-    """The proposed division, its scenario document and its report."""
+    """The proposed division, its scenario document and its report; ``description`` is the
+    scenario's description as a message (``str()``: the document's English text; None for a
+    run on some jeugdregio's only, see :func:`geo.proposals.regional.regional_message`)."""
 
     division: Division
     scenario: dict[str, Any] | None
@@ -95,6 +99,7 @@ class Proposal:
     solutions: dict[str, RegionSolution]
     disruption: Disruption
     distances: pd.DataFrame
+    description: Message | None = None
 
 
 TARGET_WINDOW = 2
@@ -288,4 +293,5 @@ def propose(
             ForcedTravelWarning,
             stacklevel=2,
         )
-    return Proposal(division, scenario, report, solutions, d, dist)
+    description = None if scenario is None else proposal_description(report)
+    return Proposal(division, scenario, report, solutions, d, dist, description)

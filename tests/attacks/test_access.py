@@ -194,6 +194,7 @@ def test_f10_a_proposal_never_replaces_a_name_taken_meanwhile(
     class Result:
         scenario = {"name": "free-name", "description": "proposal", "edits": []}
         report: dict[str, Any] = {}
+        description = None  # the scenario's description as written
 
     def fake_propose(*args: Any, **kwargs: Any) -> Result:
         # while the job "solves", planner A takes the free name
