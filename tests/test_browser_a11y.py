@@ -406,6 +406,19 @@ def test_narrow_screens_and_zoom_need_no_sideways_scrolling(
         _screenshot(d, f"a11y_map_{width}.png")
 
 
+SCALE_COVERED = """
+const hit = (a, b) => a.right > b.left && b.right > a.left && a.bottom > b.top && b.bottom > a.top;
+let n = 0;
+for (const map of document.querySelectorAll(".leaflet-container")) {
+  const scale = map.querySelector(".leaflet-control-scale");
+  const credit = map.querySelector(".leaflet-control-attribution");
+  if (scale && credit && hit(scale.getBoundingClientRect(), credit.getBoundingClientRect())) n++;
+}
+return n;
+"""
+"""JavaScript: how many maps of the page have their km scale bar under the credit line."""
+
+
 @pytest.mark.parametrize("width", [768, 640])
 def test_no_page_scrolls_sideways(
     server: str,  # noqa: F811 - the fixture
@@ -415,18 +428,22 @@ def test_no_page_scrolls_sideways(
 ) -> None:
     """Every page type (and every explanation page) at 768 px and at 640 px (1280 px at 200%
     zoom), in Dutch: the page itself never scrolls sideways; a wide table scrolls in its own
-    box (the report's SWV table, the explanations' tables, the compare form's selects)."""
+    box (the report's SWV table, the explanations' tables, the compare form's selects). No
+    map's credit line covers its km scale bar (two maps side by side)."""
     from api.routers.explain import DOCS
 
     paths = [*PAGES.values(), share_path, *(f"/uitleg/{name}" for name in DOCS)]
-    wide = []
+    wide, covered = [], []
     with chromium(tmp_path_factory.mktemp("sideways"), window=f"{width},900") as d:
         for path in paths:
             open_page(d, server, path, "nl")
             scroll, client = d.execute_script(NO_SIDEWAYS)
             if scroll > client:
                 wide.append(f"{path}: {scroll} > {client}")
+            if d.execute_script(SCALE_COVERED):
+                covered.append(path)
     assert not wide, f"pages scrolling sideways at {width} px: {wide}"
+    assert not covered, f"the map's credit covers its km scale at {width} px: {covered}"
 
 
 def test_signed_in_pages(
