@@ -367,8 +367,11 @@ def dask_speedup(dataset, tmp: Path, rounds: int) -> None:
                     client=client,
                 )
                 seconds = time.perf_counter() - t0
+                wall1 = time.time()
             times[workers].append(seconds)
             first_enum, longest = timeline_stats(r.timeline, wall0)
+            start = min(e["started"] for e in r.timeline) - wall0
+            running = concurrency(r.timeline, wall0, wall1)
             serial[workers].append((first_enum, longest[0], longest[1]))
             busy = sum(e["seconds"] for e in r.timeline)
             print(
@@ -377,7 +380,10 @@ def dask_speedup(dataset, tmp: Path, rounds: int) -> None:
                 f"{busy / (workers * seconds):.0%} of the workers' time), "
                 f"{r.manifest['plans_stored']:,} plans; first enumeration task started after "
                 f"{first_enum:.2f} s; longest task {longest[0]:.2f} s ({longest[1]}); "
-                f"load {os.getloadavg()}",
+                f"first task started after {start:.2f} s (the driver prepares the models); "
+                "seconds with n tasks running: "
+                + ", ".join(f"{n}: {v:.2f}" for n, v in sorted(running.items()))
+                + f"; load {os.getloadavg()}",
                 flush=True,
             )
     best = {w: int(np.argmin(times[w])) for w in (1, 2)}
@@ -398,6 +404,22 @@ def timeline_stats(timeline: list[dict], wall0: float) -> tuple[float, tuple[flo
     first = min(enum) - wall0 if enum else float("nan")
     top = max(timeline, key=lambda e: e["seconds"])
     return first, (top["seconds"], f"{top['kind']} {top['region']}")
+
+
+def concurrency(timeline: list[dict], wall0: float, wall1: float) -> dict[int, float]:
+    """Seconds of the build (``wall0`` to ``wall1``) during which 0, 1, 2, ... tasks ran: with
+    2 workers the time with 0 or 1 running is what the build did not run in parallel."""
+    events = [(wall0, 0), (wall1, 0)]
+    for e in timeline:
+        events += [(e["started"], 1), (e["started"] + e["seconds"], -1)]
+    events.sort()
+    out: dict[int, float] = {}
+    running, last = 0, wall0
+    for t, step in events:
+        t = min(max(t, wall0), wall1)
+        out[running] = out.get(running, 0.0) + t - last
+        running, last = running + step, t
+    return out
 
 
 def payloads() -> None:
