@@ -417,6 +417,38 @@ return `${e.tagName.toLowerCase()}#${e.id} ${e.textContent.trim().slice(0, 40)}`
 ring), else what it is; null when nothing has the focus."""
 
 
+PANELS_OVERLAP = """
+const hit = (a, b) => a.right > b.left && b.right > a.left && a.bottom > b.top && b.bottom > a.top;
+const out = [];
+for (const map of document.querySelectorAll(".leaflet-container")) {
+  const open = map.querySelectorAll(".leaflet-control-layers-expanded, .rk-box.leaflet-control");
+  const boxes = [...open].map((e) => [e.className, e.getBoundingClientRect()])
+    .filter(([, r]) => r.width && r.height);
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++)
+    if (hit(boxes[i][1], boxes[j][1])) out.push(`${boxes[i][0]} / ${boxes[j][0]}`);
+}
+return out;
+"""
+"""JavaScript: the pairs of open map panels (layer list, legend, figures) that overlap."""
+
+
+@pytest.mark.parametrize("page", ["map", "map_proposal", "compare", "difference_map"])
+def test_open_map_panels_never_cover_each_other(
+    server: str,  # noqa: F811 - the fixture
+    browser: WebDriver,  # noqa: F811 - the fixture
+    page: str,
+) -> None:
+    """On a desktop screen, with the panels as the page opens them and the layer lists open,
+    no panel lies over another (the legend used to hide half the layer list of the proposal
+    map; on the compare page the layer list now leaves room for the figures)."""
+    open_page(browser, server, PAGES[page], "nl")
+    browser.execute_script(  # the layer lists open too (the compare page opens them folded)
+        "for (const c of document.querySelectorAll('.leaflet-control-layers'))"
+        " c.classList.add('leaflet-control-layers-expanded');"
+    )
+    assert browser.execute_script(PANELS_OVERLAP) == [], page
+
+
 def test_focus_is_always_visible(
     server: str,  # noqa: F811 - the fixture
     browser: WebDriver,  # noqa: F811 - the fixture
