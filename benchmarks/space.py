@@ -351,7 +351,8 @@ def dask_speedup(dataset, tmp: Path, rounds: int) -> None:
     from distributed import Client, LocalCluster
 
     times: dict[int, list[float]] = {1: [], 2: []}
-    serial: dict[int, list[tuple[float, float, str]]] = {1: [], 2: []}
+    phase: dict[int, list[float]] = {1: [], 2: []}  # from the first task's start to the end
+    serial: dict[int, list[tuple[float, float, str, float]]] = {1: [], 2: []}
     for rnd in range(rounds):
         for workers in (1, 2):
             with (
@@ -379,7 +380,8 @@ def dask_speedup(dataset, tmp: Path, rounds: int) -> None:
             first_enum, longest = timeline_stats(r.timeline, wall0)
             start = min(e["started"] for e in r.timeline) - wall0
             running = concurrency(r.timeline, wall0, wall1)
-            serial[workers].append((first_enum, longest[0], longest[1]))
+            serial[workers].append((first_enum, longest[0], longest[1], start))
+            phase[workers].append(wall1 - wall0 - start)
             busy = sum(e["seconds"] for e in r.timeline)
             print(
                 f"national build, 10 km margin, {workers} worker(s), round {rnd + 1}: "
@@ -397,10 +399,16 @@ def dask_speedup(dataset, tmp: Path, rounds: int) -> None:
     result("space_dask_1_worker_seconds", times[1][best[1]], "s")
     result("space_dask_2_workers_seconds", times[2][best[2]], "s")
     result("space_dask_speedup", times[1][best[1]] / times[2][best[2]], "x")
-    first_enum, longest, what = serial[2][best[2]]
+    first_enum, longest, what, start = serial[2][best[2]]
     print(f"serial part of the best 2-worker build: longest task {what}")
+    result("space_dask_2_workers_driver_before_first_task_seconds", start, "s")
     result("space_dask_2_workers_first_enumeration_after_seconds", first_enum, "s")
     result("space_dask_2_workers_longest_task_seconds", longest, "s")
+    # the same builds without the driver's serial preparation (prepare: the national distance
+    # model and the contexts, identical for 1 and 2 workers)
+    result("space_dask_tasks_1_worker_seconds", min(phase[1]), "s")
+    result("space_dask_tasks_2_workers_seconds", min(phase[2]), "s")
+    result("space_dask_tasks_speedup", min(phase[1]) / min(phase[2]), "x")
     payloads()
 
 
