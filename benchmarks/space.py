@@ -351,6 +351,7 @@ def dask_speedup(dataset, tmp: Path, rounds: int) -> None:
     from distributed import Client, LocalCluster
 
     times: dict[int, list[float]] = {1: [], 2: []}
+    busy_of: dict[int, list[float]] = {1: [], 2: []}
     phase: dict[int, list[float]] = {1: [], 2: []}  # from the first task's start to the end
     serial: dict[int, list[tuple[float, float, str, float]]] = {1: [], 2: []}
     for rnd in range(rounds):
@@ -383,6 +384,7 @@ def dask_speedup(dataset, tmp: Path, rounds: int) -> None:
             serial[workers].append((first_enum, longest[0], longest[1], start))
             phase[workers].append(wall1 - wall0 - start)
             busy = sum(e["seconds"] for e in r.timeline)
+            busy_of[workers].append(busy)
             print(
                 f"national build, 10 km margin, {workers} worker(s), round {rnd + 1}: "
                 f"{seconds:.2f} s, {r.tasks} tasks ({busy:.2f} s in tasks, "
@@ -409,6 +411,10 @@ def dask_speedup(dataset, tmp: Path, rounds: int) -> None:
     result("space_dask_tasks_1_worker_seconds", min(phase[1]), "s")
     result("space_dask_tasks_2_workers_seconds", min(phase[2]), "s")
     result("space_dask_tasks_speedup", min(phase[1]) / min(phase[2]), "x")
+    # the same tasks' seconds summed, 2 workers against 1: about 1 when the second worker had a
+    # core of its own, about 2 when the machine had no second core to give (shared, loaded)
+    ratio = busy_of[2][best[2]] / busy_of[1][best[1]]
+    result("space_dask_task_seconds_2_over_1_workers", ratio, "x")
     payloads()
 
 
