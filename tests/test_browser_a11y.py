@@ -406,6 +406,38 @@ def test_narrow_screens_and_zoom_need_no_sideways_scrolling(
         _screenshot(d, f"a11y_map_{width}.png")
 
 
+FOCUS = """
+const e = document.activeElement, s = getComputedStyle(e);
+if (e === document.body) return null;
+const seen = s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2;
+if (seen || s.boxShadow !== "none") return "";
+return `${e.tagName.toLowerCase()}#${e.id} ${e.textContent.trim().slice(0, 40)}`;
+"""
+"""JavaScript: "" when the focused element shows its focus (an outline of 2 px or more, or a
+ring), else what it is; null when nothing has the focus."""
+
+
+def test_focus_is_always_visible(
+    server: str,  # noqa: F811 - the fixture
+    browser: WebDriver,  # noqa: F811 - the fixture
+    share_path: str,
+) -> None:
+    """Every page type, in Dutch, by keyboard: each of the first 30 tab stops shows that it has
+    the focus (WCAG 2.4.7), the report's links and scrolling tables too."""
+    hidden = []
+    for path in [*PAGES.values(), share_path]:
+        open_page(browser, server, path, "nl")
+        stops = 0
+        for _ in range(30):
+            keys(browser, Keys.TAB)
+            what = browser.execute_script(FOCUS)
+            stops += what is not None
+            if what:
+                hidden.append(f"{path}: {what}")
+        assert stops >= 5, f"{path}: only {stops} tab stops"
+    assert not hidden, f"focus not visible: {hidden}"
+
+
 SCALE_COVERED = """
 const hit = (a, b) => a.right > b.left && b.right > a.left && a.bottom > b.top && b.bottom > a.top;
 let n = 0;
