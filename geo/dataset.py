@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from geo.messages import N_
+
 if TYPE_CHECKING:  # keep `import geo.dataset` light: the CLI imports WEIGHTS at start-up
     import geopandas as gpd
     import pandas as pd
@@ -28,15 +30,19 @@ WEIGHTS: dict[str, str] = {
 """Weight names accepted everywhere (CLI, API) -> column of :attr:`Dataset.units`."""
 
 WEIGHT_NOTES: dict[str, str] = {
-    "area": "land + water area in km², computed in EPSG:28992 from the CBS boundaries",
-    "inhabitants": "registered inhabitants on 1 Jan 2024 (CBS KWB 2024)",
-    "inhabitants_0_15": "inhabitants aged 0-14 (CBS age groups 0-4, 5-9, 10-14 per PC4, 1 Jan "
-    "2021, raked with the inhabitants to the 2024 gemeente totals)",
-    "pupils_po": "pupils of regular primary schools (DUO, 2023-2024)",
-    "pupils_vo": "pupils of secondary schools incl. praktijkonderwijs (DUO, 2023)",
-    "pupils_special": "pupils of SBO, SO, VSO and (V)SO locations (DUO, 2023-2024)",
-    "pupils": "pupils_po + pupils_vo + pupils_special",
+    "area": N_("land + water area in km², computed in EPSG:28992 from the CBS boundaries"),
+    "inhabitants": N_("registered inhabitants on 1 Jan 2024 (CBS KWB 2024)"),
+    "inhabitants_0_15": N_(
+        "inhabitants aged 0-14 (CBS age groups 0-4, 5-9, 10-14 per PC4, 1 Jan 2021, raked with "
+        "the inhabitants to the 2024 gemeente totals)"
+    ),
+    "pupils_po": N_("pupils of regular primary schools (DUO, 2023-2024)"),
+    "pupils_vo": N_("pupils of secondary schools incl. praktijkonderwijs (DUO, 2023)"),
+    "pupils_special": N_("pupils of SBO, SO, VSO and (V)SO locations (DUO, 2023-2024)"),
+    "pupils": N_("pupils_po + pupils_vo + pupils_special"),
 }
+"""Weight name -> where its figures come from (English msgids, marked for the catalogs: the
+report shows them in the reader's language; the API and the CLI in English)."""
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ import jinja2
 import networkx as nx
 import numpy as np
 
+from geo.checks.locations import point_rule_message
 from geo.config import CRS_METRIC
 from geo.dataset import WEIGHT_NOTES
 from geo.division import Division
@@ -326,9 +327,17 @@ def render_report(
         scorecard=scorecard,
         sections=sections,
         sources=[(_(what), _(source)) for what, source in SOURCES],
-        weights={weight_label(name, locale): note for name, note in WEIGHT_NOTES.items()},
-        point_rule=ctx.point_rule,
+        weights={weight_label(name, locale): _(note) for name, note in WEIGHT_NOTES.items()},
+        point_rule=_point_rule(ctx, locale),
         distance_name=ctx.distance.get("name", "hemelsbreed"),
-        distance_text=ctx.distance.get("text", "straight line in EPSG:28992 (km)"),
+        distance_text=_(ctx.distance.get("text", "straight line in EPSG:28992 (km)")),
         distance_table=ctx.distance.get("table"),
     )
+
+
+def _point_rule(ctx: VerdictContext, locale: str) -> str:
+    """Where P2's trips start, in ``locale``: the store's rule (:func:`gemeente_points`) is
+    translated; another one (an operator's travel table, points given by a caller) is shown as
+    it was written."""
+    rule = point_rule_message(ctx.dataset.units)
+    return render_message(rule, locale) if str(rule) == ctx.point_rule else ctx.point_rule

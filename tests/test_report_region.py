@@ -124,3 +124,54 @@ def test_pdf_without_chromium_is_a_clear_503(client: TestClient, monkeypatch) ->
     r = client.get("/api/scenarios/limburg-41/report.pdf?region=JZ42")
     assert r.status_code == 503
     assert "REGIOKOMPAS_CHROMIUM" in r.json()["detail"]
+
+
+def test_sources_and_travel_model_read_in_the_readers_language(client: TestClient, dataset) -> None:
+    """The report's 'sources' part: the weights' sources, where a gemeente's trips start (P2)
+    and the travel model are Dutch in a Dutch report (issue 17), English in an English one; the
+    count of gemeenten without a school location comes from the data here."""
+    rules = dataset.units["point_rule"].astype(str)
+    n, total = int((rules == "representative_point").sum()), len(rules)
+    nl = client.get("/api/scenarios/huidig/report", headers={"Accept-Language": "nl"}).text
+    assert f"gemeentegrens als die er niet zijn ({n} van de {total} gemeenten)" in nl
+    assert "ingeschreven inwoners op 1 januari 2024 (CBS KWB 2024)" in nl
+    assert "hemelsbreed (EPSG:28992, km) zolang de lijn over land loopt" in nl
+    for english in ("registered inhabitants", "pupil-weighted", "straight line", "where it has"):
+        assert english not in nl, english
+    en = client.get("/api/scenarios/huidig/report", headers={"Accept-Language": "en"}).text
+    assert f"polygon where it has none ({n} of {total} gemeenten)" in en
+    assert "registered inhabitants on 1 Jan 2024" in en and "straight line (EPSG:28992" in en
+
+
+def test_scorecards_name_checks_in_the_readers_language(client: TestClient) -> None:
+    """A scorecard row is "P1 Uitgangspunt 1: ..." or "Omvang: ...": the internal check names
+    (size, contiguity, disruption, uniform) are not shown on a Dutch page as a row's name."""
+    nl = {"Accept-Language": "nl"}
+    pages = {
+        "report": client.get("/api/scenarios/huidig/report", headers=nl).text,
+        "scenario": client.get("/scenarios/huidig", headers=nl).text,
+        "compare": client.get("/compare?left=huidig&right=jeugdregio_41", headers=nl).text,
+    }
+    for page, html in pages.items():
+        rows = re.findall(r'<th scope="row">(.*?)</th>', html, re.S)
+        text = [re.sub(r"<[^>]+>", " ", row).split() for row in rows]
+        firsts = {words[0] for words in text if words}
+        assert {"P1", "P2", "P3", "Omvang:", "Samenhang:"} <= firsts, (page, firsts)
+        assert not firsts & {"size", "contiguity", "disruption", "uniform"}, (page, firsts)
+
+
+MONTHS = "januari februari maart april mei juni juli augustus september oktober november december"
+
+
+def test_scenario_page_writes_times_as_dutch_dates(client: TestClient) -> None:
+    """'Laatste wijziging' and the history read '6 december 2026 08:34 UTC', not ISO text; the
+    expected text is built here from the API's timestamp."""
+    from datetime import UTC, datetime
+
+    stored = client.get("/api/scenarios/limburg-41").json()
+    moment = datetime.fromisoformat(stored["updated_at"]).astimezone(UTC)
+    dutch = f"{moment.day} {MONTHS.split()[moment.month - 1]} {moment.year} {moment:%H:%M} UTC"
+    page = client.get("/scenarios/limburg-41", headers={"Accept-Language": "nl"}).text
+    assert f"<dd>{dutch}</dd>" in page
+    assert f"<td>{dutch}</td>" in page  # the history's row of that revision
+    assert not re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", page), "no ISO times left"

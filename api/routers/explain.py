@@ -12,6 +12,7 @@ the language switch). Not part of the API contract (left out of ``/openapi.json`
 from __future__ import annotations
 
 import functools
+from html import escape
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
@@ -70,7 +71,12 @@ def rendered(name: str, locale: str = "nl") -> tuple[str, str, str]:
         text = text.replace(f"](docs/{file})", f"](/uitleg/{other})")
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
     title = next((line[2:].strip() for line in text.splitlines() if line.startswith("# ")), name)
-    return title, md.render(text), language
+    # a wide table scrolls in its own box (keyboard-reachable), never the page (200% zoom)
+    label = escape(title)
+    wrap = f'<div class="rk-table-wrap" role="region" tabindex="0" aria-label="{label}"><table>'
+    body = md.render(text).replace("<table>", wrap).replace("</table>", "</table></div>")
+    body = body.replace("<pre>", '<pre class="rk-code" tabindex="0">')  # wide code scrolls too
+    return title, body, language
 
 
 @router.get("/uitleg/{doc}", response_class=HTMLResponse, include_in_schema=False)

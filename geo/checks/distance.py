@@ -40,6 +40,7 @@ from geo.atomic import write_atomic
 from geo.checks import water
 from geo.config import CRS_METRIC, cache_dir
 from geo.fixed_links import FIXED_LINKS_PATH
+from geo.messages import N_
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ class StraightLine:
     """The straight line in EPSG:28992, in km."""
 
     name: str = "hemelsbreed"
-    text: str = "straight line in EPSG:28992 (km)"
+    text: str = N_("straight line in EPSG:28992 (km)")  # a msgid: the report translates it
     stats: dict[str, int] = field(default_factory=dict)
 
     def matrix(

@@ -47,6 +47,7 @@ import pandas as pd
 from geo.checks.distance import DistanceModel, default_model
 from geo.config import CRS_METRIC
 from geo.division import NO_REGION, Division
+from geo.messages import N_, Message
 
 SPECIAL_TYPES: dict[str, tuple[str, ...]] = {
     "po": ("SBAO", "SO", "(V)SO"),
@@ -61,9 +62,11 @@ POINT_COLUMNS = ("point_x", "point_y", "point_rule")
 """Columns of ``dataset.units`` holding each gemeente's location (set by the store build)."""
 
 POINT_RULE_TEXT: dict[str, str] = {
-    "pupils": "pupil-weighted mean of the gemeente's regular PO and VO school locations (DUO "
-    "2024, leerlingen)",
-    "representative_point": "representative point of the gemeente polygon",
+    "pupils": N_(
+        "pupil-weighted mean of the gemeente's regular PO and VO school locations (DUO "
+        "2024, leerlingen)"
+    ),
+    "representative_point": N_("representative point of the gemeente polygon"),
 }
 """Report text per ``point_rule`` value (see :func:`geo.data.schools.pupil_weighted_points`)."""
 
@@ -101,12 +104,37 @@ def gemeente_points(units: gpd.GeoDataFrame) -> tuple[gpd.GeoSeries, str]:
             f"(rules must be {', '.join(POINT_RULE_TEXT)}); rebuild the store (regio data build)"
         )
     points = gpd.GeoSeries(gpd.points_from_xy(x, y), index=index, crs=CRS_METRIC)
+    return points, str(point_rule_message(units))
+
+
+def point_rule_message(units: pd.DataFrame) -> Message:
+    """The sentence of :func:`gemeente_points` (its ``str`` is that rule, character for
+    character) as a message, for a page or report in the reader's language.
+
+    >>> import pandas as pd
+    >>> u = pd.DataFrame({"point_x": [1.0, 2.0], "point_y": [1.0, 2.0],
+    ...                   "point_rule": ["pupils", "representative_point"]})
+    >>> str(point_rule_message(u)).endswith("polygon where it has none (1 of 2 gemeenten)")
+    True
+    >>> str(point_rule_message(u.drop(columns="point_rule"))) == POINT_RULE_TEXT[
+    ...     "representative_point"]
+    True
+    """
+    fallback_text = Message(POINT_RULE_TEXT["representative_point"])
+    if "point_rule" not in units.columns:
+        return fallback_text
+    rules = units["point_rule"].astype(str)
     fallback = int((rules == "representative_point").sum())
     if fallback == len(rules):
-        return points, POINT_RULE_TEXT["representative_point"]
-    return points, (
-        f"{POINT_RULE_TEXT['pupils']}; {POINT_RULE_TEXT['representative_point']} where it has "
-        f"none ({fallback} of {len(rules)} gemeenten)"
+        return fallback_text
+    return Message(
+        N_("%(pupils)s; %(fallback)s where it has none (%(n)s of %(total)s gemeenten)"),
+        {
+            "pupils": Message(POINT_RULE_TEXT["pupils"]),
+            "fallback": fallback_text,
+            "n": fallback,
+            "total": len(rules),
+        },
     )
 
 

@@ -49,17 +49,18 @@ from scipy.sparse.csgraph import shortest_path
 
 from geo.config import CRS_METRIC
 from geo.fixed_links import FixedLink, links_between
+from geo.messages import N_
 
 MODEL_NAME = "hemelsbreed over land, via vaste oeververbindingen"
 """The travel model's name, shown with every distance figure."""
 
-MODEL_TEXT = (
+MODEL_TEXT = N_(
     "straight line (EPSG:28992, km) while it stays on land (the union of the gemeente polygons); "
     "else via the fixed links across water (bridges, tunnels, dams, ferries of "
     "geo/fixed_links.yaml; a ferry as its sailing minutes x 1 km): to the crossing + the crossing "
     "+ onward"
 )
-"""One sentence for reports and verdict figures."""
+"""One sentence for reports and verdict figures (an English msgid: the report translates it)."""
 
 COAST_TOLERANCE_M = 300.0
 """A line may pass this close to land over water (generalised coasts)."""
