@@ -8,9 +8,14 @@ Prints ``RESULT`` lines, each with its baseline measured in the same run:
    ``space_bruteforce_plans_per_s``: every set partition of JZ33 (Bell(10) = 115,975) checked
    for connectivity, size and P2 (the test's brute force), valid plans found per second.
 2. ``space_uniform_draws_per_s``: exactly uniform draws of JZ39 (10 km) with their figures.
-3. ``space_dask_speedup``: the national build with a 10 km margin (152,297 plans; JZ39 split
-   into tasks) on a local Dask cluster of 1 and of 2 worker processes, clusters started before
-   the clock; goal >= 1.7 (the machine is shared: see the load average printed).
+3. ``space_dask_speedup``: the same national build with a 10 km margin (152,231 plans; JZ39
+   counted by 9 tasks and enumerated by 20) on a local Dask cluster of 1 and of 2 worker
+   processes, clusters started before the clock, alternating 1, 2, 1, 2 (``--rounds``), best
+   of each; goal >= 1.7 (the machine is shared: see the load average printed). Also the serial
+   part it measured in the best 2-worker build: ``..._first_enumeration_after_seconds`` (from
+   the build's start to JZ39's first enumeration task), ``..._longest_task_seconds``, and per run
+   the seconds during which 0, 1 or 2 tasks ran; ``space_task_payload_*``: pickled sizes of
+   what JZ39's tasks hand on (valid parts, a counting slice's result).
 4. ``space_national_build_seconds`` / ``space_national_peak_rss_mb``: ``regio space build`` with
    the default settings in a fresh process on 2 local workers (wall time including the cluster
    start; peak RSS of the largest process, driver or worker); baseline: the same build with
@@ -26,7 +31,8 @@ Prints ``RESULT`` lines, each with its baseline measured in the same run:
    baseline ``gerrychain_recom_steps_per_s``: GerryChain's plain ReCom without any check on the
    same graph, number of SWVs and balance window.
 
-Run: ``.venv/bin/python benchmarks/space.py [--quick | --dask-only | --chains-only]``.
+Run: ``.venv/bin/python benchmarks/space.py [--quick | --dask-only | --chains-only]``
+(``--dask-only``: sections 3 and 4, a few minutes; ``--rounds N`` alternations in 3).
 """
 
 from __future__ import annotations
@@ -186,7 +192,9 @@ def main() -> None:
     parser.add_argument(
         "--rounds", type=int, default=2, help="alternating 1- and 2-worker builds (best of)"
     )
-    parser.add_argument("--dask-only", action="store_true", help="only the Dask speed-up")
+    parser.add_argument(
+        "--dask-only", action="store_true", help="only the Dask speed-up and the national build"
+    )
     parser.add_argument("--chains-only", action="store_true", help="only the chains (5.)")
     args = parser.parse_args()
     print(f"cores: {os.cpu_count()}; load average: {os.getloadavg()}", flush=True)
@@ -203,8 +211,7 @@ def main() -> None:
         chain_section(models)
     if not args.quick:
         dask_speedup(dataset, tmp, args.rounds)
-    if not args.dask_only:
-        national_build(tmp)
+    national_build(tmp)
 
 
 def single_core(ctx, models, tmp: Path) -> None:
@@ -344,7 +351,9 @@ def dask_speedup(dataset, tmp: Path, rounds: int) -> None:
     from distributed import Client, LocalCluster
 
     times: dict[int, list[float]] = {1: [], 2: []}
-    serial: dict[int, list[tuple[float, float, str]]] = {1: [], 2: []}
+    busy_of: dict[int, list[float]] = {1: [], 2: []}
+    phase: dict[int, list[float]] = {1: [], 2: []}  # from the first task's start to the end
+    serial: dict[int, list[tuple[float, float, str, float]]] = {1: [], 2: []}
     for rnd in range(rounds):
         for workers in (1, 2):
             with (
@@ -367,37 +376,77 @@ def dask_speedup(dataset, tmp: Path, rounds: int) -> None:
                     client=client,
                 )
                 seconds = time.perf_counter() - t0
+                wall1 = time.time()
             times[workers].append(seconds)
             first_enum, longest = timeline_stats(r.timeline, wall0)
-            serial[workers].append((first_enum, longest[0], longest[1]))
+            start = min(e["started"] for e in r.timeline) - wall0
+            running = concurrency(r.timeline, wall0, wall1)
+            serial[workers].append((first_enum, longest[0], longest[1], start))
+            phase[workers].append(wall1 - wall0 - start)
             busy = sum(e["seconds"] for e in r.timeline)
+            busy_of[workers].append(busy)
             print(
                 f"national build, 10 km margin, {workers} worker(s), round {rnd + 1}: "
                 f"{seconds:.2f} s, {r.tasks} tasks ({busy:.2f} s in tasks, "
                 f"{busy / (workers * seconds):.0%} of the workers' time), "
-                f"{r.manifest['plans_stored']:,} plans; first enumeration task started after "
-                f"{first_enum:.2f} s; longest task {longest[0]:.2f} s ({longest[1]}); "
-                f"load {os.getloadavg()}",
+                f"{r.manifest['plans_stored']:,} plans; JZ39's first enumeration task started "
+                f"after {first_enum:.2f} s; longest task {longest[0]:.2f} s ({longest[1]}); "
+                f"first task started after {start:.2f} s (the driver prepares the models); "
+                "seconds with n tasks running: "
+                + ", ".join(f"{n}: {v:.2f}" for n, v in sorted(running.items()))
+                + f"; load {os.getloadavg()}",
                 flush=True,
             )
     best = {w: int(np.argmin(times[w])) for w in (1, 2)}
     result("space_dask_1_worker_seconds", times[1][best[1]], "s")
     result("space_dask_2_workers_seconds", times[2][best[2]], "s")
     result("space_dask_speedup", times[1][best[1]] / times[2][best[2]], "x")
-    first_enum, longest, what = serial[2][best[2]]
+    first_enum, longest, what, start = serial[2][best[2]]
     print(f"serial part of the best 2-worker build: longest task {what}")
+    result("space_dask_2_workers_driver_before_first_task_seconds", start, "s")
     result("space_dask_2_workers_first_enumeration_after_seconds", first_enum, "s")
     result("space_dask_2_workers_longest_task_seconds", longest, "s")
+    # the same builds without the driver's serial preparation (prepare: the national distance
+    # model and the contexts, identical for 1 and 2 workers)
+    result("space_dask_tasks_1_worker_seconds", min(phase[1]), "s")
+    result("space_dask_tasks_2_workers_seconds", min(phase[2]), "s")
+    result("space_dask_tasks_speedup", min(phase[1]) / min(phase[2]), "x")
+    # the same tasks' seconds summed, 2 workers against 1: about 1 when the second worker had a
+    # core of its own, about 2 when the machine had no second core to give (shared, loaded)
+    ratio = busy_of[2][best[2]] / busy_of[1][best[1]]
+    result("space_dask_task_seconds_2_over_1_workers", ratio, "x")
     payloads()
 
 
 def timeline_stats(timeline: list[dict], wall0: float) -> tuple[float, tuple[float, str]]:
-    """Seconds from the build's start to the first enumeration task's start, and the longest
-    single task (seconds, what)."""
-    enum = [e["started"] for e in timeline if e["kind"] == "enum"]
+    """Seconds from the build's start to the first enumeration task of the jeugdregio with the
+    most enumeration work (JZ39: before it, its valid parts and its 9 counting slices), and the
+    longest single task (seconds, what)."""
+    work: dict[str, float] = {}
+    for e in timeline:
+        if e["kind"] == "enum":
+            work[e["region"]] = work.get(e["region"], 0.0) + e["seconds"]
+    largest = max(work, key=lambda r: work[r]) if work else None
+    enum = [e["started"] for e in timeline if e["kind"] == "enum" and e["region"] == largest]
     first = min(enum) - wall0 if enum else float("nan")
     top = max(timeline, key=lambda e: e["seconds"])
     return first, (top["seconds"], f"{top['kind']} {top['region']}")
+
+
+def concurrency(timeline: list[dict], wall0: float, wall1: float) -> dict[int, float]:
+    """Seconds of the build (``wall0`` to ``wall1``) during which 0, 1, 2, ... tasks ran: with
+    2 workers the time with 0 or 1 running is what the build did not run in parallel."""
+    events = [(wall0, 0), (wall1, 0)]
+    for e in timeline:
+        events += [(e["started"], 1), (e["started"] + e["seconds"], -1)]
+    events.sort()
+    out: dict[int, float] = {}
+    running, last = 0, wall0
+    for t, step in events:
+        t = min(max(t, wall0), wall1)
+        out[running] = out.get(running, 0.0) + t - last
+        running, last = running + step, t
+    return out
 
 
 def payloads() -> None:

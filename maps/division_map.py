@@ -116,7 +116,13 @@ def add_tiles(m: folium.Map, tiles: str | None, locale: str = "nl") -> None:
     if tiles:
         _ = gettext(locale)
         name = _("background map")
-        folium.TileLayer(tiles, name=name, opacity=TILE_OPACITY).add_to(m)
+        attr = None  # the provider's own attribution, except OpenStreetMap's in the reader's words
+        if tiles == "OpenStreetMap":
+            attr = _(
+                '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
+                "contributors"
+            )
+        folium.TileLayer(tiles, name=name, opacity=TILE_OPACITY, attr=attr).add_to(m)
 
 
 class MetricScale(MacroElement):

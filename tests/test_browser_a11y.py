@@ -406,6 +406,83 @@ def test_narrow_screens_and_zoom_need_no_sideways_scrolling(
         _screenshot(d, f"a11y_map_{width}.png")
 
 
+FOCUS = """
+const e = document.activeElement, s = getComputedStyle(e);
+if (e === document.body) return null;
+const seen = s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2;
+if (seen || s.boxShadow !== "none") return "";
+return `${e.tagName.toLowerCase()}#${e.id} ${e.textContent.trim().slice(0, 40)}`;
+"""
+"""JavaScript: "" when the focused element shows its focus (an outline of 2 px or more, or a
+ring), else what it is; null when nothing has the focus."""
+
+
+PANELS_OVERLAP = """
+const hit = (a, b) => a.right > b.left && b.right > a.left && a.bottom > b.top && b.bottom > a.top;
+const out = [];
+for (const map of document.querySelectorAll(".leaflet-container")) {
+  const open = map.querySelectorAll(".leaflet-control-layers-expanded, .rk-box.leaflet-control");
+  const boxes = [...open].map((e) => [e.className, e.getBoundingClientRect()])
+    .filter(([, r]) => r.width && r.height);
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++)
+    if (hit(boxes[i][1], boxes[j][1])) out.push(`${boxes[i][0]} / ${boxes[j][0]}`);
+}
+return out;
+"""
+"""JavaScript: the pairs of open map panels (layer list, legend, figures) that overlap."""
+
+
+@pytest.mark.parametrize("page", ["map", "map_proposal", "compare", "difference_map"])
+def test_open_map_panels_never_cover_each_other(
+    server: str,  # noqa: F811 - the fixture
+    browser: WebDriver,  # noqa: F811 - the fixture
+    page: str,
+) -> None:
+    """On a desktop screen, with the panels as the page opens them and the layer lists open,
+    no panel lies over another (the legend used to hide half the layer list of the proposal
+    map; on the compare page the layer list now leaves room for the figures)."""
+    open_page(browser, server, PAGES[page], "nl")
+    browser.execute_script(  # the layer lists open too (the compare page opens them folded)
+        "for (const c of document.querySelectorAll('.leaflet-control-layers'))"
+        " c.classList.add('leaflet-control-layers-expanded');"
+    )
+    assert browser.execute_script(PANELS_OVERLAP) == [], page
+
+
+def test_focus_is_always_visible(
+    server: str,  # noqa: F811 - the fixture
+    browser: WebDriver,  # noqa: F811 - the fixture
+    share_path: str,
+) -> None:
+    """Every page type, in Dutch, by keyboard: each of the first 30 tab stops shows that it has
+    the focus (WCAG 2.4.7), the report's links and scrolling tables too."""
+    hidden = []
+    for path in [*PAGES.values(), share_path]:
+        open_page(browser, server, path, "nl")
+        stops = 0
+        for _ in range(30):
+            keys(browser, Keys.TAB)
+            what = browser.execute_script(FOCUS)
+            stops += what is not None
+            if what:
+                hidden.append(f"{path}: {what}")
+        assert stops >= 5, f"{path}: only {stops} tab stops"
+    assert not hidden, f"focus not visible: {hidden}"
+
+
+SCALE_COVERED = """
+const hit = (a, b) => a.right > b.left && b.right > a.left && a.bottom > b.top && b.bottom > a.top;
+let n = 0;
+for (const map of document.querySelectorAll(".leaflet-container")) {
+  const scale = map.querySelector(".leaflet-control-scale");
+  const credit = map.querySelector(".leaflet-control-attribution");
+  if (scale && credit && hit(scale.getBoundingClientRect(), credit.getBoundingClientRect())) n++;
+}
+return n;
+"""
+"""JavaScript: how many maps of the page have their km scale bar under the credit line."""
+
+
 @pytest.mark.parametrize("width", [768, 640])
 def test_no_page_scrolls_sideways(
     server: str,  # noqa: F811 - the fixture
@@ -415,18 +492,22 @@ def test_no_page_scrolls_sideways(
 ) -> None:
     """Every page type (and every explanation page) at 768 px and at 640 px (1280 px at 200%
     zoom), in Dutch: the page itself never scrolls sideways; a wide table scrolls in its own
-    box (the report's SWV table, the explanations' tables, the compare form's selects)."""
+    box (the report's SWV table, the explanations' tables, the compare form's selects). No
+    map's credit line covers its km scale bar (two maps side by side)."""
     from api.routers.explain import DOCS
 
     paths = [*PAGES.values(), share_path, *(f"/uitleg/{name}" for name in DOCS)]
-    wide = []
+    wide, covered = [], []
     with chromium(tmp_path_factory.mktemp("sideways"), window=f"{width},900") as d:
         for path in paths:
             open_page(d, server, path, "nl")
             scroll, client = d.execute_script(NO_SIDEWAYS)
             if scroll > client:
                 wide.append(f"{path}: {scroll} > {client}")
+            if d.execute_script(SCALE_COVERED):
+                covered.append(path)
     assert not wide, f"pages scrolling sideways at {width} px: {wide}"
+    assert not covered, f"the map's credit covers its km scale at {width} px: {covered}"
 
 
 def test_signed_in_pages(

@@ -208,3 +208,21 @@ def test_national_map_draws_the_real_swv_borders(dataset: Dataset) -> None:
     assert not any(b.contains(shapely.Point(4.05, 51.96)) for b in borders.values())
     # neighbours share borders exactly: the areas of PO2803 and PO2806 do not overlap
     assert shapely.area(shapely.intersection(borders["PO2803"], borders["PO2806"])) < 1e-7
+
+
+@pytest.mark.parametrize(
+    ("locale", "words"),
+    [("nl", "OpenStreetMap</a>-bijdragers"), ("en", "OpenStreetMap</a> contributors")],
+)
+def test_the_background_maps_credit_is_in_the_readers_language(locale: str, words: str) -> None:
+    """OpenStreetMap's required credit ('© OpenStreetMap contributors') in the page's language:
+    no English word in the corner of a Dutch map."""
+    import json
+    import re
+
+    from maps.division_map import new_map
+
+    page = new_map("OpenStreetMap", locale=locale).get_root().render()
+    credits = [json.loads(a) for a in re.findall(r'"attribution": ("(?:[^"\\]|\\.)*")', page)]
+    assert len(credits) == 1 and words in credits[0], credits
+    assert "openstreetmap.org/copyright" in credits[0]

@@ -158,3 +158,20 @@ def test_scorecards_name_checks_in_the_readers_language(client: TestClient) -> N
         firsts = {words[0] for words in text if words}
         assert {"P1", "P2", "P3", "Omvang:", "Samenhang:"} <= firsts, (page, firsts)
         assert not firsts & {"size", "contiguity", "disruption", "uniform"}, (page, firsts)
+
+
+MONTHS = "januari februari maart april mei juni juli augustus september oktober november december"
+
+
+def test_scenario_page_writes_times_as_dutch_dates(client: TestClient) -> None:
+    """'Laatste wijziging' and the history read '6 december 2026 08:34 UTC', not ISO text; the
+    expected text is built here from the API's timestamp."""
+    from datetime import UTC, datetime
+
+    stored = client.get("/api/scenarios/limburg-41").json()
+    moment = datetime.fromisoformat(stored["updated_at"]).astimezone(UTC)
+    dutch = f"{moment.day} {MONTHS.split()[moment.month - 1]} {moment.year} {moment:%H:%M} UTC"
+    page = client.get("/scenarios/limburg-41", headers={"Accept-Language": "nl"}).text
+    assert f"<dd>{dutch}</dd>" in page
+    assert f"<td>{dutch}</td>" in page  # the history's row of that revision
+    assert not re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", page), "no ISO times left"

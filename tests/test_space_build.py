@@ -198,7 +198,7 @@ def test_dask_with_one_and_two_workers_gives_the_same_space(ds, space, tmp_path)
         assert comparable(r.manifest) == whole
         pd.testing.assert_frame_equal(sorted_plans(space), sorted_plans(out))
         kinds = {e["kind"] for e in r.timeline}
-        assert kinds == {"parts", "count", "enum"} and len(r.timeline) == r.tasks
+        assert kinds == {"parts", "count", "enum"} and len(r.timeline) >= r.tasks
 
 
 def test_placement_counts_match_the_stored_plans(ds, space) -> None:

@@ -197,7 +197,11 @@ def test_split_counting_adds_up_to_the_brute_force(case, groups) -> None:
 def test_figures_equal_the_engine(case) -> None:
     ds, ctx, model = case
     parts = valid_parts(model)
-    plans = list(enumerate_plans(model, parts))[:60]
+    every = list(enumerate_plans(model, parts))
+    shuffled = [p[::-1] for p in every]  # parts in any order
+    texts = plan_figures(PartTable(model, parts.masks), shuffled)["plan"].tolist()
+    assert texts == [labels_text(model, p) for p in every]  # vectorised = one by one
+    plans = every[:60]
     frame = plan_figures(PartTable(model, parts.masks), plans)
     po, vo = ds.division("swv_po"), ds.division("swv_vo")
     for plan, row in zip(plans, frame.itertuples(), strict=True):

@@ -38,7 +38,7 @@ from geo.atomic import write_atomic
 from geo.dataset import Dataset
 from geo.proposals.problem import ProposalSettings, prepare
 from geo.space.errors import SpaceError
-from geo.space.model import RegionModel, region_models
+from geo.space.model import iter_region_models
 from geo.space.schedule import region_dir, run_tasks
 
 FORMAT = 1
@@ -166,10 +166,10 @@ def build_space(
     unknown = sorted(set(regions or []) - set(ctx.graphs))
     if unknown:
         raise SpaceError(f"unknown jeugdregio(s) {unknown}; choose from {sorted(ctx.graphs)}")
-    models = region_models(ctx, regions)
+    codes = sorted(ctx.graphs) if regions is None else list(regions)
     _check_settings(out, record)
-    skipped = [r for r in models if (region_dir(out, r) / "_region.json").exists()]
-    todo = [r for r in models if r not in skipped]
+    skipped = [r for r in codes if (region_dir(out, r) / "_region.json").exists()]
+    todo = [r for r in codes if r not in skipped]
     for r in todo:
         d = region_dir(out, r)
         if d.exists():
@@ -184,13 +184,17 @@ def build_space(
             close = lambda: None  # noqa: E731 - the caller's client stays open
         bar = _Progress(progress, len(todo))
         try:
+            # the jeugdregio with the most gemeenten first (the critical path, see run_tasks);
+            # each model is built as the tasks of the ones before it already run
+            order = sorted(todo, key=lambda r: (-ctx.graphs[r].number_of_nodes(), r))
+            models = iter_region_models(ctx, order)
             n_tasks, timeline = run_tasks(
-                client, models, todo, out, space, bar, isinstance(client, _Sync)
+                client, models, out, space, bar, isinstance(client, _Sync)
             )
         finally:
             bar.close()
             close()
-    manifest = write_manifest(out, models, record)
+    manifest = write_manifest(out, codes, record)
     manifest["distance_model"] = ctx.travel.distance_name
     manifest["build_seconds"] = round(time.perf_counter() - start, 3)
     write_atomic(out / "manifest.json", json.dumps(manifest, indent=1))
@@ -225,9 +229,7 @@ class _Progress:
             self.bar.stop()
 
 
-def write_manifest(
-    out: Path, models: dict[str, RegionModel], record: dict[str, Any]
-) -> dict[str, Any]:
+def write_manifest(out: Path, codes: list[str], record: dict[str, Any]) -> dict[str, Any]:
     """The manifest of every complete jeugdregio in ``out`` (also ones of earlier runs)."""
     entries = []
     for d in sorted((out / "plans").glob("jeugdregio=*")):
@@ -246,6 +248,6 @@ def write_manifest(
         "sampled": len(entries) - len(exact),
         "plans_stored": sum(int(e["rows"]) for e in entries),
         "valid_divisions_national": str(product),
-        "missing": sorted(set(models) - {e["jeugdregio"] for e in entries}),
+        "missing": sorted(set(codes) - {e["jeugdregio"] for e in entries}),
         "regions": entries,
     }

@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geo.space.model import RegionModel, labels_text
+from geo.space.model import RegionModel
 
 LEVELS = ("po", "vo")
 
@@ -116,13 +116,26 @@ def batch_figures(model: RegionModel, plans: list[list[int]]) -> pd.DataFrame:
     return plan_figures(PartTable(model, sorted({m for p in plans for m in p})), plans)
 
 
+def plan_texts(table: PartTable, rows: np.ndarray) -> list[str]:
+    """:func:`geo.space.model.labels_text` of every plan at once (``rows``:
+    :meth:`PartTable.rows`): a gemeente's letter is the rank of its part among the plan's parts
+    ordered by their lowest gemeente."""
+    n = table.model.n
+    mem = table.member[rows]  # plans x parts x gemeenten
+    first = np.where(mem.any(axis=2), mem.argmax(axis=2), n)  # padding parts sort last
+    rank = np.argsort(np.argsort(first, axis=1, kind="stable"), axis=1, kind="stable")
+    label = np.take_along_axis(rank, mem.argmax(axis=1), axis=1)  # plans x gemeenten
+    codes = np.where(label < 26, 97 + label, 65 + label - 26).astype(np.uint8)
+    return np.ascontiguousarray(codes).view(f"S{n}").ravel().astype(f"U{n}").tolist()
+
+
 def plan_figures(table: PartTable, plans: list[list[int]]) -> pd.DataFrame:
     """One row per plan: ``plan`` (text) and :data:`COLUMNS`, plus ``mean_ok``."""
     model = table.model
     rows = table.rows(plans)
     real = rows < len(table.index)
     out: dict[str, np.ndarray | list[str]] = {
-        "plan": [labels_text(model, p) for p in plans],
+        "plan": plan_texts(table, rows),
         "swvs": real.sum(axis=1),
     }
     mean_ok = np.ones(len(plans), dtype=bool)

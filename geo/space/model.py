@@ -20,6 +20,7 @@ exactly the proposal's settings:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import networkx as nx
@@ -159,10 +160,19 @@ def region_models(
     """One :class:`RegionModel` per jeugdregio of the proposal context (all when ``regions`` is
     None). ``orders``: the numbering of a jeugdregio's gemeenten to use (a space's manifest
     ``units``, so its plan texts read right), else :func:`search_order`."""
+    return dict(iter_region_models(ctx, regions, orders))
+
+
+def iter_region_models(
+    ctx: Context,
+    regions: list[str] | None = None,
+    orders: dict[str, list[str]] | None = None,
+) -> Iterator[tuple[str, RegionModel]]:
+    """:func:`region_models` one at a time, in the order of ``regions`` (the build submits a
+    jeugdregio's first task as soon as its model exists)."""
     ds = ctx.dataset
     s = ctx.settings
     chosen = sorted(ctx.graphs) if regions is None else list(regions)
-    out: dict[str, RegionModel] = {}
     pupils_all = {
         lv: ds.weight(f"pupils_{lv}").rename(lambda c: str(c)).astype(float) for lv in LEVELS
     }
@@ -232,28 +242,30 @@ def region_models(
             rows = div.units.get_indexer(units)
             m = div.shares[rows][:, : div.n_regions].toarray() * both[:, None]
             uni[name] = m[:, m.sum(axis=0) > 0]
-        out[region] = RegionModel(
-            region=region,
-            name=str(names.get(region, region)),
-            units=units,
-            sizes=ctx.sizes.reindex(units).to_numpy(dtype=float),
-            neighbours=nb,
-            edges=sorted(edges),
-            min_size=float(ctx.bounds.min_pupils),
-            max_size=float(ctx.bounds.max_pupils),
-            pupils=pupils,
-            host_km=host_km,
-            before_km=before,
-            baseline_km=baseline,
-            allowed_km=allowed,
-            allowed_hosts=hosts,
-            mean_allowed=mean_allowed,
-            W=W,
-            home=home,
-            current=current,
-            uniform=uni,
+        yield (
+            region,
+            RegionModel(
+                region=region,
+                name=str(names.get(region, region)),
+                units=units,
+                sizes=ctx.sizes.reindex(units).to_numpy(dtype=float),
+                neighbours=nb,
+                edges=sorted(edges),
+                min_size=float(ctx.bounds.min_pupils),
+                max_size=float(ctx.bounds.max_pupils),
+                pupils=pupils,
+                host_km=host_km,
+                before_km=before,
+                baseline_km=baseline,
+                allowed_km=allowed,
+                allowed_hosts=hosts,
+                mean_allowed=mean_allowed,
+                W=W,
+                home=home,
+                current=current,
+                uniform=uni,
+            ),
         )
-    return out
 
 
 def labels_text(model: RegionModel, parts: list[int]) -> str:

@@ -157,6 +157,23 @@ def count_group(
     )
 
 
+def region_start(
+    model: RegionModel, count_parts: int, task_plans: int, cap: int, path: str
+) -> dict[str, Any]:
+    """A region's first task: :func:`region_parts`; when one counting slice suffices, also
+    :func:`count_group`; and when the region then is one enumeration task, also
+    :func:`enumerate_prefixes` into ``path``. So a small region is one task, and a large one
+    continues from what is done (keys ``rparts``, ``counted``, ``enum``: None when not done)."""
+    rparts = region_parts(model, count_parts)
+    out: dict[str, Any] = {"rparts": rparts, "counted": None, "enum": None}
+    if rparts.groups == 1:
+        counted = count_group(model, rparts, 0, task_plans, cap)
+        out["counted"] = counted
+        if counted.total <= cap and len(counted.tasks) == 1:
+            out["enum"] = enumerate_prefixes(model, rparts, counted, counted.tasks[0], path)
+    return out
+
+
 @dataclass
 class RegionPlan:
     """A region's complete count memo (all slices joined, the root added): what uniform draws

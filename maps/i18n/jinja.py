@@ -87,6 +87,19 @@ def _date(value: _dt.date | _dt.datetime, locale: str, style: str = "long") -> s
     return formats.format_date(value, locale, style=style)
 
 
+def _when(value: str | _dt.datetime, locale: str) -> str:
+    """A stored UTC time (ISO text or datetime) as the pages write it: the locale's long date
+    and the time, '6 december 2026 08:34 UTC' (as the report's 'made on').
+
+    >>> _when("2026-12-06T09:34:10+01:00", "nl"), _when("2026-12-06T08:34:10", "en")
+    ('6 december 2026 08:34 UTC', 'December 6, 2026 08:34 UTC')
+    """
+    moment = _dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(_dt.UTC)
+    return f"{formats.format_date(moment, locale)} {moment:%H:%M} UTC"
+
+
 FILTERS: dict[str, Callable[..., str]] = {
     "number": _filter(formats.format_number),
     "decimal": _filter(
@@ -98,6 +111,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "metric": _filter(formats.format_metric),
     "weight": _filter(formats.format_weight),
     "date": _filter(_date),
+    "when": _filter(_when),
     "weight_label": _filter(labels.weight_label),
     "division_label": _filter(labels.division_label),
     "metric_label": _filter(labels.metric_label),
@@ -106,8 +120,9 @@ FILTERS: dict[str, Callable[..., str]] = {
 }
 """Format filters (the render's ``locale`` decides the language): ``{{ x|number }}``,
 ``{{ x|decimal(2) }}``, ``{{ x|percent }}``, ``{{ x|metric }}``, ``{{ x|weight }}``,
-``{{ d|date }}``; labels of codes: ``{{ "inhabitants"|weight_label }}``,
-``{{ "swv_po"|division_label }}``, ``{{ "congruence"|metric_label }}``."""
+``{{ d|date }}``, ``{{ stored.updated_at|when }}``; labels of codes:
+``{{ "inhabitants"|weight_label }}``, ``{{ "swv_po"|division_label }}``,
+``{{ "congruence"|metric_label }}``."""
 
 
 @jinja2.pass_context
