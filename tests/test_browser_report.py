@@ -86,8 +86,8 @@ def test_report_has_maps_and_scorecard_and_makes_no_request(report: Path, browse
         "P1",
         "P2",
         "P3",
-        "size",
-        "contiguity",
+        "Omvang:",  # the other checks by their Dutch title, not their internal name
+        "Samenhang:",
     ]
     marks = [c.text.split()[0] for c in rows[2].find_elements(By.TAG_NAME, "td")]
     assert marks == ["✗", "✗", "✔"]  # P3: only swv_binnen_jeugdregio nests

@@ -51,9 +51,11 @@ BUILD_CODE = (
     "dataset.py",
     "preconditions.py",
     "config.py",
+    "messages.py",
 )
 """Globs (under geo/) of the code that keys the store: the whole build package, the geometric
-verbs it uses, the core types it writes and the settings (CRS) it reads - every module the build
+verbs it uses, the core types it writes, the settings (CRS) it reads and the message markers the
+core types' notes use - every module the build
 imports but the error types (tests/test_store.py checks this on the import graph). A change to
 any of these files triggers a rebuild."""
 
