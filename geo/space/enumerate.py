@@ -265,12 +265,30 @@ def count_by_swvs(model: RegionModel, parts: Parts) -> dict[int, int]:
     return {k: int(v) for k, v in enumerate(counts.tolist()) if v}
 
 
-def first_parts(parts: Parts, group: int = 0, groups: int = 1) -> np.ndarray:
+def first_parts(
+    parts: Parts, group: int = 0, groups: int = 1, model: RegionModel | None = None
+) -> np.ndarray:
     """The ``group``-th of ``groups`` contiguous slices of the parts holding gemeente 0 (the
-    first part of every division): the unit of a split count (rule 6)."""
+    first part of every division): the unit of a split count (rule 6). Without ``model`` the
+    slices hold equally many parts; with it, equal estimated work: a first part whose free
+    gemeenten all keep an admissible host weighs ``1 + 2^(free - 2)``, any other 1 (its state is
+    dead at once). JZ39 at 10 km, 9 slices: the heaviest slice 0.57 s CPU instead of 0.87 s, all
+    1.79 s instead of 1.84 s (the smallest first parts leave the largest subtrees)."""
     first = parts.arrays[0]
     k = len(first)
-    return first[group * k // groups : (group + 1) * k // groups]
+    if model is None or groups == 1:
+        return first[group * k // groups : (group + 1) * k // groups]
+    free = ~first & model.full
+    ok = np.ones(k, dtype=bool)
+    for hosts in model.allowed_hosts.values():
+        for i, h in enumerate(hosts):
+            if h != -1:
+                ok &= ((free >> i) & 1 == 0) | ((free & h) != 0)
+    weight = 1.0 + ok * 2.0 ** (np.bitwise_count(free).astype(float) - 2)
+    cum = np.concatenate([[0.0], np.cumsum(weight)])
+    bounds = np.searchsorted(cum, cum[-1] * np.arange(groups + 1) / groups)
+    bounds[0], bounds[-1] = 0, k
+    return first[bounds[group] : bounds[group + 1]]
 
 
 def count_first(model: RegionModel, parts: Parts, firsts: Sequence[int]) -> np.ndarray:
@@ -358,25 +376,6 @@ def split_tasks(
             if nxt == full or count(nxt) is not dead:
                 stack.append(((*prefix, p), nxt))
     return out
-
-
-def pack_prefixes(
-    prefixes: list[tuple[tuple[int, ...], int]], max_plans: int
-) -> list[list[tuple[tuple[int, ...], int]]]:
-    """Consecutive prefixes packed into groups of at most ``max_plans`` plans (one task each;
-    a single prefix above it stays alone)."""
-    groups: list[list[tuple[tuple[int, ...], int]]] = []
-    current: list[tuple[tuple[int, ...], int]] = []
-    size = 0
-    for prefix, n in prefixes:
-        if current and size + n > max_plans:
-            groups.append(current)
-            current, size = [], 0
-        current.append((prefix, n))
-        size += n
-    if current:
-        groups.append(current)
-    return groups
 
 
 def _options(
@@ -481,7 +480,6 @@ __all__ = [
     "first_parts",
     "index_parts",
     "live_counts",
-    "pack_prefixes",
     "parts_from_masks",
     "sample_uniform",
     "sample_uniform_k",

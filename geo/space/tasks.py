@@ -36,7 +36,6 @@ from geo.space.enumerate import (
     first_parts,
     index_parts,
     live_counts,
-    pack_prefixes,
     parts_from_masks,
     sample_uniform,
     split_tasks,
@@ -50,6 +49,25 @@ BATCH = 20_000
 
 Prefixes = list[tuple[tuple[int, ...], int]]
 """Prefixes (the parts chosen first) with the number of plans below each."""
+
+
+def pack_prefixes(
+    prefixes: list[tuple[tuple[int, ...], int]], max_plans: int
+) -> list[list[tuple[tuple[int, ...], int]]]:
+    """Consecutive prefixes packed into groups of at most ``max_plans`` plans (one task each;
+    a single prefix above it stays alone)."""
+    groups: list[list[tuple[tuple[int, ...], int]]] = []
+    current: list[tuple[tuple[int, ...], int]] = []
+    size = 0
+    for prefix, n in prefixes:
+        if current and size + n > max_plans:
+            groups.append(current)
+            current, size = [], 0
+        current.append((prefix, n))
+        size += n
+    if current:
+        groups.append(current)
+    return groups
 
 
 @dataclass
@@ -139,7 +157,7 @@ def count_group(
     started = time.time()
     t0 = time.perf_counter()
     parts = rparts.parts(model, None)
-    firsts = first_parts(parts, group, rparts.groups)
+    firsts = first_parts(parts, group, rparts.groups, model)
     counts = count_first(model, parts, firsts).sum(axis=0)
     tasks: list[Prefixes] = []
     if counts.sum() <= cap:  # else the region is sampled: no cut (it could be huge)
