@@ -157,7 +157,7 @@ def count_group(
     started = time.time()
     t0 = time.perf_counter()
     parts = rparts.parts(model, None)
-    firsts = first_parts(parts, group, rparts.groups, model)
+    firsts = first_parts(parts, group, rparts.groups)
     counts = count_first(model, parts, firsts).sum(axis=0)
     tasks: list[Prefixes] = []
     if counts.sum() <= cap:  # else the region is sampled: no cut (it could be huge)
