@@ -117,6 +117,12 @@ def test_editor_move_undo_save_reload_compare_conflict(
     assert d.current_url.startswith(f"{server}/edit/huidig?division=swv_po")
     _wait_for_shapes(d, 342)
     before = _congruence(d)
+    # the figures are "tegen" the compared division by its name (as in its select), not its id
+    against = d.find_element(By.ID, "against")
+    name = d.execute_script("return arguments[0].selectedOptions[0].textContent.trim()", against)
+    value = against.get_attribute("value")
+    head = d.find_element(By.CSS_SELECTOR, "#headline th").text
+    assert name != value and head == f"tegen {name}", (head, name, value)
     assert _region_of(d, "GM0772") == [["PO3007", 1.0]]
     # neighbouring regions never share a colour
     clash = d.execute_script(

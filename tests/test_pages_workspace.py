@@ -207,3 +207,19 @@ def test_geopackage_export_has_every_region(app, tmp_path) -> None:
     regions = client.get("/api/divisions/swv_po?scenario=plan").json()["regions"]
     assert sorted(frame["code"]) == sorted(x["code"] for x in regions if x["units"])
     assert frame.crs.to_epsg() == 28992
+
+
+def test_proposal_form_names_each_jeugdregio_division_once(app) -> None:
+    """The base select: a scenario's title with its id, or the id alone (not "id (id)")."""
+    store = app.state.regio.store
+    merge = {"op": "merge", "division": "jeugdregio", "regions": ["B0_0", "B0_1"], "into": "B0_0"}
+    store.save("jr", {"name": "jr", "edits": [merge]}, owner="ann", actor="ann")
+    store.save(
+        "jr2", {"name": "jr2", "title": "Twee samen", "edits": [merge]}, owner="ann", actor="ann"
+    )
+    client, _ = browser(app)
+    page = client.get("/proposals/new")
+    assert page.status_code == 200
+    select = page.text.split('id="proposal-base"')[1].split("</select>")[0]
+    options = [o.split(">", 1)[1] for o in select.split("</option>")[:-1]]
+    assert options[1:] == ["jr", "Twee samen (jr2)"], options

@@ -611,7 +611,9 @@
     const rows = [["congruence", _("congruence"), true], ["nested_regions", _("nested regions"), true],
       ["regions", _("regions"), null], ["ari", "ARI", true], ["nmi", "NMI", true], ["vi", "VI", false]];
     const tbody = $("headline").querySelector("tbody");
-    tbody.replaceChildren(el("tr", {}, el("th", { scope: "col", text: _("against %(division)s", { division: f.against }) }),
+    const picked = [...$("against").options].find((o) => o.value === f.against);  // its name, not its id
+    const against = picked ? picked.textContent.trim() : f.against;
+    tbody.replaceChildren(el("tr", {}, el("th", { scope: "col", text: _("against %(division)s", { division: against }) }),
       el("th", { scope: "col", text: _("before") }), el("th", { scope: "col", text: _("after") })));
     for (const [key, label, higher] of rows) {
       const a = f.headline.before[key], b = f.headline.after[key];
