@@ -55,12 +55,18 @@ def set_partitions(items: list[str]):
             yield [*partition[:i], [first, *partition[i]], *partition[i + 1 :]]
 
 
-@pytest.fixture(scope="module", params=[0.0, 100.0], ids=["p2-strict", "p2-loose"])
-def case(request):
+def grid_case(max_extra_km: float):
+    """The 3 x 3 grid (one jeugdregio, ``JA``) at P2 margin ``max_extra_km``: dataset, proposal
+    context and the jeugdregio's model."""
     ds = layout_dataset(LAYOUT, PO, VO, pupils_po=PUPILS, pupils_vo=40.0, schools=SCHOOLS)
-    settings = ProposalSettings(min_pupils=150, max_pupils=520, max_extra_km=request.param)
+    settings = ProposalSettings(min_pupils=150, max_pupils=520, max_extra_km=max_extra_km)
     ctx = prepare(ds, settings)
     return ds, ctx, region_models(ctx)["JA"]
+
+
+@pytest.fixture(scope="module", params=[0.0, 100.0], ids=["p2-strict", "p2-loose"])
+def case(request):
+    return grid_case(request.param)
 
 
 def brute_force(ctx) -> set[frozenset[frozenset[str]]]:

@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from fixtures.proposal_grids import layout_dataset
 from geo.proposals.problem import ProposalSettings, prepare
 from geo.space.enumerate import count_by_swvs, enumerate_plans, sample_uniform, valid_parts
 from geo.space.figures import batch_figures
@@ -30,7 +29,7 @@ from geo.space.mergesplit import (
 )
 from geo.space.model import bits, region_models
 from geo.space.sample import diagnostics, ess, split_rhat
-from tests.test_space_enumerate import LAYOUT, PO, PUPILS, SCHOOLS, VO, as_sets, brute_force
+from tests.test_space_enumerate import as_sets, brute_force, grid_case
 
 STEPS = 25_000
 """Steps per chain in the histogram tests (4 chains per number of SWVs)."""
@@ -39,10 +38,7 @@ STEPS = 25_000
 @pytest.fixture(scope="module", params=[0.0, 100.0], ids=["p2-strict", "p2-loose"])
 def case(request):
     """The grids of test_space_enumerate (3 x 3, one jeugdregio), strict and loose P2."""
-    ds = layout_dataset(LAYOUT, PO, VO, pupils_po=PUPILS, pupils_vo=40.0, schools=SCHOOLS)
-    settings = ProposalSettings(min_pupils=150, max_pupils=520, max_extra_km=request.param)
-    ctx = prepare(ds, settings)
-    return ds, ctx, region_models(ctx)["JA"]
+    return grid_case(request.param)
 
 
 @pytest.fixture(scope="module")
