@@ -33,6 +33,8 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
+from geo.scenarios.descriptions import OPTION_NOTE
+from maps.i18n import gettext
 from tests.test_browser import (  # noqa: F401 - fixtures
     TOKEN,
     _screenshot,
@@ -181,6 +183,11 @@ def test_editor_panel_places_the_edited_division(
     d.get(f"{space_server}/edit/{OPTION}?division=swv&against=jeugdregio&weight=pupils")
     _ready(d)
     WebDriverWait(d, 60).until(lambda x: _evaluations(x) >= 1)
+    # the option's saved edit is listed with the tool's note in Dutch (stored in English)
+    edits = WebDriverWait(d, 30).until(
+        lambda x: x.find_element(By.ID, "saved-edits").get_attribute("textContent")
+    )
+    assert gettext("nl")(OPTION_NOTE) in edits and OPTION_NOTE not in edits, edits
     summary = d.find_element(By.CSS_SELECTOR, "#space-panel summary")
     summary.send_keys(Keys.ENTER)  # keyboard: the summary is focusable, Enter opens it
     placed = _wait(d, "#space-in[data-in-space]")

@@ -23,7 +23,7 @@ from geo.overlap.disruption import Disruption
 from geo.proposals.problem import DIVISION, Context
 from geo.proposals.solve import RegionSolution
 from geo.proposals.travel import LEVELS, travel_stats
-from geo.scenarios.descriptions import proposal_description
+from geo.scenarios.descriptions import PROPOSAL_NOTE, proposal_description
 
 __all__ = ["DEFINITIONS", "build_report", "json_safe", "region_names", "scenario_document"]
 
@@ -266,8 +266,7 @@ def scenario_document(
             "division": DIVISION,
             "assignment": {str(k): str(v) for k, v in codes.sort_index().items()},
             "region_names": dict(sorted(region_names.items())),
-            "note": "whole gemeenten; codes SWV-<jeugdregio>-<n>; names list the current SWVs each "
-            "new SWV continues",
+            "note": PROPOSAL_NOTE,
         }
     ]
     return doc

@@ -34,6 +34,20 @@ from typing import Any
 
 from geo.messages import N_, Figure, Join, Message
 
+PROPOSAL_NOTE = N_(
+    "whole gemeenten; codes SWV-<jeugdregio>-<n>; names list the current SWVs each new SWV "
+    "continues"
+)
+"""The note on a proposal's ``assign`` edit."""
+OPTION_NOTE = N_(
+    "whole gemeenten; codes SWV-<jeugdregio>-<n>; one valid division per jeugdregio from the space"
+)
+"""The note on a kept option's ``assign`` edit."""
+TOOL_NOTES = (PROPOSAL_NOTE, OPTION_NOTE)
+"""Every note a tool writes on an edit: stored in English, shown in the reader's language by
+the editor's page script (``_(note)`` translates exactly these; a planner's note stays as
+written)."""
+
 PROPOSAL = N_(
     "Proposal by 'regio propose': %(swvs)s SWVs for PO and VO together, each inside one "
     "jeugdregio (%(jeugdregio)s), contiguous, %(low)s-%(high)s PO+VO pupils. Pupils changing "

@@ -29,7 +29,7 @@ import pandas as pd
 from geo.dataset import Dataset
 from geo.proposals.problem import Context, evaluate, national, new_codes
 from geo.proposals.report import region_names
-from geo.scenarios.descriptions import option_description
+from geo.scenarios.descriptions import OPTION_NOTE, option_description
 from geo.space.errors import SpaceError
 from geo.space.model import RegionModel, parts_of_text
 
@@ -159,8 +159,7 @@ def option_scenario(
             "division": "swv",
             "assignment": {str(k): str(v) for k, v in codes.sort_index().items()},
             "region_names": dict(sorted(names.items())),
-            "note": "whole gemeenten; codes SWV-<jeugdregio>-<n>; one valid division per "
-            "jeugdregio from the space",
+            "note": OPTION_NOTE,
         }
     ]
     return doc

@@ -102,6 +102,13 @@
     if (!pieces.length || total <= 0) return "";
     return pieces.map(([j, w]) => `${state.context.jeugdregio[j] || j} ${pct(w / total)}`).join(", ");
   }
+  // The notes tools write on an "assign" edit (TOOL_NOTES in geo/scenarios/descriptions.py),
+  // named here so the page's catalog carries them: _(e.note) shows exactly these in the
+  // reader's language and any other note (a planner's own) as written.
+  const TOOL_NOTES = [
+    _("whole gemeenten; codes SWV-<jeugdregio>-<n>; names list the current SWVs each new SWV continues"),
+    _("whole gemeenten; codes SWV-<jeugdregio>-<n>; one valid division per jeugdregio from the space"),
+  ];
   function editText(e) {
     if (e.op === "move") {
       const to = e.name ? _("new region %(code)s \"%(name)s\"", { code: e.to, name: e.name }) : regionLabel(e.to);
@@ -111,7 +118,7 @@
     if (e.op === "move_postcode") return _("move postcode %(pc4)s to %(to)s", { pc4: e.pc4, to: regionLabel(e.to) });
     if (e.op === "merge") return _("merge %(regions)s into %(into)s", { regions: e.regions.join(" + "), into: e.into });
     if (e.op === "rename") return _("rename %(region)s to \"%(name)s\"", { region: e.region, name: e.name || e.code });
-    if (e.op === "assign") return e.note || _("assign %(division)s", { division: e.division });
+    if (e.op === "assign") return e.note ? _(e.note) : _("assign %(division)s", { division: e.division });
     return `${e.op} ${e.division}`;
   }
   function showError(message, ...extra) {
